@@ -1,0 +1,9 @@
+//! Domain rules of Bình Yên, the command information center for a city police force.
+//!
+//! This crate is pure logic: it knows the administrative units and who owns a point on the
+//! map, what an incident is and which transitions it may take, how records are judged for
+//! quality, and how statistics are defined. It opens no sockets, reads no clock (callers pass
+//! `now`), and touches no database: the `store` crate persists what this crate decides, and the
+//! `server` crate exposes it over HTTP.
+
+pub mod text;

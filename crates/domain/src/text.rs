@@ -1,0 +1,102 @@
+//! Vietnamese text folding shared by every matcher: unit names, addresses, person names and
+//! the assistant's retrieval all compare text after the same normalisation.
+//!
+//! Two forms exist. [`normalize`] keeps diacritics (NFC, lower case, single spaces) so that
+//! "ca", "cá" and "cà" stay different. [`fold`] removes them as well (and maps `đ` to `d`), which
+//! is how people type on phones and how old systems stored names.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFC, lower case, punctuation turned into spaces, runs of white space collapsed.
+///
+/// Letters and digits of any script are kept, including combining marks (after NFC the
+/// Vietnamese ones are all precomposed).
+pub fn normalize(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for ch in input.nfc().flat_map(char::to_lowercase) {
+        push_word_char(&mut out, ch);
+    }
+    trim_trailing_space(&mut out);
+    out
+}
+
+/// Like [`normalize`], then every diacritic removed and `đ` mapped to `d`: "Đống Đa" → "dong da".
+pub fn fold(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for ch in input.nfd().flat_map(char::to_lowercase) {
+        if is_combining_mark(ch) {
+            continue;
+        }
+        let ch = if ch == 'đ' { 'd' } else { ch };
+        push_word_char(&mut out, ch);
+    }
+    trim_trailing_space(&mut out);
+    out
+}
+
+/// Whether the text contains any Vietnamese diacritic (or `đ`).
+pub fn has_diacritics(input: &str) -> bool {
+    input
+        .nfd()
+        .any(|ch| is_combining_mark(ch) || ch == 'đ' || ch == 'Đ')
+}
+
+fn push_word_char(out: &mut String, ch: char) {
+    if ch.is_alphanumeric() || is_combining_mark(ch) {
+        out.push(ch);
+    } else if !out.is_empty() && !out.ends_with(' ') {
+        out.push(' ');
+    }
+}
+
+fn trim_trailing_space(out: &mut String) {
+    if out.ends_with(' ') {
+        out.pop();
+    }
+}
+
+/// Combining diacritical marks (U+0300–U+036F): the tone and vowel marks after NFD.
+fn is_combining_mark(ch: char) -> bool {
+    ('\u{0300}'..='\u{036f}').contains(&ch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_removes_tones_vowel_marks_and_d_bar() {
+        assert_eq!(fold("Phường Đống Đa"), "phuong dong da");
+        assert_eq!(fold("Xã Hương Sơn"), "xa huong son");
+        assert_eq!(fold("Văn Miếu - Quốc Tử Giám"), "van mieu quoc tu giam");
+        assert_eq!(fold("Ỷ La, ữ ự"), "y la u u");
+    }
+
+    #[test]
+    fn fold_accepts_decomposed_input() {
+        let decomposed: String = "đăng ký tạm trú".nfd().collect();
+        assert_eq!(fold(&decomposed), "dang ky tam tru");
+        assert_eq!(normalize(&decomposed), "đăng ký tạm trú");
+    }
+
+    #[test]
+    fn normalize_keeps_diacritics_and_collapses_space() {
+        assert_eq!(normalize("  Cá,  CÀ\tca!! "), "cá cà ca");
+    }
+
+    #[test]
+    fn has_diacritics_detects_marks() {
+        assert!(has_diacritics("Hà Nội"));
+        assert!(has_diacritics("Đa"));
+        assert!(!has_diacritics("Ha Noi"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fold_is_idempotent_and_ascii_for_vietnamese(s in "[a-zA-ZàáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵĐ ,.-]{0,40}") {
+            let once = fold(&s);
+            proptest::prop_assert_eq!(fold(&once), once.clone());
+            proptest::prop_assert!(once.is_ascii());
+        }
+    }
+}
