@@ -1,0 +1,235 @@
+//! Opening the database: SQLite pools (one writer, several readers) or a PostgreSQL pool, the
+//! migrations for each, and the macros that run one body of portable SQL on either back end.
+
+use crate::{Result, StoreError};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Where the database lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbTarget {
+    /// An SQLite file, created on first use.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL, `postgres://…`.
+    Postgres(String),
+}
+
+impl DbTarget {
+    /// The SQLite file inside a data directory (the embedded default).
+    pub fn in_data_dir(dir: &Path) -> DbTarget {
+        DbTarget::Sqlite(dir.join("binhyen.db"))
+    }
+
+    /// Parses a `--database-url`: `postgres://…`, `postgresql://…` or `sqlite://PATH`.
+    pub fn from_url(url: &str) -> Result<DbTarget> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DbTarget::Postgres(url.to_owned()))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            Ok(DbTarget::Sqlite(PathBuf::from(path)))
+        } else {
+            Err(StoreError::InvalidTarget(format!(
+                "unsupported database url (expected postgres://… or sqlite://PATH): {}",
+                mask_url(url)
+            )))
+        }
+    }
+}
+
+/// The URL with any password replaced by `***`, for logs.
+pub fn mask_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Which back end a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// Shared PostgreSQL.
+    Postgres,
+}
+
+pub(crate) enum Db {
+    Sqlite {
+        /// One connection: SQLite has one writer at a time, and queueing here is cheaper than
+        /// retrying on `SQLITE_BUSY`.
+        write: SqlitePool,
+        /// Readers never block the writer in WAL mode.
+        read: SqlitePool,
+        path: PathBuf,
+    },
+    Postgres {
+        pool: PgPool,
+        /// The NOTIFY channel, named after the schema so that two deployments (or two test
+        /// runs) sharing one database never see each other's changes.
+        channel: String,
+    },
+}
+
+impl Db {
+    pub(crate) async fn connect(target: &DbTarget) -> Result<Db> {
+        match target {
+            DbTarget::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        StoreError::InvalidTarget(format!("{}: {e}", parent.display()))
+                    })?;
+                }
+                let base = SqliteConnectOptions::new()
+                    .filename(path)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true);
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(base.clone().create_if_missing(true))
+                    .await?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(base.read_only(true))
+                    .await?;
+                Ok(Db::Sqlite {
+                    write,
+                    read,
+                    path: path.clone(),
+                })
+            }
+            DbTarget::Postgres(url) => {
+                let options = PgConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::InvalidTarget(format!("{}: {e}", mask_url(url))))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?;
+                let schema: String = sqlx::query_scalar("SELECT current_schema()")
+                    .fetch_one(&pool)
+                    .await?;
+                let channel = format!("binhyen_changes_{schema}");
+                Ok(Db::Postgres { pool, channel })
+            }
+        }
+    }
+
+    pub(crate) async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
+            // sqlx takes an advisory lock on PostgreSQL: nodes starting together migrate once.
+            Db::Postgres { pool, .. } => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The NOTIFY channel of a PostgreSQL store.
+    pub(crate) fn channel(&self) -> Option<&str> {
+        match self {
+            Db::Sqlite { .. } => None,
+            Db::Postgres { channel, .. } => Some(channel),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Db::Sqlite { write, read, .. } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres { pool, .. } => pool.close().await,
+        }
+    }
+
+    pub(crate) async fn backup_to(&self, to: &Path) -> Result<()> {
+        match self {
+            Db::Sqlite { read, path, .. } => {
+                if to.exists() {
+                    return Err(StoreError::InvalidTarget(format!(
+                        "{} already exists; choose a new file",
+                        to.display()
+                    )));
+                }
+                if to == path {
+                    return Err(StoreError::InvalidTarget(
+                        "the backup must not overwrite the live database".into(),
+                    ));
+                }
+                let to = to.to_str().ok_or_else(|| {
+                    StoreError::InvalidTarget(format!("{} is not valid UTF-8", to.display()))
+                })?;
+                // VACUUM INTO reads one snapshot: a consistent copy while writers go on.
+                sqlx::query("VACUUM INTO $1").bind(to).execute(read).await?;
+                Ok(())
+            }
+            Db::Postgres { .. } => Err(StoreError::Unsupported(
+                "back up PostgreSQL with pg_dump or pg_basebackup (see docs/operations.md)",
+            )),
+        }
+    }
+}
+
+/// Runs `$body` with `$pool` bound to the pool that writes: the single SQLite writer or the
+/// PostgreSQL pool. The body is compiled once per back end, so it must be portable SQL.
+macro_rules! on_write {
+    ($store:expr, |$pool:ident| $body:block) => {
+        match &$store.inner.db {
+            $crate::db::Db::Sqlite { write: $pool, .. } => $body,
+            $crate::db::Db::Postgres { pool: $pool, .. } => $body,
+        }
+    };
+}
+
+/// Like [`on_write!`], with the SQLite read pool (readers run beside the writer in WAL mode).
+macro_rules! on_read {
+    ($store:expr, |$pool:ident| $body:block) => {
+        match &$store.inner.db {
+            $crate::db::Db::Sqlite { read: $pool, .. } => $body,
+            $crate::db::Db::Postgres { pool: $pool, .. } => $body,
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_parsed_and_masked() {
+        assert_eq!(
+            DbTarget::from_url("postgres://u:secret@h/db").unwrap(),
+            DbTarget::Postgres("postgres://u:secret@h/db".into())
+        );
+        assert_eq!(
+            DbTarget::from_url("sqlite:///tmp/x.db").unwrap(),
+            DbTarget::Sqlite("/tmp/x.db".into())
+        );
+        let err = DbTarget::from_url("mysql://u:secret@h/db").unwrap_err();
+        assert!(!err.to_string().contains("secret"));
+        assert_eq!(
+            mask_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(mask_url("postgres://h/db"), "postgres://h/db");
+    }
+}
