@@ -21,7 +21,7 @@ mod error;
 mod users;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
-pub use db::{Backend, DbTarget};
+pub use db::{mask_url, Backend, DbTarget};
 pub use error::StoreError;
 pub use feed::Change;
 pub use users::{NewUser, Session, SessionKind, User};

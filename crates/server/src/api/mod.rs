@@ -1,0 +1,6 @@
+//! HTTP handlers, one module per resource.
+
+pub mod audit;
+pub mod health;
+pub mod units;
+pub mod users;

@@ -1,0 +1,188 @@
+//! Reference geography over HTTP: the units, their boundaries, and who owns a point or an
+//! address.
+
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, Json, Query};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use domain::units::Unit;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A unit as listed by the API.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnitView {
+    pub code: String,
+    pub name: String,
+    pub full_name: String,
+    /// The police unit of this commune/ward, e.g. "Công an phường Ba Đình".
+    pub police_name: String,
+    pub kind: String,
+    pub province_code: String,
+    pub area_km2: Option<f64>,
+    pub population: Option<u64>,
+    pub admin_center: Option<String>,
+    pub label_lat: f64,
+    pub label_lon: f64,
+}
+
+/// A unit with the old units that went into it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnitDetail {
+    #[serde(flatten)]
+    pub unit: UnitView,
+    /// Old (pre-2025) units, with their old district and whether all or part went in.
+    #[schema(value_type = Vec<Object>)]
+    pub old_units: serde_json::Value,
+    pub before_merger_text: Option<String>,
+}
+
+impl From<&Unit> for UnitView {
+    fn from(u: &Unit) -> Self {
+        UnitView {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            full_name: u.full_name.clone(),
+            police_name: format!("Công an {}", lower_first(&u.full_name)),
+            kind: u.kind_label.clone(),
+            province_code: u.province_code.clone(),
+            area_km2: u.area_km2,
+            population: u.population,
+            admin_center: u.admin_center.clone(),
+            label_lat: u.label.lat,
+            label_lon: u.label.lon,
+        }
+    }
+}
+
+/// "Phường Ba Đình" → "phường Ba Đình", as the police unit's name is written.
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn find<'a>(state: &'a AppState, code: &str) -> ApiResult<&'a Unit> {
+    state
+        .units
+        .get(code)
+        .ok_or_else(|| ApiError::not_found(format!("unit {code} not found")))
+}
+
+/// Lists every unit.
+#[utoipa::path(get, path = "/api/units", tag = "units",
+    responses((status = 200, body = [UnitView]), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn list(State(state): State<Arc<AppState>>, _p: Principal) -> Json<Vec<UnitView>> {
+    Json(state.units.units().iter().map(UnitView::from).collect())
+}
+
+/// One unit with its old units.
+#[utoipa::path(get, path = "/api/units/{code}", tag = "units", params(("code" = String, Path)),
+    responses((status = 200, body = UnitDetail), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    _p: Principal,
+    Path(code): Path<String>,
+) -> ApiResult<Json<UnitDetail>> {
+    let unit = find(&state, &code)?;
+    Ok(Json(UnitDetail {
+        unit: UnitView::from(unit),
+        old_units: serde_json::to_value(&unit.old_units).map_err(ApiError::internal)?,
+        before_merger_text: unit.before_merger_text.clone(),
+    }))
+}
+
+fn geojson(body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/geo+json"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The unit's boundary as a GeoJSON Feature (simplified for display).
+#[utoipa::path(get, path = "/api/units/{code}/boundary", tag = "units", params(("code" = String, Path)),
+    responses((status = 200, body = Object, content_type = "application/geo+json"),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn boundary(
+    State(state): State<Arc<AppState>>,
+    _p: Principal,
+    Path(code): Path<String>,
+) -> ApiResult<Response> {
+    find(&state, &code)?;
+    let feature = state
+        .units
+        .boundary_feature(&code)
+        .ok_or_else(|| ApiError::not_found(format!("unit {code} not found")))?;
+    Ok(geojson(feature.to_string()))
+}
+
+/// Every unit's boundary as one GeoJSON FeatureCollection (what the console's map draws).
+#[utoipa::path(get, path = "/api/units.geojson", tag = "units",
+    responses((status = 200, body = Object, content_type = "application/geo+json")))]
+pub async fn all_boundaries(State(state): State<Arc<AppState>>, _p: Principal) -> Response {
+    geojson(state.units.boundaries_collection().to_string())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct JurisdictionQuery {
+    /// Latitude (WGS84), with `lon`.
+    pub lat: Option<f64>,
+    /// Longitude (WGS84), with `lat`.
+    pub lon: Option<f64>,
+    /// Address text instead of a point; old ward and district names are understood.
+    pub address: Option<String>,
+}
+
+/// Which unit owns a point or an address.
+///
+/// For a point: `result.status` is `inside` (with the distance to the boundary and
+/// `near_boundary`), `snapped` (in a sliver between polygons or just past the edge) or
+/// `outside` (the point is outside the jurisdiction; no unit is guessed). For an address:
+/// `matches`, best first; an old ward that was split gives every candidate unit.
+#[utoipa::path(get, path = "/api/jurisdiction", tag = "units", params(JurisdictionQuery),
+    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn jurisdiction(
+    State(state): State<Arc<AppState>>,
+    _p: Principal,
+    Query(q): Query<JurisdictionQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    match (q.lat, q.lon, q.address) {
+        (Some(lat), Some(lon), None) => {
+            let location = state
+                .units
+                .locate(lat, lon)
+                .map_err(|e| ApiError::bad_request("invalid_coordinates", e.to_string()))?;
+            Ok(Json(serde_json::json!({
+                "query": {"lat": lat, "lon": lon},
+                "result": location,
+            })))
+        }
+        (None, None, Some(address)) => {
+            let address = address.trim();
+            if address.is_empty() || address.chars().count() > 500 {
+                return Err(ApiError::bad_request(
+                    "invalid_address",
+                    "address must be 1 to 500 characters",
+                ));
+            }
+            let matches = state.units.resolve_address(address);
+            Ok(Json(serde_json::json!({
+                "query": {"address": address},
+                "matches": matches,
+            })))
+        }
+        _ => Err(ApiError::bad_request(
+            "invalid_query",
+            "give either lat and lon, or address",
+        )),
+    }
+}

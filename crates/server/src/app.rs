@@ -1,0 +1,258 @@
+//! The running server: shared state, the router with its middleware, start-up (database,
+//! reference data, first admin account) and graceful shutdown.
+
+use crate::auth::{self, RateLimiter};
+use crate::config::Config;
+use crate::error::uniform_errors;
+use crate::metrics::Metrics;
+use crate::{api, openapi};
+use anyhow::Context as _;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use domain::units::UnitDirectory;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use store::{Actor, DbTarget, NewUser, Store};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted by the JSON API.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Store,
+    pub units: Arc<UnitDirectory>,
+    pub metrics: Arc<Metrics>,
+    pub login_limiter: RateLimiter,
+    /// Cookies carry `Secure` when the server speaks HTTPS.
+    pub secure_cookies: bool,
+    pub started: Instant,
+}
+
+/// Request ids: a per-process random prefix and a counter, cheap and unique enough to join
+/// logs with audit rows.
+#[derive(Clone)]
+struct RequestIds {
+    prefix: Arc<str>,
+    next: Arc<AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        RequestIds {
+            prefix: auth::new_token()[..8].into(),
+            next: Arc::new(AtomicU64::new(1)),
+        }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// Builds the router over `state`.
+pub fn router(state: Arc<AppState>) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let api = Router::new()
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/logout", post(auth::logout))
+        .route("/api/auth/me", get(auth::me))
+        .route("/api/users", get(api::users::list).post(api::users::create))
+        .route("/api/units", get(api::units::list))
+        .route("/api/units/{code}", get(api::units::get))
+        .route("/api/units/{code}/boundary", get(api::units::boundary))
+        .route("/api/units.geojson", get(api::units::all_boundaries))
+        .route("/api/jurisdiction", get(api::units::jurisdiction))
+        .route("/api/audit", get(api::audit::list))
+        .route("/api/openapi.json", get(openapi::spec));
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(api::health::healthz))
+        .route("/readyz", get(api::health::readyz))
+        .route("/metrics", get(api::health::metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(middleware::from_fn(uniform_errors))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("http", method = %req.method(), uri = %req.uri(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, RequestIds::new()))
+        .with_state(state)
+}
+
+/// Counts and times every request by route template and status.
+async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    state.metrics.count(
+        "binhyen_http_requests_total",
+        &[("method", &method), ("route", &route), ("status", &status)],
+        1,
+    );
+    state.metrics.observe(
+        "binhyen_http_request_duration_seconds",
+        &[("route", &route)],
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// Opens the database named by the configuration: PostgreSQL when a URL is given, otherwise
+/// the embedded SQLite file in the data directory.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let target = match &config.database_url {
+        Some(url) => DbTarget::from_url(url)?,
+        None => {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("cannot create data directory {}", config.data_dir.display())
+            })?;
+            DbTarget::in_data_dir(&config.data_dir)
+        }
+    };
+    Store::open(&target)
+        .await
+        .context("cannot open the database")
+}
+
+/// Creates the `admin` account on first start: password from `BINHYEN_ADMIN_PASSWORD`, or a
+/// random one printed once.
+pub async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
+    if store.count_users().await? > 0 {
+        return Ok(());
+    }
+    let (password, generated) = match std::env::var("BINHYEN_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (auth::random_password(), true),
+    };
+    let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+    store
+        .create_user(
+            &NewUser {
+                username: "admin".into(),
+                display_name: "Quản trị hệ thống".into(),
+                role: domain::access::Role::Admin,
+                unit_code: None,
+                password_hash: hash,
+            },
+            &Actor::system("first-start"),
+            chrono::Utc::now(),
+        )
+        .await?;
+    if generated {
+        // Printed once, on purpose, so the operator can sign in the first time.
+        println!("created account 'admin' with password: {password}");
+        println!("(set BINHYEN_ADMIN_PASSWORD before the first start to choose it)");
+    } else {
+        tracing::info!("created account 'admin' with the password from BINHYEN_ADMIN_PASSWORD");
+    }
+    Ok(())
+}
+
+/// A server that is listening.
+pub struct Running {
+    /// The HTTP address actually bound (useful with port 0).
+    pub http: SocketAddr,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Asks the server to stop and waits until in-flight requests are done and the database
+    /// is closed.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await.context("server task panicked")?
+    }
+
+    /// Waits for the server to end (after a signal).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("server task panicked")?
+    }
+
+    /// A handle that stops the server when `true` is sent.
+    pub fn shutdown_handle(&self) -> tokio::sync::watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Loads everything and starts listening; returns once the sockets are bound.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let units = UnitDirectory::load(&config.units).with_context(|| {
+        format!(
+            "cannot load reference geography from {} (pass --units DIR with units.csv and \
+             units.geojson)",
+            config.units.display()
+        )
+    })?;
+    tracing::info!(units = units.len(), province = %units.province().name, "reference geography loaded");
+    let store = open_store(&config).await?;
+    ensure_admin(&store).await?;
+    let state = Arc::new(AppState {
+        store: store.clone(),
+        units: Arc::new(units),
+        metrics: Arc::new(Metrics::default()),
+        login_limiter: RateLimiter::new(10, Duration::from_secs(60)),
+        secure_cookies: config.tls.is_some(),
+        started: Instant::now(),
+    });
+    describe_metrics(&state.metrics);
+    let listener = tokio::net::TcpListener::bind(config.http)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.http))?;
+    let http = listener.local_addr()?;
+    let (shutdown, mut stop) = tokio::sync::watch::channel(false);
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await
+        .context("http server failed")?;
+        store.close().await;
+        tracing::info!("stopped; database closed");
+        Ok(())
+    });
+    tracing::info!(%http, "listening for HTTP");
+    Ok(Running {
+        http,
+        shutdown,
+        task,
+    })
+}
+
+fn describe_metrics(m: &Metrics) {
+    m.describe("binhyen_http_requests_total", "HTTP requests by method, route and status.");
+    m.describe("binhyen_http_request_duration_seconds", "HTTP request latency by route.");
+    m.describe("binhyen_logins_total", "Sign-in attempts by result.");
+}

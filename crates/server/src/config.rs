@@ -1,0 +1,220 @@
+//! The one configuration of `binhyen serve`: command-line flags, `BINHYEN_*` environment
+//! variables and an optional TOML file, merged in that order of precedence over defaults.
+
+use clap::Args;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Flags of `binhyen serve`. Every flag can also be set as `BINHYEN_<NAME>` or in the file.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// TOML configuration file (keys as the flags, with underscores).
+    #[arg(long, env = "BINHYEN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory for the embedded database and server files (created when missing).
+    #[arg(long, env = "BINHYEN_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// HTTP listen address.
+    #[arg(long, env = "BINHYEN_HTTP")]
+    pub http: Option<SocketAddr>,
+    /// DC-09 alarm listen address(es), TCP and UDP on the same port; comma-separated.
+    #[arg(long, env = "BINHYEN_DC09", value_delimiter = ',')]
+    pub dc09: Option<Vec<SocketAddr>>,
+    /// Folder with the reference geography: units.csv and units.geojson.
+    #[arg(long, env = "BINHYEN_UNITS")]
+    pub units: Option<PathBuf>,
+    /// PostgreSQL URL (`postgres://…`) to run on PostgreSQL instead of the embedded SQLite.
+    #[arg(long, env = "BINHYEN_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// TLS certificate chain (PEM); with --tls-key, serve HTTPS.
+    #[arg(long, env = "BINHYEN_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "BINHYEN_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "BINHYEN_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The TOML file's shape: the same names as the flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    http: Option<SocketAddr>,
+    dc09: Option<Vec<SocketAddr>>,
+    units: Option<PathBuf>,
+    database_url: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    log_format: Option<LogFormat>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub http: SocketAddr,
+    pub dc09: Vec<SocketAddr>,
+    pub units: PathBuf,
+    pub database_url: Option<String>,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub log_format: LogFormat,
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error(
+        "no reference geography given: pass --units DIR (or set BINHYEN_UNITS) with a folder \
+         holding units.csv and units.geojson, e.g. --units ../shared/data/hanoi"
+    )]
+    MissingUnits,
+    #[error("--tls-cert and --tls-key must be given together")]
+    HalfTls,
+}
+
+/// The default HTTP address.
+pub const DEFAULT_HTTP: &str = "127.0.0.1:8080";
+/// The default data directory.
+pub const DEFAULT_DATA_DIR: &str = "binhyen-data";
+
+impl Config {
+    /// Merges flags/env (already combined by clap) over the file over the defaults.
+    pub fn load(args: &ServeArgs) -> Result<Config, ConfigError> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let units = args
+            .units
+            .clone()
+            .or(file.units)
+            .ok_or(ConfigError::MissingUnits)?;
+        let tls = match (
+            args.tls_cert.clone().or(file.tls_cert),
+            args.tls_key.clone().or(file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => return Err(ConfigError::HalfTls),
+        };
+        Ok(Config {
+            data_dir: args
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            http: args
+                .http
+                .or(file.http)
+                .unwrap_or_else(|| DEFAULT_HTTP.parse().expect("valid default address")),
+            dc09: args.dc09.clone().or(file.dc09).unwrap_or_default(),
+            units,
+            database_url: args.database_url.clone().or(file.database_url),
+            tls,
+            log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+        })
+    }
+
+    /// The configuration as logged at start: secrets masked.
+    pub fn masked(&self) -> serde_json::Value {
+        serde_json::json!({
+            "data_dir": self.data_dir,
+            "http": self.http.to_string(),
+            "dc09": self.dc09.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "units": self.units,
+            "database": match &self.database_url {
+                Some(url) => store::mask_url(url),
+                None => format!("sqlite://{}", self.data_dir.join("binhyen.db").display()),
+            },
+            "tls": self.tls.as_ref().map(|(c, _)| c.display().to_string()),
+            "log_format": format!("{:?}", self.log_format).to_lowercase(),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_units_is_a_clear_error() {
+        let err = Config::load(&ServeArgs::default()).unwrap_err();
+        assert!(err.to_string().contains("--units"));
+    }
+
+    #[test]
+    fn flags_win_over_file_and_file_over_defaults() {
+        let dir = std::env::temp_dir().join(format!("binhyen-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("binhyen.toml");
+        std::fs::write(
+            &file,
+            "units = \"/u\"\nhttp = \"127.0.0.1:9000\"\ndata_dir = \"/d\"\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            http: Some("127.0.0.1:9100".parse().unwrap()),
+            ..Default::default()
+        };
+        let config = Config::load(&args).unwrap();
+        assert_eq!(config.http.port(), 9100);
+        assert_eq!(config.data_dir, PathBuf::from("/d"));
+        assert_eq!(config.units, PathBuf::from("/u"));
+        std::fs::write(&file, "unknown_key = 1\nunits = \"/u\"\n").unwrap();
+        assert!(matches!(
+            Config::load(&args),
+            Err(ConfigError::Parse { .. })
+        ));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let config = Config {
+            data_dir: "/d".into(),
+            http: DEFAULT_HTTP.parse().unwrap(),
+            dc09: vec![],
+            units: "/u".into(),
+            database_url: Some("postgres://app:hunter2@db/test".into()),
+            tls: None,
+            log_format: LogFormat::Text,
+        };
+        let shown = config.masked().to_string();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://app:***@db/test"));
+    }
+}

@@ -1,0 +1,57 @@
+//! The OpenAPI description, generated from the handlers' annotations and served at
+//! `/api/openapi.json`.
+
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Bình Yên API",
+        description = "Command information center for a city police force: units and jurisdiction, \
+                       accounts, audit. Every error has the shape {\"error\":{\"code\",\"message\"}}."
+    ),
+    paths(
+        crate::auth::login,
+        crate::auth::logout,
+        crate::auth::me,
+        crate::api::users::list,
+        crate::api::users::create,
+        crate::api::units::list,
+        crate::api::units::get,
+        crate::api::units::boundary,
+        crate::api::units::all_boundaries,
+        crate::api::units::jurisdiction,
+        crate::api::audit::list,
+        crate::api::health::healthz,
+        crate::api::health::readyz,
+        crate::api::health::metrics,
+    ),
+    modifiers(&Security),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+/// The OpenAPI document.
+pub async fn spec() -> impl IntoResponse {
+    axum::Json(ApiDoc::openapi())
+}

@@ -1,0 +1,189 @@
+//! Starts a real server on a free port for a test: a fresh SQLite data directory, or a fresh
+//! PostgreSQL schema when `BINHYEN_TEST_PG` is set for the PostgreSQL suite.
+
+#![allow(dead_code)]
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use server::app::Running;
+use server::config::{Config, LogFormat};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub const ADMIN_PASSWORD: &str = "mat-khau-quan-tri-2026";
+
+pub fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}_{}_{nanos}_{n}", std::process::id())
+}
+
+/// The reference geography the tests use: `BINHYEN_UNITS`, or `../shared/data/hanoi` beside
+/// the repository.
+pub fn units_dir() -> PathBuf {
+    std::env::var_os("BINHYEN_UNITS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/hanoi"))
+        })
+}
+
+/// Which back end the API suite runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub client: Client,
+    pub data_dir: PathBuf,
+    running: Option<Running>,
+}
+
+impl TestServer {
+    /// Starts a server on SQLite, or on PostgreSQL when asked and configured.
+    /// Returns `None` (and says so) when PostgreSQL is asked for but not configured.
+    pub async fn start(backend: Backend) -> Option<TestServer> {
+        let database_url = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let Some(base) = std::env::var("BINHYEN_TEST_PG").ok().filter(|u| !u.is_empty())
+                else {
+                    eprintln!("skipped: set BINHYEN_TEST_PG to run the PostgreSQL suite");
+                    return None;
+                };
+                Some(fresh_pg_schema(&base).await)
+            }
+        };
+        let data_dir = std::env::temp_dir().join(unique("binhyen-api"));
+        std::env::set_var("BINHYEN_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        let config = Config {
+            data_dir: data_dir.clone(),
+            http: "127.0.0.1:0".parse().expect("addr"),
+            dc09: vec![],
+            units: units_dir(),
+            database_url,
+            tls: None,
+            log_format: LogFormat::Text,
+        };
+        let running = server::app::start(config).await.expect("server starts");
+        let base = format!("http://{}", running.http);
+        Some(TestServer {
+            base,
+            client: Client::builder().build().expect("client"),
+            data_dir,
+            running: Some(running),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Signs in and returns the bearer token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let r = self
+            .client
+            .post(self.url("/api/auth/login"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(r.status(), StatusCode::OK, "login as {username}");
+        let body: Value = r.json().await.expect("login body");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn admin(&self) -> String {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    /// Creates an account as admin and returns its token.
+    pub async fn user(&self, admin: &str, username: &str, role: &str, unit: Option<&str>) -> String {
+        let password = format!("{username}-mat-khau-dai");
+        let r = self
+            .post(admin, "/api/users", &json!({
+                "username": username, "role": role, "unit_code": unit, "password": password,
+            }))
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "create {username}");
+        self.login(username, &password).await
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.expect("clean stop");
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+async fn fresh_pg_schema(base: &str) -> String {
+    use sqlx::Connection;
+    let schema = unique("api");
+    let mut conn = sqlx::PgConnection::connect(base).await.expect("connect postgres");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await
+        .expect("create schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-c%20search_path%3D{schema}")
+}
+
+/// Asserts the uniform error shape and returns its code.
+pub async fn error_code(r: Response, status: StatusCode) -> String {
+    assert_eq!(r.status(), status);
+    let body: Value = r.json().await.expect("error body is JSON");
+    let code = body["error"]["code"].as_str().expect("error.code").to_owned();
+    assert!(body["error"]["message"].is_string(), "error.message");
+    code
+}
+
+/// Declares one test per back end for each `async fn name(backend: Backend)` listed.
+#[macro_export]
+macro_rules! api_on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
