@@ -7,3 +7,4 @@
 //! `server` crate exposes it over HTTP.
 
 pub mod text;
+pub mod units;
