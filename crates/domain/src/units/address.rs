@@ -529,10 +529,14 @@ impl UnitDirectory {
                     Prefix::Unit(k) if fold(&unit.kind_label) == k => 1.0,
                     _ => 0.9,
                 };
-                let demote = if confirmed && !confirmed_targets.contains(&u) {
-                    DEMOTED_NEW
-                } else {
+                let demote = if !confirmed {
                     1.0
+                } else if confirmed_targets.contains(&u) {
+                    // An old-form address whose ward kept its name: the old unit with its
+                    // district already speaks for this unit, and says more.
+                    continue;
+                } else {
+                    DEMOTED_NEW
                 };
                 evidence[u].push(Evidence {
                     score: base * demote * diacritic_factor(typed, &unit.name),
@@ -660,10 +664,33 @@ fn after_kind_word(tokens: &[Token], start: usize) -> bool {
     ))) || (one && kind(one_word_prefix(&tokens[start - 1].fold)))
 }
 
+/// How many words before `tokens[start]` can be read as its kind word or house number (one
+/// or two), for the segmentation to count them as explained.
+fn prefix_lengths(tokens: &[Token], start: usize) -> Vec<usize> {
+    let same = |i: usize| tokens[i].segment == tokens[start].segment;
+    let mut out = Vec::new();
+    if start >= 1 && same(start - 1) {
+        let w1 = &tokens[start - 1].fold;
+        if one_word_prefix(w1).is_some() || is_number(w1) {
+            out.push(1);
+        }
+        if start >= 2 && same(start - 2) {
+            let w2 = &tokens[start - 2].fold;
+            if two_word_prefix(w2, w1).is_some() {
+                out.push(2);
+            }
+        }
+    }
+    out
+}
+
 /// Finds the names in the token stream (longest first, no overlaps) and keeps, for each,
 /// the readings its prefix allows.
 fn find_spans(index: &AddressIndex, tokens: &[Token], units: &[Unit]) -> Vec<Span> {
-    let mut found: Vec<(usize, usize)> = Vec::new();
+    // Candidate names, each also with the kind word (or house number) just before it.
+    // An item is (first token covered, tokens covered, name start, name length, agrees,
+    // weak). A weak item is a bare syllable without confirming diacritics.
+    let mut items: Vec<(usize, usize, usize, usize, bool, bool)> = Vec::new();
     for start in 0..tokens.len() {
         let mut key = String::new();
         for len in 1..=index.max_tokens {
@@ -675,24 +702,67 @@ fn find_spans(index: &AddressIndex, tokens: &[Token], units: &[Unit]) -> Vec<Spa
                 key.push(' ');
             }
             key.push_str(&tokens[i].fold);
-            if index.names.contains_key(&key)
-                && (!is_number(&key) || after_kind_word(tokens, start))
-            {
-                found.push((start, len));
+            let Some(entries) = index.names.get(&key) else {
+                continue;
+            };
+            if is_number(&key) && !after_kind_word(tokens, start) {
+                continue;
+            }
+            let typed = &tokens[start..=i];
+            let agrees = entries
+                .iter()
+                .any(|e| diacritic_factor(typed, index.entry_name(*e, units)) == 1.0);
+            let weak = len == 1 && !(agrees && has_diacritics(&typed[0].norm));
+            items.push((start, len, start, len, agrees, weak));
+            for words in prefix_lengths(tokens, start) {
+                items.push((start - words, len + words, start, len, agrees, false));
             }
         }
     }
-    found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut covered = vec![false; tokens.len()];
-    let mut chosen: Vec<(usize, usize)> = Vec::new();
-    for (start, len) in found {
-        if covered[start..start + len].iter().any(|c| *c) {
-            continue;
+    // Choose non-overlapping items that cover the most words (weak items in a lower tier),
+    // then agree most with the typed diacritics, then are fewest (longer names). Greedy longest-first would read
+    // "phuong mai dong da" as "phường Mai Động" + "da" instead of "Phương Mai, Đống Đa".
+    let n = tokens.len();
+    type Value = (usize, usize, usize, std::cmp::Reverse<usize>);
+    let mut best: Vec<(Value, Option<usize>)> =
+        vec![((0, 0, 0, std::cmp::Reverse(0)), None); n + 1];
+    let mut by_first: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (k, item) in items.iter().enumerate() {
+        by_first[item.0].push(k);
+    }
+    for i in (0..n).rev() {
+        let mut choice = (best[i + 1].0, None);
+        for &k in &by_first[i] {
+            let (_, cover, _, _, agrees, weak) = items[k];
+            let (c, w, a, std::cmp::Reverse(m)) = best[i + cover].0;
+            let (strong, weak) = if weak { (0, cover) } else { (cover, 0) };
+            let value = (
+                c + strong,
+                w + weak,
+                a + usize::from(agrees),
+                std::cmp::Reverse(m + 1),
+            );
+            if value > choice.0 {
+                choice = (value, Some(k));
+            }
         }
-        covered[start..start + len]
-            .iter_mut()
-            .for_each(|c| *c = true);
-        chosen.push((start, len));
+        best[i] = choice;
+    }
+    let mut covered = vec![false; n];
+    let mut chosen: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        match best[i].1 {
+            Some(k) => {
+                let (_, cover, start, len, _, _) = items[k];
+                covered[start..start + len]
+                    .iter_mut()
+                    .for_each(|c| *c = true);
+                chosen.push((start, len));
+                i += cover;
+            }
+            None => i += 1,
+        }
     }
     chosen.sort_unstable();
 
