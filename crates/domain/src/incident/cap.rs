@@ -487,9 +487,14 @@ pub fn incident_to_cap(
             incident.kind.label_en().to_string(),
         ),
     };
-    let place = incident
+    let address = incident
         .location
         .address
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string);
+    let place = address
         .clone()
         .or_else(|| {
             incident
@@ -505,10 +510,7 @@ pub fn incident_to_cap(
                 .map(|p| format!("{:.5}, {:.5}", p.lat, p.lon))
         })
         .unwrap_or_else(|| "Hà Nội".to_string());
-    let place_en = incident
-        .location
-        .address
-        .clone()
+    let place_en = address
         .or_else(|| {
             incident
                 .assignment
@@ -1136,5 +1138,42 @@ mod tests {
         assert_eq!(num(105.85251234), "105.852512");
         assert_eq!(cap_time(t0()), "2026-03-01T14:00:00+07:00");
         assert_eq!(truncate("abcdef", 4), "abc…");
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn unescape(s: &str) -> String {
+            s.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&")
+        }
+
+        proptest! {
+            #[test]
+            fn escaping_round_trips_and_leaves_no_markup(text in "\\PC{0,60}") {
+                let e = xml_escape(&text);
+                prop_assert!(!e.contains('<') && !e.contains('>'));
+                prop_assert!(e.chars().all(|c| c == '\t' || c == '\n' || c == '\r' || c as u32 >= 0x20));
+                let kept: String = text
+                    .chars()
+                    .filter(|c| matches!(c, '\t' | '\n' | '\r') || (*c as u32) >= 0x20)
+                    .filter(|c| *c != '\u{FFFE}' && *c != '\u{FFFF}')
+                    .collect();
+                prop_assert_eq!(unescape(&e), kept);
+            }
+
+            #[test]
+            fn any_address_exports(address in "[ \\t]{0,3}|\\PC{1,80}") {
+                let mut inc = open_fire(1);
+                inc.location.address = Some(address);
+                let xml = incident_to_cap(&inc, &opts(), t0()).unwrap();
+                prop_assert_eq!(xml.matches("<areaDesc>").count(), 2);
+                prop_assert_eq!(xml.matches("</alert>").count(), 1);
+            }
+        }
     }
 }

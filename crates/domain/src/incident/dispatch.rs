@@ -1002,4 +1002,75 @@ mod tests {
             "invalid point ignored"
         );
     }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn any_resource() -> impl Strategy<Value = Resource> {
+            (
+                1i64..10_000,
+                proptest::sample::select(<ResourceKind as Vocabulary>::ALL.to_vec()),
+                proptest::sample::select(ResourceStatus::ALL.to_vec()),
+                proptest::option::of((20.8f64..21.3, 105.5f64..106.0)),
+                proptest::option::of(0i64..120),
+            )
+                .prop_map(|(id, kind, status, pos, age)| Resource {
+                    id,
+                    call_sign: format!("R-{id}"),
+                    kind,
+                    unit_code: None,
+                    status,
+                    status_since: t0() - Duration::hours(2),
+                    position: pos.map(|(a, b)| GeoPoint::new(a, b)),
+                    position_at: age.map(|m| t0() - Duration::minutes(m)),
+                    home: None,
+                    incident_id: None,
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn recommendations_are_sorted_and_filtered(
+                fleet in proptest::collection::vec(any_resource(), 0..40),
+                kind in proptest::sample::select(<IncidentKind as Vocabulary>::ALL.to_vec()),
+                all in any::<bool>(),
+            ) {
+                let mut input = new_fire();
+                input.kind = kind;
+                let inc = open_with(1, input, t0());
+                let opts = RecommendOptions { include_unavailable: all, ..Default::default() };
+                let recs = recommend_with(&inc, &fleet, t0(), &opts);
+                let wanted = ResourceKind::for_incident(kind, None);
+                for r in &recs {
+                    prop_assert!(wanted.contains(&r.kind));
+                    prop_assert_eq!(r.exclusion.is_none(), r.status == ResourceStatus::Available);
+                    prop_assert!(r.reason_vi.contains(&r.call_sign));
+                    if r.distance_m.is_some() {
+                        prop_assert!(r.reason_vi.contains("theo đường chim bay"));
+                        prop_assert!(r.reason_en.contains("straight-line"));
+                    }
+                }
+                if !all {
+                    prop_assert!(recs.iter().all(|r| r.exclusion.is_none()));
+                }
+                let expected = fleet
+                    .iter()
+                    .filter(|r| wanted.contains(&r.kind) && (all || r.status == ResourceStatus::Available))
+                    .count();
+                prop_assert_eq!(recs.len(), expected);
+                for w in recs.windows(2) {
+                    let (a, b) = (&w[0], &w[1]);
+                    prop_assert!(a.exclusion.is_none() || b.exclusion.is_some(), "available first");
+                    if a.exclusion.is_some() == b.exclusion.is_some() {
+                        match (a.distance_m, b.distance_m) {
+                            (Some(x), Some(y)) => prop_assert!(x <= y),
+                            (None, Some(_)) => prop_assert!(false, "unknown distance before a known one"),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
