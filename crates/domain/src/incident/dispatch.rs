@@ -456,7 +456,8 @@ pub struct AssignmentOutcome {
 
 /// Sends `resource` to `incident`. Checks everything before changing anything: the incident is
 /// open and in a dispatchable status (`received`, `verified`, `dispatched`, `en_route`,
-/// `on_scene`), the resource is not already on it, and it is `available`
+/// `on_scene`; a `resolved` one must be reopened first), the resource is not already on it,
+/// and it is `available`
 /// ([`IncidentError::ResourceUnavailable`] otherwise — HTTP 409). The first assignment moves a
 /// `received` or `verified` incident to `dispatched`.
 pub fn assign_resource(
@@ -474,6 +475,12 @@ pub fn assign_resource(
         incident.status,
         IncidentStatus::Dispatched | IncidentStatus::EnRoute | IncidentStatus::OnScene
     );
+    if incident.status == IncidentStatus::Resolved {
+        // Allowed only as a reopen, which needs a reason: reopen first, then assign.
+        return Err(IncidentError::ReasonRequired {
+            action: "reopen a resolved incident",
+        });
+    }
     if !moves_incident && !joins {
         return Err(IncidentError::IllegalTransition {
             from: incident.status,
@@ -867,6 +874,23 @@ mod tests {
         );
         assert_eq!(err.code(), "resource_unavailable");
         assert_eq!(inc, before);
+        // A resolved incident must be reopened (with a reason) before sending more.
+        let mut resolved = open_fire(9);
+        resolved.verify(None, operator(), now).unwrap();
+        resolved
+            .transition(
+                IncidentStatus::Resolved,
+                TransitionDetails::default(),
+                operator(),
+                now,
+            )
+            .unwrap();
+        assert_eq!(
+            assign_resource(&mut resolved, &mut fleet[0], operator(), now).unwrap_err(),
+            IncidentError::ReasonRequired {
+                action: "reopen a resolved incident"
+            }
+        );
         // A second engine joins without another status change.
         let out = assign_resource(&mut inc, &mut fleet[0], operator(), now).unwrap();
         assert_eq!(out.incident_events.len(), 1);
