@@ -91,7 +91,8 @@ pub use model::{
 pub use number::{vietnam_offset, IncidentNumber, VIETNAM_OFFSET_SECS};
 pub use status::{IncidentStatus, ResourceStatus};
 pub use timers::{
-    overdue, stage_durations, Overdue, PriorityTargets, ResponseTargets, Stage, StageDurations,
+    overdue, running_clocks, stage_durations, Overdue, PriorityTargets, ResponseTargets, Stage,
+    StageDurations,
 };
 pub use validate::{
     masked_phone, normalize_phone, Caller, IncidentLocation, NewIncident, NewIncidentForm,
