@@ -7,5 +7,6 @@
 //! `server` crate exposes it over HTTP.
 
 pub mod access;
+pub mod incident;
 pub mod text;
 pub mod units;
