@@ -44,6 +44,8 @@
 //! # Ok::<(), domain::units::UnitsError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod address;
 mod display;
 mod error;
@@ -362,6 +364,7 @@ impl UnitDirectory {
             let mut unit = row.unit;
             unit.geometry = geometry.ok_or_else(|| UnitsError::MissingGeometry {
                 code: unit.code.clone(),
+                line: row.line,
             })?;
             if !row.label_given {
                 unit.label =
@@ -372,7 +375,6 @@ impl UnitDirectory {
                             reason: "no interior point for a label".to_owned(),
                         })?;
             }
-            let _ = row.line;
             units.push(unit);
         }
         let province = Province {
