@@ -1,54 +1,8 @@
 //! Address text → unit: finds unit, old ward and old district names inside free text and
 //! ranks the units they point to.
 //!
-//! # How text is read
-//!
-//! The text is cut at commas, semicolons, parentheses and line breaks into segments; each
-//! segment is lower-cased and folded with [`crate::text::fold`] (so "Cống Vị", "cong vi" and
-//! "CỐNG VỊ" are the same) and split into syllables. Every run of syllables that equals a
-//! known name is a candidate; overlapping candidates keep the longest ("Thanh Xuân Bắc" over
-//! "Thanh Xuân", "Văn Miếu - Quốc Tử Giám" over "Văn Miếu"). Names never cross a segment
-//! boundary.
-//!
-//! The words just before a name say what it is:
-//! - "phường", "p.", "xã", "x.", "thị trấn", "tt", "đặc khu": a commune-level unit, new or old;
-//! - "quận", "q.", "huyện", "h.", "thị xã", "tx": an old district; "thành phố"/"tp" an old
-//!   district or the province; "tỉnh" the province;
-//! - "phố", "đường", "ngõ", "ngách", "hẻm", "số", a house number, "thôn", "xóm", "tổ dân
-//!   phố", "khu đô thị" and the like: a street or a place inside a unit, which is **not** a
-//!   unit ("phố Trúc Bạch" says nothing about the ward).
-//!
-//! A name with no such word is taken as any of them. Two guards keep bare names from
-//! matching ordinary words: a name of one syllable (such as "Láng") needs a kind word or
-//! matching diacritics, and a name made of digits ("Phường 12") needs a kind word. When the
-//! input has diacritics that contradict a name ("làng" against "Láng"), the match loses
-//! weight; tone-mark placement ("Hoà"/"Hòa") does not count as a contradiction.
-//!
-//! # Ranking
-//!
-//! Scores are in 0..=1 and only their order is meaningful:
-//! - a **new unit name** scores 1.0 with a kind word that fits it, 0.9 without one or with a
-//!   different kind word;
-//! - an **old unit name** points to every new unit that took part of it. When the text also
-//!   names the old unit's district ("phường Cống Vị, quận Ba Đình", "cong vi ba dinh"), only
-//!   the old unit of that district is used. A unit that took the whole old unit scores 0.95.
-//!   When the old unit was split ("một phần"), the data has no shares of area, so the
-//!   candidates are ordered by one rule we can defend: the new unit that kept the old name
-//!   first (0.9), then the others, equal (0.8), in directory order. Without a district the
-//!   old-name scores are multiplied by 0.85 (and by 0.9 again if several old districts had a
-//!   unit of that name); with a district that has no old unit of that name, by 0.7;
-//! - when the district confirms an old unit, the same words read as a new unit's name score
-//!   ×0.7, so "xã Thanh Xuân, huyện Sóc Sơn" (an old commune, now Nội Bài) ranks Nội Bài
-//!   before today's Phường Thanh Xuân;
-//! - a name that names the district an earlier old unit belongs to is read as that district,
-//!   not as a new unit of the same name ("Ba Đình" in "Kim Mã, Ba Đình");
-//! - only when no unit-level name is found, an **old district alone** ("quận Ba Đình")
-//!   yields every new unit that took part of it, scored 0.3–0.6: first the one named like the
-//!   district, then by how much of the district it took (whole old units count 1, parts ½);
-//! - a unit supported by several separate names in the text gains 0.05 per extra name.
-//!
-//! Ties are broken by reason (new name, then old unit, then old district) and then by
-//! directory order.
+//! The rules for reading text and ranking candidates are documented on
+//! [`UnitDirectory::resolve_address`].
 
 use std::collections::HashMap;
 
@@ -410,13 +364,66 @@ struct Evidence<'a> {
 
 impl UnitDirectory {
     /// Candidate units for free address text, best first; empty when no unit, old unit or
-    /// old district is named. See the [module documentation](self) for how text is read and
-    /// how candidates are ranked.
+    /// old district is named.
     ///
     /// Accepts new unit names ("phường Ba Đình", "P. Ba Đình", "ba dinh"), old ward names
     /// with or without their old district ("phường Cống Vị, quận Ba Đình", "cong vi ba
     /// dinh", "P. Kim Mã Q. Ba Đình"), and whole addresses ("số 12 phố Trúc Bạch, phường
     /// Trúc Bạch, quận Ba Đình, Hà Nội").
+    ///
+    /// # How text is read
+    ///
+    /// The text is cut at commas, semicolons, parentheses and line breaks into segments; each
+    /// segment is lower-cased and folded with [`crate::text::fold`] (so "Cống Vị", "cong vi" and
+    /// "CỐNG VỊ" are the same) and split into syllables. Every run of syllables that equals a
+    /// known name is a candidate, and never crosses a segment boundary. Among overlapping
+    /// candidates, the reading that explains the most words wins, counting a kind word just
+    /// before a name as explained: longer names beat shorter ones ("Thanh Xuân Bắc" over "Thanh
+    /// Xuân", "Văn Miếu - Quốc Tử Giám" over "Văn Miếu"), "phuong mai dong da" reads as Phương
+    /// Mai + Đống Đa rather than phường Mai Động, and "quận Thanh Xuân" as a district rather than
+    /// the old ward Quán Thánh. Ties go to the reading whose typed diacritics agree, then to the
+    /// one with fewer names.
+    ///
+    /// The words just before a name say what it is:
+    /// - "phường", "p.", "xã", "x.", "thị trấn", "tt", "đặc khu": a commune-level unit, new or old;
+    /// - "quận", "q.", "huyện", "h.", "thị xã", "tx": an old district; "thành phố"/"tp" an old
+    ///   district or the province; "tỉnh" the province;
+    /// - "phố", "đường", "ngõ", "ngách", "hẻm", "số", a house number, "thôn", "xóm", "tổ dân
+    ///   phố", "khu đô thị" and the like: a street or a place inside a unit, which is **not** a
+    ///   unit ("phố Trúc Bạch" says nothing about the ward).
+    ///
+    /// A name with no such word is taken as any of them. Two guards keep bare names from
+    /// matching ordinary words: a name of one syllable (such as "Láng") needs a kind word or
+    /// matching diacritics, and a name made of digits ("Phường 12") needs a kind word. When the
+    /// input has diacritics that contradict a name ("làng" against "Láng"), the match loses
+    /// weight; tone-mark placement ("Hoà"/"Hòa") does not count as a contradiction.
+    ///
+    /// # Ranking
+    ///
+    /// Scores are in 0..=1 and only their order is meaningful:
+    /// - a **new unit name** scores 1.0 with a kind word that fits it, 0.9 without one or with a
+    ///   different kind word;
+    /// - an **old unit name** points to every new unit that took part of it. When the text also
+    ///   names the old unit's district ("phường Cống Vị, quận Ba Đình", "cong vi ba dinh"), only
+    ///   the old unit of that district is used. A unit that took the whole old unit scores 0.95.
+    ///   When the old unit was split ("một phần"), the data has no shares of area, so the
+    ///   candidates are ordered by one rule we can defend: the new unit that kept the old name
+    ///   first (0.9), then the others, equal (0.8), in directory order. Without a district the
+    ///   old-name scores are multiplied by 0.85 (and by 0.9 again if several old districts had a
+    ///   unit of that name); with a district that has no old unit of that name, by 0.7;
+    /// - when the district confirms an old unit, the same words read as a new unit's name score
+    ///   ×0.7, so "xã Thanh Xuân, huyện Sóc Sơn" (an old commune, now Nội Bài) ranks Nội Bài
+    ///   before today's Phường Thanh Xuân; if that new unit took part of the old unit, the old
+    ///   unit (with its district) is given as the reason;
+    /// - a name that names the district an earlier old unit belongs to is read as that district,
+    ///   not as a new unit of the same name ("Ba Đình" in "Kim Mã, Ba Đình");
+    /// - only when no unit-level name is found, an **old district alone** ("quận Ba Đình")
+    ///   yields every new unit that took part of it, scored 0.3–0.6: first the one named like the
+    ///   district, then by how much of the district it took (whole old units count 1, parts ½);
+    /// - a unit supported by several separate names in the text gains 0.05 per extra name.
+    ///
+    /// Ties are broken by reason (new name, then old unit, then old district) and then by
+    /// directory order.
     pub fn resolve_address(&self, text: &str) -> Vec<AddressMatch<'_>> {
         let index = &self.address;
         let units = &self.units;
