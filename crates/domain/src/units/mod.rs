@@ -616,6 +616,22 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    proptest::proptest! {
+        /// Arbitrary rows and arbitrary GeoJSON text give a directory or an error, never a
+        /// panic.
+        #[test]
+        fn loading_never_panics(
+            rows in proptest::collection::vec("[0-9A-Za-zàđ ,.;:\\[\\]()\"-]{0,80}", 0..4),
+            text in "[\\[\\]{}:,\"0-9a-zA-Z. -]{0,120}",
+        ) {
+            let header = "code,name,full_name,type,province_code,province_name,center_lat,center_lon,old_unit_codes,old_units\n";
+            let csv = format!("{header}{}", rows.join("\n"));
+            let _ = UnitDirectory::from_readers(csv.as_bytes(), text.as_bytes(), JurisdictionConfig::default());
+            let gj = geojson(&feature("001", 106.5));
+            let _ = UnitDirectory::from_readers(csv.as_bytes(), gj.as_bytes(), JurisdictionConfig::default());
+        }
+    }
+
     #[test]
     fn kind_labels() {
         assert_eq!(UnitKind::from_label("Phường"), UnitKind::Phuong);
