@@ -117,24 +117,32 @@ fn an_interior_point_of_every_polygon_maps_back_to_its_unit() {
 }
 
 #[test]
-fn label_points_mostly_inside_their_unit() {
-    // center_lat/center_lon come from another source than the polygons and are rounded to
-    // about 100 m, so a few may sit just across a boundary; most must be inside.
+fn every_label_point_is_inside_its_unit() {
+    // center_lat/center_lon come from another source than the polygons; all 126 agree.
     let d = hanoi();
-    let inside = d
-        .units()
-        .iter()
-        .filter(|u| {
-            d.unit_at(u.label.lat, u.label.lon)
-                .unwrap()
-                .map(|x| &x.code)
-                == Some(&u.code)
-        })
-        .count();
-    assert!(
-        inside >= 120,
-        "only {inside} of 126 label points inside their unit"
-    );
+    for u in d.units() {
+        let at = d.unit_at(u.label.lat, u.label.lon).unwrap();
+        assert_eq!(at.map(|x| &x.code), Some(&u.code), "{}", u.full_name);
+    }
+}
+
+#[test]
+fn a_point_in_a_gap_between_polygons_snaps_to_the_nearest_unit() {
+    // One of the microscopic gaps left between polygons (PROVENANCE: 9 remain), in Sóc Sơn:
+    // no polygon contains the point, units surround it, the nearest is about 4 m away.
+    let d = hanoi();
+    let (lat, lon) = (21.2875681, 105.7410929);
+    assert!(d.unit_at(lat, lon).unwrap().is_none());
+    for (dlat, dlon) in [(0.003, 0.0), (-0.003, 0.0), (0.0, 0.003), (0.0, -0.003)] {
+        assert!(d.unit_at(lat + dlat, lon + dlon).unwrap().is_some());
+    }
+    match d.locate(lat, lon).unwrap() {
+        Location::Snapped { unit, distance_m } => {
+            assert_eq!(unit.full_name, "Xã Kim Anh");
+            assert!(distance_m > 1.0 && distance_m < 10.0, "{distance_m}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -1,54 +1,8 @@
 //! Address text → unit: finds unit, old ward and old district names inside free text and
 //! ranks the units they point to.
 //!
-//! # How text is read
-//!
-//! The text is cut at commas, semicolons, parentheses and line breaks into segments; each
-//! segment is lower-cased and folded with [`crate::text::fold`] (so "Cống Vị", "cong vi" and
-//! "CỐNG VỊ" are the same) and split into syllables. Every run of syllables that equals a
-//! known name is a candidate; overlapping candidates keep the longest ("Thanh Xuân Bắc" over
-//! "Thanh Xuân", "Văn Miếu - Quốc Tử Giám" over "Văn Miếu"). Names never cross a segment
-//! boundary.
-//!
-//! The words just before a name say what it is:
-//! - "phường", "p.", "xã", "x.", "thị trấn", "tt", "đặc khu": a commune-level unit, new or old;
-//! - "quận", "q.", "huyện", "h.", "thị xã", "tx": an old district; "thành phố"/"tp" an old
-//!   district or the province; "tỉnh" the province;
-//! - "phố", "đường", "ngõ", "ngách", "hẻm", "số", a house number, "thôn", "xóm", "tổ dân
-//!   phố", "khu đô thị" and the like: a street or a place inside a unit, which is **not** a
-//!   unit ("phố Trúc Bạch" says nothing about the ward).
-//!
-//! A name with no such word is taken as any of them. Two guards keep bare names from
-//! matching ordinary words: a name of one syllable (such as "Láng") needs a kind word or
-//! matching diacritics, and a name made of digits ("Phường 12") needs a kind word. When the
-//! input has diacritics that contradict a name ("làng" against "Láng"), the match loses
-//! weight; tone-mark placement ("Hoà"/"Hòa") does not count as a contradiction.
-//!
-//! # Ranking
-//!
-//! Scores are in 0..=1 and only their order is meaningful:
-//! - a **new unit name** scores 1.0 with a kind word that fits it, 0.9 without one or with a
-//!   different kind word;
-//! - an **old unit name** points to every new unit that took part of it. When the text also
-//!   names the old unit's district ("phường Cống Vị, quận Ba Đình", "cong vi ba dinh"), only
-//!   the old unit of that district is used. A unit that took the whole old unit scores 0.95.
-//!   When the old unit was split ("một phần"), the data has no shares of area, so the
-//!   candidates are ordered by one rule we can defend: the new unit that kept the old name
-//!   first (0.9), then the others, equal (0.8), in directory order. Without a district the
-//!   old-name scores are multiplied by 0.85 (and by 0.9 again if several old districts had a
-//!   unit of that name); with a district that has no old unit of that name, by 0.7;
-//! - when the district confirms an old unit, the same words read as a new unit's name score
-//!   ×0.7, so "xã Thanh Xuân, huyện Sóc Sơn" (an old commune, now Nội Bài) ranks Nội Bài
-//!   before today's Phường Thanh Xuân;
-//! - a name that names the district an earlier old unit belongs to is read as that district,
-//!   not as a new unit of the same name ("Ba Đình" in "Kim Mã, Ba Đình");
-//! - only when no unit-level name is found, an **old district alone** ("quận Ba Đình")
-//!   yields every new unit that took part of it, scored 0.3–0.6: first the one named like the
-//!   district, then by how much of the district it took (whole old units count 1, parts ½);
-//! - a unit supported by several separate names in the text gains 0.05 per extra name.
-//!
-//! Ties are broken by reason (new name, then old unit, then old district) and then by
-//! directory order.
+//! The rules for reading text and ranking candidates are documented on
+//! [`UnitDirectory::resolve_address`].
 
 use std::collections::HashMap;
 
@@ -144,7 +98,9 @@ enum Entry {
 
 #[derive(Debug)]
 struct OldEntry {
-    name: String,
+    /// Name without kind word, normalised and folded.
+    norm: String,
+    fold: String,
     kind: String,
     district: Option<usize>,
     /// (unit index, index into that unit's `old_units`).
@@ -154,7 +110,9 @@ struct OldEntry {
 #[derive(Debug)]
 struct DistrictEntry {
     full_name: String,
-    name: String,
+    /// Name without kind word, normalised and folded.
+    norm: String,
+    fold: String,
     kind: String,
     /// (unit index, weight): whole old units count 1, parts ½.
     units: Vec<(usize, f32)>,
@@ -167,7 +125,11 @@ pub(crate) struct AddressIndex {
     max_tokens: usize,
     olds: Vec<OldEntry>,
     districts: Vec<DistrictEntry>,
-    province_name: String,
+    province_norm: String,
+    /// Per unit: name normalised, name folded, kind folded.
+    unit_norm: Vec<String>,
+    unit_fold: Vec<String>,
+    unit_kind: Vec<String>,
 }
 
 impl AddressIndex {
@@ -177,9 +139,10 @@ impl AddressIndex {
             max_tokens: 1,
             olds: Vec::new(),
             districts: Vec::new(),
-            province_name: split_kind(&province.name, &["Thành phố", "Tỉnh"])
-                .1
-                .to_owned(),
+            province_norm: normalize(split_kind(&province.name, &["Thành phố", "Tỉnh"]).1),
+            unit_norm: units.iter().map(|u| normalize(&u.name)).collect(),
+            unit_fold: units.iter().map(|u| fold(&u.name)).collect(),
+            unit_kind: units.iter().map(|u| fold(&u.kind_label)).collect(),
         };
         let mut old_keys: HashMap<(String, String, String), usize> = HashMap::new();
         let mut district_keys: HashMap<String, usize> = HashMap::new();
@@ -191,7 +154,8 @@ impl AddressIndex {
                         let (kind, name) = split_kind(full, &OLD_DISTRICT_KINDS);
                         index.districts.push(DistrictEntry {
                             full_name: full.clone(),
-                            name: name.to_owned(),
+                            norm: normalize(name),
+                            fold: fold(name),
                             kind: fold(kind),
                             units: Vec::new(),
                         });
@@ -205,7 +169,8 @@ impl AddressIndex {
                 );
                 let o = *old_keys.entry(key).or_insert_with(|| {
                     index.olds.push(OldEntry {
-                        name: link.name.clone(),
+                        norm: normalize(&link.name),
+                        fold: fold(&link.name),
                         kind: fold(&link.kind),
                         district,
                         targets: Vec::new(),
@@ -224,15 +189,15 @@ impl AddressIndex {
             }
         }
         for o in 0..index.olds.len() {
-            let name = index.olds[o].name.clone();
+            let name = index.olds[o].fold.clone();
             index.add(&name, Entry::Old(o));
         }
         for d in 0..index.districts.len() {
-            let name = index.districts[d].name.clone();
+            let name = index.districts[d].fold.clone();
             index.add(&name, Entry::District(d));
         }
-        let province_name = index.province_name.clone();
-        index.add(&province_name, Entry::Province);
+        let province = index.province_norm.clone();
+        index.add(&province, Entry::Province);
         index
     }
 
@@ -248,12 +213,13 @@ impl AddressIndex {
         }
     }
 
-    fn entry_name<'a>(&'a self, entry: Entry, units: &'a [Unit]) -> &'a str {
+    /// The entry's name, normalised (diacritics kept).
+    fn entry_norm(&self, entry: Entry) -> &str {
         match entry {
-            Entry::New(u) => &units[u].name,
-            Entry::Old(o) => &self.olds[o].name,
-            Entry::District(d) => &self.districts[d].name,
-            Entry::Province => &self.province_name,
+            Entry::New(u) => &self.unit_norm[u],
+            Entry::Old(o) => &self.olds[o].norm,
+            Entry::District(d) => &self.districts[d].norm,
+            Entry::Province => &self.province_norm,
         }
     }
 }
@@ -373,8 +339,9 @@ fn syllable_key(word: &str) -> (String, Option<char>) {
 
 /// 1.0 when the typed diacritics agree with the name (syllables typed without any mark
 /// agree with everything), 0.6 otherwise.
+///
+/// `name` must be normalised ([`normalize`]).
 fn diacritic_factor(typed: &[Token], name: &str) -> f32 {
-    let name = normalize(name);
     let agree = typed
         .iter()
         .zip(name.split(' '))
@@ -410,18 +377,71 @@ struct Evidence<'a> {
 
 impl UnitDirectory {
     /// Candidate units for free address text, best first; empty when no unit, old unit or
-    /// old district is named. See the [module documentation](self) for how text is read and
-    /// how candidates are ranked.
+    /// old district is named.
     ///
     /// Accepts new unit names ("phường Ba Đình", "P. Ba Đình", "ba dinh"), old ward names
     /// with or without their old district ("phường Cống Vị, quận Ba Đình", "cong vi ba
     /// dinh", "P. Kim Mã Q. Ba Đình"), and whole addresses ("số 12 phố Trúc Bạch, phường
     /// Trúc Bạch, quận Ba Đình, Hà Nội").
+    ///
+    /// # How text is read
+    ///
+    /// The text is cut at commas, semicolons, parentheses and line breaks into segments; each
+    /// segment is lower-cased and folded with [`crate::text::fold`] (so "Cống Vị", "cong vi" and
+    /// "CỐNG VỊ" are the same) and split into syllables. Every run of syllables that equals a
+    /// known name is a candidate, and never crosses a segment boundary. Among overlapping
+    /// candidates, the reading that explains the most words wins, counting a kind word just
+    /// before a name as explained: longer names beat shorter ones ("Thanh Xuân Bắc" over "Thanh
+    /// Xuân", "Văn Miếu - Quốc Tử Giám" over "Văn Miếu"), "phuong mai dong da" reads as Phương
+    /// Mai + Đống Đa rather than phường Mai Động, and "quận Thanh Xuân" as a district rather than
+    /// the old ward Quán Thánh. Ties go to the reading whose typed diacritics agree, then to the
+    /// one with fewer names.
+    ///
+    /// The words just before a name say what it is:
+    /// - "phường", "p.", "xã", "x.", "thị trấn", "tt", "đặc khu": a commune-level unit, new or old;
+    /// - "quận", "q.", "huyện", "h.", "thị xã", "tx": an old district; "thành phố"/"tp" an old
+    ///   district or the province; "tỉnh" the province;
+    /// - "phố", "đường", "ngõ", "ngách", "hẻm", "số", a house number, "thôn", "xóm", "tổ dân
+    ///   phố", "khu đô thị" and the like: a street or a place inside a unit, which is **not** a
+    ///   unit ("phố Trúc Bạch" says nothing about the ward).
+    ///
+    /// A name with no such word is taken as any of them. Two guards keep bare names from
+    /// matching ordinary words: a name of one syllable (such as "Láng") needs a kind word or
+    /// matching diacritics, and a name made of digits ("Phường 12") needs a kind word. When the
+    /// input has diacritics that contradict a name ("làng" against "Láng"), the match loses
+    /// weight; tone-mark placement ("Hoà"/"Hòa") does not count as a contradiction.
+    ///
+    /// # Ranking
+    ///
+    /// Scores are in 0..=1 and only their order is meaningful:
+    /// - a **new unit name** scores 1.0 with a kind word that fits it, 0.9 without one or with a
+    ///   different kind word;
+    /// - an **old unit name** points to every new unit that took part of it. When the text also
+    ///   names the old unit's district ("phường Cống Vị, quận Ba Đình", "cong vi ba dinh"), only
+    ///   the old unit of that district is used. A unit that took the whole old unit scores 0.95.
+    ///   When the old unit was split ("một phần"), the data has no shares of area, so the
+    ///   candidates are ordered by one rule we can defend: the new unit that kept the old name
+    ///   first (0.9), then the others, equal (0.8), in directory order. Without a district the
+    ///   old-name scores are multiplied by 0.85 (and by 0.9 again if several old districts had a
+    ///   unit of that name); with a district that has no old unit of that name, by 0.7;
+    /// - when the district confirms an old unit, the same words read as a new unit's name score
+    ///   ×0.7, so "xã Thanh Xuân, huyện Sóc Sơn" (an old commune, now Nội Bài) ranks Nội Bài
+    ///   before today's Phường Thanh Xuân; if that new unit took part of the old unit, the old
+    ///   unit (with its district) is given as the reason;
+    /// - a name that names the district an earlier old unit belongs to is read as that district,
+    ///   not as a new unit of the same name ("Ba Đình" in "Kim Mã, Ba Đình");
+    /// - only when no unit-level name is found, an **old district alone** ("quận Ba Đình")
+    ///   yields every new unit that took part of it, scored 0.3–0.6: first the one named like the
+    ///   district, then by how much of the district it took (whole old units count 1, parts ½);
+    /// - a unit supported by several separate names in the text gains 0.05 per extra name.
+    ///
+    /// Ties are broken by reason (new name, then old unit, then old district) and then by
+    /// directory order.
     pub fn resolve_address(&self, text: &str) -> Vec<AddressMatch<'_>> {
         let index = &self.address;
         let units = &self.units;
         let tokens = tokenize(text);
-        let spans = find_spans(index, &tokens, units);
+        let spans = find_spans(index, &tokens);
 
         // District context: names with a district kind word, bare names that are only
         // districts, and bare names naming the district of an earlier old unit.
@@ -500,13 +520,12 @@ impl UnitDirectory {
                     Prefix::Unit(k) if !old.kind.is_empty() && old.kind != k => 0.9,
                     _ => 1.0,
                 };
-                let f = factor * ambiguity * kind_factor * diacritic_factor(typed, &old.name);
-                let folded_name = fold(&old.name);
+                let f = factor * ambiguity * kind_factor * diacritic_factor(typed, &old.norm);
                 for &(u, l) in &old.targets {
                     let link = &units[u].old_units[l];
                     let base = match link.share {
                         Share::Full => 0.95,
-                        Share::Partial if fold(&units[u].name) == folded_name => 0.9,
+                        Share::Partial if index.unit_fold[u] == old.fold => 0.9,
                         Share::Partial => 0.8,
                     };
                     if confirmed {
@@ -524,9 +543,8 @@ impl UnitDirectory {
             }
             for entry in &span.entries {
                 let Entry::New(u) = *entry else { continue };
-                let unit = &units[u];
                 let base = match span.prefix {
-                    Prefix::Unit(k) if fold(&unit.kind_label) == k => 1.0,
+                    Prefix::Unit(k) if index.unit_kind[u] == k => 1.0,
                     _ => 0.9,
                 };
                 let demote = if !confirmed {
@@ -539,7 +557,7 @@ impl UnitDirectory {
                     DEMOTED_NEW
                 };
                 evidence[u].push(Evidence {
-                    score: base * demote * diacritic_factor(typed, &unit.name),
+                    score: base * demote * diacritic_factor(typed, &index.unit_norm[u]),
                     reason: MatchReason::UnitName,
                     span: j,
                 });
@@ -589,10 +607,9 @@ impl UnitDirectory {
                     .iter()
                     .map(|(_, w)| *w)
                     .fold(0.0f32, f32::max);
-                let folded = fold(&district.name);
                 let words = district_words(&spans, &tokens, d);
                 for &(u, weight) in &district.units {
-                    let named_alike = if fold(&units[u].name) == folded {
+                    let named_alike = if index.unit_fold[u] == district.fold {
                         0.1
                     } else {
                         0.0
@@ -686,7 +703,7 @@ fn prefix_lengths(tokens: &[Token], start: usize) -> Vec<usize> {
 
 /// Finds the names in the token stream (longest first, no overlaps) and keeps, for each,
 /// the readings its prefix allows.
-fn find_spans(index: &AddressIndex, tokens: &[Token], units: &[Unit]) -> Vec<Span> {
+fn find_spans(index: &AddressIndex, tokens: &[Token]) -> Vec<Span> {
     // Candidate names, each also with the kind word (or house number) just before it.
     // An item is (first token covered, tokens covered, name start, name length, agrees,
     // weak). A weak item is a bare syllable without confirming diacritics.
@@ -711,7 +728,7 @@ fn find_spans(index: &AddressIndex, tokens: &[Token], units: &[Unit]) -> Vec<Spa
             let typed = &tokens[start..=i];
             let agrees = entries
                 .iter()
-                .any(|e| diacritic_factor(typed, index.entry_name(*e, units)) == 1.0);
+                .any(|e| diacritic_factor(typed, index.entry_norm(*e)) == 1.0);
             let weak = len == 1 && !(agrees && has_diacritics(&typed[0].norm));
             items.push((start, len, start, len, agrees, weak));
             for words in prefix_lengths(tokens, start) {
@@ -804,7 +821,7 @@ fn find_spans(index: &AddressIndex, tokens: &[Token], units: &[Unit]) -> Vec<Spa
                 if !bare {
                     return true;
                 }
-                let name = index.entry_name(*e, units);
+                let name = index.entry_norm(*e);
                 !name
                     .chars()
                     .all(|c| c.is_ascii_digit() || c.is_whitespace())
@@ -818,7 +835,7 @@ fn find_spans(index: &AddressIndex, tokens: &[Token], units: &[Unit]) -> Vec<Spa
             && !(has_diacritics(&typed[0].norm)
                 && entries
                     .iter()
-                    .all(|e| diacritic_factor(typed, index.entry_name(*e, units)) == 1.0));
+                    .all(|e| diacritic_factor(typed, index.entry_norm(*e)) == 1.0));
         let entries: Vec<Entry> = if weak {
             entries
                 .into_iter()

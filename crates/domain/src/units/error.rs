@@ -109,10 +109,12 @@ pub enum UnitsError {
         code: String,
     },
     /// A unit of `units.csv` has no feature in `units.geojson`.
-    #[error("unit {code} of units.csv has no feature in units.geojson")]
+    #[error("unit {code} (units.csv line {line}) has no feature in units.geojson")]
     MissingGeometry {
         /// The unit without a polygon.
         code: String,
+        /// Its line in `units.csv`.
+        line: u64,
     },
     /// The GeoJSON name of a unit differs from its name in `units.csv`: the two files were
     /// probably built from different code lists.

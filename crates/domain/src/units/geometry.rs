@@ -377,6 +377,36 @@ impl Scale {
     }
 }
 
+impl Scale {
+    /// Squared distance in metres between the box and the segment `a`–`b` (zero when they
+    /// meet).
+    pub fn dist2_rect_to_segment(&self, rect: &Bbox, a: Position, b: Position) -> f64 {
+        if (Edge { a, b }).meets_rect(rect) {
+            return 0.0;
+        }
+        let corners = [
+            [rect.min[0], rect.min[1]],
+            [rect.max[0], rect.min[1]],
+            [rect.max[0], rect.max[1]],
+            [rect.min[0], rect.max[1]],
+        ];
+        let from_ends = self
+            .dist2_to_box(a, rect.min, rect.max)
+            .min(self.dist2_to_box(b, rect.min, rect.max));
+        corners
+            .iter()
+            .map(|c| self.dist2_to_segment(*c, a, b))
+            .fold(from_ends, f64::min)
+    }
+
+    /// Squared distance in metres between two boxes (zero when they overlap).
+    pub fn dist2_box_to_box(&self, r: &Bbox, min: Position, max: Position) -> f64 {
+        let dx = (min[0] - r.max[0]).max(r.min[0] - max[0]).max(0.0) * self.kx;
+        let dy = (min[1] - r.max[1]).max(r.min[1] - max[1]).max(0.0) * self.ky;
+        dx * dx + dy * dy
+    }
+}
+
 /// Whether a latitude/longitude pair is a point on Earth.
 pub(crate) fn valid_coordinate(lat: f64, lon: f64) -> bool {
     lat.is_finite()
@@ -503,6 +533,21 @@ mod tests {
             b: [2.0, 2.0]
         }
         .meets_rect(&r));
+    }
+
+    #[test]
+    fn rect_to_segment_distance() {
+        let s = Scale::at(0.0);
+        let r = Bbox {
+            min: [0.0, 0.0],
+            max: [1.0, 1.0],
+        };
+        assert_eq!(s.dist2_rect_to_segment(&r, [0.5, -1.0], [0.5, 2.0]), 0.0);
+        let d = s.dist2_rect_to_segment(&r, [2.0, -1.0], [2.0, 2.0]).sqrt();
+        assert!((d - METRES_PER_DEGREE).abs() < 1e-6);
+        // Diagonal segment past the corner (1, 1): nearest to the corner.
+        let d = s.dist2_rect_to_segment(&r, [1.5, 2.5], [2.5, 1.5]).sqrt();
+        assert!((d - 2f64.sqrt() * METRES_PER_DEGREE).abs() < 1e-3, "{d}");
     }
 
     #[test]

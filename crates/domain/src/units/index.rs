@@ -68,6 +68,7 @@ pub(crate) struct Jurisdiction {
     shapes: Vec<Shape>,
     all_edges: SegmentBvh,
     grid: Grid,
+    blocks: DistanceBlocks,
     config: JurisdictionConfig,
 }
 
@@ -81,10 +82,12 @@ impl Jurisdiction {
             .collect();
         let all_edges = SegmentBvh::new(all);
         let grid = Grid::build(&shapes, &config);
+        let blocks = DistanceBlocks::build(&grid, &shapes);
         Jurisdiction {
             shapes,
             all_edges,
             grid,
+            blocks,
             config,
         }
     }
@@ -117,11 +120,10 @@ impl Jurisdiction {
 
     /// The full answer for an already-validated coordinate.
     pub fn locate(&self, lat: f64, lon: f64) -> RawLocation {
-        let cell = match self.grid.cell(lon, lat) {
-            Some(cell) => cell,
-            None => return RawLocation::Outside,
+        let Some((cx, cy)) = self.grid.cell_xy(lon, lat) else {
+            return RawLocation::Outside;
         };
-        let unit = match cell {
+        let unit = match self.grid.cell_at(cx, cy) {
             Cell::Inside(u) => Some(u),
             Cell::OutsideFar => return RawLocation::Outside,
             Cell::OutsideNear => None,
@@ -134,10 +136,7 @@ impl Jurisdiction {
         let scale = Scale::at(lat);
         match unit {
             Some(unit) => {
-                let d2 = self.shapes[unit]
-                    .edges
-                    .nearest(p, &scale, f64::INFINITY, |_| true)
-                    .map_or(f64::INFINITY, |(_, d2)| d2);
+                let d2 = self.distance2(unit, (cx, cy), p, &scale);
                 let boundary_distance_m = d2.sqrt();
                 let near = self.config.near_boundary_m;
                 let near_boundary = boundary_distance_m <= near;
@@ -171,10 +170,30 @@ impl Jurisdiction {
     /// Distance in metres from the point to the boundary of `unit` (whether the point is
     /// inside it or not).
     pub fn boundary_distance_m(&self, unit: usize, lat: f64, lon: f64) -> f64 {
-        self.shapes[unit]
-            .edges
-            .nearest([lon, lat], &Scale::at(lat), f64::INFINITY, |_| true)
-            .map_or(f64::INFINITY, |(_, d2)| d2.sqrt())
+        let scale = Scale::at(lat);
+        match self.grid.cell_xy(lon, lat) {
+            Some(cell) => self.distance2(unit, cell, [lon, lat], &scale),
+            None => self.shapes[unit]
+                .edges
+                .nearest([lon, lat], &scale, f64::INFINITY, |_| true)
+                .map_or(f64::INFINITY, |(_, d2)| d2),
+        }
+        .sqrt()
+    }
+
+    /// Squared distance from `p` (in grid cell `cell`) to `unit`'s boundary: from the
+    /// block's candidate list when the block has one for this unit, else by a full search.
+    fn distance2(&self, unit: usize, cell: (usize, usize), p: Position, scale: &Scale) -> f64 {
+        let shape = &self.shapes[unit];
+        self.blocks
+            .nearest2(shape, unit, cell, p, scale)
+            .or_else(|| {
+                shape
+                    .edges
+                    .nearest(p, scale, f64::INFINITY, |_| true)
+                    .map(|(_, d2)| d2)
+            })
+            .unwrap_or(f64::INFINITY)
     }
 
     /// The unit with the nearest boundary edge, within `max_m` metres.
@@ -367,6 +386,33 @@ impl SegmentBvh {
             nodes[index].count = 0;
         }
         index
+    }
+
+    /// Indices of the segments within `sqrt(max_d2)` metres of `rect`, with that squared
+    /// distance.
+    fn within_rect(&self, rect: &Bbox, scale: &Scale, max_d2: f64, out: &mut Vec<(f64, u32)>) {
+        if self.nodes.is_empty() {
+            return;
+        }
+        let mut stack = vec![0u32];
+        while let Some(index) = stack.pop() {
+            let node = &self.nodes[index as usize];
+            if scale.dist2_box_to_box(rect, node.min, node.max) > max_d2 {
+                continue;
+            }
+            if node.count > 0 {
+                for i in node.start..node.start + node.count {
+                    let s = &self.segments[i as usize];
+                    let d2 = scale.dist2_rect_to_segment(rect, s.a, s.b);
+                    if d2 <= max_d2 {
+                        out.push((d2, i));
+                    }
+                }
+            } else {
+                stack.push(index + 1);
+                stack.push(node.start);
+            }
+        }
     }
 
     /// The owner and squared distance of the nearest segment accepted by `filter`, if it is
@@ -601,19 +647,38 @@ impl Grid {
 
     #[inline]
     fn cell(&self, x: f64, y: f64) -> Option<Cell> {
+        self.cell_xy(x, y).map(|(cx, cy)| self.cell_at(cx, cy))
+    }
+
+    #[inline]
+    fn cell_xy(&self, x: f64, y: f64) -> Option<(usize, usize)> {
         let fx = (x - self.x0) * self.inv_w;
         let fy = (y - self.y0) * self.inv_h;
         if !(fx >= 0.0 && fy >= 0.0 && fx < self.cols as f64 && fy < self.rows as f64) {
             return None;
         }
-        let raw = self.cells[fy as usize * self.cols + fx as usize];
-        Some(match raw & TAG_MASK {
+        Some((fx as usize, fy as usize))
+    }
+
+    #[inline]
+    fn cell_at(&self, cx: usize, cy: usize) -> Cell {
+        let raw = self.cells[cy * self.cols + cx];
+        match raw & TAG_MASK {
             TAG_MIXED => {
                 let (start, end) = self.mixed[(raw & !TAG_MASK) as usize];
                 Cell::Mixed(start as usize..end as usize)
             }
             _ => Self::decode(raw),
-        })
+        }
+    }
+
+    /// The units a point of cell (cx, cy) can belong to.
+    fn units_of(&self, cx: usize, cy: usize, out: &mut Vec<u32>) {
+        match self.cell_at(cx, cy) {
+            Cell::Inside(u) => out.push(u as u32),
+            Cell::Mixed(range) => out.extend_from_slice(&self.mixed_units[range]),
+            Cell::OutsideFar | Cell::OutsideNear => {}
+        }
     }
 
     fn decode(raw: u32) -> Cell {
@@ -623,6 +688,130 @@ impl Grid {
             TAG_OUTSIDE_NEAR => Cell::OutsideNear,
             _ => Cell::OutsideFar,
         }
+    }
+}
+
+/// Side of a distance block, in grid cells.
+const BLOCK: usize = 4;
+
+/// Per block of `BLOCK` × `BLOCK` grid cells and per unit present in it, the unit's edges
+/// that can be the nearest one for some point of the block, sorted by a lower bound of their
+/// distance. Deep inside a unit the whole boundary is about equally far, so a hierarchy
+/// prunes little; the block list holds only the edges within (distance from the block's
+/// centre + the block's half-diagonal) of the block, and the scan stops at the first edge
+/// whose lower bound exceeds the best distance found.
+#[derive(Debug)]
+struct DistanceBlocks {
+    bcols: usize,
+    /// `offsets[b]..offsets[b + 1]` indexes `entries` for block `b`.
+    offsets: Vec<u32>,
+    /// (unit, start, end) into `candidates`.
+    entries: Vec<(u32, u32, u32)>,
+    /// (lower bound of the distance in metres, rounded down; segment index in the unit's
+    /// edge hierarchy).
+    candidates: Vec<(f32, u32)>,
+}
+
+impl DistanceBlocks {
+    fn build(grid: &Grid, shapes: &[Shape]) -> DistanceBlocks {
+        let bcols = grid.cols.div_ceil(BLOCK);
+        let brows = grid.rows.div_ceil(BLOCK);
+        let mut blocks = DistanceBlocks {
+            bcols,
+            offsets: Vec::with_capacity(bcols * brows + 1),
+            entries: Vec::new(),
+            candidates: Vec::new(),
+        };
+        blocks.offsets.push(0);
+        let mut units: Vec<u32> = Vec::new();
+        let mut found: Vec<(f64, u32)> = Vec::new();
+        for by in 0..brows {
+            for bx in 0..bcols {
+                let (cx0, cy0) = (bx * BLOCK, by * BLOCK);
+                let (cx1, cy1) = (
+                    (cx0 + BLOCK).min(grid.cols) - 1,
+                    (cy0 + BLOCK).min(grid.rows) - 1,
+                );
+                units.clear();
+                for cy in cy0..=cy1 {
+                    for cx in cx0..=cx1 {
+                        grid.units_of(cx, cy, &mut units);
+                    }
+                }
+                units.sort_unstable();
+                units.dedup();
+                if !units.is_empty() {
+                    let rect = Bbox {
+                        min: grid.rect(cx0, cy0).min,
+                        max: grid.rect(cx1, cy1).max,
+                    }
+                    .expanded(CELL_EPS, CELL_EPS);
+                    // Longitude degrees are shortest at the latitude farthest from the
+                    // equator: that scale gives lower bounds, the other upper bounds.
+                    let far = rect.min[1].abs().max(rect.max[1].abs()).min(90.0);
+                    let near = if rect.min[1] <= 0.0 && rect.max[1] >= 0.0 {
+                        0.0
+                    } else {
+                        rect.min[1].abs().min(rect.max[1].abs())
+                    };
+                    let (low, high) = (Scale::at(far), Scale::at(near));
+                    let centre = [
+                        (rect.min[0] + rect.max[0]) / 2.0,
+                        (rect.min[1] + rect.max[1]) / 2.0,
+                    ];
+                    let half_w = (rect.max[0] - rect.min[0]) / 2.0 * high.kx;
+                    let half_h = (rect.max[1] - rect.min[1]) / 2.0 * high.ky;
+                    let radius = (half_w * half_w + half_h * half_h).sqrt();
+                    for &u in &units {
+                        let edges = &shapes[u as usize].edges;
+                        let Some((_, d2)) = edges.nearest(centre, &high, f64::INFINITY, |_| true)
+                        else {
+                            continue;
+                        };
+                        let reach = d2.sqrt() + radius;
+                        found.clear();
+                        edges.within_rect(&rect, &low, reach * reach, &mut found);
+                        found.sort_by(|a, b| a.0.total_cmp(&b.0));
+                        let start = blocks.candidates.len() as u32;
+                        blocks.candidates.extend(found.iter().map(|(d2, i)| {
+                            // Rounded down so the early stop never skips the nearest edge.
+                            ((d2.sqrt() * (1.0 - 1e-6)) as f32, *i)
+                        }));
+                        blocks
+                            .entries
+                            .push((u, start, blocks.candidates.len() as u32));
+                    }
+                }
+                blocks.offsets.push(blocks.entries.len() as u32);
+            }
+        }
+        blocks
+    }
+
+    /// Squared distance from `p` to `shape`'s boundary using the block of `cell`, or `None`
+    /// when that block holds no list for `unit`.
+    #[inline]
+    fn nearest2(
+        &self,
+        shape: &Shape,
+        unit: usize,
+        cell: (usize, usize),
+        p: Position,
+        scale: &Scale,
+    ) -> Option<f64> {
+        let b = (cell.1 / BLOCK) * self.bcols + cell.0 / BLOCK;
+        let entries = &self.entries[self.offsets[b] as usize..self.offsets[b + 1] as usize];
+        let &(_, start, end) = entries.iter().find(|e| e.0 as usize == unit)?;
+        let mut best = f64::INFINITY;
+        for &(lower, i) in &self.candidates[start as usize..end as usize] {
+            let lower = f64::from(lower);
+            if lower * lower >= best {
+                break;
+            }
+            let s = &shape.edges.segments[i as usize];
+            best = best.min(scale.dist2_to_segment(p, s.a, s.b));
+        }
+        Some(best)
     }
 }
 

@@ -620,6 +620,55 @@ mod tests {
         assert!(matches!(e, UnitsError::InvalidGeometry { .. }), "{e}");
     }
 
+    proptest::proptest! {
+        /// Formatting a list of old units the way units.csv writes it and parsing it back
+        /// gives the same list.
+        #[test]
+        fn old_units_round_trip(
+            entries in proptest::collection::vec(
+                (
+                    "[0-9]{5}",
+                    proptest::bool::ANY,
+                    proptest::sample::select(vec!["Phường", "Xã", "Thị trấn", ""]),
+                    "[A-ZĐ][a-zàáảãạăâđêôơư]{1,6}( [A-ZĐ][a-zàáảãạăâđêôơư]{1,6}){0,2}",
+                    proptest::option::of(proptest::sample::select(vec!["Quận Ba Đình", "Huyện Sóc Sơn", "Thị xã Sơn Tây", "Thành phố Thủ Đức"])),
+                ),
+                0..8,
+            )
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let entries: Vec<_> = entries.into_iter().filter(|e| seen.insert(e.0.clone())).collect();
+            let codes: Vec<String> = entries
+                .iter()
+                .map(|(code, partial, ..)| format!("{code}:{}", if *partial { "partial" } else { "full" }))
+                .collect();
+            let names: Vec<String> = entries
+                .iter()
+                .map(|(_, partial, kind, name, district)| {
+                    let full = if kind.is_empty() { name.clone() } else { format!("{kind} {name}") };
+                    let district = district.map(|d| format!(" [{d}]")).unwrap_or_default();
+                    let mark = if *partial { " (một phần)" } else { "" };
+                    format!("{full}{district}{mark}")
+                })
+                .collect();
+            let parsed = parse_old_units(&codes.join(";"), &names.join("; "), 2).unwrap();
+            proptest::prop_assert_eq!(parsed.len(), entries.len());
+            for (link, (code, partial, kind, name, district)) in parsed.iter().zip(&entries) {
+                proptest::prop_assert_eq!(&link.code, code);
+                proptest::prop_assert_eq!(link.share == Share::Partial, *partial);
+                proptest::prop_assert_eq!(&link.name, name);
+                proptest::prop_assert_eq!(link.kind.as_str(), *kind);
+                proptest::prop_assert_eq!(link.district.as_deref(), *district);
+            }
+        }
+
+        /// Whatever the two columns hold, parsing returns a list or an error, never panics.
+        #[test]
+        fn old_units_parser_never_panics(codes in "\\PC{0,40}", names in "\\PC{0,60}") {
+            let _ = parse_old_units(&codes, &names, 1);
+        }
+    }
+
     #[test]
     fn kind_words_split_off() {
         assert_eq!(

@@ -44,6 +44,8 @@
 //! # Ok::<(), domain::units::UnitsError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod address;
 mod display;
 mod error;
@@ -362,6 +364,7 @@ impl UnitDirectory {
             let mut unit = row.unit;
             unit.geometry = geometry.ok_or_else(|| UnitsError::MissingGeometry {
                 code: unit.code.clone(),
+                line: row.line,
             })?;
             if !row.label_given {
                 unit.label =
@@ -372,7 +375,6 @@ impl UnitDirectory {
                             reason: "no interior point for a label".to_owned(),
                         })?;
             }
-            let _ = row.line;
             units.push(unit);
         }
         let province = Province {
@@ -612,6 +614,22 @@ mod tests {
             "{e}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    proptest::proptest! {
+        /// Arbitrary rows and arbitrary GeoJSON text give a directory or an error, never a
+        /// panic.
+        #[test]
+        fn loading_never_panics(
+            rows in proptest::collection::vec("[0-9A-Za-zàđ ,.;:\\[\\]()\"-]{0,80}", 0..4),
+            text in "[\\[\\]{}:,\"0-9a-zA-Z. -]{0,120}",
+        ) {
+            let header = "code,name,full_name,type,province_code,province_name,center_lat,center_lon,old_unit_codes,old_units\n";
+            let csv = format!("{header}{}", rows.join("\n"));
+            let _ = UnitDirectory::from_readers(csv.as_bytes(), text.as_bytes(), JurisdictionConfig::default());
+            let gj = geojson(&feature("001", 106.5));
+            let _ = UnitDirectory::from_readers(csv.as_bytes(), gj.as_bytes(), JurisdictionConfig::default());
+        }
     }
 
     #[test]
