@@ -6,4 +6,8 @@
 //! `now`), and touches no database: the `store` crate persists what this crate decides, and the
 //! `server` crate exposes it over HTTP.
 
+pub mod inspection;
+pub mod report;
+pub mod stats;
+pub mod tasks;
 pub mod text;
