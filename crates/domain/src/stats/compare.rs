@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::cases::{CaseRow, CategoryMap, CrimeGroup};
 use super::incidents::IncidentRow;
 use super::period::Period;
-use super::StatsError;
+use super::{FxBuild, StatsError};
 use crate::report::{Cell, Column, Lang, Table};
 
 /// Clearance-rate target for TTXH cases set by the National Assembly (≥ 75 %).
@@ -235,7 +235,7 @@ pub fn incident_year_on_year(
     let previous_period = period.same_period_previous_year()?;
     let cur = period.utc_range();
     let prev = previous_period.utc_range();
-    let mut acc: HashMap<(Option<&str>, Option<&str>), [u64; 2]> = HashMap::new();
+    let mut acc: HashMap<(Option<&str>, Option<&str>), [u64; 2], FxBuild> = HashMap::default();
     let mut total = [0u64; 2];
     for r in rows {
         let c = within(r.created_at, cur);
@@ -438,7 +438,7 @@ pub fn crime_year_on_year(
     let previous_period = period.same_period_previous_year()?;
     let cur = period.utc_range();
     let prev = previous_period.utc_range();
-    let mut acc: HashMap<(Option<&str>, Option<&str>), [CrimeAcc; 2]> = HashMap::new();
+    let mut acc: HashMap<(Option<&str>, Option<&str>), [CrimeAcc; 2], FxBuild> = HashMap::default();
     for r in cases {
         let c = CrimeAcc::touches(r, cur);
         let p = CrimeAcc::touches(r, prev);

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::{key_of, GroupBy, GroupKey};
 use super::period::{Granularity, Period};
-use super::StatsError;
+use super::{FxBuild, StatsError};
 use crate::report::{Cell, Column, Lang, Table};
 
 /// One incident as the statistics read it (SQL: one row of the incidents table).
@@ -69,7 +69,7 @@ impl IncidentRow {
 /// created_at < :end GROUP BY <group columns>`.
 pub fn incident_counts(rows: &[IncidentRow], period: &Period, by: GroupBy) -> Vec<(GroupKey, u64)> {
     let (start, end) = period.utc_range();
-    let mut acc: HashMap<(Option<&str>, Option<&str>), u64> = HashMap::new();
+    let mut acc: HashMap<(Option<&str>, Option<&str>), u64, FxBuild> = HashMap::default();
     for r in rows {
         if r.created_at >= start && r.created_at < end {
             *acc.entry(key_of(by, &r.unit, &r.category)).or_default() += 1;
@@ -107,7 +107,7 @@ pub fn incident_series(
     let buckets = period.split(granularity)?;
     let starts: Vec<DateTime<Utc>> = buckets.iter().map(|b| b.utc_range().0).collect();
     let (start, end) = period.utc_range();
-    let mut acc: HashMap<(Option<&str>, Option<&str>), Vec<u64>> = HashMap::new();
+    let mut acc: HashMap<(Option<&str>, Option<&str>), Vec<u64>, FxBuild> = HashMap::default();
     for r in rows {
         if r.created_at < start || r.created_at >= end {
             continue;

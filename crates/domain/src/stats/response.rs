@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::compare::rate_pct;
 use super::incidents::IncidentRow;
 use super::period::Period;
-use super::StatsError;
+use super::{FxBuild, StatsError};
 use crate::report::{Cell, Column, Lang, Table};
 
 /// Which duration is measured.
@@ -190,7 +190,7 @@ pub fn response_times(
     let (start, end) = period.utc_range();
     // (durations, incidents with a target, incidents within target) per (unit, priority).
     type Slot = (Vec<u32>, u64, u64);
-    let mut acc: HashMap<(Option<&str>, Option<u8>), Slot> = HashMap::new();
+    let mut acc: HashMap<(Option<&str>, Option<u8>), Slot, FxBuild> = HashMap::default();
     for r in rows {
         if r.created_at < start || r.created_at >= end {
             continue;
