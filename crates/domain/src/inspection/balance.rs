@@ -266,6 +266,10 @@ mod tests {
         let loads = group_loads(&units, &groups);
         let mean = loads.iter().sum::<f64>() / 7.0;
         let max = loads.iter().cloned().fold(0.0, f64::max);
+        eprintln!(
+            "hanoi loads / mean: {:?}",
+            loads.iter().map(|l| l / mean).collect::<Vec<_>>()
+        );
         assert!(max < 1.6 * mean, "loads {loads:?}");
     }
 
