@@ -8,5 +8,9 @@
 
 pub mod access;
 pub mod incident;
+pub mod inspection;
+pub mod report;
+pub mod stats;
+pub mod tasks;
 pub mod text;
 pub mod units;
