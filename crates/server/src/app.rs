@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::{Actor, DbTarget, NewUser, Store};
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted by the JSON API.
@@ -29,6 +31,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub units: Arc<UnitDirectory>,
+    /// Every unit's display boundary as one GeoJSON document, built once at start.
+    pub boundaries: Arc<str>,
     pub metrics: Arc<Metrics>,
     pub login_limiter: RateLimiter,
     /// Cookies carry `Secure` when the server speaks HTTPS.
@@ -216,6 +220,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     ensure_admin(&store).await?;
     let state = Arc::new(AppState {
         store: store.clone(),
+        boundaries: units
+            .feature_collection(&domain::units::DisplayOptions::default())
+            .to_string()
+            .into(),
         units: Arc::new(units),
         metrics: Arc::new(Metrics::default()),
         login_limiter: RateLimiter::new(10, Duration::from_secs(60)),
@@ -252,7 +260,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
 }
 
 fn describe_metrics(m: &Metrics) {
-    m.describe("binhyen_http_requests_total", "HTTP requests by method, route and status.");
-    m.describe("binhyen_http_request_duration_seconds", "HTTP request latency by route.");
+    m.describe(
+        "binhyen_http_requests_total",
+        "HTTP requests by method, route and status.",
+    );
+    m.describe(
+        "binhyen_http_request_duration_seconds",
+        "HTTP request latency by route.",
+    );
     m.describe("binhyen_logins_total", "Sign-in attempts by result.");
 }

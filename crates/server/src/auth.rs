@@ -17,7 +17,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use store::{Actor, SessionKind, User};
 
@@ -196,13 +196,6 @@ impl RateLimiter {
     }
 }
 
-/// The client's address, as seen by the listener.
-pub fn client_ip(parts: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
-    parts
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
-}
-
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
@@ -256,21 +249,26 @@ fn decoy_hash() -> &'static str {
               (status = 429, body = crate::error::ErrorBody)))]
 pub async fn login(
     State(state): State<Arc<AppState>>,
-    connect: Option<ConnectInfo<SocketAddr>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    let ip = client_ip(connect.as_ref());
+    let ip = peer.ip();
     if !state.login_limiter.check(&format!("ip:{ip}"))
         || !state.login_limiter.check(&format!("user:{}", req.username))
     {
-        state.metrics.count("binhyen_logins_total", &[("result", "rate_limited")], 1);
+        state
+            .metrics
+            .count("binhyen_logins_total", &[("result", "rate_limited")], 1);
         return Err(ApiError::too_many_requests(
             "too many sign-in attempts; wait a minute and try again",
         ));
     }
     if req.username.len() > 64 || req.password.len() > 1024 {
-        return Err(ApiError::bad_request("invalid_field", "username or password too long"));
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "username or password too long",
+        ));
     }
     let user = state.store.user_by_username(&req.username).await?;
     let password = req.password.clone();
@@ -283,7 +281,9 @@ pub async fn login(
         .await
         .map_err(ApiError::internal)?;
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
-        state.metrics.count("binhyen_logins_total", &[("result", "failed")], 1);
+        state
+            .metrics
+            .count("binhyen_logins_total", &[("result", "failed")], 1);
         return Err(ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "invalid_credentials",
@@ -295,9 +295,17 @@ pub async fn login(
     let expires_at = now + Duration::hours(SESSION_HOURS);
     state
         .store
-        .create_session(&user, SessionKind::Cookie, &token_hash(&token), now, expires_at)
+        .create_session(
+            &user,
+            SessionKind::Cookie,
+            &token_hash(&token),
+            now,
+            expires_at,
+        )
         .await?;
-    state.metrics.count("binhyen_logins_total", &[("result", "ok")], 1);
+    state
+        .metrics
+        .count("binhyen_logins_total", &[("result", "ok")], 1);
     tracing::info!(user = %user.username, request_id = ?request_id(&headers), "signed in");
     let cookie = session_cookie(&token, state.secure_cookies, SESSION_HOURS * 3600);
     let body = LoginResponse {

@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "binhyen", version, about = "Bình Yên: command information center for a city police force")]
+#[command(
+    name = "binhyen",
+    version,
+    about = "Bình Yên: command information center for a city police force"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -61,7 +65,10 @@ pub fn main() -> ExitCode {
         _ => LogFormat::Text,
     };
     init_logging(log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -161,7 +161,11 @@ mod tests {
         let m = Metrics::default();
         m.describe("dc09_frames_total", "DC-09 frames by result.");
         m.count("dc09_frames_total", &[("result", "ack")], 2);
-        m.count("dc09_frames_total", &[("result", "nak"), ("reason", "crc")], 1);
+        m.count(
+            "dc09_frames_total",
+            &[("result", "nak"), ("reason", "crc")],
+            1,
+        );
         m.gauge("devices", &[("status", "offline")], 3);
         m.observe("ack_seconds", &[], 0.003);
         let text = m.render();
@@ -172,7 +176,10 @@ mod tests {
         assert!(text.contains("ack_seconds_bucket{le=\"0.005\"} 1"));
         assert!(text.contains("ack_seconds_bucket{le=\"0.001\"} 0"));
         assert!(text.contains("ack_seconds_count 1"));
-        assert_eq!(m.counter_value("dc09_frames_total", &[("result", "ack")]), 2);
+        assert_eq!(
+            m.counter_value("dc09_frames_total", &[("result", "ack")]),
+            2
+        );
     }
 
     #[test]

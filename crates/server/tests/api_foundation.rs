@@ -8,7 +8,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn sign_in_and_sessions(backend: Backend) {
-    let Some(s) = TestServer::start(backend).await else { return };
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
     // Wrong password and unknown user look the same.
     for (u, p) in [("admin", "wrong-password"), ("nobody", "whatever-pass")] {
         let r = s
@@ -18,7 +20,10 @@ async fn sign_in_and_sessions(backend: Backend) {
             .send()
             .await
             .unwrap();
-        assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, "invalid_credentials");
+        assert_eq!(
+            error_code(r, StatusCode::UNAUTHORIZED).await,
+            "invalid_credentials"
+        );
     }
     // The cookie works for the console, the token for integrations.
     let r = s
@@ -30,7 +35,10 @@ async fn sign_in_and_sessions(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["user"]["role"], "admin");
     let token = body["token"].as_str().unwrap().to_owned();
@@ -48,12 +56,17 @@ async fn sign_in_and_sessions(backend: Backend) {
     let r = s.post(&token, "/api/auth/logout", &json!(null)).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let r = s.get(&token, "/api/auth/me").await;
-    assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, "unauthorized");
+    assert_eq!(
+        error_code(r, StatusCode::UNAUTHORIZED).await,
+        "unauthorized"
+    );
     s.stop().await;
 }
 
 async fn login_is_rate_limited(backend: Backend) {
-    let Some(s) = TestServer::start(backend).await else { return };
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
     let mut limited = false;
     for _ in 0..15 {
         let r = s
@@ -64,7 +77,10 @@ async fn login_is_rate_limited(backend: Backend) {
             .await
             .unwrap();
         if r.status() == StatusCode::TOO_MANY_REQUESTS {
-            assert_eq!(error_code(r, StatusCode::TOO_MANY_REQUESTS).await, "rate_limited");
+            assert_eq!(
+                error_code(r, StatusCode::TOO_MANY_REQUESTS).await,
+                "rate_limited"
+            );
             limited = true;
             break;
         }
@@ -74,17 +90,30 @@ async fn login_is_rate_limited(backend: Backend) {
 }
 
 async fn roles_are_enforced(backend: Backend) {
-    let Some(s) = TestServer::start(backend).await else { return };
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
     let admin = s.admin().await;
     let operator = s.user(&admin, "trucban1", "operator", None).await;
-    let officer = s.user(&admin, "canbo.badinh", "unit_officer", Some("00004")).await;
+    let officer = s
+        .user(&admin, "canbo.badinh", "unit_officer", Some("00004"))
+        .await;
     let leader = s.user(&admin, "lanhdao", "leader", None).await;
     let inspector = s.user(&admin, "kiemtra", "inspector", None).await;
 
     // No credentials: 401 everywhere that needs them.
-    for path in ["/api/units", "/api/audit", "/api/users", "/api/jurisdiction?lat=21&lon=105.8"] {
+    for path in [
+        "/api/units",
+        "/api/audit",
+        "/api/users",
+        "/api/jurisdiction?lat=21&lon=105.8",
+    ] {
         let r = s.client.get(s.url(path)).send().await.unwrap();
-        assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, "unauthorized", "{path}");
+        assert_eq!(
+            error_code(r, StatusCode::UNAUTHORIZED).await,
+            "unauthorized",
+            "{path}"
+        );
     }
     // A forged token is refused the same way.
     let r = s.get(&"0".repeat(64), "/api/units").await;
@@ -100,7 +129,11 @@ async fn roles_are_enforced(backend: Backend) {
         let r = s.get(t, "/api/users").await;
         assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, "forbidden");
         let r = s
-            .post(t, "/api/users", &json!({"username": "x1234", "role": "admin", "password": "0123456789ab"}))
+            .post(
+                t,
+                "/api/users",
+                &json!({"username": "x1234", "role": "admin", "password": "0123456789ab"}),
+            )
             .await;
         assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, "forbidden");
     }
@@ -109,15 +142,35 @@ async fn roles_are_enforced(backend: Backend) {
 }
 
 async fn account_rules_and_audit(backend: Backend) {
-    let Some(s) = TestServer::start(backend).await else { return };
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
     let admin = s.admin().await;
     let cases = [
-        (json!({"username": "a", "role": "operator", "password": "0123456789ab"}), "invalid_field"),
-        (json!({"username": "ok.name", "role": "chief", "password": "0123456789ab"}), "invalid_field"),
-        (json!({"username": "ok.name", "role": "unit_officer", "password": "0123456789ab"}), "invalid_field"),
-        (json!({"username": "ok.name", "role": "unit_officer", "unit_code": "99999", "password": "0123456789ab"}), "unknown_unit"),
-        (json!({"username": "ok.name", "role": "operator", "unit_code": "00004", "password": "0123456789ab"}), "invalid_field"),
-        (json!({"username": "ok.name", "role": "operator", "password": "short"}), "weak_password"),
+        (
+            json!({"username": "a", "role": "operator", "password": "0123456789ab"}),
+            "invalid_field",
+        ),
+        (
+            json!({"username": "ok.name", "role": "chief", "password": "0123456789ab"}),
+            "invalid_field",
+        ),
+        (
+            json!({"username": "ok.name", "role": "unit_officer", "password": "0123456789ab"}),
+            "invalid_field",
+        ),
+        (
+            json!({"username": "ok.name", "role": "unit_officer", "unit_code": "99999", "password": "0123456789ab"}),
+            "unknown_unit",
+        ),
+        (
+            json!({"username": "ok.name", "role": "operator", "unit_code": "00004", "password": "0123456789ab"}),
+            "invalid_field",
+        ),
+        (
+            json!({"username": "ok.name", "role": "operator", "password": "short"}),
+            "weak_password",
+        ),
     ];
     for (body, code) in cases {
         let r = s.post(&admin, "/api/users", &body).await;
@@ -128,11 +181,20 @@ async fn account_rules_and_audit(backend: Backend) {
 
     s.user(&admin, "trucban2", "operator", None).await;
     let r = s
-        .post(&admin, "/api/users", &json!({"username": "trucban2", "role": "operator", "password": "0123456789ab"}))
+        .post(
+            &admin,
+            "/api/users",
+            &json!({"username": "trucban2", "role": "operator", "password": "0123456789ab"}),
+        )
         .await;
     assert_eq!(error_code(r, StatusCode::CONFLICT).await, "conflict");
 
-    let audit: Value = s.get(&admin, "/api/audit?object_type=user").await.json().await.unwrap();
+    let audit: Value = s
+        .get(&admin, "/api/audit?object_type=user")
+        .await
+        .json()
+        .await
+        .unwrap();
     let rows = audit.as_array().unwrap();
     // The first admin (system) and trucban2 (by admin).
     assert_eq!(rows.len(), 2, "{audit}");
@@ -144,7 +206,9 @@ async fn account_rules_and_audit(backend: Backend) {
 }
 
 async fn bad_input_gets_clear_errors(backend: Backend) {
-    let Some(s) = TestServer::start(backend).await else { return };
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
     let admin = s.admin().await;
     let send = |body: &'static str, content_type: &'static str| {
         s.client
@@ -155,20 +219,37 @@ async fn bad_input_gets_clear_errors(backend: Backend) {
             .send()
     };
     let r = send("{\"username\": ", "application/json").await.unwrap();
-    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, "malformed_json");
-    let r = send("{\"username\": 5, \"role\": \"operator\", \"password\": \"x\"}", "application/json")
-        .await
-        .unwrap();
-    assert_eq!(error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await, "invalid_field");
+    assert_eq!(
+        error_code(r, StatusCode::BAD_REQUEST).await,
+        "malformed_json"
+    );
+    let r = send(
+        "{\"username\": 5, \"role\": \"operator\", \"password\": \"x\"}",
+        "application/json",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "invalid_field"
+    );
     let r = send(
         "{\"username\": \"abc\", \"role\": \"operator\", \"password\": \"0123456789ab\", \"is_root\": true}",
         "application/json",
     )
     .await
     .unwrap();
-    assert_eq!(error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await, "invalid_field");
-    let r = send("username=abc", "application/x-www-form-urlencoded").await.unwrap();
-    assert_eq!(error_code(r, StatusCode::UNSUPPORTED_MEDIA_TYPE).await, "unsupported_media_type");
+    assert_eq!(
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "invalid_field"
+    );
+    let r = send("username=abc", "application/x-www-form-urlencoded")
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(r, StatusCode::UNSUPPORTED_MEDIA_TYPE).await,
+        "unsupported_media_type"
+    );
     let big = format!("{{\"username\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
     let r = s
         .client
@@ -179,7 +260,10 @@ async fn bad_input_gets_clear_errors(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(error_code(r, StatusCode::PAYLOAD_TOO_LARGE).await, "body_too_large");
+    assert_eq!(
+        error_code(r, StatusCode::PAYLOAD_TOO_LARGE).await,
+        "body_too_large"
+    );
     // Unknown routes and ids, wrong methods, bad query strings.
     let r = s.get(&admin, "/api/units/99999").await;
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, "not_found");
@@ -187,17 +271,38 @@ async fn bad_input_gets_clear_errors(backend: Backend) {
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, "not_found");
     let r = s.get(&admin, "/api/nothing-here").await;
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, "not_found");
-    let r = s.client.delete(s.url("/api/units")).bearer_auth(&admin).send().await.unwrap();
-    assert_eq!(error_code(r, StatusCode::METHOD_NOT_ALLOWED).await, "method_not_allowed");
+    let r = s
+        .client
+        .delete(s.url("/api/units"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(r, StatusCode::METHOD_NOT_ALLOWED).await,
+        "method_not_allowed"
+    );
     let r = s.get(&admin, "/api/jurisdiction?lat=abc&lon=1").await;
-    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, "invalid_query");
+    assert_eq!(
+        error_code(r, StatusCode::BAD_REQUEST).await,
+        "invalid_query"
+    );
     let r = s.get(&admin, "/api/jurisdiction?lat=21").await;
-    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, "invalid_query");
+    assert_eq!(
+        error_code(r, StatusCode::BAD_REQUEST).await,
+        "invalid_query"
+    );
     let r = s.get(&admin, "/api/jurisdiction?lat=91&lon=105").await;
-    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, "invalid_coordinates");
+    assert_eq!(
+        error_code(r, StatusCode::BAD_REQUEST).await,
+        "invalid_coordinates"
+    );
     // SQL metacharacters are only text.
     let r = s
-        .get(&admin, "/api/jurisdiction?address=%27%3B%20DROP%20TABLE%20users%3B%20--")
+        .get(
+            &admin,
+            "/api/jurisdiction?address=%27%3B%20DROP%20TABLE%20users%3B%20--",
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let users: Value = s.get(&admin, "/api/users").await.json().await.unwrap();
@@ -206,7 +311,9 @@ async fn bad_input_gets_clear_errors(backend: Backend) {
 }
 
 async fn units_and_jurisdiction(backend: Backend) {
-    let Some(s) = TestServer::start(backend).await else { return };
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
     let t = s.admin().await;
     let units: Value = s.get(&t, "/api/units").await.json().await.unwrap();
     assert_eq!(units.as_array().unwrap().len(), 126);
@@ -242,7 +349,10 @@ async fn units_and_jurisdiction(backend: Backend) {
     assert!(r["result"].get("code").is_none());
     // An old ward name, typed without diacritics, with its old district.
     let r: Value = s
-        .get(&t, "/api/jurisdiction?address=phuong%20truc%20bach%20quan%20ba%20dinh")
+        .get(
+            &t,
+            "/api/jurisdiction?address=phuong%20truc%20bach%20quan%20ba%20dinh",
+        )
         .await
         .json()
         .await
@@ -252,7 +362,9 @@ async fn units_and_jurisdiction(backend: Backend) {
 }
 
 async fn operations_endpoints(backend: Backend) {
-    let Some(s) = TestServer::start(backend).await else { return };
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
     let r = s.client.get(s.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let r = s.client.get(s.url("/readyz")).send().await.unwrap();
@@ -260,9 +372,19 @@ async fn operations_endpoints(backend: Backend) {
     assert!(r.headers().contains_key("x-request-id"));
     let t = s.admin().await;
     s.get(&t, "/api/units").await;
-    let metrics = s.client.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = s
+        .client
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
-        metrics.contains("binhyen_http_requests_total{method=\"GET\",route=\"/api/units\",status=\"200\"} 1"),
+        metrics.contains(
+            "binhyen_http_requests_total{method=\"GET\",route=\"/api/units\",status=\"200\"} 1"
+        ),
         "{metrics}"
     );
     assert!(metrics.contains("binhyen_logins_total{result=\"ok\"} 1"));
@@ -275,8 +397,17 @@ async fn operations_endpoints(backend: Backend) {
         .json()
         .await
         .unwrap();
-    for path in ["/api/auth/login", "/api/units", "/api/units/{code}/boundary", "/api/jurisdiction", "/api/audit"] {
-        assert!(spec["paths"].get(path).is_some(), "{path} missing from OpenAPI");
+    for path in [
+        "/api/auth/login",
+        "/api/units",
+        "/api/units/{code}/boundary",
+        "/api/jurisdiction",
+        "/api/audit",
+    ] {
+        assert!(
+            spec["paths"].get(path).is_some(),
+            "{path} missing from OpenAPI"
+        );
     }
     s.stop().await;
 }

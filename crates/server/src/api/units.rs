@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult, Json, Query};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use domain::units::Unit;
+use domain::units::{DisplayOptions, Unit};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -119,8 +119,8 @@ pub async fn boundary(
     find(&state, &code)?;
     let feature = state
         .units
-        .boundary_feature(&code)
-        .ok_or_else(|| ApiError::not_found(format!("unit {code} not found")))?;
+        .feature(&code, &DisplayOptions::default())
+        .map_err(|_| ApiError::not_found(format!("unit {code} not found")))?;
     Ok(geojson(feature.to_string()))
 }
 
@@ -128,7 +128,7 @@ pub async fn boundary(
 #[utoipa::path(get, path = "/api/units.geojson", tag = "units",
     responses((status = 200, body = Object, content_type = "application/geo+json")))]
 pub async fn all_boundaries(State(state): State<Arc<AppState>>, _p: Principal) -> Response {
-    geojson(state.units.boundaries_collection().to_string())
+    geojson(state.boundaries.to_string())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -29,7 +29,10 @@ pub fn units_dir() -> PathBuf {
     std::env::var_os("BINHYEN_UNITS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/hanoi"))
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/data/hanoi"
+            ))
         })
 }
 
@@ -54,7 +57,9 @@ impl TestServer {
         let database_url = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => {
-                let Some(base) = std::env::var("BINHYEN_TEST_PG").ok().filter(|u| !u.is_empty())
+                let Some(base) = std::env::var("BINHYEN_TEST_PG")
+                    .ok()
+                    .filter(|u| !u.is_empty())
                 else {
                     eprintln!("skipped: set BINHYEN_TEST_PG to run the PostgreSQL suite");
                     return None;
@@ -106,12 +111,22 @@ impl TestServer {
     }
 
     /// Creates an account as admin and returns its token.
-    pub async fn user(&self, admin: &str, username: &str, role: &str, unit: Option<&str>) -> String {
+    pub async fn user(
+        &self,
+        admin: &str,
+        username: &str,
+        role: &str,
+        unit: Option<&str>,
+    ) -> String {
         let password = format!("{username}-mat-khau-dai");
         let r = self
-            .post(admin, "/api/users", &json!({
-                "username": username, "role": role, "unit_code": unit, "password": password,
-            }))
+            .post(
+                admin,
+                "/api/users",
+                &json!({
+                    "username": username, "role": role, "unit_code": unit, "password": password,
+                }),
+            )
             .await;
         assert_eq!(r.status(), StatusCode::CREATED, "create {username}");
         self.login(username, &password).await
@@ -147,7 +162,9 @@ impl TestServer {
 async fn fresh_pg_schema(base: &str) -> String {
     use sqlx::Connection;
     let schema = unique("api");
-    let mut conn = sqlx::PgConnection::connect(base).await.expect("connect postgres");
+    let mut conn = sqlx::PgConnection::connect(base)
+        .await
+        .expect("connect postgres");
     sqlx::query(&format!("CREATE SCHEMA {schema}"))
         .execute(&mut conn)
         .await
@@ -160,7 +177,10 @@ async fn fresh_pg_schema(base: &str) -> String {
 pub async fn error_code(r: Response, status: StatusCode) -> String {
     assert_eq!(r.status(), status);
     let body: Value = r.json().await.expect("error body is JSON");
-    let code = body["error"]["code"].as_str().expect("error.code").to_owned();
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned();
     assert!(body["error"]["message"].is_string(), "error.message");
     code
 }
