@@ -273,13 +273,21 @@ where
 #[derive(Debug, Clone)]
 pub struct Phrase {
     tokens: Vec<Token>,
+    strict: bool,
 }
 
 impl Phrase {
-    /// Builds a phrase from text written with diacritics.
+    /// Builds a phrase from text written with diacritics. A leading `=` makes it strict: the
+    /// message must then carry the same diacritics (for syllables whose folded form is another
+    /// common word, such as "nổ"/"no" or "sập"/"sắp").
     pub fn new(text: &str) -> Phrase {
+        let (strict, text) = match text.strip_prefix('=') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
         Phrase {
             tokens: analyze_plain(text),
+            strict,
         }
     }
 
@@ -289,11 +297,15 @@ impl Phrase {
         if n == 0 || tokens.len() < n {
             return None;
         }
+        let strict = self.strict;
         (0..=tokens.len() - n).find(|&i| {
-            tokens[i..i + n]
-                .iter()
-                .zip(&self.tokens)
-                .all(|(t, p)| t.matches(p))
+            tokens[i..i + n].iter().zip(&self.tokens).all(|(t, p)| {
+                if strict {
+                    t.norm == p.norm
+                } else {
+                    t.matches(p)
+                }
+            })
         })
     }
 
