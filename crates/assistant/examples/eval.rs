@@ -11,8 +11,14 @@ fn main() -> ExitCode {
     let json = args.iter().any(|a| a == "--json");
     args.retain(|a| a != "--json");
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let kb_dir = args.first().cloned().unwrap_or_else(|| format!("{root}/data/kb"));
-    let eval_dir = args.get(1).cloned().unwrap_or_else(|| format!("{root}/data/eval"));
+    let kb_dir = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| format!("{root}/data/kb"));
+    let eval_dir = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| format!("{root}/data/eval"));
     let kb = match KnowledgeBase::load_dir(&kb_dir) {
         Ok(kb) => kb,
         Err(e) => {

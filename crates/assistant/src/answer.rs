@@ -123,7 +123,10 @@ mod tests {
     struct Fixed(Result<String, PhraseError>);
     impl Phraser for Fixed {
         fn phrase(&self, _: &Prompt) -> Result<String, PhraseError> {
-            self.0.as_ref().map(Clone::clone).map_err(|e| PhraseError::Transport(e.to_string()))
+            self.0
+                .as_ref()
+                .map(Clone::clone)
+                .map_err(|e| PhraseError::Transport(e.to_string()))
         }
     }
 
@@ -150,7 +153,10 @@ mod tests {
         let out = compose("q", &a, &[], Some(&failing), today);
         assert_eq!(out, template_answer(&a, today));
         let empty = Fixed(Ok("   ".into()));
-        assert_eq!(compose("q", &a, &[], Some(&empty), today), template_answer(&a, today));
+        assert_eq!(
+            compose("q", &a, &[], Some(&empty), today),
+            template_answer(&a, today)
+        );
         let ok = Fixed(Ok("Câu trả lời ngắn.".into()));
         let out = compose("q", &a, &[], Some(&ok), today);
         assert!(out.starts_with("Câu trả lời ngắn."));

@@ -37,6 +37,11 @@ pub struct Thresholds {
     pub min_coverage: f32,
     /// Minimum BM25F score of the best article.
     pub min_score: f32,
+    /// A best article scoring at least this is accepted with `min_coverage_strong` coverage
+    /// (long questions carry details the article does not mention).
+    pub strong_score: f32,
+    /// Coverage needed when the score reaches `strong_score`.
+    pub min_coverage_strong: f32,
     /// A second article scoring at least this share of the best is offered as a suggestion
     /// and passed to the phraser.
     pub close_ratio: f32,
@@ -47,6 +52,8 @@ impl Default for Thresholds {
         Thresholds {
             min_coverage: 0.5,
             min_score: 4.0,
+            strong_score: 40.0,
+            min_coverage_strong: 0.3,
             close_ratio: 0.8,
         }
     }
@@ -103,9 +110,19 @@ fn report_start() -> &'static PhraseSet {
     static SET: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         PhraseSet::new(&[
-            "muốn báo", "muốn trình báo", "muốn tố giác", "muốn phản ánh", "cần báo",
-            "báo tin cho công an", "gửi tin báo", "tạo tin báo", "báo công an giúp",
-            "muốn báo án", "trình báo việc", "gửi vị trí của tôi", "báo tin",
+            "muốn báo",
+            "muốn trình báo",
+            "muốn tố giác",
+            "muốn phản ánh",
+            "cần báo",
+            "báo tin cho công an",
+            "gửi tin báo",
+            "tạo tin báo",
+            "báo công an giúp",
+            "muốn báo án",
+            "trình báo việc",
+            "gửi vị trí của tôi",
+            "báo tin",
         ])
     })
 }
@@ -114,17 +131,32 @@ fn question_frame() -> &'static PhraseSet {
     static SET: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         PhraseSet::new(&[
-            "làm sao", "như thế nào", "thế nào", "ở đâu", "thủ tục", "cách", "được không",
-            "bằng cách nào", "số mấy", "qua đâu", "có cần", "có phải", "mất bao lâu", "gì",
-            "hướng dẫn", "ra sao", "chỗ nào", "bao lâu",
+            "làm sao",
+            "như thế nào",
+            "thế nào",
+            "ở đâu",
+            "thủ tục",
+            "cách",
+            "được không",
+            "bằng cách nào",
+            "số mấy",
+            "qua đâu",
+            "có cần",
+            "có phải",
+            "mất bao lâu",
+            "gì",
+            "hướng dẫn",
+            "ra sao",
+            "chỗ nào",
+            "bao lâu",
         ])
     })
 }
 
 /// Words of a report request that say nothing about the event itself.
 const REPORT_WORDS: &[&str] = &[
-    "bao", "tin", "trinh", "to", "giac", "phan", "anh", "cong", "an", "muon", "can", "gui",
-    "cho", "tao", "viec", "giup", "an",
+    "bao", "tin", "trinh", "to", "giac", "phan", "anh", "cong", "an", "muon", "can", "gui", "cho",
+    "tao", "viec", "giup", "an",
 ];
 
 fn has_event_content(tokens: &[Token]) -> bool {
@@ -154,6 +186,23 @@ impl Assistant {
             thresholds: Thresholds::default(),
             max_message_chars: 2000,
         }
+    }
+
+    /// An assistant configured from the environment: with the `llm` feature and
+    /// `BINHYEN_LLM_URL` set, answers are phrased by that endpoint (see `llm`); otherwise
+    /// everything stays offline.
+    pub fn from_env(kb: KnowledgeBase) -> Assistant {
+        let assistant = Assistant::new(kb);
+        #[cfg(feature = "llm")]
+        if let Some(p) = crate::llm::HttpPhraser::from_env() {
+            return assistant.with_phraser(Box::new(p));
+        }
+        assistant
+    }
+
+    /// Whether answers go through a phraser.
+    pub fn has_phraser(&self) -> bool {
+        self.phraser.is_some()
     }
 
     /// Uses a phraser for answers (emergencies and declines never go through it).
@@ -269,7 +318,8 @@ impl Assistant {
                 let next_state = match state {
                     ConversationState::Intake(mut intake) => {
                         if intake.step == crate::report::IntakeStep::What {
-                            let _ = intake.handle(&message, req.lat, req.lon, self.resolver.as_deref());
+                            let _ =
+                                intake.handle(&message, req.lat, req.lon, self.resolver.as_deref());
                         }
                         if let IntakeReply::Ask { reply: q, .. } = intake.prompt() {
                             reply.push_str("\n\n");
@@ -297,7 +347,10 @@ impl Assistant {
                 return ChatOutcome::Reply(respond(
                     reason.reply().to_string(),
                     ReplyKind::Decline,
-                    vec!["Báo tin lừa đảo cho công an".into(), "Quên mật khẩu VNeID".into()],
+                    vec![
+                        "Báo tin lừa đảo cho công an".into(),
+                        "Quên mật khẩu VNeID".into(),
+                    ],
                 ));
             }
             None => {}
@@ -330,10 +383,7 @@ impl Assistant {
             _ => None,
         };
         // 4. A wish to file a report.
-        if intake.is_none()
-            && report_start().any_in(&tokens)
-            && !question_frame().any_in(&tokens)
-        {
+        if intake.is_none() && report_start().any_in(&tokens) && !question_frame().any_in(&tokens) {
             let description = has_event_content(&tokens).then_some(message.as_str());
             let fresh = Intake::start(description, req.lat, req.lon);
             let reply = fresh.prompt();
@@ -404,7 +454,10 @@ impl Assistant {
 
     /// Whether the best hit is relevant enough to answer.
     fn confident(&self, hit: &Hit) -> bool {
-        hit.coverage >= self.thresholds.min_coverage && hit.score >= self.thresholds.min_score
+        let t = &self.thresholds;
+        hit.score >= t.min_score
+            && (hit.coverage >= t.min_coverage
+                || (hit.score >= t.strong_score && hit.coverage >= t.min_coverage_strong))
     }
 
     fn answer(&self, message: &str, conversation_id: &str, now: DateTime<Utc>) -> ChatResponse {
@@ -441,11 +494,11 @@ impl Assistant {
         response.topic = Some(best.id.clone());
         response.citations = vec![answer::citation(best)];
         let mut suggestions: Vec<String> = Vec::new();
-        for a in close.iter().copied().chain(
-            best.related
-                .iter()
-                .filter_map(|id| loaded.kb.get(id)),
-        ) {
+        for a in close
+            .iter()
+            .copied()
+            .chain(best.related.iter().filter_map(|id| loaded.kb.get(id)))
+        {
             let s = a.prompt.clone().unwrap_or_else(|| a.title.clone());
             if a.id != best.id && !suggestions.contains(&s) {
                 suggestions.push(s);

@@ -56,7 +56,9 @@ impl ConversationStore {
         format!("{v:032x}")
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (ConversationState, DateTime<Utc>)>> {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (ConversationState, DateTime<Utc>)>> {
         // A panic while holding the lock leaves plain data behind; keep serving.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -289,11 +289,17 @@ fn split_report(split: &str, outcomes: &[&Outcome]) -> SplitReport {
         emergency_recall: ratio(em_hit, expected_em_n),
         emergency_precision: ratio(em_hit, flagged),
         decline_accuracy: ratio(
-            declines.iter().filter(|o| o.kind == ReplyKind::Decline).count(),
+            declines
+                .iter()
+                .filter(|o| o.kind == ReplyKind::Decline)
+                .count(),
             declines.len(),
         ),
         unknown_accuracy: ratio(
-            unknowns.iter().filter(|o| o.kind == ReplyKind::Unknown).count(),
+            unknowns
+                .iter()
+                .filter(|o| o.kind == ReplyKind::Unknown)
+                .count(),
             unknowns.len(),
         ),
         items: outcomes.len(),

@@ -151,61 +151,143 @@ fn cues() -> &'static Cues {
             (
                 IncidentType::Fire,
                 PhraseSet::new(&[
-                    "=cháy", "=lửa", "=khói", "bốc cháy", "hỏa hoạn", "đang cháy", "bị cháy",
-                    "cháy nhà", "đám cháy", "khói đen", "bốc khói", "cháy lan",
+                    "=cháy",
+                    "=lửa",
+                    "=khói",
+                    "bốc cháy",
+                    "hỏa hoạn",
+                    "đang cháy",
+                    "bị cháy",
+                    "cháy nhà",
+                    "đám cháy",
+                    "khói đen",
+                    "bốc khói",
+                    "cháy lan",
                 ]),
             ),
             (
                 IncidentType::Explosion,
                 PhraseSet::new(&[
-                    "=nổ", "phát nổ", "tiếng nổ", "nổ lớn", "bị nổ", "rò rỉ gas", "rò gas",
-                    "xì gas", "mùi gas", "nổ bình",
+                    "=nổ",
+                    "phát nổ",
+                    "tiếng nổ",
+                    "nổ lớn",
+                    "bị nổ",
+                    "rò rỉ gas",
+                    "rò gas",
+                    "xì gas",
+                    "mùi gas",
+                    "nổ bình",
                 ]),
             ),
             (
                 IncidentType::Rescue,
                 PhraseSet::new(&[
-                    "mắc kẹt", "bị kẹt", "kẹt thang máy", "=sập", "đổ sập", "bị sập",
-                    "sạt lở", "rơi xuống giếng", "đuối nước", "chết đuối", "=đuối",
-                    "rơi xuống sông", "rơi xuống hồ", "nhảy lầu", "đòi nhảy", "bị vùi",
-                    "bị đè", "nước cuốn", "cuốn trôi",
+                    "mắc kẹt",
+                    "bị kẹt",
+                    "kẹt thang máy",
+                    "=sập",
+                    "đổ sập",
+                    "bị sập",
+                    "sạt lở",
+                    "rơi xuống giếng",
+                    "đuối nước",
+                    "chết đuối",
+                    "=đuối",
+                    "rơi xuống sông",
+                    "rơi xuống hồ",
+                    "nhảy lầu",
+                    "đòi nhảy",
+                    "bị vùi",
+                    "bị đè",
+                    "nước cuốn",
+                    "cuốn trôi",
                 ]),
             ),
             (
                 IncidentType::TrafficAccident,
                 PhraseSet::new(&[
-                    "tai nạn giao thông", "tai nạn", "đâm xe", "xe đâm", "tông", "va chạm",
-                    "lật xe", "đâm vào", "xe container", "xe tải đâm", "ngã xe",
+                    "tai nạn giao thông",
+                    "tai nạn",
+                    "đâm xe",
+                    "xe đâm",
+                    "tông",
+                    "va chạm",
+                    "lật xe",
+                    "đâm vào",
+                    "xe container",
+                    "xe tải đâm",
+                    "ngã xe",
                 ]),
             ),
             (
                 IncidentType::Flood,
                 PhraseSet::new(&[
-                    "=lũ", "lũ quét", "lũ lụt", "nước lũ", "ngập", "nước dâng", "nước lên",
-                    "bị cô lập", "vỡ đê",
+                    "=lũ",
+                    "lũ quét",
+                    "lũ lụt",
+                    "nước lũ",
+                    "ngập",
+                    "nước dâng",
+                    "nước lên",
+                    "bị cô lập",
+                    "vỡ đê",
                 ]),
             ),
             (
                 IncidentType::MissingPerson,
                 PhraseSet::new(&[
-                    "mất tích", "đi lạc", "lạc mất", "không về nhà", "bỏ nhà đi",
-                    "không liên lạc được", "chưa về nhà", "không thấy về", "bị lạc",
+                    "mất tích",
+                    "đi lạc",
+                    "lạc mất",
+                    "không về nhà",
+                    "bỏ nhà đi",
+                    "không liên lạc được",
+                    "chưa về nhà",
+                    "không thấy về",
+                    "bị lạc",
                 ]),
             ),
             (
                 IncidentType::Medical,
                 PhraseSet::new(&[
-                    "=ngất", "bị ngất", "ngất xỉu", "bất tỉnh", "khó thở", "ngừng thở",
-                    "co giật", "đột quỵ", "đau tim", "ngộ độc", "sốc phản vệ", "hôn mê",
-                    "tự tử", "đau ngực", "vỡ ối", "trụy tim", "điện giật",
+                    "=ngất",
+                    "bị ngất",
+                    "ngất xỉu",
+                    "bất tỉnh",
+                    "khó thở",
+                    "ngừng thở",
+                    "co giật",
+                    "đột quỵ",
+                    "đau tim",
+                    "ngộ độc",
+                    "sốc phản vệ",
+                    "hôn mê",
+                    "tự tử",
+                    "đau ngực",
+                    "vỡ ối",
+                    "trụy tim",
+                    "điện giật",
                 ]),
             ),
             (
                 IncidentType::PublicOrder,
                 PhraseSet::new(&[
-                    "gây rối", "ồn ào", "hát karaoke", "hát to", "tụ tập", "đua xe",
-                    "say rượu", "quậy phá", "cãi nhau", "chửi bới", "gây mất trật tự",
-                    "lấn chiếm", "đốt pháo", "nẹt pô", "bốc đầu",
+                    "gây rối",
+                    "ồn ào",
+                    "hát karaoke",
+                    "hát to",
+                    "tụ tập",
+                    "đua xe",
+                    "say rượu",
+                    "quậy phá",
+                    "cãi nhau",
+                    "chửi bới",
+                    "gây mất trật tự",
+                    "lấn chiếm",
+                    "đốt pháo",
+                    "nẹt pô",
+                    "bốc đầu",
                 ]),
             ),
         ],
@@ -217,22 +299,44 @@ fn cues() -> &'static Cues {
             (
                 CrimeSubType::Robbery,
                 PhraseSet::new(&[
-                    "cướp", "cướp giật", "giật túi", "giật điện thoại", "giật dây chuyền",
-                    "trấn lột", "cưỡng đoạt", "giật đồ",
+                    "cướp",
+                    "cướp giật",
+                    "giật túi",
+                    "giật điện thoại",
+                    "giật dây chuyền",
+                    "trấn lột",
+                    "cưỡng đoạt",
+                    "giật đồ",
                 ]),
             ),
             (
                 CrimeSubType::DomesticViolence,
                 PhraseSet::new(&[
-                    "bạo hành", "bạo lực gia đình", "chồng đánh", "đánh vợ", "đánh con",
-                    "bố đánh", "chồng say rượu đánh", "đánh mẹ",
+                    "bạo hành",
+                    "bạo lực gia đình",
+                    "chồng đánh",
+                    "đánh vợ",
+                    "đánh con",
+                    "bố đánh",
+                    "chồng say rượu đánh",
+                    "đánh mẹ",
                 ]),
             ),
             (
                 CrimeSubType::Assault,
                 PhraseSet::new(&[
-                    "=đâm", "bị đâm", "chém", "hành hung", "bị đánh", "đánh người",
-                    "đánh tôi", "truy sát", "đuổi đánh", "giết", "hiếp", "xâm hại",
+                    "=đâm",
+                    "bị đâm",
+                    "chém",
+                    "hành hung",
+                    "bị đánh",
+                    "đánh người",
+                    "đánh tôi",
+                    "truy sát",
+                    "đuổi đánh",
+                    "giết",
+                    "hiếp",
+                    "xâm hại",
                 ]),
             ),
             (
@@ -242,86 +346,266 @@ fn cues() -> &'static Cues {
             (
                 CrimeSubType::Weapons,
                 PhraseSet::new(&[
-                    "=súng", "nổ súng", "cầm dao", "mã tấu", "hung khí", "lựu đạn",
-                    "vật liệu nổ", "cầm súng", "dao",
+                    "=súng",
+                    "nổ súng",
+                    "cầm dao",
+                    "mã tấu",
+                    "hung khí",
+                    "lựu đạn",
+                    "vật liệu nổ",
+                    "cầm súng",
+                    "dao",
                 ]),
             ),
             (
                 CrimeSubType::Theft,
                 PhraseSet::new(&[
-                    "trộm", "mất trộm", "móc túi", "lấy cắp", "đột nhập", "bẻ khóa",
-                    "phá khóa", "ăn trộm", "trộm cắp",
+                    "trộm",
+                    "mất trộm",
+                    "móc túi",
+                    "lấy cắp",
+                    "đột nhập",
+                    "bẻ khóa",
+                    "phá khóa",
+                    "ăn trộm",
+                    "trộm cắp",
                 ]),
             ),
             (
                 CrimeSubType::Drugs,
                 PhraseSet::new(&[
-                    "ma túy", "chơi đá", "thuốc lắc", "bay lắc", "tiêm chích", "cần sa",
-                    "heroin", "sử dụng trái phép chất",
+                    "ma túy",
+                    "chơi đá",
+                    "thuốc lắc",
+                    "bay lắc",
+                    "tiêm chích",
+                    "cần sa",
+                    "heroin",
+                    "sử dụng trái phép chất",
                 ]),
             ),
             (
                 CrimeSubType::Fraud,
                 PhraseSet::new(&[
-                    "lừa đảo", "bị lừa", "chiếm đoạt", "giả danh", "mạo danh", "lừa",
-                    "chuyển khoản", "chuyển tiền",
+                    "lừa đảo",
+                    "bị lừa",
+                    "chiếm đoạt",
+                    "giả danh",
+                    "mạo danh",
+                    "lừa",
+                    "chuyển khoản",
+                    "chuyển tiền",
                 ]),
             ),
             (
                 CrimeSubType::Other,
-                PhraseSet::new(&["tội phạm", "đe dọa", "dọa giết", "tống tiền", "cho vay nặng lãi"]),
+                PhraseSet::new(&[
+                    "tội phạm",
+                    "đe dọa",
+                    "dọa giết",
+                    "tống tiền",
+                    "cho vay nặng lãi",
+                ]),
             ),
         ],
         fire_not: PhraseSet::new(&[
-            "phòng cháy", "chữa cháy", "báo cháy", "chống cháy", "dễ cháy", "chất cháy",
+            "phòng cháy",
+            "chữa cháy",
+            "báo cháy",
+            "chống cháy",
+            "dễ cháy",
+            "chất cháy",
+            "báo khói",
+            "đầu báo",
+            "hút khói",
+            "khói thuốc",
         ]),
         ongoing: PhraseSet::new(&[
-            "đang", "vẫn còn", "ngay bây giờ", "bây giờ", "lúc này", "hiện giờ", "còn ở",
-            "cứu", "gấp", "nhanh lên", "vẫn", "chưa ra được",
+            "đang",
+            "vẫn còn",
+            "ngay bây giờ",
+            "bây giờ",
+            "lúc này",
+            "hiện giờ",
+            "còn ở",
+            "cứu",
+            "gấp",
+            "nhanh lên",
+            "vẫn",
+            "chưa ra được",
         ]),
         past: PhraseSet::new(&[
-            "hôm qua", "đêm qua", "tối qua", "tuần trước", "tháng trước", "hôm trước",
-            "mấy hôm", "năm ngoái", "đã bỏ chạy", "bỏ chạy rồi", "đã trốn", "lúc nãy",
-            "hôm kia", "bỏ đi rồi",
+            "hôm qua",
+            "đêm qua",
+            "tối qua",
+            "tuần trước",
+            "tháng trước",
+            "hôm trước",
+            "mấy hôm",
+            "năm ngoái",
+            "đã bỏ chạy",
+            "bỏ chạy rồi",
+            "đã trốn",
+            "lúc nãy",
+            "hôm kia",
+            "bỏ đi rồi",
         ]),
         injured: PhraseSet::new(&[
-            "bị thương", "chảy máu", "bất tỉnh", "gãy", "bị bỏng", "nằm bất động", "bị đâm",
-            "bị chém", "ngất",
+            "bị thương",
+            "chảy máu",
+            "bất tỉnh",
+            "gãy",
+            "bị bỏng",
+            "nằm bất động",
+            "bị đâm",
+            "bị chém",
+            "ngất",
         ]),
         trapped: PhraseSet::new(&[
-            "mắc kẹt", "bị kẹt", "kẹt", "bị nhốt", "chưa ra được", "còn ở trong",
-            "còn trong nhà", "bên trong", "không thoát ra", "bị vùi", "bị đè", "bị cô lập",
+            "mắc kẹt",
+            "bị kẹt",
+            "kẹt",
+            "bị nhốt",
+            "chưa ra được",
+            "còn ở trong",
+            "còn trong nhà",
+            "bên trong",
+            "không thoát ra",
+            "bị vùi",
+            "bị đè",
+            "bị cô lập",
         ]),
         dead: PhraseSet::new(&["tử vong", "đã chết", "chết", "thiệt mạng"]),
         suspects: PhraseSet::new(&[
-            "đối tượng", "tên cướp", "thanh niên", "kẻ", "nghi phạm", "người lạ", "thằng",
-            "tên trộm", "gã", "nhóm",
+            "đối tượng",
+            "tên cướp",
+            "thanh niên",
+            "kẻ",
+            "nghi phạm",
+            "người lạ",
+            "thằng",
+            "tên trộm",
+            "gã",
+            "nhóm",
         ]),
         critical: PhraseSet::new(&[
-            "bất tỉnh", "ngừng thở", "không thở", "chảy nhiều máu", "mất nhiều máu", "hôn mê",
-            "co giật", "nguy kịch", "đuối nước", "chết đuối", "mắc kẹt", "bị kẹt",
+            "bất tỉnh",
+            "ngừng thở",
+            "không thở",
+            "chảy nhiều máu",
+            "mất nhiều máu",
+            "hôn mê",
+            "co giật",
+            "nguy kịch",
+            "đuối nước",
+            "chết đuối",
+            "mắc kẹt",
+            "bị kẹt",
         ]),
         weapons: vec![
-            ("súng", PhraseSet::new(&["=súng", "nổ súng", "cầm súng", "súng ngắn", "có súng"])),
-            ("dao", PhraseSet::new(&["dao", "dao phay", "dao găm", "dao bấm"])),
+            (
+                "súng",
+                PhraseSet::new(&["=súng", "nổ súng", "cầm súng", "súng ngắn", "có súng"]),
+            ),
+            (
+                "dao",
+                PhraseSet::new(&["dao", "dao phay", "dao găm", "dao bấm"]),
+            ),
             ("mã tấu", PhraseSet::new(&["mã tấu", "kiếm"])),
-            ("gậy, tuýp sắt", PhraseSet::new(&["gậy", "tuýp sắt", "ống sắt", "côn", "gậy sắt"])),
-            ("bình xịt hơi cay", PhraseSet::new(&["bình xịt hơi cay", "xịt hơi cay"])),
-            ("vật liệu nổ", PhraseSet::new(&["lựu đạn", "vật liệu nổ", "thuốc nổ", "mìn"])),
+            (
+                "gậy, tuýp sắt",
+                PhraseSet::new(&["gậy", "tuýp sắt", "ống sắt", "côn", "gậy sắt"]),
+            ),
+            (
+                "bình xịt hơi cay",
+                PhraseSet::new(&["bình xịt hơi cay", "xịt hơi cay"]),
+            ),
+            (
+                "vật liệu nổ",
+                PhraseSet::new(&["lựu đạn", "vật liệu nổ", "thuốc nổ", "mìn"]),
+            ),
             ("hung khí", PhraseSet::new(&["hung khí"])),
         ],
         address_start: PhraseSet::new(&[
-            "số nhà", "ngõ", "ngách", "hẻm", "kiệt", "phố", "đường", "phường", "xã", "quận",
-            "huyện", "thôn", "xóm", "tổ dân phố", "khu phố", "chung cư", "tòa nhà", "tòa",
-            "khu đô thị", "kđt", "cầu", "chợ", "ngã tư", "ngã ba", "nút giao", "bến xe",
-            "bệnh viện", "trường", "công viên", "hồ", "khu tập thể", "ktx", "ký túc xá",
-            "đại lộ", "quốc lộ", "cao tốc", "thị trấn", "làng", "số",
+            "số nhà",
+            "ngõ",
+            "ngách",
+            "hẻm",
+            "kiệt",
+            "phố",
+            "đường",
+            "phường",
+            "xã",
+            "quận",
+            "huyện",
+            "thôn",
+            "xóm",
+            "tổ dân phố",
+            "khu phố",
+            "chung cư",
+            "tòa nhà",
+            "tòa",
+            "khu đô thị",
+            "kđt",
+            "cầu",
+            "chợ",
+            "ngã tư",
+            "ngã ba",
+            "nút giao",
+            "bến xe",
+            "bệnh viện",
+            "trường",
+            "công viên",
+            "hồ",
+            "khu tập thể",
+            "ktx",
+            "ký túc xá",
+            "đại lộ",
+            "quốc lộ",
+            "cao tốc",
+            "thị trấn",
+            "làng",
+            "số",
         ]),
         address_stop: PhraseSet::new(&[
-            "có", "đang", "bị", "thì", "mà", "rồi", "nhưng", "số điện thoại", "điện thoại",
-            "sđt", "lúc", "vào lúc", "khoảng", "hôm", "sáng", "chiều", "tối", "đêm", "trưa",
-            "xảy ra", "vừa", "cứu", "giúp", "nhanh", "gấp", "tôi", "em", "mình", "chúng tôi",
-            "cháy", "nổ", "thấy", "và", "với", "liên hệ", "gọi", "hiện", "đã",
+            "có",
+            "đang",
+            "bị",
+            "thì",
+            "mà",
+            "rồi",
+            "nhưng",
+            "số điện thoại",
+            "điện thoại",
+            "sđt",
+            "lúc",
+            "vào lúc",
+            "khoảng",
+            "hôm",
+            "sáng",
+            "chiều",
+            "tối",
+            "đêm",
+            "trưa",
+            "xảy ra",
+            "vừa",
+            "cứu",
+            "giúp",
+            "nhanh",
+            "gấp",
+            "tôi",
+            "em",
+            "mình",
+            "chúng tôi",
+            "cháy",
+            "nổ",
+            "thấy",
+            "và",
+            "với",
+            "liên hệ",
+            "gọi",
+            "hiện",
+            "đã",
         ]),
     })
 }
@@ -362,7 +646,10 @@ pub fn find_phone(text: &str) -> Option<String> {
         let mut parts: Vec<String> = Vec::new();
         let mut ok = true;
         let trimmed = raw_word.trim_matches(|c: char| ",;:!?()".contains(c));
-        if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        if !trimmed.is_empty()
+            && trimmed
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
         {
             parts.extend(
                 trimmed
@@ -579,14 +866,12 @@ pub struct Classification {
 
 /// Masks fire-prevention phrases so that "phòng cháy" is not a fire.
 fn without_fire_prevention(tokens: &[Token]) -> Vec<Token> {
-    let c = cues();
-    let mut out = tokens.to_vec();
-    while let Some((i, n)) = c.fire_not.first_in(&out) {
-        for t in &mut out[i..i + n] {
-            *t = Token::new("_");
-        }
-    }
-    out
+    let covered = cues().fire_not.cover(tokens);
+    tokens
+        .iter()
+        .zip(covered)
+        .map(|(t, c)| if c { Token::new("_") } else { t.clone() })
+        .collect()
 }
 
 /// Classifies a description or transcript.
@@ -654,7 +939,8 @@ pub fn classify(text: &str) -> Classification {
         injured: count(&tokens, &c.injured),
         trapped: count(&tokens, &c.trapped),
         dead: count(&tokens, &c.dead),
-        suspects: if incident_type == IncidentType::Crime || incident_type == IncidentType::PublicOrder
+        suspects: if incident_type == IncidentType::Crime
+            || incident_type == IncidentType::PublicOrder
         {
             count(&tokens, &c.suspects)
         } else {
@@ -678,17 +964,29 @@ mod tests {
 
     #[test]
     fn phones_in_many_spellings() {
-        assert_eq!(find_phone("sđt của tôi 0912345678").as_deref(), Some("0912345678"));
-        assert_eq!(find_phone("gọi 0912 345 678 nhé").as_deref(), Some("0912345678"));
+        assert_eq!(
+            find_phone("sđt của tôi 0912345678").as_deref(),
+            Some("0912345678")
+        );
+        assert_eq!(
+            find_phone("gọi 0912 345 678 nhé").as_deref(),
+            Some("0912345678")
+        );
         assert_eq!(find_phone("số 0912.345.678").as_deref(), Some("0912345678"));
         assert_eq!(find_phone("+84 912 345 678").as_deref(), Some("0912345678"));
         assert_eq!(find_phone("84912345678").as_deref(), Some("0912345678"));
-        assert_eq!(find_phone("số máy bàn 024 3825 1234").as_deref(), Some("02438251234"));
+        assert_eq!(
+            find_phone("số máy bàn 024 3825 1234").as_deref(),
+            Some("02438251234")
+        );
         assert_eq!(
             find_phone("số em là không chín tám tám một hai ba bốn năm sáu").as_deref(),
             Some("0988123456")
         );
-        assert_eq!(find_phone("khong chin tam tam mot hai ba bon nam sau").as_deref(), Some("0988123456"));
+        assert_eq!(
+            find_phone("khong chin tam tam mot hai ba bon nam sau").as_deref(),
+            Some("0988123456")
+        );
         assert_eq!(find_phone("gọi 113 ngay"), None);
         assert_eq!(find_phone("số nhà 12 ngõ 34"), None);
         assert_eq!(find_phone("0123456789"), None);
@@ -696,14 +994,18 @@ mod tests {
 
     #[test]
     fn coordinates() {
-        assert_eq!(find_coordinates("vị trí 21.0285, 105.8542"), Some((21.0285, 105.8542)));
+        assert_eq!(
+            find_coordinates("vị trí 21.0285, 105.8542"),
+            Some((21.0285, 105.8542))
+        );
         assert_eq!(find_coordinates("1.5 2.5"), None);
     }
 
     #[test]
     fn locations() {
         assert_eq!(
-            find_location("Cháy nhà ở số 12 ngõ 34 Trần Duy Hưng, phường Trung Hòa, có người kẹt").as_deref(),
+            find_location("Cháy nhà ở số 12 ngõ 34 Trần Duy Hưng, phường Trung Hòa, có người kẹt")
+                .as_deref(),
             Some("số 12 ngõ 34 Trần Duy Hưng, phường Trung Hòa")
         );
         assert_eq!(
@@ -716,7 +1018,8 @@ mod tests {
 
     #[test]
     fn classification_and_people() {
-        let c = classify("Cháy tầng 3 chung cư, còn 2 người mắc kẹt bên trong, một người bị thương");
+        let c =
+            classify("Cháy tầng 3 chung cư, còn 2 người mắc kẹt bên trong, một người bị thương");
         assert_eq!(c.incident_type, IncidentType::Fire);
         assert_eq!(c.people.trapped, Some(2));
         assert_eq!(c.people.injured, Some(1));
@@ -727,11 +1030,26 @@ mod tests {
         assert_eq!(c.people.suspects, Some(2));
         assert_eq!(c.people.weapons, vec!["dao".to_string()]);
         assert!(c.past);
-        assert_eq!(classify("thủ tục phòng cháy chữa cháy").incident_type, IncidentType::Other);
-        assert_eq!(classify("chong danh vo o phong ben").sub_type, Some(CrimeSubType::DomesticViolence));
-        assert_eq!(classify("bị lừa chuyển khoản 20 triệu").sub_type, Some(CrimeSubType::Fraud));
-        assert_eq!(classify("con tôi đi học chưa về nhà, không liên lạc được").incident_type, IncidentType::MissingPerson);
-        assert_eq!(classify("xe máy va chạm với ô tô, một người bị thương").incident_type, IncidentType::TrafficAccident);
+        assert_eq!(
+            classify("thủ tục phòng cháy chữa cháy").incident_type,
+            IncidentType::Other
+        );
+        assert_eq!(
+            classify("chong danh vo o phong ben").sub_type,
+            Some(CrimeSubType::DomesticViolence)
+        );
+        assert_eq!(
+            classify("bị lừa chuyển khoản 20 triệu").sub_type,
+            Some(CrimeSubType::Fraud)
+        );
+        assert_eq!(
+            classify("con tôi đi học chưa về nhà, không liên lạc được").incident_type,
+            IncidentType::MissingPerson
+        );
+        assert_eq!(
+            classify("xe máy va chạm với ô tô, một người bị thương").incident_type,
+            IncidentType::TrafficAccident
+        );
     }
 
     proptest::proptest! {

@@ -76,6 +76,11 @@ pub struct Index {
     n_docs: usize,
     /// Folded content syllables per document, for coverage.
     doc_folds: Vec<HashSet<String>>,
+    /// Content syllables with diacritics per document, for coverage of accented queries.
+    doc_norms: Vec<HashSet<String>>,
+    /// Folded syllable pairs per document: an accented query syllable whose diacritics are
+    /// off ("phạt nguôi") still counts when it forms a known pair with a neighbour.
+    doc_pairs: Vec<HashSet<String>>,
     /// Folded syllable → number of occurrences in the base, for typo repair.
     vocabulary: HashMap<String, u32>,
 }
@@ -92,8 +97,9 @@ fn kind_of(term: &str) -> usize {
 
 /// Terms of one piece of text for the Vietnamese analysis.
 fn vietnamese_terms(tokens: &[Token], out: &mut Vec<String>) {
-    for t in tokens {
-        if text::is_stopword(t) {
+    let stop = text::stop_mask(tokens);
+    for (t, &is_stop) in tokens.iter().zip(&stop) {
+        if is_stop {
             continue;
         }
         if t.has_diacritics() {
@@ -101,9 +107,9 @@ fn vietnamese_terms(tokens: &[Token], out: &mut Vec<String>) {
         }
         out.push(format!("u|{}", t.fold));
     }
-    for pair in tokens.windows(2) {
+    for (i, pair) in tokens.windows(2).enumerate() {
         let (a, b) = (&pair[0], &pair[1]);
-        if text::is_stopword(a) && text::is_stopword(b) {
+        if stop[i] && stop[i + 1] {
             continue;
         }
         if a.has_diacritics() || b.has_diacritics() {
@@ -127,6 +133,8 @@ impl Index {
         let mut fields: [Field; 3] = Default::default();
         let mut df: HashMap<String, u32> = HashMap::new();
         let mut doc_folds = Vec::with_capacity(articles.len());
+        let mut doc_norms = Vec::with_capacity(articles.len());
+        let mut doc_pairs = Vec::with_capacity(articles.len());
         let mut vocabulary: HashMap<String, u32> = HashMap::new();
         for (doc, a) in articles.iter().enumerate() {
             let mut keys: Vec<&str> = a.keywords.iter().map(String::as_str).collect();
@@ -134,6 +142,8 @@ impl Index {
             let pieces: [Vec<&str>; 3] = [vec![a.title.as_str()], keys, vec![a.body.as_str()]];
             let mut in_doc: HashSet<String> = HashSet::new();
             let mut folds = HashSet::new();
+            let mut norms = HashSet::new();
+            let mut pairs = HashSet::new();
             for (f, texts) in pieces.iter().enumerate() {
                 let mut terms = Vec::new();
                 for piece in texts {
@@ -144,7 +154,11 @@ impl Index {
                                 *vocabulary.entry(t.fold.clone()).or_default() += 1;
                                 if !text::is_stopword(t) {
                                     folds.insert(t.fold.clone());
+                                    norms.insert(t.norm.clone());
                                 }
+                            }
+                            for w in tokens.windows(2) {
+                                pairs.insert(format!("{} {}", w[0].fold, w[1].fold));
                             }
                             vietnamese_terms(&tokens, &mut terms);
                         }
@@ -170,6 +184,8 @@ impl Index {
                 *df.entry(term).or_default() += 1;
             }
             doc_folds.push(folds);
+            doc_norms.push(norms);
+            doc_pairs.push(pairs);
         }
         for field in &mut fields {
             let total: f32 = field.len.iter().sum();
@@ -186,6 +202,8 @@ impl Index {
             df,
             n_docs: articles.len(),
             doc_folds,
+            doc_norms,
+            doc_pairs,
             vocabulary,
         }
     }
@@ -205,7 +223,8 @@ impl Index {
                     return t;
                 }
                 let vocab = self.vocabulary.iter().map(|(w, c)| (w.as_str(), *c));
-                match text::correct_typo(&t.fold, vocab) {
+                let min_len = if t.has_diacritics() { 3 } else { 4 };
+                match text::correct_typo_min(&t.fold, min_len, vocab) {
                     Some(fixed) => Token {
                         norm: fixed.to_string(),
                         fold: fixed.to_string(),
@@ -257,27 +276,46 @@ impl Index {
                 *scores.entry(doc).or_default() += idf * tf * (p.k1 + 1.0) / (tf + p.k1);
             }
         }
-        let content: Vec<&Token> = tokens.iter().filter(|t| !text::is_stopword(t)).collect();
+        // Coverage: an accented query syllable must be found with its diacritics ("vàng" is
+        // not "vắng") unless it forms a known pair with a neighbour; one typed without
+        // diacritics is looked up folded.
+        let stop = text::stop_mask(&tokens);
         let mut seen = HashSet::new();
-        let content: Vec<(&str, f32)> = content
-            .into_iter()
-            .filter(|t| seen.insert(t.fold.as_str()))
-            .map(|t| {
-                let df = self.df.get(&format!("u|{}", t.fold)).copied().unwrap_or(0);
-                (t.fold.as_str(), self.idf(df))
+        let content: Vec<(usize, f32)> = (0..tokens.len())
+            .filter(|&i| !stop[i])
+            .filter(|&i| seen.insert(tokens[i].norm.as_str()))
+            .map(|i| {
+                let t = &tokens[i];
+                let key = if t.has_diacritics() {
+                    format!("U|{}", t.norm)
+                } else {
+                    format!("u|{}", t.fold)
+                };
+                (i, self.idf(self.df.get(&key).copied().unwrap_or(0)))
             })
             .collect();
         let total: f32 = content.iter().map(|(_, w)| w).sum();
+        let pair = |a: usize, b: usize| format!("{} {}", tokens[a].fold, tokens[b].fold);
         let mut hits: Vec<Hit> = scores
             .into_iter()
             .map(|(doc, score)| {
+                let d = doc as usize;
                 let covered: f32 = content
                     .iter()
-                    .filter(|(f, _)| self.doc_folds[doc as usize].contains(*f))
+                    .filter(|(i, _)| {
+                        let t = &tokens[*i];
+                        if !t.has_diacritics() {
+                            return self.doc_folds[d].contains(&t.fold);
+                        }
+                        self.doc_norms[d].contains(&t.norm)
+                            || (*i > 0 && self.doc_pairs[d].contains(&pair(*i - 1, *i)))
+                            || (*i + 1 < tokens.len()
+                                && self.doc_pairs[d].contains(&pair(*i, *i + 1)))
+                    })
                     .map(|(_, w)| w)
                     .sum();
                 Hit {
-                    doc: doc as usize,
+                    doc: d,
                     score,
                     coverage: if total > 0.0 { covered / total } else { 0.0 },
                 }

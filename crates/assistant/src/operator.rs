@@ -131,7 +131,9 @@ pub fn next_questions(c: &Classification, has_location: bool, has_phone: bool) -
             q.push("Có bao nhiêu người, có hung khí hay đánh nhau không?");
         }
         T::Flood => {
-            q.push("Nước ngập sâu bao nhiêu? Có người bị cô lập, người già, trẻ em cần sơ tán không?");
+            q.push(
+                "Nước ngập sâu bao nhiêu? Có người bị cô lập, người già, trẻ em cần sơ tán không?",
+            );
         }
         T::MissingPerson => {
             q.push("Người mất tích tên gì, bao nhiêu tuổi, mặc quần áo gì?");
@@ -188,7 +190,10 @@ fn summary(c: &Classification, location: Option<&str>) -> String {
 }
 
 /// Analyses a transcript, resolving the place with `resolver` when given.
-pub fn suggest(req: &OperatorRequest, resolver: Option<&dyn AddressResolver>) -> OperatorSuggestion {
+pub fn suggest(
+    req: &OperatorRequest,
+    resolver: Option<&dyn AddressResolver>,
+) -> OperatorSuggestion {
     let transcript = req.transcript.as_str();
     let c = classify(transcript);
     let location_text = find_location(transcript);
@@ -237,13 +242,19 @@ mod tests {
 
     #[test]
     fn fire_with_trapped_people_is_priority_one() {
-        let s = run("Alo tổng đài ơi, cháy ở số 15 ngõ 42 phố Khương Hạ, phường Khương Đình rồi, \
-             trên tầng 4 còn hai người mắc kẹt. Số tôi là 0987 654 321.");
+        let s = run(
+            "Alo tổng đài ơi, cháy ở số 15 ngõ 42 phố Khương Hạ, phường Khương Đình rồi, \
+             trên tầng 4 còn hai người mắc kẹt. Số tôi là 0987 654 321.",
+        );
         assert_eq!(s.incident_type, IncidentType::Fire);
         assert_eq!(s.priority, 1);
         assert_eq!(s.people.trapped, Some(2));
         assert_eq!(s.caller_phone.as_deref(), Some("0987654321"));
-        assert!(s.location_text.as_deref().unwrap().starts_with("số 15 ngõ 42"));
+        assert!(s
+            .location_text
+            .as_deref()
+            .unwrap()
+            .starts_with("số 15 ngõ 42"));
         assert!(s.next_questions.iter().any(|q| q.contains("gas")));
         assert!(!s.next_questions.iter().any(|q| q.contains("Địa chỉ")));
     }
@@ -263,7 +274,8 @@ mod tests {
         let resolver = |addr: &str| addr.contains("Láng").then(|| "Phường Láng".to_string());
         let s = suggest(
             &OperatorRequest {
-                transcript: "hôm qua tôi bị lừa chuyển khoản 50 triệu, tôi ở số 3 đường Láng".into(),
+                transcript: "hôm qua tôi bị lừa chuyển khoản 50 triệu, tôi ở số 3 đường Láng"
+                    .into(),
             },
             Some(&resolver),
         );
@@ -274,7 +286,8 @@ mod tests {
 
     #[test]
     fn spoken_phone_and_medical() {
-        let s = run("ông cụ nhà tôi bất tỉnh không thở, số không chín một hai ba bốn năm sáu bảy tám");
+        let s =
+            run("ông cụ nhà tôi bất tỉnh không thở, số không chín một hai ba bốn năm sáu bảy tám");
         assert_eq!(s.incident_type, IncidentType::Medical);
         assert_eq!(s.priority, 1);
         assert_eq!(s.caller_phone.as_deref(), Some("0912345678"));

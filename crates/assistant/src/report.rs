@@ -79,8 +79,15 @@ fn cancel_words() -> &'static PhraseSet {
     static SET: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         PhraseSet::new(&[
-            "hủy", "huỷ", "thôi không báo", "không báo nữa", "dừng lại", "bỏ qua", "không gửi",
-            "không cần nữa", "cancel",
+            "hủy",
+            "huỷ",
+            "thôi không báo",
+            "không báo nữa",
+            "dừng lại",
+            "bỏ qua",
+            "không gửi",
+            "không cần nữa",
+            "cancel",
         ])
     })
 }
@@ -91,12 +98,38 @@ pub fn yes_no(message: &str) -> Option<bool> {
     static YES: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
     let tokens = analyze(message);
     let no = NO.get_or_init(|| {
-        PhraseSet::new(&["không", "sai", "sửa", "chưa đúng", "chưa", "no", "khoan", "đợi"])
+        PhraseSet::new(&[
+            "không",
+            "sai",
+            "sửa",
+            "chưa đúng",
+            "chưa",
+            "no",
+            "khoan",
+            "đợi",
+        ])
     });
     let yes = YES.get_or_init(|| {
         PhraseSet::new(&[
-            "có", "đúng", "ok", "oke", "okay", "ừ", "uh", "ừm", "vâng", "dạ", "đồng ý",
-            "xác nhận", "gửi", "chuẩn", "yes", "được", "chính xác", "gửi đi", "báo đi",
+            "có",
+            "đúng",
+            "ok",
+            "oke",
+            "okay",
+            "ừ",
+            "uh",
+            "ừm",
+            "vâng",
+            "dạ",
+            "đồng ý",
+            "xác nhận",
+            "gửi",
+            "chuẩn",
+            "yes",
+            "được",
+            "chính xác",
+            "gửi đi",
+            "báo đi",
         ])
     });
     if no.any_in(&tokens) {
@@ -115,18 +148,43 @@ pub fn find_time(text: &str) -> Option<String> {
     static CUES: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
     let tokens = analyze(text);
     let now = NOW.get_or_init(|| {
-        PhraseSet::new(&["đang", "ngay bây giờ", "bây giờ", "lúc này", "hiện giờ", "hiện tại"])
+        PhraseSet::new(&[
+            "đang",
+            "ngay bây giờ",
+            "bây giờ",
+            "lúc này",
+            "hiện giờ",
+            "hiện tại",
+        ])
     });
     let just = JUST.get_or_init(|| PhraseSet::new(&["vừa xong", "vừa mới", "vừa", "mới xảy ra"]));
     let cues = CUES.get_or_init(|| {
         PhraseSet::new(&[
-            "lúc", "vào lúc", "khoảng", "hôm qua", "tối qua", "đêm qua", "sáng nay",
-            "chiều nay", "tối nay", "trưa nay", "đêm nay", "hôm kia", "tuần trước", "hôm nay",
-            "sáng qua", "chiều qua", "rạng sáng",
+            "lúc",
+            "vào lúc",
+            "khoảng",
+            "hôm qua",
+            "tối qua",
+            "đêm qua",
+            "sáng nay",
+            "chiều nay",
+            "tối nay",
+            "trưa nay",
+            "đêm nay",
+            "hôm kia",
+            "tuần trước",
+            "hôm nay",
+            "sáng qua",
+            "chiều qua",
+            "rạng sáng",
         ])
     });
     if let Some((i, _)) = cues.first_in(&tokens) {
-        let words: Vec<&str> = tokens[i..].iter().take(5).map(|t| t.norm.as_str()).collect();
+        let words: Vec<&str> = tokens[i..]
+            .iter()
+            .take(5)
+            .map(|t| t.norm.as_str())
+            .collect();
         let stop = words
             .iter()
             .skip(1)
@@ -146,7 +204,13 @@ pub fn find_time(text: &str) -> Option<String> {
 /// A name introduced as "tôi tên là …" or "tên tôi là …" (capitalised words after it).
 fn find_name(text: &str) -> Option<String> {
     let lower = text.to_lowercase();
-    for cue in ["tôi tên là ", "tên tôi là ", "tôi tên ", "toi ten la ", "ten toi la "] {
+    for cue in [
+        "tôi tên là ",
+        "tên tôi là ",
+        "tôi tên ",
+        "toi ten la ",
+        "ten toi la ",
+    ] {
         if let Some(pos) = lower.find(cue) {
             let rest = &text[pos + cue.len()..];
             let name: Vec<&str> = rest
@@ -178,7 +242,10 @@ impl Intake {
     /// An intake started by an emergency message: the description and type are known.
     pub fn from_emergency(message: &str, class: EmergencyClass) -> Intake {
         let mut intake = Intake::start(Some(message), None, None);
-        if intake.incident_type.is_none_or(|t| t == IncidentType::Other) {
+        if intake
+            .incident_type
+            .is_none_or(|t| t == IncidentType::Other)
+        {
             intake.incident_type = Some(class.incident_type());
         }
         if intake.occurred_at_text.is_none() {
@@ -392,12 +459,12 @@ impl Intake {
             }
             IntakeStep::Phone => match find_phone(message) {
                 Some(p) => self.phone = Some(p),
-                None => {
-                    return IntakeReply::Ask {
-                        reply: "Số điện thoại chưa đúng định dạng (ví dụ 0912 345 678). Bạn nhập lại giúp.".into(),
-                        suggestions: vec!["Hủy".into()],
-                    }
-                }
+                None => return IntakeReply::Ask {
+                    reply:
+                        "Số điện thoại chưa đúng định dạng (ví dụ 0912 345 678). Bạn nhập lại giúp."
+                            .into(),
+                    suggestions: vec!["Hủy".into()],
+                },
             },
             IntakeStep::Confirm => match yes_no(message) {
                 Some(true) => {
@@ -470,7 +537,10 @@ mod tests {
             IntakeReply::Ready(d) => {
                 assert_eq!(d.phone, "0912345678");
                 assert_eq!(d.incident_type, IncidentType::Crime);
-                assert_eq!(d.address_text.as_deref(), Some("số 8 ngõ 12 Láng Hạ, phường Láng"));
+                assert_eq!(
+                    d.address_text.as_deref(),
+                    Some("số 8 ngõ 12 Láng Hạ, phường Láng")
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -510,14 +580,23 @@ mod tests {
     #[test]
     fn cancel_at_any_step() {
         let mut i = Intake::start(None, None, None);
-        assert_eq!(i.handle("thôi hủy đi", None, None, None), IntakeReply::Cancelled);
+        assert_eq!(
+            i.handle("thôi hủy đi", None, None, None),
+            IntakeReply::Cancelled
+        );
     }
 
     #[test]
     fn time_words() {
-        assert_eq!(find_time("tối qua lúc 10 giờ ở nhà").as_deref(), Some("tối qua lúc 10 giờ"));
+        assert_eq!(
+            find_time("tối qua lúc 10 giờ ở nhà").as_deref(),
+            Some("tối qua lúc 10 giờ")
+        );
         assert_eq!(find_time("vừa xong").as_deref(), Some("vừa xảy ra"));
         assert_eq!(find_time("đang đánh nhau").as_deref(), Some("đang diễn ra"));
-        assert_eq!(find_name("Tôi tên là Nguyễn Văn An, ở Cầu Giấy").as_deref(), Some("Nguyễn Văn An"));
+        assert_eq!(
+            find_name("Tôi tên là Nguyễn Văn An, ở Cầu Giấy").as_deref(),
+            Some("Nguyễn Văn An")
+        );
     }
 }

@@ -24,7 +24,7 @@ pub struct Token {
 impl Token {
     /// Builds a token from one already-normalised syllable.
     pub fn new(norm: &str) -> Token {
-        let norm = canonical_tone(norm);
+        let norm = canonical_syllable(norm);
         let fold = domain::text::fold(&norm);
         Token { norm, fold }
     }
@@ -70,6 +70,29 @@ pub fn canonical_tone(syllable: &str) -> String {
     let toned: String = [first, tone].into_iter().nfc().collect();
     out.push_str(&toned);
     out.push_str(&last_base);
+    out
+}
+
+/// Canonical spelling of a syllable: [`canonical_tone`], then the "i"/"y" spelling variants
+/// after k, l, m, s and qu ("kí"/"ký", "lí"/"lý", "kĩ"/"kỹ", "mĩ"/"mỹ", "sĩ"/"sỹ", "quí"/"quý")
+/// written with "y".
+pub fn canonical_syllable(syllable: &str) -> String {
+    let toned = canonical_tone(syllable);
+    let chars: Vec<char> = toned.chars().collect();
+    let (onset, vowel) = match chars.as_slice() {
+        [c, v] if matches!(c, 'k' | 'l' | 'm' | 's') => (c.to_string(), *v),
+        ['q', 'u', v] => ("qu".to_string(), *v),
+        _ => return toned,
+    };
+    let (base, tone) = split_tone(vowel);
+    if base != "i" {
+        return toned;
+    }
+    let mut out = onset;
+    match tone {
+        Some(t) => out.extend(['y', t].into_iter().nfc()),
+        None => out.push('y'),
+    }
     out
 }
 
@@ -119,7 +142,7 @@ impl Lexicon {
             if key.is_empty() || value.is_empty() || key.contains(' ') {
                 return Err((i + 1, line.to_string()));
             }
-            let words = value.split(' ').map(canonical_tone).collect();
+            let words = value.split(' ').map(canonical_syllable).collect();
             expansions.insert(key, words);
         }
         Ok(Lexicon { expansions })
@@ -207,7 +230,7 @@ pub fn is_stopword(token: &Token) -> bool {
     static SETS: OnceLock<Sets> = OnceLock::new();
     let sets = SETS.get_or_init(|| {
         let norm: std::collections::HashSet<String> =
-            STOPWORDS.iter().map(|w| canonical_tone(w)).collect();
+            STOPWORDS.iter().map(|w| canonical_syllable(w)).collect();
         let fold = norm
             .iter()
             .map(|w| domain::text::fold(w))
@@ -220,6 +243,43 @@ pub fn is_stopword(token: &Token) -> bool {
     } else {
         sets.norm.contains(&token.norm) || sets.fold.contains(&token.fold)
     }
+}
+
+/// Question-word pairs typed without diacritics whose second syllable is ambiguous on its own
+/// ("dau" may be "đầu", but "o dau" is "ở đâu").
+const STOP_PAIRS: &[(&str, &str)] = &[
+    ("o", "dau"),
+    ("the", "nao"),
+    ("nhu", "the"),
+    ("bao", "nhieu"),
+    ("cho", "nao"),
+    ("lam", "sao"),
+    ("duoc", "khong"),
+    ("co", "khong"),
+    ("nguoi", "ta"),
+    ("the", "nay"),
+    ("cho", "em"),
+    ("cho", "toi"),
+    ("cho", "minh"),
+    ("khi", "nao"),
+    ("luc", "nao"),
+];
+
+/// Which tokens are stopwords, looking at neighbours for ambiguous folded syllables.
+pub fn stop_mask(tokens: &[Token]) -> Vec<bool> {
+    let mut mask: Vec<bool> = tokens.iter().map(is_stopword).collect();
+    for i in 0..tokens.len().saturating_sub(1) {
+        let (a, b) = (&tokens[i], &tokens[i + 1]);
+        if STOP_PAIRS.contains(&(a.fold.as_str(), b.fold.as_str())) {
+            if !a.has_diacritics() {
+                mask[i] = true;
+            }
+            if !b.has_diacritics() {
+                mask[i + 1] = true;
+            }
+        }
+    }
+    mask
 }
 
 /// Damerau–Levenshtein distance capped at 2 (returns 2 for anything further), on chars.
@@ -253,7 +313,16 @@ pub fn correct_typo<'a, I>(word: &str, vocabulary: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = (&'a str, u32)>,
 {
-    if word.chars().count() < 4 || word.chars().any(|c| c.is_ascii_digit()) {
+    correct_typo_min(word, 4, vocabulary)
+}
+
+/// [`correct_typo`] with another minimum length (3 is used for syllables typed with
+/// diacritics, which are unlikely to be foreign words or codes).
+pub fn correct_typo_min<'a, I>(word: &str, min_len: usize, vocabulary: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = (&'a str, u32)>,
+{
+    if word.chars().count() < min_len || word.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
     let mut best: Option<(&'a str, u32)> = None;
@@ -344,6 +413,26 @@ impl PhraseSet {
         self.phrases.iter().any(|p| p.is_in(tokens))
     }
 
+    /// Marks every token covered by an occurrence of any phrase.
+    pub fn cover(&self, tokens: &[Token]) -> Vec<bool> {
+        let mut covered = vec![false; tokens.len()];
+        for p in &self.phrases {
+            let mut start = 0;
+            while start < tokens.len() {
+                match p.find_in(&tokens[start..]) {
+                    Some(i) => {
+                        for c in &mut covered[start + i..start + i + p.len()] {
+                            *c = true;
+                        }
+                        start += i + 1;
+                    }
+                    None => break,
+                }
+            }
+        }
+        covered
+    }
+
     /// The first matching phrase's position and length.
     pub fn first_in(&self, tokens: &[Token]) -> Option<(usize, usize)> {
         self.phrases
@@ -397,6 +486,14 @@ mod tests {
         assert_eq!(canonical_tone("hoàng"), "hoàng");
         assert_eq!(canonical_tone("xoá"), "xóa");
         assert_eq!(norms("Hoà bình, THUỶ lợi"), norms("hòa bình thủy lợi"));
+        assert_eq!(canonical_syllable("kí"), "ký");
+        assert_eq!(canonical_syllable("lí"), "lý");
+        assert_eq!(canonical_syllable("kĩ"), "kỹ");
+        assert_eq!(canonical_syllable("quí"), "quý");
+        assert_eq!(canonical_syllable("ki"), "ky");
+        assert_eq!(canonical_syllable("kìm"), "kìm");
+        assert_eq!(canonical_syllable("thi"), "thi");
+        assert_eq!(folds("đăng kí"), folds("dang ky"));
     }
 
     #[test]
@@ -456,7 +553,7 @@ mod tests {
             for t in &tokens {
                 proptest::prop_assert!(t.fold.is_ascii());
                 proptest::prop_assert_eq!(domain::text::fold(&t.norm), t.fold.clone());
-                proptest::prop_assert_eq!(canonical_tone(&t.norm), t.norm.clone());
+                proptest::prop_assert_eq!(canonical_syllable(&t.norm), t.norm.clone());
                 proptest::prop_assert!(t.matches(t));
             }
         }
