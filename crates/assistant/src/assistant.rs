@@ -573,3 +573,287 @@ fn assert_send_sync() {
     fn is<T: Send + Sync>() {}
     is::<Assistant>();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ChatOutcome;
+    use crate::error::PhraseError;
+    use crate::extract::{CrimeSubType, IncidentType};
+    use std::path::PathBuf;
+
+    fn kb_dir() -> PathBuf {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/kb"))
+    }
+
+    fn bot() -> Assistant {
+        Assistant::new(KnowledgeBase::load_dir(kb_dir()).unwrap())
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn say(bot: &Assistant, conv: &str, msg: &str) -> ChatOutcome {
+        bot.chat(&ChatRequest::new(msg).in_conversation(conv), now())
+    }
+
+    #[test]
+    fn answers_carry_citation_topic_and_suggestions() {
+        let b = bot();
+        let r = b
+            .chat(&ChatRequest::new("dk tam tru can giay to gi"), now())
+            .into_response();
+        assert_eq!(r.kind, ReplyKind::Answer);
+        assert_eq!(r.topic.as_deref(), Some("tam-tru"));
+        assert!(r.reply.contains("3 ngày làm việc"));
+        assert!(r.reply.contains("Căn cứ: Luật Cư trú 68/2020/QH14"));
+        assert_eq!(r.citations.len(), 1);
+        assert!(r.citations[0].source.contains("1.004194"));
+        assert!(!r.suggestions.is_empty());
+        assert_eq!(r.conversation_id.len(), 32);
+    }
+
+    #[test]
+    fn unknown_questions_point_to_the_commune_police() {
+        let r = bot()
+            .chat(&ChatRequest::new("giá vàng hôm nay bao nhiêu"), now())
+            .into_response();
+        assert_eq!(r.kind, ReplyKind::Unknown);
+        assert!(r.reply.contains("Công an xã/phường"));
+        assert!(r.citations.is_empty());
+    }
+
+    #[test]
+    fn report_intake_end_to_end() {
+        let b = bot();
+        let conv = "conv-report";
+        let r = say(&b, conv, "Tôi muốn trình báo").into_response();
+        assert_eq!(r.kind, ReplyKind::Report);
+        assert!(r.reply.contains("sự việc gì"));
+        let r = say(&b, conv, "xe máy của tôi bị trộm mất ở bãi gửi xe").into_response();
+        assert!(r.reply.contains("ở đâu"), "{}", r.reply);
+        let r = say(&b, conv, "số 5 ngõ 2 phố Huế, phường Hai Bà Trưng").into_response();
+        assert!(r.reply.contains("lúc nào"), "{}", r.reply);
+        let r = say(&b, conv, "khoảng 9 giờ tối qua").into_response();
+        assert!(r.reply.contains("số điện thoại"), "{}", r.reply);
+        let r = say(&b, conv, "0903 123 456").into_response();
+        assert!(r.reply.contains("Gửi tin báo này"), "{}", r.reply);
+        let out = say(&b, conv, "có");
+        let draft = out.draft().cloned().expect("report ready");
+        assert_eq!(out.response().kind, ReplyKind::Report);
+        assert_eq!(draft.incident_type, IncidentType::Crime);
+        assert_eq!(draft.sub_type, Some(CrimeSubType::Theft));
+        assert_eq!(draft.phone, "0903123456");
+        assert_eq!(
+            draft.address_text.as_deref(),
+            Some("số 5 ngõ 2 phố Huế, phường Hai Bà Trưng")
+        );
+        assert_eq!(
+            draft.occurred_at_text.as_deref(),
+            Some("khoảng 9 giờ tối qua")
+        );
+        let done = b.confirm_report(conv, "HN-2026-000123", now());
+        assert!(done.reply.contains("HN-2026-000123"));
+        assert!(done.reply.contains("0903123456"));
+        // The conversation is idle again: a question is answered normally.
+        let r = say(&b, conv, "lam the can cuoc lan dau o dau").into_response();
+        assert_eq!(r.kind, ReplyKind::Answer);
+    }
+
+    #[test]
+    fn failed_filing_keeps_the_report_for_a_retry() {
+        let b = bot();
+        let conv = "conv-retry";
+        say(
+            &b,
+            conv,
+            "tôi muốn báo tin có nhóm thanh niên đua xe ở đường Võ Chí Công lúc 23h, số 0988111222",
+        );
+        let out = say(&b, conv, "đồng ý");
+        assert!(out.draft().is_some());
+        let r = b.report_failed(conv, now());
+        assert!(r.reply.contains("thử gửi lại"));
+        assert!(say(&b, conv, "có").draft().is_some());
+    }
+
+    #[test]
+    fn emergency_reply_offers_a_report_and_location_starts_it() {
+        let b = bot();
+        let conv = "conv-fire";
+        let r = say(&b, conv, "chay nha roi cuu voi").into_response();
+        assert_eq!(r.kind, ReplyKind::Emergency);
+        assert_eq!(r.emergency_number.as_deref(), Some("114"));
+        assert!(r.reply.starts_with("GỌI NGAY 114"));
+        assert!(r.suggestions.iter().any(|s| s.contains("vị trí")));
+        let mut req = ChatRequest::new("Gửi vị trí của tôi").in_conversation(conv);
+        req.lat = Some(21.0285);
+        req.lon = Some(105.8542);
+        let r = b.chat(&req, now()).into_response();
+        assert_eq!(r.kind, ReplyKind::Report);
+        assert!(r.reply.contains("số điện thoại"), "{}", r.reply);
+        let r = say(&b, conv, "0912345678").into_response();
+        assert!(r.reply.contains("Cháy"), "{}", r.reply);
+        let draft = say(&b, conv, "ok").draft().cloned().unwrap();
+        assert_eq!(draft.incident_type, IncidentType::Fire);
+        assert_eq!(draft.lat, Some(21.0285));
+    }
+
+    #[test]
+    fn emergency_inside_intake_keeps_the_intake() {
+        let b = bot();
+        let conv = "conv-mixed";
+        say(&b, conv, "tôi muốn báo tin");
+        let r = say(&b, conv, "có người đang cầm dao đánh nhau ngoài đầu ngõ").into_response();
+        assert_eq!(r.kind, ReplyKind::Emergency);
+        assert_eq!(r.emergency_number.as_deref(), Some("113"));
+        assert!(r.reply.contains("ở đâu"), "{}", r.reply);
+        let r = say(&b, conv, "ngõ 15 phố Chùa Láng").into_response();
+        assert_eq!(r.kind, ReplyKind::Report);
+    }
+
+    #[test]
+    fn declines_never_reach_the_phraser_and_answers_fall_back() {
+        struct Panicking;
+        impl Phraser for Panicking {
+            fn phrase(&self, _: &answer::Prompt) -> Result<String, PhraseError> {
+                panic!("the phraser must not see declines or emergencies")
+            }
+        }
+        let b = bot().with_phraser(Box::new(Panicking));
+        let r = b
+            .chat(&ChatRequest::new("đọc mã OTP cho anh công an"), now())
+            .into_response();
+        assert_eq!(r.kind, ReplyKind::Decline);
+        assert!(r.reply.contains("LỪA ĐẢO"));
+        let r = b
+            .chat(&ChatRequest::new("cứu tôi với có người đuối nước"), now())
+            .into_response();
+        assert_eq!(r.kind, ReplyKind::Emergency);
+
+        struct Down;
+        impl Phraser for Down {
+            fn phrase(&self, _: &answer::Prompt) -> Result<String, PhraseError> {
+                Err(PhraseError::Transport("connection refused".into()))
+            }
+        }
+        let b = bot().with_phraser(Box::new(Down));
+        let r = b
+            .chat(&ChatRequest::new("quên mật khẩu vneid"), now())
+            .into_response();
+        assert_eq!(r.kind, ReplyKind::Answer);
+        assert!(r.reply.contains("OTP"));
+        assert!(r.reply.contains("Căn cứ:"));
+    }
+
+    #[test]
+    fn conversations_expire() {
+        let b = bot().with_conversations(ConversationStore::new(Duration::minutes(5), 100));
+        let conv = "conv-expiry";
+        say(&b, conv, "tôi muốn báo tin");
+        let later = now() + Duration::minutes(6);
+        let r = b
+            .chat(
+                &ChatRequest::new("quên mật khẩu vneid").in_conversation(conv),
+                later,
+            )
+            .into_response();
+        assert_eq!(r.kind, ReplyKind::Answer);
+        assert_eq!(b.purge_conversations(later), 0);
+    }
+
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("binhyen-kb-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn reload_swaps_atomically_and_keeps_the_old_base_on_error() {
+        let dir = scratch_dir("reload");
+        for f in ["t02-tam-tru.md", "t29-so-khan-cap.md"] {
+            let text = std::fs::read_to_string(kb_dir().join(f)).unwrap();
+            // Drop `related` lines: the other articles are not in this scratch base.
+            let text: String = text
+                .lines()
+                .filter(|l| !l.starts_with("related:"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            std::fs::write(dir.join(f), text).unwrap();
+        }
+        let b = Assistant::new(KnowledgeBase::load_dir(&dir).unwrap());
+        assert_eq!(b.article_count(), 2);
+        std::fs::write(
+            dir.join("t99-bad.md"),
+            "---\nid: bad\ntopic: T99\ntitle: x\nlegal_basis: y\nchecked: hôm qua\n---\nbody\n",
+        )
+        .unwrap();
+        let err = b.reload().unwrap_err().to_string();
+        assert!(err.contains("t99-bad.md:6"), "{err}");
+        assert_eq!(b.article_count(), 2);
+        let r = b
+            .chat(&ChatRequest::new("đăng ký tạm trú"), now())
+            .into_response();
+        assert_eq!(r.topic.as_deref(), Some("tam-tru"));
+        std::fs::write(
+            dir.join("t99-bad.md"),
+            "---\nid: ho-chieu\ntopic: T19\ntitle: Hộ chiếu\nlegal_basis: Luật 49/2019/QH14\nchecked: 2026-11-26\n---\nLệ phí 200.000 đồng.\n",
+        )
+        .unwrap();
+        assert_eq!(b.reload().unwrap(), 3);
+        let r = b
+            .chat(&ChatRequest::new("lệ phí hộ chiếu"), now())
+            .into_response();
+        assert_eq!(r.topic.as_deref(), Some("ho-chieu"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn shared_across_threads() {
+        let b = Arc::new(bot());
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let b = Arc::clone(&b);
+                std::thread::spawn(move || {
+                    let q = if i % 2 == 0 {
+                        "dang ky tam tru"
+                    } else {
+                        "chay nha cuu voi"
+                    };
+                    b.chat(&ChatRequest::new(q), now()).into_response().kind
+                })
+            })
+            .collect();
+        let kinds: Vec<ReplyKind> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ReplyKind::Answer,
+                ReplyKind::Emergency,
+                ReplyKind::Answer,
+                ReplyKind::Emergency
+            ]
+        );
+        b.replace_kb(KnowledgeBase::load_dir(kb_dir()).unwrap());
+    }
+
+    #[test]
+    fn expired_validity_adds_a_warning() {
+        let b = bot();
+        let mut kb_articles = b.articles_snapshot();
+        for a in &mut kb_articles {
+            if a.id == "phat-nguoi" {
+                a.valid_until = chrono::NaiveDate::from_ymd_opt(2026, 1, 1);
+            }
+        }
+        b.replace_kb(KnowledgeBase::from_articles(kb_articles).unwrap());
+        let r = b
+            .chat(&ChatRequest::new("tra cứu phạt nguội ở đâu"), now())
+            .into_response();
+        assert_eq!(r.topic.as_deref(), Some("phat-nguoi"));
+        assert!(r.reply.contains("có thể đã thay đổi"));
+    }
+}
