@@ -483,3 +483,85 @@ latency per chat turn: p50 {:.3} ms, p95 {:.3} ms, max {:.3} ms (one thread)\n",
         self.splits.iter().find(|s| s.split == name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(dir: &str) -> String {
+        format!("{}/../../data/{dir}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn real_data_meets_the_targets() {
+        let kb = KnowledgeBase::load_dir(data("kb")).unwrap();
+        assert!(kb.len() >= 40, "at least 40 topics");
+        let set = EvalSet::load_dir(data("eval")).unwrap();
+        assert!(
+            set.unknown_topics(&kb).is_empty(),
+            "{:?}",
+            set.unknown_topics(&kb)
+        );
+        let answerable = set
+            .items
+            .iter()
+            .filter(|i| i.expect == ReplyKind::Answer)
+            .count();
+        let safety = set
+            .items
+            .iter()
+            .filter(|i| matches!(i.expect, ReplyKind::Emergency | ReplyKind::Decline))
+            .count();
+        assert!(answerable >= 150 && safety >= 40);
+        let report = evaluate_at(&Assistant::new(kb), &set, now());
+        let all = &report.overall;
+        let text = report.to_text();
+        assert!(all.system.recall_at_3 >= 0.95, "{text}");
+        assert!(all.emergency_recall >= 1.0, "{text}");
+        assert!(all.emergency_precision >= 0.95, "{text}");
+        assert!(all.decline_accuracy >= 0.9, "{text}");
+        assert!(report.emergency_number_accuracy >= 1.0, "{text}");
+        assert!(all.key_fact_coverage >= 0.9, "{text}");
+        // Normalisation must beat the plain baseline.
+        assert!(all.system.recall_at_3 > all.baseline.recall_at_3, "{text}");
+        let heldout = report.split("heldout").expect("held-out split");
+        assert!(heldout.system.recall_at_3 >= 0.9, "{text}");
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(json.contains("\"recall_at_3\""));
+    }
+
+    #[test]
+    fn load_errors_name_file_and_line() {
+        let dir = std::env::temp_dir().join(format!("binhyen-eval-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("x.jsonl"),
+            "{\"id\":\"a\",\"q\":\"x\",\"expect\":\"decline\"}\n{\"id\":\"b\",\"q\":\"y\",\"expect\":\"answer\"}\n",
+        )
+        .unwrap();
+        let err = EvalSet::load_dir(&dir).unwrap_err().to_string();
+        assert!(err.contains("x.jsonl:2"), "{err}");
+        std::fs::write(dir.join("x.jsonl"), "{not json}\n").unwrap();
+        let err = EvalSet::load_dir(&dir).unwrap_err().to_string();
+        assert!(err.contains("x.jsonl:1"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn metrics_arithmetic() {
+        let m = retrieval(&[Some(0), Some(2), None, Some(1)]);
+        assert_eq!(m.n, 4);
+        assert!((m.recall_at_1 - 0.25).abs() < 1e-9);
+        assert!((m.recall_at_3 - 0.75).abs() < 1e-9);
+        assert!((m.mrr - (1.0 + 1.0 / 3.0 + 0.5) / 4.0).abs() < 1e-9);
+        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.5), 3.0);
+        assert!(contains_fact("Lệ phí 15.000 đồng", "15.000"));
+        assert!(!contains_fact("Lệ phí 15.000 đồng", "7.000"));
+    }
+}

@@ -5,7 +5,8 @@
 //! matches and one typed with them matches more precisely. Query weights rank an exact bigram
 //! above a folded bigram above an exact unigram above a folded unigram; fields are boosted
 //! title > keywords and example questions > body. Unknown query syllables of four letters or
-//! more are repaired by edit distance one against the index vocabulary.
+//! more, typed without diacritics, are repaired by edit distance one against the index
+//! vocabulary.
 //!
 //! [`Analysis::Plain`] is the baseline the evaluation compares against: whitespace tokens,
 //! lower case only, no folding, bigrams, abbreviations or typo repair.
@@ -214,17 +215,22 @@ impl Index {
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
-    /// Repairs one-letter typos in content syllables that the base does not know.
+    /// Repairs one-letter typos in content syllables typed without diacritics that the base
+    /// does not know.
     pub fn repair(&self, tokens: Vec<Token>) -> Vec<Token> {
         tokens
             .into_iter()
             .map(|t| {
-                if text::is_stopword(&t) || self.vocabulary.contains_key(&t.fold) {
+                // A syllable typed with diacritics that the base does not know is a real word
+                // we have no article for ("xăng", "vàng"), not a typo: leave it alone.
+                if text::is_stopword(&t)
+                    || t.has_diacritics()
+                    || self.vocabulary.contains_key(&t.fold)
+                {
                     return t;
                 }
                 let vocab = self.vocabulary.iter().map(|(w, c)| (w.as_str(), *c));
-                let min_len = if t.has_diacritics() { 3 } else { 4 };
-                match text::correct_typo_min(&t.fold, min_len, vocab) {
+                match text::correct_typo(&t.fold, vocab) {
                     Some(fixed) => Token {
                         norm: fixed.to_string(),
                         fold: fixed.to_string(),
