@@ -1,0 +1,1075 @@
+//! Facts pulled out of free Vietnamese text, shared by report intake and operator mode: the
+//! incident type and crime sub-type, a Vietnamese phone number (also when spoken digit by digit
+//! or split into groups), coordinates, the place, people counts and weapons.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::{analyze, analyze_plain, PhraseSet, Token};
+
+/// Incident type codes, as the domain and the server know them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentType {
+    /// Fire.
+    Fire,
+    /// Explosion or gas leak.
+    Explosion,
+    /// Rescue: people trapped, drowning, collapse.
+    Rescue,
+    /// Traffic accident.
+    TrafficAccident,
+    /// Crime (see [`CrimeSubType`]).
+    Crime,
+    /// Public order: disturbance, gatherings, racing.
+    PublicOrder,
+    /// Flood.
+    Flood,
+    /// Missing person.
+    MissingPerson,
+    /// Medical emergency.
+    Medical,
+    /// Anything else.
+    Other,
+}
+
+impl IncidentType {
+    /// The code (`fire`, `traffic_accident`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            IncidentType::Fire => "fire",
+            IncidentType::Explosion => "explosion",
+            IncidentType::Rescue => "rescue",
+            IncidentType::TrafficAccident => "traffic_accident",
+            IncidentType::Crime => "crime",
+            IncidentType::PublicOrder => "public_order",
+            IncidentType::Flood => "flood",
+            IncidentType::MissingPerson => "missing_person",
+            IncidentType::Medical => "medical",
+            IncidentType::Other => "other",
+        }
+    }
+
+    /// Vietnamese label.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            IncidentType::Fire => "Cháy",
+            IncidentType::Explosion => "Nổ",
+            IncidentType::Rescue => "Cứu nạn, cứu hộ",
+            IncidentType::TrafficAccident => "Tai nạn giao thông",
+            IncidentType::Crime => "Tội phạm",
+            IncidentType::PublicOrder => "Trật tự công cộng",
+            IncidentType::Flood => "Lũ lụt, ngập",
+            IncidentType::MissingPerson => "Người mất tích",
+            IncidentType::Medical => "Cấp cứu y tế",
+            IncidentType::Other => "Khác",
+        }
+    }
+}
+
+/// Crime sub-types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrimeSubType {
+    /// Robbery or snatching.
+    Robbery,
+    /// Theft or burglary.
+    Theft,
+    /// Assault, stabbing.
+    Assault,
+    /// Fight between groups.
+    Fight,
+    /// Weapons.
+    Weapons,
+    /// Drugs.
+    Drugs,
+    /// Fraud, scams.
+    Fraud,
+    /// Kidnapping or unlawful detention.
+    Kidnapping,
+    /// Domestic violence.
+    DomesticViolence,
+    /// Other crime.
+    Other,
+}
+
+impl CrimeSubType {
+    /// The code (`robbery`, `domestic_violence`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            CrimeSubType::Robbery => "robbery",
+            CrimeSubType::Theft => "theft",
+            CrimeSubType::Assault => "assault",
+            CrimeSubType::Fight => "fight",
+            CrimeSubType::Weapons => "weapons",
+            CrimeSubType::Drugs => "drugs",
+            CrimeSubType::Fraud => "fraud",
+            CrimeSubType::Kidnapping => "kidnapping",
+            CrimeSubType::DomesticViolence => "domestic_violence",
+            CrimeSubType::Other => "other",
+        }
+    }
+}
+
+/// Finds which administrative unit (commune/ward police) an address belongs to. The server
+/// implements it over its unit directory; `None` means the place was not understood.
+pub trait AddressResolver: Send + Sync {
+    /// The unit's name or code for an address text.
+    fn resolve(&self, address: &str) -> Option<String>;
+}
+
+impl<F> AddressResolver for F
+where
+    F: Fn(&str) -> Option<String> + Send + Sync,
+{
+    fn resolve(&self, address: &str) -> Option<String> {
+        self(address)
+    }
+}
+
+struct Cues {
+    types: Vec<(IncidentType, PhraseSet)>,
+    subs: Vec<(CrimeSubType, PhraseSet)>,
+    fire_not: PhraseSet,
+    ongoing: PhraseSet,
+    past: PhraseSet,
+    injured: PhraseSet,
+    trapped: PhraseSet,
+    dead: PhraseSet,
+    suspects: PhraseSet,
+    critical: PhraseSet,
+    weapons: Vec<(&'static str, PhraseSet)>,
+    address_start: PhraseSet,
+    address_stop: PhraseSet,
+}
+
+fn cues() -> &'static Cues {
+    static CUES: OnceLock<Cues> = OnceLock::new();
+    CUES.get_or_init(|| Cues {
+        types: vec![
+            (
+                IncidentType::Fire,
+                PhraseSet::new(&[
+                    "=cháy",
+                    "=lửa",
+                    "=khói",
+                    "bốc cháy",
+                    "hỏa hoạn",
+                    "đang cháy",
+                    "bị cháy",
+                    "cháy nhà",
+                    "đám cháy",
+                    "khói đen",
+                    "bốc khói",
+                    "cháy lan",
+                ]),
+            ),
+            (
+                IncidentType::Explosion,
+                PhraseSet::new(&[
+                    "=nổ",
+                    "phát nổ",
+                    "tiếng nổ",
+                    "nổ lớn",
+                    "bị nổ",
+                    "rò rỉ gas",
+                    "rò gas",
+                    "xì gas",
+                    "mùi gas",
+                    "nổ bình",
+                ]),
+            ),
+            (
+                IncidentType::Rescue,
+                PhraseSet::new(&[
+                    "mắc kẹt",
+                    "bị kẹt",
+                    "kẹt thang máy",
+                    "=sập",
+                    "đổ sập",
+                    "bị sập",
+                    "sạt lở",
+                    "rơi xuống giếng",
+                    "đuối nước",
+                    "chết đuối",
+                    "=đuối",
+                    "rơi xuống sông",
+                    "rơi xuống hồ",
+                    "nhảy lầu",
+                    "đòi nhảy",
+                    "bị vùi",
+                    "bị đè",
+                    "nước cuốn",
+                    "cuốn trôi",
+                ]),
+            ),
+            (
+                IncidentType::TrafficAccident,
+                PhraseSet::new(&[
+                    "tai nạn giao thông",
+                    "tai nạn",
+                    "đâm xe",
+                    "xe đâm",
+                    "tông",
+                    "va chạm",
+                    "lật xe",
+                    "xe lật",
+                    "bị cán",
+                    "đè lên người",
+                    "đâm vào",
+                    "xe container",
+                    "xe tải đâm",
+                    "ngã xe",
+                ]),
+            ),
+            (
+                IncidentType::Flood,
+                PhraseSet::new(&[
+                    "=lũ",
+                    "lũ quét",
+                    "lũ lụt",
+                    "nước lũ",
+                    "ngập",
+                    "nước dâng",
+                    "nước lên",
+                    "bị cô lập",
+                    "vỡ đê",
+                ]),
+            ),
+            (
+                IncidentType::MissingPerson,
+                PhraseSet::new(&[
+                    "mất tích",
+                    "đi lạc",
+                    "lạc mất",
+                    "không về nhà",
+                    "bỏ nhà đi",
+                    "không liên lạc được",
+                    "chưa về nhà",
+                    "không thấy về",
+                    "bị lạc",
+                ]),
+            ),
+            (
+                IncidentType::Medical,
+                PhraseSet::new(&[
+                    "=ngất",
+                    "bị ngất",
+                    "ngất xỉu",
+                    "bất tỉnh",
+                    "khó thở",
+                    "ngừng thở",
+                    "co giật",
+                    "đột quỵ",
+                    "đau tim",
+                    "ngộ độc",
+                    "sốc phản vệ",
+                    "hôn mê",
+                    "tự tử",
+                    "đau ngực",
+                    "vỡ ối",
+                    "trụy tim",
+                    "điện giật",
+                ]),
+            ),
+            (
+                IncidentType::PublicOrder,
+                PhraseSet::new(&[
+                    "gây rối",
+                    "ồn ào",
+                    "hát karaoke",
+                    "hát to",
+                    "tụ tập",
+                    "đua xe",
+                    "say rượu",
+                    "quậy phá",
+                    "cãi nhau",
+                    "chửi bới",
+                    "gây mất trật tự",
+                    "lấn chiếm",
+                    "đốt pháo",
+                    "nẹt pô",
+                    "bốc đầu",
+                ]),
+            ),
+        ],
+        subs: vec![
+            (
+                CrimeSubType::Kidnapping,
+                PhraseSet::new(&["bắt cóc", "bị bắt đi", "giam giữ", "bị nhốt", "nhốt"]),
+            ),
+            (
+                CrimeSubType::Robbery,
+                PhraseSet::new(&[
+                    "cướp",
+                    "cướp giật",
+                    "giật túi",
+                    "giật điện thoại",
+                    "giật dây chuyền",
+                    "trấn lột",
+                    "cưỡng đoạt",
+                    "giật đồ",
+                ]),
+            ),
+            (
+                CrimeSubType::DomesticViolence,
+                PhraseSet::new(&[
+                    "bạo hành",
+                    "bạo lực gia đình",
+                    "chồng đánh",
+                    "đánh vợ",
+                    "đánh con",
+                    "bố đánh",
+                    "chồng say rượu đánh",
+                    "đánh mẹ",
+                ]),
+            ),
+            (
+                CrimeSubType::Assault,
+                PhraseSet::new(&[
+                    "=đâm",
+                    "bị đâm",
+                    "chém",
+                    "hành hung",
+                    "bị đánh",
+                    "đánh người",
+                    "đánh tôi",
+                    "truy sát",
+                    "đuổi đánh",
+                    "giết",
+                    "hiếp",
+                    "xâm hại",
+                ]),
+            ),
+            (
+                CrimeSubType::Fight,
+                PhraseSet::new(&["đánh nhau", "ẩu đả", "hỗn chiến", "xô xát", "đánh lộn"]),
+            ),
+            (
+                CrimeSubType::Weapons,
+                PhraseSet::new(&[
+                    "=súng",
+                    "nổ súng",
+                    "cầm dao",
+                    "mã tấu",
+                    "hung khí",
+                    "lựu đạn",
+                    "vật liệu nổ",
+                    "cầm súng",
+                    "dao",
+                ]),
+            ),
+            (
+                CrimeSubType::Theft,
+                PhraseSet::new(&[
+                    "trộm",
+                    "mất trộm",
+                    "móc túi",
+                    "lấy cắp",
+                    "đột nhập",
+                    "bẻ khóa",
+                    "phá khóa",
+                    "ăn trộm",
+                    "trộm cắp",
+                ]),
+            ),
+            (
+                CrimeSubType::Drugs,
+                PhraseSet::new(&[
+                    "ma túy",
+                    "chơi đá",
+                    "thuốc lắc",
+                    "bay lắc",
+                    "tiêm chích",
+                    "cần sa",
+                    "heroin",
+                    "sử dụng trái phép chất",
+                ]),
+            ),
+            (
+                CrimeSubType::Fraud,
+                PhraseSet::new(&[
+                    "lừa đảo",
+                    "bị lừa",
+                    "chiếm đoạt",
+                    "giả danh",
+                    "mạo danh",
+                    "lừa",
+                    "chuyển khoản",
+                    "chuyển tiền",
+                ]),
+            ),
+            (
+                CrimeSubType::Other,
+                PhraseSet::new(&[
+                    "tội phạm",
+                    "đe dọa",
+                    "dọa giết",
+                    "tống tiền",
+                    "cho vay nặng lãi",
+                ]),
+            ),
+        ],
+        fire_not: PhraseSet::new(&[
+            "phòng cháy",
+            "chữa cháy",
+            "báo cháy",
+            "chống cháy",
+            "dễ cháy",
+            "chất cháy",
+            "báo khói",
+            "đầu báo",
+            "hút khói",
+            "khói thuốc",
+        ]),
+        ongoing: PhraseSet::new(&[
+            "đang",
+            "vẫn còn",
+            "ngay bây giờ",
+            "bây giờ",
+            "lúc này",
+            "hiện giờ",
+            "còn ở",
+            "cứu",
+            "gấp",
+            "nhanh lên",
+            "vẫn",
+            "chưa ra được",
+        ]),
+        past: PhraseSet::new(&[
+            "hôm qua",
+            "đêm qua",
+            "tối qua",
+            "tuần trước",
+            "tháng trước",
+            "hôm trước",
+            "mấy hôm",
+            "năm ngoái",
+            "đã bỏ chạy",
+            "bỏ chạy rồi",
+            "đã trốn",
+            "lúc nãy",
+            "hôm kia",
+            "bỏ đi rồi",
+        ]),
+        injured: PhraseSet::new(&[
+            "bị thương",
+            "chảy máu",
+            "bất tỉnh",
+            "gãy",
+            "bị bỏng",
+            "nằm bất động",
+            "bị đâm",
+            "bị chém",
+            "ngất",
+        ]),
+        trapped: PhraseSet::new(&[
+            "mắc kẹt",
+            "bị kẹt",
+            "kẹt",
+            "bị nhốt",
+            "chưa ra được",
+            "còn ở trong",
+            "còn trong nhà",
+            "bên trong",
+            "không thoát ra",
+            "bị vùi",
+            "bị đè",
+            "bị cô lập",
+        ]),
+        dead: PhraseSet::new(&["tử vong", "đã chết", "chết", "thiệt mạng"]),
+        suspects: PhraseSet::new(&[
+            "đối tượng",
+            "tên cướp",
+            "thanh niên",
+            "kẻ",
+            "nghi phạm",
+            "người lạ",
+            "thằng",
+            "tên trộm",
+            "gã",
+            "nhóm",
+        ]),
+        critical: PhraseSet::new(&[
+            "bất tỉnh",
+            "ngừng thở",
+            "không thở",
+            "chảy nhiều máu",
+            "mất nhiều máu",
+            "hôn mê",
+            "co giật",
+            "nguy kịch",
+            "đuối nước",
+            "chết đuối",
+            "mắc kẹt",
+            "bị kẹt",
+        ]),
+        weapons: vec![
+            (
+                "súng",
+                PhraseSet::new(&["=súng", "nổ súng", "cầm súng", "súng ngắn", "có súng"]),
+            ),
+            (
+                "dao",
+                PhraseSet::new(&["dao", "dao phay", "dao găm", "dao bấm"]),
+            ),
+            ("mã tấu", PhraseSet::new(&["mã tấu", "kiếm"])),
+            (
+                "gậy, tuýp sắt",
+                PhraseSet::new(&["gậy", "tuýp sắt", "ống sắt", "côn", "gậy sắt"]),
+            ),
+            (
+                "bình xịt hơi cay",
+                PhraseSet::new(&["bình xịt hơi cay", "xịt hơi cay"]),
+            ),
+            (
+                "vật liệu nổ",
+                PhraseSet::new(&["lựu đạn", "vật liệu nổ", "thuốc nổ", "mìn"]),
+            ),
+            ("hung khí", PhraseSet::new(&["hung khí"])),
+        ],
+        address_start: PhraseSet::new(&[
+            "số nhà",
+            "ngõ",
+            "ngách",
+            "hẻm",
+            "kiệt",
+            "phố",
+            "đường",
+            "phường",
+            "xã",
+            "quận",
+            "huyện",
+            "thôn",
+            "xóm",
+            "tổ dân phố",
+            "khu phố",
+            "chung cư",
+            "tòa nhà",
+            "tòa",
+            "khu đô thị",
+            "kđt",
+            "cầu",
+            "chợ",
+            "ngã tư",
+            "ngã ba",
+            "nút giao",
+            "bến xe",
+            "bệnh viện",
+            "trường",
+            "công viên",
+            "hồ",
+            "khu tập thể",
+            "ktx",
+            "ký túc xá",
+            "đại lộ",
+            "quốc lộ",
+            "cao tốc",
+            "thị trấn",
+            "làng",
+            "số",
+        ]),
+        address_stop: PhraseSet::new(&[
+            "có",
+            "đang",
+            "bị",
+            "thì",
+            "mà",
+            "rồi",
+            "nhưng",
+            "số điện thoại",
+            "điện thoại",
+            "sđt",
+            "lúc",
+            "vào lúc",
+            "khoảng",
+            "hôm",
+            "sáng",
+            "chiều",
+            "tối",
+            "đêm",
+            "trưa",
+            "xảy ra",
+            "vừa",
+            "cứu",
+            "giúp",
+            "nhanh",
+            "gấp",
+            "tôi",
+            "em",
+            "mình",
+            "chúng tôi",
+            "cháy",
+            "nổ",
+            "thấy",
+            "và",
+            "với",
+            "liên hệ",
+            "gọi",
+            "hiện",
+            "đã",
+        ]),
+    })
+}
+
+/// Whether a normalised word reads as a Vietnamese digit word (for spoken phone numbers).
+fn digit_word(t: &Token) -> Option<char> {
+    const WORDS: [(&str, char); 14] = [
+        ("không", '0'),
+        ("một", '1'),
+        ("mốt", '1'),
+        ("hai", '2'),
+        ("ba", '3'),
+        ("bốn", '4'),
+        ("tư", '4'),
+        ("năm", '5'),
+        ("lăm", '5'),
+        ("sáu", '6'),
+        ("bảy", '7'),
+        ("bẩy", '7'),
+        ("tám", '8'),
+        ("chín", '9'),
+    ];
+    WORDS.iter().find_map(|(w, d)| {
+        let pattern = Token::new(w);
+        t.matches(&pattern).then_some(*d)
+    })
+}
+
+/// Finds a Vietnamese phone number: mobile `0[35789]xxxxxxxx`, landline `02xxxxxxxxx`, or the
+/// same with `+84`/`84`, written with spaces, dots or dashes between groups, or spoken digit by
+/// digit ("không chín một hai…"). Returns it as `0…` digits only.
+pub fn find_phone(text: &str) -> Option<String> {
+    // Groups: runs of ASCII digits (separators . - space allowed between runs) and digit words.
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let normalized = text.replace('+', " ");
+    for raw_word in normalized.split_whitespace() {
+        let mut parts: Vec<String> = Vec::new();
+        let mut ok = true;
+        let trimmed = raw_word.trim_matches(|c: char| ",;:!?()".contains(c));
+        if !trimmed.is_empty()
+            && trimmed
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        {
+            parts.extend(
+                trimmed
+                    .split(['.', '-'])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            );
+        } else {
+            let tokens = analyze_plain(trimmed);
+            if tokens.len() == 1 {
+                match digit_word(&tokens[0]) {
+                    Some(d) => parts.push(d.to_string()),
+                    None => ok = false,
+                }
+            } else {
+                ok = false;
+            }
+        }
+        let ends_clause = raw_word.ends_with([',', ';', '!', '?']);
+        if ok && !parts.is_empty() {
+            current.extend(parts);
+        } else if !current.is_empty() {
+            groups.push(std::mem::take(&mut current));
+        }
+        if ends_clause && !current.is_empty() {
+            groups.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        groups.push(current);
+    }
+    for group in groups {
+        for start in 0..group.len() {
+            let mut digits = String::new();
+            for part in &group[start..] {
+                digits.push_str(part);
+                if let Some(phone) = valid_phone(&digits) {
+                    return Some(phone);
+                }
+                if digits.len() >= 12 {
+                    break;
+                }
+            }
+        }
+    }
+    None
+}
+
+fn valid_phone(digits: &str) -> Option<String> {
+    let local = if let Some(rest) = digits.strip_prefix("84") {
+        if rest.len() == 9 || rest.len() == 10 {
+            format!("0{rest}")
+        } else {
+            return None;
+        }
+    } else {
+        digits.to_string()
+    };
+    let b = local.as_bytes();
+    let mobile = b.len() == 10 && b[0] == b'0' && b"35789".contains(&b[1]);
+    let landline = b.len() == 11 && b[0] == b'0' && b[1] == b'2';
+    (mobile || landline).then_some(local)
+}
+
+/// Finds a coordinate pair inside Vietnam's bounding box ("21.0285, 105.8542").
+pub fn find_coordinates(text: &str) -> Option<(f64, f64)> {
+    let numbers: Vec<f64> = text
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter(|s| s.contains('.'))
+        .filter_map(|s| s.parse::<f64>().ok())
+        .collect();
+    numbers.windows(2).find_map(|w| {
+        let (lat, lon) = (w[0], w[1]);
+        ((8.0..=24.0).contains(&lat) && (102.0..=110.0).contains(&lon)).then_some((lat, lon))
+    })
+}
+
+/// Finds the place named in the text: from the first address word ("số", "ngõ", "phố",
+/// "phường", "chung cư"…, or "ở"/"tại" followed by one) to the end of the clause. The original
+/// spelling of the message is kept.
+pub fn find_location(text: &str) -> Option<String> {
+    let c = cues();
+    // Words of the original text with their own tokens (one token per word, no expansion).
+    let words: Vec<(&str, Option<Token>, bool)> = text
+        .split_whitespace()
+        .map(|w| {
+            let clean = w.trim_matches(|ch: char| !ch.is_alphanumeric());
+            let tok = analyze_plain(clean).into_iter().next();
+            let boundary = w.ends_with(['.', ';', '!', '?', ',']);
+            (w, tok, boundary)
+        })
+        .collect();
+    let tokens: Vec<Token> = words
+        .iter()
+        .map(|(_, t, _)| t.clone().unwrap_or_else(|| Token::new("_")))
+        .collect();
+    let mut start = None;
+    for i in 0..tokens.len() {
+        if let Some((0, _)) = c.address_start.first_in(&tokens[i..]) {
+            // "số" only starts an address before a number ("số 12"), not "số điện thoại".
+            if tokens[i].fold == "so" {
+                let next_ok = tokens.get(i + 1).is_some_and(|t| {
+                    t.fold == "nha" || t.fold.chars().next().is_some_and(|ch| ch.is_ascii_digit())
+                });
+                if !next_ok {
+                    continue;
+                }
+            }
+            // "tòa", "chợ", "cầu", "hồ", "trường" need a name after them.
+            if tokens.get(i + 1).is_none() {
+                continue;
+            }
+            start = Some(i);
+            break;
+        }
+    }
+    let start = start?;
+    let mut end = start;
+    let mut i = start;
+    while i < words.len() {
+        if i > start + 1 {
+            if let Some((0, _)) = c.address_stop.first_in(&tokens[i..]) {
+                break;
+            }
+        }
+        end = i;
+        if words[i].2 {
+            // A comma continues the address only when an address word follows.
+            let continues = words[i].0.ends_with(',')
+                && c.address_start
+                    .first_in(&tokens[i + 1..])
+                    .is_some_and(|(p, _)| p == 0);
+            if !continues {
+                break;
+            }
+        }
+        if i - start >= 16 {
+            break;
+        }
+        i += 1;
+    }
+    let text: Vec<&str> = words[start..=end].iter().map(|(w, _, _)| *w).collect();
+    let joined = text.join(" ");
+    let trimmed = joined.trim_end_matches(|ch: char| !ch.is_alphanumeric());
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+/// A number written as digits or as a Vietnamese number word near a cue.
+fn number_before(tokens: &[Token], at: usize) -> Option<u32> {
+    const WORDS: [(&str, u32); 13] = [
+        ("một", 1),
+        ("hai", 2),
+        ("ba", 3),
+        ("bốn", 4),
+        ("năm", 5),
+        ("sáu", 6),
+        ("bảy", 7),
+        ("tám", 8),
+        ("chín", 9),
+        ("mười", 10),
+        ("vài", 2),
+        ("mấy", 2),
+        ("nhiều", 3),
+    ];
+    let from = at.saturating_sub(4);
+    for t in tokens[from..at].iter().rev() {
+        if let Ok(n) = t.fold.parse::<u32>() {
+            return Some(n);
+        }
+        if let Some((_, n)) = WORDS.iter().find(|(w, _)| t.matches(&Token::new(w))) {
+            return Some(*n);
+        }
+    }
+    None
+}
+
+/// Counts for one kind of person: a number close before the cue, or 1 when mentioned.
+fn count(tokens: &[Token], cue: &PhraseSet) -> Option<u32> {
+    let (at, _) = cue.first_in(tokens)?;
+    Some(number_before(tokens, at).unwrap_or(1))
+}
+
+/// People and weapons mentioned in a report or call.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct People {
+    /// Injured people (1 when mentioned without a number).
+    pub injured: Option<u32>,
+    /// Trapped people.
+    pub trapped: Option<u32>,
+    /// Dead.
+    pub dead: Option<u32>,
+    /// Suspects.
+    pub suspects: Option<u32>,
+    /// Weapons mentioned.
+    pub weapons: Vec<String>,
+}
+
+/// What the text says happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classification {
+    /// The incident type.
+    pub incident_type: IncidentType,
+    /// The crime sub-type, for crimes.
+    pub sub_type: Option<CrimeSubType>,
+    /// Whether it reads as happening now.
+    pub ongoing: bool,
+    /// Whether it reads as over (yesterday, suspect gone).
+    pub past: bool,
+    /// Whether someone's life is at risk (unconscious, trapped, drowning…).
+    pub critical: bool,
+    /// People and weapons.
+    pub people: People,
+}
+
+/// Masks fire-prevention phrases so that "phòng cháy" is not a fire.
+fn without_fire_prevention(tokens: &[Token]) -> Vec<Token> {
+    let covered = cues().fire_not.cover(tokens);
+    tokens
+        .iter()
+        .zip(covered)
+        .map(|(t, c)| if c { Token::new("_") } else { t.clone() })
+        .collect()
+}
+
+/// Classifies a description or transcript.
+pub fn classify(text: &str) -> Classification {
+    let c = cues();
+    let tokens = without_fire_prevention(&analyze(text));
+    let sub_type = c
+        .subs
+        .iter()
+        .find(|(_, set)| set.any_in(&tokens))
+        .map(|(s, _)| *s);
+    let found: Vec<IncidentType> = c
+        .types
+        .iter()
+        .filter(|(_, set)| set.any_in(&tokens))
+        .map(|(t, _)| *t)
+        .collect();
+    let has = |t: IncidentType| found.contains(&t);
+    let violent = matches!(
+        sub_type,
+        Some(
+            CrimeSubType::Kidnapping
+                | CrimeSubType::Robbery
+                | CrimeSubType::Assault
+                | CrimeSubType::Fight
+                | CrimeSubType::Weapons
+                | CrimeSubType::DomesticViolence
+        )
+    );
+    let incident_type = if has(IncidentType::Fire) {
+        IncidentType::Fire
+    } else if has(IncidentType::Explosion) {
+        IncidentType::Explosion
+    } else if has(IncidentType::Rescue) && !violent {
+        IncidentType::Rescue
+    } else if violent {
+        IncidentType::Crime
+    } else if has(IncidentType::TrafficAccident) {
+        IncidentType::TrafficAccident
+    } else if has(IncidentType::Flood) {
+        IncidentType::Flood
+    } else if has(IncidentType::MissingPerson) {
+        IncidentType::MissingPerson
+    } else if has(IncidentType::Medical) {
+        IncidentType::Medical
+    } else if sub_type.is_some() {
+        IncidentType::Crime
+    } else if has(IncidentType::PublicOrder) {
+        IncidentType::PublicOrder
+    } else {
+        IncidentType::Other
+    };
+    let sub_type = if incident_type == IncidentType::Crime {
+        Some(sub_type.unwrap_or(CrimeSubType::Other))
+    } else {
+        None
+    };
+    let weapons = c
+        .weapons
+        .iter()
+        .filter(|(_, set)| set.any_in(&tokens))
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let people = People {
+        injured: count(&tokens, &c.injured),
+        trapped: count(&tokens, &c.trapped),
+        dead: count(&tokens, &c.dead),
+        suspects: if incident_type == IncidentType::Crime
+            || incident_type == IncidentType::PublicOrder
+        {
+            count(&tokens, &c.suspects)
+        } else {
+            None
+        },
+        weapons,
+    };
+    Classification {
+        incident_type,
+        sub_type,
+        ongoing: c.ongoing.any_in(&tokens),
+        past: c.past.any_in(&tokens),
+        critical: c.critical.any_in(&tokens),
+        people,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_in_many_spellings() {
+        assert_eq!(
+            find_phone("sđt của tôi 0912345678").as_deref(),
+            Some("0912345678")
+        );
+        assert_eq!(
+            find_phone("gọi 0912 345 678 nhé").as_deref(),
+            Some("0912345678")
+        );
+        assert_eq!(find_phone("số 0912.345.678").as_deref(), Some("0912345678"));
+        assert_eq!(find_phone("+84 912 345 678").as_deref(), Some("0912345678"));
+        assert_eq!(find_phone("84912345678").as_deref(), Some("0912345678"));
+        assert_eq!(
+            find_phone("số máy bàn 024 3825 1234").as_deref(),
+            Some("02438251234")
+        );
+        assert_eq!(
+            find_phone("số em là không chín tám tám một hai ba bốn năm sáu").as_deref(),
+            Some("0988123456")
+        );
+        assert_eq!(
+            find_phone("khong chin tam tam mot hai ba bon nam sau").as_deref(),
+            Some("0988123456")
+        );
+        assert_eq!(find_phone("gọi 113 ngay"), None);
+        assert_eq!(find_phone("số nhà 12 ngõ 34"), None);
+        assert_eq!(find_phone("0123456789"), None);
+    }
+
+    #[test]
+    fn coordinates() {
+        assert_eq!(
+            find_coordinates("vị trí 21.0285, 105.8542"),
+            Some((21.0285, 105.8542))
+        );
+        assert_eq!(find_coordinates("1.5 2.5"), None);
+    }
+
+    #[test]
+    fn locations() {
+        assert_eq!(
+            find_location("Cháy nhà ở số 12 ngõ 34 Trần Duy Hưng, phường Trung Hòa, có người kẹt")
+                .as_deref(),
+            Some("số 12 ngõ 34 Trần Duy Hưng, phường Trung Hòa")
+        );
+        assert_eq!(
+            find_location("có đánh nhau ở chợ Đồng Xuân đang rất đông").as_deref(),
+            Some("chợ Đồng Xuân")
+        );
+        assert_eq!(find_location("so dien thoai cua toi 0912345678"), None);
+        assert_eq!(find_location("nhà tôi bị trộm"), None);
+    }
+
+    #[test]
+    fn classification_and_people() {
+        let c =
+            classify("Cháy tầng 3 chung cư, còn 2 người mắc kẹt bên trong, một người bị thương");
+        assert_eq!(c.incident_type, IncidentType::Fire);
+        assert_eq!(c.people.trapped, Some(2));
+        assert_eq!(c.people.injured, Some(1));
+        assert!(c.critical);
+        let c = classify("hai thanh niên cầm dao cướp điện thoại rồi bỏ chạy rồi");
+        assert_eq!(c.incident_type, IncidentType::Crime);
+        assert_eq!(c.sub_type, Some(CrimeSubType::Robbery));
+        assert_eq!(c.people.suspects, Some(2));
+        assert_eq!(c.people.weapons, vec!["dao".to_string()]);
+        assert!(c.past);
+        assert_eq!(
+            classify("thủ tục phòng cháy chữa cháy").incident_type,
+            IncidentType::Other
+        );
+        assert_eq!(
+            classify("chong danh vo o phong ben").sub_type,
+            Some(CrimeSubType::DomesticViolence)
+        );
+        assert_eq!(
+            classify("bị lừa chuyển khoản 20 triệu").sub_type,
+            Some(CrimeSubType::Fraud)
+        );
+        assert_eq!(
+            classify("con tôi đi học chưa về nhà, không liên lạc được").incident_type,
+            IncidentType::MissingPerson
+        );
+        assert_eq!(
+            classify("xe máy va chạm với ô tô, một người bị thương").incident_type,
+            IncidentType::TrafficAccident
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn phone_finder_never_panics_and_returns_valid_numbers(s in "[0-9 .+\\-a-zđ]{0,40}") {
+            if let Some(p) = find_phone(&s) {
+                proptest::prop_assert!(p.starts_with('0'));
+                proptest::prop_assert!(p.len() == 10 || p.len() == 11);
+            }
+            let _ = find_location(&s);
+            let _ = find_coordinates(&s);
+        }
+
+        #[test]
+        fn grouped_mobile_numbers_are_found(d in "[35789][0-9]{8}", sep in "[ .\\-]") {
+            let spaced = format!("0{} {}{}{}", &d[..3], &d[3..6], sep, &d[6..]);
+            proptest::prop_assert_eq!(find_phone(&spaced), Some(format!("0{d}")));
+        }
+    }
+}

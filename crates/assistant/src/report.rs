@@ -1,0 +1,602 @@
+//! Report intake: a short dialogue that collects what happened, where (address text or
+//! coordinates), when, and a contact phone, shows a summary to confirm, and yields a
+//! [`ReportDraft`]. Facts given early (an address or phone inside the first message) are
+//! picked up at once, so nobody is asked twice.
+
+use crate::api::ReportDraft;
+use crate::extract::{
+    classify, find_coordinates, find_location, find_phone, AddressResolver, CrimeSubType,
+    IncidentType,
+};
+use crate::safety::EmergencyClass;
+use crate::text::{analyze, PhraseSet};
+
+/// The question the intake is waiting for an answer to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IntakeStep {
+    /// What happened.
+    #[default]
+    What,
+    /// Where.
+    Where,
+    /// When.
+    When,
+    /// Contact phone.
+    Phone,
+    /// Confirm the summary.
+    Confirm,
+    /// Which part to correct.
+    Edit,
+}
+
+/// A report being collected.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Intake {
+    /// Current step.
+    pub step: IntakeStep,
+    /// What happened.
+    pub description: Option<String>,
+    /// Incident type (from the description, or from the emergency that started the report).
+    pub incident_type: Option<IncidentType>,
+    /// Crime sub-type.
+    pub sub_type: Option<CrimeSubType>,
+    /// Address as given.
+    pub address_text: Option<String>,
+    /// Unit found by the resolver.
+    pub unit: Option<String>,
+    /// Latitude.
+    pub lat: Option<f64>,
+    /// Longitude.
+    pub lon: Option<f64>,
+    /// When, as given.
+    pub occurred_at_text: Option<String>,
+    /// Contact phone.
+    pub phone: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// How many addresses were not understood in a row.
+    pub address_attempts: u8,
+}
+
+/// What the intake says after a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IntakeReply {
+    /// Ask the next question.
+    Ask {
+        /// The text.
+        reply: String,
+        /// Quick replies.
+        suggestions: Vec<String>,
+    },
+    /// Confirmed: file this.
+    Ready(ReportDraft),
+    /// The citizen cancelled.
+    Cancelled,
+}
+
+/// Words that end the intake.
+fn cancel_words() -> &'static PhraseSet {
+    static SET: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "hủy",
+            "huỷ",
+            "thôi không báo",
+            "không báo nữa",
+            "dừng lại",
+            "bỏ qua",
+            "không gửi",
+            "không cần nữa",
+            "cancel",
+        ])
+    })
+}
+
+/// Whether a reply means yes, no, or neither.
+pub fn yes_no(message: &str) -> Option<bool> {
+    static NO: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
+    static YES: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
+    let tokens = analyze(message);
+    let no = NO.get_or_init(|| {
+        PhraseSet::new(&[
+            "không",
+            "sai",
+            "sửa",
+            "chưa đúng",
+            "chưa",
+            "no",
+            "khoan",
+            "đợi",
+        ])
+    });
+    let yes = YES.get_or_init(|| {
+        PhraseSet::new(&[
+            "có",
+            "đúng",
+            "ok",
+            "oke",
+            "okay",
+            "ừ",
+            "uh",
+            "ừm",
+            "vâng",
+            "dạ",
+            "đồng ý",
+            "xác nhận",
+            "gửi",
+            "chuẩn",
+            "yes",
+            "được",
+            "chính xác",
+            "gửi đi",
+            "báo đi",
+        ])
+    });
+    if no.any_in(&tokens) {
+        Some(false)
+    } else if yes.any_in(&tokens) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// When the event happened, from time words in the text.
+pub fn find_time(text: &str) -> Option<String> {
+    static NOW: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
+    static JUST: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
+    static CUES: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
+    let tokens = analyze(text);
+    let now = NOW.get_or_init(|| {
+        PhraseSet::new(&[
+            "đang",
+            "ngay bây giờ",
+            "bây giờ",
+            "lúc này",
+            "hiện giờ",
+            "hiện tại",
+        ])
+    });
+    let just = JUST.get_or_init(|| PhraseSet::new(&["vừa xong", "vừa mới", "vừa", "mới xảy ra"]));
+    let cues = CUES.get_or_init(|| {
+        PhraseSet::new(&[
+            "lúc",
+            "vào lúc",
+            "khoảng",
+            "hôm qua",
+            "tối qua",
+            "đêm qua",
+            "sáng nay",
+            "chiều nay",
+            "tối nay",
+            "trưa nay",
+            "đêm nay",
+            "hôm kia",
+            "tuần trước",
+            "hôm nay",
+            "sáng qua",
+            "chiều qua",
+            "rạng sáng",
+        ])
+    });
+    if let Some((i, _)) = cues.first_in(&tokens) {
+        let words: Vec<&str> = tokens[i..]
+            .iter()
+            .take(5)
+            .map(|t| t.norm.as_str())
+            .collect();
+        let stop = words
+            .iter()
+            .skip(1)
+            .position(|w| matches!(*w, "ở" | "tại" | "có" | "thì" | "bị" | "tôi" | "nhà"))
+            .map_or(words.len(), |p| p + 1);
+        return Some(words[..stop].join(" "));
+    }
+    if just.any_in(&tokens) {
+        return Some("vừa xảy ra".to_string());
+    }
+    if now.any_in(&tokens) {
+        return Some("đang diễn ra".to_string());
+    }
+    None
+}
+
+/// A name introduced as "tôi tên là …" or "tên tôi là …" (capitalised words after it).
+fn find_name(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    for cue in [
+        "tôi tên là ",
+        "tên tôi là ",
+        "tôi tên ",
+        "toi ten la ",
+        "ten toi la ",
+    ] {
+        if let Some(pos) = lower.find(cue) {
+            let rest = &text[pos + cue.len()..];
+            let name: Vec<&str> = rest
+                .split_whitespace()
+                .take_while(|w| w.chars().next().is_some_and(char::is_uppercase))
+                .take(5)
+                .map(|w| w.trim_end_matches(|c: char| !c.is_alphanumeric()))
+                .collect();
+            if !name.is_empty() {
+                return Some(name.join(" "));
+            }
+        }
+    }
+    None
+}
+
+impl Intake {
+    /// A new intake; `message` is the first message (it may already say what happened).
+    pub fn start(message: Option<&str>, lat: Option<f64>, lon: Option<f64>) -> Intake {
+        let mut intake = Intake::default();
+        if let Some(m) = message {
+            intake.absorb_description(m);
+            intake.absorb_extras(m, lat, lon);
+        }
+        intake.advance();
+        intake
+    }
+
+    /// An intake started by an emergency message: the description and type are known.
+    pub fn from_emergency(message: &str, class: EmergencyClass) -> Intake {
+        let mut intake = Intake::start(Some(message), None, None);
+        if intake
+            .incident_type
+            .is_none_or(|t| t == IncidentType::Other)
+        {
+            intake.incident_type = Some(class.incident_type());
+        }
+        if intake.occurred_at_text.is_none() {
+            intake.occurred_at_text = Some("đang diễn ra".to_string());
+        }
+        intake.advance();
+        intake
+    }
+
+    fn absorb_description(&mut self, message: &str) {
+        let content = analyze(message).len();
+        if content < 3 {
+            return;
+        }
+        let c = classify(message);
+        self.description = Some(message.trim().to_string());
+        if c.incident_type != IncidentType::Other || self.incident_type.is_none() {
+            self.incident_type = Some(c.incident_type);
+            self.sub_type = c.sub_type;
+        }
+    }
+
+    fn absorb_extras(&mut self, message: &str, lat: Option<f64>, lon: Option<f64>) {
+        if let (Some(lat), Some(lon)) = (lat, lon) {
+            self.lat = Some(lat);
+            self.lon = Some(lon);
+        } else if let Some((lat, lon)) = find_coordinates(message) {
+            self.lat = Some(lat);
+            self.lon = Some(lon);
+        }
+        if self.address_text.is_none() {
+            self.address_text = find_location(message);
+        }
+        if self.phone.is_none() {
+            self.phone = find_phone(message);
+        }
+        if self.occurred_at_text.is_none() {
+            self.occurred_at_text = find_time(message);
+        }
+        if self.name.is_none() {
+            self.name = find_name(message);
+        }
+    }
+
+    fn has_place(&self) -> bool {
+        self.address_text.is_some() || (self.lat.is_some() && self.lon.is_some())
+    }
+
+    /// Moves to the first missing piece, or to confirmation.
+    fn advance(&mut self) {
+        self.step = if self.description.is_none() {
+            IntakeStep::What
+        } else if !self.has_place() {
+            IntakeStep::Where
+        } else if self.occurred_at_text.is_none() {
+            IntakeStep::When
+        } else if self.phone.is_none() {
+            IntakeStep::Phone
+        } else {
+            IntakeStep::Confirm
+        };
+    }
+
+    /// The question for the current step.
+    pub fn prompt(&self) -> IntakeReply {
+        let ask = |reply: &str, suggestions: &[&str]| IntakeReply::Ask {
+            reply: reply.to_string(),
+            suggestions: suggestions.iter().map(|s| s.to_string()).collect(),
+        };
+        match self.step {
+            IntakeStep::What => ask(
+                "Bạn muốn báo tin về sự việc gì? Hãy mô tả ngắn gọn chuyện gì đã xảy ra.\n(Nếu đang gặp nguy hiểm, gọi ngay 113 – công an, 114 – cứu hỏa, 115 – cấp cứu.)",
+                &["Hủy"],
+            ),
+            IntakeStep::Where => ask(
+                "Sự việc xảy ra ở đâu? Ghi rõ số nhà, ngõ/đường, phường/xã, hoặc gửi vị trí hiện tại của bạn.",
+                &["Gửi vị trí của tôi", "Hủy"],
+            ),
+            IntakeStep::When => ask(
+                "Sự việc xảy ra lúc nào? (ví dụ: đang diễn ra, vừa xong, 20 giờ tối qua)",
+                &["Đang diễn ra", "Vừa xong", "Hủy"],
+            ),
+            IntakeStep::Phone => ask(
+                "Cho tôi xin số điện thoại để công an liên hệ lại khi cần.",
+                &["Hủy"],
+            ),
+            IntakeStep::Confirm => IntakeReply::Ask {
+                reply: self.summary(),
+                suggestions: vec!["Có, gửi đi".into(), "Sửa lại".into(), "Hủy".into()],
+            },
+            IntakeStep::Edit => ask(
+                "Bạn muốn sửa mục nào: sự việc, địa điểm, thời gian hay số điện thoại?",
+                &["Sự việc", "Địa điểm", "Thời gian", "Số điện thoại"],
+            ),
+        }
+    }
+
+    /// The confirmation text.
+    pub fn summary(&self) -> String {
+        let none = "(chưa có)".to_string();
+        let place = match (&self.address_text, self.lat, self.lon) {
+            (Some(a), _, _) => a.clone(),
+            (None, Some(lat), Some(lon)) => format!("vị trí {lat:.5}, {lon:.5}"),
+            _ => none.clone(),
+        };
+        let kind = self
+            .incident_type
+            .unwrap_or(IncidentType::Other)
+            .label_vi()
+            .to_string();
+        format!(
+            "Vui lòng kiểm tra lại tin báo:\n- Sự việc: {}\n- Loại: {}\n- Địa điểm: {}\n- Thời gian: {}\n- Số điện thoại: {}{}\nGửi tin báo này cho công an? (có / không)",
+            self.description.as_ref().unwrap_or(&none),
+            kind,
+            place,
+            self.occurred_at_text.as_ref().unwrap_or(&none),
+            self.phone.as_ref().unwrap_or(&none),
+            self.name
+                .as_ref()
+                .map(|n| format!("\n- Người báo: {n}"))
+                .unwrap_or_default(),
+        )
+    }
+
+    /// The draft, when every required piece is there.
+    pub fn draft(&self) -> Option<ReportDraft> {
+        if !self.has_place() {
+            return None;
+        }
+        Some(ReportDraft {
+            description: self.description.clone()?,
+            incident_type: self.incident_type.unwrap_or(IncidentType::Other),
+            sub_type: self.sub_type,
+            address_text: self.address_text.clone(),
+            lat: self.lat,
+            lon: self.lon,
+            occurred_at_text: self.occurred_at_text.clone(),
+            phone: self.phone.clone()?,
+            name: self.name.clone(),
+        })
+    }
+
+    /// Takes the citizen's next message.
+    pub fn handle(
+        &mut self,
+        message: &str,
+        lat: Option<f64>,
+        lon: Option<f64>,
+        resolver: Option<&dyn AddressResolver>,
+    ) -> IntakeReply {
+        let tokens = analyze(message);
+        if cancel_words().any_in(&tokens) {
+            return IntakeReply::Cancelled;
+        }
+        match self.step {
+            IntakeStep::What => {
+                self.absorb_description(message);
+                if self.description.is_some() {
+                    self.absorb_extras(message, lat, lon);
+                }
+            }
+            IntakeStep::Where => {
+                let coords = match (lat, lon) {
+                    (Some(a), Some(b)) => Some((a, b)),
+                    _ => find_coordinates(message),
+                };
+                if let Some((a, b)) = coords {
+                    self.lat = Some(a);
+                    self.lon = Some(b);
+                    self.address_attempts = 0;
+                } else {
+                    let address = find_location(message).or_else(|| {
+                        let trimmed = message.trim();
+                        (analyze(trimmed).len() >= 2).then(|| trimmed.to_string())
+                    });
+                    if let Some(address) = address {
+                        match resolver {
+                            Some(r) if self.address_attempts < 2 => match r.resolve(&address) {
+                                Some(unit) => {
+                                    self.unit = Some(unit);
+                                    self.address_text = Some(address);
+                                    self.address_attempts = 0;
+                                }
+                                None => {
+                                    self.address_attempts += 1;
+                                    return IntakeReply::Ask {
+                                        reply: format!(
+                                            "Tôi chưa xác định được địa điểm \"{address}\". Bạn ghi rõ hơn giúp: số nhà, tên đường, phường/xã hoặc một địa điểm nổi bật gần đó; hoặc gửi vị trí hiện tại."
+                                        ),
+                                        suggestions: vec!["Gửi vị trí của tôi".into(), "Hủy".into()],
+                                    };
+                                }
+                            },
+                            _ => self.address_text = Some(address),
+                        }
+                    }
+                }
+                if self.phone.is_none() {
+                    self.phone = find_phone(message);
+                }
+            }
+            IntakeStep::When => {
+                let trimmed = message.trim();
+                if !trimmed.is_empty() {
+                    self.occurred_at_text =
+                        Some(find_time(trimmed).unwrap_or_else(|| trimmed.to_string()));
+                }
+                if self.phone.is_none() {
+                    self.phone = find_phone(message);
+                }
+            }
+            IntakeStep::Phone => match find_phone(message) {
+                Some(p) => self.phone = Some(p),
+                None => return IntakeReply::Ask {
+                    reply:
+                        "Số điện thoại chưa đúng định dạng (ví dụ 0912 345 678). Bạn nhập lại giúp."
+                            .into(),
+                    suggestions: vec!["Hủy".into()],
+                },
+            },
+            IntakeStep::Confirm => match yes_no(message) {
+                Some(true) => {
+                    if let Some(draft) = self.draft() {
+                        return IntakeReply::Ready(draft);
+                    }
+                }
+                Some(false) => {
+                    self.step = IntakeStep::Edit;
+                    return self.prompt();
+                }
+                None => return self.prompt(),
+            },
+            IntakeStep::Edit => {
+                let field = PhraseSet::new(&["địa điểm", "địa chỉ", "ở đâu", "vị trí"]);
+                let time = PhraseSet::new(&["thời gian", "lúc nào", "giờ"]);
+                let phone = PhraseSet::new(&["số điện thoại", "điện thoại", "số"]);
+                let what = PhraseSet::new(&["sự việc", "nội dung", "mô tả", "chuyện"]);
+                if field.any_in(&tokens) {
+                    self.address_text = None;
+                    self.lat = None;
+                    self.lon = None;
+                    self.step = IntakeStep::Where;
+                } else if time.any_in(&tokens) {
+                    self.occurred_at_text = None;
+                    self.step = IntakeStep::When;
+                } else if phone.any_in(&tokens) {
+                    self.phone = None;
+                    self.step = IntakeStep::Phone;
+                } else if what.any_in(&tokens) {
+                    self.description = None;
+                    self.step = IntakeStep::What;
+                }
+                return self.prompt();
+            }
+        }
+        self.advance();
+        self.prompt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply_text(r: &IntakeReply) -> &str {
+        match r {
+            IntakeReply::Ask { reply, .. } => reply,
+            other => panic!("expected a question, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn collects_every_piece_then_confirms() {
+        let mut i = Intake::start(None, None, None);
+        assert_eq!(i.step, IntakeStep::What);
+        i.handle("Xe máy của tôi bị trộm mất trước cửa nhà", None, None, None);
+        assert_eq!(i.step, IntakeStep::Where);
+        assert_eq!(i.sub_type, Some(CrimeSubType::Theft));
+        i.handle("số 8 ngõ 12 Láng Hạ, phường Láng", None, None, None);
+        assert_eq!(i.step, IntakeStep::When);
+        i.handle("khoảng 2 giờ sáng nay", None, None, None);
+        assert_eq!(i.step, IntakeStep::Phone);
+        let r = i.handle("số em là abc", None, None, None);
+        assert!(reply_text(&r).contains("chưa đúng"));
+        let r = i.handle("0912 345 678", None, None, None);
+        assert!(reply_text(&r).contains("Láng Hạ"));
+        assert_eq!(i.step, IntakeStep::Confirm);
+        match i.handle("ok gửi đi", None, None, None) {
+            IntakeReply::Ready(d) => {
+                assert_eq!(d.phone, "0912345678");
+                assert_eq!(d.incident_type, IncidentType::Crime);
+                assert_eq!(
+                    d.address_text.as_deref(),
+                    Some("số 8 ngõ 12 Láng Hạ, phường Láng")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn first_message_fills_several_slots_and_edit_works() {
+        let mut i = Intake::start(
+            Some("tôi muốn báo có nhóm thanh niên đua xe nẹt pô ở đường Phạm Văn Đồng lúc 23h, sđt 0988111222"),
+            None,
+            None,
+        );
+        assert_eq!(i.step, IntakeStep::Confirm, "{i:?}");
+        assert_eq!(i.incident_type, Some(IncidentType::PublicOrder));
+        i.handle("không, sửa lại", None, None, None);
+        assert_eq!(i.step, IntakeStep::Edit);
+        i.handle("địa điểm", None, None, None);
+        assert_eq!(i.step, IntakeStep::Where);
+        i.handle("", Some(21.05), Some(105.78), None);
+        assert_eq!(i.step, IntakeStep::Confirm);
+        assert!(i.draft().unwrap().lat.is_some());
+    }
+
+    #[test]
+    fn unresolved_address_is_asked_again_then_accepted() {
+        let resolver = |_: &str| None::<String>;
+        let mut i = Intake::start(Some("bị giật túi xách ở chỗ này"), None, None);
+        i.step = IntakeStep::Where;
+        i.address_text = None;
+        let r = i.handle("gần cây xăng to", None, None, Some(&resolver));
+        assert!(reply_text(&r).contains("chưa xác định"));
+        i.handle("gần cây xăng to lắm", None, None, Some(&resolver));
+        i.handle("cây xăng", None, None, Some(&resolver));
+        assert!(i.address_text.is_some());
+    }
+
+    #[test]
+    fn cancel_at_any_step() {
+        let mut i = Intake::start(None, None, None);
+        assert_eq!(
+            i.handle("thôi hủy đi", None, None, None),
+            IntakeReply::Cancelled
+        );
+    }
+
+    #[test]
+    fn time_words() {
+        assert_eq!(
+            find_time("tối qua lúc 10 giờ ở nhà").as_deref(),
+            Some("tối qua lúc 10 giờ")
+        );
+        assert_eq!(find_time("vừa xong").as_deref(), Some("vừa xảy ra"));
+        assert_eq!(find_time("đang đánh nhau").as_deref(), Some("đang diễn ra"));
+        assert_eq!(
+            find_name("Tôi tên là Nguyễn Văn An, ở Cầu Giấy").as_deref(),
+            Some("Nguyễn Văn An")
+        );
+    }
+}
