@@ -121,9 +121,6 @@ impl Event {
 
     /// A Contact ID event, classified from the tables.
     pub fn contact_id(qualifier: Qualifier, code: u16, group: u32, zone_or_user: u32) -> Event {
-        let info = contact_id_info(code);
-        let family = info.map_or(Category::Unknown, |i| i.family);
-        let restore = qualifier == Qualifier::Restore && family != Category::OpenClose;
         let raw = format!(
             "{}{:03} {:02} {:03}",
             qualifier.digit(),
@@ -131,6 +128,19 @@ impl Event {
             group,
             zone_or_user
         );
+        Event::contact_id_raw(qualifier, code, group, zone_or_user, raw)
+    }
+
+    fn contact_id_raw(
+        qualifier: Qualifier,
+        code: u16,
+        group: u32,
+        zone_or_user: u32,
+        raw: String,
+    ) -> Event {
+        let info = contact_id_info(code);
+        let family = info.map_or(Category::Unknown, |i| i.family);
+        let restore = qualifier == Qualifier::Restore && family != Category::OpenClose;
         let mut event = Event::new(EventCode::ContactId { qualifier, code }, info, restore, raw);
         event.partition = Some(group);
         if family == Category::OpenClose {
@@ -143,14 +153,18 @@ impl Event {
 
     /// A SIA event with an optional address (zone, or user for open/close codes).
     pub fn sia(code: [u8; 2], address: Option<u32>) -> Event {
-        let info = sia_info(code);
-        let restore = info.is_some_and(|i| i.restore);
         let mut raw = String::with_capacity(8);
         raw.push(char::from(code[0]));
         raw.push(char::from(code[1]));
         if let Some(a) = address {
             raw.push_str(&a.to_string());
         }
+        Event::sia_raw(code, address, raw)
+    }
+
+    fn sia_raw(code: [u8; 2], address: Option<u32>, raw: String) -> Event {
+        let info = sia_info(code);
+        let restore = info.is_some_and(|i| i.restore);
         let mut event = Event::new(EventCode::Sia(code), info, restore, raw);
         if event.family == Category::OpenClose {
             event.user = address;
@@ -259,8 +273,13 @@ pub(crate) fn parse_contact_id(data: &str) -> Result<(Option<&str>, Vec<Event>),
     let num =
         |r: std::ops::Range<usize>| digits[r].iter().fold(0u32, |a, &d| a * 10 + u32::from(d));
     let code = num(1..4) as u16;
-    let mut event = Event::contact_id(qualifier, code, num(4..6), num(6..9));
-    event.raw = body.trim().to_string();
+    let event = Event::contact_id_raw(
+        qualifier,
+        code,
+        num(4..6),
+        num(6..9),
+        body.trim().to_string(),
+    );
     Ok((account, vec![event]))
 }
 
@@ -347,11 +366,12 @@ fn event_block(
             let code = [c, b[*i + 1]];
             *i += 2;
             let address = read_number(b, i, data)?;
-            let mut event = Event::sia(code, address);
-            if b.get(*i) == Some(&b'^') {
-                event.text = Some(read_caret_text(b, i, data)?);
-            }
-            event.raw = body[start..*i].to_string();
+            let text = match b.get(*i) {
+                Some(b'^') => Some(read_caret_text(b, i, data)?),
+                _ => None,
+            };
+            let mut event = Event::sia_raw(code, address, body[start..*i].to_string());
+            event.text = text;
             event.partition = ctx.area;
             if event.user.is_none() {
                 event.user = ctx.user;

@@ -411,7 +411,13 @@ impl Header {
 
     /// Writes `"TOKEN"seq[Rrcvr]Lline#acct` (or `A0` for a missing account) for `token`.
     pub(crate) fn write_fields(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(format!("{:04}", self.seq).as_bytes());
+        let seq = self.seq.min(9999);
+        out.extend_from_slice(&[
+            b'0' + (seq / 1000) as u8,
+            b'0' + (seq / 100 % 10) as u8,
+            b'0' + (seq / 10 % 10) as u8,
+            b'0' + (seq % 10) as u8,
+        ]);
         if let Some(r) = &self.receiver {
             out.push(b'R');
             out.extend_from_slice(r.as_bytes());
