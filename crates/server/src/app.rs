@@ -238,21 +238,28 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let http = listener.local_addr()?;
     let (shutdown, mut stop) = tokio::sync::watch::channel(false);
     let app = router(state);
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(crate::tls::load(cert, key)?),
+        None => None,
+    };
     let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })
-        .await
-        .context("http server failed")?;
+        match tls {
+            Some(tls) => crate::tls::serve(listener, tls, app, stop).await?,
+            None => axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await
+            .context("http server failed")?,
+        }
         store.close().await;
         tracing::info!("stopped; database closed");
         Ok(())
     });
-    tracing::info!(%http, "listening for HTTP");
+    tracing::info!(%http, https = config.tls.is_some(), "listening for HTTP");
     Ok(Running {
         http,
         shutdown,

@@ -62,5 +62,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// The OpenAPI document, built once.
 pub async fn spec() -> impl IntoResponse {
     static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
-    axum::Json(DOC.get_or_init(|| serde_json::to_value(document()).unwrap_or_default()).clone())
+    axum::Json(
+        DOC.get_or_init(|| serde_json::to_value(document()).unwrap_or_default())
+            .clone(),
+    )
 }

@@ -1,0 +1,232 @@
+//! The server as an operator runs it: HTTPS, a backup while it serves, restart on the same data,
+//! SIGTERM, and the clear error when the reference geography is missing.
+
+mod common;
+
+use common::{unique, units_dir};
+use server::config::{Config, LogFormat};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn config(data_dir: PathBuf) -> Config {
+    Config {
+        data_dir,
+        http: "127.0.0.1:0".parse().unwrap(),
+        dc09: vec![],
+        units: units_dir(),
+        database_url: None,
+        tls: None,
+        log_format: LogFormat::Text,
+    }
+}
+
+#[tokio::test]
+async fn https_serves_with_secure_cookies() {
+    let dir = std::env::temp_dir().join(unique("binhyen-tls"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), cert.key_pair.serialize_pem()).unwrap();
+    std::env::set_var("BINHYEN_ADMIN_PASSWORD", common::ADMIN_PASSWORD);
+    let mut cfg = config(dir.join("data"));
+    cfg.tls = Some((dir.join("cert.pem"), dir.join("key.pem")));
+    let running = server::app::start(cfg).await.unwrap();
+
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let client = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
+    let body = format!(
+        "{{\"username\":\"admin\",\"password\":\"{}\"}}",
+        common::ADMIN_PASSWORD
+    );
+    let tcp = tokio::net::TcpStream::connect(running.http).await.unwrap();
+    let name = tokio_rustls::rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    let request = format!(
+        "POST /api/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    tls.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let cookie = response
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+
+    // Plain HTTP on the TLS port is not served.
+    let mut plain = tokio::net::TcpStream::connect(running.http).await.unwrap();
+    plain
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        plain.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
+
+    running.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn backup_while_serving_and_restart_keep_the_data() {
+    let dir = std::env::temp_dir().join(unique("binhyen-backup"));
+    std::env::set_var("BINHYEN_ADMIN_PASSWORD", common::ADMIN_PASSWORD);
+    let running = server::app::start(config(dir.clone())).await.unwrap();
+    let base = format!("http://{}", running.http);
+    let client = reqwest::Client::new();
+    let token: serde_json::Value = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&serde_json::json!({"username": "admin", "password": common::ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let r = client
+        .post(format!("{base}/api/users"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"username": "truc.ban", "role": "operator", "password": "mat-khau-truc-ban"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    // The backup command runs in its own process beside the live server.
+    let backup = dir.join("copy.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_binhyen"))
+        .args(["backup", "--units"])
+        .arg(units_dir())
+        .arg("--data-dir")
+        .arg(&dir)
+        .arg("--to")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copy = store::Store::open(&store::DbTarget::Sqlite(backup.clone()))
+        .await
+        .unwrap();
+    let names: Vec<String> = copy
+        .list_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, ["admin", "truc.ban"]);
+    copy.close().await;
+    // A second backup to the same file is refused rather than overwriting it.
+    let again = Command::new(env!("CARGO_BIN_EXE_binhyen"))
+        .args(["backup", "--units"])
+        .arg(units_dir())
+        .arg("--data-dir")
+        .arg(&dir)
+        .arg("--to")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+
+    running.stop().await.unwrap();
+    // Restart on the same data: the accounts are there and admin is not created again.
+    std::env::set_var("BINHYEN_ADMIN_PASSWORD", "another-password-now");
+    let running = server::app::start(config(dir.clone())).await.unwrap();
+    let r = client
+        .post(format!("http://{}/api/auth/login", running.http))
+        .json(&serde_json::json!({"username": "truc.ban", "password": "mat-khau-truc-ban"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client
+        .post(format!("http://{}/api/auth/login", running.http))
+        .json(&serde_json::json!({"username": "admin", "password": common::ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the first admin password still holds");
+    running.stop().await.unwrap();
+    std::env::set_var("BINHYEN_ADMIN_PASSWORD", common::ADMIN_PASSWORD);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn missing_reference_geography_is_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_binhyen"))
+        .arg("serve")
+        .env_remove("BINHYEN_UNITS")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--units") && err.contains("units.csv"),
+        "{err}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_binhyen"))
+        .args(["serve", "--units", "/nonexistent/folder"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/folder"), "{err}");
+}
+
+#[test]
+fn sigterm_stops_gracefully() {
+    let dir = std::env::temp_dir().join(unique("binhyen-sigterm"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_binhyen"))
+        .args(["serve", "--units"])
+        .arg(units_dir())
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["--http", &format!("127.0.0.1:{port}")])
+        .env("BINHYEN_ADMIN_PASSWORD", common::ADMIN_PASSWORD)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("database closed"), "{log}");
+    let _ = std::fs::remove_dir_all(dir);
+}
