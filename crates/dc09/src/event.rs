@@ -563,6 +563,10 @@ mod tests {
         assert_eq!(ev[0].zone, None);
         assert_eq!(ev[0].text.as_deref(), Some("test"));
 
+        // An extra `|` after the account.
+        let ev = sia("#1234||Nri1/FA015");
+        assert_eq!((ev[0].code, ev[0].zone), (EventCode::Sia(*b"FA"), Some(15)));
+
         let ev = sia("#006969|Nri04/OP001NM");
         assert_eq!(ev.len(), 2);
         assert_eq!(ev[0].user, Some(1));

@@ -110,3 +110,8 @@ pub use xdata::{Location, XData};
 
 #[cfg(test)]
 mod tests;
+
+/// The README's example, compiled as a doctest so it cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -11,7 +11,7 @@ use crate::xdata::{Location, XData};
 use std::fmt;
 
 /// A decoded DC-09 message.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Message {
     /// The clear header.

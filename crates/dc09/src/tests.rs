@@ -1038,6 +1038,28 @@ proptest! {
     }
 
     #[test]
+    fn decrypted_garbage_never_panics(
+        plain in prop_oneof![
+            prop::collection::vec(any::<u8>(), 1..200),
+            "[P|#0-9A-Z\\]\\[_:,^/a-z -]{1,80}".prop_map(String::into_bytes),
+        ],
+        prefix in prop::sample::select(vec![
+            r#""*SIA-DCS"0001L0#1234["#, r#""*ADM-CID"0001R1L0#1234["#, r#""*NULL"0000L0#ABC["#, r#""*ACK"0000L0#ABC["#,
+        ]),
+    ) {
+        let key = Key::from_bytes(&[3; 16]).unwrap();
+        let mut padded = vec![b'P'; (16 - plain.len() % 16) % 16];
+        padded.extend_from_slice(&plain);
+        let frame = encrypted_frame(&key, prefix, &padded);
+        let now = ts(2026, 1, 1, 12, 0, 0);
+        if let Ok(m) = Message::decode(&frame, Some(&key), now, &Window::default()) {
+            // Whatever decoded had a timestamp inside the window.
+            let t = m.timestamp.unwrap();
+            prop_assert!(Window::default().contains(t, now));
+        }
+    }
+
+    #[test]
     fn any_chunking_yields_the_same_frames(
         pieces in prop::collection::vec(prop_oneof![
             Just(wire(r#"F4D20029"SIA-DCS"0001RF3L77#1234[#1234|NRR|Atest]"#)),
