@@ -6,4 +6,5 @@
 //! `now`), and touches no database: the `store` crate persists what this crate decides, and the
 //! `server` crate exposes it over HTTP.
 
+pub mod records;
 pub mod text;

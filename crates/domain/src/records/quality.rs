@@ -1,0 +1,262 @@
+//! Quality scoring: the four rates of "đúng, đủ, sạch, sống" per unit and for the city.
+//!
+//! Exact definitions (also in `docs/data-quality.md`), for a unit U and a dimension D on the
+//! check date:
+//! - **checked(U, D)**: records kept by U whose kind has at least one rule of dimension D in
+//!   force (e.g. households have no "alive" rule, so they are not counted for "sống");
+//! - **passing(U, D)**: those of them with no *open* finding of dimension D (resolved and
+//!   dismissed findings do not count against a record);
+//! - **rate(U, D)** = passing ÷ checked, or `None` when nothing was checked.
+//!
+//! The city figures use the same definitions over every record. A record with two findings of
+//! the same dimension fails that dimension once.
+
+use super::check::Checker;
+use super::findings::Finding;
+use super::rules::{Dimension, RuleId, Severity};
+use super::types::{RecordKind, RecordSet};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// One dimension's score over a set of records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct DimensionScore {
+    /// Records checked for this dimension.
+    pub checked: u64,
+    /// Checked records with no open finding of this dimension.
+    pub passing: u64,
+    /// `passing / checked`, or `None` when `checked` is 0.
+    pub rate: Option<f64>,
+}
+
+impl DimensionScore {
+    fn finish(&mut self) {
+        self.rate = (self.checked > 0).then(|| self.passing as f64 / self.checked as f64);
+    }
+}
+
+/// Quality of one unit's records (or of the whole city's).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnitQuality {
+    /// Unit code; empty for the city.
+    pub unit: String,
+    /// Number of records by kind.
+    pub records: BTreeMap<RecordKind, u64>,
+    /// Đúng.
+    pub correct: DimensionScore,
+    /// Đủ.
+    pub complete: DimensionScore,
+    /// Sạch.
+    pub clean: DimensionScore,
+    /// Sống.
+    pub alive: DimensionScore,
+    /// Open findings of severity error.
+    pub open_errors: u64,
+    /// Open findings of severity warning.
+    pub open_warnings: u64,
+    /// Open findings per rule id.
+    pub by_rule: BTreeMap<RuleId, u64>,
+}
+
+impl UnitQuality {
+    /// The score of one dimension.
+    pub fn dimension(&self, d: Dimension) -> &DimensionScore {
+        match d {
+            Dimension::Correct => &self.correct,
+            Dimension::Complete => &self.complete,
+            Dimension::Clean => &self.clean,
+            Dimension::Alive => &self.alive,
+        }
+    }
+
+    fn dimension_mut(&mut self, d: Dimension) -> &mut DimensionScore {
+        match d {
+            Dimension::Correct => &mut self.correct,
+            Dimension::Complete => &mut self.complete,
+            Dimension::Clean => &mut self.clean,
+            Dimension::Alive => &mut self.alive,
+        }
+    }
+
+    fn add_record(&mut self, kind: RecordKind, covers: &[bool; 4], failed: u8) {
+        *self.records.entry(kind).or_default() += 1;
+        for (i, d) in Dimension::ALL.iter().enumerate() {
+            if covers[i] {
+                let s = self.dimension_mut(*d);
+                s.checked += 1;
+                if failed & (1 << i) == 0 {
+                    s.passing += 1;
+                }
+            }
+        }
+    }
+
+    fn absorb(&mut self, other: &UnitQuality) {
+        for (k, n) in &other.records {
+            *self.records.entry(*k).or_default() += n;
+        }
+        for d in Dimension::ALL {
+            let (src, dst) = (*other.dimension(d), self.dimension_mut(d));
+            dst.checked += src.checked;
+            dst.passing += src.passing;
+        }
+        self.open_errors += other.open_errors;
+        self.open_warnings += other.open_warnings;
+        for (r, n) in &other.by_rule {
+            *self.by_rule.entry(*r).or_default() += n;
+        }
+    }
+
+    fn finish(&mut self) {
+        for d in Dimension::ALL {
+            self.dimension_mut(d).finish();
+        }
+    }
+}
+
+/// Scores for the city and for each unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityReport {
+    /// When the check ran.
+    pub checked_at: DateTime<Utc>,
+    /// The check date (Vietnamese calendar) that selected the rules in force.
+    pub check_date: NaiveDate,
+    /// The whole city.
+    pub city: UnitQuality,
+    /// Each unit with at least one record, ordered by unit code.
+    pub units: Vec<UnitQuality>,
+}
+
+impl QualityReport {
+    /// One unit's figures.
+    pub fn unit(&self, code: &str) -> Option<&UnitQuality> {
+        self.units
+            .binary_search_by(|u| u.unit.as_str().cmp(code))
+            .ok()
+            .map(|i| &self.units[i])
+    }
+}
+
+fn dim_bit(d: Dimension) -> u8 {
+    match d {
+        Dimension::Correct => 1,
+        Dimension::Complete => 2,
+        Dimension::Clean => 4,
+        Dimension::Alive => 8,
+    }
+}
+
+impl Checker<'_> {
+    /// Scores `records` given the findings of a check run over them (after [`reconcile`] if
+    /// statuses from earlier runs are to be honoured: only open findings count).
+    ///
+    /// [`reconcile`]: super::findings::reconcile
+    pub fn score<'r>(&self, records: RecordSet<'r>, findings: &'r [Finding]) -> QualityReport {
+        let mut failed: HashMap<(RecordKind, &str), u8> = HashMap::new();
+        let mut per_unit: HashMap<&'r str, UnitQuality> = HashMap::new();
+        for f in findings.iter().filter(|f| f.is_open()) {
+            *failed
+                .entry((f.record.kind, f.record.id.as_str()))
+                .or_default() |= dim_bit(f.dimension);
+            let u = per_unit.entry(f.unit.as_str()).or_default();
+            match f.severity {
+                Severity::Error => u.open_errors += 1,
+                Severity::Warning => u.open_warnings += 1,
+            }
+            *u.by_rule.entry(f.rule).or_default() += 1;
+        }
+        let covers =
+            |kind: RecordKind| -> [bool; 4] { Dimension::ALL.map(|d| self.active.covers(d, kind)) };
+        let c = covers(RecordKind::Person);
+        for p in records.persons {
+            tally(
+                &mut per_unit,
+                &failed,
+                RecordKind::Person,
+                &p.id,
+                &p.unit,
+                &c,
+            );
+        }
+        let c = covers(RecordKind::Household);
+        for h in records.households {
+            tally(
+                &mut per_unit,
+                &failed,
+                RecordKind::Household,
+                &h.id,
+                &h.unit,
+                &c,
+            );
+        }
+        let c = covers(RecordKind::Registration);
+        for r in records.registrations {
+            tally(
+                &mut per_unit,
+                &failed,
+                RecordKind::Registration,
+                &r.id,
+                &r.unit,
+                &c,
+            );
+        }
+        let c = covers(RecordKind::Establishment);
+        for e in records.establishments {
+            tally(
+                &mut per_unit,
+                &failed,
+                RecordKind::Establishment,
+                &e.id,
+                &e.unit,
+                &c,
+            );
+        }
+        let c = covers(RecordKind::Declaration);
+        for d in records.declarations {
+            tally(
+                &mut per_unit,
+                &failed,
+                RecordKind::Declaration,
+                &d.id,
+                &d.unit,
+                &c,
+            );
+        }
+        let mut units: Vec<UnitQuality> = per_unit
+            .into_iter()
+            .map(|(code, mut q)| {
+                q.unit = code.to_string();
+                q
+            })
+            .collect();
+        units.sort_by(|a, b| a.unit.cmp(&b.unit));
+        let mut city = UnitQuality::default();
+        for u in &mut units {
+            city.absorb(u);
+            u.finish();
+        }
+        city.finish();
+        QualityReport {
+            checked_at: self.now,
+            check_date: self.today,
+            city,
+            units,
+        }
+    }
+}
+
+fn tally<'r>(
+    per_unit: &mut HashMap<&'r str, UnitQuality>,
+    failed: &HashMap<(RecordKind, &str), u8>,
+    kind: RecordKind,
+    id: &str,
+    unit: &'r str,
+    covers: &[bool; 4],
+) {
+    let mask = failed.get(&(kind, id)).copied().unwrap_or(0);
+    per_unit
+        .entry(unit)
+        .or_default()
+        .add_record(kind, covers, mask);
+}
