@@ -11,6 +11,7 @@
 
 use super::clean;
 use super::findings::{Finding, FindingStatus};
+use super::fxhash::{FxHashMap, FxHashSet};
 use super::pin::{validate_pin, PinContext, PinIssue};
 use super::resolve::AddressResolver;
 use super::rules::{ActiveRules, Rule, RuleId, RuleSet};
@@ -20,7 +21,6 @@ use super::types::{
 };
 use super::RecordsError;
 use chrono::{DateTime, Duration, Months, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
-use std::collections::{HashMap, HashSet};
 
 /// Field names usable in `person.required`.
 pub const PERSON_FIELDS: [&str; 11] = [
@@ -438,8 +438,8 @@ struct Required<'p, T> {
 }
 
 struct Index<'r> {
-    person_ids: HashSet<&'r str>,
-    establishments: HashMap<&'r str, &'r Establishment>,
+    person_ids: FxHashSet<&'r str>,
+    establishments: FxHashMap<&'r str, &'r Establishment>,
 }
 
 impl<'a> Checker<'a> {

@@ -16,6 +16,7 @@
 //! related, so a pair yields one finding and the clean rate counts suspect copies, not originals.
 
 use super::check::{declaration_dates_ok, registration_dates_ok, Sink};
+use super::fxhash::{map_with_capacity, FxHashMap};
 use super::rules::RuleId;
 use super::types::{
     id_order, ForeignerDeclaration, Person, RecordKind, RecordRef, RecordStatus, Registration,
@@ -23,7 +24,7 @@ use super::types::{
 };
 use crate::text::fold;
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use std::cmp::Ordering;
 
 /// Whether two sequences are at most one edit apart, where an edit is a substitution, an
 /// insertion, a deletion or a swap of two adjacent elements (restricted Damerau–Levenshtein
@@ -81,6 +82,13 @@ fn pin_key(p: &Person) -> Option<&str> {
 
 fn creation_order<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<u32> {
     let mut order: Vec<u32> = (0..items.len() as u32).collect();
+    // Stores usually hand records over in id order already: then there is nothing to sort.
+    let sorted = items
+        .windows(2)
+        .all(|w| id_order(id(&w[0]), id(&w[1])) != Ordering::Greater);
+    if sorted {
+        return order;
+    }
     order.sort_by(|&a, &b| id_order(id(&items[a as usize]), id(&items[b as usize])));
     order
 }
@@ -107,7 +115,7 @@ pub(crate) fn check_persons(persons: &[Person], sink: &mut Sink<'_, '_>) {
     }
 
     // Same number.
-    let mut first_by_pin: HashMap<&str, u32> = HashMap::with_capacity(persons.len());
+    let mut first_by_pin: FxHashMap<&str, u32> = map_with_capacity(persons.len());
     for &i in &order {
         let p = &persons[i as usize];
         let Some(pin) = pin_key(p) else { continue };
@@ -147,7 +155,11 @@ pub(crate) fn check_persons(persons: &[Person], sink: &mut Sink<'_, '_>) {
             }
         })
         .collect();
-    let mut groups: HashMap<(&str, NaiveDate), Vec<u32>> = HashMap::with_capacity(persons.len());
+    // Groups are chained through `previous` (newest member in the map) so that the million
+    // single-member groups cost no allocation.
+    let mut newest: FxHashMap<(&str, NaiveDate), u32> = map_with_capacity(persons.len());
+    let mut previous: Vec<u32> = vec![u32::MAX; persons.len()];
+    let mut group: Vec<u32> = Vec::new();
     for &i in &order {
         let p = &persons[i as usize];
         let (Some(dob), name) = (p.date_of_birth, folded[i as usize].as_str()) else {
@@ -156,10 +168,22 @@ pub(crate) fn check_persons(persons: &[Person], sink: &mut Sink<'_, '_>) {
         if name.is_empty() {
             continue;
         }
-        let group = groups.entry((name, dob)).or_default();
+        let Some(mut member) = newest.insert((name, dob), i) else {
+            continue;
+        };
+        previous[i as usize] = member;
+        group.clear();
+        loop {
+            group.push(member);
+            member = previous[member as usize];
+            if member == u32::MAX {
+                break;
+            }
+        }
+        group.reverse();
         let pin = pin_key(p);
         let same_pin = |e: &u32| pin.is_some() && pin_key(&persons[*e as usize]) == pin;
-        if !group.is_empty() && !group.iter().any(same_pin) {
+        if !group.iter().any(same_pin) {
             let typo = pin.and_then(|pin| {
                 group.iter().copied().find(|e| {
                     pin_key(&persons[*e as usize]).is_some_and(|o| pins_one_typo_apart(o, pin))
@@ -200,9 +224,8 @@ pub(crate) fn check_persons(persons: &[Person], sink: &mut Sink<'_, '_>) {
                 }
             }
         }
-        group.push(i);
     }
-    drop(groups);
+    drop(newest);
 
     // Names one edit apart, same date of birth.
     if !sink.on(RuleId::PersonDuplicateNameTypo) {
@@ -219,7 +242,7 @@ pub(crate) fn check_persons(persons: &[Person], sink: &mut Sink<'_, '_>) {
         .collect();
     blocked.sort_unstable();
     // For each newer record, the oldest record it is one edit away from.
-    let mut partner: HashMap<u32, u32> = HashMap::new();
+    let mut partner: FxHashMap<u32, u32> = FxHashMap::default();
     let mut start = 0;
     while start < blocked.len() {
         let dob = blocked[start].0;
@@ -282,22 +305,32 @@ pub(crate) fn check_registrations(registrations: &[Registration], sink: &mut Sin
     {
         return;
     }
-    let mut permanent: HashMap<&str, Vec<u32>> = HashMap::new();
-    let mut temporary: HashMap<&str, Vec<u32>> = HashMap::new();
+    // First registration per person; only people with a second one get a group.
+    let mut first_permanent: FxHashMap<&str, u32> = map_with_capacity(registrations.len());
+    let mut first_temporary: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut permanent: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
+    let mut temporary: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
     for (i, r) in registrations.iter().enumerate() {
         if r.status != RecordStatus::Active || r.person_id.trim().is_empty() {
             continue;
         }
-        match r.kind {
-            RegistrationKind::Permanent => {
-                permanent.entry(&r.person_id).or_default().push(i as u32)
-            }
+        let (first, groups) = match r.kind {
+            RegistrationKind::Permanent => (&mut first_permanent, &mut permanent),
             RegistrationKind::Temporary
                 if r.start.is_some() && r.end.is_some() && registration_dates_ok(r) =>
             {
-                temporary.entry(&r.person_id).or_default().push(i as u32)
+                (&mut first_temporary, &mut temporary)
             }
-            _ => {}
+            _ => continue,
+        };
+        match first.get(r.person_id.as_str()) {
+            Some(&f) => groups
+                .entry(&r.person_id)
+                .or_insert_with(|| vec![f])
+                .push(i as u32),
+            None => {
+                first.insert(&r.person_id, i as u32);
+            }
         }
     }
     let sorted = |mut v: Vec<u32>| {
@@ -401,7 +434,7 @@ pub(crate) fn check_declarations(declarations: &[ForeignerDeclaration], sink: &m
     }
     let today = sink.checker.today;
     let now = sink.checker.now;
-    let mut groups: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut groups: FxHashMap<String, Vec<u32>> = FxHashMap::default();
     for (i, d) in declarations.iter().enumerate() {
         if d.arrival_at.is_none() || !declaration_dates_ok(d, today) {
             continue;

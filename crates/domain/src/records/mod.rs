@@ -38,6 +38,7 @@ pub mod check;
 pub mod clean;
 pub mod csv_import;
 pub mod findings;
+pub mod fxhash;
 pub mod generate;
 pub mod measure;
 pub mod merge;

@@ -13,11 +13,12 @@
 
 use super::check::Checker;
 use super::findings::Finding;
+use super::fxhash::FxHashMap;
 use super::rules::{Dimension, RuleId, Severity};
 use super::types::{RecordKind, RecordSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One dimension's score over a set of records.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -153,8 +154,8 @@ impl Checker<'_> {
     ///
     /// [`reconcile`]: super::findings::reconcile
     pub fn score<'r>(&self, records: RecordSet<'r>, findings: &'r [Finding]) -> QualityReport {
-        let mut failed: HashMap<(RecordKind, &str), u8> = HashMap::new();
-        let mut per_unit: HashMap<&'r str, UnitQuality> = HashMap::new();
+        let mut failed: FxHashMap<(RecordKind, &str), u8> = FxHashMap::default();
+        let mut per_unit: FxHashMap<&'r str, UnitQuality> = FxHashMap::default();
         for f in findings.iter().filter(|f| f.is_open()) {
             *failed
                 .entry((f.record.kind, f.record.id.as_str()))
@@ -247,8 +248,8 @@ impl Checker<'_> {
 }
 
 fn tally<'r>(
-    per_unit: &mut HashMap<&'r str, UnitQuality>,
-    failed: &HashMap<(RecordKind, &str), u8>,
+    per_unit: &mut FxHashMap<&'r str, UnitQuality>,
+    failed: &FxHashMap<(RecordKind, &str), u8>,
     kind: RecordKind,
     id: &str,
     unit: &'r str,

@@ -25,6 +25,7 @@ mod names;
 pub mod rng;
 
 use super::clean::{one_edit_apart, pins_one_typo_apart};
+use super::fxhash::{FxHashMap, FxHashSet};
 use super::measure::PlantedError;
 use super::pin::{make_pin, parse_pin, province_name, PROVINCE_CODES};
 use super::resolve::UnitSuffixResolver;
@@ -39,7 +40,6 @@ use crate::text::fold;
 use chrono::{DateTime, Datelike, Days, Duration, Months, NaiveDate, NaiveTime, Timelike, Utc};
 use names::*;
 pub use rng::SplitMix64;
-use std::collections::{HashMap, HashSet};
 use unicode_normalization::UnicodeNormalization;
 
 /// What to generate.
@@ -192,9 +192,9 @@ struct Gen<'c> {
     registrations: Vec<Registration>,
     establishments: Vec<Establishment>,
     declarations: Vec<ForeignerDeclaration>,
-    pins: HashSet<u64>,
-    passports: HashSet<String>,
-    by_dob: HashMap<NaiveDate, Vec<(String, u32)>>,
+    pins: FxHashSet<u64>,
+    passports: FxHashSet<String>,
+    by_dob: FxHashMap<NaiveDate, Vec<(String, u32)>>,
     key: Vec<PlantedError>,
     unknown_ids: u64,
 }
@@ -213,9 +213,12 @@ impl<'c> Gen<'c> {
             registrations: Vec::new(),
             establishments: Vec::new(),
             declarations: Vec::new(),
-            pins: HashSet::with_capacity(cfg.people + cfg.people / 10),
-            passports: HashSet::new(),
-            by_dob: HashMap::new(),
+            pins: FxHashSet::with_capacity_and_hasher(
+                cfg.people + cfg.people / 10,
+                Default::default(),
+            ),
+            passports: FxHashSet::default(),
+            by_dob: FxHashMap::default(),
             key: Vec::new(),
             unknown_ids: 0,
         }
@@ -772,7 +775,7 @@ impl Gen<'_> {
             establishments: vec![false; self.establishments.len()],
             declarations: vec![false; self.declarations.len()],
         };
-        let person_index: HashMap<String, usize> = self
+        let person_index: FxHashMap<String, usize> = self
             .persons
             .iter()
             .enumerate()
@@ -1474,7 +1477,8 @@ mod tests {
         let g = generate_residents(1000, 0.0, 3, &units(), now()).unwrap();
         assert_eq!(g.persons.len(), 1000);
         assert!(g.answer_key.is_empty());
-        let ids: HashSet<&str> = g.persons.iter().map(|p| p.id.as_str()).collect();
+        let ids: std::collections::HashSet<&str> =
+            g.persons.iter().map(|p| p.id.as_str()).collect();
         assert!(g
             .households
             .iter()
