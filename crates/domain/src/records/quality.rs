@@ -13,7 +13,7 @@
 
 use super::check::Checker;
 use super::findings::Finding;
-use super::fxhash::FxHashMap;
+use super::fxhash::{FxHashMap, FxHashSet};
 use super::rules::{Dimension, RuleId, Severity};
 use super::types::{RecordKind, RecordSet};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -80,19 +80,6 @@ impl UnitQuality {
         }
     }
 
-    fn add_record(&mut self, kind: RecordKind, covers: &[bool; 4], failed: u8) {
-        *self.records.entry(kind).or_default() += 1;
-        for (i, d) in Dimension::ALL.iter().enumerate() {
-            if covers[i] {
-                let s = self.dimension_mut(*d);
-                s.checked += 1;
-                if failed & (1 << i) == 0 {
-                    s.passing += 1;
-                }
-            }
-        }
-    }
-
     fn absorb(&mut self, other: &UnitQuality) {
         for (k, n) in &other.records {
             *self.records.entry(*k).or_default() += n;
@@ -139,90 +126,75 @@ impl QualityReport {
     }
 }
 
-fn dim_bit(d: Dimension) -> u8 {
-    match d {
-        Dimension::Correct => 1,
-        Dimension::Complete => 2,
-        Dimension::Clean => 4,
-        Dimension::Alive => 8,
-    }
-}
-
 impl Checker<'_> {
     /// Scores `records` given the findings of a check run over them (after [`reconcile`] if
     /// statuses from earlier runs are to be honoured: only open findings count).
     ///
     /// [`reconcile`]: super::findings::reconcile
     pub fn score<'r>(&self, records: RecordSet<'r>, findings: &'r [Finding]) -> QualityReport {
-        let mut failed: FxHashMap<(RecordKind, &str), u8> = FxHashMap::default();
+        // Records failing each dimension, per unit: counted from the findings (distinct
+        // record and dimension), so that the records themselves are only counted, never looked
+        // up by id.
+        let mut failed: FxHashSet<(RecordKind, &str, Dimension)> = FxHashSet::default();
         let mut per_unit: FxHashMap<&'r str, UnitQuality> = FxHashMap::default();
+        let mut failing: FxHashMap<(&'r str, Dimension), u64> = FxHashMap::default();
         for f in findings.iter().filter(|f| f.is_open()) {
-            *failed
-                .entry((f.record.kind, f.record.id.as_str()))
-                .or_default() |= dim_bit(f.dimension);
             let u = per_unit.entry(f.unit.as_str()).or_default();
             match f.severity {
                 Severity::Error => u.open_errors += 1,
                 Severity::Warning => u.open_warnings += 1,
             }
             *u.by_rule.entry(f.rule).or_default() += 1;
+            if failed.insert((f.record.kind, f.record.id.as_str(), f.dimension)) {
+                *failing.entry((f.unit.as_str(), f.dimension)).or_default() += 1;
+            }
         }
-        let covers =
-            |kind: RecordKind| -> [bool; 4] { Dimension::ALL.map(|d| self.active.covers(d, kind)) };
-        let c = covers(RecordKind::Person);
-        for p in records.persons {
-            tally(
-                &mut per_unit,
-                &failed,
-                RecordKind::Person,
-                &p.id,
-                &p.unit,
-                &c,
-            );
+        let mut counts: FxHashMap<(&'r str, RecordKind), u64> = FxHashMap::default();
+        count_units(
+            &mut counts,
+            RecordKind::Person,
+            records.persons.iter().map(|p| p.unit.as_str()),
+        );
+        count_units(
+            &mut counts,
+            RecordKind::Household,
+            records.households.iter().map(|h| h.unit.as_str()),
+        );
+        count_units(
+            &mut counts,
+            RecordKind::Registration,
+            records.registrations.iter().map(|r| r.unit.as_str()),
+        );
+        count_units(
+            &mut counts,
+            RecordKind::Establishment,
+            records.establishments.iter().map(|e| e.unit.as_str()),
+        );
+        count_units(
+            &mut counts,
+            RecordKind::Declaration,
+            records.declarations.iter().map(|d| d.unit.as_str()),
+        );
+        for ((unit, kind), n) in counts {
+            let q = per_unit.entry(unit).or_default();
+            *q.records.entry(kind).or_default() += n;
+            for d in Dimension::ALL {
+                if self.active.covers(d, kind) {
+                    q.dimension_mut(d).checked += n;
+                }
+            }
         }
-        let c = covers(RecordKind::Household);
-        for h in records.households {
-            tally(
-                &mut per_unit,
-                &failed,
-                RecordKind::Household,
-                &h.id,
-                &h.unit,
-                &c,
-            );
+        for q in per_unit.values_mut() {
+            for d in Dimension::ALL {
+                let s = q.dimension_mut(d);
+                s.passing = s.checked;
+            }
         }
-        let c = covers(RecordKind::Registration);
-        for r in records.registrations {
-            tally(
-                &mut per_unit,
-                &failed,
-                RecordKind::Registration,
-                &r.id,
-                &r.unit,
-                &c,
-            );
-        }
-        let c = covers(RecordKind::Establishment);
-        for e in records.establishments {
-            tally(
-                &mut per_unit,
-                &failed,
-                RecordKind::Establishment,
-                &e.id,
-                &e.unit,
-                &c,
-            );
-        }
-        let c = covers(RecordKind::Declaration);
-        for d in records.declarations {
-            tally(
-                &mut per_unit,
-                &failed,
-                RecordKind::Declaration,
-                &d.id,
-                &d.unit,
-                &c,
-            );
+        for ((unit, d), n) in failing {
+            let s = per_unit.entry(unit).or_default().dimension_mut(d);
+            // Findings only arise on kinds their dimension covers, so this never saturates
+            // with the built-in catalogue.
+            s.passing = s.passing.saturating_sub(n);
         }
         let mut units: Vec<UnitQuality> = per_unit
             .into_iter()
@@ -247,17 +219,25 @@ impl Checker<'_> {
     }
 }
 
-fn tally<'r>(
-    per_unit: &mut FxHashMap<&'r str, UnitQuality>,
-    failed: &FxHashMap<(RecordKind, &str), u8>,
+fn count_units<'r>(
+    counts: &mut FxHashMap<(&'r str, RecordKind), u64>,
     kind: RecordKind,
-    id: &str,
-    unit: &'r str,
-    covers: &[bool; 4],
+    units: impl Iterator<Item = &'r str>,
 ) {
-    let mask = failed.get(&(kind, id)).copied().unwrap_or(0);
-    per_unit
-        .entry(unit)
-        .or_default()
-        .add_record(kind, covers, mask);
+    // Records of one unit usually come together: count runs, then add each run once.
+    let mut run: Option<(&str, u64)> = None;
+    for unit in units {
+        match &mut run {
+            Some((u, n)) if *u == unit => *n += 1,
+            _ => {
+                if let Some((u, n)) = run.take() {
+                    *counts.entry((u, kind)).or_default() += n;
+                }
+                run = Some((unit, 1));
+            }
+        }
+    }
+    if let Some((u, n)) = run {
+        *counts.entry((u, kind)).or_default() += n;
+    }
 }

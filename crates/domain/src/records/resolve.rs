@@ -1,20 +1,22 @@
 //! Address-to-unit resolution, as a seam: the checks ask "which unit owns this address?" and the
 //! caller answers with its own jurisdiction (gazetteer, old-ward mapping, geocoder, …).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// Tells which commune/ward unit an address belongs to.
 pub trait AddressResolver {
     /// The code of the unit owning `address`, or `None` when the address cannot be placed.
-    fn resolve(&self, address: &str) -> Option<String>;
+    /// Borrowing from the resolver avoids an allocation per address in large checks.
+    fn resolve(&self, address: &str) -> Option<Cow<'_, str>>;
 }
 
 impl<F> AddressResolver for F
 where
     F: Fn(&str) -> Option<String>,
 {
-    fn resolve(&self, address: &str) -> Option<String> {
-        self(address)
+    fn resolve(&self, address: &str) -> Option<Cow<'_, str>> {
+        self(address).map(Cow::Owned)
     }
 }
 
@@ -42,9 +44,9 @@ impl UnitSuffixResolver {
 }
 
 impl AddressResolver for UnitSuffixResolver {
-    fn resolve(&self, address: &str) -> Option<String> {
+    fn resolve(&self, address: &str) -> Option<Cow<'_, str>> {
         let last = address.rsplit(',').next()?.trim();
-        self.units.get(last).cloned()
+        self.units.get(last).map(|u| Cow::Borrowed(u.as_str()))
     }
 }
 

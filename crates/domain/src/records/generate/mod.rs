@@ -24,7 +24,7 @@
 mod names;
 pub mod rng;
 
-use super::clean::{one_edit_apart, pins_one_typo_apart};
+use super::clean::{fold_name, one_edit_apart, pins_one_typo_apart};
 use super::fxhash::{FxHashMap, FxHashSet};
 use super::measure::PlantedError;
 use super::pin::{make_pin, parse_pin, province_name, PROVINCE_CODES};
@@ -366,7 +366,7 @@ impl<'c> Gen<'c> {
         let mut attempt = 0;
         let (name, folded) = loop {
             let name = self.given_name(sex, family);
-            let folded = fold(&name);
+            let folded = fold_name(&name);
             if !self.name_conflicts(dob, &folded, &[]) {
                 break (name, folded);
             }
