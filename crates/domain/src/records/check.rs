@@ -11,7 +11,7 @@
 
 use super::clean;
 use super::findings::{Finding, FindingStatus};
-use super::fxhash::{FxHashMap, FxHashSet};
+use super::fxhash::{map_with_capacity, FxHashMap};
 use super::pin::{validate_pin, PinContext, PinIssue};
 use super::resolve::AddressResolver;
 use super::rules::{ActiveRules, Rule, RuleId, RuleSet};
@@ -110,7 +110,8 @@ pub fn field_label(name: &str) -> (&'static str, &'static str) {
 }
 
 fn present(s: &str) -> bool {
-    !s.trim().is_empty()
+    // Same as `!s.trim().is_empty()`, but stops at the first character of a filled field.
+    s.chars().any(|c| !c.is_whitespace())
 }
 
 fn present_opt(s: &Option<String>) -> bool {
@@ -438,7 +439,7 @@ struct Required<'p, T> {
 }
 
 struct Index<'r> {
-    person_ids: FxHashSet<&'r str>,
+    person_index: FxHashMap<&'r str, u32>,
     establishments: FxHashMap<&'r str, &'r Establishment>,
 }
 
@@ -479,7 +480,13 @@ impl<'a> Checker<'a> {
             out: Vec::new(),
         };
         let index = Index {
-            person_ids: records.persons.iter().map(|p| p.id.as_str()).collect(),
+            person_index: {
+                let mut m = map_with_capacity(records.persons.len());
+                for (i, p) in records.persons.iter().enumerate() {
+                    m.entry(p.id.as_str()).or_insert(i as u32);
+                }
+                m
+            },
             establishments: records
                 .establishments
                 .iter()
@@ -492,8 +499,17 @@ impl<'a> Checker<'a> {
         for h in records.households {
             self.check_household(h, &index, &mut sink);
         }
+        // The person of each registration, looked up once for the unknown-person rule and the
+        // conflict rules.
+        let mut reg_person = Vec::with_capacity(records.registrations.len());
         for r in records.registrations {
-            self.check_registration(r, &index, &mut sink);
+            let person = index
+                .person_index
+                .get(r.person_id.as_str())
+                .copied()
+                .unwrap_or(u32::MAX);
+            reg_person.push(person);
+            self.check_registration(r, person != u32::MAX, &mut sink);
         }
         for e in records.establishments {
             self.check_establishment(e, &mut sink);
@@ -502,7 +518,12 @@ impl<'a> Checker<'a> {
             self.check_declaration(d, &index, &mut sink);
         }
         clean::check_persons(records.persons, &mut sink);
-        clean::check_registrations(records.registrations, &mut sink);
+        clean::check_registrations(
+            records.registrations,
+            &reg_person,
+            records.persons.len(),
+            &mut sink,
+        );
         clean::check_declarations(records.declarations, &mut sink);
         let mut out = sink.out;
         out.sort_by(|a, b| a.record.cmp(&b.record).then(a.rule.cmp(&b.rule)));
@@ -512,10 +533,12 @@ impl<'a> Checker<'a> {
     fn check_address(
         &self,
         address: &str,
-        record: &RecordRef,
+        kind: RecordKind,
+        id: &str,
         unit: &str,
         sink: &mut Sink<'_, '_>,
     ) {
+        let record = || RecordRef::new(kind, id);
         let Some(resolver) = self.resolver else {
             return;
         };
@@ -525,32 +548,22 @@ impl<'a> Checker<'a> {
             return;
         }
         match resolver.resolve(address) {
-            None => sink.emit(
-                RuleId::AddressUnresolved,
-                record.clone(),
-                unit,
-                vec![],
-                || {
-                    (
-                        "Không xác định được địa chỉ thuộc xã/phường nào".to_string(),
-                        "The address does not resolve to any unit".to_string(),
-                    )
-                },
-            ),
-            Some(found) if found != unit => sink.emit(
-                RuleId::AddressUnitMismatch,
-                record.clone(),
-                unit,
-                vec![],
-                || {
+            None => sink.emit(RuleId::AddressUnresolved, record(), unit, vec![], || {
+                (
+                    "Không xác định được địa chỉ thuộc xã/phường nào".to_string(),
+                    "The address does not resolve to any unit".to_string(),
+                )
+            }),
+            Some(found) if found != unit => {
+                sink.emit(RuleId::AddressUnitMismatch, record(), unit, vec![], || {
                     (
                         format!(
                             "Địa chỉ thuộc đơn vị {found}, không phải đơn vị quản lý hồ sơ {unit}"
                         ),
                         format!("The address lies in unit {found}, not in the keeping unit {unit}"),
                     )
-                },
-            ),
+                })
+            }
             Some(_) => {}
         }
     }
@@ -758,7 +771,8 @@ impl<'a> Checker<'a> {
             &h.unit,
             sink,
         );
-        if present(&h.head_person_id) && !index.person_ids.contains(h.head_person_id.as_str()) {
+        if present(&h.head_person_id) && !index.person_index.contains_key(h.head_person_id.as_str())
+        {
             let head = h.head_person_id.clone();
             sink.emit(RuleId::HouseholdHead, rec(), &h.unit, vec![], || {
                 (
@@ -767,10 +781,10 @@ impl<'a> Checker<'a> {
                 )
             });
         }
-        self.check_address(&h.address, &rec(), &h.unit, sink);
+        self.check_address(&h.address, RecordKind::Household, &h.id, &h.unit, sink);
     }
 
-    fn check_registration(&self, r: &Registration, index: &Index<'_>, sink: &mut Sink<'_, '_>) {
+    fn check_registration(&self, r: &Registration, person_known: bool, sink: &mut Sink<'_, '_>) {
         let rec = || RecordRef::new(RecordKind::Registration, r.id.clone());
         let unit = r.unit.as_str();
         self.check_required(
@@ -785,7 +799,7 @@ impl<'a> Checker<'a> {
             unit,
             sink,
         );
-        if present(&r.person_id) && !index.person_ids.contains(r.person_id.as_str()) {
+        if present(&r.person_id) && !person_known {
             let pid = r.person_id.clone();
             sink.emit(RuleId::RegistrationPerson, rec(), unit, vec![], || {
                 (
@@ -798,7 +812,7 @@ impl<'a> Checker<'a> {
             });
         }
         if r.kind.address_is_local() {
-            self.check_address(&r.address, &rec(), unit, sink);
+            self.check_address(&r.address, RecordKind::Registration, &r.id, unit, sink);
         }
         let dates_ok = registration_dates_ok(r);
         if !dates_ok {
@@ -942,7 +956,7 @@ impl<'a> Checker<'a> {
             &e.unit,
             sink,
         );
-        self.check_address(&e.address, &rec(), &e.unit, sink);
+        self.check_address(&e.address, RecordKind::Establishment, &e.id, &e.unit, sink);
     }
 
     fn check_declaration(

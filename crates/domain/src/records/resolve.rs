@@ -1,8 +1,8 @@
 //! Address-to-unit resolution, as a seam: the checks ask "which unit owns this address?" and the
 //! caller answers with its own jurisdiction (gazetteer, old-ward mapping, geocoder, …).
 
+use super::fxhash::FxHashSet;
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 /// Tells which commune/ward unit an address belongs to.
 pub trait AddressResolver {
@@ -27,7 +27,7 @@ where
 /// server's jurisdiction resolver.
 #[derive(Debug, Clone, Default)]
 pub struct UnitSuffixResolver {
-    units: HashSet<String>,
+    units: FxHashSet<String>,
 }
 
 impl UnitSuffixResolver {
