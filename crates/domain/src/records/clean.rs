@@ -186,12 +186,21 @@ pub(crate) fn check_persons(persons: &[Person], sink: &mut Sink<'_, '_>) {
         rank[i as usize] = r as u32;
     }
 
-    // Same number.
-    let mut first_by_pin: FxHashMap<&str, u32> = map_with_capacity(persons.len());
+    // Same number. Twelve-digit numbers are keyed by their value (no string to follow on each
+    // probe); anything else by its text.
+    let mut first_by_number: FxHashMap<u64, u32> = map_with_capacity(persons.len());
+    let mut first_by_text: FxHashMap<&str, u32> = FxHashMap::default();
     for &i in &order {
         let p = &persons[i as usize];
         let Some(pin) = pin_key(p) else { continue };
-        match first_by_pin.get(pin) {
+        let number = (pin.len() == 12 && pin.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| pin.parse::<u64>().ok())
+            .flatten();
+        let earlier = match number {
+            Some(n) => first_by_number.get(&n),
+            None => first_by_text.get(pin),
+        };
+        match earlier {
             Some(&first) => {
                 let first = &persons[first as usize];
                 let related = vec![person_ref(first)];
@@ -210,11 +219,14 @@ pub(crate) fn check_persons(persons: &[Person], sink: &mut Sink<'_, '_>) {
                 );
             }
             None => {
-                first_by_pin.insert(pin, i);
+                match number {
+                    Some(n) => first_by_number.insert(n, i),
+                    None => first_by_text.insert(pin, i),
+                };
             }
         }
     }
-    drop(first_by_pin);
+    drop(first_by_number);
 
     // Same folded name and date of birth.
     // All folded names in one buffer: a million small allocations were a tenth of the run.
@@ -231,6 +243,7 @@ pub(crate) fn check_persons(persons: &[Person], sink: &mut Sink<'_, '_>) {
         .iter()
         .map(|&(a, b)| &arena[a as usize..b as usize])
         .collect();
+    let ascii: Vec<bool> = folded.iter().map(|f| f.is_ascii()).collect();
     // Groups are chained through `previous` (newest member in the map) so that the million
     // single-member groups cost no allocation.
     let mut newest: FxHashMap<(&str, NaiveDate), u32> = map_with_capacity(persons.len());
@@ -333,7 +346,13 @@ pub(crate) fn check_persons(persons: &[Person], sink: &mut Sink<'_, '_>) {
                 if pin_key(pa).is_some() && pin_key(pa) == pin_key(pb) {
                     continue;
                 }
-                if !one_edit_apart(folded[a as usize], folded[b as usize]) {
+                let (fa, fb) = (folded[a as usize], folded[b as usize]);
+                let close = if ascii[a as usize] && ascii[b as usize] {
+                    fa != fb && within_one_edit(fa.as_bytes(), fb.as_bytes())
+                } else {
+                    one_edit_apart(fa, fb)
+                };
+                if !close {
                     continue;
                 }
                 let (older, newer) = if rank[a as usize] < rank[b as usize] {
