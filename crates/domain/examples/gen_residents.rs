@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Options: `--people N` (default 1,000,000), `--error-rate R` (0.05), `--seed S` (2026),
-//! `--runs K` (3: the check and score are repeated K times and the best and median reported).
+//! `--runs K` (3: the check and score are repeated K times and the best and median reported),
+//! `--show N` (0: print the first N persons, registrations and declarations as JSON lines).
 //! Unit codes are read from `units.csv` of the shared Hanoi data (env `BINHYEN_UNITS` overrides
 //! the directory); without it, 126 synthetic codes are used.
 
@@ -87,6 +88,28 @@ fn main() {
         generated_cpu.unwrap_or(f64::NAN),
         data.answer_key.len()
     );
+
+    let show: usize = arg(&args, "--show", 0);
+    let samples = data
+        .persons
+        .iter()
+        .take(show)
+        .map(serde_json::to_string)
+        .chain(
+            data.registrations
+                .iter()
+                .take(show)
+                .map(serde_json::to_string),
+        )
+        .chain(
+            data.declarations
+                .iter()
+                .take(show)
+                .map(serde_json::to_string),
+        );
+    for line in samples.flatten() {
+        println!("{line}");
+    }
 
     let rules = RuleSet::builtin();
     let resolver = data.resolver();

@@ -725,3 +725,34 @@ fn dismissed_findings_do_not_count_against_the_rates() {
     let after = checker.score(records, &again);
     assert_eq!(after.city.correct.rate, Some(1.0));
 }
+
+#[test]
+fn conflicts_are_found_for_unknown_persons_too() {
+    let mut f = Fixture::clean();
+    for id in ["R2", "R3"] {
+        let mut r = registration(id, RegistrationKind::Permanent);
+        r.person_id = "P404".into();
+        f.registrations.push(r);
+    }
+    let mut found = f.found();
+    found.sort();
+    assert_eq!(
+        found,
+        pairs(&[
+            ("R2", RuleId::RegistrationPerson),
+            ("R3", RuleId::RegistrationPerson),
+            ("R3", RuleId::RegistrationMultiplePermanent),
+        ])
+    );
+}
+
+#[test]
+fn findings_serialise_with_string_rule_ids() {
+    let mut f = Fixture::clean();
+    f.persons[0].pin = "003086012345".into();
+    let json = serde_json::to_value(&f.run()[0]).unwrap();
+    assert_eq!(json["rule"], "pin.province_code");
+    assert_eq!(json["record"]["kind"], "person");
+    assert_eq!(json["dimension"], "correct");
+    assert_eq!(json["status"], "open");
+}

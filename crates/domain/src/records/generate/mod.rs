@@ -343,7 +343,8 @@ impl<'c> Gen<'c> {
                 } else {
                     Sex::Female
                 };
-                let age = self.rng.range(0, head_age - 20);
+                // Born when the head was 18 to 45.
+                let age = self.rng.range((head_age - 45).max(0), head_age - 18);
                 members.push((sex, age, father_family));
             }
             let first = self.persons.len();
