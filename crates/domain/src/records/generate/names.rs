@@ -538,7 +538,7 @@ pub const NATIONS: &[Nation] = &[
     },
 ];
 
-/// Visa symbols with weights and the longest stay they allow, in days.
+/// Visa symbols (Law 47/2014 Art. 8) with their weights among foreign guests.
 pub const VISA_SYMBOLS: &[(&str, u32)] = &[
     ("DL", 40),
     ("EV", 30),
