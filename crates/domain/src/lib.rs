@@ -11,6 +11,7 @@ pub mod incident;
 pub mod inspection;
 pub mod report;
 pub mod stats;
+pub mod records;
 pub mod tasks;
 pub mod text;
 pub mod units;
