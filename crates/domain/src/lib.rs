@@ -9,9 +9,9 @@
 pub mod access;
 pub mod incident;
 pub mod inspection;
+pub mod records;
 pub mod report;
 pub mod stats;
-pub mod records;
 pub mod tasks;
 pub mod text;
 pub mod units;
