@@ -79,6 +79,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/units/{code}/boundary", get(api::units::boundary))
         .route("/api/units.geojson", get(api::units::all_boundaries))
         .route("/api/jurisdiction", get(api::units::jurisdiction))
+        .route("/api/organisation", get(api::units::organisation))
         .route("/api/audit", get(api::audit::list))
         .route("/api/openapi.json", get(openapi::spec));
     // Areas, one line each: let api = api.merge(crate::api::<area>::routes());

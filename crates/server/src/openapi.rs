@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         crate::api::units::boundary,
         crate::api::units::all_boundaries,
         crate::api::units::jurisdiction,
+        crate::api::units::organisation,
         crate::api::audit::list,
         crate::api::health::healthz,
         crate::api::health::readyz,

@@ -329,6 +329,16 @@ async fn units_and_jurisdiction(backend: Backend) {
     let all: Value = s.get(&t, "/api/units.geojson").await.json().await.unwrap();
     assert_eq!(all["features"].as_array().unwrap().len(), 126);
 
+    let org: Value = s.get(&t, "/api/organisation").await.json().await.unwrap();
+    assert_eq!(org["communes"].as_array().unwrap().len(), 126);
+    assert_eq!(org["headquarters"]["name"], "Công an Thành phố Hà Nội");
+    assert!(org["headquarters"]["departments"].as_array().unwrap().len() >= 5);
+    assert!(org["communes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["unit_code"] == "00004" && c["name"] == "Công an phường Ba Đình"));
+
     // Hoàn Kiếm lake.
     let r: Value = s
         .get(&t, "/api/jurisdiction?lat=21.0287&lon=105.8524")

@@ -118,9 +118,20 @@ impl Store {
                 }),
             };
             insert_audit!(tx, actor, &entry, now);
+            let change = insert_change!(
+                self,
+                tx,
+                "user.created",
+                user.unit_code.clone(),
+                Vec::new(),
+                serde_json::json!({"id": user.id, "username": user.username, "role": user.role}),
+                now
+            );
             tx.commit().await?;
-            user
+            (user, change)
         });
+        let (user, change) = user;
+        self.publish(change);
         Ok(user)
     }
 

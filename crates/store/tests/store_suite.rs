@@ -131,7 +131,38 @@ async fn text_with_sql_metacharacters_is_stored_verbatim(store: Store) {
     assert_eq!(store.count_users().await.unwrap(), 1);
 }
 
+async fn committed_writes_reach_the_change_feed(store: Store) {
+    let mut feed = store.subscribe();
+    let user = store
+        .create_user(
+            &new_user("feed.user", Role::UnitOfficer, Some("00070")),
+            &Actor::system("t"),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    // SQLite publishes in-process; PostgreSQL delivers through LISTEN/NOTIFY.
+    let change = tokio::time::timeout(std::time::Duration::from_secs(10), feed.recv())
+        .await
+        .expect("change delivered")
+        .unwrap();
+    assert_eq!(change.kind, "user.created");
+    assert_eq!(change.unit_code.as_deref(), Some("00070"));
+    assert_eq!(change.payload["id"], user.id);
+    // A refused write publishes nothing.
+    let _ = store
+        .create_user(
+            &new_user("feed.user", Role::Admin, None),
+            &Actor::system("t"),
+            Utc::now(),
+        )
+        .await;
+    let none = tokio::time::timeout(std::time::Duration::from_millis(500), feed.recv()).await;
+    assert!(none.is_err(), "nothing published for a rolled-back write");
+}
+
 on_both_backends!(
+    committed_writes_reach_the_change_feed,
     users_are_created_found_and_unique,
     writes_are_audited_in_the_same_transaction,
     sessions_expire_and_revoke,

@@ -186,3 +186,16 @@ pub async fn jurisdiction(
         )),
     }
 }
+
+/// The police organisation: the city headquarters with its departments, and one police unit
+/// per commune/ward, each linked to its administrative unit.
+#[utoipa::path(get, path = "/api/organisation", tag = "units",
+    responses((status = 200, body = Object), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn organisation(
+    State(state): State<Arc<AppState>>,
+    _p: Principal,
+) -> Json<domain::units::org::PoliceOrganisation> {
+    Json(domain::units::org::PoliceOrganisation::from_directory(
+        &state.units,
+    ))
+}
