@@ -17,13 +17,20 @@ mod db;
 mod feed;
 #[macro_use]
 mod audit;
+mod accountability;
 mod error;
+mod stats;
 mod users;
 
+pub use accountability::{
+    AccResult, AccountabilityError, CaseFilter, NewCase, Recommend, StoredCampaign, StoredCase,
+    StoredTask, TaskFilter,
+};
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use db::{mask_url, Backend, DbTarget};
 pub use error::StoreError;
 pub use feed::Change;
+pub use stats::INCIDENT_SOURCE;
 pub use users::{NewUser, Session, SessionKind, User};
 
 use std::sync::Arc;

@@ -1,0 +1,598 @@
+//! Statistics as aggregate SQL: the definitions of `domain::stats` (and `docs/statistics.md`)
+//! computed by the database with `GROUP BY` over indexed time ranges, on SQLite and on
+//! PostgreSQL alike. The results come back in the domain's report types, so that the API and
+//! the exports render them with the same code as the reference functions, and the tests
+//! compare the two on fixtures.
+//!
+//! Incidents are read from the relation named by [`INCIDENT_SOURCE`], whose columns are the
+//! fields of `domain::stats::IncidentRow` (see its documentation); cases from `cases` joined
+//! with `article_groups`. Only the few hundred grouped rows travel to Rust, where the whole
+//! city total and the per-bucket roll-up of a series are summed (counts are additive; rates
+//! and percentiles are never combined in Rust: percentiles are computed per group by SQL).
+
+use crate::accountability::{AccResult, AccountabilityError};
+use crate::{to_millis, Store};
+use chrono::{DateTime, Utc};
+use domain::stats::{
+    rate_pct, Change, ClearanceFigures, CountReport, CountRow, CrimeReport, CrimeRow, FamilyMap,
+    FireFamily, FireFigures, FireReport, Granularity, GroupBy, GroupKey, Period, ResponseGroupBy,
+    ResponseReport, ResponseRow, ResponseTargets, Series, Stage,
+};
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+
+/// The relation the incident statistics read: one row per incident with the columns `unit`,
+/// `category`, `priority`, `created_at`, `closed_at`, `dispatch_secs`, `travel_secs`,
+/// `control_secs`, `deaths`, `injured`, `rescued`, `damage_vnd` (times in unix milliseconds,
+/// durations in seconds), i.e. `domain::stats::IncidentRow` as SQL.
+pub const INCIDENT_SOURCE: &str = "incident_facts";
+
+const DAY_MS: i64 = 86_400_000;
+
+fn ms(r: (DateTime<Utc>, DateTime<Utc>)) -> (i64, i64) {
+    (to_millis(r.0), to_millis(r.1))
+}
+
+fn count(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// Grouping columns of an incident query for `by`, as `(select list, group by list)`.
+fn incident_group(by: GroupBy) -> (&'static str, &'static str) {
+    match by {
+        GroupBy::Total => ("", ""),
+        GroupBy::Unit => ("unit AS g_unit, ", "GROUP BY unit"),
+        GroupBy::Category => ("category AS g_cat, ", "GROUP BY category"),
+        GroupBy::UnitCategory => (
+            "unit AS g_unit, category AS g_cat, ",
+            "GROUP BY unit, category",
+        ),
+    }
+}
+
+fn key_from<R: Row>(row: &R, by: GroupBy) -> Result<GroupKey, sqlx::Error>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let unit = match by {
+        GroupBy::Unit | GroupBy::UnitCategory => Some(row.try_get::<String, _>("g_unit")?),
+        _ => None,
+    };
+    let category = match by {
+        GroupBy::Category | GroupBy::UnitCategory => Some(row.try_get::<String, _>("g_cat")?),
+        _ => None,
+    };
+    Ok(GroupKey { unit, category })
+}
+
+fn roll_up(key: &GroupKey, by: GroupBy) -> GroupKey {
+    GroupKey {
+        unit: match by {
+            GroupBy::Unit | GroupBy::UnitCategory => key.unit.clone(),
+            _ => None,
+        },
+        category: match by {
+            GroupBy::Category | GroupBy::UnitCategory => key.category.clone(),
+            _ => None,
+        },
+    }
+}
+
+/// The crime counts of one (unit, group) in one window, as SQL returns them.
+#[derive(Debug, Clone, Copy, Default)]
+struct CrimeCounts {
+    recorded: u64,
+    cleared: u64,
+    serious_recorded: u64,
+    serious_cleared: u64,
+    backlog: u64,
+}
+
+impl CrimeCounts {
+    fn add(&mut self, o: &CrimeCounts) {
+        self.recorded += o.recorded;
+        self.cleared += o.cleared;
+        self.serious_recorded += o.serious_recorded;
+        self.serious_cleared += o.serious_cleared;
+        self.backlog += o.backlog;
+    }
+
+    fn figures(&self) -> ClearanceFigures {
+        ClearanceFigures {
+            recorded: self.recorded,
+            cleared: self.cleared,
+            rate_pct: rate_pct(self.cleared, self.recorded),
+            serious_recorded: self.serious_recorded,
+            serious_cleared: self.serious_cleared,
+            serious_rate_pct: rate_pct(self.serious_cleared, self.serious_recorded),
+            backlog_cleared: self.backlog,
+        }
+    }
+}
+
+fn crime_row(key: GroupKey, cur: &CrimeCounts, prev: &CrimeCounts) -> CrimeRow {
+    let current = cur.figures();
+    let previous = prev.figures();
+    CrimeRow {
+        key,
+        recorded: Change::new(current.recorded, previous.recorded),
+        cleared: Change::new(current.cleared, previous.cleared),
+        rate_change_points: match (current.rate_pct, previous.rate_pct) {
+            (Some(a), Some(b)) => Some(a - b),
+            _ => None,
+        },
+        current,
+        previous,
+    }
+}
+
+fn stage_expr(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Dispatch => "dispatch_secs",
+        Stage::Travel => "travel_secs",
+        Stage::CallToArrival => "(dispatch_secs + travel_secs)",
+        Stage::Control => "control_secs",
+    }
+}
+
+impl Store {
+    /// Incidents opened in `period`, per group (`incident_count`), optionally for one unit.
+    pub async fn stats_incident_counts(
+        &self,
+        period: &Period,
+        by: GroupBy,
+        unit: Option<&str>,
+    ) -> AccResult<Vec<(GroupKey, u64)>> {
+        let (start, end) = ms(period.utc_range());
+        let (cols, group) = incident_group(by);
+        let sql = format!(
+            "SELECT {cols}COUNT(*) AS n FROM {INCIDENT_SOURCE} \
+             WHERE created_at >= $1 AND created_at < $2 AND ($3 IS NULL OR unit = $3) {group}"
+        );
+        let mut out: Vec<(GroupKey, u64)> = on_read!(self, |pool| {
+            sqlx::query(&sql)
+                .bind(start)
+                .bind(end)
+                .bind(unit)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((key_from(r, by)?, count(r.try_get("n")?))))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        out.retain(|(_, n)| *n > 0);
+        out.sort();
+        Ok(out)
+    }
+
+    /// Incidents opened in `period` per group and per bucket of `granularity`: SQL counts per
+    /// Vietnam day (a day is exactly 24 h in UTC+7), and the days are summed into the buckets.
+    pub async fn stats_incident_series(
+        &self,
+        period: &Period,
+        granularity: Granularity,
+        by: GroupBy,
+        unit: Option<&str>,
+    ) -> AccResult<Series> {
+        let buckets = period.split(granularity)?;
+        let starts: Vec<i64> = buckets.iter().map(|b| to_millis(b.utc_range().0)).collect();
+        let (start, end) = ms(period.utc_range());
+        let (cols, group) = incident_group(by);
+        let group = if group.is_empty() {
+            "GROUP BY day_index".to_owned()
+        } else {
+            format!("{group}, day_index")
+        };
+        let sql = format!(
+            "SELECT {cols}(created_at - $1) / 86400000 AS day_index, COUNT(*) AS n \
+             FROM {INCIDENT_SOURCE} \
+             WHERE created_at >= $1 AND created_at < $2 AND ($3 IS NULL OR unit = $3) {group}"
+        );
+        let rows: Vec<(GroupKey, i64, u64)> = on_read!(self, |pool| {
+            sqlx::query(&sql)
+                .bind(start)
+                .bind(end)
+                .bind(unit)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        key_from(r, by)?,
+                        r.try_get("day_index")?,
+                        count(r.try_get("n")?),
+                    ))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        let mut acc: BTreeMap<GroupKey, Vec<u64>> = BTreeMap::new();
+        for (key, day, n) in rows {
+            let instant = start + day * DAY_MS;
+            let b = starts.partition_point(|s| *s <= instant).saturating_sub(1);
+            acc.entry(key).or_insert_with(|| vec![0; buckets.len()])[b] += n;
+        }
+        let (keys, counts) = acc.into_iter().unzip();
+        Ok(Series {
+            buckets,
+            keys,
+            counts,
+        })
+    }
+
+    /// Incidents in `period` and in the same period of the previous year (`year_on_year`).
+    pub async fn stats_incident_yoy(
+        &self,
+        period: &Period,
+        by: GroupBy,
+        unit: Option<&str>,
+    ) -> AccResult<CountReport> {
+        let previous_period = period.same_period_previous_year()?;
+        let (cs, ce) = ms(period.utc_range());
+        let (ps, pe) = ms(previous_period.utc_range());
+        let (cols, group) = incident_group(by);
+        let sql = format!(
+            "SELECT {cols}\
+             COUNT(CASE WHEN created_at >= $1 AND created_at < $2 THEN 1 END) AS cur, \
+             COUNT(CASE WHEN created_at >= $3 AND created_at < $4 THEN 1 END) AS prev \
+             FROM {INCIDENT_SOURCE} \
+             WHERE ((created_at >= $1 AND created_at < $2) OR (created_at >= $3 AND created_at < $4)) \
+             AND ($5 IS NULL OR unit = $5) {group}"
+        );
+        let mut rows: Vec<CountRow> = on_read!(self, |pool| {
+            sqlx::query(&sql)
+                .bind(cs)
+                .bind(ce)
+                .bind(ps)
+                .bind(pe)
+                .bind(unit)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(CountRow {
+                        key: key_from(r, by)?,
+                        count: Change::new(count(r.try_get("cur")?), count(r.try_get("prev")?)),
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        rows.retain(|r| r.count.current + r.count.previous > 0);
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        let total = Change::new(
+            rows.iter().map(|r| r.count.current).sum(),
+            rows.iter().map(|r| r.count.previous).sum(),
+        );
+        Ok(CountReport {
+            period: *period,
+            previous_period,
+            by,
+            rows,
+            total,
+        })
+    }
+
+    async fn crime_counts(
+        &self,
+        window: (i64, i64),
+        unit: Option<&str>,
+    ) -> AccResult<Vec<((String, String), CrimeCounts)>> {
+        const SERIOUS: &str = "c.severity IN ('very_serious', 'especially_serious')";
+        let sql = format!(
+            "SELECT c.unit_code AS unit, COALESCE(g.grp, 'other') AS grp, \
+             COUNT(CASE WHEN c.discovered_at >= $1 AND c.discovered_at < $2 THEN 1 END) AS recorded, \
+             COUNT(CASE WHEN c.discovered_at >= $1 AND c.discovered_at < $2 AND c.solved_at < $2 \
+                   THEN 1 END) AS cleared, \
+             COUNT(CASE WHEN c.discovered_at >= $1 AND c.discovered_at < $2 AND {SERIOUS} \
+                   THEN 1 END) AS serious_recorded, \
+             COUNT(CASE WHEN c.discovered_at >= $1 AND c.discovered_at < $2 AND c.solved_at < $2 \
+                   AND {SERIOUS} THEN 1 END) AS serious_cleared, \
+             COUNT(CASE WHEN c.discovered_at < $1 AND c.solved_at >= $1 AND c.solved_at < $2 \
+                   THEN 1 END) AS backlog \
+             FROM cases c LEFT JOIN article_groups g ON g.article = c.article \
+             WHERE ((c.discovered_at >= $1 AND c.discovered_at < $2) \
+                    OR (c.solved_at >= $1 AND c.solved_at < $2)) \
+             AND ($3 IS NULL OR c.unit_code = $3) \
+             GROUP BY c.unit_code, COALESCE(g.grp, 'other')"
+        );
+        Ok(on_read!(self, |pool| {
+            sqlx::query(&sql)
+                .bind(window.0)
+                .bind(window.1)
+                .bind(unit)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        (r.try_get("unit")?, r.try_get("grp")?),
+                        CrimeCounts {
+                            recorded: count(r.try_get("recorded")?),
+                            cleared: count(r.try_get("cleared")?),
+                            serious_recorded: count(r.try_get("serious_recorded")?),
+                            serious_cleared: count(r.try_get("serious_cleared")?),
+                            backlog: count(r.try_get("backlog")?),
+                        },
+                    ))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    /// Crime figures with the clearance rate for `period` and the same period of the previous
+    /// year (`clearance_rate`, `serious_clearance_rate`, `crime_group`). SQL groups by unit
+    /// and crime group; other groupings sum those counts and recompute the rates.
+    pub async fn stats_crime_yoy(
+        &self,
+        period: &Period,
+        by: GroupBy,
+        unit: Option<&str>,
+    ) -> AccResult<CrimeReport> {
+        let previous_period = period.same_period_previous_year()?;
+        let cur = self.crime_counts(ms(period.utc_range()), unit).await?;
+        let prev = self
+            .crime_counts(ms(previous_period.utc_range()), unit)
+            .await?;
+        let mut acc: HashMap<GroupKey, [CrimeCounts; 2]> = HashMap::new();
+        for (slot, rows) in [(0usize, cur), (1, prev)] {
+            for ((u, g), c) in rows {
+                let key = roll_up(&GroupKey::unit_category(&u, &g), by);
+                acc.entry(key).or_default()[slot].add(&c);
+            }
+        }
+        let mut total = [CrimeCounts::default(); 2];
+        let mut rows: Vec<CrimeRow> = acc
+            .into_iter()
+            .map(|(k, [c, p])| {
+                total[0].add(&c);
+                total[1].add(&p);
+                crime_row(k, &c, &p)
+            })
+            .collect();
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(CrimeReport {
+            period: *period,
+            previous_period,
+            by,
+            rows,
+            total: crime_row(GroupKey::total(), &total[0], &total[1]),
+        })
+    }
+
+    /// Response-time distribution of one stage (`response_time`): per group, the count, p50
+    /// and p90 by nearest rank (window functions), the mean, and the share within the target
+    /// of each incident's priority.
+    pub async fn stats_response_times(
+        &self,
+        period: &Period,
+        stage: Stage,
+        targets: &ResponseTargets,
+        by: ResponseGroupBy,
+        unit: Option<&str>,
+    ) -> AccResult<ResponseReport> {
+        let (start, end) = ms(period.utc_range());
+        let parts: &[&str] = match by {
+            ResponseGroupBy::Total => &[],
+            ResponseGroupBy::Unit => &["unit"],
+            ResponseGroupBy::Priority => &["priority"],
+            ResponseGroupBy::UnitPriority => &["unit", "priority"],
+        };
+        let select = parts.iter().map(|p| format!("{p}, ")).collect::<String>();
+        let partition = if parts.is_empty() {
+            String::new()
+        } else {
+            format!("PARTITION BY {}", parts.join(", "))
+        };
+        let group = if parts.is_empty() {
+            String::new()
+        } else {
+            format!("GROUP BY {}", parts.join(", "))
+        };
+        // The target of a row's priority: per-priority targets first, then the stage's own.
+        let mut binds: Vec<i64> = Vec::new();
+        let mut target = String::from("CASE");
+        for ((s, prio), secs) in &targets.by_stage_priority {
+            if *s == stage {
+                // Parameters $1..$3 are the window and the unit.
+                binds.push(i64::from(*prio));
+                let p = binds.len() + 3;
+                binds.push(i64::from(*secs));
+                target.push_str(&format!(" WHEN priority = ${p} THEN ${}", p + 1));
+            }
+        }
+        match targets.by_stage.get(&stage) {
+            Some(secs) => {
+                binds.push(i64::from(*secs));
+                target.push_str(&format!(" ELSE ${} END", binds.len() + 3));
+            }
+            None if binds.is_empty() => target = "CAST(NULL AS BIGINT)".to_owned(),
+            None => target.push_str(" END"),
+        }
+        let s = stage_expr(stage);
+        let sql = format!(
+            "WITH d AS (SELECT unit, priority, {s} AS s, {target} AS target FROM {INCIDENT_SOURCE} \
+                 WHERE created_at >= $1 AND created_at < $2 AND {s} IS NOT NULL \
+                 AND ($3 IS NULL OR unit = $3)), \
+             r AS (SELECT d.*, ROW_NUMBER() OVER ({partition} ORDER BY s) AS rn, \
+                   COUNT(*) OVER ({partition}) AS n FROM d) \
+             SELECT {select}COUNT(*) AS cnt, \
+                 MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN s END) AS p50, \
+                 MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN s END) AS p90, \
+                 CAST(SUM(s) AS BIGINT) AS total, \
+                 COUNT(target) AS with_target, \
+                 COUNT(CASE WHEN s <= target THEN 1 END) AS within \
+             FROM r {group}"
+        );
+        let has_unit = parts.contains(&"unit");
+        let has_prio = parts.contains(&"priority");
+        let mut rows: Vec<ResponseRow> = on_read!(self, |pool| {
+            let mut q = sqlx::query(&sql).bind(start).bind(end).bind(unit);
+            for b in &binds {
+                q = q.bind(*b);
+            }
+            q.fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    let n = count(r.try_get("cnt")?);
+                    let total: Option<i64> = r.try_get("total")?;
+                    let with_target = count(r.try_get("with_target")?);
+                    let within = count(r.try_get("within")?);
+                    let secs = |c: &str| -> Result<u32, sqlx::Error> {
+                        Ok(r.try_get::<Option<i64>, _>(c)?
+                            .and_then(|v| u32::try_from(v).ok())
+                            .unwrap_or(0))
+                    };
+                    Ok(ResponseRow {
+                        unit: if has_unit {
+                            Some(r.try_get("unit")?)
+                        } else {
+                            None
+                        },
+                        priority: if has_prio {
+                            u8::try_from(r.try_get::<i64, _>("priority")?).ok()
+                        } else {
+                            None
+                        },
+                        count: n,
+                        p50: secs("p50")?,
+                        p90: secs("p90")?,
+                        mean: count(total.unwrap_or(0)) as f64 / n as f64,
+                        with_target,
+                        within_target: within,
+                        within_target_pct: rate_pct(within, with_target),
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        // Without grouping, an empty window still gives one row of zeros.
+        rows.retain(|r| r.count > 0);
+        rows.sort_by(|a, b| (&a.unit, a.priority).cmp(&(&b.unit, b.priority)));
+        Ok(ResponseReport {
+            period: *period,
+            stage,
+            rows,
+        })
+    }
+
+    async fn fire_figures(
+        &self,
+        window: (i64, i64),
+        map: &FamilyMap,
+        unit: Option<&str>,
+    ) -> AccResult<[FireFigures; 3]> {
+        let mut binds: Vec<&str> = Vec::new();
+        let mut case = String::from("CASE");
+        for (i, list) in [&map.fire, &map.explosion, &map.rescue]
+            .into_iter()
+            .enumerate()
+        {
+            if list.is_empty() {
+                continue;
+            }
+            let marks: Vec<String> = list
+                .iter()
+                .map(|c| {
+                    binds.push(c);
+                    format!("${}", binds.len() + 3)
+                })
+                .collect();
+            case.push_str(&format!(
+                " WHEN category IN ({}) THEN {i}",
+                marks.join(", ")
+            ));
+        }
+        let mut out = [FireFigures::default(); 3];
+        if binds.is_empty() {
+            return Ok(out);
+        }
+        case.push_str(" END");
+        let sql = format!(
+            "SELECT fam, COUNT(*) AS n, CAST(SUM(deaths) AS BIGINT) AS deaths, \
+             CAST(SUM(injured) AS BIGINT) AS injured, CAST(SUM(rescued) AS BIGINT) AS rescued, \
+             CAST(COALESCE(SUM(damage_vnd), 0) AS BIGINT) AS damage, \
+             COUNT(damage_vnd) AS assessed \
+             FROM (SELECT CAST({case} AS BIGINT) AS fam, deaths, injured, rescued, damage_vnd \
+                   FROM {INCIDENT_SOURCE} WHERE created_at >= $1 AND created_at < $2 \
+                   AND ($3 IS NULL OR unit = $3)) f \
+             WHERE fam IS NOT NULL GROUP BY fam"
+        );
+        let rows: Vec<(i64, FireFigures)> = on_read!(self, |pool| {
+            let mut q = sqlx::query(&sql).bind(window.0).bind(window.1).bind(unit);
+            for b in &binds {
+                q = q.bind(*b);
+            }
+            q.fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    let get = |c: &str| -> Result<u64, sqlx::Error> {
+                        Ok(count(r.try_get::<Option<i64>, _>(c)?.unwrap_or(0)))
+                    };
+                    Ok((
+                        r.try_get::<i64, _>("fam")?,
+                        FireFigures {
+                            count: get("n")?,
+                            deaths: get("deaths")?,
+                            injured: get("injured")?,
+                            rescued: get("rescued")?,
+                            damage_vnd: get("damage")?,
+                            damage_assessed: get("assessed")?,
+                        },
+                    ))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        for (fam, figures) in rows {
+            if let Some(slot) = usize::try_from(fam).ok().and_then(|i| out.get_mut(i)) {
+                *slot = figures;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Fire, explosion and rescue figures for `period` and the same period of the previous
+    /// year (`fire_figures`).
+    pub async fn stats_fires(
+        &self,
+        period: &Period,
+        map: &FamilyMap,
+        unit: Option<&str>,
+    ) -> AccResult<FireReport> {
+        let previous_period = period.same_period_previous_year()?;
+        let cur = self.fire_figures(ms(period.utc_range()), map, unit).await?;
+        let prev = self
+            .fire_figures(ms(previous_period.utc_range()), map, unit)
+            .await?;
+        let rows = FireFamily::ALL
+            .into_iter()
+            .enumerate()
+            .map(|(i, family)| domain::stats::fire::FamilyRow {
+                family,
+                current: cur[i],
+                previous: prev[i],
+                count: Change::new(cur[i].count, prev[i].count),
+                deaths: Change::new(cur[i].deaths, prev[i].deaths),
+                injured: Change::new(cur[i].injured, prev[i].injured),
+            })
+            .collect();
+        Ok(FireReport {
+            period: *period,
+            previous_period,
+            rows,
+        })
+    }
+
+    /// Whether the incident relation the statistics read exists in this database.
+    pub async fn incident_source_available(&self) -> AccResult<bool> {
+        let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {INCIDENT_SOURCE} LIMIT 1) x");
+        let result: Result<i64, sqlx::Error> = on_read!(self, |pool| {
+            sqlx::query_scalar(&sql).fetch_one(pool).await
+        });
+        match result {
+            Ok(_) => Ok(true),
+            Err(sqlx::Error::Database(_)) => Ok(false),
+            Err(e) => Err(AccountabilityError::from(e)),
+        }
+    }
+}
