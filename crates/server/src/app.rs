@@ -38,6 +38,8 @@ pub struct AppState {
     /// Cookies carry `Secure` when the server speaks HTTPS.
     pub secure_cookies: bool,
     pub started: Instant,
+    /// The citizen assistant: knowledge base, conversations and the public chat limit.
+    pub assistant: Arc<crate::api::assistant::AssistantService>,
 }
 
 /// Request ids: a per-process random prefix and a counter, cheap and unique enough to join
@@ -83,6 +85,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/audit", get(api::audit::list))
         .route("/api/openapi.json", get(openapi::spec));
     // Areas, one line each: let api = api.merge(crate::api::<area>::routes());
+    let api = api.merge(crate::api::assistant::routes());
     Router::new()
         .merge(api)
         .route("/healthz", get(api::health::healthz))
@@ -218,6 +221,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         )
     })?;
     tracing::info!(units = units.len(), province = %units.province().name, "reference geography loaded");
+    let units = Arc::new(units);
+    let assistant = crate::api::assistant::AssistantService::load(&config.kb, units.clone())?;
     let store = open_store(&config).await?;
     ensure_admin(&store).await?;
     let state = Arc::new(AppState {
@@ -226,11 +231,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             .feature_collection(&domain::units::DisplayOptions::default())
             .to_string()
             .into(),
-        units: Arc::new(units),
+        units,
         metrics: Arc::new(Metrics::default()),
         login_limiter: RateLimiter::new(10, Duration::from_secs(60)),
         secure_cookies: config.tls.is_some(),
         started: Instant::now(),
+        assistant: Arc::new(assistant),
     });
     describe_metrics(&state.metrics);
     let listener = tokio::net::TcpListener::bind(config.http)
@@ -238,6 +244,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .with_context(|| format!("cannot listen on {}", config.http))?;
     let http = listener.local_addr()?;
     let (shutdown, mut stop) = tokio::sync::watch::channel(false);
+    crate::api::assistant::spawn_upkeep(state.clone(), shutdown.subscribe());
     let app = router(state);
     let tls = match &config.tls {
         Some((cert, key)) => Some(crate::tls::load(cert, key)?),

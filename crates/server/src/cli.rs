@@ -1,5 +1,6 @@
 //! The `binhyen` command line: `serve` runs the server; the other commands work on the same
-//! configuration and database (accounts, backups).
+//! configuration and database (accounts, backups) or on the citizen knowledge base (`ask`,
+//! `eval`, `kb check`, `kb reload`).
 
 use crate::app;
 use crate::config::{Config, LogFormat, ServeArgs};
@@ -34,6 +35,66 @@ pub enum Command {
         /// The new file to write.
         #[arg(long)]
         to: PathBuf,
+    },
+    /// Ask the citizen assistant; several messages continue one conversation.
+    Ask {
+        #[command(flatten)]
+        kb: KbArgs,
+        /// Print each reply as the JSON body `POST /api/assistant/chat` returns.
+        #[arg(long)]
+        json: bool,
+        /// The message(s), in Vietnamese, with or without diacritics.
+        #[arg(required = true)]
+        messages: Vec<String>,
+    },
+    /// Measure the assistant on the evaluation set: Recall@1/@3, MRR, key facts, emergency
+    /// recall/precision, declines and latency, against a plain BM25 baseline. Exits non-zero
+    /// when a target is missed.
+    Eval {
+        #[command(flatten)]
+        kb: KbArgs,
+        /// Folder of evaluation questions (`*.jsonl`); default: `eval` beside the KB folder.
+        #[arg(long, env = "BINHYEN_EVAL")]
+        eval_dir: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Only print the figures; exit 0 even when a target is missed.
+        #[arg(long)]
+        no_fail: bool,
+    },
+    /// The citizen knowledge base.
+    #[command(subcommand)]
+    Kb(KbCommand),
+}
+
+/// Where the knowledge-base commands find their data: the same flags, environment variables
+/// and TOML file as `serve`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct KbArgs {
+    /// TOML configuration file (the `kb` and `units` keys are used).
+    #[arg(long, env = "BINHYEN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Knowledge-base folder; default `data/kb`.
+    #[arg(long, env = "BINHYEN_KB")]
+    pub kb: Option<PathBuf>,
+    /// Reference geography, to understand addresses (optional here).
+    #[arg(long, env = "BINHYEN_UNITS")]
+    pub units: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// Load every article and report the first error with its file and line.
+    Check {
+        #[command(flatten)]
+        kb: KbArgs,
+    },
+    /// Make a running server reload its knowledge base (admin token in BINHYEN_TOKEN).
+    Reload {
+        /// The server's base URL (plain HTTP, e.g. on the same machine).
+        #[arg(long, env = "BINHYEN_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
     },
 }
 
@@ -106,6 +167,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             unit,
             display_name,
         }) => add_user(serve, username, role, unit, display_name).await,
+        Command::Ask { kb, json, messages } => ask(&kb, json, &messages),
+        Command::Eval {
+            kb,
+            eval_dir,
+            json,
+            no_fail,
+        } => eval(&kb, eval_dir, json, no_fail),
+        Command::Kb(KbCommand::Check { kb }) => {
+            let (dir, _) = Config::load_kb(&kb_serve_args(&kb))?;
+            let base = assistant::KnowledgeBase::load_dir(&dir)?;
+            println!("{}: {} articles, all valid", dir.display(), base.len());
+            Ok(())
+        }
+        Command::Kb(KbCommand::Reload { server }) => kb_reload(&server).await,
         Command::Backup { serve, to } => {
             let config = Config::load(&serve)?;
             let store = app::open_store(&config).await?;
@@ -199,4 +274,330 @@ async fn add_user(
     store.close().await;
     println!("created {} ({})", user.username, user.role);
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Citizen assistant commands
+
+fn kb_serve_args(kb: &KbArgs) -> ServeArgs {
+    ServeArgs {
+        config: kb.config.clone(),
+        kb: kb.kb.clone(),
+        units: kb.units.clone(),
+        ..ServeArgs::default()
+    }
+}
+
+/// Loads the assistant the way the server does, with the unit directory as address resolver
+/// when one is configured.
+fn load_assistant(kb: &KbArgs) -> anyhow::Result<assistant::Assistant> {
+    let (dir, units) = Config::load_kb(&kb_serve_args(kb))?;
+    let Some(units) = units else {
+        let base = assistant::KnowledgeBase::load_dir(&dir)
+            .with_context(|| format!("cannot load the knowledge base from {}", dir.display()))?;
+        return Ok(assistant::Assistant::from_env(base));
+    };
+    let units = domain::units::UnitDirectory::load(&units)
+        .with_context(|| format!("cannot load units from {}", units.display()))?;
+    let service = crate::api::assistant::AssistantService::load(&dir, std::sync::Arc::new(units))?;
+    Ok(service.assistant)
+}
+
+fn ask(kb: &KbArgs, json: bool, messages: &[String]) -> anyhow::Result<()> {
+    use crate::api::assistant::{ChatKind, ChatReply};
+    let bot = load_assistant(kb)?;
+    let mut conversation: Option<String> = None;
+    for message in messages {
+        let request = assistant::ChatRequest {
+            message: message.clone(),
+            conversation_id: conversation.clone(),
+            lat: None,
+            lon: None,
+        };
+        let outcome = bot.chat(&request, chrono::Utc::now());
+        if outcome.draft().is_some() {
+            eprintln!(
+                "note: the report is confirmed but not filed from the command line; citizens \
+                 file reports through POST /api/assistant/chat of a running server"
+            );
+        }
+        let reply = ChatReply::from(outcome.into_response());
+        conversation = Some(reply.conversation_id.clone());
+        if json {
+            println!("{}", serde_json::to_string(&reply)?);
+            continue;
+        }
+        if messages.len() > 1 {
+            println!("> {message}");
+        }
+        let kind = serde_json::to_value(reply.kind)?;
+        match (&reply.kind, &reply.emergency_number) {
+            (ChatKind::Emergency, Some(n)) => println!("[{} {n}]", kind.as_str().unwrap_or("")),
+            _ => println!("[{}]", kind.as_str().unwrap_or("")),
+        }
+        println!("{}", reply.reply);
+        for c in &reply.citations {
+            match &c.url {
+                Some(url) => println!("  nguồn: {} ({}) {url}", c.title, c.source),
+                None => println!("  nguồn: {} ({})", c.title, c.source),
+            }
+        }
+        if !reply.suggestions.is_empty() {
+            println!("  gợi ý: {}", reply.suggestions.join(" | "));
+        }
+        println!();
+    }
+    Ok(())
+}
+
+/// One evaluation target and whether a run met it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EvalTarget {
+    /// What is measured.
+    pub metric: &'static str,
+    /// The figure of this run.
+    pub value: f64,
+    /// `>=` or `<=`.
+    pub op: &'static str,
+    /// The target.
+    pub target: f64,
+    /// Whether the figure meets it.
+    pub met: bool,
+}
+
+/// The targets the evaluation is held to (the figures and their history are in
+/// docs/benchmarks.md). Latency is per chat turn on one thread; it is meant for a release
+/// build.
+pub fn eval_targets(report: &assistant::EvalReport) -> Vec<EvalTarget> {
+    let all = &report.overall;
+    let at_least = |metric, value: f64, target: f64| EvalTarget {
+        metric,
+        value,
+        op: ">=",
+        target,
+        met: value >= target,
+    };
+    let mut targets = vec![
+        at_least("recall_at_3", all.system.recall_at_3, 0.95),
+        at_least(
+            "recall_at_3_over_baseline",
+            all.system.recall_at_3 - all.baseline.recall_at_3,
+            0.0,
+        ),
+        at_least("key_fact_coverage", all.key_fact_coverage, 0.9),
+        at_least("emergency_recall", all.emergency_recall, 1.0),
+        at_least("emergency_precision", all.emergency_precision, 0.95),
+        at_least(
+            "emergency_number_accuracy",
+            report.emergency_number_accuracy,
+            1.0,
+        ),
+        at_least("decline_accuracy", all.decline_accuracy, 0.9),
+    ];
+    if let Some(heldout) = report.split("heldout") {
+        targets.push(at_least(
+            "heldout_recall_at_3",
+            heldout.system.recall_at_3,
+            0.9,
+        ));
+    }
+    targets.push(EvalTarget {
+        metric: "latency_p95_ms",
+        value: report.latency_p95_ms,
+        op: "<=",
+        target: 20.0,
+        met: report.latency_p95_ms <= 20.0,
+    });
+    targets
+}
+
+fn eval(kb: &KbArgs, eval_dir: Option<PathBuf>, json: bool, no_fail: bool) -> anyhow::Result<()> {
+    let (kb_dir, _) = Config::load_kb(&kb_serve_args(kb))?;
+    let eval_dir = eval_dir.unwrap_or_else(|| {
+        kb_dir
+            .parent()
+            .map(|p| p.join("eval"))
+            .unwrap_or_else(|| PathBuf::from("data/eval"))
+    });
+    let set = assistant::EvalSet::load_dir(&eval_dir).with_context(|| {
+        format!(
+            "cannot load the evaluation set from {} (pass --eval-dir DIR)",
+            eval_dir.display()
+        )
+    })?;
+    let bot = load_assistant(kb)?;
+    if let Some(missing) = set.items.iter().find_map(|i| {
+        i.topic
+            .as_ref()
+            .filter(|t| bot.article(t).is_none())
+            .map(|t| (i.id.clone(), t.clone()))
+    }) {
+        anyhow::bail!(
+            "evaluation item {} expects article {}, which the knowledge base does not have",
+            missing.0,
+            missing.1
+        );
+    }
+    let report = assistant::evaluate(&bot, &set);
+    let targets = eval_targets(&report);
+    let passed = targets.iter().all(|t| t.met);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "report": report,
+                "targets": targets,
+                "passed": passed,
+            }))?
+        );
+    } else {
+        print!("{}", report.to_text());
+        println!(
+            "\nRecall@1 {:.3}, Recall@3 {:.3}, MRR {:.3} (BM25 baseline: {:.3}, {:.3}, {:.3})",
+            report.overall.system.recall_at_1,
+            report.overall.system.recall_at_3,
+            report.overall.system.mrr,
+            report.overall.baseline.recall_at_1,
+            report.overall.baseline.recall_at_3,
+            report.overall.baseline.mrr,
+        );
+        println!("\ntargets:");
+        for t in &targets {
+            println!(
+                "  {:<28} {:>9.3} {} {:<7} {}",
+                t.metric,
+                t.value,
+                t.op,
+                t.target,
+                if t.met { "ok" } else { "MISSED" }
+            );
+        }
+    }
+    if passed || no_fail {
+        Ok(())
+    } else {
+        let missed: Vec<&str> = targets
+            .iter()
+            .filter(|t| !t.met)
+            .map(|t| t.metric)
+            .collect();
+        anyhow::bail!("evaluation targets missed: {}", missed.join(", "))
+    }
+}
+
+/// Asks a running server to reload its knowledge base through `POST /api/assistant/reload`,
+/// with the admin token from `BINHYEN_TOKEN`. Plain HTTP only: meant for the machine the
+/// server runs on (behind a TLS proxy, call the endpoint through the proxy instead).
+async fn kb_reload(server: &str) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let token = std::env::var("BINHYEN_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .context("set BINHYEN_TOKEN to an admin's token (from POST /api/auth/login)")?;
+    let (host, path) = split_http_url(server)?;
+    let mut stream = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        tokio::net::TcpStream::connect(&host),
+    )
+    .await
+    .with_context(|| format!("no answer from {host}"))?
+    .with_context(|| format!("cannot connect to {host}"))?;
+    let request = format!(
+        "POST {path}/api/assistant/reload HTTP/1.0\r\nHost: {host}\r\nAuthorization: Bearer {}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n",
+        token.trim()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        stream.take(1 << 20).read_to_end(&mut raw),
+    )
+    .await
+    .context("the server did not answer in time")??;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse::<u16>().ok())
+        .context("the server's answer is not HTTP")?;
+    let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    if status == 200 {
+        println!(
+            "knowledge base reloaded: {} articles",
+            json["articles"].as_u64().unwrap_or(0)
+        );
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "reload refused ({status}): {}",
+            json["error"]["message"].as_str().unwrap_or(body.trim())
+        )
+    }
+}
+
+/// `http://host:port/prefix` → (`host:port`, `/prefix` without a trailing slash).
+fn split_http_url(url: &str) -> anyhow::Result<(String, String)> {
+    let rest = url.strip_prefix("http://").with_context(|| {
+        format!("--server must be a plain http:// URL on this machine, got {url}")
+    })?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+        None => (rest, ""),
+    };
+    if authority.is_empty() || authority.contains('@') {
+        anyhow::bail!("--server needs a host, got {url}");
+    }
+    let host = if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
+        authority.to_owned()
+    } else {
+        format!("{authority}:80")
+    };
+    Ok((host, path.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reload_urls_are_plain_http() {
+        assert_eq!(
+            split_http_url("http://127.0.0.1:8080").unwrap(),
+            ("127.0.0.1:8080".into(), String::new())
+        );
+        assert_eq!(
+            split_http_url("http://localhost/binhyen/").unwrap(),
+            ("localhost:80".into(), "/binhyen".into())
+        );
+        assert!(split_http_url("https://example.org").is_err());
+        assert!(split_http_url("http://").is_err());
+        assert!(split_http_url("http://u:p@host").is_err());
+    }
+
+    #[test]
+    fn targets_follow_the_report() {
+        let mut report = assistant::EvalReport::default();
+        report.overall.system.recall_at_3 = 0.97;
+        report.overall.baseline.recall_at_3 = 0.8;
+        report.overall.key_fact_coverage = 0.95;
+        report.overall.emergency_recall = 1.0;
+        report.overall.emergency_precision = 1.0;
+        report.overall.decline_accuracy = 1.0;
+        report.emergency_number_accuracy = 1.0;
+        report.latency_p95_ms = 0.3;
+        assert!(eval_targets(&report).iter().all(|t| t.met));
+        report.overall.emergency_recall = 0.97;
+        report.latency_p95_ms = 25.0;
+        let missed: Vec<_> = eval_targets(&report)
+            .into_iter()
+            .filter(|t| !t.met)
+            .map(|t| t.metric)
+            .collect();
+        assert_eq!(missed, ["emergency_recall", "latency_p95_ms"]);
+    }
 }

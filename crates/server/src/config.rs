@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// Log format: `text` or `json`.
     #[arg(long, env = "BINHYEN_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// Folder with the citizen knowledge base (one Markdown article per file). Default:
+    /// `data/kb` in the current directory, else the one beside the sources of this build.
+    #[arg(long, env = "BINHYEN_KB")]
+    pub kb: Option<PathBuf>,
 }
 
 /// How logs are written.
@@ -61,6 +65,7 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     log_format: Option<LogFormat>,
+    kb: Option<PathBuf>,
 }
 
 /// The effective configuration.
@@ -73,6 +78,8 @@ pub struct Config {
     pub database_url: Option<String>,
     pub tls: Option<(PathBuf, PathBuf)>,
     pub log_format: LogFormat,
+    /// Folder of the citizen knowledge base.
+    pub kb: PathBuf,
 }
 
 /// Why the configuration cannot be used.
@@ -134,7 +141,20 @@ impl Config {
             database_url: args.database_url.clone().or(file.database_url),
             tls,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            kb: args.kb.clone().or(file.kb).unwrap_or_else(default_kb_dir),
         })
+    }
+
+    /// Only what the knowledge-base commands need (`binhyen ask`, `eval`, `kb check`): the
+    /// knowledge-base folder, and the reference geography when one is configured (it is
+    /// optional there, unlike for `serve`).
+    pub fn load_kb(args: &ServeArgs) -> Result<(PathBuf, Option<PathBuf>), ConfigError> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let kb = args.kb.clone().or(file.kb).unwrap_or_else(default_kb_dir);
+        Ok((kb, args.units.clone().or(file.units)))
     }
 
     /// The configuration as logged at start: secrets masked.
@@ -150,9 +170,26 @@ impl Config {
             },
             "tls": self.tls.as_ref().map(|(c, _)| c.display().to_string()),
             "log_format": format!("{:?}", self.log_format).to_lowercase(),
+            "kb": self.kb,
         })
     }
 }
+
+/// The knowledge base used when none is configured: `data/kb` under the current directory when
+/// it exists, otherwise the repository's `data/kb` beside the sources this binary was built from.
+pub fn default_kb_dir() -> PathBuf {
+    let here = PathBuf::from(DEFAULT_KB_DIR);
+    if here.is_dir() {
+        here
+    } else {
+        PathBuf::from(BUILT_KB_DIR)
+    }
+}
+
+/// The default knowledge-base folder, relative to the current directory.
+pub const DEFAULT_KB_DIR: &str = "data/kb";
+/// The repository's knowledge base as seen from the sources of this build.
+pub const BUILT_KB_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/kb");
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -194,6 +231,13 @@ mod tests {
         assert_eq!(config.http.port(), 9100);
         assert_eq!(config.data_dir, PathBuf::from("/d"));
         assert_eq!(config.units, PathBuf::from("/u"));
+        assert_eq!(config.kb, default_kb_dir());
+        std::fs::write(&file, "units = \"/u\"\nkb = \"/k\"\n").unwrap();
+        assert_eq!(Config::load(&args).unwrap().kb, PathBuf::from("/k"));
+        assert_eq!(
+            Config::load_kb(&args).unwrap(),
+            (PathBuf::from("/k"), Some(PathBuf::from("/u")))
+        );
         std::fs::write(&file, "unknown_key = 1\nunits = \"/u\"\n").unwrap();
         assert!(matches!(
             Config::load(&args),
@@ -212,6 +256,7 @@ mod tests {
             database_url: Some("postgres://app:hunter2@db/test".into()),
             tls: None,
             log_format: LogFormat::Text,
+            kb: "/kb".into(),
         };
         let shown = config.masked().to_string();
         assert!(!shown.contains("hunter2"), "{shown}");

@@ -57,6 +57,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     #[allow(unused_mut)]
     let mut doc = ApiDoc::openapi();
     // Areas, one line each: doc.merge(crate::api::<area>::Doc::openapi());
+    doc.merge(crate::api::assistant::Doc::openapi());
     doc
 }
 

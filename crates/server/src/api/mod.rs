@@ -1,6 +1,8 @@
 //! HTTP handlers, one module per resource.
 
+pub mod assistant;
 pub mod audit;
 pub mod health;
+pub mod public_chat;
 pub mod units;
 pub mod users;

@@ -77,6 +77,7 @@ impl TestServer {
             database_url,
             tls: None,
             log_format: LogFormat::Text,
+            kb: server::config::default_kb_dir(),
         };
         let running = server::app::start(config).await.expect("server starts");
         let base = format!("http://{}", running.http);
