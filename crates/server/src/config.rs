@@ -36,6 +36,25 @@ pub struct ServeArgs {
     /// Log format: `text` or `json`.
     #[arg(long, env = "BINHYEN_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// File with the master key (64 hex digits) that seals device keys; required with
+    /// PostgreSQL unless BINHYEN_MASTER_KEY is set (every node must share it).
+    #[arg(long, env = "BINHYEN_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Days raw DC-09 frames are kept for forensics.
+    #[arg(long, env = "BINHYEN_DC09_RETENTION_DAYS")]
+    pub dc09_retention_days: Option<u32>,
+    /// Seconds of silence allowed past a device's supervision interval before it is offline.
+    #[arg(long, env = "BINHYEN_DC09_GRACE_SECS")]
+    pub dc09_grace_secs: Option<u64>,
+    /// Open DC-09 TCP connections at most, in total.
+    #[arg(long, env = "BINHYEN_DC09_MAX_CONNECTIONS")]
+    pub dc09_max_connections: Option<usize>,
+    /// Open DC-09 TCP connections at most from one source address.
+    #[arg(long, env = "BINHYEN_DC09_MAX_PER_SOURCE")]
+    pub dc09_max_per_source: Option<usize>,
+    /// Seconds after which a silent DC-09 connection is closed.
+    #[arg(long, env = "BINHYEN_DC09_IDLE_SECS")]
+    pub dc09_idle_secs: Option<u64>,
 }
 
 /// How logs are written.
@@ -61,6 +80,12 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     log_format: Option<LogFormat>,
+    master_key_file: Option<PathBuf>,
+    dc09_retention_days: Option<u32>,
+    dc09_grace_secs: Option<u64>,
+    dc09_max_connections: Option<usize>,
+    dc09_max_per_source: Option<usize>,
+    dc09_idle_secs: Option<u64>,
 }
 
 /// The effective configuration.
@@ -73,6 +98,9 @@ pub struct Config {
     pub database_url: Option<String>,
     pub tls: Option<(PathBuf, PathBuf)>,
     pub log_format: LogFormat,
+    /// Alarm receiver settings (used when `dc09` lists addresses; the master key also seals
+    /// device keys saved through the API).
+    pub receiver: crate::receiver::ReceiverOptions,
 }
 
 /// Why the configuration cannot be used.
@@ -106,6 +134,7 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
+        let receiver = receiver_options(args, &file);
         let units = args
             .units
             .clone()
@@ -134,6 +163,7 @@ impl Config {
             database_url: args.database_url.clone().or(file.database_url),
             tls,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            receiver,
         })
     }
 
@@ -151,6 +181,40 @@ impl Config {
             "tls": self.tls.as_ref().map(|(c, _)| c.display().to_string()),
             "log_format": format!("{:?}", self.log_format).to_lowercase(),
         })
+    }
+}
+
+fn receiver_options(args: &ServeArgs, file: &FileConfig) -> crate::receiver::ReceiverOptions {
+    use std::time::Duration;
+    let d = crate::receiver::ReceiverOptions::default();
+    crate::receiver::ReceiverOptions {
+        master_key_file: args
+            .master_key_file
+            .clone()
+            .or(file.master_key_file.clone()),
+        retention: args
+            .dc09_retention_days
+            .or(file.dc09_retention_days)
+            .map_or(d.retention, |days| {
+                Duration::from_secs(u64::from(days.max(1)) * 86_400)
+            }),
+        grace: args
+            .dc09_grace_secs
+            .or(file.dc09_grace_secs)
+            .map_or(d.grace, Duration::from_secs),
+        max_connections: args
+            .dc09_max_connections
+            .or(file.dc09_max_connections)
+            .unwrap_or(d.max_connections),
+        max_per_source: args
+            .dc09_max_per_source
+            .or(file.dc09_max_per_source)
+            .unwrap_or(d.max_per_source),
+        idle_timeout: args
+            .dc09_idle_secs
+            .or(file.dc09_idle_secs)
+            .map_or(d.idle_timeout, |s| Duration::from_secs(s.max(1))),
+        ..d
     }
 }
 
@@ -212,6 +276,7 @@ mod tests {
             database_url: Some("postgres://app:hunter2@db/test".into()),
             tls: None,
             log_format: LogFormat::Text,
+            receiver: Default::default(),
         };
         let shown = config.masked().to_string();
         assert!(!shown.contains("hunter2"), "{shown}");

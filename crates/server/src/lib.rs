@@ -11,3 +11,5 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod receiver;
+pub mod simulate;

@@ -56,11 +56,16 @@ pub fn document() -> utoipa::openapi::OpenApi {
     #[allow(unused_mut)]
     let mut doc = ApiDoc::openapi();
     // Areas, one line each: doc.merge(crate::api::<area>::Doc::openapi());
+    doc.merge(crate::api::facilities::Doc::openapi());
+    doc.merge(crate::api::devices::Doc::openapi());
     doc
 }
 
 /// The OpenAPI document, built once.
 pub async fn spec() -> impl IntoResponse {
     static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
-    axum::Json(DOC.get_or_init(|| serde_json::to_value(document()).unwrap_or_default()).clone())
+    axum::Json(
+        DOC.get_or_init(|| serde_json::to_value(document()).unwrap_or_default())
+            .clone(),
+    )
 }

@@ -17,9 +17,15 @@ mod db;
 mod feed;
 #[macro_use]
 mod audit;
+mod alarms;
 mod error;
 mod users;
 
+pub use alarms::{
+    is_registry_change, Device, DeviceFilter, DeviceInput, Facility, FacilityContact,
+    FacilityFilter, FacilityInput, FrameOutcome, FrameRecord, LinkChange, SealedKey, Signal,
+    SignalInput, Trouble, TroubleFilter, TroubleInput,
+};
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use db::{mask_url, Backend, DbTarget};
 pub use error::StoreError;

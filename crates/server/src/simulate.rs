@@ -1,0 +1,1 @@
+//! DC-09 device simulator (being written).
