@@ -27,6 +27,8 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Simulate DC-09 alarm panels against a receiver (demos and load tests).
+    Simulate(crate::simulate::SimulateArgs),
     /// Write a consistent copy of the SQLite database while the server runs.
     Backup {
         #[command(flatten)]
@@ -106,6 +108,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             unit,
             display_name,
         }) => add_user(serve, username, role, unit, display_name).await,
+        Command::Simulate(args) => crate::simulate::run(args).await,
         Command::Backup { serve, to } => {
             let config = Config::load(&serve)?;
             let store = app::open_store(&config).await?;

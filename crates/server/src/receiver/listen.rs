@@ -293,6 +293,9 @@ async fn connection(
     let mut rng = StdRng::from_entropy();
     let mut out = Vec::with_capacity(4096);
     let idle = shared.options.idle_timeout;
+    // Bytes read since the last complete frame: more than a frame's worth means an oversized
+    // frame (or endless garbage) even before its end arrives.
+    let mut since_frame = 0usize;
     loop {
         let n = tokio::select! {
             r = tokio::time::timeout(idle, rd.read(&mut buf)) => match r {
@@ -310,9 +313,12 @@ async fn connection(
             tokio::time::sleep(PENALTY).await;
         }
         decoder.feed(&buf[..n]);
+        since_frame += n;
         let mut pending = Vec::new();
         let mut close = false;
+        let mut framed = false;
         while let Some(frame) = decoder.next_frame() {
+            framed = true;
             match frame {
                 Ok(frame) => {
                     if let Some(p) = handle(&frame, &origin, peer.ip(), &shared, &mut rng).await {
@@ -336,6 +342,16 @@ async fn connection(
                     }
                 }
             }
+        }
+        if framed {
+            since_frame = decoder.pending_len();
+        } else if since_frame > MAX_FRAME_LEN + 1024 && !close {
+            shared.stats.count(Outcome::NakTooLong);
+            shared.throttle.garbage(peer.ip());
+            pending.push(Pending::Ready(dc09::nak(super::pipeline::dc09_now(
+                Utc::now(),
+            ))));
+            close = true;
         }
         for p in pending {
             let bytes = resolve(p, &shared, started).await;
