@@ -40,6 +40,9 @@ pub struct AppState {
     pub started: Instant,
     /// The citizen assistant: knowledge base, conversations and the public chat limit.
     pub assistant: Arc<crate::api::assistant::AssistantService>,
+    /// The alarm receiver's shared parts: the master key that seals device keys and the
+    /// device registry cache.
+    pub alarms: Arc<crate::receiver::Alarms>,
 }
 
 /// Request ids: a per-process random prefix and a counter, cheap and unique enough to join
@@ -86,6 +89,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/openapi.json", get(openapi::spec));
     // Areas, one line each: let api = api.merge(crate::api::<area>::routes());
     let api = api.merge(crate::api::assistant::routes());
+    let api = api.merge(crate::api::facilities::routes());
+    let api = api.merge(crate::api::devices::routes());
     Router::new()
         .merge(api)
         .route("/healthz", get(api::health::healthz))
@@ -188,6 +193,8 @@ pub async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
 pub struct Running {
     /// The HTTP address actually bound (useful with port 0).
     pub http: SocketAddr,
+    /// The DC-09 addresses actually bound (TCP and UDP on each).
+    pub dc09: Vec<SocketAddr>,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -225,6 +232,18 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let assistant = crate::api::assistant::AssistantService::load(&config.kb, units.clone())?;
     let store = open_store(&config).await?;
     ensure_admin(&store).await?;
+    let alarms =
+        Arc::new(crate::receiver::Alarms::open(&store, &config.data_dir, &config.receiver).await?);
+    let metrics = Arc::new(Metrics::default());
+    let receiver = crate::receiver::start(
+        &alarms,
+        store.clone(),
+        metrics.clone(),
+        &config.dc09,
+        config.receiver.clone(),
+    )
+    .await?;
+    let dc09 = receiver.addrs.clone();
     let state = Arc::new(AppState {
         store: store.clone(),
         boundaries: units
@@ -232,11 +251,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             .to_string()
             .into(),
         units,
-        metrics: Arc::new(Metrics::default()),
+        metrics,
         login_limiter: RateLimiter::new(10, Duration::from_secs(60)),
         secure_cookies: config.tls.is_some(),
         started: Instant::now(),
         assistant: Arc::new(assistant),
+        alarms,
     });
     describe_metrics(&state.metrics);
     let listener = tokio::net::TcpListener::bind(config.http)
@@ -263,6 +283,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             .await
             .context("http server failed")?,
         }
+        receiver.stop().await;
         store.close().await;
         tracing::info!("stopped; database closed");
         Ok(())
@@ -270,6 +291,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     tracing::info!(%http, https = config.tls.is_some(), "listening for HTTP");
     Ok(Running {
         http,
+        dc09,
         shutdown,
         task,
     })

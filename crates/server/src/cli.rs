@@ -28,6 +28,8 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Simulate DC-09 alarm panels against a receiver (demos and load tests).
+    Simulate(crate::simulate::SimulateArgs),
     /// Write a consistent copy of the SQLite database while the server runs.
     Backup {
         #[command(flatten)]
@@ -181,6 +183,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Kb(KbCommand::Reload { server }) => kb_reload(&server).await,
+        Command::Simulate(args) => crate::simulate::run(args).await,
         Command::Backup { serve, to } => {
             let config = Config::load(&serve)?;
             let store = app::open_store(&config).await?;

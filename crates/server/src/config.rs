@@ -40,6 +40,25 @@ pub struct ServeArgs {
     /// `data/kb` in the current directory, else the one beside the sources of this build.
     #[arg(long, env = "BINHYEN_KB")]
     pub kb: Option<PathBuf>,
+    /// File with the master key (64 hex digits) that seals device keys; required with
+    /// PostgreSQL unless BINHYEN_MASTER_KEY is set (every node must share it).
+    #[arg(long, env = "BINHYEN_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Days raw DC-09 frames are kept for forensics.
+    #[arg(long, env = "BINHYEN_DC09_RETENTION_DAYS")]
+    pub dc09_retention_days: Option<u32>,
+    /// Seconds of silence allowed past a device's supervision interval before it is offline.
+    #[arg(long, env = "BINHYEN_DC09_GRACE_SECS")]
+    pub dc09_grace_secs: Option<u64>,
+    /// Open DC-09 TCP connections at most, in total.
+    #[arg(long, env = "BINHYEN_DC09_MAX_CONNECTIONS")]
+    pub dc09_max_connections: Option<usize>,
+    /// Open DC-09 TCP connections at most from one source address.
+    #[arg(long, env = "BINHYEN_DC09_MAX_PER_SOURCE")]
+    pub dc09_max_per_source: Option<usize>,
+    /// Seconds after which a silent DC-09 connection is closed.
+    #[arg(long, env = "BINHYEN_DC09_IDLE_SECS")]
+    pub dc09_idle_secs: Option<u64>,
 }
 
 /// How logs are written.
@@ -66,6 +85,12 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     log_format: Option<LogFormat>,
     kb: Option<PathBuf>,
+    master_key_file: Option<PathBuf>,
+    dc09_retention_days: Option<u32>,
+    dc09_grace_secs: Option<u64>,
+    dc09_max_connections: Option<usize>,
+    dc09_max_per_source: Option<usize>,
+    dc09_idle_secs: Option<u64>,
 }
 
 /// The effective configuration.
@@ -80,6 +105,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Folder of the citizen knowledge base.
     pub kb: PathBuf,
+    /// Alarm receiver settings (used when `dc09` lists addresses; the master key also seals
+    /// device keys saved through the API).
+    pub receiver: crate::receiver::ReceiverOptions,
 }
 
 /// Why the configuration cannot be used.
@@ -113,6 +141,7 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
+        let receiver = receiver_options(args, &file);
         let units = args
             .units
             .clone()
@@ -142,6 +171,7 @@ impl Config {
             tls,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             kb: args.kb.clone().or(file.kb).unwrap_or_else(default_kb_dir),
+            receiver,
         })
     }
 
@@ -190,6 +220,40 @@ pub fn default_kb_dir() -> PathBuf {
 pub const DEFAULT_KB_DIR: &str = "data/kb";
 /// The repository's knowledge base as seen from the sources of this build.
 pub const BUILT_KB_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/kb");
+
+fn receiver_options(args: &ServeArgs, file: &FileConfig) -> crate::receiver::ReceiverOptions {
+    use std::time::Duration;
+    let d = crate::receiver::ReceiverOptions::default();
+    crate::receiver::ReceiverOptions {
+        master_key_file: args
+            .master_key_file
+            .clone()
+            .or(file.master_key_file.clone()),
+        retention: args
+            .dc09_retention_days
+            .or(file.dc09_retention_days)
+            .map_or(d.retention, |days| {
+                Duration::from_secs(u64::from(days.max(1)) * 86_400)
+            }),
+        grace: args
+            .dc09_grace_secs
+            .or(file.dc09_grace_secs)
+            .map_or(d.grace, Duration::from_secs),
+        max_connections: args
+            .dc09_max_connections
+            .or(file.dc09_max_connections)
+            .unwrap_or(d.max_connections),
+        max_per_source: args
+            .dc09_max_per_source
+            .or(file.dc09_max_per_source)
+            .unwrap_or(d.max_per_source),
+        idle_timeout: args
+            .dc09_idle_secs
+            .or(file.dc09_idle_secs)
+            .map_or(d.idle_timeout, |s| Duration::from_secs(s.max(1))),
+        ..d
+    }
+}
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -257,6 +321,7 @@ mod tests {
             tls: None,
             log_format: LogFormat::Text,
             kb: "/kb".into(),
+            receiver: Default::default(),
         };
         let shown = config.masked().to_string();
         assert!(!shown.contains("hunter2"), "{shown}");

@@ -12,3 +12,5 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod tls;
+pub mod receiver;
+pub mod simulate;

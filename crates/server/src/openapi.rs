@@ -58,6 +58,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     // Areas, one line each: doc.merge(crate::api::<area>::Doc::openapi());
     doc.merge(crate::api::assistant::Doc::openapi());
+    doc.merge(crate::api::facilities::Doc::openapi());
+    doc.merge(crate::api::devices::Doc::openapi());
     doc
 }
 

@@ -19,6 +19,8 @@ fn config(data_dir: PathBuf) -> Config {
         database_url: None,
         tls: None,
         log_format: LogFormat::Text,
+        kb: server::config::default_kb_dir(),
+        receiver: Default::default(),
     }
 }
 

@@ -18,6 +18,7 @@ mod feed;
 #[macro_use]
 mod audit;
 mod accountability;
+mod alarms;
 mod error;
 mod stats;
 mod users;
@@ -25,6 +26,10 @@ mod users;
 pub use accountability::{
     AccResult, AccountabilityError, CaseFilter, NewCase, Recommend, StoredCampaign, StoredCase,
     StoredTask, TaskFilter,
+pub use alarms::{
+    is_registry_change, Device, DeviceFilter, DeviceInput, Facility, FacilityContact,
+    FacilityFilter, FacilityInput, FrameOutcome, FrameRecord, LinkChange, SealedKey, Signal,
+    SignalInput, Trouble, TroubleFilter, TroubleInput,
 };
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use db::{mask_url, Backend, DbTarget};

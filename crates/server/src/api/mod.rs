@@ -2,6 +2,8 @@
 
 pub mod assistant;
 pub mod audit;
+pub mod devices;
+pub mod facilities;
 pub mod health;
 pub mod public_chat;
 pub mod units;

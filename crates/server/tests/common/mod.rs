@@ -47,6 +47,9 @@ pub struct TestServer {
     pub base: String,
     pub client: Client,
     pub data_dir: PathBuf,
+    /// The DC-09 address (TCP and UDP) when started with [`TestServer::start_with_dc09`].
+    pub dc09: Option<std::net::SocketAddr>,
+    config: Config,
     running: Option<Running>,
 }
 
@@ -78,15 +81,59 @@ impl TestServer {
             tls: None,
             log_format: LogFormat::Text,
             kb: server::config::default_kb_dir(),
+            receiver: Default::default(),
         };
-        let running = server::app::start(config).await.expect("server starts");
-        let base = format!("http://{}", running.http);
-        Some(TestServer {
-            base,
+        Some(TestServer::launch(config).await)
+    }
+
+    async fn launch(config: Config) -> TestServer {
+        let running = server::app::start(config.clone())
+            .await
+            .expect("server starts");
+        TestServer {
+            base: format!("http://{}", running.http),
             client: Client::builder().build().expect("client"),
-            data_dir,
+            data_dir: config.data_dir.clone(),
+            dc09: running.dc09.first().copied(),
+            config,
             running: Some(running),
-        })
+        }
+    }
+
+    /// Starts a server with a DC-09 listener (TCP and UDP) on a free port, with `receiver`
+    /// settings (short supervision ticks for tests). On PostgreSQL the master key comes from a
+    /// file, as it must for several nodes.
+    pub async fn start_with_dc09(
+        backend: Backend,
+        mut receiver: server::receiver::ReceiverOptions,
+    ) -> Option<TestServer> {
+        let mut plain = TestServer::start(backend).await?;
+        let mut config = plain.config.clone();
+        if let Some(r) = plain.running.take() {
+            r.stop().await.expect("clean stop");
+        }
+        if backend == Backend::Postgres {
+            std::fs::create_dir_all(&config.data_dir).expect("data dir");
+            let file = config.data_dir.join("shared-master.key");
+            std::fs::write(&file, "5a".repeat(32)).expect("master key file");
+            receiver.master_key_file = Some(file);
+        }
+        config.dc09 = vec!["127.0.0.1:0".parse().expect("addr")];
+        config.receiver = receiver;
+        Some(TestServer::launch(config).await)
+    }
+
+    /// Stops the server and starts a new one on the same data directory and database, as
+    /// after a crash and restart (the DC-09 port may change).
+    pub async fn restart(mut self) -> TestServer {
+        if let Some(r) = self.running.take() {
+            r.stop().await.expect("clean stop");
+        }
+        let mut config = self.config.clone();
+        if !config.dc09.is_empty() {
+            config.dc09 = vec!["127.0.0.1:0".parse().expect("addr")];
+        }
+        TestServer::launch(config).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -137,6 +184,27 @@ impl TestServer {
         self.client
             .get(self.url(path))
             .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: &Value) -> Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_csv(&self, token: &str, path: &str, csv: &str) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(csv.to_owned())
             .send()
             .await
             .expect("request")

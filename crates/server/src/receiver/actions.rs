@@ -1,0 +1,174 @@
+//! After the commit: turns stored signals into incidents (alarms, through the incident seam)
+//! or facility troubles (fire trouble, supervisory, power, battery, communication), and
+//! restores into restored alarms or cleared troubles. Each signal is marked processed once
+//! done; at start, every signal still pending (the process died between commit and action) is
+//! processed again, which is safe because every step is idempotent.
+
+use super::incidents::{incident_for_signal, SeamError};
+use super::stats::SIGNAL_TO_ACTION;
+use crate::metrics::Metrics;
+use chrono::Utc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use store::{Signal, Store, TroubleInput};
+use tokio::sync::mpsc;
+
+/// Families whose signals go to an incident.
+pub fn opens_incident(family: &str) -> bool {
+    matches!(family, "fire_alarm" | "panic" | "medical" | "burglary")
+}
+
+/// The trouble kind of a trouble signal (or of its restore), from its code and family.
+pub fn trouble_kind(code: &str, family: &str) -> &'static str {
+    // Contact ID codes are written qualifier + three digits ("1301"); SIA codes are letters.
+    let cid = if code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()) {
+        code[1..].parse::<u16>().ok()
+    } else {
+        None
+    };
+    match (cid, code) {
+        (Some(301), _) | (None, "AT" | "AR") => "ac_loss",
+        (Some(302 | 309 | 311 | 338 | 384 | 429), _) | (None, "YT" | "YR" | "XT" | "XR") => {
+            "low_battery"
+        }
+        _ => match family {
+            "fire_trouble" => "fire_trouble",
+            "fire_supervisory" => "fire_supervisory",
+            "communication" => "communication",
+            _ => "other_trouble",
+        },
+    }
+}
+
+/// Vietnamese description of a trouble kind.
+pub fn trouble_label_vi(kind: &str) -> &'static str {
+    match kind {
+        "device_offline" => "Thiết bị truyền tin mất liên lạc",
+        "fire_trouble" => "Sự cố hệ thống báo cháy",
+        "fire_supervisory" => "Giám sát hệ thống chữa cháy",
+        "ac_loss" => "Mất điện lưới",
+        "low_battery" => "Ắc quy yếu",
+        "communication" => "Sự cố truyền tin",
+        _ => "Sự cố khác",
+    }
+}
+
+/// Processes signals as they are committed, after first sweeping those left pending.
+pub async fn run(
+    store: Store,
+    mut rx: mpsc::UnboundedReceiver<Vec<Signal>>,
+    metrics: Arc<Metrics>,
+) {
+    let warned = AtomicBool::new(false);
+    sweep(&store, &metrics, &warned).await;
+    while let Some(signals) = rx.recv().await {
+        for s in &signals {
+            process(&store, s, &metrics, &warned).await;
+        }
+    }
+}
+
+/// Processes every signal still pending in the store (start-up).
+pub async fn sweep(store: &Store, metrics: &Metrics, warned: &AtomicBool) {
+    let mut after = 0;
+    loop {
+        let page = match store.pending_signals(after, 500).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read pending alarm signals");
+                return;
+            }
+        };
+        let Some(last) = page.last() else { return };
+        after = last.id;
+        tracing::info!(
+            count = page.len(),
+            "processing alarm signals left pending by the last run"
+        );
+        for s in &page {
+            process(store, s, metrics, warned).await;
+        }
+    }
+}
+
+async fn process(store: &Store, s: &Signal, metrics: &Metrics, warned: &AtomicBool) {
+    let now = Utc::now();
+    let result: Result<Option<i64>, String> = if opens_incident(&s.family) {
+        match store.facility(s.facility_id).await {
+            Ok(Some(facility)) => match incident_for_signal(store, s, &facility, now).await {
+                Ok(id) => Ok(id),
+                Err(e @ SeamError::NotWired { .. }) => {
+                    if !warned.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(error = %e, "alarm signals wait for the incident side");
+                    }
+                    return;
+                }
+                Err(e) => Err(e.to_string()),
+            },
+            Ok(None) => Err(format!("facility {} not found", s.facility_id)),
+            Err(e) => Err(e.to_string()),
+        }
+    } else {
+        let kind = trouble_kind(&s.code, &s.family);
+        let zone = s.zone.clone().unwrap_or_default();
+        let done = if s.restore {
+            store.clear_trouble(s.device_id, kind, &zone, now).await
+        } else {
+            let detail = match &s.zone {
+                Some(z) => format!("{}: {} (vùng {z})", trouble_label_vi(kind), s.meaning_vi),
+                None => format!("{}: {}", trouble_label_vi(kind), s.meaning_vi),
+            };
+            store
+                .open_trouble(
+                    &TroubleInput {
+                        facility_id: s.facility_id,
+                        device_id: s.device_id,
+                        unit_code: s.unit_code.clone(),
+                        kind: kind.to_owned(),
+                        zone,
+                        code: Some(s.code.clone()),
+                        detail,
+                        signal_id: Some(s.id),
+                    },
+                    now,
+                )
+                .await
+        };
+        done.map(|_| None).map_err(|e| e.to_string())
+    };
+    match result {
+        Ok(incident) => {
+            if let Err(e) = store.mark_signal_processed(s.id, incident, now).await {
+                tracing::error!(signal = s.id, error = %e, "cannot mark the signal processed");
+            }
+            let waited = (now - s.received_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
+            metrics.observe(SIGNAL_TO_ACTION, &[], waited.max(0.0));
+        }
+        Err(e) => {
+            tracing::error!(signal = s.id, error = %e, "alarm signal not processed; it stays pending for the next start");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trouble_kinds_pair_troubles_with_their_restores() {
+        assert_eq!(trouble_kind("1301", "other_trouble"), "ac_loss");
+        assert_eq!(trouble_kind("3301", "other_trouble"), "ac_loss");
+        assert_eq!(trouble_kind("AT", "other_trouble"), "ac_loss");
+        assert_eq!(trouble_kind("AR", "other_trouble"), "ac_loss");
+        assert_eq!(trouble_kind("1302", "other_trouble"), "low_battery");
+        assert_eq!(trouble_kind("YT", "other_trouble"), "low_battery");
+        assert_eq!(trouble_kind("YR", "other_trouble"), "low_battery");
+        assert_eq!(trouble_kind("1373", "fire_trouble"), "fire_trouble");
+        assert_eq!(trouble_kind("FT", "fire_trouble"), "fire_trouble");
+        assert_eq!(trouble_kind("FJ", "fire_trouble"), "fire_trouble");
+        assert_eq!(trouble_kind("1350", "communication"), "communication");
+        assert_eq!(trouble_kind("1200", "fire_supervisory"), "fire_supervisory");
+        assert!(opens_incident("fire_alarm") && opens_incident("panic"));
+        assert!(!opens_incident("fire_trouble"));
+    }
+}

@@ -1,0 +1,591 @@
+//! What the receiver does with one frame, before any I/O: check it, find its device, decode
+//! it, and decide the answer. A valid message becomes a [`FrameRecord`] to store durably and
+//! the ACK to send once it is stored; anything else gets its NAK or DUH at once (and is kept
+//! for forensics).
+
+use super::registry::{DeviceEntry, Registry};
+use chrono::{DateTime, Utc};
+use dc09::{Category, Error, Header, Message, PadSource, Timestamp, Token, Window};
+use std::sync::Arc;
+use store::{FrameRecord, SignalInput};
+
+/// Messages without timestamp are deduplicated within time buckets of this many seconds (the
+/// current and the previous bucket), so a sequence number that wraps later is not mistaken for
+/// a retransmission.
+pub const DEDUP_BUCKET_SECS: i64 = 300;
+
+/// Every result and reason the receiver counts (`binhyen_dc09_frames_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// ACK of a new message.
+    AckNew,
+    /// ACK of a retransmission (stored once).
+    AckDuplicate,
+    NakFraming,
+    NakTooLong,
+    NakCrc,
+    NakLength,
+    NakFormat,
+    NakUnknownAccount,
+    NakDisabled,
+    NakWrongKey,
+    NakNoKey,
+    NakTimestamp,
+    NakPlainRefused,
+    NakStoreFailed,
+    DuhUnsupportedToken,
+    /// A response token (ACK/NAK/DUH) from a device: nothing to answer.
+    IgnoredResponse,
+    /// Dropped without an answer: the source is being slowed down.
+    DroppedThrottled,
+}
+
+impl Outcome {
+    /// Every outcome, for the metrics.
+    pub const ALL: [Outcome; 17] = [
+        Outcome::AckNew,
+        Outcome::AckDuplicate,
+        Outcome::NakFraming,
+        Outcome::NakTooLong,
+        Outcome::NakCrc,
+        Outcome::NakLength,
+        Outcome::NakFormat,
+        Outcome::NakUnknownAccount,
+        Outcome::NakDisabled,
+        Outcome::NakWrongKey,
+        Outcome::NakNoKey,
+        Outcome::NakTimestamp,
+        Outcome::NakPlainRefused,
+        Outcome::NakStoreFailed,
+        Outcome::DuhUnsupportedToken,
+        Outcome::IgnoredResponse,
+        Outcome::DroppedThrottled,
+    ];
+
+    /// `(result, reason)` labels.
+    pub fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            Outcome::AckNew => ("ack", "new"),
+            Outcome::AckDuplicate => ("ack", "duplicate"),
+            Outcome::NakFraming => ("nak", "framing"),
+            Outcome::NakTooLong => ("nak", "too_long"),
+            Outcome::NakCrc => ("nak", "crc"),
+            Outcome::NakLength => ("nak", "length"),
+            Outcome::NakFormat => ("nak", "format"),
+            Outcome::NakUnknownAccount => ("nak", "unknown_account"),
+            Outcome::NakDisabled => ("nak", "device_disabled"),
+            Outcome::NakWrongKey => ("nak", "wrong_key"),
+            Outcome::NakNoKey => ("nak", "no_key"),
+            Outcome::NakTimestamp => ("nak", "timestamp"),
+            Outcome::NakPlainRefused => ("nak", "plain_refused"),
+            Outcome::NakStoreFailed => ("nak", "store_failed"),
+            Outcome::DuhUnsupportedToken => ("duh", "unsupported_token"),
+            Outcome::IgnoredResponse => ("none", "response_token"),
+            Outcome::DroppedThrottled => ("dropped", "throttled"),
+        }
+    }
+
+    /// Whether it counts against the source as garbage (slowing it down when repeated).
+    pub fn is_garbage(self) -> bool {
+        matches!(
+            self,
+            Outcome::NakFraming
+                | Outcome::NakTooLong
+                | Outcome::NakCrc
+                | Outcome::NakLength
+                | Outcome::NakFormat
+                | Outcome::NakUnknownAccount
+                | Outcome::NakWrongKey
+        )
+    }
+}
+
+/// The outcome a decoding error calls for.
+pub fn outcome_of(error: &Error) -> Outcome {
+    match error {
+        Error::MissingLf { .. }
+        | Error::MissingCr { .. }
+        | Error::StrayControl { .. }
+        | Error::TooShort { .. } => Outcome::NakFraming,
+        Error::FrameTooLong { .. } => Outcome::NakTooLong,
+        Error::BadCrcField { .. } | Error::CrcMismatch { .. } => Outcome::NakCrc,
+        Error::BadLengthField { .. } | Error::LengthMismatch { .. } => Outcome::NakLength,
+        Error::MissingTimestamp | Error::TimestampOutOfWindow { .. } => Outcome::NakTimestamp,
+        Error::Undecryptable { .. } => Outcome::NakWrongKey,
+        Error::MissingKey { .. } => Outcome::NakNoKey,
+        Error::UnsupportedToken { .. } => Outcome::DuhUnsupportedToken,
+        _ => Outcome::NakFormat,
+    }
+}
+
+/// What to do with a frame.
+pub enum Decision {
+    /// Answer now (NAK, DUH, or nothing for a response token) and keep the frame as rejected.
+    Reply {
+        reply: Option<Vec<u8>>,
+        outcome: Outcome,
+        record: FrameRecord,
+    },
+    /// Store the message durably, then send `ack`.
+    Store {
+        record: FrameRecord,
+        ack: Vec<u8>,
+        device: Arc<DeviceEntry>,
+        /// The NAK to send instead if storing fails.
+        nak: Vec<u8>,
+    },
+}
+
+/// Where a frame came from.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub transport: &'static str,
+    pub peer: String,
+}
+
+/// snake_case name of a dc09 category.
+pub fn category_code(c: Category) -> &'static str {
+    match c {
+        Category::FireAlarm => "fire_alarm",
+        Category::FireSupervisory => "fire_supervisory",
+        Category::FireTrouble => "fire_trouble",
+        Category::OtherTrouble => "other_trouble",
+        Category::Communication => "communication",
+        Category::Test => "test",
+        Category::Restore => "restore",
+        Category::Panic => "panic",
+        Category::Medical => "medical",
+        Category::Burglary => "burglary",
+        Category::Hazard => "hazard",
+        Category::OpenClose => "open_close",
+        Category::Status => "status",
+        _ => "unknown",
+    }
+}
+
+/// Whether a signal of this family needs work after it is stored: an incident (alarms) or a
+/// facility trouble (troubles), or, for a restore, marking that done.
+pub fn is_actionable(family: Category) -> bool {
+    matches!(
+        family,
+        Category::FireAlarm
+            | Category::Panic
+            | Category::Medical
+            | Category::Burglary
+            | Category::FireTrouble
+            | Category::FireSupervisory
+            | Category::OtherTrouble
+            | Category::Communication
+    )
+}
+
+fn frame_text(frame: &[u8]) -> String {
+    let inner = frame
+        .strip_prefix(b"\n")
+        .unwrap_or(frame)
+        .strip_suffix(b"\r")
+        .unwrap_or(frame);
+    let inner = if inner.len() > 2048 {
+        &inner[..2048]
+    } else {
+        inner
+    };
+    String::from_utf8_lossy(inner).into_owned()
+}
+
+/// The receiver's current time as a DC-09 timestamp.
+pub fn dc09_now(now: DateTime<Utc>) -> Timestamp {
+    Timestamp::from_unix(now.timestamp())
+}
+
+fn rejected(
+    frame: &[u8],
+    origin: &Origin,
+    header: Option<&Header>,
+    device: Option<&DeviceEntry>,
+    outcome: Outcome,
+    reply: Option<Vec<u8>>,
+    now: DateTime<Utc>,
+) -> Decision {
+    let (result, reason) = outcome.labels();
+    Decision::Reply {
+        reply,
+        outcome,
+        record: FrameRecord {
+            received_at: now,
+            transport: origin.transport,
+            peer: origin.peer.clone(),
+            account: header.and_then(|h| h.account.map(|a| a.as_str().to_owned())),
+            device_id: device.map(|d| d.id),
+            result,
+            reason,
+            frame: frame_text(frame),
+            dedup_key: None,
+            dedup_probe: None,
+            signals: Vec::new(),
+        },
+    }
+}
+
+/// The dedup key of a valid message (and the key of the previous time bucket to probe, for a
+/// message without timestamp).
+pub fn dedup_keys(msg: &Message, account: &str, now: DateTime<Utc>) -> (String, Option<String>) {
+    let base = format!("{account}:{:04}:{}", msg.seq(), msg.dedup_key());
+    match msg.timestamp {
+        Some(ts) => (format!("{base}:t{}", ts.unix()), None),
+        None => {
+            let bucket = now.timestamp().div_euclid(DEDUP_BUCKET_SECS);
+            (
+                format!("{base}:b{bucket}"),
+                Some(format!("{base}:b{}", bucket - 1)),
+            )
+        }
+    }
+}
+
+/// Decides what to do with one frame (already split from the stream or taken from a
+/// datagram). `framing` is the framing error from the stream decoder, if any.
+pub fn decide(
+    frame: &[u8],
+    origin: &Origin,
+    registry: &Registry,
+    window: &Window,
+    now: DateTime<Utc>,
+    rng: &mut (impl PadSource + ?Sized),
+) -> Decision {
+    let ts_now = dc09_now(now);
+    let nak = || Some(dc09::nak(ts_now));
+    let header = match Header::peek(frame) {
+        Ok(h) => h,
+        Err(e) => {
+            let outcome = outcome_of(&e);
+            let reply = dc09::reply_for_error(frame, &e, ts_now);
+            return rejected(frame, origin, None, None, outcome, Some(reply), now);
+        }
+    };
+    if header.token.is_response() {
+        return rejected(
+            frame,
+            origin,
+            Some(&header),
+            None,
+            Outcome::IgnoredResponse,
+            None,
+            now,
+        );
+    }
+    if let Token::Other(_) = header.token {
+        let reply = dc09::duh_for(&header);
+        return rejected(
+            frame,
+            origin,
+            Some(&header),
+            None,
+            Outcome::DuhUnsupportedToken,
+            Some(reply),
+            now,
+        );
+    }
+    let Some(account) = header.account else {
+        return rejected(
+            frame,
+            origin,
+            Some(&header),
+            None,
+            Outcome::NakUnknownAccount,
+            nak(),
+            now,
+        );
+    };
+    let Some(device) = registry.get(account.as_str()) else {
+        return rejected(
+            frame,
+            origin,
+            Some(&header),
+            None,
+            Outcome::NakUnknownAccount,
+            nak(),
+            now,
+        );
+    };
+    let fixed_mismatch = |fixed: &Option<String>, sent: Option<&str>| match fixed {
+        Some(f) => sent.is_none_or(|s| !s.eq_ignore_ascii_case(f)),
+        None => false,
+    };
+    if fixed_mismatch(
+        &device.receiver,
+        header.receiver.as_ref().map(|r| r.as_str()),
+    ) || fixed_mismatch(&device.line, Some(header.line.as_str()))
+    {
+        return rejected(
+            frame,
+            origin,
+            Some(&header),
+            Some(&device),
+            Outcome::NakUnknownAccount,
+            nak(),
+            now,
+        );
+    }
+    if !device.enabled {
+        return rejected(
+            frame,
+            origin,
+            Some(&header),
+            Some(&device),
+            Outcome::NakDisabled,
+            nak(),
+            now,
+        );
+    }
+    if !header.encrypted && !device.allow_plain {
+        return rejected(
+            frame,
+            origin,
+            Some(&header),
+            Some(&device),
+            Outcome::NakPlainRefused,
+            nak(),
+            now,
+        );
+    }
+    let msg = match Message::decode(frame, device.key.as_ref(), ts_now, window) {
+        Ok(m) => m,
+        Err(e) => {
+            let outcome = outcome_of(&e);
+            let reply = dc09::reply_for_error(frame, &e, ts_now);
+            return rejected(
+                frame,
+                origin,
+                Some(&header),
+                Some(&device),
+                outcome,
+                Some(reply),
+                now,
+            );
+        }
+    };
+    let ack = match dc09::ack_for(&msg, device.key.as_ref(), ts_now, rng) {
+        Ok(a) => a,
+        Err(_) => {
+            return rejected(
+                frame,
+                origin,
+                Some(&header),
+                Some(&device),
+                Outcome::NakNoKey,
+                nak(),
+                now,
+            )
+        }
+    };
+    let (dedup_key, dedup_probe) = dedup_keys(&msg, &device.account, now);
+    let signals = msg
+        .events
+        .iter()
+        .filter(|e| !e.is_heartbeat())
+        .map(|e| SignalInput {
+            device_id: device.id,
+            facility_id: device.facility_id,
+            unit_code: device.unit_code.clone(),
+            code: e.code.to_string(),
+            category: category_code(e.category).to_owned(),
+            family: category_code(e.family).to_owned(),
+            restore: e.restore,
+            zone: e.zone.map(|z| z.to_string()),
+            partition: e.partition.map(i64::from),
+            text: e.text.clone(),
+            meaning_vi: e.meaning_vi().to_owned(),
+            raw_event: e.raw.clone(),
+            actionable: is_actionable(e.family),
+        })
+        .collect();
+    let reason = if msg.is_supervision() {
+        "supervision"
+    } else {
+        "event"
+    };
+    Decision::Store {
+        record: FrameRecord {
+            received_at: now,
+            transport: origin.transport,
+            peer: origin.peer.clone(),
+            account: Some(device.account.clone()),
+            device_id: Some(device.id),
+            result: "ack",
+            reason,
+            frame: frame_text(frame),
+            dedup_key: Some(dedup_key),
+            dedup_probe,
+            signals,
+        },
+        ack,
+        nak: dc09::nak(ts_now),
+        device,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dc09::{Key, MessageBuilder};
+    use rand::{rngs::StdRng, SeedableRng};
+
+    fn registry_with(account: &str, key: Option<Key>, allow_plain: bool) -> Registry {
+        let r = Registry::new(None);
+        r.insert_for_test(DeviceEntry {
+            id: 1,
+            account: account.to_owned(),
+            receiver: None,
+            line: None,
+            facility_id: 10,
+            unit_code: "00004".into(),
+            key,
+            allow_plain,
+            enabled: true,
+        });
+        r
+    }
+
+    fn origin() -> Origin {
+        Origin {
+            transport: "tcp",
+            peer: "127.0.0.1:5000".into(),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_767_268_800, 0).unwrap()
+    }
+
+    #[test]
+    fn plain_fire_alarm_is_stored_then_acked() {
+        let reg = registry_with("1234", None, true);
+        let frame = MessageBuilder::new(Token::AdmCid)
+            .seq(7)
+            .account("1234")
+            .contact_id(1, 110, 1, 15)
+            .build()
+            .unwrap();
+        let mut rng = StdRng::seed_from_u64(1);
+        match decide(&frame, &origin(), &reg, &Window::default(), now(), &mut rng) {
+            Decision::Store { record, ack, .. } => {
+                assert_eq!(record.signals.len(), 1);
+                assert_eq!(record.signals[0].category, "fire_alarm");
+                assert_eq!(record.signals[0].zone.as_deref(), Some("15"));
+                assert!(record.signals[0].actionable);
+                assert!(record.dedup_probe.is_some(), "no timestamp: bucket probe");
+                let text = String::from_utf8_lossy(&ack).into_owned();
+                assert!(text.contains("\"ACK\"0007L0#1234[]"), "{text}");
+            }
+            Decision::Reply { outcome, .. } => panic!("refused: {outcome:?}"),
+        }
+    }
+
+    #[test]
+    fn each_refusal_has_its_reason() {
+        let key = Key::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
+        let reg = registry_with("1234", Some(key), false);
+        let mut rng = StdRng::seed_from_u64(2);
+        let plain = MessageBuilder::new(Token::Null)
+            .seq(1)
+            .account("1234")
+            .build()
+            .unwrap();
+        let outcome = |frame: &[u8], rng: &mut StdRng| match decide(
+            frame,
+            &origin(),
+            &reg,
+            &Window::default(),
+            now(),
+            rng,
+        ) {
+            Decision::Reply { outcome, reply, .. } => (outcome, reply),
+            Decision::Store { .. } => (Outcome::AckNew, None),
+        };
+        assert_eq!(outcome(&plain, &mut rng).0, Outcome::NakPlainRefused);
+        let unknown = MessageBuilder::new(Token::Null)
+            .seq(1)
+            .account("9999")
+            .build()
+            .unwrap();
+        assert_eq!(outcome(&unknown, &mut rng).0, Outcome::NakUnknownAccount);
+        let mut bad_crc = plain.clone();
+        bad_crc[1] = if bad_crc[1] == b'0' { b'1' } else { b'0' };
+        assert_eq!(outcome(&bad_crc, &mut rng).0, Outcome::NakCrc);
+        let wrong_key = Key::from_hex("ffeeddccbbaa99887766554433221100").unwrap();
+        let ts = dc09_now(now());
+        let enc = MessageBuilder::new(Token::Null)
+            .seq(2)
+            .account("1234")
+            .timestamp(ts)
+            .build_encrypted(&wrong_key, &mut rng)
+            .unwrap();
+        assert_eq!(outcome(&enc, &mut rng).0, Outcome::NakWrongKey);
+        let stale = MessageBuilder::new(Token::Null)
+            .seq(3)
+            .account("1234")
+            .timestamp(Timestamp::from_unix(ts.unix() - 600))
+            .build_encrypted(
+                &Key::from_hex("000102030405060708090a0b0c0d0e0f").unwrap(),
+                &mut rng,
+            )
+            .unwrap();
+        let (o, reply) = outcome(&stale, &mut rng);
+        assert_eq!(o, Outcome::NakTimestamp);
+        let reply = String::from_utf8(reply.unwrap()).unwrap();
+        assert!(
+            reply.contains("\"NAK\"0000R0L0A0[]_12:00:00,01-01-2026"),
+            "{reply}"
+        );
+        let legacy = MessageBuilder::new(Token::from_name("SIA-S2K").unwrap())
+            .seq(4)
+            .account("1234")
+            .build()
+            .unwrap();
+        let (o, reply) = outcome(&legacy, &mut rng);
+        assert_eq!(o, Outcome::DuhUnsupportedToken);
+        assert!(String::from_utf8(reply.unwrap())
+            .unwrap()
+            .contains("\"DUH\"0004"));
+    }
+
+    #[test]
+    fn retransmissions_share_a_key_and_wrapped_sequences_do_not() {
+        let reg = registry_with("1234", None, true);
+        let mut rng = StdRng::seed_from_u64(3);
+        let build = |seq, ts: i64| {
+            MessageBuilder::new(Token::SiaDcs)
+                .seq(seq)
+                .account("1234")
+                .sia("Nri1/FA015")
+                .timestamp(Timestamp::from_unix(ts))
+                .build()
+                .unwrap()
+        };
+        let key_of = |frame: &[u8], rng: &mut StdRng| match decide(
+            frame,
+            &origin(),
+            &reg,
+            &Window::default(),
+            now(),
+            rng,
+        ) {
+            Decision::Store { record, .. } => record.dedup_key.unwrap(),
+            Decision::Reply { outcome, .. } => panic!("{outcome:?}"),
+        };
+        let t = now().timestamp();
+        assert_eq!(
+            key_of(&build(5, t), &mut rng),
+            key_of(&build(5, t), &mut rng)
+        );
+        assert_ne!(
+            key_of(&build(5, t), &mut rng),
+            key_of(&build(5, t + 3600), &mut rng)
+        );
+        assert_ne!(
+            key_of(&build(5, t), &mut rng),
+            key_of(&build(6, t), &mut rng)
+        );
+    }
+}

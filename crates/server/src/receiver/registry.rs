@@ -1,0 +1,189 @@
+//! The device registry cache: account → device, unit and opened key, held in memory so that
+//! the per-frame path never reads the database. Loaded at start and refreshed from the change
+//! feed (`device.*`, `facility.updated`), which on PostgreSQL also brings other nodes' edits.
+//! It also collects last-seen times, flushed in batches by supervision.
+
+use super::keys::MasterKey;
+use dc09::Key;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use store::{Device, Store};
+
+/// What the per-frame path needs about one device.
+#[derive(Debug)]
+pub struct DeviceEntry {
+    pub id: i64,
+    pub account: String,
+    pub receiver: Option<String>,
+    pub line: Option<String>,
+    pub facility_id: i64,
+    pub unit_code: String,
+    /// The opened key; `None` when the device has none (or it could not be opened).
+    pub key: Option<Key>,
+    pub allow_plain: bool,
+    pub enabled: bool,
+}
+
+/// Accounts are hex; the registry keys them upper-case.
+pub fn normalize_account(account: &str) -> String {
+    account.to_ascii_uppercase()
+}
+
+/// The cache.
+pub struct Registry {
+    master: Option<Arc<MasterKey>>,
+    by_account: RwLock<HashMap<String, Arc<DeviceEntry>>>,
+    /// Device id → latest report time (unix ms) not yet written.
+    seen: Mutex<HashMap<i64, i64>>,
+}
+
+impl Registry {
+    /// An empty registry that opens keys with `master`.
+    pub fn new(master: Option<Arc<MasterKey>>) -> Registry {
+        Registry {
+            master,
+            by_account: RwLock::new(HashMap::new()),
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn entry(&self, d: &Device) -> DeviceEntry {
+        let key = match (&d.key_sealed, &d.key_format, &self.master) {
+            (Some(sealed), Some(format), Some(master)) => match master.device_key(sealed, format) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    tracing::error!(device = d.id, account = %d.account, error = %e,
+                            "cannot open the device key; its encrypted frames will be refused");
+                    None
+                }
+            },
+            (Some(_), _, None) => {
+                tracing::error!(device = d.id, "no master key: device key cannot be opened");
+                None
+            }
+            _ => None,
+        };
+        DeviceEntry {
+            id: d.id,
+            account: normalize_account(&d.account),
+            receiver: d.receiver.clone(),
+            line: d.line.clone(),
+            facility_id: d.facility_id,
+            unit_code: d.unit_code.clone(),
+            key,
+            allow_plain: d.allow_plain,
+            enabled: d.enabled,
+        }
+    }
+
+    /// Replaces the whole registry with every device in the store.
+    pub async fn reload_all(&self, store: &Store) -> store::Result<usize> {
+        let devices = store.all_devices().await?;
+        let map: HashMap<String, Arc<DeviceEntry>> = devices
+            .iter()
+            .map(|d| {
+                let e = self.entry(d);
+                (e.account.clone(), Arc::new(e))
+            })
+            .collect();
+        let n = map.len();
+        if let Ok(mut m) = self.by_account.write() {
+            *m = map;
+        }
+        Ok(n)
+    }
+
+    /// Puts (or replaces) one device, dropping the entry under its previous account.
+    pub fn upsert(&self, device: &Device) {
+        let entry = Arc::new(self.entry(device));
+        if let Ok(mut m) = self.by_account.write() {
+            m.retain(|_, e| e.id != device.id);
+            m.insert(entry.account.clone(), entry);
+        }
+    }
+
+    /// Reloads one device from the store.
+    pub async fn reload_device(&self, store: &Store, id: i64) -> store::Result<()> {
+        match store.device(id).await? {
+            Some(d) => self.upsert(&d),
+            None => {
+                if let Ok(mut m) = self.by_account.write() {
+                    m.retain(|_, e| e.id != id);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reloads the devices of one facility (its unit may have changed).
+    pub async fn reload_facility(&self, store: &Store, facility_id: i64) -> store::Result<()> {
+        for d in store.devices_of_facility(facility_id).await? {
+            self.upsert(&d);
+        }
+        Ok(())
+    }
+
+    /// The device with this account.
+    pub fn get(&self, account: &str) -> Option<Arc<DeviceEntry>> {
+        let m = self.by_account.read().ok()?;
+        match m.get(account) {
+            Some(e) => Some(e.clone()),
+            None if account.bytes().any(|b| b.is_ascii_lowercase()) => {
+                m.get(&normalize_account(account)).cloned()
+            }
+            None => None,
+        }
+    }
+
+    /// How many devices are cached.
+    pub fn len(&self) -> usize {
+        self.by_account.read().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether no device is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Notes that devices reported at `at_ms`.
+    pub fn saw(&self, ids: impl IntoIterator<Item = i64>, at_ms: i64) {
+        if let Ok(mut s) = self.seen.lock() {
+            for id in ids {
+                let slot = s.entry(id).or_insert(at_ms);
+                if *slot < at_ms {
+                    *slot = at_ms;
+                }
+            }
+        }
+    }
+
+    /// Notes report times per device (puts back a batch that could not be written).
+    pub fn saw_many(&self, seen: impl IntoIterator<Item = (i64, i64)>) {
+        if let Ok(mut s) = self.seen.lock() {
+            for (id, at_ms) in seen {
+                let slot = s.entry(id).or_insert(at_ms);
+                if *slot < at_ms {
+                    *slot = at_ms;
+                }
+            }
+        }
+    }
+
+    /// Takes the report times collected since the last call.
+    pub fn take_seen(&self) -> HashMap<i64, i64> {
+        self.seen
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+impl Registry {
+    /// Puts an entry directly (unit tests without a store).
+    pub fn insert_for_test(&self, entry: DeviceEntry) {
+        if let Ok(mut m) = self.by_account.write() {
+            m.insert(entry.account.clone(), Arc::new(entry));
+        }
+    }
+}

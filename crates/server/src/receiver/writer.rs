@@ -1,0 +1,153 @@
+//! Group commit: one writer task takes the frames of every connection, commits whatever has
+//! queued up as one transaction, and only then answers each waiting connection. While one
+//! transaction is being made durable the next batch queues up, so the number of fsyncs per
+//! second stays small while the number of frames per second grows with the load.
+
+use super::registry::Registry;
+use super::stats::Stats;
+use chrono::Utc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use store::{FrameOutcome, FrameRecord, Signal, Store};
+use tokio::sync::{mpsc, oneshot};
+
+/// Frames per transaction at most.
+pub const MAX_BATCH: usize = 4096;
+/// Frames waiting for the writer at most; senders of valid frames wait beyond it.
+pub const QUEUE: usize = 65_536;
+
+/// The answer a connection waits for: the frame's outcome once committed, or `Err` when the
+/// transaction failed (the connection then NAKs, and the device retransmits).
+pub type Committed = Result<FrameOutcome, ()>;
+
+struct Job {
+    record: FrameRecord,
+    device_id: Option<i64>,
+    reply: Option<oneshot::Sender<Committed>>,
+}
+
+/// The handle connections use.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer task. Stored signals that need an incident or a trouble are sent on
+    /// `actions` right after their commit.
+    pub fn start(
+        store: Store,
+        registry: Arc<Registry>,
+        stats: Arc<Stats>,
+        actions: mpsc::UnboundedSender<Vec<Signal>>,
+    ) -> (Writer, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let task = tokio::spawn(run(rx, store, registry, stats, actions));
+        (Writer { tx }, task)
+    }
+
+    /// Queues a valid message; the receiver resolves once it is durable (or the commit
+    /// failed). `None` when the writer has stopped.
+    pub async fn submit(
+        &self,
+        record: FrameRecord,
+        device_id: i64,
+    ) -> Option<oneshot::Receiver<Committed>> {
+        let (reply, wait) = oneshot::channel();
+        let job = Job {
+            record,
+            device_id: Some(device_id),
+            reply: Some(reply),
+        };
+        self.tx.send(job).await.ok()?;
+        Some(wait)
+    }
+
+    /// Queues a rejected frame for the forensic log without waiting; dropped when the queue
+    /// is full (garbage must never hold back valid messages).
+    pub fn log(&self, record: FrameRecord) -> bool {
+        self.tx
+            .try_send(Job {
+                record,
+                device_id: None,
+                reply: None,
+            })
+            .is_ok()
+    }
+}
+
+async fn run(
+    mut rx: mpsc::Receiver<Job>,
+    store: Store,
+    registry: Arc<Registry>,
+    stats: Arc<Stats>,
+    actions: mpsc::UnboundedSender<Vec<Signal>>,
+) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let records: Vec<FrameRecord> = batch.iter().map(|j| j.record.clone()).collect();
+        let result = commit_with_retry(&store, &records).await;
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        match result {
+            Ok(outcomes) => {
+                // Every valid message, new or retransmitted, proves the device is alive.
+                let at = Utc::now().timestamp_millis();
+                registry.saw(batch.iter().filter_map(|j| j.device_id), at);
+                let pending: Vec<Signal> = outcomes
+                    .iter()
+                    .flat_map(|o| match o {
+                        FrameOutcome::Stored { signals, .. } => signals
+                            .iter()
+                            .filter(|s| s.state == "pending")
+                            .cloned()
+                            .collect(),
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                if !pending.is_empty() {
+                    let _ = actions.send(pending);
+                }
+                for (job, outcome) in batch.drain(..).zip(outcomes) {
+                    if let Some(reply) = job.reply {
+                        let _ = reply.send(Ok(outcome));
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, frames = batch.len(), "committing dc09 frames failed; answering NAK");
+                for job in batch.drain(..) {
+                    if let Some(reply) = job.reply {
+                        let _ = reply.send(Err(()));
+                    }
+                }
+            }
+        }
+    }
+    tracing::debug!("dc09 writer stopped");
+}
+
+/// A transient failure (a busy database) is retried a few times before the batch is NAKed.
+async fn commit_with_retry(
+    store: &Store,
+    records: &[FrameRecord],
+) -> store::Result<Vec<FrameOutcome>> {
+    let mut attempt = 0;
+    loop {
+        match store.commit_frames(records).await {
+            Ok(o) => return Ok(o),
+            Err(e) if attempt < 2 => {
+                attempt += 1;
+                tracing::warn!(error = %e, attempt, "dc09 commit failed; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! The alarm receiver's store: facilities and devices with optimistic versions, group commit
+//! of frames with deduplication, signals pending until processed, troubles opened once,
+//! supervision transitions made once even when raced. Every case runs on SQLite and, with
+//! `BINHYEN_TEST_PG` set, on PostgreSQL.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use store::{
+    Actor, DeviceFilter, DeviceInput, FacilityContact, FacilityFilter, FacilityInput,
+    FrameOutcome, FrameRecord, SealedKey, SignalInput, Store, StoreError, TroubleFilter,
+    TroubleInput,
+};
+
+fn facility(name: &str, unit: &str) -> FacilityInput {
+    FacilityInput {
+        name: name.into(),
+        address: "Số 1 phố Thử".into(),
+        lat: Some(21.03),
+        lon: Some(105.84),
+        unit_code: unit.into(),
+        unit_override_reason: None,
+        kind: "market".into(),
+        floors: Some(3),
+        contacts: vec![FacilityContact {
+            name: "Bảo vệ".into(),
+            phone: "0912345678".into(),
+            role: None,
+        }],
+        hazards: Some("Kho ga tầng 1".into()),
+        water_sources: None,
+        access_notes: None,
+    }
+}
+
+fn device(account: &str, facility_id: i64, supervision_secs: i64) -> DeviceInput {
+    DeviceInput {
+        account: account.into(),
+        receiver: None,
+        line: None,
+        facility_id,
+        key: Some(SealedKey {
+            sealed: "v1:sealed-by-the-server".into(),
+            format: "hex".into(),
+            fingerprint: "aaaa:bbbb:cccc:dddd".into(),
+        }),
+        allow_plain: false,
+        supervision_secs,
+        enabled: true,
+    }
+}
+
+fn frame(key: Option<&str>, device_id: Option<i64>, signals: Vec<SignalInput>) -> FrameRecord {
+    FrameRecord {
+        received_at: Utc::now(),
+        transport: "tcp",
+        peer: "127.0.0.1:9".into(),
+        account: Some("1234".into()),
+        device_id,
+        result: if key.is_some() { "ack" } else { "nak" },
+        reason: if key.is_some() { "event" } else { "crc" },
+        frame: "\"SIA-DCS\"0001L0#1234[#1234|Nri1/FA015]".into(),
+        dedup_key: key.map(str::to_owned),
+        dedup_probe: None,
+        signals,
+    }
+}
+
+fn fire(device_id: i64, facility_id: i64, zone: &str) -> SignalInput {
+    SignalInput {
+        device_id,
+        facility_id,
+        unit_code: "00004".into(),
+        code: "FA".into(),
+        category: "fire_alarm".into(),
+        family: "fire_alarm".into(),
+        restore: false,
+        zone: Some(zone.into()),
+        partition: None,
+        text: None,
+        meaning_vi: "Báo cháy".into(),
+        raw_event: format!("FA{zone}"),
+        actionable: true,
+    }
+}
+
+async fn facilities_and_devices_have_versions(store: Store) {
+    let actor = Actor::system("test");
+    let now = Utc::now();
+    let f = store
+        .create_facilities(&[facility("Chợ Thử", "00004")], &actor, now)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(f.version, 1);
+    assert_eq!(f.contacts.len(), 1);
+    let mut edit = facility("Chợ Thử mới", "00004");
+    edit.floors = Some(4);
+    let g = store
+        .update_facility(f.id, 1, &edit, &actor, now)
+        .await
+        .unwrap();
+    assert_eq!((g.version, g.floors), (2, Some(4)));
+    let stale = store.update_facility(f.id, 1, &edit, &actor, now).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    let missing = store.update_facility(9999, 1, &edit, &actor, now).await;
+    assert!(matches!(missing, Err(StoreError::NotFound { .. })));
+    let listed = store
+        .list_facilities(&FacilityFilter {
+            unit_code: Some("00004".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+
+    let d = store
+        .create_devices(&[device("1234", f.id, 60)], &actor, now)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(d.status, "new");
+    assert_eq!(d.unit_code, "00004");
+    let taken = store
+        .create_devices(&[device("1234", f.id, 60)], &actor, now)
+        .await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))));
+    let orphan = store
+        .create_devices(&[device("5678", 4242, 60)], &actor, now)
+        .await;
+    assert!(matches!(orphan, Err(StoreError::NotFound { .. })));
+    // A bad row in a batch writes none of it.
+    let batch = store
+        .create_devices(
+            &[device("AAAA", f.id, 60), device("BBBB", 4242, 60)],
+            &actor,
+            now,
+        )
+        .await;
+    assert!(batch.is_err());
+    assert_eq!(store.all_devices().await.unwrap().len(), 1);
+    let mut changed = d.to_input();
+    changed.supervision_secs = 120;
+    let e = store
+        .update_device(d.id, d.version, &changed, &actor, now)
+        .await
+        .unwrap();
+    assert_eq!(e.supervision_secs, 120);
+    assert!(store
+        .update_device(d.id, d.version, &changed, &actor, now)
+        .await
+        .is_err());
+}
+
+async fn frames_are_deduplicated_within_and_across_batches(store: Store) {
+    let actor = Actor::system("test");
+    let now = Utc::now();
+    let f = store
+        .create_facilities(&[facility("Kho", "00004")], &actor, now)
+        .await
+        .unwrap()
+        .remove(0);
+    let d = store
+        .create_devices(&[device("1234", f.id, 60)], &actor, now)
+        .await
+        .unwrap()
+        .remove(0);
+    let batch = vec![
+        frame(Some("k1"), Some(d.id), vec![fire(d.id, f.id, "1")]),
+        frame(Some("k1"), Some(d.id), vec![fire(d.id, f.id, "1")]),
+        frame(None, None, vec![]),
+        frame(Some("k2"), Some(d.id), vec![]),
+    ];
+    let out = store.commit_frames(&batch).await.unwrap();
+    let FrameOutcome::Stored { signals, .. } = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(signals.len(), 1);
+    assert_eq!(signals[0].state, "pending");
+    assert_eq!(out[1], FrameOutcome::Duplicate);
+    assert_eq!(out[2], FrameOutcome::Logged);
+    assert!(matches!(out[3], FrameOutcome::Stored { .. }));
+    // The same key in a later batch (a retransmission after the ACK was lost).
+    let again = store
+        .commit_frames(&[frame(Some("k1"), Some(d.id), vec![fire(d.id, f.id, "1")])])
+        .await
+        .unwrap();
+    assert_eq!(again[0], FrameOutcome::Duplicate);
+    // A message without timestamp is also a duplicate of the previous time bucket's key.
+    let mut probed = frame(Some("k3:b2"), Some(d.id), vec![]);
+    probed.dedup_probe = Some("k2".into());
+    assert_eq!(
+        store.commit_frames(&[probed]).await.unwrap()[0],
+        FrameOutcome::Duplicate
+    );
+    assert_eq!(store.count_raw_frames().await.unwrap(), (3, 2));
+    assert_eq!(store.facility_signals(f.id, 10).await.unwrap().len(), 1);
+    // Pending signals are handed over once.
+    let pending = store.pending_signals(0, 10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert!(store
+        .mark_signal_processed(pending[0].id, Some(77), now)
+        .await
+        .unwrap());
+    assert!(!store
+        .mark_signal_processed(pending[0].id, Some(78), now)
+        .await
+        .unwrap());
+    assert!(store.pending_signals(0, 10).await.unwrap().is_empty());
+    assert_eq!(
+        store.facility_signals(f.id, 10).await.unwrap()[0].incident_id,
+        Some(77)
+    );
+    // Retention removes old raw frames only.
+    assert_eq!(
+        store
+            .sweep_raw_frames(now - Duration::hours(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .sweep_raw_frames(now + Duration::hours(1))
+            .await
+            .unwrap(),
+        3
+    );
+}
+
+async fn troubles_open_once_and_clear(store: Store) {
+    let actor = Actor::system("test");
+    let now = Utc::now();
+    let f = store
+        .create_facilities(&[facility("Xưởng", "00004")], &actor, now)
+        .await
+        .unwrap()
+        .remove(0);
+    let d = store
+        .create_devices(&[device("1234", f.id, 60)], &actor, now)
+        .await
+        .unwrap()
+        .remove(0);
+    let t = TroubleInput {
+        facility_id: f.id,
+        device_id: d.id,
+        unit_code: "00004".into(),
+        kind: "ac_loss".into(),
+        zone: "0".into(),
+        code: Some("1301".into()),
+        detail: "Mất điện lưới".into(),
+        signal_id: None,
+    };
+    let mut feed = store.subscribe();
+    assert!(store.open_trouble(&t, now).await.unwrap().is_some());
+    assert!(store.open_trouble(&t, now).await.unwrap().is_none());
+    let change = feed.recv().await.unwrap();
+    assert_eq!(change.kind, "trouble.opened");
+    assert_eq!(change.unit_code.as_deref(), Some("00004"));
+    let open = store
+        .list_troubles(&TroubleFilter {
+            open_only: true,
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    assert!(store
+        .clear_trouble(d.id, "ac_loss", "0", now)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .clear_trouble(d.id, "ac_loss", "0", now)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(feed.recv().await.unwrap().kind, "trouble.cleared");
+    // Once cleared, the same trouble can open again.
+    assert!(store.open_trouble(&t, now).await.unwrap().is_some());
+}
+
+async fn supervision_transitions_happen_once(store: Store) {
+    let actor = Actor::system("test");
+    let created = Utc::now() - Duration::seconds(120);
+    let f = store
+        .create_facilities(&[facility("Trường", "00004")], &actor, created)
+        .await
+        .unwrap()
+        .remove(0);
+    let quiet = store
+        .create_devices(&[device("1111", f.id, 60)], &actor, created)
+        .await
+        .unwrap()
+        .remove(0);
+    let chatty = store
+        .create_devices(&[device("2222", f.id, 60)], &actor, created)
+        .await
+        .unwrap()
+        .remove(0);
+    let now = Utc::now();
+    store
+        .record_last_seen(&[(chatty.id, now)], now)
+        .await
+        .unwrap();
+    let mut feed = store.subscribe();
+    // Two supervisors race (two nodes): the conditional update lets one of them win.
+    let (a, b) = tokio::join!(
+        store.mark_silent_devices_offline(now, Duration::seconds(5)),
+        store.mark_silent_devices_offline(now, Duration::seconds(5))
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.len() + b.len(), 1, "{a:?} {b:?}");
+    let change = a.iter().chain(&b).next().unwrap();
+    assert_eq!(change.device.id, quiet.id);
+    assert_eq!(change.trouble.as_ref().unwrap().kind, "device_offline");
+    assert_eq!(feed.recv().await.unwrap().kind, "device.offline");
+    assert_eq!(feed.recv().await.unwrap().kind, "trouble.opened");
+    let offline = store
+        .list_devices(&DeviceFilter {
+            status: Some("offline".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(offline.len(), 1);
+    assert_eq!(
+        store.offline_counts_by_unit().await.unwrap(),
+        vec![("00004".to_owned(), 1)]
+    );
+    // Later sweeps do not raise it again.
+    assert!(store
+        .mark_silent_devices_offline(now + Duration::seconds(30), Duration::seconds(5))
+        .await
+        .unwrap()
+        .is_empty());
+    // The device reports: back online, trouble cleared, once.
+    let later = now + Duration::seconds(1);
+    let back = store
+        .record_last_seen(&[(quiet.id, later)], later)
+        .await
+        .unwrap();
+    assert_eq!(back.len(), 1);
+    assert!(back[0].trouble.as_ref().unwrap().cleared_at.is_some());
+    assert_eq!(feed.recv().await.unwrap().kind, "device.online");
+    assert_eq!(feed.recv().await.unwrap().kind, "trouble.cleared");
+    assert!(store
+        .record_last_seen(&[(quiet.id, later)], later)
+        .await
+        .unwrap()
+        .is_empty());
+    let d = store.device(quiet.id).await.unwrap().unwrap();
+    assert_eq!(d.status, "online");
+    assert_eq!(d.last_seen_at.map(|t| t.timestamp_millis()), Some(later.timestamp_millis()));
+    // Last-seen never moves backwards.
+    store
+        .record_last_seen(&[(quiet.id, now - Duration::seconds(100))], later)
+        .await
+        .unwrap();
+    let d = store.device(quiet.id).await.unwrap().unwrap();
+    assert_eq!(d.last_seen_at.map(|t| t.timestamp_millis()), Some(later.timestamp_millis()));
+}
+
+on_both_backends!(
+    facilities_and_devices_have_versions,
+    frames_are_deduplicated_within_and_across_batches,
+    troubles_open_once_and_clear,
+    supervision_transitions_happen_once,
+);
