@@ -82,6 +82,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/audit", get(api::audit::list))
         .route("/api/openapi.json", get(openapi::spec));
     // Areas, one line each: let api = api.merge(crate::api::<area>::routes());
+    let api = api.merge(crate::web::routes());
     Router::new()
         .merge(api)
         .route("/healthz", get(api::health::healthz))

@@ -11,3 +11,4 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod web;
