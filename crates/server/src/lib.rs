@@ -14,3 +14,4 @@ pub mod openapi;
 pub mod tls;
 pub mod receiver;
 pub mod simulate;
+pub mod web;

@@ -1,0 +1,133 @@
+// Unit tests of the console's pure modules (time, model, i18n, charts) and of the simulated
+// DC-09 device, run in Node without a browser. The console's files are plain ES modules with a
+// `.js` name; they are copied beside a `{"type":"module"}` package file so Node loads them as
+// the browser does.
+
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { REPO } from "./lib/harness.mjs";
+import { crc16arc, frame } from "./lib/dc09.mjs";
+
+let time, model, i18n;
+
+before(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "binhyen-js-"));
+  cpSync(path.join(REPO, "web/js"), path.join(dir, "js"), { recursive: true });
+  writeFileSync(path.join(dir, "package.json"), '{"type":"module"}');
+  const load = (f) => import(pathToFileURL(path.join(dir, "js", f)).href);
+  time = await load("time.js");
+  model = await load("model.js");
+  i18n = await load("i18n.js");
+});
+
+test("times are shown in Hanoi time (UTC+7) whatever the process time zone", () => {
+  // 2026-11-26 17:05:09 UTC is 00:05:09 on the 27th in Hanoi.
+  const at = "2026-11-26T17:05:09Z";
+  assert.equal(time.clockTime(at), "00:05:09");
+  assert.equal(time.shortTime(at), "00:05");
+  assert.equal(time.dateTime(at), "27/11/2026 00:05");
+  assert.equal(time.date(Date.parse(at)), "27/11/2026");
+  assert.equal(time.clockTime("not a time"), "");
+  assert.equal(time.clockTime(null), "");
+});
+
+test("durations and ages read the way operators say them", () => {
+  assert.equal(time.duration(0), "0:00");
+  assert.equal(time.duration(65_000), "1:05");
+  assert.equal(time.duration(3_725_000), "1:02:05");
+  assert.equal(time.duration(-5_000), "0:00");
+  assert.equal(time.age(30_000, "vi"), "30 giây");
+  assert.equal(time.age(12 * 60_000, "vi"), "12 phút");
+  assert.equal(time.age(3 * 3_600_000, "en"), "3 h");
+  assert.equal(time.age(2 * 86_400_000, "vi"), "2 ngày");
+});
+
+test("an incident is read from the domain shape and from a flat shape alike", () => {
+  const domain = model.normIncident({
+    id: 7,
+    number: "HN-2026-000007",
+    kind: "fire",
+    priority: 1,
+    channel: "alarm_device",
+    status: "received",
+    location: { point: { lat: 21.04, lon: 105.84 }, address: "Số 2 Trúc Bạch", unit_code: "00004", near_boundary: false },
+    caller: { name: "A", phone: "0912345678" },
+    assignment: { primary_unit: "00004", shared_with: ["00008"] },
+    times: { received: "2026-11-26T10:00:00Z", verified: null, dispatched: null },
+    resources: [{ resource_id: 3, call_sign: "CC-07", kind: "fire_engine", assigned_at: "2026-11-26T10:01:00Z", released_at: null }],
+  });
+  assert.equal(domain.unit, "00004");
+  assert.deepEqual(domain.sharedWith, ["00008"]);
+  assert.equal(domain.lat, 21.04);
+  assert.equal(domain.callerPhone, "0912345678");
+  assert.equal(domain.isAlarm, true);
+  assert.equal(domain.resources[0].callSign, "CC-07");
+  assert.ok(Number.isNaN(domain.resources[0].released));
+  const flat = model.normIncident({ id: 8, kind: "crime", priority: "P2", status: "verified", unit_code: "00008", lat: 21, lon: 105.8, received_at: "2026-11-26T10:00:00Z" });
+  assert.equal(flat.unit, "00008");
+  assert.equal(flat.priority, 2);
+  assert.equal(flat.received, Date.parse("2026-11-26T10:00:00Z"));
+  assert.equal(model.normIncident(null), null);
+});
+
+test("the response timer runs by stage and turns overdue at the priority's target", () => {
+  const received = Date.parse("2026-11-26T10:00:00Z");
+  const inc = model.normIncident({ id: 1, kind: "fire", priority: 1, status: "received", times: { received: "2026-11-26T10:00:00Z" } });
+  let tm = model.timer(inc, received + 29_000);
+  assert.equal(tm.stage, "verify");
+  assert.equal(tm.overdue, false);
+  tm = model.timer(inc, received + 31_000);
+  assert.equal(tm.overdue, true);
+  assert.equal(tm.elapsed, 31_000);
+  const verified = model.normIncident({ ...inc.raw, status: "verified", times: { received: "2026-11-26T10:00:00Z", verified: "2026-11-26T10:00:20Z" } });
+  assert.equal(model.timer(verified, received + 59_000).stage, "dispatch");
+  assert.equal(model.timer(verified, received + 59_000).overdue, false);
+  assert.equal(model.timer(verified, received + 61_000).overdue, true);
+  const dispatched = model.normIncident({ ...inc.raw, status: "dispatched", times: { received: "2026-11-26T10:00:00Z", dispatched: "2026-11-26T10:00:50Z" } });
+  const d = model.timer(dispatched, received + 50_000 + 319_000);
+  assert.equal(d.stage, "on_scene");
+  assert.equal(d.overdue, false);
+  assert.equal(model.timer(dispatched, received + 50_000 + 321_000).overdue, true);
+  const closed = model.normIncident({ ...inc.raw, status: "closed" });
+  assert.equal(model.timer(closed, received + 10 ** 9).overdue, false);
+});
+
+test("the status machine matches the server's rules for reasons and dispositions", () => {
+  assert.deepEqual(model.TRANSITIONS.on_scene, ["resolved"]);
+  assert.equal(model.needsReason("received", "cancelled"), true);
+  assert.equal(model.needsReason("received", "verified"), false);
+  assert.equal(model.needsReason("resolved", "dispatched"), true);
+  assert.equal(model.needsDisposition("resolved", "closed"), true);
+  assert.equal(model.needsDisposition("false_alarm", "closed"), false);
+  for (const terminal of ["closed", "cancelled", "merged"]) assert.equal(model.isOpen(terminal), false);
+  // The server may list the allowed moves itself; the console then follows it.
+  const inc = model.normIncident({ id: 1, status: "received", allowed_transitions: ["verified"] });
+  assert.deepEqual(model.nextStatuses(inc), ["verified"]);
+});
+
+test("both languages have every text, and placeholders are filled", () => {
+  const { vi, en } = i18n._dictionaries;
+  assert.deepEqual(Object.keys(vi).sort(), Object.keys(en).sort());
+  for (const [k, v] of Object.entries(vi)) {
+    const names = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    assert.deepEqual(names(v), names(en[k]), `placeholders of ${k}`);
+  }
+  assert.equal(i18n.t("queue_count", { n: 3 }), "3 vụ việc đang mở");
+  assert.equal(i18n.label("status", "on_scene"), "Có mặt tại hiện trường");
+  assert.equal(i18n.label("status", "unknown_code"), "unknown_code");
+  assert.equal(i18n.codes("kind")[0], "fire");
+});
+
+test("the simulated device frames DC-09 with the standard CRC and length", () => {
+  assert.equal(crc16arc("123456789"), 0xbb3d);
+  const f = frame({ account: "1234", now: new Date(Date.UTC(2024, 1, 20, 20, 59, 45)) });
+  assert.ok(f.startsWith("\n") && f.endsWith("\r"));
+  const body = f.slice(9, -1);
+  assert.equal(f.slice(5, 9), `0${body.length.toString(16).toUpperCase().padStart(3, "0")}`);
+  assert.equal(f.slice(1, 5), crc16arc(body).toString(16).toUpperCase().padStart(4, "0"));
+  assert.match(body, /^"ADM-CID"0001R0L0#1234\[#1234\|1110 00 001\]_20:59:45,02-20-2024$/);
+});

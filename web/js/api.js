@@ -1,0 +1,69 @@
+// The HTTP API client: JSON in and out, the session cookie sent by the browser, errors turned
+// into ApiError with the server's stable code. A 401 sends the operator back to sign in.
+
+/** An error answered by the API (or the network). */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+  }
+
+  /** True when the route itself does not exist on this server (a feature not installed yet). */
+  get missingRoute() {
+    return this.status === 404 && /no such route/.test(this.message);
+  }
+}
+
+let onUnauthorized = () => {};
+
+/** Sets what happens when the session has ended (normally: show the sign-in page). */
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+
+/** Calls the API. `body` is sent as JSON. Resolves to the parsed JSON (or text, or null). */
+export async function api(path, { method = "GET", body, signal, raw = false } = {}) {
+  const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin", signal };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    if (e.name === "AbortError") throw e;
+    throw new ApiError(0, "network", e.message);
+  }
+  if (raw) return res;
+  const type = res.headers.get("content-type") || "";
+  let data = null;
+  if (res.status !== 204) {
+    data = type.includes("json") ? await res.json().catch(() => null) : await res.text();
+  }
+  if (!res.ok) {
+    const err = data && data.error ? data.error : {};
+    if (res.status === 401 && !path.startsWith("/api/auth/login")) onUnauthorized();
+    throw new ApiError(res.status, err.code || `http_${res.status}`, err.message || res.statusText);
+  }
+  return data;
+}
+
+/** Like `api`, but a missing route or object answers `fallback` instead of throwing. */
+export async function apiOr(path, fallback, opts) {
+  try {
+    return await api(path, opts);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return fallback;
+    throw e;
+  }
+}
+
+/** Unwraps list answers that come either as an array or as `{items: [...]}` / `{<key>: [...]}`. */
+export function list(data, ...keys) {
+  if (Array.isArray(data)) return data;
+  if (!data || typeof data !== "object") return [];
+  for (const k of [...keys, "items", "data", "results"]) if (Array.isArray(data[k])) return data[k];
+  return [];
+}

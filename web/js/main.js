@@ -1,0 +1,227 @@
+// The console's entry point: sign-in check, the top bar (navigation, unit switch, live state,
+// Hanoi clock, language), client-side routing between the screens, and keyboard shortcuts.
+
+import { api, setUnauthorizedHandler } from "./api.js";
+import { h, replace } from "./dom.js";
+import { applyI18n, lang, onLangChange, setLang, t, label } from "./i18n.js";
+import { clockTime } from "./time.js";
+import { session, loadUnits, isCityUser, clearSession } from "./session.js";
+import { startFeed, stopFeed, onFeedState, onChange } from "./feed.js";
+import { raise, settle, isFireAlarm, setAlertNavigator, acknowledge, resetAlerts, unlockAudio } from "./alert.js";
+import { normIncident } from "./model.js";
+import { renderLogin } from "./views/login.js";
+import { renderBoard } from "./views/board.js";
+import { renderIncident } from "./views/incident.js";
+import { renderIntake } from "./views/intake.js";
+import { renderDevices, renderFacility } from "./views/devices.js";
+import { renderStats } from "./views/stats.js";
+import { renderAssistant } from "./views/assistant.js";
+import { emptyState } from "./views/common.js";
+
+const main = document.getElementById("main");
+let cleanup = null;
+
+/** Routes: pattern → screen. Each screen gets (main, params, ctx) and may return a cleanup. */
+const ROUTES = [
+  [/^\/$/, "board", (m) => (isCityUser() ? renderBoard(m, { unit: null }, ctx) : ownUnitBoard(m))],
+  [/^\/units\/([^/]+)$/, "board", (m, [code]) => renderBoard(m, { unit: decodeURIComponent(code) }, ctx)],
+  [/^\/incidents\/([^/]+)$/, "board", (m, [id]) => renderIncident(m, { id: decodeURIComponent(id) }, ctx)],
+  [/^\/intake$/, "intake", (m) => renderIntake(m, {}, ctx)],
+  [/^\/devices$/, "devices", (m) => renderDevices(m, {}, ctx)],
+  [/^\/facilities\/([^/]+)$/, "devices", (m, [id]) => renderFacility(m, { id: decodeURIComponent(id) }, ctx)],
+  [/^\/stats$/, "stats", (m) => renderStats(m, {}, ctx)],
+  [/^\/assistant$/, "assistant", (m) => renderAssistant(m, {}, ctx)],
+];
+
+/** A unit officer's home: their own unit's board. */
+function ownUnitBoard(m) {
+  history.replaceState({}, "", `/units/${encodeURIComponent(session.me.unit_code)}`);
+  return renderBoard(m, { unit: session.me.unit_code }, ctx);
+}
+
+/** What every screen may use. */
+const ctx = { go, refreshUnitSelect };
+
+/** Navigates to `path` inside the console. */
+export function go(path, replaceEntry = false) {
+  if (replaceEntry) history.replaceState({}, "", path);
+  else history.pushState({}, "", path);
+  route();
+}
+
+function route() {
+  if (cleanup) {
+    try {
+      cleanup();
+    } catch (e) {
+      console.error(e);
+    }
+    cleanup = null;
+  }
+  const path = location.pathname.replace(/\/+$/, "") || "/";
+  if (path === "/login" || !session.me) {
+    document.getElementById("topbar").hidden = true;
+    document.body.classList.remove("signed-in");
+    cleanup = renderLogin(main, { onSignedIn: signedIn });
+    return;
+  }
+  document.getElementById("topbar").hidden = false;
+  document.body.classList.add("signed-in");
+  for (const [re, section, render] of ROUTES) {
+    const m = path.match(re);
+    if (!m) continue;
+    markNav(section);
+    main.dataset.screen = section;
+    try {
+      cleanup = render(main, m.slice(1)) || null;
+    } catch (e) {
+      console.error(e);
+      replace(main, emptyState(t("error_generic"), e.message));
+    }
+    return;
+  }
+  markNav(null);
+  replace(main, emptyState(t("page_not_found")));
+}
+
+function markNav(section) {
+  for (const a of document.querySelectorAll(".mainnav a")) {
+    if (a.dataset.route === section) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+/** Fills the unit switch: the city and every unit for the center; the own unit otherwise. */
+function refreshUnitSelect(current) {
+  const sel = document.getElementById("unit-select");
+  const options = [];
+  if (isCityUser()) {
+    options.push(h("option", { value: "" }, t("all_units")));
+    for (const u of session.unitList) options.push(h("option", { value: u.code }, u.full_name));
+  } else {
+    const own = session.units.get(session.me.unit_code);
+    options.push(h("option", { value: session.me.unit_code }, own ? own.full_name : session.me.unit_code));
+  }
+  replace(sel, options);
+  sel.disabled = !isCityUser();
+  sel.value = isCityUser() ? current || "" : session.me.unit_code;
+}
+
+function setupTopbar() {
+  const sel = document.getElementById("unit-select");
+  sel.addEventListener("change", () => go(sel.value ? `/units/${sel.value}` : "/"));
+  document.getElementById("logout").addEventListener("click", async () => {
+    try {
+      await api("/api/auth/logout", { method: "POST" });
+    } catch {
+      /* the session may already be gone */
+    }
+    signedOut();
+  });
+  document.getElementById("lang-toggle").addEventListener("click", () => setLang(lang() === "vi" ? "en" : "vi"));
+  document.body.addEventListener("click", (e) => {
+    const a = e.target.closest("a[data-nav]");
+    if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    go(a.getAttribute("href"));
+  });
+  onFeedState((s) => {
+    const el = document.getElementById("feed-state");
+    el.dataset.state = s;
+    el.textContent = t(`feed_${s}`);
+  });
+  setInterval(tickClock, 1000);
+  tickClock();
+  document.addEventListener("keydown", (e) => {
+    if (!session.me) return;
+    if (e.altKey && !e.ctrlKey && (e.key === "n" || e.key === "N")) {
+      e.preventDefault();
+      go("/intake");
+    } else if (e.altKey && (e.key === "b" || e.key === "B")) {
+      e.preventDefault();
+      go("/");
+    } else if (e.altKey && (e.key === "a" || e.key === "A")) {
+      e.preventDefault();
+      acknowledge();
+    }
+  });
+  window.addEventListener("popstate", route);
+  onLangChange(() => {
+    applyI18n();
+    document.getElementById("lang-toggle").textContent = t("lang_switch");
+    document.getElementById("lang-toggle").lang = lang() === "vi" ? "en" : "vi";
+    document.getElementById("clock").setAttribute("aria-label", t("clock_label"));
+    renderWho();
+    refreshUnitSelect(document.getElementById("unit-select").value);
+    route();
+  });
+}
+
+function tickClock() {
+  const el = document.getElementById("clock");
+  el.textContent = clockTime(Date.now());
+  el.dateTime = new Date().toISOString();
+}
+
+function renderWho() {
+  const el = document.getElementById("whoami");
+  if (!session.me) return replace(el);
+  replace(el, h("span", { class: "who-name" }, session.me.display_name || session.me.username), " · ", label("role", session.me.role));
+}
+
+/** Watches the feed for fire alarms, whatever screen is open. */
+function watchAlarms() {
+  onChange((change) => {
+    if (!change.kind || !change.kind.startsWith("incident.")) return;
+    const inc = normIncident(change.payload);
+    if (!inc) return;
+    if (change.kind === "incident.created" && isFireAlarm(inc)) raise(inc);
+    else settle(inc);
+  });
+}
+
+async function signedIn(me) {
+  session.me = me;
+  unlockAudio();
+  await loadUnits();
+  renderWho();
+  refreshUnitSelect();
+  startFeed();
+  const next = location.pathname === "/login" ? "/" : location.pathname;
+  go(next, true);
+}
+
+function signedOut() {
+  clearSession();
+  stopFeed();
+  resetAlerts();
+  go("/login", true);
+}
+
+async function start() {
+  document.documentElement.lang = lang();
+  applyI18n();
+  document.getElementById("lang-toggle").textContent = t("lang_switch");
+  setupTopbar();
+  setAlertNavigator(go);
+  watchAlarms();
+  setUnauthorizedHandler(() => {
+    if (session.me) signedOut();
+  });
+  try {
+    session.me = await api("/api/auth/me");
+  } catch {
+    session.me = null;
+  }
+  if (session.me) {
+    await loadUnits();
+    renderWho();
+    refreshUnitSelect();
+    startFeed();
+    document.addEventListener("pointerdown", unlockAudio, { once: true });
+    document.addEventListener("keydown", unlockAudio, { once: true });
+  }
+  route();
+}
+
+start();

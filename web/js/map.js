@@ -1,0 +1,243 @@
+// The offline map: Leaflet with no tile layer, the 126 unit boundaries from the server, unit
+// names as labels once zoomed in, the selected unit highlighted, markers for incidents,
+// facilities and resources, and a pick marker for intake.
+
+import { loadBoundaries, session } from "./session.js";
+import { label, t } from "./i18n.js";
+
+/** Hanoi's extent, for the first view. */
+const HANOI = [
+  [20.53, 105.28],
+  [21.39, 106.02],
+];
+
+/** Zoom from which every unit's name is shown (below it only the selected unit's). */
+const LABEL_ZOOM = 12;
+
+export const PRIORITY_COLOURS = { 1: "#b3261e", 2: "#c2410c", 3: "#8a6d00", 4: "#475569" };
+
+/** Fill colour of a unit with `n` open incidents (0 → plain). */
+export function loadColour(n) {
+  if (!n) return "#f4f1e8";
+  if (n === 1) return "#fde4c8";
+  if (n <= 3) return "#f9b97a";
+  if (n <= 6) return "#ee8a45";
+  return "#cf5a1d";
+}
+
+/**
+ * A map in `el`. Options: `onPick(latlng)` (map click), `onUnitClick(code)`.
+ * Returns a controller with `ready` (a promise), `highlight(code)`, `setIncidents(list, onOpen)`,
+ * `setFacilities(list)`, `setResources(list)`, `setLoad(counts)`, `pick(lat, lon)`, `destroy()`.
+ */
+export function createMap(el, options = {}) {
+  if (!window.L) {
+    el.textContent = t("no_data");
+    return stubController();
+  }
+  const L = window.L;
+  el.setAttribute("role", "region");
+  el.setAttribute("aria-label", t("map_label"));
+  const map = L.map(el, {
+    zoomSnap: 0.25,
+    minZoom: 8,
+    maxZoom: 18,
+    attributionControl: false,
+    keyboard: true,
+  });
+  map.fitBounds(HANOI);
+  // The Leaflet map, reachable from its element (used by the browser tests to click a place).
+  el.binhyenMap = map;
+  const unitLayers = new Map();
+  const labels = L.layerGroup();
+  const labelMarkers = new Map();
+  const incidents = L.layerGroup().addTo(map);
+  const facilities = L.layerGroup().addTo(map);
+  const resources = L.layerGroup().addTo(map);
+  let pickMarker = null;
+  let selected = null;
+  let load = {};
+
+  const baseStyle = (code) => ({
+    color: "#5b6b7f",
+    weight: 1,
+    opacity: 0.9,
+    fillColor: loadColour(load[code] || 0),
+    fillOpacity: 0.85,
+  });
+
+  function restyle() {
+    for (const [code, layer] of unitLayers) {
+      const style = baseStyle(code);
+      if (code === selected) Object.assign(style, { color: "#0b3d91", weight: 3.5, fillColor: "#dbe8ff", fillOpacity: 0.9 });
+      layer.setStyle(style);
+      if (code === selected) layer.bringToFront();
+    }
+    updateLabels();
+  }
+
+  function updateLabels() {
+    const showAll = map.getZoom() >= LABEL_ZOOM;
+    for (const [code, marker] of labelMarkers) {
+      const show = showAll || code === selected;
+      if (show && !labels.hasLayer(marker)) labels.addLayer(marker);
+      if (!show && labels.hasLayer(marker)) labels.removeLayer(marker);
+    }
+  }
+  map.on("zoomend", updateLabels);
+  labels.addTo(map);
+
+  map.on("click", (e) => options.onPick && options.onPick(e.latlng));
+
+  const ready = loadBoundaries().then((fc) => {
+    const layer = L.geoJSON(fc, {
+      style: (f) => baseStyle(f.properties.code),
+      onEachFeature: (f, l) => {
+        unitLayers.set(f.properties.code, l);
+        l.on("click", (e) => {
+          if (options.onPick) options.onPick(e.latlng);
+          else if (options.onUnitClick) options.onUnitClick(f.properties.code);
+        });
+      },
+    });
+    layer.addTo(map);
+    layer.bringToBack();
+    for (const f of fc.features) {
+      const code = f.properties.code;
+      const unit = session.units.get(code);
+      const at = unit ? [unit.label_lat, unit.label_lon] : layerCenter(unitLayers.get(code));
+      const name = unit ? unit.name : f.properties.name;
+      const marker = L.marker(at, {
+        icon: L.divIcon({ className: "unit-label", html: "", iconSize: null }),
+        interactive: false,
+        keyboard: false,
+      });
+      marker.on("add", () => {
+        const node = marker.getElement();
+        if (node) node.textContent = name;
+      });
+      labelMarkers.set(code, marker);
+    }
+    restyle();
+    return map;
+  });
+
+  function layerCenter(layer) {
+    return layer ? layer.getBounds().getCenter() : map.getCenter();
+  }
+
+  return {
+    map,
+    ready,
+    /** Highlights a unit and fits the map to it (`null`: the whole city). */
+    highlight(code, fit = true) {
+      selected = code || null;
+      return ready.then(() => {
+        restyle();
+        const layer = selected && unitLayers.get(selected);
+        if (fit) {
+          if (layer) map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 15 });
+          else map.fitBounds(HANOI);
+        }
+      });
+    },
+    /** Shades units by open incidents: `{unit_code: count}`. */
+    setLoad(counts) {
+      load = counts || {};
+      ready.then(restyle).catch(() => {});
+    },
+    /** Draws incident markers; `onOpen(inc)` is called on click. */
+    setIncidents(list, onOpen) {
+      incidents.clearLayers();
+      for (const inc of list) {
+        if (!Number.isFinite(Number(inc.lat)) || !Number.isFinite(Number(inc.lon))) continue;
+        const m = L.circleMarker([inc.lat, inc.lon], {
+          radius: inc.priority === 1 ? 9 : 7,
+          color: "#ffffff",
+          weight: 2,
+          fillColor: PRIORITY_COLOURS[inc.priority] || PRIORITY_COLOURS[4],
+          fillOpacity: 1,
+          className: `incident-marker p${inc.priority}`,
+        });
+        m.bindTooltip(`${inc.number} · ${label("kind", inc.kind)}`);
+        m.on("click", (e) => {
+          L.DomEvent.stopPropagation(e);
+          onOpen && onOpen(inc);
+        });
+        incidents.addLayer(m);
+      }
+    },
+    /** Draws facility markers (squares). */
+    setFacilities(list) {
+      facilities.clearLayers();
+      for (const f of list) {
+        if (!Number.isFinite(Number(f.lat)) || !Number.isFinite(Number(f.lon))) continue;
+        const m = L.marker([f.lat, f.lon], {
+          icon: L.divIcon({ className: `facility-marker status-${f.status || "unknown"}`, iconSize: [12, 12] }),
+          keyboard: false,
+        });
+        m.bindTooltip(f.name);
+        facilities.addLayer(m);
+      }
+    },
+    /** Draws resource markers (triangles). */
+    setResources(list) {
+      resources.clearLayers();
+      for (const r of list) {
+        if (!Number.isFinite(Number(r.lat)) || !Number.isFinite(Number(r.lon))) continue;
+        const m = L.marker([r.lat, r.lon], {
+          icon: L.divIcon({ className: `resource-marker rs-${r.status}`, iconSize: [14, 14] }),
+          keyboard: false,
+        });
+        m.bindTooltip(`${r.callSign} · ${label("resource_status", r.status)}`);
+        resources.addLayer(m);
+      }
+    },
+    /** Places (or moves) the intake pick marker. */
+    pick(lat, lon) {
+      if (pickMarker) pickMarker.setLatLng([lat, lon]);
+      else {
+        pickMarker = L.circleMarker([lat, lon], {
+          radius: 10,
+          color: "#0b3d91",
+          weight: 3,
+          fillColor: "#ffffff",
+          fillOpacity: 0.9,
+          className: "pick-marker",
+        }).addTo(map);
+      }
+    },
+    /** Removes the pick marker. */
+    clearPick() {
+      if (pickMarker) pickMarker.remove();
+      pickMarker = null;
+    },
+    /** Centres on a point. */
+    focus(lat, lon, zoom = 15) {
+      map.setView([lat, lon], zoom);
+    },
+    invalidate() {
+      map.invalidateSize();
+    },
+    destroy() {
+      map.remove();
+    },
+  };
+}
+
+function stubController() {
+  const noop = () => {};
+  return {
+    ready: Promise.resolve(null),
+    highlight: () => Promise.resolve(),
+    setLoad: noop,
+    setIncidents: noop,
+    setFacilities: noop,
+    setResources: noop,
+    pick: noop,
+    clearPick: noop,
+    focus: noop,
+    invalidate: noop,
+    destroy: noop,
+  };
+}

@@ -1,0 +1,246 @@
+// The board: the live incident queue beside the map. The city view shows every unit shaded by
+// its open incidents; the unit view zooms to one unit, highlights it and lists only its work.
+
+import { api, list } from "../api.js";
+import { h, replace } from "../dom.js";
+import { t, label } from "../i18n.js";
+import { duration, shortTime } from "../time.js";
+import { session, isCityUser, unitName } from "../session.js";
+import { onChange } from "../feed.js";
+import { normIncident, normResource, normFacility, timer, isOpen } from "../model.js";
+import { createMap } from "../map.js";
+import { raise, isFireAlarm } from "../alert.js";
+import { emptyState, errorState, priorityBadge, statusChip } from "./common.js";
+
+/** Sort order: priority first, then oldest first. */
+function byUrgency(a, b) {
+  return a.priority - b.priority || (a.received || 0) - (b.received || 0);
+}
+
+/** Draws the board for `unit` (a code) or the whole city (`null`). */
+export function renderBoard(main, { unit }, ctx) {
+  if (unit && !isCityUser() && unit !== session.me.unit_code) {
+    // A unit officer only ever sees their own unit.
+    replace(main, emptyState(t("access_other_unit")));
+    return null;
+  }
+  if (unit && !session.units.has(unit)) {
+    replace(main, emptyState(t("not_found")));
+    return null;
+  }
+  ctx.refreshUnitSelect(unit || "");
+  const incidents = new Map();
+  const fresh = new Set();
+  let filterText = "";
+
+  const count = h("span", { class: "queue-count", "data-testid": "queue-count" });
+  const filter = h("input", {
+    type: "search",
+    class: "queue-filter",
+    id: "queue-filter",
+    placeholder: t("filter_queue"),
+    "aria-label": t("filter_queue"),
+    "aria-keyshortcuts": "/",
+    on: {
+      input: (e) => {
+        filterText = e.target.value.trim().toLowerCase();
+        draw();
+      },
+    },
+  });
+  const listEl = h("ol", { class: "queue-list", id: "queue", "aria-label": t("queue_title"), "aria-live": "polite", "aria-relevant": "additions" });
+  const status = h("div", { class: "queue-status" });
+  const mapEl = h("div", { class: "map", id: "board-map" });
+  const header = unit ? unitHeader(unit) : h("div", { class: "board-head" }, h("h1", {}, t("city_view")), h("p", { class: "muted" }, t("shortcuts")));
+  const queue = h(
+    "section",
+    { class: "queue panel", "aria-labelledby": "queue-title" },
+    h("div", { class: "queue-head" }, h("h2", { id: "queue-title", class: "panel-title" }, t("queue_title")), count),
+    filter,
+    status,
+    listEl,
+  );
+  replace(main, h("div", { class: "board" }, h("div", { class: "board-map" }, header, mapEl, legend()), queue));
+
+  const map = createMap(mapEl, {
+    onUnitClick: isCityUser() ? (code) => ctx.go(`/units/${code}`) : null,
+  });
+  map.highlight(unit, true).catch(() => {});
+
+  function visible(inc) {
+    if (!inc || !isOpen(inc.status)) return false;
+    if (!unit) return true;
+    return inc.unit === unit || (inc.sharedWith || []).includes(unit);
+  }
+
+  function matches(inc) {
+    if (!filterText) return true;
+    const hay = `${inc.number} ${label("kind", inc.kind)} ${inc.address} ${unitName(inc.unit)} ${label("status", inc.status)}`.toLowerCase();
+    return hay.includes(filterText);
+  }
+
+  function row(inc) {
+    const tm = timer(inc, Date.now());
+    const timerEl = h("span", { class: "timer", dataset: { id: String(inc.id) } }, timerText(tm));
+    return h(
+      "li",
+      { class: `queue-item prio-edge-${inc.priority}${fresh.has(String(inc.id)) ? " fresh" : ""}${tm.overdue ? " overdue" : ""}`, dataset: { id: String(inc.id), unit: inc.unit || "" } },
+      h(
+        "a",
+        { href: `/incidents/${inc.id}`, "data-nav": true, class: "queue-link" },
+        h("span", { class: "qi-top" }, priorityBadge(inc.priority), h("span", { class: "qi-kind" }, label("kind", inc.kind)), h("span", { class: "qi-number" }, inc.number), statusChip(inc.status)),
+        h("span", { class: "qi-address" }, inc.address || (inc.lat != null ? `${Number(inc.lat).toFixed(5)}, ${Number(inc.lon).toFixed(5)}` : "—")),
+        h("span", { class: "qi-bottom" }, h("span", { class: "qi-unit" }, unitName(inc.unit) || t("unit_unknown")), h("span", { class: "qi-time" }, shortTime(inc.received)), timerEl),
+      ),
+    );
+  }
+
+  function draw() {
+    const all = [...incidents.values()].filter(visible).sort(byUrgency);
+    const shown = all.filter(matches);
+    count.textContent = t("queue_count", { n: all.length });
+    if (all.length === 0) replace(listEl, h("li", { class: "queue-empty" }, t("queue_empty")));
+    else replace(listEl, shown.map(row));
+    map.setIncidents(all, (inc) => ctx.go(`/incidents/${inc.id}`));
+    if (!unit) {
+      const load = {};
+      for (const inc of all) if (inc.unit) load[inc.unit] = (load[inc.unit] || 0) + 1;
+      map.setLoad(load);
+    }
+  }
+
+  async function load() {
+    try {
+      const q = new URLSearchParams({ status: "open" });
+      if (unit) q.set("unit", unit);
+      const data = await api(`/api/incidents?${q}`);
+      incidents.clear();
+      for (const raw of list(data, "incidents")) {
+        const inc = normIncident(raw);
+        if (inc && inc.id != null) {
+          incidents.set(String(inc.id), inc);
+          if (isFireAlarm(inc)) raise(inc);
+        }
+      }
+      replace(status);
+      draw();
+    } catch (e) {
+      replace(status, errorState(e));
+      replace(listEl);
+      count.textContent = "";
+    }
+  }
+
+  async function loadExtras() {
+    try {
+      const res = await api(`/api/resources${unit ? `?unit=${encodeURIComponent(unit)}` : ""}`);
+      map.setResources(list(res, "resources").map(normResource));
+    } catch {
+      /* no resources API yet: the map simply shows none */
+    }
+    if (unit) {
+      try {
+        const fac = await api(`/api/facilities?unit=${encodeURIComponent(unit)}`);
+        map.setFacilities(list(fac, "facilities").map(normFacility));
+      } catch {
+        /* no facilities API yet */
+      }
+    }
+  }
+
+  const off = onChange((change) => {
+    if (change.kind === "resync") {
+      load();
+      return;
+    }
+    if (change.kind.startsWith("resource.")) {
+      loadExtras();
+      return;
+    }
+    if (!change.kind.startsWith("incident.")) return;
+    const inc = normIncident(change.payload);
+    if (!inc || inc.id == null) return;
+    const key = String(inc.id);
+    if (visible(inc)) {
+      if (!incidents.has(key)) {
+        fresh.add(key);
+        setTimeout(() => {
+          fresh.delete(key);
+          const el = listEl.querySelector(`li[data-id="${CSS.escape(key)}"]`);
+          if (el) el.classList.remove("fresh");
+        }, 8000);
+      }
+      incidents.set(key, inc);
+    } else {
+      incidents.delete(key);
+    }
+    draw();
+  });
+
+  const tick = setInterval(() => {
+    const now = Date.now();
+    for (const el of listEl.querySelectorAll(".timer")) {
+      const inc = incidents.get(el.dataset.id);
+      if (!inc) continue;
+      const tm = timer(inc, now);
+      el.textContent = timerText(tm);
+      el.closest("li").classList.toggle("overdue", tm.overdue);
+    }
+  }, 1000);
+
+  const onKey = (e) => {
+    if (e.key === "/" && !e.target.matches("input, textarea, select")) {
+      e.preventDefault();
+      filter.focus();
+    }
+  };
+  document.addEventListener("keydown", onKey);
+
+  load();
+  loadExtras();
+
+  return () => {
+    off();
+    clearInterval(tick);
+    document.removeEventListener("keydown", onKey);
+    map.destroy();
+  };
+}
+
+function timerText(tm) {
+  const base = duration(tm.elapsed);
+  if (tm.overdue) return `${base} · ${t("overdue_stage", { stage: t(`stage_${tm.stage}`) })}`;
+  return base;
+}
+
+function unitHeader(code) {
+  const u = session.units.get(code);
+  return h(
+    "div",
+    { class: "board-head" },
+    h("h1", {}, u.police_name || u.full_name),
+    h(
+      "p",
+      { class: "muted" },
+      [u.population ? `${u.population.toLocaleString("vi-VN")} dân` : null, u.area_km2 ? `${u.area_km2} km²` : null, u.admin_center].filter(Boolean).join(" · "),
+    ),
+  );
+}
+
+function legend() {
+  const steps = [
+    [0, "0"],
+    [1, "1"],
+    [2, "2–3"],
+    [4, "4–6"],
+    [7, "7+"],
+  ];
+  return h(
+    "div",
+    { class: "legend", "aria-hidden": "true" },
+    h("span", {}, t("legend_load")),
+    steps.map(([n, text]) => h("span", { class: `legend-step load-${n}` }, text)),
+    h("span", { class: "legend-sep" }),
+    [1, 2, 3, 4].map((p) => h("span", { class: `legend-dot prio-${p}` }, `P${p}`)),
+  );
+}

@@ -1,0 +1,45 @@
+// Pieces shared by the screens: empty and error states, priority and status badges, and the
+// message shown for a feature whose API is not on this server yet.
+
+import { h } from "../dom.js";
+import { t, label } from "../i18n.js";
+import { ApiError } from "../api.js";
+
+/** A calm empty state: a title and an optional hint. */
+export function emptyState(title, hint) {
+  return h("div", { class: "empty", role: "status" }, h("p", { class: "empty-title" }, title), hint ? h("p", { class: "empty-hint" }, hint) : null);
+}
+
+/** The state to show for an API error: "chưa có dữ liệu" for a missing route or object. */
+export function errorState(e) {
+  if (e instanceof ApiError) {
+    if (e.status === 404) return emptyState(t("no_data"), t("no_data_hint"));
+    if (e.status === 403) return emptyState(t("forbidden"));
+  }
+  return emptyState(t("error_generic"), e && e.message);
+}
+
+/** "P1 Khẩn cấp" badge in the priority's colour. */
+export function priorityBadge(p) {
+  return h("span", { class: `badge prio prio-${p}`, title: `${t("priority")} ${p}` }, `P${p}`, h("span", { class: "sr-only" }, ` ${label("priority", p)}`));
+}
+
+/** A status chip. */
+export function statusChip(status) {
+  return h("span", { class: `chip status-${status}` }, label("status", status));
+}
+
+/** A section with a heading. */
+export function section(title, ...children) {
+  return h("section", { class: "panel" }, h("h2", { class: "panel-title" }, title), ...children);
+}
+
+/** A definition list from [term, value] pairs (pairs with empty values are skipped). */
+export function facts(pairs) {
+  const items = [];
+  for (const [term, value] of pairs) {
+    if (value == null || value === "" || (Array.isArray(value) && value.length === 0)) continue;
+    items.push(h("dt", {}, term), h("dd", {}, value));
+  }
+  return h("dl", { class: "facts" }, items);
+}

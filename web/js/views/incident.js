@@ -1,0 +1,386 @@
+// One incident: its facts and timers, the facility's pre-plan for alarms (contacts, floors,
+// hazards, water), the timeline and notes, and the actions: status changes, recommended
+// resources with one-click dispatch, resource progress, transfer, merging a duplicate, and the
+// CAP/EIDO exports.
+
+import { api, apiOr, list, ApiError } from "../api.js";
+import { h, replace, toast } from "../dom.js";
+import { t, label, lang, codes } from "../i18n.js";
+import { dateTime, duration, clockTime } from "../time.js";
+import { session, unitName, canAct, isCityUser } from "../session.js";
+import { onChange } from "../feed.js";
+import { normIncident, normFacility, nextStatuses, needsReason, needsDisposition, timer, isOpen } from "../model.js";
+import { createMap } from "../map.js";
+import { acknowledge, settle } from "../alert.js";
+import { emptyState, errorState, priorityBadge, statusChip, section, facts } from "./common.js";
+
+/** The next status of a resource working an incident. */
+const RESOURCE_NEXT = { dispatched: "en_route", en_route: "on_scene", on_scene: "returning", returning: "available" };
+
+/** Draws incident `id`. */
+export function renderIncident(main, { id }, ctx) {
+  let inc = null;
+  let map = null;
+  let alive = true;
+  const root = h("div", { class: "incident" }, h("p", { class: "muted" }, t("loading")));
+  replace(main, root);
+
+  async function load() {
+    try {
+      inc = normIncident(await api(`/api/incidents/${encodeURIComponent(id)}`));
+      if (!alive) return;
+      settle(inc);
+      draw();
+    } catch (e) {
+      if (alive) replace(root, errorState(e));
+    }
+  }
+
+  function draw() {
+    if (map) {
+      map.destroy();
+      map = null;
+    }
+    const tm = timer(inc, Date.now());
+    const timerEl = h("span", { class: `timer big${tm.overdue ? " overdue" : ""}`, id: "incident-timer" }, duration(tm.elapsed));
+    const head = h(
+      "header",
+      { class: "incident-head" },
+      h("a", { href: inc.unit && !isCityUser() ? `/units/${inc.unit}` : "/", "data-nav": true, class: "back" }, "← ", t("back_to_queue")),
+      h("h1", {}, priorityBadge(inc.priority), " ", label("kind", inc.kind), inc.crimeSubtype ? ` · ${label("crime_subtype", inc.crimeSubtype)}` : "", h("span", { class: "inc-number" }, inc.number)),
+      h("div", { class: "incident-meta" }, statusChip(inc.status), h("span", {}, unitName(inc.unit) || t("unit_unknown")), h("span", {}, label("channel", inc.channel)), timerEl),
+    );
+    const mapEl = h("div", { class: "map mini", id: "incident-map" });
+    const info = section(
+      t("location"),
+      facts([
+        [t("address"), inc.address],
+        [t("coords"), inc.lat != null ? `${Number(inc.lat).toFixed(5)}, ${Number(inc.lon).toFixed(5)}` : null],
+        [t("unit_owner"), unitName(inc.unit)],
+        [t("received_at"), dateTime(inc.received)],
+        [t("caller"), [inc.callerName, inc.callerPhone].filter(Boolean).join(" · ")],
+        [t("description"), inc.description],
+        [t("disposition"), inc.disposition ? label("disposition", inc.disposition) : null],
+      ]),
+      inc.nearBoundary ? h("p", { class: "warn-text" }, t("near_boundary", { other: "—" })) : null,
+      inc.oldName ? h("p", { class: "muted" }, t("old_name", { old: inc.oldName })) : null,
+      inc.lat != null ? mapEl : null,
+    );
+    const facilityBox = h("div", { id: "facility-box" });
+    const left = h("div", { class: "incident-main" }, info, inc.facilityId != null ? facilityBox : null, timelineSection(), notesSection());
+    const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), transferSection(), mergeSection(), exportsSection());
+    replace(root, head, h("div", { class: "incident-grid" }, left, right));
+    if (inc.lat != null) {
+      map = createMap(mapEl, {});
+      map.ready
+        .then(() => {
+          map.highlight(inc.unit, false);
+          map.setIncidents([inc]);
+          map.focus(inc.lat, inc.lon, 15);
+        })
+        .catch(() => {});
+    }
+    if (inc.facilityId != null) loadFacility(facilityBox);
+  }
+
+  async function loadFacility(box) {
+    try {
+      const f = normFacility(await api(`/api/facilities/${encodeURIComponent(inc.facilityId)}`));
+      replace(box, facilityCard(f));
+    } catch (e) {
+      replace(box, section(t("facility"), errorState(e)));
+    }
+  }
+
+  function timelineSection() {
+    const items = [...inc.history].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    return section(
+      t("timeline"),
+      items.length
+        ? h(
+            "ol",
+            { class: "timeline", id: "timeline" },
+            items.map((ev) => h("li", {}, h("time", { datetime: ev.at }, clockTime(ev.at)), h("span", { class: "tl-text" }, eventText(ev.change || ev)), h("span", { class: "tl-actor" }, actorName(ev.actor)))),
+          )
+        : emptyState(t("no_data")),
+    );
+  }
+
+  function notesSection() {
+    const text = h("textarea", { id: "note-text", rows: 2, placeholder: t("note_placeholder"), "aria-label": t("add_note") });
+    const form = h(
+      "form",
+      { class: "note-form" },
+      text,
+      h("button", { type: "submit", class: "btn", disabled: !canAct() || !isOpen(inc.status) }, t("add_note")),
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!text.value.trim()) return;
+      await act(() => api(`/api/incidents/${inc.id}/notes`, { method: "POST", body: { text: text.value.trim() } }), t("saved"));
+    });
+    return section(
+      t("notes"),
+      inc.notes.length ? h("ul", { class: "notes" }, inc.notes.map((n) => h("li", {}, h("time", { datetime: n.at }, dateTime(n.at)), " ", h("strong", {}, actorName(n.author)), ": ", n.text))) : null,
+      form,
+    );
+  }
+
+  function actionsSection() {
+    const targets = nextStatuses(inc);
+    if (!canAct() || targets.length === 0) return section(t("actions"), h("p", { class: "muted" }, label("status", inc.status)));
+    const extra = h("div", { class: "transition-extra", hidden: true });
+    const buttons = targets.map((to) =>
+      h("button", { type: "button", class: `btn status-btn to-${to}`, dataset: { to }, on: { click: () => choose(to) } }, label("status", to)),
+    );
+    function choose(to) {
+      const wantReason = needsReason(inc.status, to);
+      const wantDisposition = needsDisposition(inc.status, to) || to === "cancelled";
+      if (!wantReason && !wantDisposition) return transition(to, {});
+      const reason = h("input", { id: "tr-reason", "aria-label": t("reason"), placeholder: t("reason") });
+      const disposition = h("select", { id: "tr-disposition", "aria-label": t("disposition") }, h("option", { value: "" }, `${t("disposition")}…`), codes("disposition").map((c) => h("option", { value: c }, label("disposition", c))));
+      const err = h("p", { class: "form-error", role: "alert" });
+      const form = h(
+        "form",
+        { class: "inline-form" },
+        h("strong", {}, `${t("transition_to")}: ${label("status", to)}`),
+        wantReason ? reason : null,
+        wantDisposition ? disposition : null,
+        err,
+        h("div", { class: "form-actions" }, h("button", { type: "submit", class: "btn btn-primary" }, t("confirm")), h("button", { type: "button", class: "btn", on: { click: () => (extra.hidden = true) } }, t("cancel"))),
+      );
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        if (wantReason && !reason.value.trim()) return (err.textContent = t("reason_required"));
+        if (needsDisposition(inc.status, to) && !disposition.value) return (err.textContent = t("disposition_required"));
+        const body = {};
+        if (reason.value.trim()) body.reason = reason.value.trim();
+        if (disposition.value) body.disposition = disposition.value;
+        transition(to, body);
+      });
+      replace(extra, form);
+      extra.hidden = false;
+      (wantReason ? reason : disposition).focus();
+    }
+    return section(t("transition_to"), h("div", { class: "btn-row", id: "transitions" }, buttons), extra);
+  }
+
+  async function transition(to, extra) {
+    const body = { to, ...extra };
+    if (inc.version != null) body.version = inc.version;
+    await act(() => api(`/api/incidents/${inc.id}/transitions`, { method: "POST", body }), label("status", to));
+    acknowledge(inc.id);
+  }
+
+  function dispatchSection() {
+    const box = h("div", { id: "recommendations" }, h("p", { class: "muted" }, t("loading")));
+    if (!isOpen(inc.status)) return null;
+    apiOr(`/api/incidents/${inc.id}/recommendations`, null)
+      .then((data) => {
+        if (data === null) return replace(box, emptyState(t("no_data")));
+        const recs = list(data, "recommendations", "candidates", "resources");
+        if (!recs.length) return replace(box, emptyState(t("no_data")));
+        replace(
+          box,
+          h(
+            "ul",
+            { class: "recs" },
+            recs.slice(0, 8).map((r) => {
+              const res = r.resource || r;
+              const rid = res.id ?? res.resource_id ?? r.resource_id;
+              const name = res.call_sign ?? res.name ?? `#${rid}`;
+              const km = r.distance_km ?? (r.distance_m != null ? r.distance_m / 1000 : null);
+              const eta = r.eta_min ?? (r.eta_s != null ? Math.round(r.eta_s / 60) : r.eta_secs != null ? Math.round(r.eta_secs / 60) : null);
+              return h(
+                "li",
+                {},
+                h("span", { class: "rec-name" }, name),
+                h("span", { class: "muted" }, label("resource_kind", res.kind)),
+                km != null ? h("span", {}, t("distance_km", { km: Number(km).toFixed(1) })) : null,
+                eta != null ? h("span", {}, t("eta_min", { min: eta })) : null,
+                h(
+                  "button",
+                  { type: "button", class: "btn btn-primary btn-sm", dataset: { resource: String(rid) }, disabled: !canAct(), on: { click: () => act(() => api(`/api/incidents/${inc.id}/dispatch`, { method: "POST", body: { resource_id: rid } }), t("dispatched_ok", { name })) } },
+                  t("dispatch"),
+                ),
+              );
+            }),
+          ),
+        );
+      })
+      .catch((e) => replace(box, errorState(e)));
+    return section(t("recommendations"), box);
+  }
+
+  function resourcesSection() {
+    const active = inc.resources.filter((r) => !Number.isFinite(r.released));
+    if (!active.length) return null;
+    return section(
+      t("resources_assigned"),
+      h(
+        "ul",
+        { class: "assigned", id: "assigned" },
+        active.map((r) => {
+          const next = RESOURCE_NEXT[r.status || "dispatched"];
+          return h(
+            "li",
+            { dataset: { resource: String(r.id) } },
+            h("span", { class: "rec-name" }, r.callSign),
+            h("span", { class: "muted" }, label("resource_kind", r.kind)),
+            h("span", { class: `chip rs-${r.status || "dispatched"}` }, label("resource_status", r.status || "dispatched")),
+            next && canAct()
+              ? h("button", { type: "button", class: "btn btn-sm", dataset: { next }, on: { click: () => act(() => api(`/api/resources/${r.id}/status`, { method: "POST", body: { status: next, incident_id: inc.id } }), label("resource_status", next)) } }, `→ ${label("resource_status", next)}`)
+              : null,
+          );
+        }),
+      ),
+    );
+  }
+
+  function transferSection() {
+    if (!canAct() || !isOpen(inc.status) || !isCityUser()) return null;
+    const sel = h("select", { id: "transfer-unit", "aria-label": t("transfer_to") }, session.unitList.filter((u) => u.code !== inc.unit).map((u) => h("option", { value: u.code }, u.full_name)));
+    const reason = h("input", { id: "transfer-reason", placeholder: t("reason"), "aria-label": t("reason") });
+    const form = h("form", { class: "inline-form" }, sel, reason, h("button", { type: "submit", class: "btn" }, t("transfer")));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (!reason.value.trim()) return toast(t("reason_required"), "error");
+      act(() => api(`/api/incidents/${inc.id}/transfer`, { method: "POST", body: { unit_code: sel.value, reason: reason.value.trim() } }), t("transfer"));
+    });
+    return section(t("transfer_to"), form);
+  }
+
+  function mergeSection() {
+    if (!canAct() || !isOpen(inc.status)) return null;
+    const other = h("input", { id: "merge-other", placeholder: t("merge_hint"), "aria-label": t("merge_hint") });
+    const form = h("form", { class: "inline-form" }, other, h("button", { type: "submit", class: "btn" }, t("merge")));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const value = other.value.trim();
+      if (!value) return;
+      const body = /^\d+$/.test(value) ? { duplicate_id: Number(value) } : { duplicate_number: value };
+      act(() => api(`/api/incidents/${inc.id}/merge`, { method: "POST", body }), t("merge"));
+    });
+    return section(t("merge"), form);
+  }
+
+  function exportsSection() {
+    return section(
+      t("exports"),
+      h(
+        "p",
+        { class: "btn-row" },
+        h("a", { class: "btn btn-sm", href: `/api/incidents/${inc.id}/cap`, target: "_blank", rel: "noopener", download: `${inc.number}-cap.xml` }, "CAP 1.2"),
+        h("a", { class: "btn btn-sm", href: `/api/incidents/${inc.id}/eido`, target: "_blank", rel: "noopener", download: `${inc.number}-eido.json` }, "EIDO"),
+      ),
+    );
+  }
+
+  async function act(fn, okText) {
+    try {
+      await fn();
+      toast(okText, "ok");
+      await load();
+    } catch (e) {
+      toast(e instanceof ApiError && e.status === 404 && e.missingRoute ? t("no_data") : `${t("error_generic")}: ${e.message}`, "error");
+    }
+  }
+
+  const off = onChange((change) => {
+    if (change.kind === "resync") return load();
+    if (!inc) return;
+    const p = change.payload || {};
+    const changedId = p.id ?? p.incident_id;
+    if (change.kind.startsWith("incident.") && String(changedId) === String(inc.id)) load();
+    else if (change.kind.startsWith("resource.") && inc.resources.some((r) => String(r.id) === String(p.id))) load();
+  });
+  const tick = setInterval(() => {
+    const el = document.getElementById("incident-timer");
+    if (!el || !inc) return;
+    const tm = timer(inc, Date.now());
+    el.textContent = duration(tm.elapsed);
+    el.classList.toggle("overdue", tm.overdue);
+  }, 1000);
+
+  load();
+  return () => {
+    alive = false;
+    off();
+    clearInterval(tick);
+    if (map) map.destroy();
+  };
+}
+
+/** The facility's pre-plan card. */
+export function facilityCard(f) {
+  const contact = (c) =>
+    typeof c === "string" ? c : [c.name, c.role, c.phone].filter(Boolean).join(" · ");
+  const water = (w) => (typeof w === "string" ? w : [w.kind ?? w.type, w.description ?? w.name, w.distance_m != null ? `${w.distance_m} m` : null].filter(Boolean).join(" · "));
+  return section(
+    `${t("facility")}: ${f.name}`,
+    facts([
+      [t("address"), f.address],
+      [t("unit_owner"), unitName(f.unit)],
+      [t("floors"), f.floors != null ? `${f.floors}${f.basements ? ` + ${f.basements} hầm` : ""}` : null],
+      [t("contacts"), f.contacts.length ? h("ul", {}, f.contacts.map((c) => h("li", {}, contact(c)))) : null],
+      [t("hazards"), f.hazards.length ? h("ul", { class: "hazards" }, f.hazards.map((x) => h("li", {}, typeof x === "string" ? x : JSON.stringify(x)))) : null],
+      [t("water_sources"), f.waterSources.length ? h("ul", {}, f.waterSources.map((w) => h("li", {}, water(w)))) : null],
+    ]),
+    h("a", { href: `/facilities/${f.id}`, "data-nav": true }, `${t("facility")} →`),
+  );
+}
+
+function actorName(actor) {
+  if (!actor) return "";
+  if (typeof actor === "string") return actor;
+  return actor.name || actor.username || "";
+}
+
+const EVENT_TEXT = {
+  opened: ["Tiếp nhận", "Opened"],
+  status_changed: ["Chuyển trạng thái", "Status changed"],
+  reclassified: ["Đổi loại", "Reclassified"],
+  priority_changed: ["Đổi mức ưu tiên", "Priority changed"],
+  transferred: ["Chuyển đơn vị", "Transferred"],
+  escalated_to_city: ["Chuyển lên thành phố", "Escalated to the city"],
+  shared_with: ["Chia sẻ với", "Shared with"],
+  note_added: ["Ghi chú", "Note"],
+  linked: ["Liên kết", "Linked"],
+  absorbed: ["Gộp vụ trùng", "Absorbed a duplicate"],
+  merged_into: ["Đã gộp vào", "Merged into"],
+  signal_attached: ["Tín hiệu", "Signal"],
+  alarm_restored: ["Báo động đã phục hồi", "Alarm restored"],
+  resource_assigned: ["Điều động", "Resource assigned"],
+  resource_released: ["Kết thúc nhiệm vụ", "Resource released"],
+};
+
+/** One timeline line in words. */
+export function eventText(change) {
+  const type = change.type || change.kind || "";
+  const name = EVENT_TEXT[type] ? EVENT_TEXT[type][lang() === "en" ? 1 : 0] : type;
+  switch (type) {
+    case "opened":
+      return `${name}: ${label("kind", change.kind)} · P${change.priority ?? ""} · ${label("channel", change.channel)}`;
+    case "status_changed":
+      return `${label("status", change.from)} → ${label("status", change.to)}${change.reason ? ` (${change.reason})` : ""}${change.disposition ? ` · ${label("disposition", change.disposition)}` : ""}`;
+    case "priority_changed":
+      return `${name}: P${change.from} → P${change.to}`;
+    case "transferred":
+      return `${name}: ${unitName(change.from_unit)} → ${unitName(change.to_unit)} (${change.reason ?? ""})`;
+    case "shared_with":
+      return `${name} ${unitName(change.unit)}`;
+    case "note_added":
+      return `${name}: ${change.text}`;
+    case "absorbed":
+      return `${name} ${change.merged_number ?? change.merged}`;
+    case "merged_into":
+      return `${name} ${change.survivor_number ?? change.survivor}`;
+    case "signal_attached":
+      return `${name} ${change.code}${change.zone ? ` · vùng ${change.zone}` : ""}`;
+    case "resource_assigned":
+    case "resource_released":
+      return `${name}: ${change.call_sign}`;
+    default:
+      return name;
+  }
+}

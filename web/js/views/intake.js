@@ -1,0 +1,230 @@
+// Hotline intake, built for speed: the type and the location come first, the owning unit shows
+// live while the address is typed (old ward names understood) or when the map is clicked, and
+// the keyboard does everything (Ctrl+Enter creates, Esc clears).
+
+import { api, ApiError } from "../api.js";
+import { h, replace, debounce, toast } from "../dom.js";
+import { t, label, codes } from "../i18n.js";
+import { session, isCityUser, unitName, canAct } from "../session.js";
+import { createMap } from "../map.js";
+import { normIncident } from "../model.js";
+
+/** Draws the intake form with its map. */
+export function renderIntake(main, _params, ctx) {
+  ctx.refreshUnitSelect(isCityUser() ? "" : session.me.unit_code);
+  const state = { lat: null, lon: null, unit: null, nearBoundary: false, distance: null, oldName: null, source: null };
+  let lookup = null;
+
+  const field = (id, text, control, hint) =>
+    h("div", { class: "field" }, h("label", { for: id }, text), control, hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null);
+
+  const kind = h(
+    "select",
+    { id: "in-kind", name: "kind", required: true, "aria-describedby": "intake-help" },
+    h("option", { value: "" }, "—"),
+    codes("kind").map((c, i) => h("option", { value: c }, `${i < 9 ? i + 1 : 0}. ${label("kind", c)}`)),
+  );
+  const subtype = h("select", { id: "in-subtype", name: "crime_subtype" }, h("option", { value: "" }, "—"), codes("crime_subtype").map((c) => h("option", { value: c }, label("crime_subtype", c))));
+  const subtypeField = field("in-subtype", t("crime_subtype"), subtype);
+  subtypeField.hidden = true;
+  const address = h("input", { id: "in-address", name: "address", autocomplete: "off", placeholder: t("address_placeholder"), "aria-describedby": "in-unit" });
+  const unitOut = h("output", { id: "in-unit", class: "unit-out", for: "in-address", "aria-live": "polite", "data-testid": "intake-unit" }, t("unit_unknown"));
+  const candidates = h("div", { class: "candidates" });
+  const coords = h("span", { class: "coords", "data-testid": "intake-coords" });
+  const channel = h("select", { id: "in-channel", name: "channel" }, ["hotline_113", "hotline_114", "field_officer", "web_report"].map((c) => h("option", { value: c }, label("channel", c))));
+  if (session.me.role === "unit_officer") channel.value = "field_officer";
+  const priority = h("select", { id: "in-priority", name: "priority" }, h("option", { value: "" }, t("priority_auto")), [1, 2, 3, 4].map((p) => h("option", { value: String(p) }, `P${p} · ${label("priority", p)}`)));
+  const callerName = h("input", { id: "in-caller", name: "caller_name", autocomplete: "off" });
+  const callerPhone = h("input", { id: "in-phone", name: "caller_phone", type: "tel", autocomplete: "off", inputmode: "tel" });
+  const description = h("textarea", { id: "in-desc", name: "description", rows: 3 });
+  const error = h("p", { class: "form-error", role: "alert" });
+  const submit = h("button", { type: "submit", class: "btn btn-primary", "aria-keyshortcuts": "Control+Enter", disabled: !canAct() }, t("create_incident"), h("kbd", {}, "Ctrl+Enter"));
+  const clear = h("button", { type: "reset", class: "btn" }, t("clear_form"), h("kbd", {}, "Esc"));
+
+  const form = h(
+    "form",
+    { class: "intake-form panel", id: "intake-form", "aria-labelledby": "intake-title", novalidate: true },
+    h("h1", { id: "intake-title" }, t("intake_title")),
+    h("p", { class: "hint", id: "intake-help" }, t("intake_hint")),
+    h("div", { class: "row2" }, field("in-kind", t("kind"), kind), subtypeField),
+    field("in-address", t("address"), address, t("location_hint")),
+    h("div", { class: "unit-box" }, h("span", { class: "unit-box-label" }, t("unit_owner")), unitOut, coords, candidates),
+    h("div", { class: "row2" }, field("in-channel", t("channel"), channel), field("in-priority", t("priority"), priority)),
+    h("div", { class: "row2" }, field("in-caller", t("caller_name"), callerName), field("in-phone", t("caller_phone"), callerPhone)),
+    field("in-desc", t("description"), description),
+    error,
+    h("div", { class: "form-actions" }, submit, clear),
+  );
+  const mapEl = h("div", { class: "map", id: "intake-map" });
+  replace(main, h("div", { class: "intake" }, form, h("div", { class: "intake-map" }, mapEl)));
+
+  const map = createMap(mapEl, { onPick: (ll) => pickPoint(ll.lat, ll.lng) });
+  if (!isCityUser()) map.highlight(session.me.unit_code, true).catch(() => {});
+
+  function showUnit(code, note, kindOfNote = "") {
+    state.unit = code;
+    unitOut.dataset.unit = code || "";
+    unitOut.className = `unit-out${code ? " known" : ""}${kindOfNote ? ` ${kindOfNote}` : ""}`;
+    replace(unitOut, code ? unitName(code) : t("unit_unknown"), note ? h("small", {}, note) : null);
+    // Fit the map to the unit when the address found it; keep the view when the map was clicked.
+    if (code) map.highlight(code, state.lat == null).catch(() => {});
+  }
+
+  async function pickPoint(lat, lon) {
+    state.lat = lat;
+    state.lon = lon;
+    state.source = "map";
+    map.pick(lat, lon);
+    coords.textContent = `${t("coords")}: ${lat.toFixed(5)}, ${lon.toFixed(5)}`;
+    replace(candidates);
+    unitOut.textContent = t("looking_up");
+    try {
+      const res = await api(`/api/jurisdiction?lat=${lat}&lon=${lon}`);
+      const r = res.result || {};
+      const code = r.code ?? r.unit?.code ?? r.unit_code ?? null;
+      state.nearBoundary = !!r.near_boundary;
+      state.distance = r.boundary_distance_m ?? r.distance_m ?? null;
+      if (r.status === "outside" || !code) showUnit(null, t("unit_outside"), "outside");
+      else if (r.status === "snapped") showUnit(code, t("snapped"), "warn");
+      else if (r.near_boundary) showUnit(code, t("near_boundary", { other: r.neighbour_code ? unitName(r.neighbour_code) : t("unit_outside") }), "warn");
+      else showUnit(code);
+    } catch (e) {
+      showUnit(null, e.message, "outside");
+    }
+  }
+
+  const lookupAddress = debounce(async () => {
+    const text = address.value.trim();
+    if (state.source === "map") return;
+    if (text.length < 3) {
+      showUnit(null);
+      replace(candidates);
+      return;
+    }
+    if (lookup) lookup.abort();
+    lookup = new AbortController();
+    try {
+      const res = await api(`/api/jurisdiction?address=${encodeURIComponent(text)}`, { signal: lookup.signal });
+      const matches = res.matches || [];
+      if (matches.length === 0) {
+        showUnit(null);
+        replace(candidates);
+        return;
+      }
+      const best = matches[0];
+      const old = best.reason === "old_unit" ? `${best.old_full_name}${best.old_district ? `, ${best.old_district}` : ""}` : best.reason === "old_district" ? best.old_district : null;
+      state.oldName = old ? `${old} → ${unitName(best.code)}` : null;
+      showUnit(best.code, old ? t("old_name", { old }) : null);
+      const others = matches.slice(1, 4);
+      replace(
+        candidates,
+        others.length
+          ? [
+              h("span", {}, t("candidates")),
+              others.map((m) =>
+                h("button", { type: "button", class: "btn-chip", on: { click: () => showUnit(m.code) } }, unitName(m.code)),
+              ),
+            ]
+          : null,
+      );
+    } catch (e) {
+      if (e.name !== "AbortError" && !(e instanceof ApiError && e.status === 400)) showUnit(null, e.message, "outside");
+    }
+  }, 250);
+
+  address.addEventListener("input", () => {
+    if (state.source === "map" && state.lat != null) state.source = "map+address";
+    if (state.source !== "map+address") lookupAddress();
+  });
+  kind.addEventListener("change", () => {
+    subtypeField.hidden = kind.value !== "crime";
+  });
+  kind.addEventListener("keydown", (e) => {
+    // Digits pick a type straight away: 1 = fire, 2 = explosion, …
+    if (/^[0-9]$/.test(e.key) && !e.altKey && !e.ctrlKey) {
+      const idx = e.key === "0" ? 9 : Number(e.key) - 1;
+      const code = codes("kind")[idx];
+      if (code) {
+        e.preventDefault();
+        kind.value = code;
+        kind.dispatchEvent(new Event("change"));
+        address.focus();
+      }
+    }
+  });
+
+  function reset() {
+    form.reset();
+    Object.assign(state, { lat: null, lon: null, unit: null, nearBoundary: false, distance: null, oldName: null, source: null });
+    map.clearPick();
+    coords.textContent = "";
+    replace(candidates);
+    showUnit(null);
+    subtypeField.hidden = true;
+    error.textContent = "";
+    kind.focus();
+  }
+
+  form.addEventListener("reset", (e) => {
+    e.preventDefault();
+    reset();
+  });
+  // The shortcuts work anywhere on the screen, also after clicking the map.
+  const onKey = (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      form.requestSubmit();
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      reset();
+    }
+  };
+  document.addEventListener("keydown", onKey);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    error.textContent = "";
+    if (!kind.value) return fail(t("required_kind"), kind);
+    if (!address.value.trim() && state.lat == null) return fail(t("required_location"), address);
+    if (!description.value.trim()) return fail(t("required_description"), description);
+    const body = {
+      kind: kind.value,
+      channel: channel.value,
+      description: description.value.trim(),
+    };
+    if (kind.value === "crime" && subtype.value) body.crime_subtype = subtype.value;
+    if (priority.value) body.priority = Number(priority.value);
+    if (address.value.trim()) body.address = address.value.trim();
+    if (state.lat != null) {
+      body.lat = Number(state.lat.toFixed(6));
+      body.lon = Number(state.lon.toFixed(6));
+    }
+    if (state.unit) body.unit_code = state.unit;
+    if (state.nearBoundary) body.near_boundary = true;
+    if (state.distance != null) body.boundary_distance_m = Math.round(state.distance);
+    if (state.oldName && state.source !== "map") body.resolved_from_old_name = state.oldName;
+    if (callerName.value.trim()) body.caller_name = callerName.value.trim();
+    if (callerPhone.value.trim()) body.caller_phone = callerPhone.value.trim();
+    submit.disabled = true;
+    try {
+      const created = normIncident(await api("/api/incidents", { method: "POST", body }));
+      toast(t("created", { number: created?.number ?? "" }), "ok");
+      reset();
+      if (created && created.id != null) ctx.go(`/incidents/${created.id}`);
+    } catch (err) {
+      fail(err instanceof ApiError && err.status === 404 ? `${t("no_data")}: POST /api/incidents` : err.message);
+    } finally {
+      submit.disabled = !canAct();
+    }
+  });
+
+  function fail(message, focusEl) {
+    error.textContent = message;
+    if (focusEl) focusEl.focus();
+  }
+
+  kind.focus();
+  return () => {
+    document.removeEventListener("keydown", onKey);
+    map.destroy();
+  };
+}

@@ -1,0 +1,48 @@
+// The sign-in screen.
+
+import { api, ApiError } from "../api.js";
+import { h, replace } from "../dom.js";
+import { t, lang, setLang } from "../i18n.js";
+
+/** Draws the sign-in form; `onSignedIn(user)` runs after a successful sign-in. */
+export function renderLogin(main, { onSignedIn }) {
+  const error = h("p", { class: "form-error", role: "alert", id: "login-error" });
+  const user = h("input", { id: "login-user", name: "username", autocomplete: "username", required: true, autocapitalize: "none", spellcheck: "false" });
+  const pass = h("input", { id: "login-pass", name: "password", type: "password", autocomplete: "current-password", required: true });
+  const submit = h("button", { type: "submit", class: "btn btn-primary btn-block" }, t("sign_in"));
+  const form = h(
+    "form",
+    { class: "login-card", "aria-labelledby": "login-title", novalidate: true },
+    h("div", { class: "login-brand" }, h("img", { src: "/favicon.svg", alt: "", width: 48, height: 48 }), h("div", {}, h("h1", { id: "login-title" }, "Bình Yên"), h("p", { class: "login-sub" }, t("login_subtitle")))),
+    h("h2", { class: "login-heading" }, t("login_title")),
+    h("label", { for: "login-user" }, t("username")),
+    user,
+    h("label", { for: "login-pass" }, t("password")),
+    pass,
+    error,
+    submit,
+    h("button", { type: "button", class: "btn-ghost login-lang", on: { click: () => setLang(lang() === "vi" ? "en" : "vi") } }, t("lang_switch")),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    error.textContent = "";
+    if (!user.value || !pass.value) {
+      error.textContent = t("login_failed");
+      return;
+    }
+    submit.disabled = true;
+    submit.textContent = t("signing_in");
+    try {
+      const res = await api("/api/auth/login", { method: "POST", body: { username: user.value.trim(), password: pass.value } });
+      await onSignedIn(res.user);
+    } catch (err) {
+      error.textContent = err instanceof ApiError && err.status === 429 ? t("login_rate") : err instanceof ApiError && err.status === 401 ? t("login_failed") : `${t("error_generic")}: ${err.message}`;
+      submit.disabled = false;
+      submit.textContent = t("sign_in");
+      pass.select();
+    }
+  });
+  replace(main, h("div", { class: "login-wrap" }, form));
+  user.focus();
+  return null;
+}
