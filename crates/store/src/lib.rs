@@ -18,12 +18,23 @@ mod feed;
 #[macro_use]
 mod audit;
 mod error;
+#[macro_use]
+mod incidents;
+mod resources;
 mod users;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use db::{mask_url, Backend, DbTarget};
 pub use error::StoreError;
 pub use feed::Change;
+pub use incidents::{
+    domain_actor, AlarmAction, AlarmIncidentInput, AlarmOutcome, CreatedIncident, IncidentCommand,
+    IncidentFilter, IncidentSummary, StoredDuplicate, StoredIncident,
+};
+pub use resources::{
+    demo_fleet, NewResource, ResourceFilter, ResourceHistoryEntry, ResourceRecord, ResourceUpdate,
+    ResourceView,
+};
 pub use users::{NewUser, Session, SessionKind, User};
 
 use std::sync::Arc;
