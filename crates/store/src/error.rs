@@ -27,6 +27,10 @@ pub enum StoreError {
     /// The operation is not available on this back end.
     #[error("not supported on this back end: {0}")]
     Unsupported(&'static str),
+    /// A rule of the incident model refused the change (illegal transition, resource not
+    /// available, invalid input, …). Carries the domain error and its stable code.
+    #[error(transparent)]
+    Incident(#[from] domain::incident::IncidentError),
     /// A stored value could not be read back.
     #[error("corrupt stored value in {what}: {detail}")]
     Corrupt {

@@ -20,12 +20,16 @@ mod audit;
 mod accountability;
 mod alarms;
 mod error;
+#[macro_use]
+mod incidents;
+mod resources;
 mod stats;
 mod users;
 
 pub use accountability::{
     AccResult, AccountabilityError, CaseFilter, NewCase, Recommend, StoredCampaign, StoredCase,
     StoredTask, TaskFilter,
+};
 pub use alarms::{
     is_registry_change, Device, DeviceFilter, DeviceInput, Facility, FacilityContact,
     FacilityFilter, FacilityInput, FrameOutcome, FrameRecord, LinkChange, SealedKey, Signal,
@@ -35,6 +39,14 @@ pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use db::{mask_url, Backend, DbTarget};
 pub use error::StoreError;
 pub use feed::Change;
+pub use incidents::{
+    domain_actor, AlarmAction, AlarmIncidentInput, AlarmOutcome, CreatedIncident, IncidentCommand,
+    IncidentFilter, IncidentSummary, StoredDuplicate, StoredIncident,
+};
+pub use resources::{
+    demo_fleet, NewResource, ResourceFilter, ResourceHistoryEntry, ResourceRecord, ResourceUpdate,
+    ResourceView,
+};
 pub use stats::INCIDENT_SOURCE;
 pub use users::{NewUser, Session, SessionKind, User};
 

@@ -1,0 +1,1541 @@
+//! Incidents in the database: opening them (every intake channel and the alarm receiver go
+//! through [`Store::create_incident`] or [`Store::open_or_attach_alarm`]), changing them through
+//! the domain model, merging, listing and searching, the timeline, and the overdue flags.
+//!
+//! # How a change is written
+//!
+//! The domain model ([`domain::incident`]) decides; this module persists. Every change runs in
+//! one transaction:
+//!
+//! 1. the incident row is read and, on PostgreSQL, locked (`SELECT … FOR UPDATE`; SQLite has a
+//!    single writer, so the transaction already excludes every other writer);
+//! 2. the domain operation is applied to the deserialised [`Incident`] (it refuses illegal
+//!    transitions with an [`IncidentError`], which becomes [`StoreError::Incident`]);
+//! 3. the row is written back with `UPDATE … WHERE id = $1 AND version = $2` (a lost race is a
+//!    [`StoreError::Conflict`], never a silent overwrite), the new events are appended to
+//!    `incident_events` (append-only, unique per incident and sequence number), and the audit
+//!    row and the change-feed row are inserted;
+//! 4. after the commit the change is published to the live feed.
+//!
+//! The row keeps the whole model as JSON (`doc`, with only the latest event of the timeline,
+//! which the model needs to keep times monotonic) beside the columns that lists, searches and
+//! statistics read. The full timeline is `incident_events`; a merged incident's events stay
+//! under its own id and show on the survivor's timeline, so both histories are kept.
+//!
+//! # Numbers
+//!
+//! `HN-2026-000123`: the prefix is a deployment setting ([`Store::set_incident_prefix`]), the
+//! year is the Vietnam-local year of opening, and the sequence is taken from
+//! `incident_sequences` with an upsert in the same transaction as the insert, so two nodes
+//! opening incidents at the same instant get different numbers and a rolled-back insert gives
+//! its number back.
+
+use crate::{
+    from_millis, to_millis, Actor, AuditEntry, Backend, Change, Result, Store, StoreError,
+};
+use chrono::{DateTime, Utc};
+use domain::access::Scope;
+use domain::incident::{
+    self as inc, find_probable_duplicates, merge_incidents, overdue, AlarmSignal, DuplicateConfig,
+    DuplicateHint, FacilitySnapshot, Incident, IncidentError, IncidentEvent, IncidentFromAlarm,
+    IncidentId, IncidentNumber, IncidentStatus, Overdue, ResponseTargets, TransitionDetails,
+    ValidNewIncident, Vocabulary,
+};
+use serde::Serialize;
+use sqlx::Row;
+
+/// How many open incidents the overdue check and duplicate detection read at most.
+const MAX_OPEN_SCAN: i64 = 20_000;
+
+/// An incident as stored: the domain model and the row version to send back with a change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredIncident {
+    /// The incident (its `history` holds only the latest event; see
+    /// [`Store::incident_timeline`] for the whole timeline).
+    pub incident: Incident,
+    /// Row version, increased by every change (optimistic concurrency).
+    pub version: i64,
+}
+
+/// A newly opened incident with the open incidents it probably duplicates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatedIncident {
+    /// The new incident.
+    pub incident: Incident,
+    /// Its row version (1).
+    pub version: i64,
+    /// Open incidents it probably duplicates, strongest first (also stored on the incident).
+    pub duplicates: Vec<DuplicateHint>,
+}
+
+/// An alarm signal for the incident workflow, from the alarm receiver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmIncidentInput {
+    /// The facility the transmitting device belongs to, as it is at the moment of the alarm.
+    pub facility: FacilitySnapshot,
+    /// The decoded, durably stored signal.
+    pub signal: AlarmSignal,
+}
+
+/// What [`Store::open_or_attach_alarm`] did with a signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmAction {
+    /// No open incident of this facility and type existed: a new one was opened.
+    Opened,
+    /// The signal joined the open incident of this facility and type (alarm storm).
+    Attached,
+    /// The same signal (zone, code, arrival time) was already on the incident: nothing changed.
+    Retransmission,
+}
+
+/// The result of [`Store::open_or_attach_alarm`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmOutcome {
+    /// Opened, attached or a retransmission.
+    pub action: AlarmAction,
+    /// The incident after the signal.
+    pub incident: Incident,
+    /// Its row version.
+    pub version: i64,
+    /// For an opened incident: other open incidents it probably duplicates (e.g. a hotline call
+    /// about the same building). Empty otherwise.
+    pub duplicates: Vec<DuplicateHint>,
+}
+
+/// A change to one incident, applied through the domain model by [`Store::apply_incident`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum IncidentCommand {
+    /// Move to another status (`merged` is refused: use [`Store::merge_incidents`]).
+    Transition {
+        /// Target status.
+        to: IncidentStatus,
+        /// Reason and disposition.
+        details: TransitionDetails,
+    },
+    /// Add a note.
+    Note {
+        /// The text.
+        text: String,
+    },
+    /// Hand the incident to another unit (reason required).
+    Transfer {
+        /// The new unit's code.
+        unit: String,
+        /// Why.
+        reason: String,
+    },
+    /// Let a neighbouring unit see and support the incident.
+    Share {
+        /// The unit's code.
+        unit: String,
+        /// Why.
+        reason: Option<String>,
+    },
+    /// Take the incident up to the city level.
+    Escalate {
+        /// Why.
+        reason: Option<String>,
+    },
+}
+
+impl IncidentCommand {
+    fn action(&self) -> &'static str {
+        match self {
+            IncidentCommand::Transition { .. } => "incident.transition",
+            IncidentCommand::Note { .. } => "incident.note",
+            IncidentCommand::Transfer { .. } => "incident.transfer",
+            IncidentCommand::Share { .. } => "incident.share",
+            IncidentCommand::Escalate { .. } => "incident.escalate",
+        }
+    }
+
+    fn apply(
+        self,
+        incident: &mut Incident,
+        actor: inc::Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<IncidentEvent>, IncidentError> {
+        let event = match self {
+            IncidentCommand::Transition { to, details } => {
+                incident.transition(to, details, actor, now)?
+            }
+            IncidentCommand::Note { text } => incident.add_note(&text, actor, now)?,
+            IncidentCommand::Transfer { unit, reason } => {
+                incident.transfer_to_unit(&unit, &reason, actor, now)?
+            }
+            IncidentCommand::Share { unit, reason } => {
+                incident.share_with_unit(&unit, reason, actor, now)?
+            }
+            IncidentCommand::Escalate { reason } => {
+                incident.escalate_to_city(reason, actor, now)?
+            }
+        };
+        Ok(vec![event])
+    }
+}
+
+/// Which incidents to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentFilter {
+    /// Only open incidents (not closed, cancelled or merged).
+    pub open_only: bool,
+    /// Only this status.
+    pub status: Option<IncidentStatus>,
+    /// Only incidents this unit may see: its own and those shared with it (a unit officer's
+    /// scope).
+    pub visible_to_unit: Option<String>,
+    /// Only incidents owned by this unit.
+    pub unit: Option<String>,
+    /// Only incidents whose caller had this phone (normalised).
+    pub caller_phone: Option<String>,
+    /// Only the incident with this readable number.
+    pub number: Option<String>,
+    /// Only incidents with an id below this one (the next page).
+    pub before_id: Option<i64>,
+    /// Page size, clamped to 1..=500.
+    pub limit: i64,
+}
+
+/// An incident as the lists, the board and the live feed show it: the caller's phone masked,
+/// the description shortened.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct IncidentSummary {
+    pub id: i64,
+    /// Readable number, e.g. `HN-2026-000123`.
+    pub number: String,
+    /// Type code, e.g. `fire`.
+    pub kind: String,
+    pub kind_label: String,
+    pub crime_subtype: Option<String>,
+    /// 1 (highest) to 4.
+    pub priority: u8,
+    /// Intake channel code, e.g. `hotline_114`.
+    pub channel: String,
+    /// Status code, e.g. `dispatched`.
+    pub status: String,
+    pub status_label: String,
+    pub disposition: Option<String>,
+    /// Responsible commune/ward unit.
+    pub unit_code: Option<String>,
+    /// Neighbouring units that also see it.
+    pub shared_with: Vec<String>,
+    pub escalated_to_city: bool,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// The point is close to a unit boundary: the owner should be confirmed.
+    pub near_boundary: bool,
+    /// Caller's phone with its middle hidden, e.g. `0912***678`.
+    pub caller_phone_masked: Option<String>,
+    /// First 160 characters of the description.
+    pub description: String,
+    pub facility_id: Option<i64>,
+    /// Alarm signals received (kept and dropped).
+    pub signal_count: u32,
+    /// Call signs of the resources working on it.
+    pub active_resources: Vec<String>,
+    pub received_at: DateTime<Utc>,
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub on_scene_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    /// Set when merged into another incident.
+    pub merged_into: Option<i64>,
+    /// Row version: send it back with a change to refuse acting on stale data.
+    pub version: i64,
+}
+
+impl IncidentSummary {
+    /// The summary of an incident at row version `version`.
+    pub fn of(i: &Incident, version: i64) -> IncidentSummary {
+        let description: String = i.description.chars().take(160).collect();
+        IncidentSummary {
+            id: i.id.0,
+            number: i.number.to_string(),
+            kind: i.kind.code().to_owned(),
+            kind_label: i.kind.label_vi().to_owned(),
+            crime_subtype: i.crime_subtype.map(|s| s.code().to_owned()),
+            priority: i.priority.number(),
+            channel: i.channel.code().to_owned(),
+            status: i.status.code().to_owned(),
+            status_label: i.status.label_vi().to_owned(),
+            disposition: i.disposition.map(|d| d.code().to_owned()),
+            unit_code: i.assignment.primary_unit.clone(),
+            shared_with: i.assignment.shared_with.clone(),
+            escalated_to_city: i.assignment.escalated_to_city,
+            address: i.location.address.clone(),
+            lat: i.location.point.map(|p| p.lat),
+            lon: i.location.point.map(|p| p.lon),
+            near_boundary: i.location.near_boundary,
+            caller_phone_masked: i.caller.masked_phone(),
+            description,
+            facility_id: i.facility_id,
+            signal_count: i.signals.len() as u32 + i.signals_dropped,
+            active_resources: i.active_resources().map(|r| r.call_sign.clone()).collect(),
+            received_at: i.times.received,
+            dispatched_at: i.times.dispatched,
+            on_scene_at: i.times.on_scene,
+            updated_at: i.updated_at,
+            merged_into: i.merged_into.map(|m| m.0),
+            version,
+        }
+    }
+}
+
+/// A probable duplicate stored with an incident when it was opened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredDuplicate {
+    /// The open incident it probably duplicated.
+    pub duplicate_of: i64,
+    /// The hint as computed then (reasons, distance, messages).
+    pub hint: serde_json::Value,
+    /// When it was found.
+    pub at: DateTime<Utc>,
+}
+
+/// The actor of the domain model for a store actor.
+pub fn domain_actor(actor: &Actor) -> inc::Actor {
+    match actor.user_id {
+        Some(id) => inc::Actor::User {
+            id,
+            name: actor.name.clone(),
+            unit_code: None,
+        },
+        None => inc::Actor::System {
+            name: actor.name.clone(),
+        },
+    }
+}
+
+/// The columns of an incident row, computed from the model.
+pub(crate) struct Columns {
+    pub(crate) kind: &'static str,
+    pub(crate) crime_subtype: Option<&'static str>,
+    pub(crate) priority: i64,
+    pub(crate) channel: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) is_open: i64,
+    pub(crate) disposition: Option<&'static str>,
+    pub(crate) unit_code: Option<String>,
+    pub(crate) escalated: i64,
+    pub(crate) near_boundary: i64,
+    pub(crate) caller_phone: Option<String>,
+    pub(crate) facility_id: Option<i64>,
+    pub(crate) device_id: Option<String>,
+    pub(crate) lat: Option<f64>,
+    pub(crate) lon: Option<f64>,
+    pub(crate) address: Option<String>,
+    pub(crate) merged_into: Option<i64>,
+    pub(crate) created_at: i64,
+    pub(crate) received_at: i64,
+    pub(crate) times: [Option<i64>; 9],
+    pub(crate) updated_at: i64,
+    pub(crate) doc: String,
+}
+
+impl Columns {
+    pub(crate) fn of(i: &Incident) -> Result<Columns> {
+        let t = &i.times;
+        let ms = |x: Option<DateTime<Utc>>| x.map(to_millis);
+        Ok(Columns {
+            kind: i.kind.code(),
+            crime_subtype: i.crime_subtype.map(|s| s.code()),
+            priority: i64::from(i.priority.number()),
+            channel: i.channel.code(),
+            status: i.status.code(),
+            is_open: i64::from(i.is_open()),
+            disposition: i.disposition.map(|d| d.code()),
+            unit_code: i.assignment.primary_unit.clone(),
+            escalated: i64::from(i.assignment.escalated_to_city),
+            near_boundary: i64::from(i.location.near_boundary),
+            caller_phone: i.caller.phone.clone(),
+            facility_id: i.facility_id,
+            device_id: i.device_id.clone(),
+            lat: i.location.point.map(|p| p.lat),
+            lon: i.location.point.map(|p| p.lon),
+            address: i.location.address.clone(),
+            merged_into: i.merged_into.map(|m| m.0),
+            created_at: to_millis(i.opened_at),
+            received_at: to_millis(t.received),
+            times: [
+                ms(t.verified),
+                ms(t.false_alarm),
+                ms(t.dispatched),
+                ms(t.en_route),
+                ms(t.on_scene),
+                ms(t.resolved),
+                ms(t.closed),
+                ms(t.cancelled),
+                ms(t.merged),
+            ],
+            updated_at: to_millis(i.updated_at),
+            doc: doc_of(i)?,
+        })
+    }
+}
+
+/// The JSON document of an incident: the model with only its latest event (the model clamps
+/// new event times to it; the whole timeline is in `incident_events`).
+pub(crate) fn doc_of(i: &Incident) -> Result<String> {
+    let mut copy = i.clone();
+    let keep = copy.history.len().saturating_sub(1);
+    copy.history.drain(..keep);
+    serde_json::to_string(&copy).map_err(|e| StoreError::Corrupt {
+        what: "incidents.doc",
+        detail: e.to_string(),
+    })
+}
+
+pub(crate) fn parse_doc(doc: &str) -> Result<Incident> {
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt {
+        what: "incidents.doc",
+        detail: e.to_string(),
+    })
+}
+
+pub(crate) fn stored_from_row<R: Row>(row: &R) -> Result<StoredIncident>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let doc: String = row.try_get("doc")?;
+    Ok(StoredIncident {
+        incident: parse_doc(&doc)?,
+        version: row.try_get("version")?,
+    })
+}
+
+pub(crate) const UPDATE_INCIDENT: &str =
+    "UPDATE incidents SET kind = $3, crime_subtype = $4, priority = $5, \
+     channel = $6, status = $7, is_open = $8, disposition = $9, unit_code = $10, escalated = $11, \
+     near_boundary = $12, caller_phone = $13, facility_id = $14, device_id = $15, lat = $16, \
+     lon = $17, address = $18, merged_into = $19, created_at = $20, received_at = $21, \
+     verified_at = $22, false_alarm_at = $23, dispatched_at = $24, en_route_at = $25, \
+     on_scene_at = $26, resolved_at = $27, closed_at = $28, cancelled_at = $29, merged_at = $30, \
+     updated_at = $31, doc = $32, version = version + 1 WHERE id = $1 AND version = $2";
+
+/// Writes the incident's columns and document over version `$version` inside `$tx`; a row that
+/// moved on in between is a conflict. Evaluates to the new version.
+macro_rules! write_incident {
+    ($tx:expr, $incident:expr, $version:expr) => {{
+        let i: &domain::incident::Incident = $incident;
+        let version: i64 = $version;
+        let c = $crate::incidents::Columns::of(i)?;
+        let done = sqlx::query($crate::incidents::UPDATE_INCIDENT)
+            .bind(i.id.0)
+            .bind(version)
+            .bind(c.kind)
+            .bind(c.crime_subtype)
+            .bind(c.priority)
+            .bind(c.channel)
+            .bind(c.status)
+            .bind(c.is_open)
+            .bind(c.disposition)
+            .bind(&c.unit_code)
+            .bind(c.escalated)
+            .bind(c.near_boundary)
+            .bind(&c.caller_phone)
+            .bind(c.facility_id)
+            .bind(&c.device_id)
+            .bind(c.lat)
+            .bind(c.lon)
+            .bind(&c.address)
+            .bind(c.merged_into)
+            .bind(c.created_at)
+            .bind(c.received_at)
+            .bind(c.times[0])
+            .bind(c.times[1])
+            .bind(c.times[2])
+            .bind(c.times[3])
+            .bind(c.times[4])
+            .bind(c.times[5])
+            .bind(c.times[6])
+            .bind(c.times[7])
+            .bind(c.times[8])
+            .bind(c.updated_at)
+            .bind(&c.doc)
+            .execute(&mut *$tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err($crate::StoreError::Conflict(format!(
+                "incident {} changed since version {version}",
+                i.id
+            )));
+        }
+        version + 1
+    }};
+}
+
+/// Appends events to the timeline inside `$tx`.
+macro_rules! insert_events {
+    ($tx:expr, $events:expr) => {{
+        for ev in $events {
+            let ev: &domain::incident::IncidentEvent = ev;
+            let json = serde_json::to_value(ev).map_err(|e| $crate::StoreError::Corrupt {
+                what: "incident_events.event",
+                detail: e.to_string(),
+            })?;
+            let kind = json["change"]["type"]
+                .as_str()
+                .unwrap_or("unknown")
+                .to_owned();
+            sqlx::query(
+                "INSERT INTO incident_events (incident_id, seq, at, kind, actor_name, event) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(ev.incident_id.0)
+            .bind(i64::from(ev.seq))
+            .bind($crate::to_millis(ev.at))
+            .bind(kind)
+            .bind(ev.actor.display_name())
+            .bind(json.to_string())
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
+/// Brings `incident_shares` in line with the incident's `shared_with` inside `$tx`.
+macro_rules! sync_shares {
+    ($tx:expr, $incident:expr, $before:expr, $at:expr) => {{
+        let i: &domain::incident::Incident = $incident;
+        let before: &[String] = $before;
+        if before != i.assignment.shared_with.as_slice() {
+            sqlx::query("DELETE FROM incident_shares WHERE incident_id = $1")
+                .bind(i.id.0)
+                .execute(&mut *$tx)
+                .await?;
+            for unit in &i.assignment.shared_with {
+                sqlx::query(
+                    "INSERT INTO incident_shares (incident_id, unit_code, at) VALUES ($1, $2, $3)",
+                )
+                .bind(i.id.0)
+                .bind(unit)
+                .bind($crate::to_millis($at))
+                .execute(&mut *$tx)
+                .await?;
+            }
+        }
+    }};
+}
+
+/// Reads one incident row inside `$tx`, locking it on PostgreSQL. Evaluates to
+/// `Option<StoredIncident>`.
+macro_rules! lock_incident {
+    ($store:expr, $tx:expr, $id:expr) => {{
+        let sql = if $store.backend() == $crate::Backend::Postgres {
+            "SELECT version, doc FROM incidents WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT version, doc FROM incidents WHERE id = $1"
+        };
+        let row = sqlx::query(sql).bind($id).fetch_optional(&mut *$tx).await?;
+        match row {
+            Some(row) => Some($crate::incidents::stored_from_row(&row)?),
+            None => None,
+        }
+    }};
+}
+
+/// Opens an incident inside `$tx`: takes the next number, inserts the row, runs
+/// `Incident::open`, appends the `opened` event, the duplicate hints, the audit row and the
+/// feed row. Evaluates to `(Incident, Change)`.
+macro_rules! open_in_tx {
+    ($store:expr, $tx:expr, $valid:expr, $dups:expr, $actor:expr, $now:expr, $action:expr) => {{
+        let valid: ValidNewIncident = $valid;
+        let dups: &[DuplicateHint] = $dups;
+        let actor: &Actor = $actor;
+        let now: DateTime<Utc> = $now;
+        let prefix: String =
+            sqlx::query_scalar("SELECT value FROM cad_settings WHERE key = 'incident_prefix'")
+                .fetch_one(&mut *$tx)
+                .await?;
+        let year = IncidentNumber::local_year(now);
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO incident_sequences (prefix, year, last_seq) VALUES ($1, $2, 1) \
+             ON CONFLICT (prefix, year) DO UPDATE SET last_seq = incident_sequences.last_seq + 1 \
+             RETURNING last_seq",
+        )
+        .bind(&prefix)
+        .bind(i64::from(year))
+        .fetch_one(&mut *$tx)
+        .await?;
+        let seq = u32::try_from(seq).map_err(|_| {
+            StoreError::Conflict(format!("incident numbers of {prefix}-{year} are exhausted"))
+        })?;
+        let number = IncidentNumber::new(&prefix, year, seq)?;
+        let input = valid.input();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO incidents (number, kind, priority, channel, status, is_open, \
+             facility_id, created_at, received_at, updated_at, version, doc) \
+             VALUES ($1, $2, $3, $4, 'received', 1, $5, $6, $6, $6, 0, '{}') RETURNING id",
+        )
+        .bind(number.to_string())
+        .bind(input.kind.code())
+        .bind(i64::from(valid.priority().number()))
+        .bind(input.channel.code())
+        .bind(input.facility_id)
+        .bind(to_millis(now))
+        .fetch_one(&mut *$tx)
+        .await?;
+        let (incident, opened) =
+            Incident::open(IncidentId(id), number, valid, domain_actor(actor), now);
+        let _version = write_incident!($tx, &incident, 0);
+        insert_events!($tx, [&opened]);
+        for hint in dups {
+            let json = serde_json::to_string(hint).map_err(|e| StoreError::Corrupt {
+                what: "incident_duplicates.hint",
+                detail: e.to_string(),
+            })?;
+            sqlx::query(
+                "INSERT INTO incident_duplicates (incident_id, duplicate_of, hint, at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(hint.incident_id.0)
+            .bind(json)
+            .bind(to_millis(now))
+            .execute(&mut *$tx)
+            .await?;
+        }
+        let entry = AuditEntry {
+            action: $action.into(),
+            object_type: "incident".into(),
+            object_id: id.to_string(),
+            unit_code: incident.assignment.primary_unit.clone(),
+            summary: serde_json::json!({
+                "number": incident.number,
+                "after": {
+                    "kind": incident.kind, "priority": incident.priority,
+                    "channel": incident.channel, "unit_code": incident.assignment.primary_unit,
+                },
+                "probable_duplicates": dups.iter().map(|d| d.incident_id).collect::<Vec<_>>(),
+            }),
+        };
+        insert_audit!($tx, actor, &entry, now);
+        let mut payload = serde_json::to_value(IncidentSummary::of(&incident, 1))
+            .unwrap_or(serde_json::Value::Null);
+        payload["probable_duplicates"] = serde_json::json!(dups
+            .iter()
+            .map(|d| serde_json::json!({"id": d.incident_id, "number": d.number}))
+            .collect::<Vec<_>>());
+        let change = insert_change!(
+            $store,
+            $tx,
+            "incident.created",
+            incident.assignment.primary_unit.clone(),
+            Vec::new(),
+            payload,
+            now
+        );
+        (incident, change)
+    }};
+}
+
+/// Appends the audit row and the feed row of a change to an existing incident inside `$tx`.
+/// Evaluates to the changes to publish (an `incident.removed` for a unit that lost the
+/// incident by a transfer comes first).
+macro_rules! record_update {
+    ($store:expr, $tx:expr, $actor:expr, $action:expr, $incident:expr, $version:expr,
+     $events:expr, $unit_before:expr, $now:expr) => {{
+        let i: &domain::incident::Incident = $incident;
+        let events: &[domain::incident::IncidentEvent] = $events;
+        let unit_before: Option<String> = $unit_before;
+        let entry = $crate::AuditEntry {
+            action: $action.into(),
+            object_type: "incident".into(),
+            object_id: i.id.0.to_string(),
+            unit_code: i.assignment.primary_unit.clone(),
+            summary: serde_json::json!({
+                "number": i.number,
+                "events": events.iter().map(|e| &e.change).collect::<Vec<_>>(),
+            }),
+        };
+        insert_audit!($tx, $actor, &entry, $now);
+        let mut changes = Vec::new();
+        if unit_before.is_some() && unit_before != i.assignment.primary_unit {
+            changes.push(insert_change!(
+                $store,
+                $tx,
+                "incident.removed",
+                unit_before,
+                Vec::new(),
+                serde_json::json!({"id": i.id, "number": i.number,
+                                   "unit_code": i.assignment.primary_unit}),
+                $now
+            ));
+        }
+        changes.push(insert_change!(
+            $store,
+            $tx,
+            "incident.updated",
+            i.assignment.primary_unit.clone(),
+            i.assignment.shared_with.clone(),
+            serde_json::to_value($crate::incidents::IncidentSummary::of(i, $version))
+                .unwrap_or(serde_json::Value::Null),
+            $now
+        ));
+        changes
+    }};
+}
+
+/// SQL for the open incidents that could duplicate a report: same facility, device or caller,
+/// or inside a box around the point (the exact distance is the domain's to judge).
+const DUPLICATE_CANDIDATES: &str = "SELECT version, doc FROM incidents WHERE is_open = 1 AND (\
+     ($1 IS NOT NULL AND facility_id = $1) OR ($2 IS NOT NULL AND device_id = $2) \
+     OR ($3 IS NOT NULL AND caller_phone = $3) \
+     OR (lat BETWEEN $4 AND $5 AND lon BETWEEN $6 AND $7)) ORDER BY id DESC LIMIT 200";
+
+struct Probe {
+    facility_id: Option<i64>,
+    device_id: Option<String>,
+    phone: Option<String>,
+    bbox: [f64; 4],
+}
+
+impl Probe {
+    fn of(valid: &ValidNewIncident, cfg: &DuplicateConfig) -> Probe {
+        let n = valid.input();
+        // A box a little larger than the radius; an empty box when there is no point.
+        let bbox = match n.location.point.filter(|p| p.is_valid()) {
+            Some(p) => {
+                let dlat = cfg.radius_m * 1.1 / 111_000.0;
+                let dlon = dlat / p.lat.to_radians().cos().abs().max(0.01);
+                [p.lat - dlat, p.lat + dlat, p.lon - dlon, p.lon + dlon]
+            }
+            None => [1.0, 0.0, 1.0, 0.0],
+        };
+        Probe {
+            facility_id: n.facility_id,
+            device_id: n.device_id.clone(),
+            phone: n.caller.phone.clone(),
+            bbox,
+        }
+    }
+}
+
+macro_rules! duplicate_candidates {
+    ($exec:expr, $probe:expr) => {{
+        let p: &Probe = $probe;
+        let rows = sqlx::query(DUPLICATE_CANDIDATES)
+            .bind(p.facility_id)
+            .bind(&p.device_id)
+            .bind(&p.phone)
+            .bind(p.bbox[0])
+            .bind(p.bbox[1])
+            .bind(p.bbox[2])
+            .bind(p.bbox[3])
+            .fetch_all($exec)
+            .await?;
+        rows.iter()
+            .map(|r| stored_from_row(r).map(|s| s.incident))
+            .collect::<Result<Vec<Incident>>>()?
+    }};
+}
+
+impl Store {
+    /// Sets the prefix of new incident numbers (`HN` for Hà Nội): 1 to 6 ASCII letters,
+    /// upper-cased. Numbers already given keep theirs.
+    pub async fn set_incident_prefix(&self, prefix: &str) -> Result<()> {
+        // Validates the prefix the way numbers will be built with it.
+        let checked = IncidentNumber::new(prefix, 2026, 1)?;
+        on_write!(self, |pool| {
+            sqlx::query("UPDATE cad_settings SET value = $1 WHERE key = 'incident_prefix'")
+                .bind(checked.prefix())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The prefix of new incident numbers.
+    pub async fn incident_prefix(&self) -> Result<String> {
+        on_read!(self, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT value FROM cad_settings WHERE key = 'incident_prefix'")
+                    .fetch_one(pool)
+                    .await?,
+            )
+        })
+    }
+
+    /// Opens an incident from validated input: the one creation path of every channel (hotline
+    /// call-taker, field officer, public web report, citizen assistant).
+    ///
+    /// In one transaction: the next number of the (prefix, year) sequence, the row, the
+    /// `opened` event, the probable-duplicate hints, the audit row and the `incident.created`
+    /// feed row. Probable duplicates (open incidents of the same facility, device or caller, or
+    /// nearby of the same or a related type) are returned and stored with the incident; merging
+    /// stays the operator's decision.
+    pub async fn create_incident(
+        &self,
+        valid: ValidNewIncident,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<CreatedIncident> {
+        let cfg = DuplicateConfig::default();
+        let probe = Probe::of(&valid, &cfg);
+        // Hints are advisory: reading them before the write keeps the writer's time short.
+        let open = on_read!(self, |pool| { duplicate_candidates!(pool, &probe) });
+        let duplicates = find_probable_duplicates(valid.input(), &open, now, &cfg);
+        let (incident, change) = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let out = open_in_tx!(self, tx, valid, &duplicates, actor, now, "incident.create");
+            tx.commit().await?;
+            out
+        });
+        self.publish(change);
+        Ok(CreatedIncident {
+            incident,
+            version: 1,
+            duplicates,
+        })
+    }
+
+    /// Gives an alarm signal to the incident workflow, in one transaction: the open incident of
+    /// the same facility and type absorbs it (an alarm storm of 20 detectors in a minute makes
+    /// one incident with 20 signals), or a new incident is opened from it
+    /// ([`IncidentFromAlarm`]: type and priority from the signal category, place, unit and
+    /// contact from the facility). Events, audit and feed rows are written in the same
+    /// transaction.
+    ///
+    /// Race-free on both back ends: SQLite has one writer; on PostgreSQL the open incident is
+    /// locked with `SELECT … FOR UPDATE`, and two signals of one facility that both find none
+    /// cannot both insert, because a unique partial index allows one open alarm incident per
+    /// facility and type; the loser retries and attaches.
+    ///
+    /// Trouble, test and other signals do not open incidents:
+    /// `StoreError::Incident(IncidentError::NotAnIncidentSignal { .. })`.
+    pub async fn open_or_attach_alarm(
+        &self,
+        alarm: AlarmIncidentInput,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<AlarmOutcome> {
+        let Some((kind, _, _)) = alarm.signal.category.incident_type() else {
+            return Err(IncidentError::NotAnIncidentSignal {
+                category: alarm.signal.category.code(),
+            }
+            .into());
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.alarm_once(&alarm, kind, actor, now).await {
+                Err(StoreError::Conflict(detail)) if attempt < 5 => {
+                    tracing::debug!(detail, attempt, "alarm raced another signal; retrying");
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn alarm_once(
+        &self,
+        alarm: &AlarmIncidentInput,
+        kind: inc::IncidentKind,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<AlarmOutcome> {
+        let facility_id = alarm.facility.id;
+        let lock = if self.backend() == Backend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let find = format!(
+            "SELECT version, doc FROM incidents WHERE facility_id = $1 AND kind = $2 \
+             AND is_open = 1 ORDER BY created_at DESC, id DESC LIMIT 1{lock}"
+        );
+        let cfg = DuplicateConfig::default();
+        let (outcome, changes) = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query(&find)
+                .bind(facility_id)
+                .bind(kind.code())
+                .fetch_optional(&mut *tx)
+                .await?;
+            match row {
+                Some(row) => {
+                    let StoredIncident {
+                        mut incident,
+                        version,
+                    } = stored_from_row(&row)?;
+                    let event = incident.attach_signal(
+                        facility_id,
+                        alarm.signal.clone(),
+                        domain_actor(actor),
+                        now,
+                    )?;
+                    match event {
+                        None => {
+                            tx.rollback().await?;
+                            (
+                                AlarmOutcome {
+                                    action: AlarmAction::Retransmission,
+                                    incident,
+                                    version,
+                                    duplicates: Vec::new(),
+                                },
+                                Vec::new(),
+                            )
+                        }
+                        Some(event) => {
+                            let unit = incident.assignment.primary_unit.clone();
+                            let version = write_incident!(tx, &incident, version);
+                            insert_events!(tx, [&event]);
+                            let changes = record_update!(
+                                self,
+                                tx,
+                                actor,
+                                "incident.alarm_signal",
+                                &incident,
+                                version,
+                                std::slice::from_ref(&event),
+                                unit,
+                                now
+                            );
+                            tx.commit().await?;
+                            (
+                                AlarmOutcome {
+                                    action: AlarmAction::Attached,
+                                    incident,
+                                    version,
+                                    duplicates: Vec::new(),
+                                },
+                                changes,
+                            )
+                        }
+                    }
+                }
+                None => {
+                    let new = IncidentFromAlarm {
+                        facility: &alarm.facility,
+                        signal: &alarm.signal,
+                    }
+                    .new_incident()?;
+                    let valid = new.validate(now)?;
+                    let probe = Probe::of(&valid, &cfg);
+                    let open = duplicate_candidates!(&mut *tx, &probe);
+                    let duplicates = find_probable_duplicates(valid.input(), &open, now, &cfg);
+                    let (incident, change) = open_in_tx!(
+                        self,
+                        tx,
+                        valid,
+                        &duplicates,
+                        actor,
+                        now,
+                        "incident.create_from_alarm"
+                    );
+                    tx.commit().await?;
+                    (
+                        AlarmOutcome {
+                            action: AlarmAction::Opened,
+                            incident,
+                            version: 1,
+                            duplicates,
+                        },
+                        vec![change],
+                    )
+                }
+            }
+        });
+        for change in changes {
+            self.publish(change);
+        }
+        Ok(outcome)
+    }
+
+    /// Marks the alarm signals of `zone` (every zone when `None`) restored on each open
+    /// incident of the facility that carries signals. Statuses do not change: only a person
+    /// closes an incident. Returns the incidents that were updated.
+    pub async fn mark_alarm_restored(
+        &self,
+        facility_id: i64,
+        zone: Option<&str>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Incident>> {
+        let lock = if self.backend() == Backend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let find = format!(
+            "SELECT version, doc FROM incidents WHERE facility_id = $1 AND is_open = 1 \
+             ORDER BY id{lock}"
+        );
+        let (updated, changes) = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let rows = sqlx::query(&find)
+                .bind(facility_id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let mut updated = Vec::new();
+            let mut changes = Vec::new();
+            for row in rows {
+                let StoredIncident {
+                    mut incident,
+                    version,
+                } = stored_from_row(&row)?;
+                if incident.signals.is_empty() {
+                    continue;
+                }
+                let event = incident.mark_alarm_restored(zone, domain_actor(actor), now)?;
+                let version = write_incident!(tx, &incident, version);
+                insert_events!(tx, [&event]);
+                changes.extend(record_update!(
+                    self,
+                    tx,
+                    actor,
+                    "incident.alarm_restored",
+                    &incident,
+                    version,
+                    std::slice::from_ref(&event),
+                    None,
+                    now
+                ));
+                updated.push(incident);
+            }
+            tx.commit().await?;
+            (updated, changes)
+        });
+        for change in changes {
+            self.publish(change);
+        }
+        Ok(updated)
+    }
+
+    /// Applies one change to an incident through the domain model (see the module
+    /// documentation for the transaction). `scope` is checked again on the locked row: an
+    /// incident the user may not see is reported as not found. With `expected_version`, a row
+    /// that changed since the user read it is a [`StoreError::Conflict`].
+    pub async fn apply_incident(
+        &self,
+        id: IncidentId,
+        command: IncidentCommand,
+        expected_version: Option<i64>,
+        scope: &Scope,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<StoredIncident> {
+        let action = command.action();
+        let (stored, changes) = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let Some(StoredIncident {
+                mut incident,
+                version,
+            }) = lock_incident!(self, tx, id.0)
+            else {
+                return Err(not_found(id));
+            };
+            check_scope(scope, &incident)?;
+            if let Some(expected) = expected_version {
+                if expected != version {
+                    return Err(StoreError::Conflict(format!(
+                        "incident {id} is at version {version}, not {expected}"
+                    )));
+                }
+            }
+            let unit_before = incident.assignment.primary_unit.clone();
+            let shared_before = incident.assignment.shared_with.clone();
+            let events = command.apply(&mut incident, domain_actor(actor), now)?;
+            let version = write_incident!(tx, &incident, version);
+            insert_events!(tx, &events);
+            sync_shares!(tx, &incident, &shared_before, now);
+            let changes = record_update!(
+                self,
+                tx,
+                actor,
+                action,
+                &incident,
+                version,
+                &events,
+                unit_before,
+                now
+            );
+            tx.commit().await?;
+            (StoredIncident { incident, version }, changes)
+        });
+        for change in changes {
+            self.publish(change);
+        }
+        Ok(stored)
+    }
+
+    /// Links two incidents as related (both ways, without merging). Both must be visible in
+    /// `scope`.
+    pub async fn link_incidents(
+        &self,
+        a: IncidentId,
+        b: IncidentId,
+        scope: &Scope,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(StoredIncident, StoredIncident)> {
+        if a == b {
+            return Err(IncidentError::SelfReference { id: a }.into());
+        }
+        let (first, second) = if a < b { (a, b) } else { (b, a) };
+        let (pair, changes) = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            // Locked in id order so that two links of the same pair cannot deadlock.
+            let Some(mut x) = lock_incident!(self, tx, first.0) else {
+                return Err(not_found(first));
+            };
+            let Some(mut y) = lock_incident!(self, tx, second.0) else {
+                return Err(not_found(second));
+            };
+            check_scope(scope, &x.incident)?;
+            check_scope(scope, &y.incident)?;
+            let ex = x
+                .incident
+                .link_related(y.incident.id, domain_actor(actor), now)?;
+            let ey = y
+                .incident
+                .link_related(x.incident.id, domain_actor(actor), now)?;
+            let mut changes = Vec::new();
+            for (s, ev) in [(&mut x, ex), (&mut y, ey)] {
+                s.version = write_incident!(tx, &s.incident, s.version);
+                insert_events!(tx, [&ev]);
+                changes.extend(record_update!(
+                    self,
+                    tx,
+                    actor,
+                    "incident.link",
+                    &s.incident,
+                    s.version,
+                    std::slice::from_ref(&ev),
+                    None,
+                    now
+                ));
+            }
+            tx.commit().await?;
+            let pair = if x.incident.id == a { (x, y) } else { (y, x) };
+            (pair, changes)
+        });
+        for change in changes {
+            self.publish(change);
+        }
+        Ok(pair)
+    }
+
+    /// Merges `merged` into `survivor`: the merged incident becomes `merged` (disposition
+    /// duplicate) and the survivor takes its notes, signals, links and active resources; both
+    /// timelines stay in `incident_events` and the survivor's timeline shows both. Active
+    /// resource assignments move to the survivor. Returns (survivor, merged).
+    pub async fn merge_incidents(
+        &self,
+        survivor: IncidentId,
+        merged: IncidentId,
+        reason: Option<String>,
+        scope: &Scope,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(StoredIncident, StoredIncident)> {
+        if survivor == merged {
+            return Err(IncidentError::SelfReference { id: survivor }.into());
+        }
+        let (out, changes) = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let (lo, hi) = if survivor < merged {
+                (survivor, merged)
+            } else {
+                (merged, survivor)
+            };
+            let Some(lo_row) = lock_incident!(self, tx, lo.0) else {
+                return Err(not_found(lo));
+            };
+            let Some(hi_row) = lock_incident!(self, tx, hi.0) else {
+                return Err(not_found(hi));
+            };
+            let (mut s, mut m) = if lo == survivor {
+                (lo_row, hi_row)
+            } else {
+                (hi_row, lo_row)
+            };
+            check_scope(scope, &s.incident)?;
+            check_scope(scope, &m.incident)?;
+            let moving: Vec<i64> = m
+                .incident
+                .active_resources()
+                .map(|r| r.resource_id)
+                .collect();
+            let outcome = merge_incidents(
+                &mut s.incident,
+                &mut m.incident,
+                reason,
+                domain_actor(actor),
+                now,
+            )?;
+            let at = outcome.survivor_event.at;
+            s.version = write_incident!(tx, &s.incident, s.version);
+            m.version = write_incident!(tx, &m.incident, m.version);
+            insert_events!(tx, [&outcome.merged_event, &outcome.survivor_event]);
+            for resource_id in moving {
+                sqlx::query(
+                    "UPDATE incident_resources SET released_at = $3 \
+                     WHERE incident_id = $1 AND resource_id = $2 AND released_at IS NULL",
+                )
+                .bind(m.incident.id.0)
+                .bind(resource_id)
+                .bind(to_millis(at))
+                .execute(&mut *tx)
+                .await?;
+                let already: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM incident_resources WHERE incident_id = $1 \
+                     AND resource_id = $2 AND released_at IS NULL",
+                )
+                .bind(s.incident.id.0)
+                .bind(resource_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if already.is_none() {
+                    sqlx::query(
+                        "INSERT INTO incident_resources (incident_id, resource_id, assigned_at) \
+                         VALUES ($1, $2, $3)",
+                    )
+                    .bind(s.incident.id.0)
+                    .bind(resource_id)
+                    .bind(to_millis(at))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "UPDATE resources SET incident_id = $2, version = version + 1 \
+                     WHERE id = $1 AND incident_id = $3",
+                )
+                .bind(resource_id)
+                .bind(s.incident.id.0)
+                .bind(m.incident.id.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let mut changes = record_update!(
+                self,
+                tx,
+                actor,
+                "incident.merged_into",
+                &m.incident,
+                m.version,
+                std::slice::from_ref(&outcome.merged_event),
+                None,
+                now
+            );
+            changes.extend(record_update!(
+                self,
+                tx,
+                actor,
+                "incident.absorb",
+                &s.incident,
+                s.version,
+                std::slice::from_ref(&outcome.survivor_event),
+                None,
+                now
+            ));
+            tx.commit().await?;
+            ((s, m), changes)
+        });
+        for change in changes {
+            self.publish(change);
+        }
+        Ok(out)
+    }
+
+    /// One incident by id.
+    pub async fn incident(&self, id: IncidentId) -> Result<Option<StoredIncident>> {
+        on_read!(self, |pool| {
+            let row = sqlx::query("SELECT version, doc FROM incidents WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(stored_from_row).transpose()
+        })
+    }
+
+    /// One incident by its readable number (as printed: `HN-2026-000123`).
+    pub async fn incident_by_number(
+        &self,
+        number: &IncidentNumber,
+    ) -> Result<Option<StoredIncident>> {
+        on_read!(self, |pool| {
+            let row = sqlx::query("SELECT version, doc FROM incidents WHERE number = $1")
+                .bind(number.to_string())
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(stored_from_row).transpose()
+        })
+    }
+
+    /// Lists incidents, newest first, with index-friendly SQL for each filter.
+    pub async fn list_incidents(&self, filter: &IncidentFilter) -> Result<Vec<StoredIncident>> {
+        enum P {
+            I(i64),
+            S(String),
+        }
+        let mut cond: Vec<String> = Vec::new();
+        let mut params: Vec<P> = Vec::new();
+        let next = |p: P, params: &mut Vec<P>| {
+            params.push(p);
+            format!("${}", params.len())
+        };
+        if filter.open_only {
+            cond.push("is_open = 1".into());
+        }
+        if let Some(status) = filter.status {
+            let n = next(P::S(status.code().into()), &mut params);
+            cond.push(format!("status = {n}"));
+        }
+        if let Some(unit) = &filter.visible_to_unit {
+            let n = next(P::S(unit.clone()), &mut params);
+            cond.push(format!(
+                "(unit_code = {n} OR id IN (SELECT incident_id FROM incident_shares \
+                 WHERE unit_code = {n}))"
+            ));
+        }
+        if let Some(unit) = &filter.unit {
+            let n = next(P::S(unit.clone()), &mut params);
+            cond.push(format!("unit_code = {n}"));
+        }
+        if let Some(phone) = &filter.caller_phone {
+            let n = next(P::S(phone.clone()), &mut params);
+            cond.push(format!("caller_phone = {n}"));
+        }
+        if let Some(number) = &filter.number {
+            let n = next(P::S(number.clone()), &mut params);
+            cond.push(format!("number = {n}"));
+        }
+        if let Some(before) = filter.before_id {
+            let n = next(P::I(before), &mut params);
+            cond.push(format!("id < {n}"));
+        }
+        let limit = next(P::I(filter.limit.clamp(1, 500)), &mut params);
+        let sql = format!(
+            "SELECT version, doc FROM incidents{} ORDER BY id DESC LIMIT {limit}",
+            if cond.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", cond.join(" AND "))
+            }
+        );
+        on_read!(self, |pool| {
+            let mut q = sqlx::query(&sql);
+            for p in &params {
+                q = match p {
+                    P::I(i) => q.bind(*i),
+                    P::S(s) => q.bind(s.as_str()),
+                };
+            }
+            let rows = q.fetch_all(pool).await?;
+            rows.iter().map(stored_from_row).collect()
+        })
+    }
+
+    /// The whole timeline of an incident, oldest first: its own events and, for a survivor of
+    /// merges, the events of every incident merged into it.
+    pub async fn incident_timeline(&self, incident: &Incident) -> Result<Vec<IncidentEvent>> {
+        let ids: Vec<String> = std::iter::once(incident.id)
+            .chain(incident.merged_from.iter().copied())
+            .map(|i| i.0.to_string())
+            .collect();
+        // Ids are integers from the store: safe to write into the statement.
+        let sql = format!(
+            "SELECT event FROM incident_events WHERE incident_id IN ({}) ORDER BY at, id",
+            ids.join(", ")
+        );
+        on_read!(self, |pool| {
+            let rows = sqlx::query(&sql).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    let text: String = r.try_get("event")?;
+                    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+                        what: "incident_events.event",
+                        detail: e.to_string(),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The probable duplicates found when the incident was opened.
+    pub async fn incident_duplicates(&self, id: IncidentId) -> Result<Vec<StoredDuplicate>> {
+        on_read!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT duplicate_of, hint, at FROM incident_duplicates WHERE incident_id = $1 \
+                 ORDER BY duplicate_of",
+            )
+            .bind(id.0)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let hint: String = r.try_get("hint")?;
+                    Ok(StoredDuplicate {
+                        duplicate_of: r.try_get("duplicate_of")?,
+                        hint: serde_json::from_str(&hint).unwrap_or(serde_json::Value::Null),
+                        at: from_millis(r.try_get("at")?),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Open incidents (at most 20 000), newest first: what the overdue check reads.
+    pub async fn open_incidents(&self) -> Result<Vec<StoredIncident>> {
+        on_read!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT version, doc FROM incidents WHERE is_open = 1 ORDER BY id DESC LIMIT $1",
+            )
+            .bind(MAX_OPEN_SCAN)
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(stored_from_row).collect()
+        })
+    }
+
+    /// Emits `incident.overdue` once per incident and stage whose service-level target has
+    /// passed at `now` ([`overdue`]). The once-only rule holds across nodes: the flag is a row
+    /// of `incident_overdue`, inserted with `ON CONFLICT DO NOTHING`, and the feed row is only
+    /// written by the transaction that inserted it. Returns the changes emitted.
+    pub async fn flag_overdue(
+        &self,
+        targets: &ResponseTargets,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Change>> {
+        let open = self.open_incidents().await?;
+        let flagged: std::collections::HashSet<(i64, String)> = on_read!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT o.incident_id, o.stage FROM incident_overdue o \
+                 JOIN incidents i ON i.id = o.incident_id WHERE i.is_open = 1",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get("incident_id")?, r.try_get("stage")?)))
+                .collect::<Result<_>>()?
+        });
+        let mut due: Vec<(StoredIncident, Overdue, String)> = Vec::new();
+        for stored in open {
+            for o in overdue(&stored.incident, targets, now) {
+                let stage = stage_code(&o);
+                if !flagged.contains(&(stored.incident.id.0, stage.clone())) {
+                    due.push((stored.clone(), o, stage));
+                }
+            }
+        }
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let changes = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let mut changes = Vec::new();
+            for (stored, o, stage) in &due {
+                let i = &stored.incident;
+                let done = sqlx::query(
+                    "INSERT INTO incident_overdue (incident_id, stage, at) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(i.id.0)
+                .bind(stage)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 1 {
+                    let payload = serde_json::json!({
+                        "id": i.id, "number": i.number, "stage": o.stage,
+                        "stage_label": o.stage.label_vi(),
+                        "target_secs": o.target_secs, "elapsed_secs": o.elapsed_secs,
+                        "over_by_secs": o.over_by_secs,
+                        "incident": IncidentSummary::of(i, stored.version),
+                    });
+                    changes.push(insert_change!(
+                        self,
+                        tx,
+                        "incident.overdue",
+                        i.assignment.primary_unit.clone(),
+                        i.assignment.shared_with.clone(),
+                        payload,
+                        now
+                    ));
+                }
+            }
+            tx.commit().await?;
+            changes
+        });
+        for change in &changes {
+            self.publish(change.clone());
+        }
+        Ok(changes)
+    }
+
+    /// Feed changes with an id above `after`, oldest first (at most `limit`, clamped to
+    /// 1..=1000): what a live-feed client that reconnects with `Last-Event-ID` missed.
+    pub async fn changes_after(&self, after: i64, limit: i64) -> Result<Vec<Change>> {
+        on_read!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT id, at, kind, unit_code, shared, payload FROM changes WHERE id > $1 \
+                 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    let shared: String = row.try_get("shared")?;
+                    let payload: String = row.try_get("payload")?;
+                    Ok(Change {
+                        id: row.try_get("id")?,
+                        at: from_millis(row.try_get("at")?),
+                        kind: row.try_get("kind")?,
+                        unit_code: row.try_get("unit_code")?,
+                        shared_with: crate::feed::split_units(&shared),
+                        payload: serde_json::from_str(&payload).map_err(|e| {
+                            StoreError::Corrupt {
+                                what: "changes.payload",
+                                detail: e.to_string(),
+                            }
+                        })?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The id of the latest feed change (0 when there is none).
+    pub async fn last_change_id(&self) -> Result<i64> {
+        on_read!(self, |pool| {
+            let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM changes")
+                .fetch_one(pool)
+                .await?;
+            Ok(id.unwrap_or(0))
+        })
+    }
+}
+
+fn stage_code(o: &Overdue) -> String {
+    serde_json::to_value(o.stage)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("{:?}", o.stage))
+}
+
+pub(crate) fn not_found(id: IncidentId) -> StoreError {
+    StoreError::NotFound {
+        what: "incident",
+        id: id.to_string(),
+    }
+}
+
+/// An incident outside the user's scope is reported as not found: its existence is not
+/// another unit's business.
+pub(crate) fn check_scope(scope: &Scope, incident: &Incident) -> Result<()> {
+    if scope.allows(
+        incident.assignment.primary_unit.as_deref(),
+        &incident.assignment.shared_with,
+    ) {
+        Ok(())
+    } else {
+        Err(not_found(incident.id))
+    }
+}
