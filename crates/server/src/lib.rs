@@ -11,7 +11,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
-pub mod tls;
 pub mod receiver;
 pub mod simulate;
+pub mod tls;
 pub mod web;

@@ -630,7 +630,9 @@ async fn keys_never_leave_the_server(backend: Backend) {
     let Some(site) = site(backend, options()).await else {
         return;
     };
-    let created = site.device(json!({"account": "ABC128", "key": HEX128})).await;
+    let created = site
+        .device(json!({"account": "ABC128", "key": HEX128}))
+        .await;
     let id = created["id"].as_i64().unwrap();
     assert!(created["key_fingerprint"].is_string());
     assert_eq!(created["has_key"], true);

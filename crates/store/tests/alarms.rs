@@ -7,9 +7,8 @@ mod common;
 
 use chrono::{Duration, Utc};
 use store::{
-    Actor, DeviceFilter, DeviceInput, FacilityContact, FacilityFilter, FacilityInput,
-    FrameOutcome, FrameRecord, SealedKey, SignalInput, Store, StoreError, TroubleFilter,
-    TroubleInput,
+    Actor, DeviceFilter, DeviceInput, FacilityContact, FacilityFilter, FacilityInput, FrameOutcome,
+    FrameRecord, SealedKey, SignalInput, Store, StoreError, TroubleFilter, TroubleInput,
 };
 
 fn facility(name: &str, unit: &str) -> FacilityInput {
@@ -354,14 +353,20 @@ async fn supervision_transitions_happen_once(store: Store) {
         .is_empty());
     let d = store.device(quiet.id).await.unwrap().unwrap();
     assert_eq!(d.status, "online");
-    assert_eq!(d.last_seen_at.map(|t| t.timestamp_millis()), Some(later.timestamp_millis()));
+    assert_eq!(
+        d.last_seen_at.map(|t| t.timestamp_millis()),
+        Some(later.timestamp_millis())
+    );
     // Last-seen never moves backwards.
     store
         .record_last_seen(&[(quiet.id, now - Duration::seconds(100))], later)
         .await
         .unwrap();
     let d = store.device(quiet.id).await.unwrap().unwrap();
-    assert_eq!(d.last_seen_at.map(|t| t.timestamp_millis()), Some(later.timestamp_millis()));
+    assert_eq!(
+        d.last_seen_at.map(|t| t.timestamp_millis()),
+        Some(later.timestamp_millis())
+    );
 }
 
 on_both_backends!(
