@@ -442,6 +442,7 @@ async fn a_broken_article_keeps_the_old_base_in_service() {
         tls: None,
         log_format: server::config::LogFormat::Text,
         kb: kb.clone(),
+        receiver: Default::default(),
     })
     .await
     .unwrap();
