@@ -325,7 +325,11 @@ mod tests {
             for marker in markers {
                 for piece in text.split(marker).skip(1) {
                     let target = piece.split('"').next().unwrap();
-                    if target.starts_with("http") || target.starts_with('#') || target.is_empty() {
+                    if target.starts_with("http")
+                        || target.starts_with('#')
+                        || target.is_empty()
+                        || target == "/"
+                    {
                         continue;
                     }
                     if is_js && !target.starts_with('.') {
