@@ -325,6 +325,11 @@ mod tests {
             for marker in markers {
                 for piece in text.split(marker).skip(1) {
                     let target = piece.split('"').next().unwrap();
+                    let last = target.rsplit('/').next().unwrap_or("");
+                    if is_html && !last.contains('.') {
+                        // A console route such as /intake, served by the SPA fallback.
+                        continue;
+                    }
                     if target.starts_with("http")
                         || target.starts_with('#')
                         || target.is_empty()
