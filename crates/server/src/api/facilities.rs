@@ -685,12 +685,12 @@ pub fn import_response(report: ImportReport) -> Response {
     (StatusCode::CREATED, Json(report)).into_response()
 }
 
+/// CSV rows by line number, each as its header → value map.
+type CsvRows = Vec<(u64, std::collections::HashMap<String, String>)>;
+
 /// Reads CSV text into header-keyed rows with their line numbers; a malformed file is one
 /// error at its line.
-pub fn read_csv(
-    text: &str,
-    required: &[&str],
-) -> Result<Vec<(u64, std::collections::HashMap<String, String>)>, Vec<RowError>> {
+pub fn read_csv(text: &str, required: &[&str]) -> Result<CsvRows, Vec<RowError>> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
