@@ -45,12 +45,17 @@ pub enum DecryptError {
     /// The plaintext has no `]` closing the data block.
     #[error("plaintext has no closing bracket (wrong key?)")]
     NoDataEnd,
-    /// The plaintext after the pad holds control bytes, the usual result of a wrong key.
-    #[error("plaintext holds control byte {byte:#04x} (wrong key?)")]
+    /// The plaintext after the pad holds control or non-ASCII bytes, the usual result of a wrong
+    /// key.
+    #[error("plaintext holds byte {byte:#04x}, not printable ascii (wrong key?)")]
     Garbled {
         /// The first control byte found.
         byte: u8,
     },
+    /// What follows the data block inside the ciphertext is neither extended data nor a
+    /// timestamp, the other usual result of a wrong key.
+    #[error("plaintext after the data block is not extended data or a timestamp (wrong key?)")]
+    GarbledTail,
 }
 
 /// Why a frame was rejected. Every variant carries the offending data.

@@ -173,12 +173,21 @@ impl Message {
                 .iter()
                 .position(|&b| b == b'|')
                 .map_or(close, |p| p + 1);
-            if let Some(&byte) = plain[start..].iter().find(|&&b| b < 0x20 || b == 0x7F) {
+            // DC-09 plaintext is printable ASCII; anything else after the pad means a wrong key.
+            if let Some(&byte) = plain[start..].iter().find(|&&b| !(0x20..0x7F).contains(&b)) {
                 return Err(Error::Undecryptable {
                     reason: DecryptError::Garbled { byte },
                 });
             }
-            let tail = parse_tail(&plain[close + 1..], close + 1)?;
+            // A tail that does not even start like extended data or a timestamp came out of a
+            // wrong key, not out of a sender's syntax error.
+            let tail = &plain[close + 1..];
+            if tail.first().is_some_and(|b| !matches!(b, b'[' | b'_')) {
+                return Err(Error::Undecryptable {
+                    reason: DecryptError::GarbledTail,
+                });
+            }
+            let tail = parse_tail(tail, close + 1)?;
             (utf8(&plain[start..close]), tail)
         } else {
             let close = inner

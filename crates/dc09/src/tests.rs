@@ -616,6 +616,42 @@ fn encrypted_ack_has_fresh_pad_timestamp_and_no_key_material() {
 }
 
 #[test]
+fn a_wrong_key_is_reported_as_undecryptable() {
+    // Whatever a wrong key turns the ciphertext into, the receiver must see "wrong key", not a
+    // syntax error: operators act on the reason (re-key the device, not debug its firmware).
+    let key = Key::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
+    let wrong = Key::from_hex("ffeeddccbbaa99887766554433221100").unwrap();
+    let sent = ts(2026, 3, 1, 8, 0, 0);
+    let mut reasons = std::collections::BTreeMap::new();
+    for seed in 0..4000 {
+        let f = MessageBuilder::new(if seed % 2 == 0 {
+            Token::Null
+        } else {
+            Token::SiaDcs
+        })
+        .seq((seed % 9999) as u16)
+        .account("1234")
+        .sia(if seed % 2 == 0 { "" } else { "Nri1/FA015" })
+        .timestamp(Timestamp::from_unix(sent.unix() + seed))
+        .build_encrypted(&wrong, &mut StdRng::seed_from_u64(seed as u64))
+        .unwrap();
+        let err = Message::decode(&f, Some(&key), sent, &Window::default()).unwrap_err();
+        let name = match err {
+            Error::Undecryptable { .. } => "undecryptable",
+            Error::MissingTimestamp => "missing timestamp",
+            other => panic!("seed {seed}: wrong key reported as {other:?}"),
+        };
+        *reasons.entry(name).or_insert(0) += 1;
+    }
+    // `]` as the last decrypted byte with nothing printable after the pad looks exactly like a
+    // message without a timestamp; that is rare and still refused.
+    assert!(
+        reasons.get("missing timestamp").copied().unwrap_or(0) <= 40,
+        "{reasons:?}"
+    );
+}
+
+#[test]
 fn builder_rejects_invalid_input() {
     let key = Key::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
     let rng = &mut StdRng::seed_from_u64(0);
