@@ -4,11 +4,10 @@
 //! done; at start, every signal still pending (the process died between commit and action) is
 //! processed again, which is safe because every step is idempotent.
 
-use super::incidents::{incident_for_signal, SeamError};
+use super::incidents::incident_for_signal;
 use super::stats::SIGNAL_TO_ACTION;
 use crate::metrics::Metrics;
 use chrono::Utc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use store::{Signal, Store, TroubleInput};
 use tokio::sync::mpsc;
@@ -59,17 +58,16 @@ pub async fn run(
     mut rx: mpsc::UnboundedReceiver<Vec<Signal>>,
     metrics: Arc<Metrics>,
 ) {
-    let warned = AtomicBool::new(false);
-    sweep(&store, &metrics, &warned).await;
+    sweep(&store, &metrics).await;
     while let Some(signals) = rx.recv().await {
         for s in &signals {
-            process(&store, s, &metrics, &warned).await;
+            process(&store, s, &metrics).await;
         }
     }
 }
 
 /// Processes every signal still pending in the store (start-up).
-pub async fn sweep(store: &Store, metrics: &Metrics, warned: &AtomicBool) {
+pub async fn sweep(store: &Store, metrics: &Metrics) {
     let mut after = 0;
     loop {
         let page = match store.pending_signals(after, 500).await {
@@ -86,25 +84,18 @@ pub async fn sweep(store: &Store, metrics: &Metrics, warned: &AtomicBool) {
             "processing alarm signals left pending by the last run"
         );
         for s in &page {
-            process(store, s, metrics, warned).await;
+            process(store, s, metrics).await;
         }
     }
 }
 
-async fn process(store: &Store, s: &Signal, metrics: &Metrics, warned: &AtomicBool) {
+async fn process(store: &Store, s: &Signal, metrics: &Metrics) {
     let now = Utc::now();
     let result: Result<Option<i64>, String> = if opens_incident(&s.family) {
         match store.facility(s.facility_id).await {
-            Ok(Some(facility)) => match incident_for_signal(store, s, &facility, now).await {
-                Ok(id) => Ok(id),
-                Err(e @ SeamError::NotWired { .. }) => {
-                    if !warned.swap(true, Ordering::Relaxed) {
-                        tracing::warn!(error = %e, "alarm signals wait for the incident side");
-                    }
-                    return;
-                }
-                Err(e) => Err(e.to_string()),
-            },
+            Ok(Some(facility)) => incident_for_signal(store, s, &facility, now)
+                .await
+                .map_err(|e| e.to_string()),
             Ok(None) => Err(format!("facility {} not found", s.facility_id)),
             Err(e) => Err(e.to_string()),
         }
