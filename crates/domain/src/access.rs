@@ -19,16 +19,20 @@ pub enum Role {
     Leader,
     /// Inspector: runs inspection campaigns and records findings.
     Inspector,
+    /// Accommodation establishment (hotel, guesthouse, rented rooms): declares its foreign
+    /// guests, for its own establishment only, and sees nothing else.
+    Establishment,
 }
 
 impl Role {
     /// Every role, in a stable order.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Admin,
         Role::Operator,
         Role::UnitOfficer,
         Role::Leader,
         Role::Inspector,
+        Role::Establishment,
     ];
 
     /// The snake_case name used in the API, the database and the CLI.
@@ -39,6 +43,7 @@ impl Role {
             Role::UnitOfficer => "unit_officer",
             Role::Leader => "leader",
             Role::Inspector => "inspector",
+            Role::Establishment => "establishment",
         }
     }
 
@@ -55,12 +60,18 @@ impl Role {
             Role::UnitOfficer => "Cán bộ Công an xã/phường",
             Role::Leader => "Lãnh đạo",
             Role::Inspector => "Cán bộ kiểm tra",
+            Role::Establishment => "Cơ sở lưu trú",
         }
     }
 
     /// Whether this role must be bound to one unit.
     pub fn needs_unit(self) -> bool {
-        matches!(self, Role::UnitOfficer)
+        matches!(self, Role::UnitOfficer | Role::Establishment)
+    }
+
+    /// Whether this role is limited to its own establishment's foreigner declarations.
+    pub fn is_establishment(self) -> bool {
+        self == Role::Establishment
     }
 
     /// Whether this role sees every unit's data (the city level).

@@ -91,6 +91,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::assistant::routes());
     let api = api.merge(crate::api::facilities::routes());
     let api = api.merge(crate::api::devices::routes());
+    let api = api.merge(crate::api::records::routes());
     let api = api.merge(crate::web::routes());
     Router::new()
         .merge(api)

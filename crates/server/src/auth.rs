@@ -124,6 +124,11 @@ fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
+/// The paths an establishment account may use: its session and its declarations.
+fn establishment_may_use(path: &str) -> bool {
+    path.starts_with("/api/auth/") || path.starts_with("/api/foreigner-declarations")
+}
+
 /// The request id set by the request-id layer.
 pub fn request_id(headers: &HeaderMap) -> Option<String> {
     headers
@@ -152,6 +157,13 @@ impl FromRequestParts<Arc<AppState>> for Principal {
             .ok_or_else(ApiError::unauthorized)?;
         let scope = Scope::of(user.role, user.unit_code.as_deref())
             .ok_or_else(|| ApiError::forbidden("this account is not bound to a unit"))?;
+        // An accommodation establishment's account declares foreign guests and nothing else:
+        // refused everywhere by default, so no other area can leak to it by omission.
+        if user.role.is_establishment() && !establishment_may_use(parts.uri.path()) {
+            return Err(ApiError::forbidden(
+                "tài khoản cơ sở lưu trú chỉ dùng để khai báo tạm trú người nước ngoài",
+            ));
+        }
         Ok(Principal {
             user,
             scope,

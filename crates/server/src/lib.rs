@@ -11,7 +11,29 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod quality;
 pub mod receiver;
 pub mod simulate;
 pub mod tls;
 pub mod web;
+
+/// Reference units for unit tests: `BINHYEN_UNITS`, or the Hanoi data beside the repository.
+#[cfg(test)]
+pub(crate) fn test_units() -> std::sync::Arc<domain::units::UnitDirectory> {
+    use std::path::PathBuf;
+    use std::sync::{Arc, OnceLock};
+    static UNITS: OnceLock<Arc<domain::units::UnitDirectory>> = OnceLock::new();
+    UNITS
+        .get_or_init(|| {
+            let dir = std::env::var_os("BINHYEN_UNITS")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/../../../shared/data/hanoi"
+                    ))
+                });
+            Arc::new(domain::units::UnitDirectory::load(&dir).expect("reference units"))
+        })
+        .clone()
+}

@@ -22,6 +22,7 @@ mod alarms;
 mod error;
 #[macro_use]
 mod incidents;
+mod records;
 mod resources;
 mod stats;
 mod users;
@@ -43,6 +44,7 @@ pub use incidents::{
     domain_actor, AlarmAction, AlarmIncidentInput, AlarmOutcome, CreatedIncident, IncidentCommand,
     IncidentFilter, IncidentSummary, StoredDuplicate, StoredIncident,
 };
+pub use records::{AllRecords, FindingFilter, QualityRun, RecordFilter, StoredRecord, Versioned};
 pub use resources::{
     demo_fleet, NewResource, ResourceFilter, ResourceHistoryEntry, ResourceRecord, ResourceUpdate,
     ResourceView,

@@ -750,20 +750,7 @@ mod tests {
     use assistant::IncidentType;
 
     fn units() -> Arc<UnitDirectory> {
-        static UNITS: std::sync::OnceLock<Arc<UnitDirectory>> = std::sync::OnceLock::new();
-        UNITS
-            .get_or_init(|| {
-                let dir = std::env::var_os("BINHYEN_UNITS")
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| {
-                        PathBuf::from(concat!(
-                            env!("CARGO_MANIFEST_DIR"),
-                            "/../../../shared/data/hanoi"
-                        ))
-                    });
-                Arc::new(UnitDirectory::load(&dir).unwrap())
-            })
-            .clone()
+        crate::test_units()
     }
 
     fn draft() -> ReportDraft {

@@ -6,5 +6,6 @@ pub mod devices;
 pub mod facilities;
 pub mod health;
 pub mod public_chat;
+pub mod records;
 pub mod units;
 pub mod users;

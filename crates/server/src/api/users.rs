@@ -50,6 +50,12 @@ pub fn validate_new_user(
             "role: one of admin, operator, unit_officer, leader, inspector",
         )
     })?;
+    if role.is_establishment() {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "role: establishment accounts are created with POST /api/establishments/{id}/account",
+        ));
+    }
     let unit = match (role.needs_unit(), unit_code) {
         (true, None) => {
             return Err(ApiError::bad_request(

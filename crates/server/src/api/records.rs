@@ -1,0 +1,874 @@
+//! Residence and foreigner records over HTTP (`/api/persons`, `/api/households`,
+//! `/api/registrations`, `/api/establishments`, `/api/foreigner-declarations`) and their
+//! measured quality (`/api/quality`).
+//!
+//! Access: personal data is for the people who keep it. Administrators and the unit officers
+//! of the keeping unit read and write records; leaders and inspectors read the quality rates,
+//! not the records. Lists mask identification and passport numbers; every view of a person's
+//! full record is audited. An accommodation establishment's account creates and reads the
+//! foreigner declarations of its own establishment only.
+//!
+//! The store accepts incomplete and even wrong records on purpose: measuring "đúng, đủ, sạch,
+//! sống" needs them. Requests are refused only when they cannot be stored at all (unknown unit,
+//! malformed JSON, an id that exists, another unit's data).
+
+use crate::api::facilities::{ImportMode, ImportQuery};
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::quality;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use domain::access::Role;
+use domain::records::{
+    mask_document, mask_pin, Establishment, Finding, FindingStatus, ForeignerDeclaration,
+    Household, Person, RecordKind, Registration, RowError as CsvRowError, RuleSet, Severity,
+};
+use domain::report::{Cell, Column, Lang, Table};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use store::{AuditEntry, FindingFilter, RecordFilter, StoredRecord, Versioned};
+
+/// Most records one JSON request may create.
+pub const BATCH_LIMIT: usize = 10_000;
+
+/// Roles that keep records (and read personal data).
+const KEEPERS: [Role; 2] = [Role::Admin, Role::UnitOfficer];
+
+/// Roles that read the quality rates.
+const QUALITY_READERS: [Role; 4] = [
+    Role::Admin,
+    Role::UnitOfficer,
+    Role::Leader,
+    Role::Inspector,
+];
+
+/// What the API needs to know about each record kind beyond the store.
+pub trait ApiRecord: StoredRecord + 'static {
+    /// Prefix of generated ids.
+    const PREFIX: &'static str;
+    /// The record as a list shows it: personal numbers masked.
+    fn masked(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+impl ApiRecord for Person {
+    const PREFIX: &'static str = "P";
+    fn masked(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        v["pin"] = json!(mask_pin(&self.pin));
+        v["phone"] = json!(self.phone.as_deref().map(mask_document));
+        v
+    }
+}
+
+impl ApiRecord for Household {
+    const PREFIX: &'static str = "H";
+}
+
+impl ApiRecord for Registration {
+    const PREFIX: &'static str = "R";
+}
+
+impl ApiRecord for Establishment {
+    const PREFIX: &'static str = "E";
+}
+
+impl ApiRecord for ForeignerDeclaration {
+    const PREFIX: &'static str = "D";
+    fn masked(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        v["passport_number"] = json!(mask_document(&self.passport_number));
+        v
+    }
+}
+
+fn new_id(prefix: &str) -> String {
+    format!("{prefix}{}", &crate::auth::new_token()[..16].to_uppercase())
+}
+
+fn valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Who is asking, as far as records go.
+struct Caller {
+    principal: Principal,
+    /// The establishment of an establishment account.
+    establishment: Option<String>,
+}
+
+async fn caller(state: &AppState, principal: Principal, roles: &[Role]) -> ApiResult<Caller> {
+    if principal.user.role.is_establishment() {
+        let establishment = state
+            .store
+            .establishment_of(principal.user.id)
+            .await?
+            .ok_or_else(|| ApiError::forbidden("this account is not bound to an establishment"))?;
+        return Ok(Caller {
+            principal,
+            establishment: Some(establishment),
+        });
+    }
+    principal.require(roles)?;
+    Ok(Caller {
+        principal,
+        establishment: None,
+    })
+}
+
+/// Fills in the id and the unit of a submitted record and checks what must hold for it to be
+/// stored at all.
+fn prepare<T: ApiRecord>(state: &AppState, caller: &Caller, mut body: Value) -> ApiResult<T> {
+    let Some(obj) = body.as_object_mut() else {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "each record must be a JSON object",
+        ));
+    };
+    let id = match obj.get("id").and_then(Value::as_str) {
+        Some(id) if !id.is_empty() => {
+            if !valid_id(id) {
+                return Err(ApiError::bad_request(
+                    "invalid_field",
+                    "id: 1 to 64 characters among A-Z, a-z, 0-9, '-', '_' and '.'",
+                ));
+            }
+            id.to_owned()
+        }
+        _ => new_id(T::PREFIX),
+    };
+    obj.insert("id".into(), json!(id));
+    let mine = caller.principal.scope.unit().map(str::to_owned);
+    let unit = match (obj.get("unit").and_then(Value::as_str), &mine) {
+        (Some(u), Some(m)) if u != m => {
+            return Err(ApiError::forbidden(
+                "a unit keeps its own records only: unit differs from yours",
+            ))
+        }
+        (Some(u), _) => u.to_owned(),
+        (None, Some(m)) => m.clone(),
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "invalid_field",
+                "unit: the code of the unit keeping the record is required",
+            ))
+        }
+    };
+    if state.units.get(&unit).is_none() {
+        return Err(ApiError::bad_request(
+            "unknown_unit",
+            format!("unit: no unit {unit}"),
+        ));
+    }
+    obj.insert("unit".into(), json!(unit));
+    if let Some(est) = &caller.establishment {
+        obj.insert("establishment_id".into(), json!(est));
+    }
+    serde_json::from_value::<T>(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_record",
+            format!("{}: {e}", T::KIND.label_vi()),
+        )
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub unit: Option<String>,
+    /// Persons: identification number. Registrations: person id. Declarations: establishment.
+    pub key: Option<String>,
+    /// Persons: full name (diacritics and case ignored). Registrations: kind. Declarations:
+    /// passport number.
+    pub key2: Option<String>,
+    pub after_id: Option<String>,
+    pub limit: Option<i64>,
+}
+
+async fn list<T: ApiRecord>(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let caller = caller(&state, principal, &KEEPERS).await?;
+    let unit = match caller.principal.scope.unit() {
+        Some(mine) => {
+            if q.unit.as_deref().is_some_and(|u| u != mine) {
+                return Err(ApiError::forbidden("this belongs to another unit"));
+            }
+            Some(mine.to_owned())
+        }
+        None => q.unit,
+    };
+    let key1 = match &caller.establishment {
+        Some(est) => Some(est.clone()),
+        None => q.key,
+    };
+    let key2 = match T::KIND {
+        RecordKind::Person => q.key2.map(|n| domain::text::fold(&n)),
+        _ => q.key2,
+    };
+    let rows: Vec<Versioned<T>> = state
+        .store
+        .list_records(&RecordFilter {
+            unit,
+            key1,
+            key2,
+            after_id: q.after_id,
+            limit: q.limit.unwrap_or(100),
+        })
+        .await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut v = r.record.masked();
+            v["version"] = json!(r.version);
+            v
+        })
+        .collect();
+    Ok(Json(json!({
+        "items": items,
+        "next_after_id": rows.last().map(|r| r.record.id().to_owned()),
+    })))
+}
+
+async fn create<T: ApiRecord>(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Json(body): Json<Value>,
+) -> ApiResult<Response> {
+    let roles: &[Role] = &KEEPERS;
+    let caller = caller(&state, principal, roles).await?;
+    if caller.establishment.is_some() && T::KIND != RecordKind::Declaration {
+        return Err(ApiError::forbidden(
+            "establishments declare foreign guests only",
+        ));
+    }
+    let (bodies, many) = match body {
+        Value::Array(items) => (items, true),
+        other => (vec![other], false),
+    };
+    if bodies.is_empty() || bodies.len() > BATCH_LIMIT {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            format!("send 1 to {BATCH_LIMIT} records"),
+        ));
+    }
+    let mut records = Vec::with_capacity(bodies.len());
+    for (i, b) in bodies.into_iter().enumerate() {
+        records.push(prepare::<T>(&state, &caller, b).map_err(|e| {
+            if many {
+                ApiError {
+                    message: format!("record {}: {}", i + 1, e.message),
+                    ..e
+                }
+            } else {
+                e
+            }
+        })?);
+    }
+    if let Some(est) = &caller.establishment {
+        own_establishment(&state, est, &caller).await?;
+    }
+    let now = Utc::now();
+    state
+        .store
+        .insert_records(&records, &caller.principal.actor(), now)
+        .await?;
+    let out: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).unwrap_or_default();
+            v["version"] = json!(1);
+            v
+        })
+        .collect();
+    let body = if many {
+        json!({"created": out.len(), "items": out})
+    } else {
+        out.into_iter().next().unwrap_or_default()
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// An establishment account declares at its own establishment, in that establishment's unit.
+async fn own_establishment(state: &AppState, est: &str, caller: &Caller) -> ApiResult<()> {
+    let e = state
+        .store
+        .record::<Establishment>(est)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("establishment {est} not found")))?;
+    if caller.principal.scope.unit() != Some(e.record.unit.as_str()) {
+        return Err(ApiError::forbidden(
+            "the establishment belongs to another unit",
+        ));
+    }
+    Ok(())
+}
+
+async fn load<T: ApiRecord>(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<Versioned<T>> {
+    let not_found = || ApiError::not_found(format!("{} {id} not found", T::KIND.as_str()));
+    let r = state.store.record::<T>(id).await?.ok_or_else(not_found)?;
+    // Another unit's record is answered as absent: its existence is personal data too.
+    if !caller.principal.scope.allows(Some(r.record.unit()), &[]) {
+        return Err(not_found());
+    }
+    if let Some(est) = &caller.establishment {
+        if r.record.key1() != *est {
+            return Err(not_found());
+        }
+    }
+    Ok(r)
+}
+
+async fn get_one<T: ApiRecord>(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let caller = caller(&state, principal, &KEEPERS).await?;
+    let r = load::<T>(&state, &caller, &id).await?;
+    if T::KIND == RecordKind::Person {
+        state
+            .store
+            .append_audit(
+                &caller.principal.actor(),
+                &AuditEntry {
+                    action: "person.view".into(),
+                    object_type: "person".into(),
+                    object_id: id.clone(),
+                    unit_code: Some(r.record.unit().to_owned()),
+                    summary: json!({}),
+                },
+                Utc::now(),
+            )
+            .await?;
+    }
+    let mut v = serde_json::to_value(&r.record).unwrap_or_default();
+    v["version"] = json!(r.version);
+    v["updated_at"] = json!(r.updated_at);
+    Ok(Json(v))
+}
+
+async fn replace<T: ApiRecord>(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+    Json(mut body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let caller = caller(&state, principal, &KEEPERS).await?;
+    let version = body
+        .as_object_mut()
+        .and_then(|o| o.remove("version"))
+        .and_then(|v| v.as_i64())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_field",
+                "version: the version you read is required (it guards concurrent edits)",
+            )
+        })?;
+    let current = load::<T>(&state, &caller, &id).await?;
+    if let Some(o) = body.as_object_mut() {
+        o.insert("id".into(), json!(id));
+        o.entry("unit")
+            .or_insert_with(|| json!(current.record.unit()));
+    }
+    let record = prepare::<T>(&state, &caller, body)?;
+    let saved = state
+        .store
+        .update_record(&record, version, &caller.principal.actor(), Utc::now())
+        .await?;
+    let mut v = serde_json::to_value(&saved.record).unwrap_or_default();
+    v["version"] = json!(saved.version);
+    Ok(Json(v))
+}
+
+/// A CSV import's refused row.
+fn row_errors(errors: &[CsvRowError]) -> Vec<crate::api::facilities::RowError> {
+    errors
+        .iter()
+        .map(|e| crate::api::facilities::RowError {
+            line: e.line,
+            field: (!e.field.is_empty()).then(|| e.field.clone()),
+            message: e.message_vi.clone(),
+        })
+        .collect()
+}
+
+async fn import_rows<T: ApiRecord>(
+    state: &AppState,
+    caller: &Caller,
+    mode: ImportMode,
+    accepted: Vec<(u64, T)>,
+    mut errors: Vec<crate::api::facilities::RowError>,
+) -> ApiResult<Response> {
+    let mut good = Vec::with_capacity(accepted.len());
+    for (line, record) in accepted {
+        let body = serde_json::to_value(&record).unwrap_or_default();
+        let body = match body {
+            Value::Object(mut o) => {
+                if o.get("unit").and_then(Value::as_str) == Some("") {
+                    o.remove("unit");
+                }
+                Value::Object(o)
+            }
+            other => other,
+        };
+        match prepare::<T>(state, caller, body) {
+            Ok(r) => good.push(r),
+            Err(e) => errors.push(crate::api::facilities::RowError {
+                line,
+                field: None,
+                message: e.message,
+            }),
+        }
+    }
+    errors.sort_by_key(|e| e.line);
+    if !errors.is_empty() && mode == ImportMode::All || good.is_empty() {
+        return Ok(crate::api::facilities::import_response(
+            crate::api::facilities::ImportReport {
+                created: 0,
+                ids: vec![],
+                errors,
+            },
+        ));
+    }
+    let created = state
+        .store
+        .insert_records(&good, &caller.principal.actor(), Utc::now())
+        .await?;
+    let body = json!({
+        "created": created,
+        "ids": good.iter().map(|r| r.id().to_owned()).collect::<Vec<_>>(),
+        "errors": errors,
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn import_persons(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<ImportQuery>,
+    body: String,
+) -> ApiResult<Response> {
+    let caller = caller(&state, principal, &KEEPERS).await?;
+    let report = domain::records::parse_persons_csv(&body, &[])
+        .map_err(|e| ApiError::bad_request("invalid_csv", e.to_string()))?;
+    let errors = row_errors(&report.errors);
+    import_rows(
+        &state,
+        &caller,
+        q.mode.unwrap_or(ImportMode::All),
+        report.accepted,
+        errors,
+    )
+    .await
+}
+
+async fn import_declarations(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<ImportQuery>,
+    body: String,
+) -> ApiResult<Response> {
+    let caller = caller(&state, principal, &KEEPERS).await?;
+    let report = domain::records::parse_declarations_csv(&body)
+        .map_err(|e| ApiError::bad_request("invalid_csv", e.to_string()))?;
+    let errors = row_errors(&report.errors);
+    if let Some(est) = &caller.establishment {
+        own_establishment(&state, est, &caller).await?;
+    }
+    import_rows(
+        &state,
+        &caller,
+        q.mode.unwrap_or(ImportMode::All),
+        report.accepted,
+        errors,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountBody {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub password: String,
+}
+
+/// Creates the account an accommodation establishment declares its foreign guests with.
+async fn establishment_account(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+    Json(body): Json<AccountBody>,
+) -> ApiResult<Response> {
+    let caller = caller(&state, principal, &KEEPERS).await?;
+    let est = load::<Establishment>(&state, &caller, &id).await?;
+    // Name, password and unit follow the rules of every account; the role is set below.
+    let (_, unit) = crate::api::users::validate_new_user(
+        &state.units,
+        &body.username,
+        Role::UnitOfficer.as_str(),
+        Some(&est.record.unit),
+        &body.password,
+    )?;
+    let hash = crate::auth::hash_password(&body.password).map_err(ApiError::internal)?;
+    let user = state
+        .store
+        .create_user(
+            &store::NewUser {
+                username: body.username.clone(),
+                display_name: body.display_name.unwrap_or_else(|| est.record.name.clone()),
+                role: Role::Establishment,
+                unit_code: unit,
+                password_hash: hash,
+            },
+            &caller.principal.actor(),
+            Utc::now(),
+        )
+        .await?;
+    state.store.link_establishment_account(user.id, &id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"user_id": user.id, "username": user.username, "establishment_id": id})),
+    )
+        .into_response())
+}
+
+// ---- quality ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualityQuery {
+    /// A unit code; the city when absent (city roles only).
+    pub unit: Option<String>,
+    /// Only findings of this rule.
+    pub rule: Option<String>,
+    /// `open` (default), `resolved` or `dismissed`.
+    pub status: Option<FindingStatus>,
+    pub offset: Option<i64>,
+    /// Work-list page size, 1 to 5000 (default 200).
+    pub limit: Option<i64>,
+    /// `csv` or `xlsx` to download the work list.
+    pub format: Option<String>,
+    /// `vi` (default) or `en` for exports.
+    pub lang: Option<String>,
+}
+
+fn quality_unit(principal: &Principal, asked: Option<String>) -> ApiResult<Option<String>> {
+    match principal.scope.unit() {
+        Some(mine) => {
+            if asked.as_deref().is_some_and(|u| u != mine) {
+                return Err(ApiError::forbidden("this belongs to another unit"));
+            }
+            Ok(Some(mine.to_owned()))
+        }
+        None => Ok(asked),
+    }
+}
+
+/// The exact definitions of the four rates, shown beside them.
+fn definitions() -> Value {
+    json!({
+        "correct": {
+            "vi": "Đúng = số bản ghi không có lỗi \"đúng\" đang mở ÷ số bản ghi được kiểm tra tiêu chí đúng.",
+            "en": "Correct = records with no open correctness finding ÷ records checked for correctness."
+        },
+        "complete": {
+            "vi": "Đủ = số bản ghi có đủ mọi trường bắt buộc ÷ số bản ghi thuộc loại có trường bắt buộc.",
+            "en": "Complete = records with every required field ÷ records of kinds that have required fields."
+        },
+        "clean": {
+            "vi": "Sạch = số bản ghi không bị đánh dấu là bản trùng hoặc mâu thuẫn ÷ số bản ghi được kiểm tra.",
+            "en": "Clean = records not flagged as the newer member of a duplicate or conflicting pair ÷ records checked."
+        },
+        "alive": {
+            "vi": "Sống = số bản ghi không có lỗi \"sống\" đang mở ÷ số nhân khẩu, đăng ký cư trú và khai báo tạm trú.",
+            "en": "Alive = records with no open liveness finding ÷ persons, registrations and declarations."
+        }
+    })
+}
+
+async fn run_now(state: &AppState, principal: &Principal) -> ApiResult<quality::RunSummary> {
+    let (summary, _) = quality::run(
+        &state.store,
+        &state.units,
+        &RuleSet::builtin(),
+        &principal.actor(),
+        Utc::now(),
+    )
+    .await
+    .map_err(|e| match e {
+        quality::RunError::Store(s) => ApiError::from(s),
+        other => ApiError::internal(other),
+    })?;
+    Ok(summary)
+}
+
+/// The four rates of a unit (or the city), their trend over the last runs, and the work list.
+async fn quality_report(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<QualityQuery>,
+) -> ApiResult<Response> {
+    principal.require(&QUALITY_READERS)?;
+    let unit = quality_unit(&principal, q.unit.clone())?;
+    if let Some(u) = &unit {
+        if state.units.get(u).is_none() {
+            return Err(ApiError::not_found(format!("unit {u} not found")));
+        }
+    }
+    let mut runs = state.store.quality_runs(30).await?;
+    if runs.is_empty() {
+        run_now(&state, &principal).await?;
+        runs = state.store.quality_runs(30).await?;
+    }
+    let Some(latest) = runs.first() else {
+        return Err(ApiError::internal("no quality run"));
+    };
+    let pick = |report: &domain::records::QualityReport| -> Value {
+        let q = match &unit {
+            Some(u) => report
+                .unit(u)
+                .cloned()
+                .unwrap_or_else(|| domain::records::UnitQuality {
+                    unit: u.clone(),
+                    ..Default::default()
+                }),
+            None => report.city.clone(),
+        };
+        serde_json::to_value(q).unwrap_or_default()
+    };
+    // Personal details in the work list are for keepers; readers get the rates only.
+    let keeper = KEEPERS.contains(&principal.user.role);
+    let (work, total) = if keeper {
+        state
+            .store
+            .list_findings(&FindingFilter {
+                unit: unit.clone(),
+                status: q.status,
+                rule: q.rule.clone(),
+                offset: q.offset.unwrap_or(0),
+                limit: q
+                    .limit
+                    .unwrap_or(if q.format.is_some() { 5000 } else { 200 }),
+            })
+            .await?
+    } else {
+        (Vec::new(), 0)
+    };
+    if let Some(format) = q.format.as_deref() {
+        if !keeper {
+            return Err(ApiError::forbidden(
+                "the work list is for the units keeping the records",
+            ));
+        }
+        let lang = if q.lang.as_deref() == Some("en") {
+            Lang::En
+        } else {
+            Lang::Vi
+        };
+        return export(&work, format, lang, unit.as_deref());
+    }
+    let trend: Vec<Value> = runs
+        .iter()
+        .rev()
+        .map(|r| {
+            let q = pick(&r.report);
+            json!({
+                "run_id": r.id,
+                "at": r.at,
+                "correct": q["correct"]["rate"],
+                "complete": q["complete"]["rate"],
+                "clean": q["clean"]["rate"],
+                "alive": q["alive"]["rate"],
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "unit": unit,
+        "run": {"id": latest.id, "at": latest.at, "records": latest.records, "duration_ms": latest.duration_ms},
+        "rates": pick(&latest.report),
+        "definitions": definitions(),
+        "trend": trend,
+        "work_list": {"total": total, "items": work},
+    }))
+    .into_response())
+}
+
+fn export(work: &[Finding], format: &str, lang: Lang, unit: Option<&str>) -> ApiResult<Response> {
+    let col = |k: &str, vi: &str, en: &str| Column::new(k, vi, en);
+    let mut table = Table::new(
+        "Danh sách bản ghi cần chuẩn hóa",
+        "Records to fix",
+        vec![
+            col("unit", "Đơn vị", "Unit"),
+            col("record", "Bản ghi", "Record"),
+            col("rule", "Quy tắc", "Rule"),
+            col("dimension", "Tiêu chí", "Dimension"),
+            col("severity", "Mức độ", "Severity"),
+            col("message", "Nội dung", "Finding"),
+            col("legal_basis", "Căn cứ", "Legal basis"),
+        ],
+    )
+    .map_err(ApiError::internal)?;
+    for f in work {
+        table
+            .push_row(vec![
+                Cell::text(f.unit.clone()),
+                Cell::text(f.record.to_string()),
+                Cell::text(f.rule.as_str()),
+                Cell::text(f.dimension.label_vi()),
+                Cell::text(match (f.severity, lang) {
+                    (Severity::Error, Lang::Vi) => "lỗi",
+                    (Severity::Error, Lang::En) => "error",
+                    (_, Lang::Vi) => "cảnh báo",
+                    (_, Lang::En) => "warning",
+                }),
+                Cell::text(match lang {
+                    Lang::En => f.message_en.clone(),
+                    Lang::Vi => f.message_vi.clone(),
+                }),
+                Cell::text(f.legal_basis.clone()),
+            ])
+            .map_err(ApiError::internal)?;
+    }
+    let name = format!("danh-sach-chuan-hoa-{}", unit.unwrap_or("thanh-pho"));
+    let (bytes, content_type, ext) = match format {
+        "csv" => (
+            table.to_csv(lang).map_err(ApiError::internal)?,
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+        "xlsx" => (
+            table.to_xlsx(lang).map_err(ApiError::internal)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        other => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("format: csv or xlsx, not {other}"),
+            ))
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.{ext}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Runs the checks now over every record (admin and unit officers).
+async fn quality_run(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+) -> ApiResult<Json<quality::RunSummary>> {
+    principal.require(&KEEPERS)?;
+    Ok(Json(run_now(&state, &principal).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingChange {
+    /// `resolved`, `dismissed` or `open`.
+    pub to: FindingStatus,
+    pub reason: String,
+}
+
+/// Resolves, dismisses or reopens one finding, keeping its history.
+async fn change_finding(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path((kind, id, rule)): Path<(String, String, String)>,
+    Json(body): Json<FindingChange>,
+) -> ApiResult<Json<Finding>> {
+    principal.require(&KEEPERS)?;
+    let kind = RecordKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+        .ok_or_else(|| ApiError::not_found(format!("record kind {kind} not found")))?;
+    let now = Utc::now();
+    let by = principal.user.username.clone();
+    let scope = principal.scope.clone();
+    let result = state
+        .store
+        .change_finding(kind, &id, &rule, &principal.actor(), now, |f| {
+            if !scope.allows(Some(&f.unit), &[]) {
+                return Err(domain::records::RecordsError::MissingActor);
+            }
+            match body.to {
+                FindingStatus::Resolved => f.resolve(&by, now, &body.reason),
+                FindingStatus::Dismissed => f.dismiss(&by, now, &body.reason),
+                FindingStatus::Open => f.reopen(&by, now, &body.reason),
+            }
+        })
+        .await?;
+    match result {
+        Ok(f) => Ok(Json(f)),
+        Err(domain::records::RecordsError::MissingActor) => Err(ApiError::not_found(format!(
+            "finding {}:{id}/{rule} not found",
+            kind.as_str()
+        ))),
+        Err(e) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_transition",
+            e.to_string(),
+        )),
+    }
+}
+
+fn kind_routes<T: ApiRecord>(router: Router<Arc<AppState>>, base: &str) -> Router<Arc<AppState>> {
+    router.route(base, get(list::<T>).post(create::<T>)).route(
+        &format!("{base}/{{id}}"),
+        get(get_one::<T>).put(replace::<T>),
+    )
+}
+
+/// The records and quality routes.
+pub fn routes() -> Router<Arc<AppState>> {
+    let limit = DefaultBodyLimit::max(crate::api::facilities::IMPORT_LIMIT);
+    let r = Router::new();
+    let r = kind_routes::<Person>(r, "/api/persons");
+    let r = kind_routes::<Household>(r, "/api/households");
+    let r = kind_routes::<Registration>(r, "/api/registrations");
+    let r = kind_routes::<Establishment>(r, "/api/establishments");
+    let r = kind_routes::<ForeignerDeclaration>(r, "/api/foreigner-declarations");
+    r.route("/api/persons/import", post(import_persons).layer(limit))
+        .route(
+            "/api/foreigner-declarations/import",
+            post(import_declarations).layer(limit),
+        )
+        .route(
+            "/api/establishments/{id}/account",
+            post(establishment_account),
+        )
+        .route("/api/quality", get(quality_report))
+        .route("/api/quality/run", post(quality_run))
+        .route(
+            "/api/quality/findings/{kind}/{id}/{rule}",
+            post(change_finding),
+        )
+}
