@@ -146,7 +146,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let target = match &config.database_url {
         Some(url) => DbTarget::from_url(url)?,
         None => {
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            create_private_dir(&config.data_dir).with_context(|| {
                 format!("cannot create data directory {}", config.data_dir.display())
             })?;
             DbTarget::in_data_dir(&config.data_dir)
@@ -155,6 +155,19 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Store::open(&target)
         .await
         .context("cannot open the database")
+}
+
+/// Creates the data directory readable by the server's own user only (it holds personal
+/// records, sessions and keys). An existing directory keeps the permissions its owner chose.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// Creates the `admin` account on first start: password from `BINHYEN_ADMIN_PASSWORD`, or a

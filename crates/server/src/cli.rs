@@ -68,6 +68,36 @@ pub enum Command {
     /// The citizen knowledge base.
     #[command(subcommand)]
     Kb(KbCommand),
+    /// Generate synthetic residents, households, registrations and foreigner declarations with
+    /// planted errors of every rule into the database, and write the answer key.
+    GenResidents {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Residents to generate.
+        #[arg(long, default_value_t = 10_000)]
+        people: usize,
+        /// Share of records of each kind that get one planted error (0 to 1).
+        #[arg(long, default_value_t = 0.05)]
+        error_rate: f64,
+        /// Seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write the answer key (JSON); default `answer-key.json` in the data directory.
+        #[arg(long)]
+        answer_key: Option<PathBuf>,
+    },
+    /// Check and score every record ("đúng, đủ, sạch, sống"), save the run and print the rates;
+    /// with an answer key, print the detectors' precision and recall per rule.
+    QualityCheck {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// The generator's answer key.
+        #[arg(long)]
+        answer_key: Option<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Where the knowledge-base commands find their data: the same flags, environment variables
@@ -184,6 +214,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Kb(KbCommand::Reload { server }) => kb_reload(&server).await,
         Command::Simulate(args) => crate::simulate::run(args).await,
+        Command::GenResidents {
+            serve,
+            people,
+            error_rate,
+            seed,
+            answer_key,
+        } => {
+            let config = Config::load(&serve)?;
+            crate::quality::gen_residents(&config, people, error_rate, seed, answer_key).await
+        }
+        Command::QualityCheck {
+            serve,
+            answer_key,
+            json,
+        } => crate::quality::quality_check(&Config::load(&serve)?, answer_key, json).await,
         Command::Backup { serve, to } => {
             let config = Config::load(&serve)?;
             let store = app::open_store(&config).await?;

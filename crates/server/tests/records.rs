@@ -57,6 +57,12 @@ async fn access_masking_audit_and_versions(backend: Backend) {
         .user(&admin, "ngoc-ha", "unit_officer", Some(NGOC_HA))
         .await;
     let leader = s.user(&admin, "lanh-dao", "leader", None).await;
+    #[cfg(unix)]
+    if backend == Backend::Sqlite {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&s.data_dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "the data directory is private");
+    }
 
     // The officer's unit is the default; another unit is refused.
     let created = json_of(
@@ -520,7 +526,31 @@ async fn quality_run_work_list_and_findings(backend: Backend) {
     s.stop().await;
 }
 
+async fn generated_errors_are_found_through_the_database(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    // The commands `binhyen gen-residents` and `binhyen quality-check` run beside the server.
+    let key = s.data_dir.join("key.json");
+    server::quality::gen_residents(s.config(), 3000, 0.08, 11, Some(key.clone()))
+        .await
+        .expect("generate");
+    // quality-check fails unless precision and recall are both at least 0.99.
+    server::quality::quality_check(s.config(), Some(key), true)
+        .await
+        .expect("detectors meet the 0.99 targets");
+    let admin = s.admin().await;
+    let q = json_of(s.get(&admin, "/api/quality").await, StatusCode::OK).await;
+    for d in ["correct", "complete", "clean", "alive"] {
+        let rate = q["rates"][d]["rate"].as_f64().unwrap();
+        assert!(rate > 0.8 && rate < 1.0, "{d}: {rate}");
+    }
+    assert!(q["work_list"]["total"].as_i64().unwrap() > 100);
+    s.stop().await;
+}
+
 api_on_both_backends!(
+    generated_errors_are_found_through_the_database,
     access_masking_audit_and_versions,
     csv_import_reports_every_bad_row,
     establishments_declare_their_own_guests_only,

@@ -136,6 +136,11 @@ impl TestServer {
         TestServer::launch(config).await
     }
 
+    /// The configuration the server runs with (commands run against the same database).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
