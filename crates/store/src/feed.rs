@@ -94,6 +94,8 @@ impl ListenerGuard {
                 // `recv` reconnects by itself after a lost connection.
                 let note = match listener.recv().await {
                     Ok(note) => note,
+                    // The store was closed: nothing more to listen for.
+                    Err(sqlx::Error::PoolClosed) => return,
                     Err(e) => {
                         tracing::warn!(error = %e, "change feed listener failed; retrying");
                         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
