@@ -1,0 +1,407 @@
+//! Crash safety of the alarm path: simulated panels send fire alarms as fast as they are
+//! ACKed while the real `binhyen` process is killed with SIGKILL at random moments and
+//! restarted. Afterwards every ACKed message is stored exactly once, nothing is stored twice,
+//! and every facility's alarms make exactly one incident. Runs on SQLite and on PostgreSQL.
+//!
+//! The short version runs in CI (3 kills). `BINHYEN_CRASH_ROUNDS=20 cargo test -p server
+//! --test crash -- --nocapture` is the long one.
+
+mod common;
+
+use common::{unique, units_dir, Backend, ADMIN_PASSWORD};
+use dc09::{MessageBuilder, StreamDecoder, Timestamp, Token};
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const DEVICES: usize = 8;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// One `binhyen serve` process and how to start it again.
+struct Node {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    log: PathBuf,
+    http: SocketAddr,
+    child: Option<Child>,
+}
+
+impl Node {
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_binhyen"))
+            .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("binhyen starts");
+        self.child = Some(child);
+    }
+
+    async fn ready(&self, client: &reqwest::Client) {
+        for _ in 0..300 {
+            if let Ok(r) = client
+                .get(format!("http://{}/readyz", self.http))
+                .send()
+                .await
+            {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "server not ready; log:\n{}",
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        );
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().expect("SIGKILL");
+            c.wait().expect("reaped");
+        }
+    }
+
+    fn terminate(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &c.id().to_string()])
+                .status();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A panel: sends fire alarms one after the other (zone = message number), waits for each
+/// ACK, and after a lost connection reconnects and sends the same bytes again.
+async fn panel(
+    target: SocketAddr,
+    account: String,
+    stop: Arc<AtomicBool>,
+    acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>>,
+    sent: Arc<AtomicU64>,
+) {
+    let mut conn: Option<TcpStream> = None;
+    let mut decoder = StreamDecoder::default();
+    let mut zone: u16 = 1;
+    while !stop.load(Ordering::Relaxed) && zone < 999 {
+        let frame = MessageBuilder::new(Token::AdmCid)
+            .seq(zone)
+            .account(&account)
+            .contact_id(1, 110, 1, zone)
+            .timestamp(Timestamp::from_unix(chrono::Utc::now().timestamp()))
+            .build()
+            .expect("frame");
+        // Until this message is ACKed: (re)connect, send, wait.
+        loop {
+            if conn.is_none() {
+                match TcpStream::connect(target).await {
+                    Ok(c) => {
+                        conn = Some(c);
+                        decoder = StreamDecoder::default();
+                    }
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                }
+            }
+            let Some(c) = conn.as_mut() else { continue };
+            sent.fetch_add(1, Ordering::Relaxed);
+            if c.write_all(&frame).await.is_err() {
+                conn = None;
+                continue;
+            }
+            match wait_answer(c, &mut decoder).await {
+                Some(true) => break,
+                Some(false) => tokio::time::sleep(Duration::from_millis(20)).await,
+                None => conn = None,
+            }
+        }
+        acked
+            .lock()
+            .expect("acked")
+            .entry(account.clone())
+            .or_default()
+            .insert(zone);
+        zone += 1;
+    }
+}
+
+/// `Some(true)` for an ACK, `Some(false)` for a NAK, `None` when the connection failed.
+async fn wait_answer(c: &mut TcpStream, decoder: &mut StreamDecoder) -> Option<bool> {
+    let mut buf = [0u8; 1024];
+    loop {
+        if let Some(frame) = decoder.next_frame() {
+            let frame = frame.ok()?;
+            return Some(String::from_utf8_lossy(&frame).contains("\"ACK\""));
+        }
+        let n = tokio::time::timeout(Duration::from_secs(3), c.read(&mut buf))
+            .await
+            .ok()?
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        decoder.feed(&buf[..n]);
+    }
+}
+
+async fn pg_url() -> Option<String> {
+    let base = std::env::var("BINHYEN_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    use sqlx::Connection;
+    let schema = unique("crash");
+    let mut conn = sqlx::PgConnection::connect(&base).await.expect("postgres");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await
+        .expect("schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+async fn register(client: &reqwest::Client, http: SocketAddr) -> Vec<(String, i64)> {
+    let url = |p: &str| format!("http://{http}{p}");
+    let login: Value = client
+        .post(url("/api/auth/login"))
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().expect("token").to_owned();
+    let mut out = Vec::new();
+    for i in 0..DEVICES {
+        let f: Value = client
+            .post(url("/api/facilities"))
+            .bearer_auth(&token)
+            .json(&json!({
+                "name": format!("Toà nhà {i}"), "address": format!("Số {i} phố Thử"),
+                "lat": 21.03 + i as f64 * 0.001, "lon": 105.83, "kind": "office",
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let facility = f["id"].as_i64().expect("facility id");
+        let account = format!("C{:03}", i + 100);
+        let r = client
+            .post(url("/api/devices"))
+            .bearer_auth(&token)
+            .json(&json!({"account": account, "allow_plain": true, "facility_id": facility}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        out.push((account, facility));
+    }
+    out
+}
+
+async fn crash_and_restart(backend: Backend) {
+    let database_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => match pg_url().await {
+            Some(u) => Some(u),
+            None => {
+                eprintln!("skipped: set BINHYEN_TEST_PG to run the PostgreSQL suite");
+                return;
+            }
+        },
+    };
+    let rounds: usize = std::env::var("BINHYEN_CRASH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    let data_dir = std::env::temp_dir().join(unique("binhyen-crash"));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let key_file = data_dir.join("master.key");
+    std::fs::write(&key_file, "6b".repeat(32)).unwrap();
+    let http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let dc09: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut args = vec![
+        "serve".to_owned(),
+        "--data-dir".into(),
+        data_dir.display().to_string(),
+        "--http".into(),
+        http.to_string(),
+        "--dc09".into(),
+        dc09.to_string(),
+        "--units".into(),
+        units_dir().display().to_string(),
+    ];
+    if let Some(url) = &database_url {
+        args.extend(["--database-url".into(), url.clone()]);
+    }
+    let mut node = Node {
+        args,
+        env: vec![
+            ("BINHYEN_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+            (
+                "BINHYEN_MASTER_KEY_FILE".into(),
+                key_file.display().to_string(),
+            ),
+            ("BINHYEN_LOG".into(), "warn".into()),
+        ],
+        log: data_dir.join("server.log"),
+        http,
+        child: None,
+    };
+    let client = reqwest::Client::new();
+    node.spawn();
+    node.ready(&client).await;
+    let devices = register(&client, http).await;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>> = Arc::default();
+    let sent = Arc::new(AtomicU64::new(0));
+    let panels: Vec<_> = devices
+        .iter()
+        .map(|(account, _)| {
+            tokio::spawn(panel(
+                dc09,
+                account.clone(),
+                stop.clone(),
+                acked.clone(),
+                sent.clone(),
+            ))
+        })
+        .collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(rounds as u64);
+    let count = |acked: &Mutex<BTreeMap<String, BTreeSet<u16>>>| -> usize {
+        acked.lock().unwrap().values().map(BTreeSet::len).sum()
+    };
+    for round in 0..rounds {
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(200..900))).await;
+        let before = count(&acked);
+        node.kill();
+        eprintln!("round {round}: killed after {before} ACKs");
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(50..400))).await;
+        node.spawn();
+        node.ready(&client).await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    stop.store(true, Ordering::Relaxed);
+    for p in panels {
+        tokio::time::timeout(Duration::from_secs(30), p)
+            .await
+            .expect("panels finish")
+            .expect("panel task");
+    }
+    let acked = acked.lock().unwrap().clone();
+    let total: usize = acked.values().map(BTreeSet::len).sum();
+    eprintln!(
+        "{total} messages ACKed, {} sends, {rounds} kills",
+        sent.load(Ordering::Relaxed)
+    );
+    assert!(total >= DEVICES, "traffic flowed");
+
+    // Let the restarted node hand every pending signal to the incident side, then stop it.
+    let target = match &database_url {
+        Some(url) => store::DbTarget::from_url(url).unwrap(),
+        None => store::DbTarget::in_data_dir(&data_dir),
+    };
+    let db = store::Store::open(&target)
+        .await
+        .expect("open the database");
+    // Alarms are ACKed faster than a flood of them is turned into incidents; the backlog is
+    // durable and drains in order.
+    let draining = std::time::Instant::now();
+    while draining.elapsed() < Duration::from_secs(180) {
+        if db.pending_signals(0, 1).await.unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!(
+        "pending signals drained {:.1} s after the traffic stopped",
+        draining.elapsed().as_secs_f64()
+    );
+    node.terminate();
+    verify(&db, &devices, &acked).await;
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+async fn verify(
+    db: &store::Store,
+    devices: &[(String, i64)],
+    acked: &BTreeMap<String, BTreeSet<u16>>,
+) {
+    assert!(
+        db.pending_signals(0, 10).await.unwrap().is_empty(),
+        "every signal was handed to the incident side"
+    );
+    let open = db.open_incidents().await.unwrap();
+    let mut incidents_per_facility: HashMap<i64, usize> = HashMap::new();
+    for i in &open {
+        if let Some(f) = i.incident.facility_id {
+            *incidents_per_facility.entry(f).or_default() += 1;
+        }
+    }
+    for (account, facility) in devices {
+        let signals = db.facility_signals(*facility, 100_000).await.unwrap();
+        let mut zones: BTreeMap<u16, usize> = BTreeMap::new();
+        for s in &signals {
+            let zone: u16 = s.zone.as_deref().unwrap_or("0").parse().unwrap_or(0);
+            *zones.entry(zone).or_default() += 1;
+        }
+        let twice: Vec<_> = zones.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(twice.is_empty(), "{account}: stored twice: {twice:?}");
+        let mine = acked.get(account).cloned().unwrap_or_default();
+        let lost: Vec<_> = mine.iter().filter(|z| !zones.contains_key(z)).collect();
+        assert!(lost.is_empty(), "{account}: ACKed but not stored: {lost:?}");
+        if !mine.is_empty() {
+            assert_eq!(
+                incidents_per_facility.get(facility).copied().unwrap_or(0),
+                1,
+                "{account}: one incident for the facility's alarms"
+            );
+            let ids: BTreeSet<_> = signals.iter().filter_map(|s| s.incident_id).collect();
+            assert_eq!(ids.len(), 1, "{account}: every signal on that incident");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_acked_alarms_survive_sigkill() {
+    crash_and_restart(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_acked_alarms_survive_sigkill() {
+    crash_and_restart(Backend::Postgres).await;
+}
