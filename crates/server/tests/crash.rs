@@ -5,6 +5,10 @@
 //!
 //! The short version runs in CI (3 kills). `BINHYEN_CRASH_ROUNDS=20 cargo test -p server
 //! --test crash -- --nocapture` is the long one.
+//!
+//! Also here, against the same real process: hostile clients (random bytes, frames sent one
+//! byte at a time, a thousand idle connections) while a good panel keeps being served and
+//! the server's memory stays bounded.
 
 mod common;
 
@@ -231,21 +235,8 @@ async fn register(client: &reqwest::Client, http: SocketAddr) -> Vec<(String, i6
     out
 }
 
-async fn crash_and_restart(backend: Backend) {
-    let database_url = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => match pg_url().await {
-            Some(u) => Some(u),
-            None => {
-                eprintln!("skipped: set BINHYEN_TEST_PG to run the PostgreSQL suite");
-                return;
-            }
-        },
-    };
-    let rounds: usize = std::env::var("BINHYEN_CRASH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
+/// A node on a fresh data directory (and `database_url` when given), not yet started.
+fn node(database_url: Option<&str>) -> (Node, PathBuf, SocketAddr) {
     let data_dir = std::env::temp_dir().join(unique("binhyen-crash"));
     std::fs::create_dir_all(&data_dir).unwrap();
     let key_file = data_dir.join("master.key");
@@ -263,10 +254,10 @@ async fn crash_and_restart(backend: Backend) {
         "--units".into(),
         units_dir().display().to_string(),
     ];
-    if let Some(url) = &database_url {
-        args.extend(["--database-url".into(), url.clone()]);
+    if let Some(url) = database_url {
+        args.extend(["--database-url".into(), url.to_owned()]);
     }
-    let mut node = Node {
+    let node = Node {
         args,
         env: vec![
             ("BINHYEN_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
@@ -280,10 +271,29 @@ async fn crash_and_restart(backend: Backend) {
         http,
         child: None,
     };
+    (node, data_dir, dc09)
+}
+
+async fn crash_and_restart(backend: Backend) {
+    let database_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => match pg_url().await {
+            Some(u) => Some(u),
+            None => {
+                eprintln!("skipped: set BINHYEN_TEST_PG to run the PostgreSQL suite");
+                return;
+            }
+        },
+    };
+    let rounds: usize = std::env::var("BINHYEN_CRASH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    let (mut node, data_dir, dc09) = node(database_url.as_deref());
     let client = reqwest::Client::new();
     node.spawn();
     node.ready(&client).await;
-    let devices = register(&client, http).await;
+    let devices = register(&client, node.http).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>> = Arc::default();
@@ -394,6 +404,160 @@ async fn verify(
             assert_eq!(ids.len(), 1, "{account}: every signal on that incident");
         }
     }
+}
+
+/// A connection from another loopback address: each hostile source is limited on its own,
+/// and the good panel speaks from 127.0.0.1.
+async fn connect_from(source: [u8; 4], target: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from((source, 0)))?;
+    socket.connect(target).await
+}
+
+/// Resident memory of a process, from `/proc` (Linux).
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Random bytes, with now and then an LF so the decoder keeps resynchronising.
+async fn garbage(target: SocketAddr, stop: Arc<AtomicBool>, seed: u64) -> u64 {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut bytes = 0;
+    let mut buf = vec![0u8; 4096];
+    let mut sink = vec![0u8; 4096];
+    while !stop.load(Ordering::Relaxed) {
+        let Ok(mut c) = connect_from([127, 0, 0, 3], target).await else {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        };
+        for _ in 0..50 {
+            rng.fill(&mut buf[..]);
+            for b in buf.iter_mut().step_by(97) {
+                *b = b'\n';
+            }
+            if c.write_all(&buf).await.is_err() {
+                break;
+            }
+            bytes += buf.len() as u64;
+            // Read what the server answers (NAKs) without waiting for it.
+            let _ = tokio::time::timeout(Duration::from_millis(1), c.read(&mut sink)).await;
+        }
+    }
+    bytes
+}
+
+/// A valid frame sent one byte every 50 ms, forever.
+async fn slow(target: SocketAddr, stop: Arc<AtomicBool>) {
+    let frame = MessageBuilder::new(Token::Null)
+        .seq(1)
+        .account("C100")
+        .build()
+        .expect("frame");
+    let Ok(mut c) = connect_from([127, 0, 0, 4], target).await else {
+        return;
+    };
+    for b in frame.iter().cycle() {
+        if stop.load(Ordering::Relaxed) || c.write_all(&[*b]).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_clients_do_not_starve_good_panels() {
+    let (mut node, data_dir, dc09) = node(None);
+    let client = reqwest::Client::new();
+    node.spawn();
+    node.ready(&client).await;
+    let devices = register(&client, node.http).await;
+    let pid = node.child.as_ref().map(Child::id).expect("pid");
+    let rss_before = rss_kib(pid).unwrap_or(0);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut idle = Vec::new();
+    for _ in 0..1000 {
+        if let Ok(c) = connect_from([127, 0, 0, 2], dc09).await {
+            idle.push(c);
+        }
+    }
+    let garbage: Vec<_> = (0..4)
+        .map(|i| tokio::spawn(garbage(dc09, stop.clone(), i)))
+        .collect();
+    let slow: Vec<_> = (0..50)
+        .map(|_| tokio::spawn(slow(dc09, stop.clone())))
+        .collect();
+
+    // Meanwhile a good panel sends 100 alarms, each ACKed, and the API answers.
+    let acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>> = Arc::default();
+    let good_stop = Arc::new(AtomicBool::new(false));
+    let good = tokio::spawn(panel(
+        dc09,
+        devices[1].0.clone(),
+        good_stop.clone(),
+        acked.clone(),
+        Arc::new(AtomicU64::new(0)),
+    ));
+    let mut worst_health = Duration::ZERO;
+    for _ in 0..40 {
+        let started = std::time::Instant::now();
+        let r = tokio::time::timeout(
+            Duration::from_secs(5),
+            client.get(format!("http://{}/healthz", node.http)).send(),
+        )
+        .await
+        .expect("health answers during the attack")
+        .expect("health request");
+        assert!(r.status().is_success());
+        worst_health = worst_health.max(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    good_stop.store(true, Ordering::Relaxed);
+    tokio::time::timeout(Duration::from_secs(30), good)
+        .await
+        .expect("the good panel is served")
+        .expect("panel task");
+    stop.store(true, Ordering::Relaxed);
+    let mut junk = 0;
+    for g in garbage {
+        junk += g.await.expect("garbage task");
+    }
+    for s in slow {
+        let _ = s.await;
+    }
+    let rss_during = rss_kib(pid).unwrap_or(0);
+    drop(idle);
+    let served: usize = acked.lock().unwrap().values().map(BTreeSet::len).sum();
+    eprintln!(
+        "good panel: {served} alarms ACKed; {} MiB of random bytes, 50 slow and 1000 idle \
+         connections; worst health answer {worst_health:?}; RSS {} -> {} MiB",
+        junk / (1024 * 1024),
+        rss_before / 1024,
+        rss_during / 1024
+    );
+    assert!(served >= 10, "the good panel kept being served");
+    assert!(
+        node.child
+            .as_mut()
+            .expect("child")
+            .try_wait()
+            .unwrap()
+            .is_none(),
+        "the server is still up"
+    );
+    assert!(
+        rss_during < rss_before + 256 * 1024,
+        "memory stays bounded: {rss_before} KiB before, {rss_during} KiB under attack"
+    );
+    node.terminate();
+    let _ = std::fs::remove_dir_all(&data_dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
