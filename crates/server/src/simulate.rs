@@ -52,6 +52,14 @@ pub struct SimulateArgs {
     /// Send a fire alarm (Contact ID 110) from a random device every this many seconds.
     #[arg(long)]
     pub fire_every: Option<f64>,
+    /// Send every message as an event (Contact ID 602 periodic test report) instead of a NULL
+    /// link test: the traffic every receiver must store and act on.
+    #[arg(long)]
+    pub events: bool,
+    /// Receiver number (`R…`) to put in every frame; some receivers answer malformed
+    /// responses without one.
+    #[arg(long)]
+    pub receiver: Option<String>,
     /// Register the facilities and devices through the API at this base URL first.
     #[arg(long)]
     pub register: Option<String>,
@@ -79,6 +87,8 @@ pub struct SimulateArgs {
 #[derive(Clone)]
 pub struct SimDevice {
     pub account: String,
+    /// Receiver number sent in each frame.
+    pub receiver: Option<String>,
     pub key: Option<Key>,
     pub key_hex: String,
 }
@@ -111,6 +121,7 @@ pub fn devices(args: &SimulateArgs) -> anyhow::Result<Vec<SimDevice>> {
             };
             Ok(SimDevice {
                 account: format!("{:X}", base + u64::from(i)),
+                receiver: args.receiver.clone(),
                 key,
                 key_hex,
             })
@@ -148,21 +159,37 @@ struct Plan {
     fire_every: Option<Duration>,
     next_fire: Arc<AtomicU64>,
     started: Instant,
+    events: bool,
 }
 
-fn build_frame(dev: &SimDevice, seq: u16, fire: bool, rng: &mut StdRng) -> anyhow::Result<Vec<u8>> {
+fn build_frame(
+    dev: &SimDevice,
+    seq: u16,
+    fire: bool,
+    events: bool,
+    rng: &mut StdRng,
+) -> anyhow::Result<Vec<u8>> {
     let now = Timestamp::from_unix(chrono::Utc::now().timestamp());
     let b = if fire {
         MessageBuilder::new(Token::AdmCid)
             .seq(seq)
             .account(&dev.account)
             .contact_id(1, 110, 1, rng.gen_range(1..=99))
+    } else if events {
+        MessageBuilder::new(Token::AdmCid)
+            .seq(seq)
+            .account(&dev.account)
+            .contact_id(1, 602, 0, 0)
     } else {
         MessageBuilder::new(Token::Null)
             .seq(seq)
             .account(&dev.account)
     }
     .timestamp(now);
+    let b = match &dev.receiver {
+        Some(r) => b.receiver(r),
+        None => b,
+    };
     let frame = match &dev.key {
         Some(k) => b.build_encrypted(k, rng),
         None => b.build(),
@@ -373,7 +400,7 @@ async fn tcp_connection(
                             break;
                         };
                         let fire = fire_due(&plan);
-                        let Ok(frame) = build_frame(&all[device], seq, fire, &mut rng) else { break };
+                        let Ok(frame) = build_frame(&all[device], seq, fire, plan.events, &mut rng) else { break };
                         if fire {
                             totals.fires.fetch_add(1, Ordering::Relaxed);
                         }
@@ -475,7 +502,7 @@ async fn udp_socket(
                         break;
                     };
                     let fire = fire_due(&plan);
-                    let frame = build_frame(&all[device], seq, fire, &mut rng)?;
+                    let frame = build_frame(&all[device], seq, fire, plan.events, &mut rng)?;
                     if fire {
                         totals.fires.fetch_add(1, Ordering::Relaxed);
                     }
@@ -616,6 +643,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
             args.fire_every.map_or(0, |s| (s * 1e6) as u64),
         )),
         started: Instant::now(),
+        events: args.events,
     });
     let totals = Arc::new(Totals::default());
     let all = Arc::new(devices);

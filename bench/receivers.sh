@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Side-by-side: the binhyen receiver and pysiaalarm (PyPI) on the same DC-09 traffic from
+# `binhyen simulate`, one after the other on this machine. Prints each run's ACKs/s and ACK
+# latency percentiles. Usage: bench/receivers.sh [DEVICES] [RATE] [SECONDS] [PROTO]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEVICES=${1:-100}
+RATE=${2:-20000}
+SECONDS_=${3:-10}
+PROTO=${4:-tcp}
+UNITS=${BINHYEN_UNITS:-../shared/data/hanoi}
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+cargo build --release --bin binhyen -q
+BIN=target/release/binhyen
+VENV=target/bench-venv
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q pysiaalarm==3.1.1
+fi
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+echo "== pysiaalarm $("$VENV/bin/pip" show pysiaalarm | sed -n 's/^Version: //p') (acks before the application sees the event; nothing stored)"
+P=$(free_port)
+"$VENV/bin/python" bench/pysia_server.py "$P" "$DEVICES" 5100000 "$PROTO" > "$WORK/pysia.log" 2>&1 &
+PYSIA=$!
+if [ "$PROTO" = tcp ]; then wait_port "$P"; else sleep 2; fi
+"$BIN" simulate --target "127.0.0.1:$P" --devices "$DEVICES" --rate "$RATE" --duration "$SECONDS_" --proto "$PROTO" --events --receiver 1 2>&1 | tail -3
+echo "pysiaalarm peak RSS: $(grep VmHWM /proc/$PYSIA/status | awk '{print $2/1024 " MiB"}')"
+kill $PYSIA
+
+echo "== binhyen (acks after the message is durable in SQLite)"
+H=$(free_port); D=$(free_port)
+BINHYEN_ADMIN_PASSWORD=bench-admin-password BINHYEN_LOG=warn "$BIN" serve --data-dir "$WORK/data" \
+  --http "127.0.0.1:$H" --dc09 "127.0.0.1:$D" --units "$UNITS" > "$WORK/binhyen.log" 2>&1 &
+SERVER=$!
+wait_port "$H"; wait_port "$D"
+BINHYEN_USER=admin BINHYEN_PASSWORD=bench-admin-password "$BIN" simulate --target "127.0.0.1:$D" \
+  --register "http://127.0.0.1:$H" --devices "$DEVICES" --rate "$RATE" --duration "$SECONDS_" --proto "$PROTO" --events --receiver 1 2>&1 | tail -3
+echo "binhyen peak RSS: $(grep VmHWM /proc/$SERVER/status | awk '{print $2/1024 " MiB"}')"
+kill $SERVER
