@@ -404,7 +404,48 @@ async fn page_is_public(backend: Backend) {
     s.stop().await;
 }
 
+async fn a_confirmed_report_becomes_an_incident(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let first = chat_ok(
+        &s,
+        &json!({"message": "tôi muốn báo có nhóm thanh niên đua xe nẹt pô ở phố Đội Cấn, phường Ba Đình lúc 23h, sđt 0988111222"}),
+    )
+    .await;
+    assert_eq!(first["kind"], "report", "{first}");
+    let id = first["conversation_id"].clone();
+    let filed = chat_ok(&s, &json!({"message": "ok gửi đi", "conversation_id": id})).await;
+    let number = filed["report_number"]
+        .as_str()
+        .expect("a reference number")
+        .to_owned();
+    assert!(
+        filed["reply"].as_str().unwrap().contains(&number),
+        "{filed}"
+    );
+    // The incident is in the store, filed by the assistant channel, with its audit row.
+    let admin = s.admin().await;
+    let audit: Value = s
+        .get(&admin, "/api/audit?limit=50")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rows = audit
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| audit["items"].as_array().cloned().unwrap_or_default());
+    assert!(
+        rows.iter()
+            .any(|e| e["action"] == "incident.create" && e["actor_name"] == "system:assistant"),
+        "{rows:?}"
+    );
+    s.stop().await;
+}
+
 api_on_both_backends!(
+    a_confirmed_report_becomes_an_incident,
     answers_with_citations,
     emergencies_get_the_right_number,
     declines,

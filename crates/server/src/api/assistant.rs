@@ -57,9 +57,6 @@ pub enum AssistantError {
     /// The confirmed report does not make a valid incident.
     #[error("the report does not make a valid incident: {0}")]
     InvalidReport(IncidentError),
-    /// This build has no incident store to file reports into yet.
-    #[error("reports cannot be filed: the incident store is not part of this build yet")]
-    NoIncidentStore,
     /// The database refused or failed.
     #[error("the incident could not be stored: {0}")]
     Store(#[from] store::StoreError),
@@ -213,17 +210,19 @@ pub struct FiledReport {
     pub unit_code: Option<String>,
 }
 
-/// Stores the incident through the incident store shared by every intake channel.
-///
-/// This is the one seam between the chat and the incident store: everything before it
-/// (dialogue, place, unit, validation) and after it (the citizen's confirmation) is wired.
+/// Stores the incident through the incident store shared by every intake channel: the same
+/// transaction as a hotline call (number, events, duplicate hints, audit, live feed).
 async fn store_incident(
-    _state: &AppState,
-    _incident: ValidNewIncident,
-    _actor: &Actor,
-    _now: DateTime<Utc>,
+    state: &AppState,
+    incident: ValidNewIncident,
+    actor: &Actor,
+    now: DateTime<Utc>,
 ) -> Result<FiledReport, AssistantError> {
-    Err(AssistantError::NoIncidentStore)
+    let created = state.store.create_incident(incident, actor, now).await?;
+    Ok(FiledReport {
+        number: created.incident.number.to_string(),
+        unit_code: created.incident.assignment.primary_unit.clone(),
+    })
 }
 
 /// Files a confirmed report: place → unit, validation, storage.
