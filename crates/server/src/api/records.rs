@@ -840,6 +840,132 @@ async fn change_finding(
     }
 }
 
+/// The records and quality paths for the OpenAPI document. The handlers are generic over the
+/// record kind, so the paths are described here rather than by annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::{
+        HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
+    };
+    use utoipa::openapi::{OpenApiBuilder, Required};
+    let op = |summary: &str, params: &[(&str, ParameterIn)]| {
+        let mut b = OperationBuilder::new()
+            .tag("records")
+            .summary(Some(summary.to_owned()));
+        for (name, place) in params {
+            b = b.parameter(
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(place.clone())
+                    .required(if *place == ParameterIn::Path {
+                        Required::True
+                    } else {
+                        Required::False
+                    }),
+            );
+        }
+        b.build()
+    };
+    let list = [
+        ("unit", ParameterIn::Query),
+        ("key", ParameterIn::Query),
+        ("key2", ParameterIn::Query),
+        ("after_id", ParameterIn::Query),
+        ("limit", ParameterIn::Query),
+    ];
+    let id = [("id", ParameterIn::Path)];
+    let mut paths = PathsBuilder::new();
+    for (base, label) in [
+        ("/api/persons", "persons"),
+        ("/api/households", "households"),
+        ("/api/registrations", "residence registrations"),
+        ("/api/establishments", "accommodation establishments"),
+        ("/api/foreigner-declarations", "foreigner declarations"),
+    ] {
+        paths = paths
+            .path(
+                base,
+                PathItem::new(
+                    HttpMethod::Get,
+                    op(&format!("List {label} (numbers masked)"), &list),
+                ),
+            )
+            .path(
+                base,
+                PathItem::new(
+                    HttpMethod::Post,
+                    op(&format!("Create one or an array of {label}"), &[]),
+                ),
+            )
+            .path(
+                format!("{base}/{{id}}"),
+                PathItem::new(HttpMethod::Get, op(&format!("One of the {label}"), &id)),
+            )
+            .path(
+                format!("{base}/{{id}}"),
+                PathItem::new(
+                    HttpMethod::Put,
+                    op(
+                        &format!("Replace one of the {label} (with its version)"),
+                        &id,
+                    ),
+                ),
+            );
+    }
+    let mode = [("mode", ParameterIn::Query)];
+    let quality = [
+        ("unit", ParameterIn::Query),
+        ("rule", ParameterIn::Query),
+        ("status", ParameterIn::Query),
+        ("offset", ParameterIn::Query),
+        ("limit", ParameterIn::Query),
+        ("format", ParameterIn::Query),
+        ("lang", ParameterIn::Query),
+    ];
+    let finding = [
+        ("kind", ParameterIn::Path),
+        ("id", ParameterIn::Path),
+        ("rule", ParameterIn::Path),
+    ];
+    paths = paths
+        .path(
+            "/api/persons/import",
+            PathItem::new(HttpMethod::Post, op("Import persons from CSV", &mode)),
+        )
+        .path(
+            "/api/foreigner-declarations/import",
+            PathItem::new(
+                HttpMethod::Post,
+                op("Import foreigner declarations from CSV", &mode),
+            ),
+        )
+        .path(
+            "/api/establishments/{id}/account",
+            PathItem::new(
+                HttpMethod::Post,
+                op("Create an establishment's account", &id),
+            ),
+        )
+        .path(
+            "/api/quality",
+            PathItem::new(
+                HttpMethod::Get,
+                op("The four rates, their trend and the work list", &quality),
+            ),
+        )
+        .path(
+            "/api/quality/run",
+            PathItem::new(HttpMethod::Post, op("Run the quality checks now", &[])),
+        )
+        .path(
+            "/api/quality/findings/{kind}/{id}/{rule}",
+            PathItem::new(
+                HttpMethod::Post,
+                op("Resolve, dismiss or reopen a finding", &finding),
+            ),
+        );
+    OpenApiBuilder::new().paths(paths.build()).build()
+}
+
 fn kind_routes<T: ApiRecord>(router: Router<Arc<AppState>>, base: &str) -> Router<Arc<AppState>> {
     router.route(base, get(list::<T>).post(create::<T>)).route(
         &format!("{base}/{{id}}"),
