@@ -136,6 +136,18 @@ impl TestServer {
         TestServer::launch(config).await
     }
 
+    /// Another node on the same database (PostgreSQL), with its own data directory, HTTP and
+    /// DC-09 ports, and the same receiver settings and master key.
+    pub async fn second_node(&self) -> TestServer {
+        let mut config = self.config.clone();
+        config.data_dir = std::env::temp_dir().join(unique("binhyen-node"));
+        config.http = "127.0.0.1:0".parse().expect("addr");
+        if !config.dc09.is_empty() {
+            config.dc09 = vec!["127.0.0.1:0".parse().expect("addr")];
+        }
+        TestServer::launch(config).await
+    }
+
     /// The configuration the server runs with (commands run against the same database).
     pub fn config(&self) -> &Config {
         &self.config
