@@ -4,13 +4,12 @@
 //! facility's open incident (an alarm storm is one incident); a restore marks the alarm
 //! restored on the incident without closing it.
 //!
-//! The incident methods (`Store::open_or_attach_alarm`, `Store::mark_alarm_restored`) are built
-//! on another branch. Until they are merged, [`incident_for_signal`] answers
-//! [`SeamError::NotWired`] and the signal stays `pending` in `alarm_signals`: nothing is lost,
-//! and the start-up sweep hands every pending signal over once the methods exist.
+//! Both store methods are idempotent for a signal (a retransmission attaches nothing twice,
+//! a second restore restores nothing more), so the start-up sweep may hand a signal over again.
 
 use chrono::{DateTime, Utc};
-use store::{Facility, Signal, Store};
+use domain::incident::{AlarmCategory, AlarmSignal, FacilityContact, FacilitySnapshot, GeoPoint};
+use store::{Actor, AlarmIncidentInput, Facility, Signal, Store};
 
 /// Why a signal could not be turned into an incident.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +31,57 @@ pub enum SeamError {
     },
 }
 
+/// The domain category of a stored alarm signal, by its family; `None` for families that do
+/// not open incidents.
+pub fn alarm_category(family: &str) -> Option<AlarmCategory> {
+    match family {
+        "fire_alarm" => Some(AlarmCategory::Fire),
+        "panic" => Some(AlarmCategory::Panic),
+        "medical" => Some(AlarmCategory::Medical),
+        "burglary" => Some(AlarmCategory::Intrusion),
+        _ => None,
+    }
+}
+
+/// What the incident needs to know about the facility at the moment of the alarm.
+pub fn snapshot(facility: &Facility, device_account: Option<String>) -> FacilitySnapshot {
+    let kind = crate::api::facilities::KINDS
+        .iter()
+        .find(|(code, _, _)| *code == facility.kind)
+        .map(|(_, vi, _)| (*vi).to_owned());
+    let notes: Vec<String> = [
+        ("Nguy cơ", &facility.hazards),
+        ("Nguồn nước", &facility.water_sources),
+        ("Lối tiếp cận", &facility.access_notes),
+    ]
+    .iter()
+    .filter_map(|(label, text)| text.as_ref().map(|t| format!("{label}: {t}")))
+    .collect();
+    FacilitySnapshot {
+        id: facility.id,
+        name: facility.name.clone(),
+        address: facility.address.clone(),
+        point: match (facility.lat, facility.lon) {
+            (Some(lat), Some(lon)) => Some(GeoPoint::new(lat, lon)),
+            _ => None,
+        },
+        unit_code: Some(facility.unit_code.clone()),
+        kind,
+        floors: facility.floors.and_then(|f| u16::try_from(f).ok()),
+        contacts: facility
+            .contacts
+            .iter()
+            .map(|c| FacilityContact {
+                name: c.name.clone(),
+                role: c.role.clone(),
+                phone: c.phone.clone(),
+            })
+            .collect(),
+        notes: (!notes.is_empty()).then(|| notes.join(". ")),
+        device_id: device_account,
+    }
+}
+
 /// Opens or joins the facility's incident for an alarm signal, or marks the alarm restored
 /// for a restore signal. Returns the incident id, if the signal went to one.
 pub async fn incident_for_signal(
@@ -40,8 +90,44 @@ pub async fn incident_for_signal(
     facility: &Facility,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, SeamError> {
-    let _ = (store, facility, now);
-    Err(SeamError::NotWired {
+    let failed = |source| SeamError::Store {
         signal_id: signal.id,
-    })
+        source,
+    };
+    let actor = Actor::system("receiver");
+    if signal.restore {
+        let restored = store
+            .mark_alarm_restored(facility.id, signal.zone.as_deref(), &actor, now)
+            .await
+            .map_err(failed)?;
+        return Ok(restored.first().map(|i| i.id.0));
+    }
+    let Some(category) = alarm_category(&signal.family) else {
+        return Ok(None);
+    };
+    let account = store
+        .device(signal.device_id)
+        .await
+        .map_err(failed)?
+        .map(|d| d.account);
+    let outcome = store
+        .open_or_attach_alarm(
+            AlarmIncidentInput {
+                facility: snapshot(facility, account),
+                signal: AlarmSignal {
+                    category,
+                    zone: signal.zone.clone(),
+                    code: signal.code.clone(),
+                    text: signal.text.clone(),
+                    received_at: signal.received_at,
+                    restored: false,
+                    restored_at: None,
+                },
+            },
+            &actor,
+            now,
+        )
+        .await
+        .map_err(failed)?;
+    Ok(Some(outcome.incident.id.0))
 }
