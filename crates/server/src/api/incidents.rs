@@ -284,8 +284,8 @@ pub struct NewIncidentBody {
     pub crime_subtype: Option<String>,
     /// 1 (highest) to 4; default from the type.
     pub priority: Option<u8>,
-    /// hotline_113, hotline_114, hotline_115, field_officer, web_report, citizen_assistant,
-    /// alarm_device. Default: field_officer for a unit officer, hotline_113 otherwise.
+    /// hotline_113, hotline_114, field_officer, web_report, assistant, alarm_device.
+    /// Default: field_officer for a unit officer, hotline_113 otherwise.
     pub channel: Option<String>,
     #[serde(default)]
     pub description: String,
@@ -1043,6 +1043,14 @@ pub fn spawn_overdue_timer(state: Arc<AppState>, mut stop: tokio::sync::watch::R
     state.metrics.describe(
         "binhyen_incidents_overdue_total",
         "Service-level targets passed (each incident and stage counted once).",
+    );
+    state.metrics.describe(
+        "binhyen_public_reports_total",
+        "Public web reports by result: created or rate_limited.",
+    );
+    state.metrics.describe(
+        "binhyen_feed_connections_total",
+        "Live-feed connections opened (WebSocket and SSE).",
     );
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(OVERDUE_EVERY);
