@@ -452,7 +452,7 @@ pub struct ListQuery {
     pub number: Option<String>,
     /// Only ids below this one (the next page).
     pub before_id: Option<i64>,
-    /// 1 to 500 (default 100).
+    /// 1 to 500 (default 100; 500 with `status=open`).
     pub limit: Option<i64>,
 }
 
@@ -511,7 +511,8 @@ pub async fn list(
             caller_phone,
             number,
             before_id: q.before_id,
-            limit: q.limit.unwrap_or(100),
+            // The board loads every open incident at once.
+            limit: q.limit.unwrap_or(if open_only { 500 } else { 100 }),
         })
         .await?;
     Ok(Json(
