@@ -1111,6 +1111,16 @@ async fn a_fire_alarm_over_dc09_opens_an_incident(backend: Backend) {
         .await;
     let signals: Value = r.json().await.unwrap();
     assert_eq!(signals[0]["incident_id"], found["id"]);
+    let metrics = s
+        .client
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("binhyen_incidents_created_total{channel=\"alarm_device\"} 1"));
     s.stop().await;
 }
 

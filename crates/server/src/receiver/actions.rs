@@ -95,16 +95,18 @@ async fn process(store: &Store, s: &Signal, metrics: &Metrics, warned: &AtomicBo
     let now = Utc::now();
     let result: Result<Option<i64>, String> = if opens_incident(&s.family) {
         match store.facility(s.facility_id).await {
-            Ok(Some(facility)) => match incident_for_signal(store, s, &facility, now).await {
-                Ok(id) => Ok(id),
-                Err(e @ SeamError::NotWired { .. }) => {
-                    if !warned.swap(true, Ordering::Relaxed) {
-                        tracing::warn!(error = %e, "alarm signals wait for the incident side");
+            Ok(Some(facility)) => {
+                match incident_for_signal(store, metrics, s, &facility, now).await {
+                    Ok(id) => Ok(id),
+                    Err(e @ SeamError::NotWired { .. }) => {
+                        if !warned.swap(true, Ordering::Relaxed) {
+                            tracing::warn!(error = %e, "alarm signals wait for the incident side");
+                        }
+                        return;
                     }
-                    return;
+                    Err(e) => Err(e.to_string()),
                 }
-                Err(e) => Err(e.to_string()),
-            },
+            }
             Ok(None) => Err(format!("facility {} not found", s.facility_id)),
             Err(e) => Err(e.to_string()),
         }

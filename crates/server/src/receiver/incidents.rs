@@ -7,9 +7,10 @@
 //! Both store methods are idempotent for a signal (a retransmission attaches nothing twice,
 //! a second restore restores nothing more), so the start-up sweep may hand a signal over again.
 
+use crate::metrics::Metrics;
 use chrono::{DateTime, Utc};
 use domain::incident::{AlarmCategory, AlarmSignal, FacilityContact, FacilitySnapshot, GeoPoint};
-use store::{Actor, AlarmIncidentInput, Facility, Signal, Store};
+use store::{Actor, AlarmAction, AlarmIncidentInput, Facility, Signal, Store};
 
 /// Why a signal could not be turned into an incident.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +87,7 @@ pub fn snapshot(facility: &Facility, device_account: Option<String>) -> Facility
 /// for a restore signal. Returns the incident id, if the signal went to one.
 pub async fn incident_for_signal(
     store: &Store,
+    metrics: &Metrics,
     signal: &Signal,
     facility: &Facility,
     now: DateTime<Utc>,
@@ -129,5 +131,12 @@ pub async fn incident_for_signal(
         )
         .await
         .map_err(failed)?;
+    if outcome.action == AlarmAction::Opened {
+        metrics.count(
+            "binhyen_incidents_created_total",
+            &[("channel", "alarm_device")],
+            1,
+        );
+    }
     Ok(Some(outcome.incident.id.0))
 }
