@@ -102,6 +102,21 @@ async fn websocket_delivers_new_incidents_and_replays_since(backend: Backend) {
     // Then it is live again.
     let c = create(&s, &operator, "00004").await;
     until(&mut back, created(c)).await;
+    // A page of another site cannot open the feed with the operator's credentials.
+    let url = format!("{}/api/feed", s.base.replace("http://", "ws://"));
+    let mut request = url.into_client_request().expect("request");
+    let headers = request.headers_mut();
+    headers.insert(
+        "authorization",
+        format!("Bearer {operator}").parse().unwrap(),
+    );
+    headers.insert("origin", "https://evil.example".parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
+        other => panic!("cross-site upgrade accepted: {:?}", other.map(|(_, r)| r)),
+    }
     s.stop().await;
 }
 

@@ -178,6 +178,9 @@ pub async fn feed(
         .metrics
         .count("binhyen_feed_connections_total", &[], 1);
     match ws {
+        Ok(_) if !same_origin(&headers) => Err(ApiError::forbidden(
+            "the feed is only opened from this server's own pages",
+        )),
         Ok(upgrade) => Ok(upgrade
             .on_upgrade(move |socket| serve_websocket(socket, first, session))
             .into_response()),
@@ -186,6 +189,24 @@ pub async fn feed(
         }
         Err(_) => Ok(serve_sse(first, session)),
     }
+}
+
+/// Whether a browser's WebSocket comes from a page of this server: the `Origin` it sends (none
+/// from other clients) names the same host as the request. A page elsewhere cannot open the
+/// feed with the operator's cookie.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return true;
+    };
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
 async fn serve_websocket(socket: WebSocket, first: Vec<Outgoing>, mut session: Session) {
@@ -289,7 +310,25 @@ mod tests {
         assert!(mine.allows(&change("resource.updated", None, &[])));
         assert!(!mine.allows(&change("resource.updated", Some("00008"), &[])));
         let city = FeedFilter { unit: None };
+        assert!(city.allows(&change("device.offline", Some("00004"), &[])));
         assert!(city.allows(&change("user.created", None, &[])));
         assert!(city.allows(&change("incident.created", Some("00008"), &[])));
+    }
+
+    #[test]
+    fn only_this_servers_pages_open_a_websocket() {
+        let headers = |origin: Option<&str>| {
+            let mut h = HeaderMap::new();
+            h.insert("host", "127.0.0.1:8080".parse().unwrap());
+            if let Some(o) = origin {
+                h.insert("origin", o.parse().unwrap());
+            }
+            h
+        };
+        assert!(same_origin(&headers(None)));
+        assert!(same_origin(&headers(Some("http://127.0.0.1:8080"))));
+        assert!(same_origin(&headers(Some("https://127.0.0.1:8080/"))));
+        assert!(!same_origin(&headers(Some("https://evil.example"))));
+        assert!(!same_origin(&headers(Some("null"))));
     }
 }
