@@ -43,6 +43,9 @@ pub struct AppState {
     /// The alarm receiver's shared parts: the master key that seals device keys and the
     /// device registry cache.
     pub alarms: Arc<crate::receiver::Alarms>,
+    /// The incident area: public report limits, response targets, the shutdown signal that
+    /// ends live-feed connections.
+    pub cad: crate::api::incidents::CadState,
 }
 
 /// Request ids: a per-process random prefix and a counter, cheap and unique enough to join
@@ -92,6 +95,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::facilities::routes());
     let api = api.merge(crate::api::devices::routes());
     let api = api.merge(crate::api::records::routes());
+    let api = api.merge(crate::api::incidents::routes());
+    let api = api.merge(crate::api::resources::routes());
+    let api = api.merge(crate::api::feed::routes());
+    let api = api.merge(crate::api::public_reports::routes());
     let api = api.merge(crate::web::routes());
     Router::new()
         .merge(api)
@@ -259,6 +266,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     )
     .await?;
     let dc09 = receiver.addrs.clone();
+    let (shutdown, mut stop) = tokio::sync::watch::channel(false);
     let state = Arc::new(AppState {
         store: store.clone(),
         boundaries: units
@@ -272,14 +280,15 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         started: Instant::now(),
         assistant: Arc::new(assistant),
         alarms,
+        cad: crate::api::incidents::CadState::new(shutdown.subscribe()),
     });
     describe_metrics(&state.metrics);
     let listener = tokio::net::TcpListener::bind(config.http)
         .await
         .with_context(|| format!("cannot listen on {}", config.http))?;
     let http = listener.local_addr()?;
-    let (shutdown, mut stop) = tokio::sync::watch::channel(false);
     crate::api::assistant::spawn_upkeep(state.clone(), shutdown.subscribe());
+    crate::api::incidents::spawn_overdue_timer(state.clone(), shutdown.subscribe());
     let app = router(state);
     let tls = match &config.tls {
         Some((cert, key)) => Some(crate::tls::load(cert, key)?),

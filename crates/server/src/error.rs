@@ -97,8 +97,31 @@ impl From<store::StoreError> for ApiError {
                 tracing::info!(detail, "write refused as a conflict");
                 ApiError::conflict("the change conflicts with existing data")
             }
+            store::StoreError::Incident(e) => ApiError::from(e),
             other => ApiError::internal(other),
         }
+    }
+}
+
+/// A rule of the incident model refused the request: 409 when it conflicts with the current
+/// state (illegal transition, resource busy), 422 when the input itself is wrong. The code is
+/// the domain's stable code; the message lists every field problem in Vietnamese.
+impl From<domain::incident::IncidentError> for ApiError {
+    fn from(e: domain::incident::IncidentError) -> Self {
+        let message = match &e {
+            domain::incident::IncidentError::Invalid { errors } => errors
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message_vi))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        let status = if e.is_conflict() {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        ApiError::new(status, e.code(), message)
     }
 }
 

@@ -187,6 +187,8 @@ pub struct IncidentFilter {
     pub visible_to_unit: Option<String>,
     /// Only incidents owned by this unit.
     pub unit: Option<String>,
+    /// Only incidents of this facility.
+    pub facility_id: Option<i64>,
     /// Only incidents whose caller had this phone (normalised).
     pub caller_phone: Option<String>,
     /// Only the incident with this readable number.
@@ -1296,6 +1298,10 @@ impl Store {
         if let Some(unit) = &filter.unit {
             let n = next(P::S(unit.clone()), &mut params);
             cond.push(format!("unit_code = {n}"));
+        }
+        if let Some(facility) = filter.facility_id {
+            let n = next(P::I(facility), &mut params);
+            cond.push(format!("facility_id = {n}"));
         }
         if let Some(phone) = &filter.caller_phone {
             let n = next(P::S(phone.clone()), &mut params);

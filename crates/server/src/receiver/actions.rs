@@ -93,7 +93,7 @@ async fn process(store: &Store, s: &Signal, metrics: &Metrics) {
     let now = Utc::now();
     let result: Result<Option<i64>, String> = if opens_incident(&s.family) {
         match store.facility(s.facility_id).await {
-            Ok(Some(facility)) => incident_for_signal(store, s, &facility, now)
+            Ok(Some(facility)) => incident_for_signal(store, metrics, s, &facility, now)
                 .await
                 .map_err(|e| e.to_string()),
             Ok(None) => Err(format!("facility {} not found", s.facility_id)),

@@ -2,11 +2,15 @@
 //! panic, medical, intrusion) is handed to the store's incident methods, which open an incident
 //! of the right type at the facility's location and unit, or attach the signal to the
 //! facility's open incident (an alarm storm is one incident); a restore marks the alarm
-//! restored on the incident without closing it: only a person closes an incident.
+//! restored on the incident without closing it.
+//!
+//! Both store methods are idempotent for a signal (a retransmission attaches nothing twice,
+//! a second restore restores nothing more), so the start-up sweep may hand a signal over again.
 
+use crate::metrics::Metrics;
 use chrono::{DateTime, Utc};
 use domain::incident::{AlarmCategory, AlarmSignal, FacilityContact, FacilitySnapshot, GeoPoint};
-use store::{Actor, AlarmIncidentInput, Device, Facility, Signal, Store};
+use store::{Actor, AlarmAction, AlarmIncidentInput, Facility, Signal, Store};
 
 /// Why a signal could not be turned into an incident.
 #[derive(Debug, thiserror::Error)]
@@ -22,9 +26,9 @@ pub enum SeamError {
     },
 }
 
-/// The incident category of a receiver signal family; `None` for families that never open an
-/// incident (troubles, tests, open/close reports).
-pub fn category_of(family: &str) -> Option<AlarmCategory> {
+/// The domain category of a stored alarm signal, by its family; `None` for families that do
+/// not open incidents.
+pub fn alarm_category(family: &str) -> Option<AlarmCategory> {
     match family {
         "fire_alarm" => Some(AlarmCategory::Fire),
         "panic" => Some(AlarmCategory::Panic),
@@ -34,30 +38,30 @@ pub fn category_of(family: &str) -> Option<AlarmCategory> {
     }
 }
 
-/// What the incident side sees of a facility when its alarm arrives.
-pub fn snapshot(facility: &Facility, device: Option<&Device>) -> FacilitySnapshot {
-    let notes = [
-        ("Nguy hiểm", &facility.hazards),
+/// What the incident needs to know about the facility at the moment of the alarm.
+pub fn snapshot(facility: &Facility, device_account: Option<String>) -> FacilitySnapshot {
+    let kind = crate::api::facilities::KINDS
+        .iter()
+        .find(|(code, _, _)| *code == facility.kind)
+        .map(|(_, vi, _)| (*vi).to_owned());
+    let notes: Vec<String> = [
+        ("Nguy cơ", &facility.hazards),
         ("Nguồn nước", &facility.water_sources),
-        ("Tiếp cận", &facility.access_notes),
+        ("Lối tiếp cận", &facility.access_notes),
     ]
     .iter()
-    .filter_map(|(label, text)| {
-        text.as_deref()
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| format!("{label}: {t}"))
-    })
-    .collect::<Vec<_>>();
+    .filter_map(|(label, text)| text.as_ref().map(|t| format!("{label}: {t}")))
+    .collect();
     FacilitySnapshot {
         id: facility.id,
         name: facility.name.clone(),
         address: facility.address.clone(),
-        point: facility
-            .lat
-            .zip(facility.lon)
-            .map(|(lat, lon)| GeoPoint { lat, lon }),
+        point: match (facility.lat, facility.lon) {
+            (Some(lat), Some(lon)) => Some(GeoPoint::new(lat, lon)),
+            _ => None,
+        },
         unit_code: Some(facility.unit_code.clone()),
-        kind: Some(facility.kind.clone()),
+        kind,
         floors: facility.floors.and_then(|f| u16::try_from(f).ok()),
         contacts: facility
             .contacts
@@ -68,8 +72,8 @@ pub fn snapshot(facility: &Facility, device: Option<&Device>) -> FacilitySnapsho
                 phone: c.phone.clone(),
             })
             .collect(),
-        notes: (!notes.is_empty()).then(|| notes.join("\n")),
-        device_id: device.map(|d| d.account.clone()),
+        notes: (!notes.is_empty()).then(|| notes.join(". ")),
+        device_id: device_account,
     }
 }
 
@@ -77,52 +81,57 @@ pub fn snapshot(facility: &Facility, device: Option<&Device>) -> FacilitySnapsho
 /// for a restore signal. Returns the incident id, if the signal went to one.
 pub async fn incident_for_signal(
     store: &Store,
+    metrics: &Metrics,
     signal: &Signal,
     facility: &Facility,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, SeamError> {
-    let Some(category) = category_of(&signal.family) else {
-        return Ok(None);
-    };
     let failed = |source| SeamError::Store {
         signal_id: signal.id,
         source,
     };
-    let actor = Actor::system("system:receiver");
+    let actor = Actor::system("receiver");
     if signal.restore {
-        let updated = store
+        let restored = store
             .mark_alarm_restored(facility.id, signal.zone.as_deref(), &actor, now)
             .await
             .map_err(failed)?;
-        return Ok(updated.first().map(|i| i.id.0));
+        return Ok(restored.first().map(|i| i.id.0));
     }
-    let device = store.device(signal.device_id).await.map_err(failed)?;
-    let text = match &signal.text {
-        Some(t) if !t.trim().is_empty() => format!("{} — {t}", signal.meaning_vi),
-        _ => signal.meaning_vi.clone(),
+    let Some(category) = alarm_category(&signal.family) else {
+        return Ok(None);
     };
-    let input = AlarmIncidentInput {
-        facility: snapshot(facility, device.as_ref()),
-        signal: AlarmSignal {
-            category,
-            zone: signal.zone.clone(),
-            code: signal.code.clone(),
-            text: Some(text),
-            received_at: signal.received_at,
-            restored: false,
-            restored_at: None,
-        },
-    };
+    let account = store
+        .device(signal.device_id)
+        .await
+        .map_err(failed)?
+        .map(|d| d.account);
     let outcome = store
-        .open_or_attach_alarm(input, &actor, now)
+        .open_or_attach_alarm(
+            AlarmIncidentInput {
+                facility: snapshot(facility, account),
+                signal: AlarmSignal {
+                    category,
+                    zone: signal.zone.clone(),
+                    code: signal.code.clone(),
+                    text: signal.text.clone(),
+                    received_at: signal.received_at,
+                    restored: false,
+                    restored_at: None,
+                },
+            },
+            &actor,
+            now,
+        )
         .await
         .map_err(failed)?;
-    tracing::info!(
-        signal = signal.id,
-        incident = %outcome.incident.number,
-        action = ?outcome.action,
-        "alarm signal handed to the incident workflow"
-    );
+    if outcome.action == AlarmAction::Opened {
+        metrics.count(
+            "binhyen_incidents_created_total",
+            &[("channel", "alarm_device")],
+            1,
+        );
+    }
     Ok(Some(outcome.incident.id.0))
 }
 
@@ -131,13 +140,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn alarm_families_map_to_incident_categories() {
-        assert_eq!(category_of("fire_alarm"), Some(AlarmCategory::Fire));
-        assert_eq!(category_of("burglary"), Some(AlarmCategory::Intrusion));
-        assert_eq!(category_of("fire_trouble"), None);
+    fn every_family_that_opens_an_incident_has_a_category() {
         for family in ["fire_alarm", "panic", "medical", "burglary"] {
             assert!(super::super::actions::opens_incident(family), "{family}");
-            assert!(category_of(family).is_some_and(AlarmCategory::opens_incident));
+            assert!(alarm_category(family).is_some_and(AlarmCategory::opens_incident));
         }
+        assert_eq!(alarm_category("burglary"), Some(AlarmCategory::Intrusion));
+        assert_eq!(alarm_category("fire_trouble"), None);
     }
 }
