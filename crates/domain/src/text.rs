@@ -7,6 +7,27 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+/// Text as people wrote it, made safe to store and show: NFC, control characters turned into
+/// spaces, runs of white space collapsed, trimmed. Case and punctuation are kept (names and
+/// addresses are displayed as entered); use [`normalize`] or [`fold`] to compare.
+pub fn tidy(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for ch in input.nfc() {
+        let ch = if ch.is_control() { ' ' } else { ch };
+        if ch.is_whitespace() {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(ch);
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
 /// NFC, lower case, punctuation turned into spaces, runs of white space collapsed.
 ///
 /// Letters and digits of any script are kept, including combining marks (after NFC the
@@ -63,6 +84,17 @@ fn is_combining_mark(ch: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tidy_keeps_case_and_punctuation() {
+        assert_eq!(
+            tidy("  Chung cư HH2,\tLinh   Đàm\n"),
+            "Chung cư HH2, Linh Đàm"
+        );
+        // Decomposed input comes out precomposed.
+        assert_eq!(tidy("Đa\u{300}m"), "Đàm");
+        assert_eq!(tidy("\u{7}"), "");
+    }
 
     #[test]
     fn fold_removes_tones_vowel_marks_and_d_bar() {

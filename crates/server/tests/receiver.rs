@@ -55,6 +55,9 @@ async fn site(backend: Backend, opts: ReceiverOptions) -> Option<Site> {
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let f: Value = r.json().await.unwrap();
+    // Names and addresses are kept as written (case and punctuation), only tidied.
+    assert_eq!(f["name"], "Chung cư thử nghiệm");
+    assert_eq!(f["address"], "Số 1 phố Thử");
     Some(Site {
         facility: f["id"].as_i64().unwrap(),
         unit: f["unit_code"].as_str().unwrap().to_owned(),

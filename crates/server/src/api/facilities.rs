@@ -188,7 +188,7 @@ fn text_field(
     value: &str,
     max: usize,
 ) -> Option<String> {
-    let v = domain::text::normalize(value).trim().to_owned();
+    let v = domain::text::tidy(value);
     if v.is_empty() {
         problems.push(problem(field, "required"));
         None
@@ -206,7 +206,7 @@ fn optional_text(
     value: &Option<String>,
     max: usize,
 ) -> Option<String> {
-    let v = domain::text::normalize(value.as_deref()?).trim().to_owned();
+    let v = domain::text::tidy(value.as_deref()?);
     if v.is_empty() {
         return None;
     }
