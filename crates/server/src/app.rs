@@ -91,6 +91,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::assistant::routes());
     let api = api.merge(crate::api::facilities::routes());
     let api = api.merge(crate::api::devices::routes());
+    let api = api.merge(crate::api::accountability::routes());
     let api = api.merge(crate::web::routes());
     Router::new()
         .merge(api)
@@ -266,6 +267,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let http = listener.local_addr()?;
     let (shutdown, mut stop) = tokio::sync::watch::channel(false);
     crate::api::assistant::spawn_upkeep(state.clone(), shutdown.subscribe());
+    crate::api::accountability::spawn_overdue_watch(
+        state.clone(),
+        Duration::from_secs(60),
+        shutdown.subscribe(),
+    );
     let app = router(state);
     let tls = match &config.tls {
         Some((cert, key)) => Some(crate::tls::load(cert, key)?),

@@ -60,6 +60,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::api::assistant::Doc::openapi());
     doc.merge(crate::api::facilities::Doc::openapi());
     doc.merge(crate::api::devices::Doc::openapi());
+    doc.merge(crate::api::accountability::Doc::openapi());
     doc
 }
 
