@@ -831,6 +831,51 @@ pub async fn deadline(
     .await
 }
 
+/// A person a task can be given to.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Assignee {
+    /// Account id, for `owner_id`.
+    pub id: i64,
+    pub display_name: String,
+    pub role: String,
+    pub unit_code: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AssigneeQuery {
+    /// Only the officers of this unit.
+    pub unit: Option<String>,
+}
+
+/// The active accounts tasks can be given to (leaders, admins and inspectors, who assign
+/// tasks and recommendations).
+#[utoipa::path(get, path = "/api/tasks/assignees", tag = "tasks", params(AssigneeQuery),
+    responses((status = 200, body = [Assignee]), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn assignees(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<AssigneeQuery>,
+) -> ApiResult<Json<Vec<Assignee>>> {
+    principal.require(&[Role::Admin, Role::Leader, Role::Inspector])?;
+    let unit = q.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
+    let mut people: Vec<Assignee> = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled && unit.is_none_or(|c| u.unit_code.as_deref() == Some(c)))
+        .map(|u| Assignee {
+            id: u.id,
+            display_name: u.display_name,
+            role: u.role.as_str().to_owned(),
+            unit_code: u.unit_code,
+        })
+        .collect();
+    people.sort_by(|a, b| (&a.unit_code, &a.display_name).cmp(&(&b.unit_code, &b.display_name)));
+    Ok(Json(people))
+}
+
 /// The chief of a unit.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -875,6 +920,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/tasks", get(list).post(create))
         .route("/api/tasks/board", get(board))
+        .route("/api/tasks/assignees", get(assignees))
         .route("/api/tasks/export.csv", get(export_csv))
         .route("/api/tasks/export.xlsx", get(export_xlsx))
         .route("/api/tasks/{id}", get(get_one))
@@ -894,6 +940,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     list,
     export_csv,
     export_xlsx,
+    assignees,
     board,
     get_one,
     start,
