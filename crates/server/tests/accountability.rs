@@ -437,7 +437,9 @@ async fn past_task(
         )
         .await
         .unwrap();
-    store.close().await;
+    // Dropped, not closed: on PostgreSQL `close` would wait for the connection its feed
+    // listener holds.
+    drop(store);
     t.id
 }
 
@@ -560,6 +562,25 @@ async fn boards_put_overdue_first_and_export(backend: Backend) {
     assert_eq!(mine["tasks"][0]["id"], elsewhere["id"]);
     let r = s.get(&other.token, "/api/tasks/board?unit=00004").await;
     assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, "forbidden");
+    // The people a leader can assign to; not for unit officers.
+    let people = json_ok(
+        s.get(&leader.token, "/api/tasks/assignees?unit=00004")
+            .await,
+    )
+    .await;
+    let ids: Vec<i64> = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![owner.id]);
+    let r = s.get(&owner.token, "/api/tasks/assignees").await;
+    assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, "forbidden");
+    // The console page is served.
+    let r = s.get(&leader.token, "/tasks").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("/tasks"));
     // Filters.
     let list = json_ok(s.get(&leader.token, "/api/tasks?overdue=true").await).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
