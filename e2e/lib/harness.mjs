@@ -26,6 +26,9 @@ export function unitsPath() {
   return process.env.BINHYEN_UNITS || path.resolve(REPO, "../shared/data/hanoi");
 }
 
+/** The receiver's start-up line: `listening for DC-09 alarms (tcp and udp) local=ADDR:PORT`. */
+const DC09_LINE = /listening for DC-09 alarms[^\n]*?local=([\d.]+):(\d+)/;
+
 /**
  * Starts a server. Resolves to {url, port, dc09, stop(), log()} once it listens.
  * `dc09: true` also opens a DC-09 listener on a free port.
@@ -47,7 +50,7 @@ export async function startServer({ dc09 = false } = {}) {
     const onData = (chunk) => {
       output += strip(chunk.toString());
       const http = output.match(/listening for HTTP\s+http=([\d.]+):(\d+)/) || output.match(/http=([\d.]+):(\d+)\s*.*listening for HTTP/);
-      if (http && (!dc09 || /dc09[^\n]*=\s*[\d.]+:\d+/i.test(output))) {
+      if (http && (!dc09 || DC09_LINE.test(output))) {
         clearTimeout(timer);
         resolve(Number(http[2]));
       }
@@ -60,7 +63,7 @@ export async function startServer({ dc09 = false } = {}) {
     });
   });
   const port = await ready;
-  const dc09Port = dc09 ? Number((output.match(/dc09[^\n]*?=\s*[\d.]+:(\d+)/i) || [])[1]) : null;
+  const dc09Port = dc09 ? Number((output.match(DC09_LINE) || [])[2]) : null;
   return {
     url: `http://127.0.0.1:${port}`,
     port,

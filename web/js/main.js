@@ -15,6 +15,7 @@ import { renderIncident } from "./views/incident.js";
 import { renderIntake } from "./views/intake.js";
 import { renderDevices, renderFacility } from "./views/devices.js";
 import { renderStats } from "./views/stats.js";
+import { renderTasks } from "./views/tasks.js";
 import { renderAssistant } from "./views/assistant.js";
 import { emptyState } from "./views/common.js";
 
@@ -30,6 +31,7 @@ const ROUTES = [
   [/^\/devices$/, "devices", (m) => renderDevices(m, {}, ctx)],
   [/^\/facilities\/([^/]+)$/, "devices", (m, [id]) => renderFacility(m, { id: decodeURIComponent(id) }, ctx)],
   [/^\/stats$/, "stats", (m) => renderStats(m, {}, ctx)],
+  [/^\/tasks$/, "tasks", (m) => renderTasks(m, {}, ctx)],
   [/^\/assistant$/, "assistant", (m) => renderAssistant(m, {}, ctx)],
 ];
 

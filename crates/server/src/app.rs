@@ -99,6 +99,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::resources::routes());
     let api = api.merge(crate::api::feed::routes());
     let api = api.merge(crate::api::public_reports::routes());
+    let api = api.merge(crate::api::accountability::routes());
     let api = api.merge(crate::web::routes());
     Router::new()
         .merge(api)
@@ -289,6 +290,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let http = listener.local_addr()?;
     crate::api::assistant::spawn_upkeep(state.clone(), shutdown.subscribe());
     crate::api::incidents::spawn_overdue_timer(state.clone(), shutdown.subscribe());
+    crate::api::accountability::spawn_overdue_watch(
+        state.clone(),
+        Duration::from_secs(60),
+        shutdown.subscribe(),
+    );
     let app = router(state);
     let tls = match &config.tls {
         Some((cert, key)) => Some(crate::tls::load(cert, key)?),

@@ -24,8 +24,10 @@ use std::collections::{BTreeMap, HashMap};
 /// The relation the incident statistics read: one row per incident with the columns `unit`,
 /// `category`, `priority`, `created_at`, `closed_at`, `dispatch_secs`, `travel_secs`,
 /// `control_secs`, `deaths`, `injured`, `rescued`, `damage_vnd` (times in unix milliseconds,
-/// durations in seconds), i.e. `domain::stats::IncidentRow` as SQL.
-pub const INCIDENT_SOURCE: &str = "incident_facts";
+/// durations in seconds), i.e. `domain::stats::IncidentRow` as SQL. It is the view over the
+/// real `incidents` table defined in migration 0002; an incident not yet given to a unit has
+/// a NULL `unit`, read back as the empty code.
+pub const INCIDENT_SOURCE: &str = "incident_stats";
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -54,9 +56,13 @@ fn key_from<R: Row>(row: &R, by: GroupBy) -> Result<GroupKey, sqlx::Error>
 where
     for<'c> &'c str: sqlx::ColumnIndex<R>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     let unit = match by {
-        GroupBy::Unit | GroupBy::UnitCategory => Some(row.try_get::<String, _>("g_unit")?),
+        GroupBy::Unit | GroupBy::UnitCategory => Some(
+            row.try_get::<Option<String>, _>("g_unit")?
+                .unwrap_or_default(),
+        ),
         _ => None,
     };
     let category = match by {
@@ -445,7 +451,7 @@ impl Store {
                     };
                     Ok(ResponseRow {
                         unit: if has_unit {
-                            Some(r.try_get("unit")?)
+                            Some(r.try_get::<Option<String>, _>("unit")?.unwrap_or_default())
                         } else {
                             None
                         },

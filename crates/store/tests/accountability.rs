@@ -67,16 +67,18 @@ async fn exec(url: &str, statements: &[String]) {
     }
 }
 
-/// The incident rows the statistics read, as a table (until the incidents table exists).
+/// The incident rows the statistics read, as a table in place of the view over `incidents`,
+/// so that the fixture can carry casualties and damage the incident workflow does not record.
 fn incident_ddl() -> Vec<String> {
     vec![
-        "CREATE TABLE incident_facts (unit TEXT NOT NULL, category TEXT NOT NULL, \
+        format!("DROP VIEW {}", store::INCIDENT_SOURCE),
+        "CREATE TABLE incident_stats (unit TEXT NOT NULL, category TEXT NOT NULL, \
          priority BIGINT NOT NULL, created_at BIGINT NOT NULL, closed_at BIGINT, \
          dispatch_secs BIGINT, travel_secs BIGINT, control_secs BIGINT, \
          deaths BIGINT NOT NULL DEFAULT 0, injured BIGINT NOT NULL DEFAULT 0, \
          rescued BIGINT NOT NULL DEFAULT 0, damage_vnd BIGINT)"
             .into(),
-        "CREATE INDEX incident_facts_created ON incident_facts(created_at, unit, category)".into(),
+        "CREATE INDEX incident_stats_created ON incident_stats(created_at, unit, category)".into(),
     ]
 }
 
@@ -89,7 +91,7 @@ fn incident_inserts(rows: &[IncidentRow], per_statement: usize) -> Vec<String> {
     rows.chunks(per_statement)
         .map(|chunk| {
             let mut sql = String::from(
-                "INSERT INTO incident_facts (unit, category, priority, created_at, closed_at, \
+                "INSERT INTO incident_stats (unit, category, priority, created_at, closed_at, \
                  dispatch_secs, travel_secs, control_secs, deaths, injured, rescued, damage_vnd) VALUES ",
             );
             for (i, r) in chunk.iter().enumerate() {
@@ -910,9 +912,10 @@ async fn postgres_sql_statistics_agree_with_the_domain() {
 }
 
 async fn missing_incident_source_is_reported(f: Fixture) {
-    assert!(!f.store.incident_source_available().await.unwrap());
-    exec(&f.url, &incident_ddl()).await;
+    // The migrations define the view over the incidents table.
     assert!(f.store.incident_source_available().await.unwrap());
+    exec(&f.url, &[format!("DROP VIEW {}", store::INCIDENT_SOURCE)]).await;
+    assert!(!f.store.incident_source_available().await.unwrap());
 }
 
 #[tokio::test]

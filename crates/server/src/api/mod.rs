@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per resource.
 
+pub mod accountability;
 pub mod assistant;
 pub mod audit;
 pub mod devices;

@@ -153,6 +153,18 @@ impl TestServer {
         &self.config
     }
 
+    /// A second handle on the server's database, for fixtures the API does not make (e.g.
+    /// records dated in the past).
+    pub async fn store(&self) -> store::Store {
+        let target = match &self.config.database_url {
+            Some(url) => store::DbTarget::from_url(url).expect("database url"),
+            None => store::DbTarget::in_data_dir(&self.data_dir),
+        };
+        store::Store::open(&target)
+            .await
+            .expect("open the database")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -1,0 +1,675 @@
+//! Statistics over HTTP, one route per report, each also downloadable with
+//! `?format=csv|xlsx`: incident counts by unit or type with the same period of the previous
+//! year, the incident series, crimes with the clearance rate, response times, and fire,
+//! explosion and rescue figures. Every figure is computed by the store over the real incident
+//! table and the case register, with the definitions of `domain::stats` (also returned with
+//! each report and at `/api/stats/definitions`).
+//!
+//! Periods: `period=` in the text form of `domain::stats::Period` (`R2026-03` a police
+//! reporting month, `2026-Q1` a calendar quarter, …), or `from=`/`to=` Vietnam dates (both
+//! included); by default the current reporting month. A unit officer's reports are limited to
+//! their own unit; other roles see the city and may ask for one unit with `unit=`.
+
+use super::{export, scoped_unit, unit_name, Format, LangParam};
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, Json, Query};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::report::{Lang, Table};
+use domain::stats::compare::{SERIOUS_CLEARANCE_TARGET_PCT, TTXH_CLEARANCE_TARGET_PCT};
+use domain::stats::definitions::{definition, Definition, DEFINITIONS};
+use domain::stats::period::vn_date;
+use domain::stats::{
+    Change, ClearanceFigures, CrimeGroup, CrimeRow, FamilyMap, FireFigures, Granularity, GroupBy,
+    GroupKey, Period, ResponseGroupBy, ResponseTargets, Stage,
+};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// The query of every report; `granularity` applies to the series, `stage` to response times.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    /// `R2026-03` (reporting month 15/02–14/03), `R2026-Q1`, `R2026-H1`, `R2026-9M`, `R2026`,
+    /// `2026-03`, `2026-Q1`, `2026`, or `2026-01-01..2026-03-31`. Default: the current
+    /// reporting month.
+    pub period: Option<String>,
+    /// First Vietnam day of a custom period (instead of `period`).
+    pub from: Option<NaiveDate>,
+    /// Last Vietnam day, included (default: today).
+    pub to: Option<NaiveDate>,
+    /// One unit (a unit officer: always their own).
+    pub unit: Option<String>,
+    /// Grouping. Incidents: unit (default), kind, unit_kind, total. Crimes: unit (default),
+    /// group, unit_group, total. Response times: unit (default), priority, unit_priority,
+    /// total. Series: total (default), unit, kind, unit_kind.
+    pub by: Option<String>,
+    /// Series only: day (default), month or reporting_month.
+    #[param(value_type = Option<String>)]
+    pub granularity: Option<Granularity>,
+    /// Response times only: dispatch, travel, call_to_arrival (default) or control.
+    #[param(value_type = Option<String>)]
+    pub stage: Option<Stage>,
+    /// json (default), csv or xlsx.
+    pub format: Option<Format>,
+    /// Labels of an export: vi (default) or en.
+    pub lang: Option<LangParam>,
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("invalid_query", message)
+}
+
+/// The period a query names.
+pub fn period_of(q: &StatsQuery, now: DateTime<Utc>) -> ApiResult<Period> {
+    match (q.period.as_deref(), q.from, q.to) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            Err(bad("give period, or from and to, not both"))
+        }
+        (Some(p), None, None) => p.parse().map_err(|e| bad(format!("period: {e}"))),
+        (None, Some(from), to) => Period::custom(from, to.unwrap_or_else(|| vn_date(now)))
+            .map_err(|e| bad(format!("from/to: {e}"))),
+        (None, None, Some(_)) => Err(bad("to needs from")),
+        (None, None, None) => {
+            Period::reporting_month_of(now).map_err(|e| bad(format!("period: {e}")))
+        }
+    }
+}
+
+fn group_by(by: Option<&str>, default: GroupBy, category_word: &str) -> ApiResult<GroupBy> {
+    let Some(by) = by else {
+        return Ok(default);
+    };
+    let unit_category = format!("unit_{category_word}");
+    match by {
+        "total" => Ok(GroupBy::Total),
+        "unit" => Ok(GroupBy::Unit),
+        b if b == category_word || b == "category" => Ok(GroupBy::Category),
+        b if b == unit_category || b == "unit_category" => Ok(GroupBy::UnitCategory),
+        other => Err(bad(format!(
+            "by: {other:?} is not one of total, unit, {category_word}, {unit_category}"
+        ))),
+    }
+}
+
+/// A period as reports show it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PeriodView {
+    /// Text form, usable as `period=`.
+    pub code: String,
+    pub label: String,
+    pub label_en: String,
+    /// First Vietnam day.
+    pub from: NaiveDate,
+    /// Last Vietnam day (included).
+    pub to: NaiveDate,
+    /// The half-open UTC window `[utc_start, utc_end)`.
+    pub utc_start: DateTime<Utc>,
+    pub utc_end: DateTime<Utc>,
+}
+
+impl From<&Period> for PeriodView {
+    fn from(p: &Period) -> Self {
+        let (utc_start, utc_end) = p.utc_range();
+        PeriodView {
+            code: p.to_string(),
+            label: p.label_vi(),
+            label_en: p.label_en(),
+            from: p.first_day(),
+            to: p.last_day(),
+            utc_start,
+            utc_end,
+        }
+    }
+}
+
+/// A group key with only the parts that are set: `{"unit": "00004"}`, `{"category": "fire"}`,
+/// both, or `{}` for the whole city.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+impl From<&GroupKey> for KeyView {
+    fn from(k: &GroupKey) -> Self {
+        KeyView {
+            unit: k.unit.clone(),
+            category: k.category.clone(),
+        }
+    }
+}
+
+fn definitions(keys: &[&str]) -> Vec<&'static Definition> {
+    keys.iter().filter_map(|k| definition(k)).collect()
+}
+
+/// Answers a report as JSON, or as the export its query asks for.
+fn answer<T: Serialize>(
+    q: &StatsQuery,
+    body: T,
+    table: impl FnOnce(Lang) -> Result<Table, domain::stats::StatsError>,
+    stem: &str,
+    period: &Period,
+) -> ApiResult<Response> {
+    match q.format.unwrap_or_default() {
+        Format::Json => Ok(Json(body).into_response()),
+        format => {
+            let lang: Lang = q.lang.unwrap_or_default().into();
+            let t = table(lang).map_err(ApiError::internal)?;
+            export(&t, format, lang, &format!("{stem}-{period}"))
+        }
+    }
+}
+
+/// One row of the incident report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CountRowView {
+    pub key: KeyView,
+    pub unit_name: Option<String>,
+    /// `{current, previous, diff, pct}`; `pct` is null ("không so sánh được") when the
+    /// previous count is 0.
+    #[schema(value_type = Object)]
+    pub count: Change,
+}
+
+/// Incidents in a period compared with the same period of the previous year.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IncidentReport {
+    pub period: PeriodView,
+    pub previous_period: PeriodView,
+    pub unit: Option<String>,
+    /// total, unit, category or unit_category.
+    #[schema(value_type = String)]
+    pub by: GroupBy,
+    pub rows: Vec<CountRowView>,
+    #[schema(value_type = Object)]
+    pub total: Change,
+    #[schema(value_type = Vec<Object>)]
+    pub definitions: Vec<&'static Definition>,
+}
+
+/// Incidents opened in the period by unit or by type, with the same period of the previous
+/// year and the change (`incident_count`, `year_on_year`).
+#[utoipa::path(get, path = "/api/stats/incidents", tag = "stats", params(StatsQuery),
+    responses((status = 200, body = IncidentReport), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn incidents(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<StatsQuery>,
+) -> ApiResult<Response> {
+    let period = period_of(&q, Utc::now())?;
+    let unit = scoped_unit(&state, &principal, q.unit.as_deref())?;
+    let by = group_by(q.by.as_deref(), GroupBy::Unit, "kind")?;
+    let report = state
+        .store
+        .stats_incident_yoy(&period, by, unit.as_deref())
+        .await?;
+    let body = IncidentReport {
+        period: (&report.period).into(),
+        previous_period: (&report.previous_period).into(),
+        unit: unit.clone(),
+        by,
+        rows: report
+            .rows
+            .iter()
+            .map(|r| CountRowView {
+                key: (&r.key).into(),
+                unit_name: r.key.unit.as_deref().and_then(|u| unit_name(&state, u)),
+                count: r.count,
+            })
+            .collect(),
+        total: report.total,
+        definitions: definitions(&["reporting_period", "incident_count", "year_on_year"]),
+    };
+    answer(&q, body, |l| report.to_table(l), "incidents", &period)
+}
+
+/// Incidents per bucket of a period.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SeriesReport {
+    pub period: PeriodView,
+    pub unit: Option<String>,
+    #[schema(value_type = String)]
+    pub granularity: Granularity,
+    #[schema(value_type = String)]
+    pub by: GroupBy,
+    /// The buckets (days, calendar months or reporting months), clipped to the period.
+    pub buckets: Vec<PeriodView>,
+    /// The groups; with `by=total` one empty key.
+    pub keys: Vec<KeyView>,
+    /// `counts[b][k]`: incidents of `keys[k]` opened in `buckets[b]`.
+    pub counts: Vec<Vec<u64>>,
+    /// Incidents per bucket, all groups together.
+    pub totals: Vec<u64>,
+    #[schema(value_type = Vec<Object>)]
+    pub definitions: Vec<&'static Definition>,
+}
+
+/// Incidents opened per day, calendar month or reporting month of the period.
+#[utoipa::path(get, path = "/api/stats/incidents/series", tag = "stats", params(StatsQuery),
+    responses((status = 200, body = SeriesReport), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn series(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<StatsQuery>,
+) -> ApiResult<Response> {
+    let period = period_of(&q, Utc::now())?;
+    let unit = scoped_unit(&state, &principal, q.unit.as_deref())?;
+    let by = group_by(q.by.as_deref(), GroupBy::Total, "kind")?;
+    let granularity = q.granularity.unwrap_or(Granularity::Day);
+    if granularity == Granularity::Day && period.days() > 366 {
+        return Err(bad(
+            "granularity=day is limited to periods of at most 366 days",
+        ));
+    }
+    let mut s = state
+        .store
+        .stats_incident_series(&period, granularity, by, unit.as_deref())
+        .await?;
+    if by == GroupBy::Total && s.keys.is_empty() {
+        s.keys.push(GroupKey::total());
+        s.counts.push(vec![0; s.buckets.len()]);
+    }
+    let counts: Vec<Vec<u64>> = (0..s.buckets.len())
+        .map(|b| s.counts.iter().map(|per_key| per_key[b]).collect())
+        .collect();
+    let body = SeriesReport {
+        period: (&period).into(),
+        unit,
+        granularity,
+        by,
+        buckets: s.buckets.iter().map(PeriodView::from).collect(),
+        keys: s.keys.iter().map(KeyView::from).collect(),
+        totals: counts.iter().map(|row| row.iter().sum()).collect(),
+        counts,
+        definitions: definitions(&["reporting_period", "incident_count"]),
+    };
+    answer(&q, body, |l| s.to_table(l), "incident-series", &period)
+}
+
+/// One row of the crime report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CrimeRowView {
+    pub key: KeyView,
+    pub unit_name: Option<String>,
+    pub group_label: Option<String>,
+    /// recorded, cleared, rate_pct, serious_recorded, serious_cleared, serious_rate_pct,
+    /// backlog_cleared.
+    #[schema(value_type = Object)]
+    pub current: ClearanceFigures,
+    #[schema(value_type = Object)]
+    pub previous: ClearanceFigures,
+    #[schema(value_type = Object)]
+    pub recorded: Change,
+    #[schema(value_type = Object)]
+    pub cleared: Change,
+    /// Change of the clearance rate in percentage points.
+    pub rate_change_points: Option<f64>,
+}
+
+fn crime_row(state: &AppState, r: &CrimeRow) -> CrimeRowView {
+    CrimeRowView {
+        key: (&r.key).into(),
+        unit_name: r.key.unit.as_deref().and_then(|u| unit_name(state, u)),
+        group_label: r
+            .key
+            .category
+            .as_deref()
+            .and_then(|c| c.parse::<CrimeGroup>().ok())
+            .map(|g| g.label_vi().to_owned()),
+        current: r.current,
+        previous: r.previous,
+        recorded: r.recorded,
+        cleared: r.cleared,
+        rate_change_points: r.rate_change_points,
+    }
+}
+
+/// The National Assembly's clearance targets.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClearanceTargets {
+    /// Social-order (TTXH) cases: at least this percent.
+    pub ttxh_pct: f64,
+    /// Very and especially serious cases: at least this percent.
+    pub serious_pct: f64,
+}
+
+/// Crimes and their clearance rate, compared with the same period of the previous year.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CrimeReportView {
+    pub period: PeriodView,
+    pub previous_period: PeriodView,
+    pub unit: Option<String>,
+    #[schema(value_type = String)]
+    pub by: GroupBy,
+    pub rows: Vec<CrimeRowView>,
+    pub total: CrimeRowView,
+    pub targets: ClearanceTargets,
+    #[schema(value_type = Vec<Object>)]
+    pub definitions: Vec<&'static Definition>,
+}
+
+/// Cases recorded and cleared, the clearance rate and the serious-crime clearance rate, by
+/// unit or crime group, year on year (`clearance_rate`, `serious_clearance_rate`,
+/// `crime_group`).
+#[utoipa::path(get, path = "/api/stats/crimes", tag = "stats", params(StatsQuery),
+    responses((status = 200, body = CrimeReportView), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn crimes(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<StatsQuery>,
+) -> ApiResult<Response> {
+    let period = period_of(&q, Utc::now())?;
+    let unit = scoped_unit(&state, &principal, q.unit.as_deref())?;
+    let by = group_by(q.by.as_deref(), GroupBy::Unit, "group")?;
+    let report = state
+        .store
+        .stats_crime_yoy(&period, by, unit.as_deref())
+        .await?;
+    let body = CrimeReportView {
+        period: (&report.period).into(),
+        previous_period: (&report.previous_period).into(),
+        unit: unit.clone(),
+        by,
+        rows: report.rows.iter().map(|r| crime_row(&state, r)).collect(),
+        total: crime_row(&state, &report.total),
+        targets: ClearanceTargets {
+            ttxh_pct: TTXH_CLEARANCE_TARGET_PCT,
+            serious_pct: SERIOUS_CLEARANCE_TARGET_PCT,
+        },
+        definitions: definitions(&[
+            "reporting_period",
+            "clearance_rate",
+            "serious_clearance_rate",
+            "crime_group",
+            "year_on_year",
+        ]),
+    };
+    answer(&q, body, |l| report.to_table(l), "crimes", &period)
+}
+
+/// One row of the response-time report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResponseRowView {
+    pub unit: Option<String>,
+    pub unit_name: Option<String>,
+    pub priority: Option<u8>,
+    /// Incidents with the duration measured.
+    pub count: u64,
+    /// Median, seconds (nearest rank).
+    pub p50: u32,
+    /// 90th percentile, seconds (nearest rank).
+    pub p90: u32,
+    pub mean: f64,
+    pub with_target: u64,
+    pub within_target: u64,
+    pub within_target_pct: Option<f64>,
+}
+
+/// One response-time target, in seconds.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TargetView {
+    #[schema(value_type = String)]
+    pub stage: Stage,
+    /// The priority it applies to; null for every priority without its own target.
+    pub priority: Option<u8>,
+    pub secs: u32,
+}
+
+fn target_views(targets: &ResponseTargets, stage: Stage) -> Vec<TargetView> {
+    let mut out: Vec<TargetView> = targets
+        .by_stage_priority
+        .iter()
+        .filter(|((s, _), _)| *s == stage)
+        .map(|((s, p), secs)| TargetView {
+            stage: *s,
+            priority: Some(*p),
+            secs: *secs,
+        })
+        .collect();
+    if let Some(secs) = targets.by_stage.get(&stage) {
+        out.push(TargetView {
+            stage,
+            priority: None,
+            secs: *secs,
+        });
+    }
+    out
+}
+
+/// Response-time distribution of one stage.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResponseReportView {
+    pub period: PeriodView,
+    pub unit: Option<String>,
+    #[schema(value_type = String)]
+    pub stage: Stage,
+    pub stage_label: String,
+    pub by: String,
+    pub rows: Vec<ResponseRowView>,
+    /// The targets the shares are computed against: a per-priority target wins over the
+    /// stage's own (`priority` null).
+    pub targets: Vec<TargetView>,
+    #[schema(value_type = Vec<Object>)]
+    pub definitions: Vec<&'static Definition>,
+}
+
+/// Median and 90th percentile of a response stage per unit (and/or priority), with the share
+/// within target (`response_time`).
+#[utoipa::path(get, path = "/api/stats/response-times", tag = "stats", params(StatsQuery),
+    responses((status = 200, body = ResponseReportView), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn response_times(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<StatsQuery>,
+) -> ApiResult<Response> {
+    let period = period_of(&q, Utc::now())?;
+    let unit = scoped_unit(&state, &principal, q.unit.as_deref())?;
+    let by_text = q.by.clone().unwrap_or_else(|| "unit".to_owned());
+    let by = match by_text.as_str() {
+        "total" => ResponseGroupBy::Total,
+        "unit" => ResponseGroupBy::Unit,
+        "priority" => ResponseGroupBy::Priority,
+        "unit_priority" => ResponseGroupBy::UnitPriority,
+        other => {
+            return Err(bad(format!(
+                "by: {other:?} is not one of total, unit, priority, unit_priority"
+            )))
+        }
+    };
+    let stage = q.stage.unwrap_or(Stage::CallToArrival);
+    let targets = ResponseTargets::default();
+    let report = state
+        .store
+        .stats_response_times(&period, stage, &targets, by, unit.as_deref())
+        .await?;
+    let body = ResponseReportView {
+        period: (&period).into(),
+        unit: unit.clone(),
+        stage,
+        stage_label: stage.label_vi().to_owned(),
+        by: by_text,
+        rows: report
+            .rows
+            .iter()
+            .map(|r| ResponseRowView {
+                unit_name: r.unit.as_deref().and_then(|u| unit_name(&state, u)),
+                unit: r.unit.clone(),
+                priority: r.priority,
+                count: r.count,
+                p50: r.p50,
+                p90: r.p90,
+                mean: r.mean,
+                with_target: r.with_target,
+                within_target: r.within_target,
+                within_target_pct: r.within_target_pct,
+            })
+            .collect(),
+        targets: target_views(&targets, stage),
+        definitions: definitions(&["reporting_period", "response_time"]),
+    };
+    answer(&q, body, |l| report.to_table(l), "response-times", &period)
+}
+
+/// One family of the fire report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FireRowView {
+    /// fire, explosion or rescue.
+    pub family: String,
+    pub label: String,
+    /// count, deaths, injured, rescued, damage_vnd, damage_assessed.
+    #[schema(value_type = Object)]
+    pub current: FireFigures,
+    #[schema(value_type = Object)]
+    pub previous: FireFigures,
+    #[schema(value_type = Object)]
+    pub count: Change,
+    #[schema(value_type = Object)]
+    pub deaths: Change,
+    #[schema(value_type = Object)]
+    pub injured: Change,
+}
+
+/// Fire, explosion and rescue figures, year on year.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FireReportView {
+    pub period: PeriodView,
+    pub previous_period: PeriodView,
+    pub unit: Option<String>,
+    pub rows: Vec<FireRowView>,
+    #[schema(value_type = Vec<Object>)]
+    pub definitions: Vec<&'static Definition>,
+}
+
+/// Fires, explosions and rescues: incidents, casualties, people rescued and assessed damage,
+/// with the same period of the previous year (`fire_figures`).
+#[utoipa::path(get, path = "/api/stats/fires", tag = "stats", params(StatsQuery),
+    responses((status = 200, body = FireReportView), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn fires(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<StatsQuery>,
+) -> ApiResult<Response> {
+    let period = period_of(&q, Utc::now())?;
+    let unit = scoped_unit(&state, &principal, q.unit.as_deref())?;
+    let report = state
+        .store
+        .stats_fires(&period, &FamilyMap::default(), unit.as_deref())
+        .await?;
+    let body = FireReportView {
+        period: (&report.period).into(),
+        previous_period: (&report.previous_period).into(),
+        unit: unit.clone(),
+        rows: report
+            .rows
+            .iter()
+            .map(|r| FireRowView {
+                family: serde_json::to_value(r.family)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                label: r.family.label_vi().to_owned(),
+                current: r.current,
+                previous: r.previous,
+                count: r.count,
+                deaths: r.deaths,
+                injured: r.injured,
+            })
+            .collect(),
+        definitions: definitions(&["reporting_period", "fire_figures", "year_on_year"]),
+    };
+    answer(&q, body, |l| report.to_table(l), "fires", &period)
+}
+
+/// The definition of every statistic, in Vietnamese and English, with its SQL.
+#[utoipa::path(get, path = "/api/stats/definitions", tag = "stats",
+    responses((status = 200, body = Vec<Object>)))]
+pub async fn all_definitions(_principal: Principal) -> Json<&'static [Definition]> {
+    Json(DEFINITIONS)
+}
+
+/// The statistics routes.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/stats/incidents", get(incidents))
+        .route("/api/stats/incidents/series", get(series))
+        .route("/api/stats/crimes", get(crimes))
+        .route("/api/stats/response-times", get(response_times))
+        .route("/api/stats/fires", get(fires))
+        .route("/api/stats/definitions", get(all_definitions))
+}
+
+/// The statistics paths for the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(incidents, series, crimes, response_times, fires, all_definitions))]
+pub struct Doc;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(period: Option<&str>, from: Option<&str>, to: Option<&str>) -> StatsQuery {
+        StatsQuery {
+            period: period.map(str::to_owned),
+            from: from.map(|d| d.parse().unwrap()),
+            to: to.map(|d| d.parse().unwrap()),
+            unit: None,
+            by: None,
+            granularity: None,
+            stage: None,
+            format: None,
+            lang: None,
+        }
+    }
+
+    #[test]
+    fn periods_come_from_text_dates_or_the_current_reporting_month() {
+        let now: DateTime<Utc> = "2026-03-14T17:30:00Z".parse().unwrap();
+        // 00:30 on 15 March in Hà Nội: reporting month 4.
+        assert_eq!(
+            period_of(&q(None, None, None), now).unwrap().to_string(),
+            "R2026-04"
+        );
+        assert_eq!(
+            period_of(&q(Some("R2026-Q1"), None, None), now)
+                .unwrap()
+                .to_string(),
+            "R2026-Q1"
+        );
+        assert_eq!(
+            period_of(&q(None, Some("2026-03-01"), None), now)
+                .unwrap()
+                .to_string(),
+            "2026-03-01..2026-03-15"
+        );
+        assert!(period_of(&q(Some("R2026"), Some("2026-01-01"), None), now).is_err());
+        assert!(period_of(&q(None, None, Some("2026-01-01")), now).is_err());
+        assert!(period_of(&q(Some("2026-13"), None, None), now).is_err());
+        assert!(period_of(&q(None, Some("2026-03-02"), Some("2026-03-01")), now).is_err());
+    }
+
+    #[test]
+    fn groupings_accept_the_console_words() {
+        assert_eq!(
+            group_by(Some("kind"), GroupBy::Unit, "kind").unwrap(),
+            GroupBy::Category
+        );
+        assert_eq!(
+            group_by(None, GroupBy::Unit, "kind").unwrap(),
+            GroupBy::Unit
+        );
+        assert_eq!(
+            group_by(Some("unit_group"), GroupBy::Unit, "group").unwrap(),
+            GroupBy::UnitCategory
+        );
+        assert!(group_by(Some("colour"), GroupBy::Unit, "kind").is_err());
+    }
+}
