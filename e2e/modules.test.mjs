@@ -74,6 +74,15 @@ test("an incident is read from the domain shape and from a flat shape alike", ()
   assert.equal(model.normIncident(null), null);
 });
 
+test("a resource without a reported position is placed at its home station, never at 0,0", () => {
+  const atHome = model.normResource({ id: 1, call_sign: "TT-00004-1", status: "available", lat: null, lon: null, home_lat: 21.03, home_lon: 105.84 });
+  assert.deepEqual([atHome.lat, atHome.lon], [21.03, 105.84]);
+  const moving = model.normResource({ id: 2, call_sign: "CC-1", lat: 21.05, lon: 105.8, home_lat: 21.03, home_lon: 105.84 });
+  assert.deepEqual([moving.lat, moving.lon], [21.05, 105.8]);
+  const nowhere = model.normResource({ id: 3, call_sign: "X", lat: null, lon: null });
+  assert.equal(nowhere.lat, null);
+});
+
 test("the response timer runs by stage and turns overdue at the priority's target", () => {
   const received = Date.parse("2026-11-26T10:00:00Z");
   const inc = model.normIncident({ id: 1, kind: "fire", priority: 1, status: "received", times: { received: "2026-11-26T10:00:00Z" } });

@@ -136,6 +136,11 @@ export async function apiSession(url, username, password) {
       headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
+    // The live feed answers a plain GET with an endless event stream: its status is enough.
+    if ((r.headers.get("content-type") || "").startsWith("text/event-stream")) {
+      await r.body?.cancel();
+      return { status: r.status, body: null };
+    }
     const text = await r.text();
     let json = null;
     try {

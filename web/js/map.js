@@ -5,6 +5,11 @@
 import { loadBoundaries, session } from "./session.js";
 import { label, t } from "./i18n.js";
 
+/** Whether `o` has a usable position (null is not 0: `Number(null)` would place it at 0,0). */
+function hasPoint(o) {
+  return o.lat != null && o.lon != null && Number.isFinite(Number(o.lat)) && Number.isFinite(Number(o.lon));
+}
+
 /** Hanoi's extent, for the first view. */
 const HANOI = [
   [20.53, 105.28],
@@ -150,7 +155,7 @@ export function createMap(el, options = {}) {
     setIncidents(list, onOpen) {
       incidents.clearLayers();
       for (const inc of list) {
-        if (!Number.isFinite(Number(inc.lat)) || !Number.isFinite(Number(inc.lon))) continue;
+        if (!hasPoint(inc)) continue;
         const m = L.circleMarker([inc.lat, inc.lon], {
           radius: inc.priority === 1 ? 9 : 7,
           color: "#ffffff",
@@ -171,7 +176,7 @@ export function createMap(el, options = {}) {
     setFacilities(list) {
       facilities.clearLayers();
       for (const f of list) {
-        if (!Number.isFinite(Number(f.lat)) || !Number.isFinite(Number(f.lon))) continue;
+        if (!hasPoint(f)) continue;
         const m = L.marker([f.lat, f.lon], {
           icon: L.divIcon({ className: `facility-marker status-${f.status || "unknown"}`, iconSize: [12, 12] }),
           keyboard: false,
@@ -184,7 +189,7 @@ export function createMap(el, options = {}) {
     setResources(list) {
       resources.clearLayers();
       for (const r of list) {
-        if (!Number.isFinite(Number(r.lat)) || !Number.isFinite(Number(r.lon))) continue;
+        if (!hasPoint(r)) continue;
         const m = L.marker([r.lat, r.lon], {
           icon: L.divIcon({ className: `resource-marker rs-${r.status}`, iconSize: [14, 14] }),
           keyboard: false,

@@ -202,8 +202,9 @@ export function normResource(raw) {
     kind: pick(raw.kind),
     status: pick(raw.status, "available"),
     unit: pick(raw.unit_code, raw.home_unit),
-    lat: pick(point.lat, raw.lat),
-    lon: pick(point.lon, point.lng, raw.lon),
+    // The last reported position, else the home station.
+    lat: pick(point.lat, raw.lat, raw.home_lat),
+    lon: pick(point.lon, point.lng, raw.lon, raw.home_lon),
     incidentId: pick(raw.incident_id, raw.current_incident),
     version: pick(raw.version),
   };

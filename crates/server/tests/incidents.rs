@@ -1124,7 +1124,48 @@ async fn a_fire_alarm_over_dc09_opens_an_incident(backend: Backend) {
     s.stop().await;
 }
 
+async fn the_demo_fleet_is_seeded_once_by_an_admin(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let operator = s.user(&admin, "truc-ban", "operator", None).await;
+    assert_eq!(
+        error_code(
+            s.post(&operator, "/api/resources/demo-fleet", &json!({}))
+                .await,
+            StatusCode::FORBIDDEN
+        )
+        .await,
+        "forbidden"
+    );
+    let first: Value = s
+        .post(&admin, "/api/resources/demo-fleet", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Two patrols for each of the 126 units, and the city's fire, rescue and medical forces.
+    assert!(first["created"].as_u64().unwrap() > 252, "{first}");
+    let again: Value = s
+        .post(&admin, "/api/resources/demo-fleet", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["created"], 0);
+    let patrols: Value = s
+        .get(&admin, "/api/resources?unit=00004")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!patrols.as_array().unwrap().is_empty(), "{patrols}");
+    s.stop().await;
+}
+
 api_on_both_backends!(
+    the_demo_fleet_is_seeded_once_by_an_admin,
     hotline_report_with_an_old_ward_name_goes_to_its_unit,
     full_lifecycle_is_on_the_timeline,
     illegal_transitions_and_stale_versions_are_refused,

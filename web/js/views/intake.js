@@ -70,7 +70,12 @@ export function renderIntake(main, _params, ctx) {
     if (code) map.highlight(code, state.lat == null).catch(() => {});
   }
 
+  // Each lookup (map click or address) takes a generation; an answer arriving after a newer
+  // lookup or a reset is stale and dropped, so an old unit never reappears on a fresh form.
+  let generation = 0;
+
   async function pickPoint(lat, lon) {
+    const mine = ++generation;
     state.lat = lat;
     state.lon = lon;
     state.source = "map";
@@ -80,6 +85,7 @@ export function renderIntake(main, _params, ctx) {
     unitOut.textContent = t("looking_up");
     try {
       const res = await api(`/api/jurisdiction?lat=${lat}&lon=${lon}`);
+      if (mine !== generation) return;
       const r = res.result || {};
       const code = r.code ?? r.unit?.code ?? r.unit_code ?? null;
       state.nearBoundary = !!r.near_boundary;
@@ -89,7 +95,7 @@ export function renderIntake(main, _params, ctx) {
       else if (r.near_boundary) showUnit(code, t("near_boundary", { other: r.neighbour_code ? unitName(r.neighbour_code) : t("unit_outside") }), "warn");
       else showUnit(code);
     } catch (e) {
-      showUnit(null, e.message, "outside");
+      if (mine === generation) showUnit(null, e.message, "outside");
     }
   }
 
@@ -103,8 +109,10 @@ export function renderIntake(main, _params, ctx) {
     }
     if (lookup) lookup.abort();
     lookup = new AbortController();
+    const mine = ++generation;
     try {
       const res = await api(`/api/jurisdiction?address=${encodeURIComponent(text)}`, { signal: lookup.signal });
+      if (mine !== generation) return;
       const matches = res.matches || [];
       if (matches.length === 0) {
         showUnit(null);
@@ -154,6 +162,8 @@ export function renderIntake(main, _params, ctx) {
   });
 
   function reset() {
+    generation += 1;
+    if (lookup) lookup.abort();
     form.reset();
     Object.assign(state, { lat: null, lon: null, unit: null, nearBoundary: false, distance: null, oldName: null, source: null });
     map.clearPick();

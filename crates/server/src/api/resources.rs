@@ -190,6 +190,24 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ResourceView::of(&record))).into_response())
 }
 
+/// Seeds the demonstration fleet (admin): two patrols per commune/ward unit, the engines and
+/// rescue teams of twelve fire stations, ambulances and city teams, at plausible places. For
+/// demonstrations and training only; done once (a second call creates nothing).
+#[utoipa::path(post, path = "/api/resources/demo-fleet", tag = "resources",
+    responses((status = 200, description = "how many resources were created"),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn demo_fleet(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+) -> ApiResult<Json<serde_json::Value>> {
+    principal.require(&[Role::Admin])?;
+    let created = state
+        .store
+        .seed_demo_resources(&state.units, &principal.actor(), Utc::now())
+        .await?;
+    Ok(Json(serde_json::json!({ "created": created })))
+}
+
 async fn load(state: &AppState, principal: &Principal, id: i64) -> ApiResult<ResourceRecord> {
     state
         .store
@@ -302,6 +320,7 @@ pub async fn history(
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/resources", get(list).post(create))
+        .route("/api/resources/demo-fleet", post(demo_fleet))
         .route("/api/resources/{id}", get(get_one))
         .route("/api/resources/{id}/status", post(status))
         .route("/api/resources/{id}/history", get(history))
@@ -309,5 +328,5 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 /// The resource paths for the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get_one, status, history))]
+#[openapi(paths(list, create, demo_fleet, get_one, status, history))]
 pub struct Doc;
