@@ -1164,7 +1164,97 @@ async fn the_demo_fleet_is_seeded_once_by_an_admin(backend: Backend) {
     s.stop().await;
 }
 
+/// A property test over random sequences of status changes through the API: every answer is
+/// 200, 409 or 422; a change succeeds only to a status the incident said it allowed; the
+/// incident is never in a state it was not moved to; the timeline's times never go back.
+async fn random_transition_sequences_keep_the_state_machine(backend: Backend) {
+    use rand::{Rng, SeedableRng};
+    let Some(site) = site(backend).await else {
+        return;
+    };
+    let cases: u64 = std::env::var("BINHYEN_SEQUENCES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(6);
+    let statuses = [
+        "received",
+        "verified",
+        "false_alarm",
+        "dispatched",
+        "en_route",
+        "on_scene",
+        "resolved",
+        "closed",
+        "cancelled",
+        "merged",
+        "nonsense",
+    ];
+    let mut moves = 0;
+    for case in 0..cases {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(case);
+        let inc = site.fire_in("00004", &format!("09123450{case:02}")).await;
+        let id = inc["id"].as_i64().unwrap();
+        let mut current = inc["status"].as_str().unwrap().to_owned();
+        let mut allowed: Vec<String> =
+            serde_json::from_value(inc["allowed_transitions"].clone()).unwrap_or_default();
+        for _ in 0..25 {
+            let to = statuses[rng.gen_range(0..statuses.len())];
+            let mut body = json!({"to": to});
+            if rng.gen_bool(0.6) {
+                body["reason"] = json!("Theo xác minh tại chỗ");
+            }
+            if rng.gen_bool(0.5) {
+                body["disposition"] = json!("report_taken");
+            }
+            let (status, v) = site.transition(id, body.clone()).await;
+            assert!(
+                [
+                    StatusCode::OK,
+                    StatusCode::CONFLICT,
+                    StatusCode::UNPROCESSABLE_ENTITY
+                ]
+                .contains(&status),
+                "{body} from {current}: {status} {v}"
+            );
+            if status == StatusCode::OK {
+                assert!(
+                    allowed.iter().any(|a| a == to),
+                    "{to} succeeded from {current} but was not allowed ({allowed:?})"
+                );
+                moves += 1;
+            } else {
+                assert!(v["error"]["code"].is_string(), "{v}");
+            }
+            let (_, now) = site
+                .get(&site.operator, &format!("/api/incidents/{id}"))
+                .await;
+            let expected = if status == StatusCode::OK {
+                to
+            } else {
+                current.as_str()
+            };
+            assert_eq!(now["status"], expected, "after {body}");
+            current = expected.to_owned();
+            allowed =
+                serde_json::from_value(now["allowed_transitions"].clone()).unwrap_or_default();
+            let times: Vec<chrono::DateTime<chrono::Utc>> = now["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| serde_json::from_value(e["at"].clone()).expect("event time"))
+                .collect();
+            assert!(
+                times.windows(2).all(|w| w[0] <= w[1]),
+                "timeline times go back: {times:?}"
+            );
+        }
+    }
+    assert!(moves > 0, "some changes were accepted");
+    site.s.stop().await;
+}
+
 api_on_both_backends!(
+    random_transition_sequences_keep_the_state_machine,
     the_demo_fleet_is_seeded_once_by_an_admin,
     hotline_report_with_an_old_ward_name_goes_to_its_unit,
     full_lifecycle_is_on_the_timeline,
