@@ -345,3 +345,27 @@ test("a unit officer's browser never shows another unit's incident", async (t) =
   await officerPage.context().close();
   await page.context().close();
 });
+
+test("the residence-data page shows the four rates with their definitions and the work list", async () => {
+  const created = await officer("POST", "/api/persons", {
+    id: "E2E-P1",
+    pin: "003190000002",
+    full_name: "Trần Thị Bình",
+    date_of_birth: "1990-05-01",
+    sex: "female",
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const run = await officer("POST", "/api/quality/run");
+  assert.equal(run.status, 200, JSON.stringify(run.body));
+  const page = await newPage(browser);
+  await signIn(page, server.url, OFFICER.username, OFFICER.password);
+  await page.getByRole("link", { name: "Dữ liệu cư trú" }).click();
+  await page.waitForURL("**/quality");
+  for (const d of ["Đúng", "Đủ", "Sạch", "Sống"]) await page.getByRole("heading", { name: d, exact: true }).waitFor();
+  assert.match(await page.textContent('[data-dimension="correct"] .quality-definition'), /Đúng = /);
+  await page.locator("table", { hasText: "pin.province_code" }).waitFor();
+  assert.ok(await page.locator('a[href*="format=xlsx"]').count());
+  await shot(page, "quality");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

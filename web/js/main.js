@@ -16,6 +16,7 @@ import { renderIntake } from "./views/intake.js";
 import { renderDevices, renderFacility } from "./views/devices.js";
 import { renderStats } from "./views/stats.js";
 import { renderTasks } from "./views/tasks.js";
+import { renderQuality } from "./views/quality.js";
 import { renderAssistant } from "./views/assistant.js";
 import { emptyState } from "./views/common.js";
 
@@ -32,6 +33,7 @@ const ROUTES = [
   [/^\/facilities\/([^/]+)$/, "devices", (m, [id]) => renderFacility(m, { id: decodeURIComponent(id) }, ctx)],
   [/^\/stats$/, "stats", (m) => renderStats(m, {}, ctx)],
   [/^\/tasks$/, "tasks", (m) => renderTasks(m, {}, ctx)],
+  [/^\/quality$/, "quality", (m) => renderQuality(m, {}, ctx)],
   [/^\/assistant$/, "assistant", (m) => renderAssistant(m, {}, ctx)],
 ];
 

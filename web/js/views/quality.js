@@ -1,0 +1,113 @@
+// The residence-data quality page ("đúng, đủ, sạch, sống"): the four rates of the selected unit
+// (or the city) with their exact definitions, their trend over the last checks, and the work
+// list of records to fix (errors first), downloadable as CSV or Excel. Leaders and inspectors
+// see the rates; the detailed list is for the units that keep the records.
+
+import { api } from "../api.js";
+import { h, replace, toast } from "../dom.js";
+import { t, lang } from "../i18n.js";
+import { session, isCityUser, unitName } from "../session.js";
+import { dateTime } from "../time.js";
+import { emptyState, errorState, section } from "./common.js";
+import { dataTable } from "../charts.js";
+
+/** A visible table (the charts' `dataTable` is for screen readers only). */
+function table(caption, head, rows) {
+  const el = dataTable(caption, head, rows);
+  el.className = "table";
+  return el;
+}
+
+const DIMENSIONS = ["correct", "complete", "clean", "alive"];
+
+function percent(rate) {
+  return rate == null ? "–" : `${(rate * 100).toFixed(2)} %`;
+}
+
+/** Draws the quality page. */
+export function renderQuality(main, _params, ctx) {
+  const unit = isCityUser() ? document.getElementById("unit-select").value || "" : session.me.unit_code;
+  ctx.refreshUnitSelect(unit);
+  const keeper = ["admin", "unit_officer"].includes(session.me.role);
+  const body = h("div", {}, h("p", { class: "muted" }, t("loading")));
+  const runButton = h("button", { type: "button", class: "btn", hidden: !keeper }, t("quality_run"));
+  replace(main, h("div", { class: "quality page" }, h("h1", {}, t("quality_title")), runButton, body));
+  const q = unit ? `unit=${encodeURIComponent(unit)}` : "";
+  let alive = true;
+
+  async function load() {
+    try {
+      const r = await api(`/api/quality?${q}`);
+      if (alive) draw(r);
+    } catch (e) {
+      if (alive) replace(body, errorState(e));
+    }
+  }
+
+  function draw(r) {
+    const lng = lang();
+    const cards = h(
+      "div",
+      { class: "quality-cards" },
+      DIMENSIONS.map((d) =>
+        h(
+          "div",
+          { class: "quality-card", "data-dimension": d },
+          h("h2", {}, t(`quality_${d}`)),
+          h("p", { class: "quality-rate" }, percent(r.rates?.[d]?.rate)),
+          h("p", { class: "muted" }, `${r.rates?.[d]?.passing ?? 0} / ${r.rates?.[d]?.checked ?? 0}`),
+          h("p", { class: "quality-definition" }, r.definitions?.[d]?.[lng] ?? ""),
+        ),
+      ),
+    );
+    const trend = table(
+      t("quality_trend"),
+      ["", ...DIMENSIONS.map((d) => t(`quality_${d}`))],
+      (r.trend || []).map((p) => [dateTime(p.at), ...DIMENSIONS.map((d) => percent(p[d]))]),
+    );
+    const items = r.work_list?.items || [];
+    let work;
+    if (!keeper) {
+      work = emptyState(t("quality_readers_only"));
+    } else if (items.length === 0) {
+      work = emptyState(t("quality_no_findings"));
+    } else {
+      const exportLink = (format, text) =>
+        h("a", { class: "btn btn-sm", href: `/api/quality?${q}${q ? "&" : ""}format=${format}&lang=${lng}`, download: "" }, text);
+      work = h(
+        "div",
+        {},
+        h("div", { class: "form-actions" }, exportLink("csv", t("quality_export_csv")), exportLink("xlsx", t("quality_export_xlsx"))),
+        table(
+          t("quality_work_list", { total: r.work_list.total }),
+          [t("unit"), t("quality_record"), t("quality_rule"), t("quality_finding")],
+          items.map((f) => [unitName(f.unit), `${f.record.kind}:${f.record.id}`, f.rule, lng === "en" ? f.message_en : f.message_vi]),
+        ),
+      );
+    }
+    replace(
+      body,
+      h("p", { class: "muted" }, t("quality_checked_at", { at: dateTime(r.run?.at), records: r.run?.records ?? 0 })),
+      cards,
+      section(t("quality_trend"), trend),
+      section(t("quality_work_list", { total: r.work_list?.total ?? 0 }), work),
+    );
+  }
+
+  runButton.addEventListener("click", async () => {
+    runButton.disabled = true;
+    try {
+      await api("/api/quality/run", { method: "POST" });
+      await load();
+    } catch (e) {
+      toast(e.message, "error");
+    } finally {
+      runButton.disabled = false;
+    }
+  });
+
+  load();
+  return () => {
+    alive = false;
+  };
+}
