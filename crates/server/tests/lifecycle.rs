@@ -232,3 +232,45 @@ fn sigterm_stops_gracefully() {
     assert!(log.contains("database closed"), "{log}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn sigterm_during_start_up_still_stops_cleanly() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(unique("binhyen-sigterm-early"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_binhyen"))
+        .args(["serve", "--units"])
+        .arg(units_dir())
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["--http", "127.0.0.1:0"])
+        .env("BINHYEN_ADMIN_PASSWORD", common::ADMIN_PASSWORD)
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first log line comes once the stop signals are handled; the server is still starting
+    // (loading the units, migrating) when SIGTERM arrives.
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("starting binhyen") {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for line in lines {
+        log.push_str(&line.unwrap());
+        log.push('\n');
+    }
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{log}");
+    assert!(log.contains("database closed"), "{log}");
+    let _ = std::fs::remove_dir_all(dir);
+}
