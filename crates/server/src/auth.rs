@@ -98,6 +98,20 @@ impl Principal {
         }
     }
 
+    /// The unit a list is limited to: a unit-bound user's own unit (asking for another unit is
+    /// refused with 403), or whatever a city-level user asked for (`None`: every unit).
+    pub fn unit_filter(&self, asked: Option<String>) -> ApiResult<Option<String>> {
+        match self.scope.unit() {
+            Some(mine) => {
+                if asked.as_deref().is_some_and(|u| u != mine) {
+                    return Err(ApiError::forbidden("this belongs to another unit"));
+                }
+                Ok(Some(mine.to_owned()))
+            }
+            None => Ok(asked),
+        }
+    }
+
     /// The actor recorded in the audit trail.
     pub fn actor(&self) -> Actor {
         Actor {

@@ -182,15 +182,7 @@ async fn pg_url() -> Option<String> {
     let base = std::env::var("BINHYEN_TEST_PG")
         .ok()
         .filter(|u| !u.is_empty())?;
-    use sqlx::Connection;
-    let schema = unique("crash");
-    let mut conn = sqlx::PgConnection::connect(&base).await.expect("postgres");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await
-        .expect("schema");
-    let sep = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+    Some(common::fresh_pg_schema(&base).await)
 }
 
 async fn register(client: &reqwest::Client, http: SocketAddr) -> Vec<(String, i64)> {

@@ -292,15 +292,7 @@ pub async fn list(
             ));
         }
     }
-    let unit = match principal.scope.unit() {
-        Some(mine) => {
-            if q.unit.as_deref().is_some_and(|u| u != mine) {
-                return Err(ApiError::forbidden("this belongs to another unit"));
-            }
-            Some(mine.to_owned())
-        }
-        None => q.unit,
-    };
+    let unit = principal.unit_filter(q.unit)?;
     let rows = state
         .store
         .list_devices(&DeviceFilter {

@@ -398,15 +398,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<FacilityView>>> {
     principal.require(&reader_roles())?;
-    let unit = match principal.scope.unit() {
-        Some(mine) => {
-            if q.unit.as_deref().is_some_and(|u| u != mine) {
-                return Err(ApiError::forbidden("this belongs to another unit"));
-            }
-            Some(mine.to_owned())
-        }
-        None => q.unit,
-    };
+    let unit = principal.unit_filter(q.unit)?;
     let kind = match q.kind.as_deref() {
         Some(k) => Some(
             parse_kind(k)
@@ -595,15 +587,7 @@ pub async fn troubles(
     Query(q): Query<TroubleQuery>,
 ) -> ApiResult<Json<Vec<TroubleView>>> {
     principal.require(&reader_roles())?;
-    let unit = match principal.scope.unit() {
-        Some(mine) => {
-            if q.unit.as_deref().is_some_and(|u| u != mine) {
-                return Err(ApiError::forbidden("this belongs to another unit"));
-            }
-            Some(mine.to_owned())
-        }
-        None => q.unit,
-    };
+    let unit = principal.unit_filter(q.unit)?;
     let rows = state
         .store
         .list_troubles(&TroubleFilter {

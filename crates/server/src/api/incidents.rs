@@ -467,15 +467,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<IncidentSummary>>> {
     principal.require(&reader_roles())?;
-    let visible_to_unit = match principal.scope.unit() {
-        Some(mine) => {
-            if q.unit.as_deref().is_some_and(|u| u != mine) {
-                return Err(ApiError::forbidden("this belongs to another unit"));
-            }
-            Some(mine.to_owned())
-        }
-        None => q.unit.filter(|u| !u.is_empty()),
-    };
+    let visible_to_unit = principal.unit_filter(q.unit)?.filter(|u| !u.is_empty());
     let (open_only, status) = match q.status.as_deref().map(str::trim) {
         None | Some("") | Some("all") => (false, None),
         Some("open") => (true, None),

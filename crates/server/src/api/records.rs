@@ -202,15 +202,7 @@ async fn list<T: ApiRecord>(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Value>> {
     let caller = caller(&state, principal, &KEEPERS).await?;
-    let unit = match caller.principal.scope.unit() {
-        Some(mine) => {
-            if q.unit.as_deref().is_some_and(|u| u != mine) {
-                return Err(ApiError::forbidden("this belongs to another unit"));
-            }
-            Some(mine.to_owned())
-        }
-        None => q.unit,
-    };
+    let unit = caller.principal.unit_filter(q.unit)?;
     let key1 = match &caller.establishment {
         Some(est) => Some(est.clone()),
         None => q.key,
@@ -571,18 +563,6 @@ pub struct QualityQuery {
     pub lang: Option<String>,
 }
 
-fn quality_unit(principal: &Principal, asked: Option<String>) -> ApiResult<Option<String>> {
-    match principal.scope.unit() {
-        Some(mine) => {
-            if asked.as_deref().is_some_and(|u| u != mine) {
-                return Err(ApiError::forbidden("this belongs to another unit"));
-            }
-            Ok(Some(mine.to_owned()))
-        }
-        None => Ok(asked),
-    }
-}
-
 /// The exact definitions of the four rates, shown beside them.
 fn definitions() -> Value {
     json!({
@@ -628,7 +608,7 @@ async fn quality_report(
     Query(q): Query<QualityQuery>,
 ) -> ApiResult<Response> {
     principal.require(&QUALITY_READERS)?;
-    let unit = quality_unit(&principal, q.unit.clone())?;
+    let unit = principal.unit_filter(q.unit.clone())?;
     if let Some(u) = &unit {
         if state.units.get(u).is_none() {
             return Err(ApiError::not_found(format!("unit {u} not found")));

@@ -257,7 +257,7 @@ impl TestServer {
     }
 }
 
-async fn fresh_pg_schema(base: &str) -> String {
+pub async fn fresh_pg_schema(base: &str) -> String {
     use sqlx::Connection;
     let schema = unique("api");
     let mut conn = sqlx::PgConnection::connect(base)
