@@ -469,29 +469,51 @@ macro_rules! write_incident {
     }};
 }
 
+/// One `incident_events` row: the event's change type and its JSON.
+pub(crate) struct EventRow {
+    pub(crate) incident_id: i64,
+    pub(crate) seq: i64,
+    pub(crate) at: i64,
+    pub(crate) kind: String,
+    pub(crate) actor_name: String,
+    pub(crate) event: String,
+}
+
+impl EventRow {
+    pub(crate) fn of(ev: &IncidentEvent) -> Result<EventRow> {
+        let json = serde_json::to_value(ev).map_err(|e| StoreError::Corrupt {
+            what: "incident_events.event",
+            detail: e.to_string(),
+        })?;
+        Ok(EventRow {
+            incident_id: ev.incident_id.0,
+            seq: i64::from(ev.seq),
+            at: to_millis(ev.at),
+            kind: json["change"]["type"]
+                .as_str()
+                .unwrap_or("unknown")
+                .to_owned(),
+            actor_name: ev.actor.display_name().to_owned(),
+            event: json.to_string(),
+        })
+    }
+}
+
 /// Appends events to the timeline inside `$tx`.
 macro_rules! insert_events {
     ($tx:expr, $events:expr) => {{
         for ev in $events {
-            let ev: &domain::incident::IncidentEvent = ev;
-            let json = serde_json::to_value(ev).map_err(|e| $crate::StoreError::Corrupt {
-                what: "incident_events.event",
-                detail: e.to_string(),
-            })?;
-            let kind = json["change"]["type"]
-                .as_str()
-                .unwrap_or("unknown")
-                .to_owned();
+            let row = $crate::incidents::EventRow::of(ev)?;
             sqlx::query(
                 "INSERT INTO incident_events (incident_id, seq, at, kind, actor_name, event) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(ev.incident_id.0)
-            .bind(i64::from(ev.seq))
-            .bind($crate::to_millis(ev.at))
-            .bind(kind)
-            .bind(ev.actor.display_name())
-            .bind(json.to_string())
+            .bind(row.incident_id)
+            .bind(row.seq)
+            .bind(row.at)
+            .bind(row.kind)
+            .bind(row.actor_name)
+            .bind(row.event)
             .execute(&mut *$tx)
             .await?;
         }
@@ -683,16 +705,27 @@ macro_rules! record_update {
 
 /// SQL for the open incidents that could duplicate a report: same facility, device or caller,
 /// or inside a box around the point (the exact distance is the domain's to judge).
-const DUPLICATE_CANDIDATES: &str = "SELECT version, doc FROM incidents WHERE is_open = 1 AND (\
-     ($1 IS NOT NULL AND facility_id = $1) OR ($2 IS NOT NULL AND device_id = $2) \
-     OR ($3 IS NOT NULL AND caller_phone = $3) \
-     OR (lat BETWEEN $4 AND $5 AND lon BETWEEN $6 AND $7)) ORDER BY id DESC LIMIT 200";
+/// Open incidents a new report may duplicate: one indexed branch per reason, each bounded the
+/// way `domain::incident::duplicates` judges it (same facility or device: any open incident;
+/// same caller: within the caller window; nearby: within the time window, then the box), so the
+/// probe reads a handful of rows however long the history is.
+const DUPLICATE_CANDIDATES: &str = "SELECT version, doc FROM incidents WHERE id IN (\
+     SELECT id FROM incidents WHERE facility_id = $1 AND is_open = 1 \
+     UNION SELECT id FROM incidents WHERE device_id = $2 AND is_open = 1 \
+     UNION SELECT id FROM incidents WHERE caller_phone = $3 AND is_open = 1 \
+         AND received_at BETWEEN $8 AND $9 \
+     UNION SELECT id FROM incidents WHERE received_at BETWEEN $10 AND $11 AND is_open = 1 \
+         AND lat BETWEEN $4 AND $5 AND lon BETWEEN $6 AND $7) \
+     ORDER BY id DESC LIMIT 200";
 
 struct Probe {
     facility_id: Option<i64>,
     device_id: Option<String>,
     phone: Option<String>,
     bbox: [f64; 4],
+    /// Reception-time bounds (unix ms) of the caller branch and of the nearby branch.
+    caller_window: [i64; 2],
+    near_window: [i64; 2],
 }
 
 impl Probe {
@@ -707,11 +740,19 @@ impl Probe {
             }
             None => [1.0, 0.0, 1.0, 0.0],
         };
+        let at = to_millis(valid.reported_at());
+        // One second of slack on each side: the domain compares exact times.
+        let around = |w: chrono::Duration| {
+            let w = w.num_milliseconds().abs() + 1_000;
+            [at.saturating_sub(w), at.saturating_add(w)]
+        };
         Probe {
             facility_id: n.facility_id,
             device_id: n.device_id.clone(),
             phone: n.caller.phone.clone(),
             bbox,
+            caller_window: around(cfg.caller_window),
+            near_window: around(cfg.window),
         }
     }
 }
@@ -727,6 +768,10 @@ macro_rules! duplicate_candidates {
             .bind(p.bbox[1])
             .bind(p.bbox[2])
             .bind(p.bbox[3])
+            .bind(p.caller_window[0])
+            .bind(p.caller_window[1])
+            .bind(p.near_window[0])
+            .bind(p.near_window[1])
             .fetch_all($exec)
             .await?;
         rows.iter()
@@ -1543,5 +1588,61 @@ pub(crate) fn check_scope(scope: &Scope, incident: &Incident) -> Result<()> {
         Ok(())
     } else {
         Err(not_found(incident.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DbTarget;
+
+    /// The lines of SQLite's plan for `sql` bound with `binds` (integers and a text).
+    async fn sqlite_plan(store: &Store, sql: &str, binds: &[Option<i64>]) -> Vec<String> {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        on_read!(store, |pool| {
+            let mut q = sqlx::query(&explain);
+            for b in binds {
+                q = q.bind(*b);
+            }
+            let rows = q.fetch_all(pool).await.expect("plan");
+            rows.iter()
+                .map(|r| r.try_get::<String, _>("detail").expect("detail"))
+                .collect()
+        })
+    }
+
+    #[tokio::test]
+    async fn history_queries_never_scan_the_whole_table() {
+        let dir = std::env::temp_dir().join(format!(
+            "binhyen-plan-{}-{}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let store = Store::open(&DbTarget::Sqlite(dir.join("plan.db")))
+            .await
+            .expect("open");
+        let probe = vec![Some(1), None, None, Some(0), Some(1), Some(0), Some(1)]
+            .into_iter()
+            .chain([Some(0), Some(1), Some(0), Some(1)])
+            .collect::<Vec<_>>();
+        let plan = sqlite_plan(&store, DUPLICATE_CANDIDATES, &probe).await;
+        assert!(
+            !plan.iter().any(|l| l.starts_with("SCAN incidents")),
+            "the duplicate probe must read indexes only: {plan:#?}"
+        );
+        let stats = format!(
+            "SELECT unit, category, COUNT(*) FROM {} WHERE created_at >= $1 AND created_at < $2 \
+             GROUP BY unit, category",
+            crate::stats::INCIDENT_SOURCE
+        );
+        let plan = sqlite_plan(&store, &stats, &[Some(0), Some(1)]).await;
+        assert!(
+            plan.iter()
+                .any(|l| l.contains("COVERING INDEX incidents_received_stats")),
+            "statistics read the covering index: {plan:#?}"
+        );
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
