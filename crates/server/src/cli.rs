@@ -86,6 +86,34 @@ pub enum Command {
         #[arg(long)]
         answer_key: Option<PathBuf>,
     },
+    /// Generate a synthetic past into the database for benchmarks and demonstrations: closed
+    /// incidents in every unit taken through their lifecycle (the newest few left open), and
+    /// criminal cases with discovery and clearance dates.
+    GenHistory {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Incidents to generate.
+        #[arg(long, default_value_t = 100_000)]
+        incidents: usize,
+        /// Of those, the most recent left open.
+        #[arg(long, default_value_t = 300)]
+        open: usize,
+        /// Criminal cases to generate.
+        #[arg(long, default_value_t = 10_000)]
+        cases: usize,
+        /// Years of history, ending now (or at --until).
+        #[arg(long, default_value_t = 5)]
+        years: u32,
+        /// End of the history (RFC 3339); default now.
+        #[arg(long)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        /// Do not write the incidents' timelines (a statistics-only history, faster to load).
+        #[arg(long)]
+        without_timeline: bool,
+        /// Seed: the same seed gives the same history.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Check and score every record ("đúng, đủ, sạch, sống"), save the run and print the rates;
     /// with an answer key, print the detectors' precision and recall per rule.
     QualityCheck {
@@ -223,6 +251,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let config = Config::load(&serve)?;
             crate::quality::gen_residents(&config, people, error_rate, seed, answer_key).await
+        }
+        Command::GenHistory {
+            serve,
+            incidents,
+            open,
+            cases,
+            years,
+            until,
+            without_timeline,
+            seed,
+        } => {
+            let spec = crate::history::HistorySpec {
+                incidents,
+                open: open.min(incidents),
+                cases,
+                years,
+                until: until.unwrap_or_else(chrono::Utc::now),
+                timeline: if without_timeline {
+                    store::Timeline::Omit
+                } else {
+                    store::Timeline::Full
+                },
+                seed,
+            };
+            crate::history::gen_history(&Config::load(&serve)?, spec).await
         }
         Command::QualityCheck {
             serve,

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod history;
 pub mod metrics;
 pub mod openapi;
 pub mod quality;

@@ -1129,6 +1129,72 @@ impl Store {
         Ok(stored)
     }
 
+    /// Records many past cases in one transaction (a previous system's register taken over
+    /// at go-live), each validated as in [`Store::create_case`], with one audit row for the
+    /// batch and no live-feed rows. A taken case number rolls the batch back.
+    pub async fn import_cases(
+        &self,
+        batch: &[NewCase],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> AccResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let rows = batch
+            .iter()
+            .map(|new| {
+                let record = CaseRecord {
+                    id: new.case_ref.clone(),
+                    unit: new.unit.clone(),
+                    article: new.article,
+                    clause: new.clause,
+                    bracket_max: new.bracket_max,
+                    discovered_at: new.discovered_at,
+                    solved_at: new.solved_at,
+                };
+                record.validate()?;
+                let bracket = serde_json::to_string(&new.bracket_max)
+                    .map_err(|e| corrupt("cases.bracket_max", e))?;
+                Ok((record, bracket, &new.summary))
+            })
+            .collect::<AccResult<Vec<_>>>()?;
+        let entry = AuditEntry {
+            action: "case.import".into(),
+            object_type: "case".into(),
+            object_id: format!("{}..{}", batch[0].case_ref, batch[batch.len() - 1].case_ref),
+            unit_code: None,
+            summary: serde_json::json!({"count": batch.len()}),
+        };
+        on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for chunk in rows.chunks(2_000) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO cases (case_ref, unit_code, article, clause, bracket_max, \
+                     severity, summary, discovered_at, solved_at, created_at, updated_at, version) ",
+                );
+                q.push_values(chunk, |mut b, (record, bracket, summary)| {
+                    b.push_bind(&record.id)
+                        .push_bind(&record.unit)
+                        .push_bind(i64::from(record.article))
+                        .push_bind(record.clause.map(i64::from))
+                        .push_bind(bracket)
+                        .push_bind(record.severity().code())
+                        .push_bind(*summary)
+                        .push_bind(to_millis(record.discovered_at))
+                        .push_bind(record.solved_at.map(to_millis))
+                        .push_bind(to_millis(now))
+                        .push_bind(to_millis(now))
+                        .push_bind(1_i64);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            insert_audit!(tx, actor, &entry, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// One case.
     pub async fn case(&self, id: i64) -> AccResult<StoredCase> {
         Ok(on_read!(self, |pool| { fetch_case!(pool, id) }))

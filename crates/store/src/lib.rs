@@ -20,6 +20,7 @@ mod audit;
 mod accountability;
 mod alarms;
 mod error;
+mod history;
 #[macro_use]
 mod incidents;
 mod records;
@@ -40,6 +41,7 @@ pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use db::{mask_url, Backend, DbTarget};
 pub use error::StoreError;
 pub use feed::Change;
+pub use history::{HistoryCursor, Timeline};
 pub use incidents::{
     domain_actor, AlarmAction, AlarmIncidentInput, AlarmOutcome, CreatedIncident, IncidentCommand,
     IncidentFilter, IncidentSummary, StoredDuplicate, StoredIncident,
@@ -110,6 +112,22 @@ impl Store {
         on_read!(self, |pool| {
             sqlx::query("SELECT 1").execute(pool).await?;
         });
+        Ok(())
+    }
+
+    /// Refreshes the query planner's statistics after a bulk load (and, on PostgreSQL, the
+    /// visibility map that lets the statistics read their covering index alone).
+    pub async fn analyze(&self) -> Result<()> {
+        match self.backend() {
+            Backend::Sqlite => on_write!(self, |pool| {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }),
+            Backend::Postgres => on_write!(self, |pool| {
+                sqlx::query("VACUUM (ANALYZE) incidents, incident_events, cases")
+                    .execute(pool)
+                    .await?;
+            }),
+        }
         Ok(())
     }
 

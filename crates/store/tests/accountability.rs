@@ -746,7 +746,19 @@ async fn sql_statistics_agree_with_the_domain(f: Fixture) {
     statements.extend(incident_inserts(&incidents, 400));
     exec(&f.url, &statements).await;
     let cases = random_cases(600, 11);
-    for c in &cases {
+    // A batch with one invalid case (solved before it was discovered) writes nothing…
+    let mut bad = cases[..10].to_vec();
+    bad[7].solved_at = Some(bad[7].discovered_at - Duration::days(1));
+    assert!(store
+        .import_cases(&bad, &actor(), Utc::now())
+        .await
+        .is_err());
+    // …and the rest go in half imported in one batch, half one by one.
+    store
+        .import_cases(&cases[..300], &actor(), Utc::now())
+        .await
+        .unwrap();
+    for c in &cases[300..] {
         store.create_case(c, &actor(), Utc::now()).await.unwrap();
     }
     let case_rows: Vec<CaseRow> = cases

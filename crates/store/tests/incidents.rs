@@ -13,7 +13,7 @@ use domain::incident::{
 };
 use store::{
     Actor, AlarmAction, AlarmIncidentInput, IncidentCommand, IncidentFilter, NewResource,
-    ResourceFilter, ResourceUpdate, Store, StoreError,
+    ResourceFilter, ResourceUpdate, Store, StoreError, Timeline,
 };
 
 fn t0() -> DateTime<Utc> {
@@ -795,6 +795,100 @@ fn common_units() -> std::path::PathBuf {
         })
 }
 
+/// A past incident of unit 00070 built through the domain: received, verified, resolved,
+/// closed.
+fn past_incident(id: i64, year: i32, seq: u32, at: DateTime<Utc>) -> domain::incident::Incident {
+    let actor = domain::incident::Actor::system("import");
+    let (mut inc, _) = domain::incident::Incident::open(
+        IncidentId(id),
+        domain::incident::IncidentNumber::new("HN", year, seq).unwrap(),
+        valid(
+            new_incident(IncidentKind::Crime, "00070", Some("0912345678"), 21.0),
+            at,
+        ),
+        actor.clone(),
+        at,
+    );
+    inc.verify(None, actor.clone(), at + Duration::minutes(1))
+        .unwrap();
+    inc.transition(
+        IncidentStatus::Resolved,
+        TransitionDetails::default(),
+        actor.clone(),
+        at + Duration::minutes(30),
+    )
+    .unwrap();
+    inc.close(
+        Some(domain::incident::Disposition::ReportTaken),
+        None,
+        actor,
+        at + Duration::minutes(40),
+    )
+    .unwrap();
+    inc
+}
+
+async fn imported_history_keeps_numbering_and_timelines(store: Store) {
+    let live = open_fire(&store, "00070", 21.03, t0()).await;
+    let cursor = store.history_cursor().await.unwrap();
+    assert_eq!(cursor.prefix, "HN");
+    assert_eq!(cursor.next_id, live.0 + 1);
+    assert_eq!(cursor.last_seq.get(&2026), Some(&1));
+    let id = cursor.next_id;
+    let batch = [
+        past_incident(id, 2025, 1, t0() - Duration::days(365)),
+        past_incident(id + 1, 2025, 2, t0() - Duration::days(300)),
+        past_incident(id + 2, 2026, 2, t0() - Duration::days(1)),
+    ];
+    store
+        .import_incidents(&batch, Timeline::Full, &operator(), t0())
+        .await
+        .unwrap();
+    let stored = store.incident(IncidentId(id + 2)).await.unwrap().unwrap();
+    assert_eq!(stored.incident.status, IncidentStatus::Closed);
+    assert_eq!(stored.incident.number.to_string(), "HN-2026-000002");
+    let timeline = store.incident_timeline(&stored.incident).await.unwrap();
+    assert_eq!(timeline.len(), 4, "opened, verified, resolved, closed");
+    let cursor = store.history_cursor().await.unwrap();
+    assert_eq!(
+        (
+            cursor.next_id,
+            cursor.last_seq[&2025],
+            cursor.last_seq[&2026]
+        ),
+        (id + 3, 2, 2)
+    );
+
+    // A clash (a number already given) writes nothing of its batch.
+    let clash = [
+        past_incident(id + 3, 2024, 1, t0() - Duration::days(700)),
+        past_incident(id + 4, 2026, 2, t0() - Duration::days(2)),
+    ];
+    assert!(store
+        .import_incidents(&clash, Timeline::Full, &operator(), t0())
+        .await
+        .is_err());
+    assert!(store.incident(IncidentId(id + 3)).await.unwrap().is_none());
+
+    // Live incidents number on after the imported ones, with fresh ids (PostgreSQL's identity
+    // sequence moved past the explicit ids).
+    let next = store
+        .create_incident(
+            valid(
+                new_incident(IncidentKind::Fire, "00070", None, 21.05),
+                t0() + Duration::minutes(1),
+            ),
+            &operator(),
+            t0() + Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(next.incident.number.to_string(), "HN-2026-000003");
+    assert_eq!(next.incident.id.0, id + 3);
+    // The imported past incident is neither open nor a duplicate candidate.
+    assert!(next.duplicates.is_empty());
+}
+
 on_both_backends!(
     numbers_are_sequential_per_prefix_and_year,
     concurrent_creation_never_repeats_a_number,
@@ -805,6 +899,7 @@ on_both_backends!(
     merge_keeps_both_histories_and_moves_resources,
     overdue_is_flagged_once_per_stage,
     the_demo_fleet_is_seeded_once,
+    imported_history_keeps_numbering_and_timelines,
 );
 
 /// The timeline is append-only in the database itself, and the statistics view computes the

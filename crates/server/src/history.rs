@@ -1,0 +1,382 @@
+//! `binhyen gen-history`: a synthetic past for benchmarks and demonstrations — closed incidents
+//! spread over the last years in every unit, each taken through the domain's lifecycle
+//! (verified, dispatched, en route, on scene, resolved, closed; some false alarms and
+//! cancellations), a few hundred still open, and criminal cases with their discovery and
+//! clearance dates. Written through the store's bulk import (`Store::import_incidents`,
+//! `Store::import_cases`).
+
+use anyhow::Context as _;
+use chrono::{DateTime, Duration, Utc};
+use domain::incident::{
+    Actor, Caller, Channel, CrimeSubtype, Disposition, GeoPoint, Incident, IncidentId,
+    IncidentKind, IncidentLocation, IncidentNumber, IncidentStatus, NewIncident, TransitionDetails,
+};
+use domain::stats::MaxPenalty;
+use domain::units::UnitDirectory;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::time::Instant;
+use store::{HistoryCursor, NewCase, Store, Timeline};
+
+/// Incidents per import transaction.
+const BATCH: usize = 5_000;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct HistorySpec {
+    /// Incidents in all.
+    pub incidents: usize,
+    /// Of those, the most recent ones left open (at various stages).
+    pub open: usize,
+    /// Criminal cases.
+    pub cases: usize,
+    /// Years of history, ending at `until`.
+    pub years: u32,
+    /// End of the history.
+    pub until: DateTime<Utc>,
+    /// Write each incident's timeline too.
+    pub timeline: Timeline,
+    /// Seed: the same seed gives the same history.
+    pub seed: u64,
+}
+
+/// Incident types with their share of the history, in per mille.
+const KIND_MIX: &[(IncidentKind, u32)] = &[
+    (IncidentKind::Crime, 330),
+    (IncidentKind::PublicOrder, 220),
+    (IncidentKind::TrafficAccident, 200),
+    (IncidentKind::Fire, 50),
+    (IncidentKind::Rescue, 30),
+    (IncidentKind::Medical, 60),
+    (IncidentKind::MissingPerson, 20),
+    (IncidentKind::Flood, 10),
+    (IncidentKind::Explosion, 5),
+    (IncidentKind::Other, 75),
+];
+
+const SUBTYPES: &[CrimeSubtype] = &[
+    CrimeSubtype::Theft,
+    CrimeSubtype::Theft,
+    CrimeSubtype::Theft,
+    CrimeSubtype::Robbery,
+    CrimeSubtype::Fraud,
+    CrimeSubtype::Fight,
+    CrimeSubtype::Assault,
+    CrimeSubtype::Drugs,
+    CrimeSubtype::DomesticViolence,
+    CrimeSubtype::Other,
+];
+
+/// Common Penal Code articles with their usual bracket maximum (months), by frequency.
+const ARTICLES: &[(u16, u32)] = &[
+    (173, 36),  // theft
+    (173, 84),  // theft, aggravated
+    (171, 84),  // snatching
+    (174, 36),  // fraud
+    (174, 144), // fraud, large
+    (134, 36),  // intentional injury
+    (168, 180), // robbery
+    (249, 60),  // illegal possession of drugs
+    (251, 180), // drug trafficking
+    (321, 36),  // gambling
+    (318, 24),  // disturbing public order
+    (290, 84),  // appropriating property by computer network
+    (188, 60),  // smuggling
+    (192, 84),  // counterfeit goods
+    (235, 60),  // environmental pollution
+    (244, 84),  // endangered animals
+];
+
+fn pick_kind(rng: &mut StdRng) -> IncidentKind {
+    let mut roll = rng.gen_range(0..1000);
+    for (kind, share) in KIND_MIX {
+        if roll < *share {
+            return *kind;
+        }
+        roll -= share;
+    }
+    IncidentKind::Other
+}
+
+fn secs(rng: &mut StdRng, lo: i64, hi: i64) -> Duration {
+    Duration::seconds(rng.gen_range(lo..=hi))
+}
+
+/// One incident received at `at`, taken through its lifecycle; `keep_open` stops it part way.
+fn incident(
+    rng: &mut StdRng,
+    units: &UnitDirectory,
+    id: i64,
+    number: IncidentNumber,
+    at: DateTime<Utc>,
+    keep_open: bool,
+) -> anyhow::Result<Incident> {
+    let all = units.units();
+    let unit = &all[rng.gen_range(0..all.len())];
+    let kind = pick_kind(rng);
+    let point = GeoPoint::new(
+        unit.label.lat + rng.gen_range(-0.004..0.004),
+        unit.label.lon + rng.gen_range(-0.004..0.004),
+    );
+    let channel = match rng.gen_range(0..10) {
+        0..=5 => Channel::Hotline113,
+        6 => Channel::Hotline114,
+        7 => Channel::WebReport,
+        8 => Channel::Assistant,
+        _ => Channel::FieldOfficer,
+    };
+    let new = NewIncident {
+        kind,
+        crime_subtype: (kind == IncidentKind::Crime)
+            .then(|| SUBTYPES[rng.gen_range(0..SUBTYPES.len())]),
+        priority: None,
+        channel,
+        location: IncidentLocation {
+            point: Some(point),
+            address: Some(format!("Số {} {}", rng.gen_range(1..300), unit.full_name)),
+            unit_code: Some(unit.code.clone()),
+            ..Default::default()
+        },
+        caller: Caller {
+            name: None,
+            phone: Some(format!("09{:08}", rng.gen_range(0..100_000_000u32))),
+        },
+        description: format!("Tin báo {} (dữ liệu mô phỏng)", kind_label(kind)),
+        facility_id: None,
+        device_id: None,
+        signals: Vec::new(),
+        reported_at: None,
+    };
+    let valid = new.validate(at).context("generated incident refused")?;
+    let actor = Actor::system("gen-history");
+    let (mut inc, _) = Incident::open(IncidentId(id), number, valid, actor.clone(), at);
+    let mut t = at;
+    let mut step = |inc: &mut Incident,
+                    rng: &mut StdRng,
+                    to: IncidentStatus,
+                    lo: i64,
+                    hi: i64,
+                    details: TransitionDetails|
+     -> anyhow::Result<()> {
+        t += secs(rng, lo, hi);
+        inc.transition(to, details, actor.clone(), t)?;
+        Ok(())
+    };
+    let roll = rng.gen_range(0..100);
+    // An open incident stops at a stage chosen by its luck; a closed one goes to the end.
+    let stop_at = if keep_open { rng.gen_range(0..5) } else { 99 };
+    if roll < 4 {
+        if stop_at > 0 {
+            step(
+                &mut inc,
+                rng,
+                IncidentStatus::FalseAlarm,
+                60,
+                600,
+                TransitionDetails::reason("Xác minh: không có vụ việc"),
+            )?;
+        }
+        if !keep_open {
+            step(
+                &mut inc,
+                rng,
+                IncidentStatus::Closed,
+                60,
+                900,
+                TransitionDetails::default(),
+            )?;
+        }
+        return Ok(inc);
+    }
+    if roll < 7 && !keep_open {
+        step(
+            &mut inc,
+            rng,
+            IncidentStatus::Cancelled,
+            30,
+            600,
+            TransitionDetails::reason("Người báo huỷ tin"),
+        )?;
+        return Ok(inc);
+    }
+    let stages = [
+        (IncidentStatus::Verified, 20, 180),
+        (IncidentStatus::Dispatched, 30, 420),
+        (IncidentStatus::EnRoute, 10, 90),
+        (IncidentStatus::OnScene, 180, 1_500),
+        (IncidentStatus::Resolved, 600, 5_400),
+    ];
+    for (n, (to, lo, hi)) in stages.into_iter().enumerate() {
+        if n >= stop_at {
+            return Ok(inc);
+        }
+        step(&mut inc, rng, to, lo, hi, TransitionDetails::default())?;
+    }
+    let disposition = match rng.gen_range(0..10) {
+        0..=5 => Disposition::ReportTaken,
+        6 => Disposition::ArrestMade,
+        7 => Disposition::Referred,
+        8 => Disposition::UnableToLocate,
+        _ => Disposition::NoActionRequired,
+    };
+    step(
+        &mut inc,
+        rng,
+        IncidentStatus::Closed,
+        300,
+        3_600,
+        TransitionDetails::disposition(disposition),
+    )?;
+    Ok(inc)
+}
+
+fn kind_label(kind: IncidentKind) -> &'static str {
+    match kind {
+        IncidentKind::Fire => "cháy",
+        IncidentKind::Explosion => "nổ",
+        IncidentKind::Rescue => "cứu nạn",
+        IncidentKind::TrafficAccident => "tai nạn giao thông",
+        IncidentKind::Crime => "tội phạm",
+        IncidentKind::PublicOrder => "trật tự công cộng",
+        IncidentKind::Flood => "ngập lụt",
+        IncidentKind::MissingPerson => "người mất tích",
+        IncidentKind::Medical => "cấp cứu",
+        IncidentKind::Other => "khác",
+    }
+}
+
+/// Writes the incidents in time order, numbered on from `cursor`. Returns how many.
+async fn write_incidents(
+    store: &Store,
+    units: &UnitDirectory,
+    spec: &HistorySpec,
+    mut cursor: HistoryCursor,
+    rng: &mut StdRng,
+) -> anyhow::Result<usize> {
+    let span_ms = i64::from(spec.years) * 365 * 86_400_000;
+    let start = spec.until - Duration::milliseconds(span_ms);
+    let step_ms = span_ms as f64 / spec.incidents.max(1) as f64;
+    let actor = store::Actor::system("gen-history");
+    let now = Utc::now();
+    let mut batch = Vec::with_capacity(BATCH);
+    for i in 0..spec.incidents {
+        // Evenly spread with jitter, so that numbers follow reception time.
+        let offset = (i as f64 + rng.gen_range(0.0..1.0)) * step_ms;
+        let at = start + Duration::milliseconds(offset as i64);
+        let year = IncidentNumber::local_year(at);
+        let seq = cursor.last_seq.entry(year).or_insert(0);
+        *seq += 1;
+        let number = IncidentNumber::new(&cursor.prefix, year, *seq)?;
+        let keep_open = i + spec.open >= spec.incidents;
+        batch.push(incident(rng, units, cursor.next_id, number, at, keep_open)?);
+        cursor.next_id += 1;
+        if batch.len() == BATCH {
+            store
+                .import_incidents(&batch, spec.timeline, &actor, now)
+                .await?;
+            batch.clear();
+            if (i + 1) % (BATCH * 40) == 0 {
+                eprintln!("  {} incidents", i + 1);
+            }
+        }
+    }
+    store
+        .import_incidents(&batch, spec.timeline, &actor, now)
+        .await?;
+    Ok(spec.incidents)
+}
+
+async fn write_cases(
+    store: &Store,
+    units: &UnitDirectory,
+    spec: &HistorySpec,
+    rng: &mut StdRng,
+) -> anyhow::Result<usize> {
+    let span_secs = i64::from(spec.years) * 365 * 86_400;
+    let start = spec.until - Duration::seconds(span_secs);
+    let all = units.units();
+    let actor = store::Actor::system("gen-history");
+    let now = Utc::now();
+    let mut batch = Vec::with_capacity(BATCH);
+    for i in 0..spec.cases {
+        let discovered_at = start + Duration::seconds(rng.gen_range(0..span_secs));
+        let (article, months) = ARTICLES[rng.gen_range(0..ARTICLES.len())];
+        // About 85 % are cleared, most within weeks.
+        let solved_at = (rng.gen_range(0..100) < 85)
+            .then(|| discovered_at + Duration::hours(rng.gen_range(2..24 * 120)))
+            .filter(|t| *t <= spec.until);
+        batch.push(NewCase {
+            case_ref: format!("LS{}-{:07}", spec.seed, i + 1),
+            unit: all[rng.gen_range(0..all.len())].code.clone(),
+            article,
+            clause: Some(rng.gen_range(1..=3)),
+            bracket_max: MaxPenalty::PrisonMonths(months),
+            summary: "Vụ án mô phỏng".into(),
+            discovered_at,
+            solved_at,
+        });
+        if batch.len() == BATCH {
+            store.import_cases(&batch, &actor, now).await?;
+            batch.clear();
+        }
+    }
+    store.import_cases(&batch, &actor, now).await?;
+    Ok(spec.cases)
+}
+
+/// Generates the history into the configured database and prints what it wrote.
+pub async fn gen_history(config: &crate::config::Config, spec: HistorySpec) -> anyhow::Result<()> {
+    let units = UnitDirectory::load(&config.units)
+        .with_context(|| format!("cannot load units from {}", config.units.display()))?;
+    anyhow::ensure!(!units.is_empty(), "the reference geography has no units");
+    anyhow::ensure!(spec.years > 0, "--years must be at least 1");
+    let store = crate::app::open_store(config).await?;
+    let mut rng = StdRng::seed_from_u64(spec.seed);
+    let cursor = store.history_cursor().await?;
+    let started = Instant::now();
+    let incidents = write_incidents(&store, &units, &spec, cursor, &mut rng).await?;
+    let incidents_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let cases = write_cases(&store, &units, &spec, &mut rng).await?;
+    let cases_s = started.elapsed().as_secs_f64();
+    store.analyze().await?;
+    store.close().await;
+    println!(
+        "wrote {incidents} incidents ({} open) in {incidents_s:.1} s and {cases} cases in \
+         {cases_s:.1} s over {} years to {}",
+        spec.open.min(incidents),
+        spec.years,
+        spec.until.format("%Y-%m-%d")
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_incidents_follow_the_lifecycle() {
+        let units = crate::test_units();
+        let mut rng = StdRng::seed_from_u64(7);
+        let at = Utc::now() - Duration::days(30);
+        let mut closed = 0;
+        for i in 0..300 {
+            let number = IncidentNumber::new("HN", 2026, i + 1).expect("number");
+            let keep_open = i % 3 == 0;
+            let inc = incident(&mut rng, &units, i64::from(i) + 1, number, at, keep_open)
+                .expect("valid incident");
+            assert_eq!(inc.is_open(), keep_open, "{:?}", inc.status);
+            // Times never go backwards along the timeline.
+            assert!(inc.history.windows(2).all(|w| w[0].at <= w[1].at));
+            assert!(units
+                .get(inc.assignment.primary_unit.as_deref().unwrap_or(""))
+                .is_some());
+            if inc.status == IncidentStatus::Closed && inc.times.false_alarm.is_none() {
+                closed += 1;
+                assert!(inc.times.on_scene.is_some() && inc.times.dispatched.is_some());
+            }
+        }
+        assert!(closed > 100, "most incidents run to the end: {closed}");
+    }
+}
