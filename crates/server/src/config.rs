@@ -59,6 +59,13 @@ pub struct ServeArgs {
     /// Seconds after which a silent DC-09 connection is closed.
     #[arg(long, env = "BINHYEN_DC09_IDLE_SECS")]
     pub dc09_idle_secs: Option<u64>,
+    /// Valid DC-09 frames waiting to be stored at most (default 65536).
+    #[arg(long, env = "BINHYEN_DC09_QUEUE")]
+    pub dc09_queue: Option<usize>,
+    /// Milliseconds a valid frame may wait for room in a full queue before it is NAKed so that
+    /// the device retries (default 1000).
+    #[arg(long, env = "BINHYEN_DC09_ADMISSION_MS")]
+    pub dc09_admission_ms: Option<u64>,
 }
 
 /// How logs are written.
@@ -91,6 +98,8 @@ struct FileConfig {
     dc09_max_connections: Option<usize>,
     dc09_max_per_source: Option<usize>,
     dc09_idle_secs: Option<u64>,
+    dc09_queue: Option<usize>,
+    dc09_admission_ms: Option<u64>,
 }
 
 /// The effective configuration.
@@ -251,6 +260,14 @@ fn receiver_options(args: &ServeArgs, file: &FileConfig) -> crate::receiver::Rec
             .dc09_idle_secs
             .or(file.dc09_idle_secs)
             .map_or(d.idle_timeout, |s| Duration::from_secs(s.max(1))),
+        queue: args
+            .dc09_queue
+            .or(file.dc09_queue)
+            .map_or(d.queue, |q| q.max(1)),
+        admission_wait: args
+            .dc09_admission_ms
+            .or(file.dc09_admission_ms)
+            .map_or(d.admission_wait, Duration::from_millis),
         ..d
     }
 }

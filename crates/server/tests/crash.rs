@@ -8,7 +8,7 @@
 //!
 //! Also here, against the same real process: hostile clients (random bytes, frames sent one
 //! byte at a time, a thousand idle connections) while a good panel keeps being served and
-//! the server's memory stays bounded.
+//! the server's memory stays bounded; and overload, shed with NAK while the API answers.
 
 mod common;
 
@@ -331,10 +331,22 @@ async fn crash_and_restart(backend: Backend) {
     );
     assert!(total >= DEVICES, "traffic flowed");
 
-    // Let the restarted node hand every pending signal to the incident side, then stop it.
-    let target = match &database_url {
+    drain_and_verify(node, database_url.as_deref(), &data_dir, &devices, &acked).await;
+}
+
+/// Lets the running node hand every pending signal to the incident side, stops it, checks
+/// that every ACKed message is stored exactly once with one incident per facility, and
+/// removes the data directory.
+async fn drain_and_verify(
+    mut node: Node,
+    database_url: Option<&str>,
+    data_dir: &std::path::Path,
+    devices: &[(String, i64)],
+    acked: &BTreeMap<String, BTreeSet<u16>>,
+) {
+    let target = match database_url {
         Some(url) => store::DbTarget::from_url(url).unwrap(),
-        None => store::DbTarget::in_data_dir(&data_dir),
+        None => store::DbTarget::in_data_dir(data_dir),
     };
     let db = store::Store::open(&target)
         .await
@@ -353,9 +365,9 @@ async fn crash_and_restart(backend: Backend) {
         draining.elapsed().as_secs_f64()
     );
     node.terminate();
-    verify(&db, &devices, &acked).await;
+    verify(&db, devices, acked).await;
     db.close().await;
-    let _ = std::fs::remove_dir_all(&data_dir);
+    let _ = std::fs::remove_dir_all(data_dir);
 }
 
 async fn verify(
@@ -560,4 +572,107 @@ async fn sqlite_acked_alarms_survive_sigkill() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_acked_alarms_survive_sigkill() {
     crash_and_restart(Backend::Postgres).await;
+}
+
+/// Overload: with room for one waiting frame and no admission wait, panels sending as fast as
+/// they are answered exceed what the writer can take; the receiver answers NAK (`overload`)
+/// instead of queuing without bound or dropping, the panels retry, every ACKed message is
+/// stored exactly once, and the HTTP API keeps answering while it happens.
+async fn overload_is_shed_with_nak(backend: Backend) {
+    let database_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => match pg_url().await {
+            Some(u) => Some(u),
+            None => {
+                eprintln!("skipped: set BINHYEN_TEST_PG to run the PostgreSQL suite");
+                return;
+            }
+        },
+    };
+    let (mut node, data_dir, dc09) = node(database_url.as_deref());
+    node.args.extend(
+        ["--dc09-queue", "1", "--dc09-admission-ms", "0"]
+            .iter()
+            .map(|a| a.to_string()),
+    );
+    let client = reqwest::Client::new();
+    node.spawn();
+    node.ready(&client).await;
+    let devices = register(&client, node.http).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>> = Arc::default();
+    let sent = Arc::new(AtomicU64::new(0));
+    let panels: Vec<_> = devices
+        .iter()
+        .map(|(account, _)| {
+            tokio::spawn(panel(
+                dc09,
+                account.clone(),
+                stop.clone(),
+                acked.clone(),
+                sent.clone(),
+            ))
+        })
+        .collect();
+    let overload_line = "binhyen_dc09_frames_total{result=\"nak\",reason=\"overload\"}";
+    let mut shed = 0u64;
+    let mut health_max = Duration::ZERO;
+    let mut health_checks = 0;
+    let started = std::time::Instant::now();
+    // Until the receiver has shed load for a while (or 30 s pass): the API must answer.
+    while started.elapsed() < Duration::from_secs(30) && (shed < 50 || health_checks < 20) {
+        let t = std::time::Instant::now();
+        let health = client
+            .get(format!("http://{}/healthz", node.http))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .expect("health answers under overload");
+        assert!(health.status().is_success());
+        health_max = health_max.max(t.elapsed());
+        health_checks += 1;
+        let metrics = client
+            .get(format!("http://{}/metrics", node.http))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics body");
+        shed = metrics
+            .lines()
+            .find(|l| l.starts_with(overload_line))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for p in panels {
+        tokio::time::timeout(Duration::from_secs(30), p)
+            .await
+            .expect("panels finish")
+            .expect("panel task");
+    }
+    let acked = acked.lock().unwrap().clone();
+    let total: usize = acked.values().map(BTreeSet::len).sum();
+    eprintln!(
+        "overload: {total} ACKed, {} sends, {shed} NAKed as overload; /healthz slowest {:.1} ms \
+         over {health_checks} checks",
+        sent.load(Ordering::Relaxed),
+        health_max.as_secs_f64() * 1000.0
+    );
+    assert!(shed > 0, "the receiver shed load with NAK");
+    assert!(total >= DEVICES, "traffic still flowed");
+    drain_and_verify(node, database_url.as_deref(), &data_dir, &devices, &acked).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_overload_is_shed_with_nak() {
+    overload_is_shed_with_nak(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_overload_is_shed_with_nak() {
+    overload_is_shed_with_nak(Backend::Postgres).await;
 }

@@ -9,7 +9,7 @@
 
 use super::pipeline::{decide, outcome_of, Decision, Origin, Outcome};
 use super::stats::ACK_LATENCY;
-use super::writer::Committed;
+use super::writer::{Admission, Committed};
 use super::Shared;
 use chrono::Utc;
 use dc09::{frame_from_datagram, Error, StreamDecoder, MAX_FRAME_LEN};
@@ -204,13 +204,15 @@ fn framing_record(origin: &Origin, error: &Error, outcome: Outcome) -> FrameReco
     }
 }
 
-/// Decides one frame and returns what to answer (queued for the writer if it must be stored).
+/// Decides one frame and returns what to answer (queued for the writer if it must be stored,
+/// waiting at most `admission_wait` for room in the queue).
 async fn handle(
     frame: &[u8],
     origin: &Origin,
     ip: IpAddr,
     shared: &Shared,
     rng: &mut StdRng,
+    admission_wait: Duration,
 ) -> Option<Pending> {
     match decide(
         frame,
@@ -239,9 +241,17 @@ async fn handle(
             ack,
             device,
             nak,
-        } => match shared.writer.submit(record, device.id).await {
-            Some(done) => Some(Pending::Wait { done, ack, nak }),
-            None => {
+        } => match shared
+            .writer
+            .submit(record, device.id, admission_wait)
+            .await
+        {
+            Admission::Queued(done) => Some(Pending::Wait { done, ack, nak }),
+            Admission::Full => {
+                shared.stats.count(Outcome::NakOverload);
+                Some(Pending::Ready(nak))
+            }
+            Admission::Stopped => {
                 shared.stats.count(Outcome::NakStoreFailed);
                 Some(Pending::Ready(nak))
             }
@@ -321,7 +331,10 @@ async fn connection(
             framed = true;
             match frame {
                 Ok(frame) => {
-                    if let Some(p) = handle(&frame, &origin, peer.ip(), &shared, &mut rng).await {
+                    let wait = shared.options.admission_wait;
+                    if let Some(p) =
+                        handle(&frame, &origin, peer.ip(), &shared, &mut rng, wait).await
+                    {
                         pending.push(p);
                     }
                 }
@@ -397,7 +410,9 @@ pub async fn serve_udp(socket: UdpSocket, shared: Arc<Shared>, mut stop: watch::
             peer: peer.to_string(),
         };
         let pending = match frame_from_datagram(&buf[..n], MAX_FRAME_LEN) {
-            Ok(frame) => handle(frame, &origin, peer.ip(), &shared, &mut rng).await,
+            // One socket serves every UDP device: a full queue is answered with NAK at once
+            // rather than holding back the datagrams behind it.
+            Ok(frame) => handle(frame, &origin, peer.ip(), &shared, &mut rng, Duration::ZERO).await,
             Err(e) => {
                 let outcome = outcome_of(&e);
                 shared.stats.count(outcome);

@@ -49,6 +49,11 @@ pub struct ReceiverOptions {
     pub idle_timeout: Duration,
     /// The timestamp window for encrypted messages.
     pub window: dc09::Window,
+    /// Valid frames waiting for the writer at most.
+    pub queue: usize,
+    /// How long a valid frame may wait for room in a full queue before it is NAKed
+    /// (`nak`/`overload`; the device retransmits). Nothing is acknowledged before it is stored.
+    pub admission_wait: Duration,
 }
 
 impl Default for ReceiverOptions {
@@ -62,6 +67,8 @@ impl Default for ReceiverOptions {
             max_per_source: 1_000,
             idle_timeout: Duration::from_secs(300),
             window: dc09::Window::default(),
+            queue: 65_536,
+            admission_wait: Duration::from_secs(1),
         }
     }
 }
@@ -159,6 +166,7 @@ pub async fn start(
         alarms.registry.clone(),
         alarms.stats.clone(),
         actions_tx,
+        options.queue,
     );
     let shared = Arc::new(Shared {
         registry: alarms.registry.clone(),

@@ -33,6 +33,9 @@ pub enum Outcome {
     NakTimestamp,
     NakPlainRefused,
     NakStoreFailed,
+    /// NAK of a valid message that found the writer's queue full past the admission wait:
+    /// the device retransmits later, nothing was acknowledged.
+    NakOverload,
     DuhUnsupportedToken,
     /// A response token (ACK/NAK/DUH) from a device: nothing to answer.
     IgnoredResponse,
@@ -42,7 +45,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, for the metrics.
-    pub const ALL: [Outcome; 17] = [
+    pub const ALL: [Outcome; 18] = [
         Outcome::AckNew,
         Outcome::AckDuplicate,
         Outcome::NakFraming,
@@ -57,6 +60,7 @@ impl Outcome {
         Outcome::NakTimestamp,
         Outcome::NakPlainRefused,
         Outcome::NakStoreFailed,
+        Outcome::NakOverload,
         Outcome::DuhUnsupportedToken,
         Outcome::IgnoredResponse,
         Outcome::DroppedThrottled,
@@ -79,6 +83,7 @@ impl Outcome {
             Outcome::NakTimestamp => ("nak", "timestamp"),
             Outcome::NakPlainRefused => ("nak", "plain_refused"),
             Outcome::NakStoreFailed => ("nak", "store_failed"),
+            Outcome::NakOverload => ("nak", "overload"),
             Outcome::DuhUnsupportedToken => ("duh", "unsupported_token"),
             Outcome::IgnoredResponse => ("none", "response_token"),
             Outcome::DroppedThrottled => ("dropped", "throttled"),

@@ -8,17 +8,26 @@ use super::stats::Stats;
 use chrono::Utc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 use store::{FrameOutcome, FrameRecord, Signal, Store};
 use tokio::sync::{mpsc, oneshot};
 
 /// Frames per transaction at most.
 pub const MAX_BATCH: usize = 4096;
-/// Frames waiting for the writer at most; senders of valid frames wait beyond it.
-pub const QUEUE: usize = 65_536;
 
 /// The answer a connection waits for: the frame's outcome once committed, or `Err` when the
 /// transaction failed (the connection then NAKs, and the device retransmits).
 pub type Committed = Result<FrameOutcome, ()>;
+
+/// What became of a valid message offered to the writer.
+pub enum Admission {
+    /// Queued; resolves once committed.
+    Queued(oneshot::Receiver<Committed>),
+    /// The queue stayed full for the whole admission wait: answer NAK, the device retries.
+    Full,
+    /// The writer has stopped (shutting down).
+    Stopped,
+}
 
 struct Job {
     record: FrameRecord,
@@ -35,32 +44,34 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer task. Stored signals that need an incident or a trouble are sent on
     /// `actions` right after their commit.
+    /// `queue` bounds the frames waiting for the writer.
     pub fn start(
         store: Store,
         registry: Arc<Registry>,
         stats: Arc<Stats>,
         actions: mpsc::UnboundedSender<Vec<Signal>>,
+        queue: usize,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
-        let (tx, rx) = mpsc::channel(QUEUE);
+        let (tx, rx) = mpsc::channel(queue.max(1));
         let task = tokio::spawn(run(rx, store, registry, stats, actions));
         (Writer { tx }, task)
     }
 
-    /// Queues a valid message; the receiver resolves once it is durable (or the commit
-    /// failed). `None` when the writer has stopped.
-    pub async fn submit(
-        &self,
-        record: FrameRecord,
-        device_id: i64,
-    ) -> Option<oneshot::Receiver<Committed>> {
-        let (reply, wait) = oneshot::channel();
+    /// Queues a valid message, waiting at most `wait` for room in the queue (this delay is
+    /// the first way an overloaded receiver slows its devices down); the returned receiver
+    /// resolves once the message is durable (or the commit failed).
+    pub async fn submit(&self, record: FrameRecord, device_id: i64, wait: Duration) -> Admission {
+        let (reply, done) = oneshot::channel();
         let job = Job {
             record,
             device_id: Some(device_id),
             reply: Some(reply),
         };
-        self.tx.send(job).await.ok()?;
-        Some(wait)
+        match self.tx.send_timeout(job, wait).await {
+            Ok(()) => Admission::Queued(done),
+            Err(mpsc::error::SendTimeoutError::Timeout(_)) => Admission::Full,
+            Err(mpsc::error::SendTimeoutError::Closed(_)) => Admission::Stopped,
+        }
     }
 
     /// Queues a rejected frame for the forensic log without waiting; dropped when the queue
