@@ -1,6 +1,7 @@
 // Browser end-to-end tests of the console against the real server: sign-in, the city and unit
 // views, the offline map, intake with live jurisdiction, the live queue across two browsers,
-// dispatch, DC-09 fire alarms and unit isolation. Run with `e2e/run.sh`.
+// dispatch, DC-09 fire alarms, unit isolation, residence-data quality, an inspection campaign
+// from creation to a remediation task, and the criminal case register. Run with `e2e/run.sh`.
 //
 // Tests whose API is not on this server yet (incidents, resources, facilities, devices, the
 // live feed) skip themselves, naming the missing route; they run once those routes exist.
@@ -227,7 +228,7 @@ test("screens whose API is missing say 'chưa có dữ liệu' instead of breaki
 test("keyboard and labels: every form control has an accessible name", async () => {
   const page = await newPage(browser);
   await openAs(page, server.url, admin);
-  for (const path of ["/", "/intake", "/devices", "/assistant"]) {
+  for (const path of ["/", "/intake", "/devices", "/assistant", "/campaigns", "/cases"]) {
     await page.goto(`${server.url}${path}`);
     await page.waitForSelector("#main > *");
     const unnamed = await page.evaluate(() =>
@@ -368,4 +369,219 @@ test("the residence-data page shows the four rates with their definitions and th
   await shot(page, "quality");
   assert.deepEqual(page.errors, []);
   await page.context().close();
+});
+
+// ---- Inspection campaigns and criminal cases ----
+
+/** Today in Hanoi as YYYY-MM-DD, and a day `days` later. */
+function hanoiDay(days = 0) {
+  return new Date(Date.now() + 7 * 3600 * 1000 + days * 86400 * 1000).toISOString().slice(0, 10);
+}
+
+/** Visible form controls without an accessible name (label, aria-label or text). */
+function unnamedControls(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("input, select, textarea, button")]
+      .filter((el) => el.offsetParent !== null)
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby") && !(el.textContent || "").trim())
+      .map((el) => el.outerHTML.slice(0, 80)),
+  );
+}
+
+test("an inspection campaign through the console: groups, balanced units, a stale change, a visit, a 'not met' finding, its remediation task, verification and closing", async () => {
+  const made = await admin("POST", "/api/users", { username: "tt.kiemtra", display_name: "Thanh tra Lê Văn Kiểm", role: "inspector", password: "mat-khau-thanh-tra-1" });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const inspector = await apiSession(server.url, "tt.kiemtra", "mat-khau-thanh-tra-1");
+  const inspectorId = (await inspector("GET", "/api/auth/me")).body.id;
+  const officerId = (await officer("GET", "/api/auth/me")).body.id;
+
+  const page = await newPage(browser);
+  await openAs(page, server.url, inspector, "/tasks");
+  await page.getByRole("link", { name: "Kiểm tra" }).click();
+  await page.waitForURL("**/campaigns");
+  await page.getByRole("heading", { name: "Kiểm tra", exact: true }).waitFor();
+  await page.getByText("Chưa có đợt kiểm tra.").waitFor();
+
+  // Create: the campaign opens in planning with the default checklist.
+  await page.getByLabel("Tên đợt kiểm tra").fill("Kiểm tra công tác Công an xã, phường quý IV/2026");
+  await page.getByRole("button", { name: "Tạo đợt kiểm tra" }).click();
+  await page.waitForURL(/\/campaigns\/\d+$/);
+  const id = Number(new URL(page.url()).pathname.split("/").pop());
+  await page.locator(".chip.campaign-planning").waitFor();
+  assert.equal(await page.locator(".campaign-checklist li").count(), 5);
+
+  // A group led by the inspector, then all 126 units divided among the groups.
+  await page.getByLabel("Tên đoàn").fill("Đoàn số 1");
+  await page.selectOption("#cg-leader", String(inspectorId));
+  await page.getByRole("button", { name: "Thêm đoàn", exact: true }).click();
+  await page.locator(".campaign-group", { hasText: "Đoàn số 1" }).waitFor();
+  await page.getByRole("button", { name: "Chia đều đơn vị cho các đoàn" }).click();
+  await page.getByText("Xem 126 đơn vị").waitFor();
+  assert.match(await page.textContent("#campaign-progress"), /0 \/ 126/);
+
+  // Someone else adds a checklist item while this page is being typed in: the page says so
+  // instead of redrawing, and a change sent at the old version is refused (409) with a
+  // "data changed" message and a reload.
+  await page.getByLabel("Nội dung mới (tiếng Việt)").fill("Phòng cháy");
+  const before = await inspector("GET", `/api/campaigns/${id}`);
+  const added = await inspector("POST", `/api/campaigns/${id}/checklist`, { version: before.body.version, title_vi: "Phòng cháy, chữa cháy", title_en: "Fire prevention" });
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  await page.getByText("Dữ liệu vừa được thay đổi ở nơi khác.").waitFor({ timeout: 15000 });
+  await page.getByRole("button", { name: "Bắt đầu kiểm tra" }).click();
+  await page.locator(".form-message", { hasText: "Dữ liệu vừa được người khác thay đổi" }).waitFor();
+  await page.locator(".campaign-checklist li", { hasText: "Phòng cháy, chữa cháy" }).waitFor();
+  assert.equal(await page.locator("h1 .chip.campaign-planning").count(), 1);
+
+  // Start, then schedule a visit to Ba Đình.
+  await page.getByRole("button", { name: "Bắt đầu kiểm tra" }).click();
+  await page.locator("h1 .chip.campaign-active").waitFor();
+  await page.selectOption("#cv-unit", BA_DINH.code);
+  await page.fill("#cv-date", hanoiDay());
+  await page.getByRole("button", { name: "Lên lịch kiểm tra" }).click();
+  const visitRow = page.locator("#campaign-visits tbody tr", { hasText: "Phường Ba Đình" });
+  await visitRow.locator(".chip.visit-planned").waitFor();
+  assert.deepEqual(await unnamedControls(page), [], "campaign detail: controls without a name");
+
+  // The record: the first item not met (with notes), the others met.
+  await page.getByText("Ghi biên bản kiểm tra Phường Ba Đình").click();
+  const items = page.locator(".record-form fieldset");
+  assert.equal(await items.count(), 6);
+  await page.getByLabel("Số biên bản").fill("BB-01/KT");
+  await items.nth(0).getByLabel("Đánh giá").selectOption("not_met");
+  await items.nth(0).getByLabel("Nhận xét").fill("Chưa cập nhật biến động cư trú của 12 hộ");
+  await items.nth(0).getByLabel("Mức độ").selectOption("high");
+  await page.getByRole("button", { name: "Lưu biên bản" }).click();
+  await visitRow.locator(".chip.visit-done").waitFor();
+  assert.match(await visitRow.textContent(), /Chưa đạt.*Chưa cập nhật biến động cư trú/);
+  const finding = page.locator(".finding", { hasText: "Chưa cập nhật biến động cư trú của 12 hộ" });
+  await finding.locator(".chip.finding-open").waitFor();
+  assert.match(await finding.textContent(), /Nghiêm trọng/);
+
+  // The recommendation becomes a task owned by the Ba Đình officer.
+  await finding.getByLabel("Kiến nghị", { exact: true }).fill("Rà soát, cập nhật đầy đủ biến động cư trú");
+  await finding.getByLabel("Người thực hiện").selectOption(String(officerId));
+  await finding.getByLabel("Thời hạn").fill(`${hanoiDay(30)}T17:00`);
+  await finding.getByRole("button", { name: "Kiến nghị và giao nhiệm vụ" }).click();
+  await finding.getByText(/Nhiệm vụ số \d+/).waitFor();
+  assert.match(await finding.textContent(), /Cán bộ 00004/);
+  await page.locator(".finding .verify-form").waitFor();
+
+  const stored = await inspector("GET", `/api/campaigns/${id}`);
+  assert.equal(stored.body.status, "active");
+  assert.equal(stored.body.findings.length, 1);
+  assert.ok(stored.body.findings[0].recommendation?.task_id);
+  await shot(page, "campaign");
+
+  // The list shows the progress; the task is on the tasks page.
+  await page.getByRole("link", { name: "Danh sách đợt kiểm tra" }).click();
+  const row = page.locator("#campaigns-table tbody tr", { hasText: "quý IV/2026" });
+  await row.waitFor();
+  assert.match(await row.textContent(), /Đang kiểm tra/);
+  assert.match(await row.textContent(), /1 \/ 126/);
+  assert.match(await row.textContent(), /1 \/ 0/);
+  await page.getByRole("link", { name: "Nhiệm vụ" }).click();
+  await page.waitForURL("**/tasks");
+  const task = page.locator("#tasks-table tr.task-row", { hasText: "Khắc phục tồn tại" });
+  await task.waitFor();
+  assert.match(await task.textContent(), /Phường Ba Đình/);
+  assert.match(await task.textContent(), /Cán bộ 00004/);
+
+  // The unit does the work; the inspector verifies the remediation and closes the campaign.
+  const taskId = stored.body.findings[0].recommendation.task_id;
+  let tv = await officer("GET", `/api/tasks/${taskId}`);
+  assert.equal(tv.status, 200, JSON.stringify(tv.body));
+  tv = await officer("POST", `/api/tasks/${taskId}/start`, { version: tv.body.version });
+  assert.equal(tv.status, 200, JSON.stringify(tv.body));
+  tv = await officer("POST", `/api/tasks/${taskId}/complete`, {
+    version: tv.body.version,
+    outcome: "Đã cập nhật biến động cư trú của 12 hộ",
+    evidence: [{ description: "Báo cáo kết quả rà soát", reference: "BC-15/CAP" }],
+  });
+  assert.equal(tv.status, 200, JSON.stringify(tv.body));
+  await page.goto(`${server.url}/campaigns/${id}`);
+  await finding.getByLabel("Ghi chú xác minh").fill("Đã kiểm tra lại sổ sách");
+  await finding.getByRole("button", { name: "Xác nhận đã khắc phục" }).click();
+  await finding.locator(".chip.finding-remediated").waitFor();
+  await page.getByRole("button", { name: "Kết thúc đợt kiểm tra" }).click();
+  await page.locator("h1 .chip.campaign-closed").waitFor();
+  assert.match(await page.textContent("main"), /100\.0 %/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+
+  // A unit officer may not read campaigns: the page says so in words.
+  const officerPage = await newPage(browser);
+  await openAs(officerPage, server.url, officer, "/campaigns");
+  await officerPage.getByText("Bạn không có quyền xem nội dung này.").waitFor();
+  await officerPage.context().close();
+});
+
+test("criminal cases: a unit officer records a case for their own unit only, sees its group and severity, and marks it solved", async () => {
+  // Another unit's drug case, recorded by the center.
+  const other = await admin("POST", "/api/cases", {
+    case_ref: "E2E-NH-249",
+    unit: NGOC_HA.code,
+    article: 249,
+    clause: 1,
+    bracket_max: { type: "prison_months", months: 60 },
+    summary: "Tàng trữ trái phép chất ma túy",
+    discovered_at: new Date(Date.now() - 86400000).toISOString(),
+  });
+  assert.equal(other.status, 201, JSON.stringify(other.body));
+
+  const page = await newPage(browser);
+  await openAs(page, server.url, officer, "/tasks");
+  await page.getByRole("link", { name: "Vụ án" }).click();
+  await page.waitForURL("**/cases");
+  await page.getByRole("heading", { name: "Vụ án", exact: true }).waitFor();
+  // Only the own unit is offered, in the filter and in the form.
+  assert.equal(await page.locator("#case-unit option").count(), 1);
+  assert.equal(await page.locator("#case-unit").isDisabled(), true);
+  assert.deepEqual(await page.locator("#nc-unit option").allTextContents(), ["Phường Ba Đình"]);
+  await page.getByText("Không có vụ án.").waitFor();
+  assert.deepEqual(await unnamedControls(page), [], "cases: controls without a name");
+
+  await page.getByLabel("Số vụ án").fill("E2E-BD-173");
+  await page.getByLabel("Điều (Bộ luật Hình sự)").fill("173");
+  await page.getByLabel("Khoản").fill("2");
+  await page.getByLabel("Mức phạt tù cao nhất (năm)").fill("7");
+  await page.getByLabel("Ngày phát hiện").fill(hanoiDay(-2));
+  await page.getByLabel("Tóm tắt").fill("Trộm cắp xe máy tại chợ Ngọc Hà");
+  await page.getByRole("button", { name: "Ghi nhận vụ án", exact: true }).click();
+  const row = page.locator("#cases-table tr.case-row", { hasText: "E2E-BD-173" });
+  await row.waitFor();
+  assert.match(await row.textContent(), /Trật tự xã hội/);
+  assert.match(await row.textContent(), /Nghiêm trọng/);
+  assert.match(await row.textContent(), /Điều 173 khoản 2/);
+  assert.match(await row.textContent(), /Chưa khám phá/);
+  assert.equal(await page.locator("#cases-table", { hasText: "E2E-NH-249" }).count(), 0, "another unit's case is not shown");
+
+  await row.getByRole("button", { name: "Đánh dấu vụ E2E-BD-173 đã khám phá" }).click();
+  await row.getByRole("button").waitFor({ state: "detached" });
+  assert.doesNotMatch(await row.textContent(), /Chưa khám phá/);
+  await page.selectOption("#case-solved", "false");
+  await page.getByText("Không có vụ án.").waitFor();
+  await page.selectOption("#case-solved", "true");
+  await row.waitFor();
+  assert.match(await page.textContent(".dev-summary"), /Tỷ lệ điều tra khám phá: 100\.0 %/);
+  const stored = await officer("GET", `/api/cases?unit=${BA_DINH.code}`);
+  assert.equal(stored.body.length, 1);
+  assert.equal(stored.body[0].group, "ttxh");
+  assert.ok(stored.body[0].solved_at);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+
+  // The center sees both units' cases with their groups, in English too.
+  const center = await newPage(browser);
+  await openAs(center, server.url, admin, "/cases");
+  const drugs = center.locator("#cases-table tr.case-row", { hasText: "E2E-NH-249" });
+  await drugs.waitFor();
+  assert.match(await drugs.textContent(), /Ma túy/);
+  await center.locator("#cases-table tr.case-row", { hasText: "E2E-BD-173" }).waitFor();
+  await center.getByRole("button", { name: "English" }).click();
+  await center.getByRole("heading", { name: "Criminal cases" }).waitFor();
+  await drugs.getByText("Drugs").waitFor();
+  await center.getByRole("button", { name: "Tiếng Việt" }).click();
+  await shot(center, "cases");
+  assert.deepEqual(center.errors, []);
+  await center.context().close();
 });

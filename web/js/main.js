@@ -17,6 +17,8 @@ import { renderDevices, renderFacility } from "./views/devices.js";
 import { renderStats } from "./views/stats.js";
 import { renderTasks } from "./views/tasks.js";
 import { renderQuality } from "./views/quality.js";
+import { renderCampaigns } from "./views/campaigns.js";
+import { renderCases } from "./views/cases.js";
 import { renderAssistant } from "./views/assistant.js";
 import { emptyState } from "./views/common.js";
 
@@ -34,6 +36,9 @@ const ROUTES = [
   [/^\/stats$/, "stats", (m) => renderStats(m, {}, ctx)],
   [/^\/tasks$/, "tasks", (m) => renderTasks(m, {}, ctx)],
   [/^\/quality$/, "quality", (m) => renderQuality(m, {}, ctx)],
+  [/^\/campaigns$/, "campaigns", (m) => renderCampaigns(m, {}, ctx)],
+  [/^\/campaigns\/(\d+)$/, "campaigns", (m, [id]) => renderCampaigns(m, { id }, ctx)],
+  [/^\/cases$/, "cases", (m) => renderCases(m, {}, ctx)],
   [/^\/assistant$/, "assistant", (m) => renderAssistant(m, {}, ctx)],
 ];
 

@@ -1,4 +1,5 @@
-// Pieces shared by the screens: empty and error states, priority and status badges, and the
+// Pieces shared by the screens: empty and error states, priority and status badges, labelled
+// form fields, Hanoi instants from form values, the text of a failed change, and the
 // message shown for a feature whose API is not on this server yet.
 
 import { h } from "../dom.js";
@@ -42,4 +43,25 @@ export function facts(pairs) {
     items.push(h("dt", {}, term), h("dd", {}, value));
   }
   return h("dl", { class: "facts" }, items);
+}
+
+/** A labelled form field: the label names the control by `for`. */
+export function field(id, text, control) {
+  return h("div", { class: "field" }, h("label", { for: id }, text), control);
+}
+
+/** A `datetime-local` (or `date`) value read as Hanoi time, as an RFC 3339 instant. */
+export function hanoiInstant(value) {
+  if (!value) return "";
+  const v = value.length === 10 ? `${value}T00:00` : value;
+  return `${v.length === 16 ? `${v}:00` : v}+07:00`;
+}
+
+/** The message to show for a failed change: a 409 version conflict says the data changed. */
+export function changeErrorText(e) {
+  if (e instanceof ApiError) {
+    if (e.status === 409 && e.code === "conflict") return t("data_changed");
+    if (e.status === 403) return t("forbidden");
+  }
+  return `${t("error_generic")}: ${e && e.message}`;
 }

@@ -9,18 +9,9 @@ import { t } from "../i18n.js";
 import { session, isCityUser, unitName } from "../session.js";
 import { onChange } from "../feed.js";
 import { dateTime } from "../time.js";
-import { emptyState, errorState, section, facts } from "./common.js";
+import { emptyState, errorState, section, facts, field, hanoiInstant } from "./common.js";
 
 const SUMMARY = ["overdue", "not_started", "in_progress", "done_on_time", "done_late", "cancelled"];
-
-/** A `datetime-local` value read as Hanoi time, as an RFC 3339 instant. */
-function hanoiInstant(value) {
-  return value ? `${value.length === 16 ? `${value}:00` : value}+07:00` : "";
-}
-
-function field(id, text, control) {
-  return h("div", { class: "field" }, h("label", { for: id }, text), control);
-}
 
 function boardChip(task) {
   return h("span", { class: `chip task-${task.board_status}` }, t(`task_status_${task.board_status}`));
