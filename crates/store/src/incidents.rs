@@ -1561,15 +1561,6 @@ fn list_query(filter: &IncidentFilter) -> (String, Vec<Param>) {
         let n = next(P::S(status.code().into()), &mut params);
         cond.push(format!("status = {n}"));
     }
-    if let Some(unit) = &filter.visible_to_unit {
-        let n = next(P::S(unit.clone()), &mut params);
-        // One id list from two indexes, walked newest first: an OR here made SQLite read
-        // every row of the unit's whole history before sorting it.
-        cond.push(format!(
-            "id IN (SELECT id FROM incidents WHERE unit_code = {n} \
-             UNION SELECT incident_id FROM incident_shares WHERE unit_code = {n})"
-        ));
-    }
     if let Some(unit) = &filter.unit {
         let n = next(P::S(unit.clone()), &mut params);
         cond.push(format!("unit_code = {n}"));
@@ -1591,14 +1582,39 @@ fn list_query(filter: &IncidentFilter) -> (String, Vec<Param>) {
         cond.push(format!("id < {n}"));
     }
     let limit = next(P::I(filter.limit.clamp(1, 500)), &mut params);
-    let sql = format!(
-        "SELECT version, doc FROM incidents{} ORDER BY id DESC LIMIT {limit}",
-        if cond.is_empty() {
+    let and = |extra: &str| -> String {
+        let all: Vec<&str> = std::iter::once(extra)
+            .filter(|e| !e.is_empty())
+            .chain(cond.iter().map(String::as_str))
+            .collect();
+        if all.is_empty() {
             String::new()
         } else {
-            format!(" WHERE {}", cond.join(" AND "))
+            format!(" WHERE {}", all.join(" AND "))
         }
-    );
+    };
+    let sql = match &filter.visible_to_unit {
+        None => format!(
+            "SELECT version, doc FROM incidents{} ORDER BY id DESC LIMIT {limit}",
+            and("")
+        ),
+        Some(unit) => {
+            // A unit sees its own incidents and those shared with it: the newest page of each
+            // (its own read backwards along the (unit, id) index), then the newest of both.
+            // An OR here made SQLite read the unit's whole history before sorting it.
+            let n = next(P::S(unit.clone()), &mut params);
+            let own = and(&format!("unit_code = {n}"));
+            let shared = and(&format!(
+                "id IN (SELECT incident_id FROM incident_shares WHERE unit_code = {n})"
+            ));
+            format!(
+                "SELECT version, doc FROM incidents WHERE id IN (\
+                 SELECT id FROM (SELECT id FROM incidents{own} ORDER BY id DESC LIMIT {limit}) AS o \
+                 UNION SELECT id FROM (SELECT id FROM incidents{shared} ORDER BY id DESC \
+                 LIMIT {limit}) AS s) ORDER BY id DESC LIMIT {limit}"
+            )
+        }
+    };
     (sql, params)
 }
 
@@ -1699,16 +1715,22 @@ mod tests {
         }
         // A unit's history, newest first: walked in id order and stopped at the page size,
         // never every row of the unit sorted.
-        let (sql, params) = list_query(&IncidentFilter {
-            visible_to_unit: Some("00070".into()),
-            limit: 50,
-            ..Default::default()
-        });
-        let plan = sqlite_plan(&store, &sql, &params).await;
-        assert!(
-            !plan.iter().any(|l| l.contains("TEMP B-TREE FOR ORDER BY")),
-            "a unit's page is read in order: {plan:#?}"
-        );
+        for before_id in [None, Some(1_000)] {
+            let (sql, params) = list_query(&IncidentFilter {
+                visible_to_unit: Some("00070".into()),
+                before_id,
+                limit: 50,
+                ..Default::default()
+            });
+            let plan = sqlite_plan(&store, &sql, &params).await;
+            assert!(
+                !plan.iter().any(|l| l.contains("TEMP B-TREE FOR ORDER BY"))
+                    && plan
+                        .iter()
+                        .any(|l| l.contains("INDEX incidents_unit (unit_code=?")),
+                "a unit's page is read in order along its index: {plan:#?}"
+            );
+        }
         store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }

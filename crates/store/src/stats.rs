@@ -234,35 +234,24 @@ impl Store {
         unit: Option<&str>,
     ) -> AccResult<CountReport> {
         let previous_period = period.same_period_previous_year()?;
-        let (cs, ce) = ms(period.utc_range());
-        let (ps, pe) = ms(previous_period.utc_range());
-        let (cols, group) = incident_group(by);
-        let sql = format!(
-            "SELECT {cols}\
-             COUNT(CASE WHEN created_at >= $1 AND created_at < $2 THEN 1 END) AS cur, \
-             COUNT(CASE WHEN created_at >= $3 AND created_at < $4 THEN 1 END) AS prev \
-             FROM {INCIDENT_SOURCE} \
-             WHERE ((created_at >= $1 AND created_at < $2) OR (created_at >= $3 AND created_at < $4)) \
-             AND ($5 IS NULL OR unit = $5) {group}"
-        );
-        let mut rows: Vec<CountRow> = on_read!(self, |pool| {
-            sqlx::query(&sql)
-                .bind(cs)
-                .bind(ce)
-                .bind(ps)
-                .bind(pe)
-                .bind(unit)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(CountRow {
-                        key: key_from(r, by)?,
-                        count: Change::new(count(r.try_get("cur")?), count(r.try_get("prev")?)),
-                    })
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        });
+        // The two windows are counted at once, on two connections (two cores).
+        let (cur, prev) = tokio::try_join!(
+            self.stats_incident_counts(period, by, unit),
+            self.stats_incident_counts(&previous_period, by, unit),
+        )?;
+        let mut acc: BTreeMap<GroupKey, [u64; 2]> = BTreeMap::new();
+        for (slot, rows) in [(0usize, cur), (1, prev)] {
+            for (key, n) in rows {
+                acc.entry(key).or_default()[slot] += n;
+            }
+        }
+        let mut rows: Vec<CountRow> = acc
+            .into_iter()
+            .map(|(key, [c, p])| CountRow {
+                key,
+                count: Change::new(c, p),
+            })
+            .collect();
         rows.retain(|r| r.count.current + r.count.previous > 0);
         rows.sort_by(|a, b| a.key.cmp(&b.key));
         let total = Change::new(
@@ -335,10 +324,10 @@ impl Store {
         unit: Option<&str>,
     ) -> AccResult<CrimeReport> {
         let previous_period = period.same_period_previous_year()?;
-        let cur = self.crime_counts(ms(period.utc_range()), unit).await?;
-        let prev = self
-            .crime_counts(ms(previous_period.utc_range()), unit)
-            .await?;
+        let (cur, prev) = tokio::try_join!(
+            self.crime_counts(ms(period.utc_range()), unit),
+            self.crime_counts(ms(previous_period.utc_range()), unit),
+        )?;
         let mut acc: HashMap<GroupKey, [CrimeCounts; 2]> = HashMap::new();
         for (slot, rows) in [(0usize, cur), (1, prev)] {
             for ((u, g), c) in rows {
@@ -566,10 +555,10 @@ impl Store {
         unit: Option<&str>,
     ) -> AccResult<FireReport> {
         let previous_period = period.same_period_previous_year()?;
-        let cur = self.fire_figures(ms(period.utc_range()), map, unit).await?;
-        let prev = self
-            .fire_figures(ms(previous_period.utc_range()), map, unit)
-            .await?;
+        let (cur, prev) = tokio::try_join!(
+            self.fire_figures(ms(period.utc_range()), map, unit),
+            self.fire_figures(ms(previous_period.utc_range()), map, unit),
+        )?;
         let rows = FireFamily::ALL
             .into_iter()
             .enumerate()

@@ -795,6 +795,85 @@ fn common_units() -> std::path::PathBuf {
         })
 }
 
+async fn a_units_pages_merge_its_own_and_shared_incidents(store: Store) {
+    let mut own = Vec::new();
+    let mut shared = Vec::new();
+    for i in 0..8 {
+        let at = t0() + Duration::minutes(i * 40);
+        let unit = if i % 3 == 2 { "00004" } else { "00070" };
+        let id = open_fire(&store, unit, 21.0 + i as f64 * 0.01, at).await;
+        if unit == "00070" {
+            own.push(id);
+        } else {
+            store
+                .apply_incident(
+                    id,
+                    IncidentCommand::Share {
+                        unit: "00070".into(),
+                        reason: None,
+                    },
+                    None,
+                    &Scope::City,
+                    &operator(),
+                    at,
+                )
+                .await
+                .unwrap();
+            shared.push(id);
+        }
+    }
+    // Another unit's incident never shared: never listed.
+    open_fire(&store, "00004", 20.9, t0()).await;
+    let mut expected: Vec<IncidentId> = own.iter().chain(&shared).copied().collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    // Pages of three, newest first, across both kinds.
+    let mut seen = Vec::new();
+    let mut before_id = None;
+    loop {
+        let page = store
+            .list_incidents(&IncidentFilter {
+                visible_to_unit: Some("00070".into()),
+                before_id,
+                limit: 3,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        before_id = page.last().map(|s| s.incident.id.0);
+        seen.extend(page.iter().map(|s| s.incident.id));
+    }
+    assert_eq!(seen, expected);
+    // Other filters apply to both kinds before the page is cut.
+    store
+        .apply_incident(
+            shared[shared.len() - 1],
+            IncidentCommand::Transition {
+                to: IncidentStatus::Cancelled,
+                details: TransitionDetails::reason("Báo nhầm"),
+            },
+            None,
+            &Scope::City,
+            &operator(),
+            t0() + Duration::hours(6),
+        )
+        .await
+        .unwrap();
+    let open = store
+        .list_incidents(&IncidentFilter {
+            visible_to_unit: Some("00070".into()),
+            open_only: true,
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.len(), expected.len() - 1);
+    assert!(open.iter().all(|s| s.incident.is_open()));
+}
+
 /// A past incident of unit 00070 built through the domain: received, verified, resolved,
 /// closed.
 fn past_incident(id: i64, year: i32, seq: u32, at: DateTime<Utc>) -> domain::incident::Incident {
@@ -900,6 +979,7 @@ on_both_backends!(
     overdue_is_flagged_once_per_stage,
     the_demo_fleet_is_seeded_once,
     imported_history_keeps_numbering_and_timelines,
+    a_units_pages_merge_its_own_and_shared_incidents,
 );
 
 /// The timeline is append-only in the database itself, and the statistics view computes the
