@@ -129,11 +129,12 @@ async fn process(store: &Store, s: &Signal, metrics: &Metrics) {
     };
     match result {
         Ok(incident) => {
+            // Measured once the incident or trouble is committed (and on the live feed).
+            let waited = (Utc::now() - s.received_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
+            metrics.observe(SIGNAL_TO_ACTION, &[], waited.max(0.0));
             if let Err(e) = store.mark_signal_processed(s.id, incident, now).await {
                 tracing::error!(signal = s.id, error = %e, "cannot mark the signal processed");
             }
-            let waited = (now - s.received_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
-            metrics.observe(SIGNAL_TO_ACTION, &[], waited.max(0.0));
         }
         Err(e) => {
             tracing::error!(signal = s.id, error = %e, "alarm signal not processed; it stays pending for the next start");

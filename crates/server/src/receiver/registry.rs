@@ -29,10 +29,40 @@ pub fn normalize_account(account: &str) -> String {
     account.to_ascii_uppercase()
 }
 
+/// Devices by account, with the account of each device id (to replace or drop a device
+/// whose account changed without looking through them all).
+#[derive(Default)]
+struct Devices {
+    by_account: HashMap<String, Arc<DeviceEntry>>,
+    account_of: HashMap<i64, String>,
+}
+
+impl Devices {
+    fn insert(&mut self, entry: Arc<DeviceEntry>) {
+        if let Some(old) = self.account_of.insert(entry.id, entry.account.clone()) {
+            if old != entry.account {
+                self.by_account.remove(&old);
+            }
+        }
+        if let Some(previous) = self.by_account.insert(entry.account.clone(), entry.clone()) {
+            // Another device had this account: it is gone from the account index.
+            if previous.id != entry.id {
+                self.account_of.remove(&previous.id);
+            }
+        }
+    }
+
+    fn remove(&mut self, id: i64) {
+        if let Some(account) = self.account_of.remove(&id) {
+            self.by_account.remove(&account);
+        }
+    }
+}
+
 /// The cache.
 pub struct Registry {
     master: Option<Arc<MasterKey>>,
-    by_account: RwLock<HashMap<String, Arc<DeviceEntry>>>,
+    by_account: RwLock<Devices>,
     /// Device id → latest report time (unix ms) not yet written.
     seen: Mutex<HashMap<i64, i64>>,
 }
@@ -42,7 +72,7 @@ impl Registry {
     pub fn new(master: Option<Arc<MasterKey>>) -> Registry {
         Registry {
             master,
-            by_account: RwLock::new(HashMap::new()),
+            by_account: RwLock::new(Devices::default()),
             seen: Mutex::new(HashMap::new()),
         }
     }
@@ -79,16 +109,13 @@ impl Registry {
     /// Replaces the whole registry with every device in the store.
     pub async fn reload_all(&self, store: &Store) -> store::Result<usize> {
         let devices = store.all_devices().await?;
-        let map: HashMap<String, Arc<DeviceEntry>> = devices
-            .iter()
-            .map(|d| {
-                let e = self.entry(d);
-                (e.account.clone(), Arc::new(e))
-            })
-            .collect();
-        let n = map.len();
+        let mut all = Devices::default();
+        for d in &devices {
+            all.insert(Arc::new(self.entry(d)));
+        }
+        let n = all.by_account.len();
         if let Ok(mut m) = self.by_account.write() {
-            *m = map;
+            *m = all;
         }
         Ok(n)
     }
@@ -97,8 +124,7 @@ impl Registry {
     pub fn upsert(&self, device: &Device) {
         let entry = Arc::new(self.entry(device));
         if let Ok(mut m) = self.by_account.write() {
-            m.retain(|_, e| e.id != device.id);
-            m.insert(entry.account.clone(), entry);
+            m.insert(entry);
         }
     }
 
@@ -108,7 +134,7 @@ impl Registry {
             Some(d) => self.upsert(&d),
             None => {
                 if let Ok(mut m) = self.by_account.write() {
-                    m.retain(|_, e| e.id != id);
+                    m.remove(id);
                 }
             }
         }
@@ -126,10 +152,10 @@ impl Registry {
     /// The device with this account.
     pub fn get(&self, account: &str) -> Option<Arc<DeviceEntry>> {
         let m = self.by_account.read().ok()?;
-        match m.get(account) {
+        match m.by_account.get(account) {
             Some(e) => Some(e.clone()),
             None if account.bytes().any(|b| b.is_ascii_lowercase()) => {
-                m.get(&normalize_account(account)).cloned()
+                m.by_account.get(&normalize_account(account)).cloned()
             }
             None => None,
         }
@@ -137,7 +163,10 @@ impl Registry {
 
     /// How many devices are cached.
     pub fn len(&self) -> usize {
-        self.by_account.read().map(|m| m.len()).unwrap_or(0)
+        self.by_account
+            .read()
+            .map(|m| m.by_account.len())
+            .unwrap_or(0)
     }
 
     /// Whether no device is cached.
@@ -183,7 +212,49 @@ impl Registry {
     /// Puts an entry directly (unit tests without a store).
     pub fn insert_for_test(&self, entry: DeviceEntry) {
         if let Ok(mut m) = self.by_account.write() {
-            m.insert(entry.account.clone(), Arc::new(entry));
+            m.insert(Arc::new(entry));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: i64, account: &str) -> Arc<DeviceEntry> {
+        Arc::new(DeviceEntry {
+            id,
+            account: account.into(),
+            receiver: None,
+            line: None,
+            facility_id: 1,
+            unit_code: "00070".into(),
+            key: None,
+            allow_plain: true,
+            enabled: true,
+        })
+    }
+
+    #[test]
+    fn a_changed_account_replaces_the_old_one_and_removal_is_by_id() {
+        let mut d = Devices::default();
+        d.insert(entry(1, "A1"));
+        d.insert(entry(2, "B2"));
+        // Device 1 is given a new account: the old one no longer finds it.
+        d.insert(entry(1, "C3"));
+        assert!(!d.by_account.contains_key("A1"));
+        assert_eq!(d.by_account["C3"].id, 1);
+        // Device 3 takes device 2's account: device 2 is no longer reachable or tracked.
+        d.insert(entry(3, "B2"));
+        assert_eq!(d.by_account["B2"].id, 3);
+        assert!(!d.account_of.contains_key(&2));
+        d.remove(2);
+        assert_eq!(
+            d.by_account["B2"].id, 3,
+            "removing a displaced device keeps the new one"
+        );
+        d.remove(3);
+        d.remove(1);
+        assert!(d.by_account.is_empty() && d.account_of.is_empty());
     }
 }

@@ -104,7 +104,7 @@ pub fn describe(metrics: &Metrics) {
     );
     metrics.describe(
         SIGNAL_TO_ACTION,
-        "Time from the arrival of an alarm or trouble signal to its incident or trouble.",
+        "Time from the arrival of an alarm or trouble frame until its incident or trouble is committed.",
     );
 }
 
