@@ -25,8 +25,8 @@ use std::collections::{BTreeMap, HashMap};
 /// `category`, `priority`, `created_at`, `closed_at`, `dispatch_secs`, `travel_secs`,
 /// `control_secs`, `deaths`, `injured`, `rescued`, `damage_vnd` (times in unix milliseconds,
 /// durations in seconds), i.e. `domain::stats::IncidentRow` as SQL. It is the view over the
-/// real `incidents` table defined in migration 0002; an incident not yet given to a unit has
-/// a NULL `unit`, read back as the empty code.
+/// real `incidents` table (migrations 0002 and 0006); an incident not yet given to a unit has
+/// the empty code as its `unit`.
 pub const INCIDENT_SOURCE: &str = "incident_stats";
 
 const DAY_MS: i64 = 86_400_000;
