@@ -266,16 +266,71 @@ fn node(database_url: Option<&str>) -> (Node, PathBuf, SocketAddr) {
     (node, data_dir, dc09)
 }
 
-async fn crash_and_restart(backend: Backend) {
-    let database_url = match backend {
-        Backend::Sqlite => None,
+/// The database of a run: `Some(None)` for SQLite, `Some(Some(url))` for a fresh PostgreSQL
+/// schema, `None` (said) when PostgreSQL is not configured.
+async fn database_for(backend: Backend) -> Option<Option<String>> {
+    match backend {
+        Backend::Sqlite => Some(None),
         Backend::Postgres => match pg_url().await {
-            Some(u) => Some(u),
+            Some(u) => Some(Some(u)),
             None => {
                 eprintln!("skipped: set BINHYEN_TEST_PG to run the PostgreSQL suite");
-                return;
+                None
             }
         },
+    }
+}
+
+/// One panel task per device, all sending until stopped.
+struct Fleet {
+    stop: Arc<AtomicBool>,
+    acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>>,
+    sent: Arc<AtomicU64>,
+    panels: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Fleet {
+    fn start(dc09: SocketAddr, devices: &[(String, i64)]) -> Fleet {
+        let stop = Arc::new(AtomicBool::new(false));
+        let acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>> = Arc::default();
+        let sent = Arc::new(AtomicU64::new(0));
+        let panels = devices
+            .iter()
+            .map(|(account, _)| {
+                tokio::spawn(panel(
+                    dc09,
+                    account.clone(),
+                    stop.clone(),
+                    acked.clone(),
+                    sent.clone(),
+                ))
+            })
+            .collect();
+        Fleet {
+            stop,
+            acked,
+            sent,
+            panels,
+        }
+    }
+
+    /// Stops every panel and returns what was ACKed per account and how many frames were sent.
+    async fn stop(self) -> (BTreeMap<String, BTreeSet<u16>>, u64) {
+        self.stop.store(true, Ordering::Relaxed);
+        for p in self.panels {
+            tokio::time::timeout(Duration::from_secs(30), p)
+                .await
+                .expect("panels finish")
+                .expect("panel task");
+        }
+        let acked = self.acked.lock().expect("acked").clone();
+        (acked, self.sent.load(Ordering::Relaxed))
+    }
+}
+
+async fn crash_and_restart(backend: Backend) {
+    let Some(database_url) = database_for(backend).await else {
+        return;
     };
     let rounds: usize = std::env::var("BINHYEN_CRASH_ROUNDS")
         .ok()
@@ -287,25 +342,12 @@ async fn crash_and_restart(backend: Backend) {
     node.ready(&client).await;
     let devices = register(&client, node.http).await;
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>> = Arc::default();
-    let sent = Arc::new(AtomicU64::new(0));
-    let panels: Vec<_> = devices
-        .iter()
-        .map(|(account, _)| {
-            tokio::spawn(panel(
-                dc09,
-                account.clone(),
-                stop.clone(),
-                acked.clone(),
-                sent.clone(),
-            ))
-        })
-        .collect();
+    let fleet = Fleet::start(dc09, &devices);
     let mut rng = rand::rngs::StdRng::seed_from_u64(rounds as u64);
     let count = |acked: &Mutex<BTreeMap<String, BTreeSet<u16>>>| -> usize {
         acked.lock().unwrap().values().map(BTreeSet::len).sum()
     };
+    let acked = fleet.acked.clone();
     for round in 0..rounds {
         tokio::time::sleep(Duration::from_millis(rng.gen_range(200..900))).await;
         let before = count(&acked);
@@ -316,19 +358,9 @@ async fn crash_and_restart(backend: Backend) {
         node.ready(&client).await;
     }
     tokio::time::sleep(Duration::from_millis(800)).await;
-    stop.store(true, Ordering::Relaxed);
-    for p in panels {
-        tokio::time::timeout(Duration::from_secs(30), p)
-            .await
-            .expect("panels finish")
-            .expect("panel task");
-    }
-    let acked = acked.lock().unwrap().clone();
+    let (acked, sent) = fleet.stop().await;
     let total: usize = acked.values().map(BTreeSet::len).sum();
-    eprintln!(
-        "{total} messages ACKed, {} sends, {rounds} kills",
-        sent.load(Ordering::Relaxed)
-    );
+    eprintln!("{total} messages ACKed, {} sends, {rounds} kills", sent);
     assert!(total >= DEVICES, "traffic flowed");
 
     drain_and_verify(node, database_url.as_deref(), &data_dir, &devices, &acked).await;
@@ -579,15 +611,8 @@ async fn postgres_acked_alarms_survive_sigkill() {
 /// instead of queuing without bound or dropping, the panels retry, every ACKed message is
 /// stored exactly once, and the HTTP API keeps answering while it happens.
 async fn overload_is_shed_with_nak(backend: Backend) {
-    let database_url = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => match pg_url().await {
-            Some(u) => Some(u),
-            None => {
-                eprintln!("skipped: set BINHYEN_TEST_PG to run the PostgreSQL suite");
-                return;
-            }
-        },
+    let Some(database_url) = database_for(backend).await else {
+        return;
     };
     let (mut node, data_dir, dc09) = node(database_url.as_deref());
     node.args.extend(
@@ -599,21 +624,7 @@ async fn overload_is_shed_with_nak(backend: Backend) {
     node.spawn();
     node.ready(&client).await;
     let devices = register(&client, node.http).await;
-    let stop = Arc::new(AtomicBool::new(false));
-    let acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>> = Arc::default();
-    let sent = Arc::new(AtomicU64::new(0));
-    let panels: Vec<_> = devices
-        .iter()
-        .map(|(account, _)| {
-            tokio::spawn(panel(
-                dc09,
-                account.clone(),
-                stop.clone(),
-                acked.clone(),
-                sent.clone(),
-            ))
-        })
-        .collect();
+    let fleet = Fleet::start(dc09, &devices);
     let overload_line = "binhyen_dc09_frames_total{result=\"nak\",reason=\"overload\"}";
     let mut shed = 0u64;
     let mut health_max = Duration::ZERO;
@@ -647,19 +658,12 @@ async fn overload_is_shed_with_nak(backend: Backend) {
             .unwrap_or(0);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    stop.store(true, Ordering::Relaxed);
-    for p in panels {
-        tokio::time::timeout(Duration::from_secs(30), p)
-            .await
-            .expect("panels finish")
-            .expect("panel task");
-    }
-    let acked = acked.lock().unwrap().clone();
+    let (acked, sent) = fleet.stop().await;
     let total: usize = acked.values().map(BTreeSet::len).sum();
     eprintln!(
         "overload: {total} ACKed, {} sends, {shed} NAKed as overload; /healthz slowest {:.1} ms \
          over {health_checks} checks",
-        sent.load(Ordering::Relaxed),
+        sent,
         health_max.as_secs_f64() * 1000.0
     );
     assert!(shed > 0, "the receiver shed load with NAK");

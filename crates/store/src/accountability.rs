@@ -958,6 +958,25 @@ pub struct NewCase {
     pub solved_at: Option<DateTime<Utc>>,
 }
 
+impl NewCase {
+    /// The domain record after `CaseRecord::validate`, with the bracket as stored (JSON).
+    fn checked(&self) -> AccResult<(CaseRecord, String)> {
+        let record = CaseRecord {
+            id: self.case_ref.clone(),
+            unit: self.unit.clone(),
+            article: self.article,
+            clause: self.clause,
+            bracket_max: self.bracket_max,
+            discovered_at: self.discovered_at,
+            solved_at: self.solved_at,
+        };
+        record.validate()?;
+        let bracket = serde_json::to_string(&self.bracket_max)
+            .map_err(|e| corrupt("cases.bracket_max", e))?;
+        Ok((record, bracket))
+    }
+}
+
 /// A case as stored, with its derived class and the crime group of its article.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredCase {
@@ -1073,18 +1092,7 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> AccResult<StoredCase> {
-        let record = CaseRecord {
-            id: new.case_ref.clone(),
-            unit: new.unit.clone(),
-            article: new.article,
-            clause: new.clause,
-            bracket_max: new.bracket_max,
-            discovered_at: new.discovered_at,
-            solved_at: new.solved_at,
-        };
-        record.validate()?;
-        let bracket =
-            serde_json::to_string(&new.bracket_max).map_err(|e| corrupt("cases.bracket_max", e))?;
+        let (record, bracket) = new.checked()?;
         let (stored, change) = on_write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
@@ -1144,18 +1152,7 @@ impl Store {
         let rows = batch
             .iter()
             .map(|new| {
-                let record = CaseRecord {
-                    id: new.case_ref.clone(),
-                    unit: new.unit.clone(),
-                    article: new.article,
-                    clause: new.clause,
-                    bracket_max: new.bracket_max,
-                    discovered_at: new.discovered_at,
-                    solved_at: new.solved_at,
-                };
-                record.validate()?;
-                let bracket = serde_json::to_string(&new.bracket_max)
-                    .map_err(|e| corrupt("cases.bracket_max", e))?;
+                let (record, bracket) = new.checked()?;
                 Ok((record, bracket, &new.summary))
             })
             .collect::<AccResult<Vec<_>>>()?;
