@@ -12,7 +12,9 @@
 //! never sees a key in clear and never returns the sealed form through [`Device`]'s
 //! serialisation.
 
-use crate::{from_millis, to_millis, Actor, AuditEntry, Change, Result, Store, StoreError};
+use crate::{
+    from_millis, to_millis, Actor, AuditEntry, Backend, Change, Result, Store, StoreError,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -464,30 +466,32 @@ fn json<T: Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
-fn placeholders(rows: usize, cols: usize, first: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
-    let mut n = first;
-    for r in 0..rows {
-        if r > 0 {
-            s.push(',');
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push(',');
-            }
-            s.push('$');
-            s.push_str(&n.to_string());
-            n += 1;
-        }
-        s.push(')');
+/// The `n`-th (from 1) of a statement's parameters, when they are its only ones and are bound
+/// in order: `?` on SQLite, `$n` on PostgreSQL. SQLite looks a numbered parameter's name up in
+/// time linear in the number of parameters, which made binding a multi-row statement of
+/// thousands of parameters quadratic; anonymous ones bind by position.
+fn param(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${n}"),
     }
-    s
 }
 
-fn list_params(n: usize, first: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
+/// `(…),(…)` for `rows` rows of `cols` parameters, the statement's only parameters.
+fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| param(backend, r * cols + c)).collect();
+            format!("({})", row.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `…,…` for `n` parameters, the statement's only parameters.
+fn list_params(backend: Backend, n: usize) -> String {
+    (1..=n)
+        .map(|i| param(backend, i))
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -933,6 +937,7 @@ impl Store {
     /// an earlier frame of the same batch has it; the unique index makes this hold across
     /// nodes too. The signals of new messages are inserted with it, `pending` when actionable.
     pub async fn commit_frames(&self, frames: &[FrameRecord]) -> Result<Vec<FrameOutcome>> {
+        let backend = self.backend();
         let mut outcomes: Vec<Option<FrameOutcome>> = vec![None; frames.len()];
         on_write!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -947,7 +952,7 @@ impl Store {
             for chunk in wanted.chunks(CHUNK) {
                 let sql = format!(
                     "SELECT dedup_key FROM raw_frames WHERE dedup_key IN ({})",
-                    list_params(chunk.len(), 1)
+                    list_params(backend, chunk.len())
                 );
                 let mut q = sqlx::query_scalar::<_, String>(&sql);
                 for k in chunk {
@@ -977,7 +982,7 @@ impl Store {
                 let sql = format!(
                     "INSERT INTO raw_frames (received_at, transport, peer, account, device_id, \
                      result, reason, frame, dedup_key) VALUES {}",
-                    placeholders(chunk.len(), 9, 1)
+                    placeholders(backend, chunk.len(), 9)
                 );
                 let mut q = sqlx::query(&sql);
                 for &i in chunk {
@@ -1002,7 +1007,7 @@ impl Store {
                     "INSERT INTO raw_frames (received_at, transport, peer, account, device_id, \
                      result, reason, frame, dedup_key) VALUES {} \
                      ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key",
-                    placeholders(chunk.len(), 9, 1)
+                    placeholders(backend, chunk.len(), 9)
                 );
                 let mut q = sqlx::query(&sql);
                 for &i in chunk {
@@ -1284,6 +1289,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let actor = Actor::system("supervisor");
+        let backend = self.backend();
         let (changes, published) = on_write!(self, |pool| {
             let mut tx = pool.begin().await?;
             for chunk in seen.chunks(CHUNK) {
@@ -1291,7 +1297,7 @@ impl Store {
                     "UPDATE devices SET last_seen_at = v.column2 FROM (VALUES {}) AS v \
                      WHERE devices.id = v.column1 AND (devices.last_seen_at IS NULL \
                      OR devices.last_seen_at < v.column2)",
-                    placeholders(chunk.len(), 2, 1)
+                    placeholders(backend, chunk.len(), 2)
                 );
                 let mut q = sqlx::query(&sql);
                 for (id, at) in chunk {
@@ -1302,7 +1308,7 @@ impl Store {
             let mut back = Vec::new();
             let ids: Vec<i64> = seen.iter().map(|(id, _)| *id).collect();
             for chunk in ids.chunks(CHUNK) {
-                let list = list_params(chunk.len(), 1);
+                let list = list_params(backend, chunk.len());
                 let sql = format!(
                     "UPDATE devices SET status = 'online' WHERE status = 'offline' \
                      AND id IN ({list}) RETURNING id"
@@ -1479,4 +1485,17 @@ pub fn is_registry_change(change: &Change) -> bool {
         change.kind.as_str(),
         "device.created" | "device.updated" | "device.imported" | "facility.updated"
     )
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_binds_by_position_and_postgres_by_number() {
+        assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?,?),(?,?)");
+        assert_eq!(placeholders(Backend::Postgres, 2, 2), "($1,$2),($3,$4)");
+        assert_eq!(list_params(Backend::Sqlite, 3), "?,?,?");
+        assert_eq!(list_params(Backend::Postgres, 3), "$1,$2,$3");
+    }
 }
