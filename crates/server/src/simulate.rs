@@ -1,8 +1,9 @@
 //! `binhyen simulate`: alarm panels speaking real DC-09 to a receiver, for demos and load
 //! tests. Each simulated device has its own account and (with `--encrypt`) its own AES key;
 //! it sends NULL link tests at the requested total rate, a fire alarm now and then, waits for
-//! its ACK like a real panel, and retransmits on timeout (reconnecting first on TCP). When it
-//! stops it reports ACK latency percentiles, ACKs per second and the NAK and timeout counts.
+//! its ACK like a real panel, and retransmits on timeout (reconnecting first on TCP) or, after
+//! a NAK, following a random back-off of 0.2 to 1 s. When it stops it reports ACK latency
+//! percentiles, ACKs per second and the NAK and timeout counts.
 //!
 //! With `--register URL` it first signs in (`BINHYEN_USER`, `BINHYEN_PASSWORD`) and registers
 //! one facility and one device per simulated device through the CSV import API.
@@ -20,6 +21,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, UdpSocket};
+
+/// How long a simulated TCP panel waits after a NAK before sending the message again (ms).
+const NAK_BACKOFF_MS: std::ops::Range<u64> = 200..1_000;
 
 /// Transport of the simulated panels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -301,6 +305,8 @@ async fn tcp_connection(
         .map(|(i, d)| (*d, i))
         .collect();
     let mut queue: VecDeque<Outstanding> = VecDeque::new();
+    // Messages a NAK sent back, held until their retry time (as a panel backs off).
+    let mut held: VecDeque<(Instant, Outstanding)> = VecDeque::new();
     let mut sent_count: u64 = 0;
     let mut tick = tokio::time::interval(Duration::from_millis(5));
     'reconnect: loop {
@@ -331,7 +337,7 @@ async fn tcp_connection(
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             let sending = plan.started.elapsed() < plan.duration;
-            if !sending && queue.is_empty() {
+            if !sending && queue.is_empty() && held.is_empty() {
                 break 'reconnect;
             }
             if !sending && plan.started.elapsed() > plan.duration + plan.timeout * 3 {
@@ -366,21 +372,29 @@ async fn tcp_connection(
                                 }
                             }
                             _ => {
-                                // NAK (or garbage): send the same message again.
+                                // NAK (or garbage): send the same message again after a
+                                // random back-off, as a panel does, not at once.
                                 totals.naks.fetch_add(1, Ordering::Relaxed);
-                                let mut again = front;
-                                again.sent = Instant::now();
-                                totals.retransmitted.fetch_add(1, Ordering::Relaxed);
-                                if wr.write_all(&again.frame).await.is_err() {
-                                    queue.push_front(again);
-                                    continue 'reconnect;
-                                }
-                                queue.push_back(again);
+                                let at = Instant::now() + Duration::from_millis(rng.gen_range(NAK_BACKOFF_MS));
+                                held.push_back((at, front));
                             }
                         }
                     }
                 }
                 _ = tick.tick() => {
+                    // Retransmit the held messages whose back-off is over.
+                    let now = Instant::now();
+                    let mut out = Vec::new();
+                    while held.front().is_some_and(|(at, _)| *at <= now) {
+                        let Some((_, mut again)) = held.pop_front() else { break };
+                        again.sent = now;
+                        out.extend_from_slice(&again.frame);
+                        totals.retransmitted.fetch_add(1, Ordering::Relaxed);
+                        queue.push_back(again);
+                    }
+                    if !out.is_empty() && wr.write_all(&out).await.is_err() {
+                        continue 'reconnect;
+                    }
                     if let Some(front) = queue.front() {
                         if front.sent.elapsed() > plan.timeout {
                             totals.timeouts.fetch_add(1, Ordering::Relaxed);
@@ -723,6 +737,75 @@ mod tests {
         s.busy[1] = false;
         s.seq[1] = 9999;
         assert_eq!(s.take(), Some((1, 11, 1)));
+    }
+
+    /// A receiver that answers every frame with NAK: the simulated panel sends the same
+    /// message again only after its back-off, never at once.
+    #[tokio::test]
+    async fn a_nak_is_retried_after_a_back_off() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: SimulateArgs,
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let target = listener.local_addr().expect("addr");
+        let receiver = tokio::spawn(async move {
+            let mut seen: Vec<(Instant, Vec<u8>)> = Vec::new();
+            let Ok((mut conn, _)) = listener.accept().await else {
+                return seen;
+            };
+            let mut decoder = StreamDecoder::new(MAX_FRAME_LEN);
+            let mut buf = [0u8; 4096];
+            while let Ok(Ok(n)) =
+                tokio::time::timeout(Duration::from_secs(3), conn.read(&mut buf)).await
+            {
+                if n == 0 {
+                    break;
+                }
+                decoder.feed(&buf[..n]);
+                while let Some(Ok(frame)) = decoder.next_frame() {
+                    seen.push((Instant::now(), frame.to_vec()));
+                    let nak = dc09::nak(Timestamp::from_unix(chrono::Utc::now().timestamp()));
+                    if conn.write_all(&nak).await.is_err() {
+                        return seen;
+                    }
+                }
+            }
+            seen
+        });
+        let cli = Cli::parse_from([
+            "simulate",
+            "--target",
+            &target.to_string(),
+            "--devices",
+            "1",
+            "--rate",
+            "2",
+            "--duration",
+            "2",
+            "--timeout",
+            "1",
+        ]);
+        run(cli.args).await.expect("simulation runs");
+        let seen = receiver.await.expect("receiver");
+        assert!(
+            seen.len() >= 2,
+            "the message was sent again: {}",
+            seen.len()
+        );
+        for pair in seen.windows(2) {
+            if pair[0].1 == pair[1].1 {
+                let gap = pair[1].0.duration_since(pair[0].0);
+                assert!(
+                    gap >= Duration::from_millis(NAK_BACKOFF_MS.start),
+                    "retried after {gap:?}"
+                );
+            }
+        }
     }
 
     #[test]
