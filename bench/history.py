@@ -4,43 +4,31 @@ incident number and by caller phone (of historical incidents), and the year-on-y
 
 Usage: bench/history.py BASE_URL ADMIN_PASSWORD [REQUESTS]
 Only the Python standard library is used. Prints p50/p99 per query."""
-import json
 import random
-import statistics
 import sys
 import time
 import urllib.parse
-import urllib.request
+
+from bench_api import Api
 
 base, password = sys.argv[1], sys.argv[2]
 requests = int(sys.argv[3]) if len(sys.argv) > 3 else 300
 
 
-def call(method, path, token=None, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req, timeout=120) as r:
-        return r.status, json.loads(r.read() or b"null")
-
-
-_, login = call("POST", "/api/auth/login", body={"username": "admin", "password": password})
-token = login["token"]
+api = Api(base).login(password)
 rng = random.Random(1)
 
 # Sample historical incidents at random depths of the history (paging by id).
-_, newest = call("GET", "/api/incidents?status=all&limit=1", token)
+_, newest = api.call("GET", "/api/incidents?status=all&limit=1")
 max_id = newest[0]["id"]
 sample = []
 while len(sample) < 200:
-    _, page = call("GET", f"/api/incidents?status=all&limit=5&before_id={rng.randint(2, max_id)}", token)
+    _, page = api.call("GET", f"/api/incidents?status=all&limit=5&before_id={rng.randint(2, max_id)}")
     sample.extend(page)
 numbers = [i["number"] for i in sample]
 phones = []
 for n in numbers[:100]:
-    _, full = call("GET", f"/api/incidents/by-number/{urllib.parse.quote(n)}", token)
+    _, full = api.call("GET", f"/api/incidents/by-number/{urllib.parse.quote(n)}")
     phone = (full.get("incident", full).get("caller") or {}).get("phone")
     if phone:
         phones.append(phone)
@@ -49,15 +37,7 @@ print(f"history: newest id {max_id}; sampled {len(numbers)} numbers, {len(phones
 
 
 def timed(label, paths):
-    ms = []
-    for p in paths:
-        t0 = time.perf_counter()
-        status, _ = call("GET", p, token)
-        ms.append((time.perf_counter() - t0) * 1000)
-        assert status == 200, (status, p)
-    ms.sort()
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    print(f"{label}: p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, max {ms[-1]:.1f} ms over {len(ms)} requests")
+    api.timed(label, paths, show_max=True)
 
 
 n = requests

@@ -3,31 +3,19 @@ view and of searches by phone and by number, against a running `binhyen serve`.
 
 Usage: bench/incidents.py BASE_URL ADMIN_PASSWORD [INCIDENTS] [THREADS]
 Only the Python standard library is used."""
-import json
 import random
-import statistics
 import sys
 import threading
 import time
-import urllib.request
+
+from bench_api import Api
 
 base, password = sys.argv[1], sys.argv[2]
 total = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
 threads = int(sys.argv[4]) if len(sys.argv) > 4 else 8
 
 
-def call(method, path, token=None, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return r.status, json.loads(r.read() or b"null")
-
-
-_, login = call("POST", "/api/auth/login", body={"username": "admin", "password": password})
-token = login["token"]
+api = Api(base, timeout=30).login(password)
 kinds = ["fire", "traffic_accident", "public_order", "rescue", "medical"]
 numbers, phones, lock = [], [], threading.Lock()
 
@@ -44,7 +32,7 @@ def worker(n, seed):
             "lon": 105.78 + rng.random() * 0.1,
             "caller_phone": phone,
         }
-        status, created = call("POST", "/api/incidents", token, body)
+        status, created = api.call("POST", "/api/incidents", body)
         assert status == 201, created
         with lock:
             numbers.append(created["number"])
@@ -61,16 +49,7 @@ elapsed = time.perf_counter() - started
 print(f"created {len(numbers)} incidents in {elapsed:.1f} s: {len(numbers) / elapsed:.0f}/s ({threads} clients)")
 
 
-def timed(label, paths):
-    ms = []
-    for p in paths:
-        t0 = time.perf_counter()
-        status, _ = call("GET", p, token)
-        ms.append((time.perf_counter() - t0) * 1000)
-        assert status == 200
-    ms.sort()
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    print(f"{label}: p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms over {len(ms)} requests")
+timed = api.timed
 
 
 rng = random.Random(1)
