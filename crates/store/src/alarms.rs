@@ -488,6 +488,35 @@ fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
         .join(",")
 }
 
+/// Splits `items` into slices of `max` (a power of two) and then of decreasing powers of two,
+/// so that a bulk statement comes in a handful of sizes, each prepared once and then taken
+/// from the connection's statement cache instead of being parsed again for every batch.
+fn cached_chunks<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let n = if rest.len() >= max {
+            max
+        } else {
+            1 << rest.len().ilog2()
+        };
+        let (head, tail) = rest.split_at(n);
+        rest = tail;
+        Some(head)
+    })
+}
+
+/// The state a new signal is stored in.
+fn signal_state(s: &SignalInput) -> &'static str {
+    if s.actionable {
+        "pending"
+    } else {
+        "none"
+    }
+}
+
 /// `…,…` for `n` parameters, the statement's only parameters.
 fn list_params(backend: Backend, n: usize) -> String {
     (1..=n)
@@ -949,7 +978,7 @@ impl Store {
                 }
             }
             let mut existing: HashSet<String> = HashSet::new();
-            for chunk in wanted.chunks(CHUNK) {
+            for chunk in cached_chunks(&wanted, 256) {
                 let sql = format!(
                     "SELECT dedup_key FROM raw_frames WHERE dedup_key IN ({})",
                     list_params(backend, chunk.len())
@@ -978,7 +1007,7 @@ impl Store {
                     }
                 }
             }
-            for chunk in rejected.chunks(CHUNK) {
+            for chunk in cached_chunks(&rejected, 256) {
                 let sql = format!(
                     "INSERT INTO raw_frames (received_at, transport, peer, account, device_id, \
                      result, reason, frame, dedup_key) VALUES {}",
@@ -1002,7 +1031,7 @@ impl Store {
                 q.execute(&mut *tx).await?;
             }
             let mut stored_ids: HashMap<String, i64> = HashMap::new();
-            for chunk in to_store.chunks(CHUNK) {
+            for chunk in cached_chunks(&to_store, 256) {
                 let sql = format!(
                     "INSERT INTO raw_frames (received_at, transport, peer, account, device_id, \
                      result, reason, frame, dedup_key) VALUES {} \
@@ -1029,41 +1058,94 @@ impl Store {
                     stored_ids.insert(key, id);
                 }
             }
+            // The signals of every new message, many rows per statement. Ids come back with
+            // their frame; within a frame they ascend in insertion order.
+            let mut new_signals: Vec<(i64, &SignalInput, DateTime<Utc>)> = Vec::new();
+            for &i in &to_store {
+                let f = &frames[i];
+                let key = f.dedup_key.as_deref().unwrap_or_default();
+                match stored_ids.get(key) {
+                    Some(&raw_id) => {
+                        new_signals.extend(f.signals.iter().map(|s| (raw_id, s, f.received_at)));
+                    }
+                    None => outcomes[i] = Some(FrameOutcome::Duplicate),
+                }
+            }
+            let mut signal_ids: HashMap<i64, Vec<i64>> = HashMap::new();
+            for chunk in cached_chunks(&new_signals, 256) {
+                let sql = format!(
+                    "INSERT INTO alarm_signals (raw_frame_id, device_id, facility_id, \
+                     unit_code, received_at, code, category, family, restore, zone, \
+                     partition_no, text, meaning_vi, raw_event, state) VALUES {} \
+                     RETURNING id, raw_frame_id",
+                    placeholders(backend, chunk.len(), 15)
+                );
+                let mut q = sqlx::query(&sql);
+                for (raw_id, s, at) in chunk {
+                    q = q
+                        .bind(*raw_id)
+                        .bind(s.device_id)
+                        .bind(s.facility_id)
+                        .bind(&s.unit_code)
+                        .bind(to_millis(*at))
+                        .bind(&s.code)
+                        .bind(&s.category)
+                        .bind(&s.family)
+                        .bind(i64::from(s.restore))
+                        .bind(&s.zone)
+                        .bind(s.partition)
+                        .bind(&s.text)
+                        .bind(&s.meaning_vi)
+                        .bind(&s.raw_event)
+                        .bind(signal_state(s));
+                }
+                for row in q.fetch_all(&mut *tx).await? {
+                    let id: i64 = row.try_get("id")?;
+                    let raw_id: i64 = row.try_get("raw_frame_id")?;
+                    signal_ids.entry(raw_id).or_default().push(id);
+                }
+            }
             for &i in &to_store {
                 let f = &frames[i];
                 let key = f.dedup_key.as_deref().unwrap_or_default();
                 let Some(&raw_id) = stored_ids.get(key) else {
-                    outcomes[i] = Some(FrameOutcome::Duplicate);
                     continue;
                 };
-                let mut signals = Vec::with_capacity(f.signals.len());
-                for s in &f.signals {
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO alarm_signals (raw_frame_id, device_id, facility_id, \
-                         unit_code, received_at, code, category, family, restore, zone, \
-                         partition_no, text, meaning_vi, raw_event, state) VALUES ($1, $2, $3, \
-                         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-                         RETURNING {SIGNAL_COLUMNS}"
-                    ))
-                    .bind(raw_id)
-                    .bind(s.device_id)
-                    .bind(s.facility_id)
-                    .bind(&s.unit_code)
-                    .bind(to_millis(f.received_at))
-                    .bind(&s.code)
-                    .bind(&s.category)
-                    .bind(&s.family)
-                    .bind(i64::from(s.restore))
-                    .bind(&s.zone)
-                    .bind(s.partition)
-                    .bind(&s.text)
-                    .bind(&s.meaning_vi)
-                    .bind(&s.raw_event)
-                    .bind(if s.actionable { "pending" } else { "none" })
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    signals.push(signal_from_row(&row)?);
+                let mut ids = signal_ids.remove(&raw_id).unwrap_or_default();
+                ids.sort_unstable();
+                if ids.len() != f.signals.len() {
+                    return Err(StoreError::Corrupt {
+                        what: "alarm_signals",
+                        detail: format!(
+                            "frame {raw_id}: {} signals written, {} came back",
+                            f.signals.len(),
+                            ids.len()
+                        ),
+                    });
                 }
+                let signals = ids
+                    .into_iter()
+                    .zip(&f.signals)
+                    .map(|(id, s)| Signal {
+                        id,
+                        raw_frame_id: raw_id,
+                        device_id: s.device_id,
+                        facility_id: s.facility_id,
+                        unit_code: s.unit_code.clone(),
+                        received_at: from_millis(to_millis(f.received_at)),
+                        code: s.code.clone(),
+                        category: s.category.clone(),
+                        family: s.family.clone(),
+                        restore: s.restore,
+                        zone: s.zone.clone(),
+                        partition: s.partition,
+                        text: s.text.clone(),
+                        meaning_vi: s.meaning_vi.clone(),
+                        raw_event: s.raw_event.clone(),
+                        state: signal_state(s).to_owned(),
+                        incident_id: None,
+                    })
+                    .collect();
                 outcomes[i] = Some(FrameOutcome::Stored {
                     raw_frame_id: raw_id,
                     signals,
@@ -1115,12 +1197,13 @@ impl Store {
         })
     }
 
-    /// The signals of a facility, newest first.
+    /// The signals of a facility, newest first, without routine periodic tests (the device's
+    /// `last_seen_at` says when it last reported).
     pub async fn facility_signals(&self, facility_id: i64, limit: i64) -> Result<Vec<Signal>> {
         on_read!(self, |pool| {
             let rows = sqlx::query(&format!(
                 "SELECT {SIGNAL_COLUMNS} FROM alarm_signals WHERE facility_id = $1 \
-                 ORDER BY id DESC LIMIT $2"
+                 AND family <> 'test' ORDER BY id DESC LIMIT $2"
             ))
             .bind(facility_id)
             .bind(limit.clamp(1, 1000))
@@ -1497,5 +1580,25 @@ mod placeholder_tests {
         assert_eq!(placeholders(Backend::Postgres, 2, 2), "($1,$2),($3,$4)");
         assert_eq!(list_params(Backend::Sqlite, 3), "?,?,?");
         assert_eq!(list_params(Backend::Postgres, 3), "$1,$2,$3");
+    }
+
+    #[test]
+    fn bulk_statements_come_in_a_few_sizes_and_keep_every_item_in_order() {
+        let mut sizes = HashSet::new();
+        for n in 0..1200 {
+            let items: Vec<usize> = (0..n).collect();
+            let chunks: Vec<&[usize]> = cached_chunks(&items, 256).collect();
+            assert_eq!(chunks.concat(), items, "n = {n}");
+            for c in &chunks {
+                assert!(c.len().is_power_of_two() && c.len() <= 256, "{}", c.len());
+                sizes.insert(c.len());
+            }
+            assert!(
+                chunks.len() <= n / 256 + 8,
+                "n = {n}: {} statements",
+                chunks.len()
+            );
+        }
+        assert_eq!(sizes.len(), 9, "{sizes:?}");
     }
 }

@@ -390,9 +390,110 @@ async fn supervision_transitions_happen_once(store: Store) {
     );
 }
 
+/// A batch larger than one statement's rows, with frames of one, two and three events:
+/// every frame gets back its own signals, in the order it sent them.
+async fn big_batches_keep_each_frames_signals(store: Store) {
+    let actor = Actor::system("test");
+    let now = Utc::now();
+    let f = store
+        .create_facilities(&[facility("Chợ Lớn", "00004")], &actor, now)
+        .await
+        .unwrap()
+        .remove(0);
+    let d = store
+        .create_devices(&[device("4321", f.id, 60)], &actor, now)
+        .await
+        .unwrap()
+        .remove(0);
+    let test_report = |zone: &str| SignalInput {
+        code: "RP".into(),
+        category: "test".into(),
+        family: "test".into(),
+        actionable: false,
+        ..fire(d.id, f.id, zone)
+    };
+    let batch: Vec<FrameRecord> = (0..700)
+        .map(|i| {
+            let signals = (0..=i % 3)
+                .map(|j| {
+                    let zone = format!("{i}-{j}");
+                    if i % 7 == 0 {
+                        test_report(&zone)
+                    } else {
+                        fire(d.id, f.id, &zone)
+                    }
+                })
+                .collect();
+            frame(Some(&format!("big-{i}")), Some(d.id), signals)
+        })
+        .collect();
+    let out = store.commit_frames(&batch).await.unwrap();
+    let mut last_id = 0;
+    let mut alarms = 0;
+    for (i, (sent, got)) in batch.iter().zip(&out).enumerate() {
+        let FrameOutcome::Stored {
+            raw_frame_id,
+            signals,
+        } = got
+        else {
+            panic!("frame {i}: {got:?}");
+        };
+        let zones: Vec<_> = signals.iter().map(|s| s.zone.clone()).collect();
+        let wanted: Vec<_> = sent.signals.iter().map(|s| s.zone.clone()).collect();
+        assert_eq!(zones, wanted, "frame {i}");
+        for s in signals {
+            assert_eq!(s.raw_frame_id, *raw_frame_id);
+            assert!(s.id > last_id, "frame {i}: ids ascend");
+            last_id = s.id;
+            let want = if i % 7 == 0 { "none" } else { "pending" };
+            assert_eq!(s.state, want);
+            alarms += usize::from(s.family != "test");
+        }
+    }
+    // The facility's history shows its alarms, not the routine test reports.
+    let history = store.facility_signals(f.id, 1_000).await.unwrap();
+    assert_eq!(history.len(), alarms.min(1_000));
+    assert!(history.iter().all(|s| s.family != "test"));
+    assert_eq!(
+        store.pending_signals(0, 10_000).await.unwrap().len(),
+        alarms
+    );
+}
+
 on_both_backends!(
+    big_batches_keep_each_frames_signals,
     facilities_and_devices_have_versions,
     frames_are_deduplicated_within_and_across_batches,
     troubles_open_once_and_clear,
     supervision_transitions_happen_once,
 );
+
+/// The writer never checkpoints on its commit path; the background checkpointer copies the
+/// WAL into the database file soon after the commits, well before SQLite's own threshold.
+#[tokio::test]
+async fn sqlite_wal_is_checkpointed_in_the_background() {
+    let (store, dir) = common::sqlite().await;
+    let db = dir.path.join("test.db");
+    let before = std::fs::metadata(&db).unwrap().len();
+    let batch: Vec<FrameRecord> = (0..2_000)
+        .map(|i| {
+            let mut f = frame(Some(&format!("ckpt-{i}")), None, vec![]);
+            f.frame = format!("{i:0>1000}");
+            f
+        })
+        .collect();
+    store.commit_frames(&batch).await.unwrap();
+    let mut grown = 0;
+    for _ in 0..100 {
+        grown = std::fs::metadata(&db).unwrap().len().saturating_sub(before);
+        if grown > 2_000_000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        grown > 2_000_000,
+        "database file grew by {grown} bytes only"
+    );
+    store.close().await;
+}

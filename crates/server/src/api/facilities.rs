@@ -518,7 +518,8 @@ pub struct SignalView {
     pub incident_id: Option<i64>,
 }
 
-/// The latest alarm signals of a facility.
+/// The latest alarm signals of a facility (alarms, troubles, restores; routine periodic tests
+/// are left out, the device's `last_seen_at` says when it last reported).
 #[utoipa::path(get, path = "/api/facilities/{id}/signals", tag = "facilities", params(("id" = i64, Path)),
     responses((status = 200, body = [SignalView]), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn signals(

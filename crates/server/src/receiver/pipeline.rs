@@ -234,15 +234,19 @@ fn rejected(
 
 /// The dedup key of a valid message (and the key of the previous time bucket to probe, for a
 /// message without timestamp).
+///
+/// The key starts with the time (the message's, or the bucket's), so that the keys written
+/// together sort together: each commit then touches a few pages of the unique index instead
+/// of one page per device.
 pub fn dedup_keys(msg: &Message, account: &str, now: DateTime<Utc>) -> (String, Option<String>) {
     let base = format!("{account}:{:04}:{}", msg.seq(), msg.dedup_key());
     match msg.timestamp {
-        Some(ts) => (format!("{base}:t{}", ts.unix()), None),
+        Some(ts) => (format!("t{}:{base}", ts.unix()), None),
         None => {
             let bucket = now.timestamp().div_euclid(DEDUP_BUCKET_SECS);
             (
-                format!("{base}:b{bucket}"),
-                Some(format!("{base}:b{}", bucket - 1)),
+                format!("b{bucket}:{base}"),
+                Some(format!("b{}:{base}", bucket - 1)),
             )
         }
     }
@@ -592,5 +596,42 @@ mod tests {
             key_of(&build(5, t), &mut rng),
             key_of(&build(6, t), &mut rng)
         );
+    }
+
+    #[test]
+    fn keys_sort_by_time_before_account() {
+        // Keys written in one commit must sort together in the unique index, whatever
+        // devices they come from.
+        let ts = Timestamp::from_unix(now().timestamp());
+        let msg = |account: &str, ts: Option<Timestamp>| {
+            let b = MessageBuilder::new(Token::SiaDcs)
+                .seq(1)
+                .account(account)
+                .sia("Nri1/RP");
+            let b = match ts {
+                Some(ts) => b.timestamp(ts),
+                None => b,
+            };
+            let frame = b.build().unwrap();
+            Message::decode(
+                &frame,
+                None,
+                Timestamp::from_unix(now().timestamp()),
+                &Window::default(),
+            )
+            .unwrap()
+        };
+        let early = Timestamp::from_unix(now().timestamp() - 1);
+        let (a, _) = dedup_keys(&msg("FFFF", Some(early)), "FFFF", now());
+        let (b, _) = dedup_keys(&msg("0001", Some(ts)), "0001", now());
+        assert!(a < b, "{a} vs {b}");
+        let (a, probe) = dedup_keys(&msg("FFFF", None), "FFFF", now());
+        let (b, _) = dedup_keys(
+            &msg("0001", None),
+            "0001",
+            now() + chrono::Duration::seconds(DEDUP_BUCKET_SECS),
+        );
+        assert!(a < b, "{a} vs {b}");
+        assert!(probe.is_some_and(|p| p < a));
     }
 }
