@@ -8,6 +8,7 @@ use sqlx::sqlite::{
 };
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 /// Where the database lives.
@@ -70,6 +71,8 @@ pub(crate) enum Db {
         write: SqlitePool,
         /// Readers never block the writer in WAL mode.
         read: SqlitePool,
+        /// Copies the WAL into the database beside the writer (see [`checkpoint_loop`]).
+        checkpointer: Arc<SqlitePool>,
         path: PathBuf,
     },
     Postgres {
@@ -94,19 +97,42 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10))
+                    // Statement journals of big multi-row statements stay in memory instead
+                    // of spilling to a temporary file on every receiver commit.
+                    .pragma("temp_store", "memory")
                     .foreign_keys(true);
+                // Copying the WAL into the database (and its fsync) would sit on the commit
+                // path of whatever write came next, an alarm's included: a checkpointer
+                // connection does it in the background instead. The writer checkpoints only
+                // past a larger WAL, by which time nearly everything is already copied, and
+                // that lets the WAL start over (a passive checkpoint never takes the write
+                // lock, so it cannot make a write transaction fail with SQLITE_BUSY).
                 let write = SqlitePoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(base.clone().create_if_missing(true))
+                    .connect_with(
+                        base.clone()
+                            .create_if_missing(true)
+                            .pragma("wal_autocheckpoint", "4096")
+                            // A WAL that grew under a burst shrinks back when it restarts.
+                            .pragma("journal_size_limit", "67108864"),
+                    )
                     .await?;
                 let read = SqlitePoolOptions::new()
                     .max_connections(4)
-                    .connect_with(base.read_only(true))
+                    .connect_with(base.clone().read_only(true))
                     .await?;
+                let checkpointer = Arc::new(
+                    SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .connect_with(base)
+                        .await?,
+                );
+                tokio::spawn(checkpoint_loop(Arc::downgrade(&checkpointer)));
                 Ok(Db::Sqlite {
                     write,
                     read,
+                    checkpointer,
                     path: path.clone(),
                 })
             }
@@ -153,8 +179,14 @@ impl Db {
 
     pub(crate) async fn close(&self) {
         match self {
-            Db::Sqlite { write, read, .. } => {
+            Db::Sqlite {
+                write,
+                read,
+                checkpointer,
+                ..
+            } => {
                 read.close().await;
+                checkpointer.close().await;
                 write.close().await;
             }
             Db::Postgres { pool, .. } => pool.close().await,
@@ -187,6 +219,39 @@ impl Db {
             )),
         }
     }
+}
+
+/// How often the checkpointer looks at the WAL.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+
+/// Checkpoints the SQLite WAL in the background until the store is dropped or closed.
+///
+/// A passive checkpoint copies committed pages into the database file without blocking the
+/// writer or the readers.
+async fn checkpoint_loop(pool: Weak<SqlitePool>) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(pool) = pool.upgrade() else { return };
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = checkpoint(&pool).await {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "SQLite checkpoint failed");
+        }
+    }
+}
+
+/// Runs one passive checkpoint: `(busy, pages in the WAL, pages checkpointed)`.
+async fn checkpoint(pool: &SqlitePool) -> Result<(i64, i64, i64)> {
+    let row: (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        .fetch_one(pool)
+        .await?;
+    Ok(row)
 }
 
 /// Runs `$body` with `$pool` bound to the pool that writes: the single SQLite writer or the
