@@ -89,7 +89,24 @@ pub async fn sweep(store: &Store, metrics: &Metrics) {
     }
 }
 
+/// Tries a signal a few times: a busy database or a lost connection is usually over in a
+/// moment, and a signal left pending waits for the next start.
 async fn process(store: &Store, s: &Signal, metrics: &Metrics) {
+    for attempt in 1..=3u64 {
+        match attempt_once(store, s, metrics).await {
+            Ok(()) => return,
+            Err(e) if attempt < 3 => {
+                tracing::warn!(signal = s.id, attempt, error = %e, "alarm signal not processed yet; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
+            }
+            Err(e) => {
+                tracing::error!(signal = s.id, error = %e, "alarm signal not processed; it stays pending for the next start");
+            }
+        }
+    }
+}
+
+async fn attempt_once(store: &Store, s: &Signal, metrics: &Metrics) -> Result<(), String> {
     let now = Utc::now();
     let result: Result<Option<i64>, String> = if opens_incident(&s.family) {
         match store.facility(s.facility_id).await {
@@ -132,13 +149,13 @@ async fn process(store: &Store, s: &Signal, metrics: &Metrics) {
             // Measured once the incident or trouble is committed (and on the live feed).
             let waited = (Utc::now() - s.received_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
             metrics.observe(SIGNAL_TO_ACTION, &[], waited.max(0.0));
-            if let Err(e) = store.mark_signal_processed(s.id, incident, now).await {
-                tracing::error!(signal = s.id, error = %e, "cannot mark the signal processed");
-            }
+            store
+                .mark_signal_processed(s.id, incident, now)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("cannot mark the signal processed: {e}"))
         }
-        Err(e) => {
-            tracing::error!(signal = s.id, error = %e, "alarm signal not processed; it stays pending for the next start");
-        }
+        Err(e) => Err(e),
     }
 }
 

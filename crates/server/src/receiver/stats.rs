@@ -13,6 +13,7 @@ pub const CONNECTIONS: &str = "binhyen_dc09_connections";
 pub const CONNECTIONS_REFUSED: &str = "binhyen_dc09_connections_refused_total";
 pub const UDP_DROPS: &str = "binhyen_dc09_udp_kernel_drops";
 pub const BATCHES: &str = "binhyen_dc09_commit_batches_total";
+pub const COMMITTED_FRAMES: &str = "binhyen_dc09_commit_frames_total";
 pub const DEVICES_OFFLINE: &str = "binhyen_dc09_devices_offline";
 pub const SIGNAL_TO_ACTION: &str = "binhyen_dc09_signal_to_action_seconds";
 
@@ -26,6 +27,9 @@ pub struct Stats {
     refused_flushed: AtomicU64,
     pub batches: AtomicU64,
     batches_flushed: AtomicU64,
+    /// Frames written by those transactions (frames per commit = this / `batches`).
+    pub committed: AtomicU64,
+    committed_flushed: AtomicU64,
 }
 
 fn index(o: Outcome) -> usize {
@@ -69,6 +73,10 @@ impl Stats {
         if batches > 0 {
             metrics.count(BATCHES, &[], batches);
         }
+        let committed = delta(&self.committed, &self.committed_flushed);
+        if committed > 0 {
+            metrics.count(COMMITTED_FRAMES, &[], committed);
+        }
         metrics.gauge(CONNECTIONS, &[], self.connections.load(Ordering::Relaxed));
         if !udp_ports.is_empty() {
             if let Some(drops) = udp_kernel_drops(udp_ports) {
@@ -98,6 +106,10 @@ pub fn describe(metrics: &Metrics) {
         "Datagrams the kernel dropped on the DC-09 UDP sockets (from /proc/net/udp).",
     );
     metrics.describe(BATCHES, "Group-commit transactions of the DC-09 writer.");
+    metrics.describe(
+        COMMITTED_FRAMES,
+        "Frames written by the DC-09 writer's transactions (divided by the batches: frames per commit).",
+    );
     metrics.describe(
         DEVICES_OFFLINE,
         "Enabled devices currently offline, per unit.",
@@ -161,7 +173,13 @@ mod tests {
         s.count(Outcome::NakCrc);
         s.flush(&m, &[]);
         s.count(Outcome::AckNew);
+        s.batches.fetch_add(2, Ordering::Relaxed);
+        s.committed.fetch_add(300, Ordering::Relaxed);
         s.flush(&m, &[]);
+        s.committed.fetch_add(50, Ordering::Relaxed);
+        s.flush(&m, &[]);
+        assert_eq!(m.counter_value(BATCHES, &[]), 2);
+        assert_eq!(m.counter_value(COMMITTED_FRAMES, &[]), 350);
         assert_eq!(
             m.counter_value(FRAMES_TOTAL, &[("result", "ack"), ("reason", "new")]),
             3

@@ -108,6 +108,9 @@ async fn run(
         stats.batches.fetch_add(1, Ordering::Relaxed);
         match result {
             Ok(outcomes) => {
+                stats
+                    .committed
+                    .fetch_add(records.len() as u64, Ordering::Relaxed);
                 // Every valid message, new or retransmitted, proves the device is alive.
                 let at = Utc::now().timestamp_millis();
                 registry.saw(batch.iter().filter_map(|j| j.device_id), at);
