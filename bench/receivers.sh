@@ -3,7 +3,8 @@
 # `binhyen simulate`, one after the other on this machine. Prints each run's ACKs/s and ACK
 # latency percentiles. Usage: bench/receivers.sh [DEVICES] [RATE] [SECONDS] [PROTO]
 # With BINHYEN_BENCH_PG=postgres://… binhyen also runs on PostgreSQL (a fresh schema) on the
-# same traffic; with ENCRYPT=1 binhyen's devices use AES-128 (pysiaalarm's run stays plain).
+# same traffic; with ENCRYPT=1 binhyen's devices use AES-128 (pysiaalarm's run stays plain);
+# CONNECTIONS=N makes the devices share N connections (or UDP sockets) in every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEVICES=${1:-100}
@@ -13,6 +14,8 @@ PROTO=${4:-tcp}
 UNITS=${BINHYEN_UNITS:-../shared/data/hanoi}
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+CONN=()
+if [ -n "${CONNECTIONS:-}" ]; then CONN=(--connections "$CONNECTIONS"); fi
 
 cargo build --release --bin binhyen -q
 BIN=target/release/binhyen
@@ -29,7 +32,7 @@ P=$(free_port)
 "$VENV/bin/python" bench/pysia_server.py "$P" "$DEVICES" 5100000 "$PROTO" > "$WORK/pysia.log" 2>&1 &
 PYSIA=$!
 if [ "$PROTO" = tcp ]; then wait_port "$P"; else sleep 2; fi
-"$BIN" simulate --target "127.0.0.1:$P" --devices "$DEVICES" --rate "$RATE" --duration "$SECONDS_" --proto "$PROTO" --events --receiver 1 2>&1 | tail -3
+"$BIN" simulate --target "127.0.0.1:$P" --devices "$DEVICES" --rate "$RATE" --duration "$SECONDS_" --proto "$PROTO" --events --receiver 1 "${CONN[@]}" 2>&1 | tail -3
 echo "pysiaalarm peak RSS: $(grep VmHWM /proc/$PYSIA/status | awk '{print $2/1024 " MiB"}')"
 kill $PYSIA
 
@@ -53,7 +56,7 @@ run_binhyen() {
   wait_port "$H"; wait_port "$D"
   BINHYEN_USER=admin BINHYEN_PASSWORD=bench-admin-password "$BIN" simulate --target "127.0.0.1:$D" \
     --register "http://127.0.0.1:$H" --devices "$DEVICES" --rate "$RATE" --duration "$SECONDS_" \
-    --proto "$PROTO" --events --receiver 1 "${ENC[@]}" 2>&1 | tail -3
+    --proto "$PROTO" --events --receiver 1 "${ENC[@]}" "${CONN[@]}" 2>&1 | tail -3
   echo "binhyen ($label) peak RSS: $(grep VmHWM /proc/$SERVER/status | awk '{print $2/1024 " MiB"}')"
   kill $SERVER; wait $SERVER 2>/dev/null || true
 }

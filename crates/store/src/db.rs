@@ -109,6 +109,9 @@ impl Db {
                 // lock, so it cannot make a write transaction fail with SQLITE_BUSY).
                 let write = SqlitePoolOptions::new()
                     .max_connections(1)
+                    // A local file needs no liveness ping before each transaction: that was
+                    // one more round trip to the connection's thread on every commit.
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(
                         base.clone()
