@@ -7,8 +7,9 @@ mod common;
 
 use chrono::{Duration, Utc};
 use store::{
-    Actor, DeviceFilter, DeviceInput, FacilityContact, FacilityFilter, FacilityInput, FrameOutcome,
-    FrameRecord, SealedKey, SignalInput, Store, StoreError, TroubleFilter, TroubleInput,
+    Actor, Device, DeviceFilter, DeviceInput, Facility, FacilityContact, FacilityFilter,
+    FacilityInput, FrameOutcome, FrameRecord, SealedKey, SignalInput, Store, StoreError,
+    TroubleFilter, TroubleInput,
 };
 
 fn facility(name: &str, unit: &str) -> FacilityInput {
@@ -83,6 +84,23 @@ fn fire(device_id: i64, facility_id: i64, zone: &str) -> SignalInput {
     }
 }
 
+/// A facility in unit 00004 with one device of the given account.
+async fn facility_with_device(store: &Store, name: &str, account: &str) -> (Facility, Device) {
+    let actor = Actor::system("test");
+    let now = Utc::now();
+    let f = store
+        .create_facilities(&[facility(name, "00004")], &actor, now)
+        .await
+        .unwrap()
+        .remove(0);
+    let d = store
+        .create_devices(&[device(account, f.id, 60)], &actor, now)
+        .await
+        .unwrap()
+        .remove(0);
+    (f, d)
+}
+
 async fn facilities_and_devices_have_versions(store: Store) {
     let actor = Actor::system("test");
     let now = Utc::now();
@@ -153,18 +171,8 @@ async fn facilities_and_devices_have_versions(store: Store) {
 }
 
 async fn frames_are_deduplicated_within_and_across_batches(store: Store) {
-    let actor = Actor::system("test");
     let now = Utc::now();
-    let f = store
-        .create_facilities(&[facility("Kho", "00004")], &actor, now)
-        .await
-        .unwrap()
-        .remove(0);
-    let d = store
-        .create_devices(&[device("1234", f.id, 60)], &actor, now)
-        .await
-        .unwrap()
-        .remove(0);
+    let (f, d) = facility_with_device(&store, "Kho", "1234").await;
     let batch = vec![
         frame(Some("k1"), Some(d.id), vec![fire(d.id, f.id, "1")]),
         frame(Some("k1"), Some(d.id), vec![fire(d.id, f.id, "1")]),
@@ -229,18 +237,8 @@ async fn frames_are_deduplicated_within_and_across_batches(store: Store) {
 }
 
 async fn troubles_open_once_and_clear(store: Store) {
-    let actor = Actor::system("test");
     let now = Utc::now();
-    let f = store
-        .create_facilities(&[facility("Xưởng", "00004")], &actor, now)
-        .await
-        .unwrap()
-        .remove(0);
-    let d = store
-        .create_devices(&[device("1234", f.id, 60)], &actor, now)
-        .await
-        .unwrap()
-        .remove(0);
+    let (f, d) = facility_with_device(&store, "Xưởng", "1234").await;
     let t = TroubleInput {
         facility_id: f.id,
         device_id: d.id,
@@ -393,18 +391,7 @@ async fn supervision_transitions_happen_once(store: Store) {
 /// A batch larger than one statement's rows, with frames of one, two and three events:
 /// every frame gets back its own signals, in the order it sent them.
 async fn big_batches_keep_each_frames_signals(store: Store) {
-    let actor = Actor::system("test");
-    let now = Utc::now();
-    let f = store
-        .create_facilities(&[facility("Chợ Lớn", "00004")], &actor, now)
-        .await
-        .unwrap()
-        .remove(0);
-    let d = store
-        .create_devices(&[device("4321", f.id, 60)], &actor, now)
-        .await
-        .unwrap()
-        .remove(0);
+    let (f, d) = facility_with_device(&store, "Chợ Lớn", "4321").await;
     let test_report = |zone: &str| SignalInput {
         code: "RP".into(),
         category: "test".into(),
