@@ -103,7 +103,13 @@ async fn run(
                 Err(_) => break,
             }
         }
-        let records: Vec<FrameRecord> = batch.iter().map(|j| j.record.clone()).collect();
+        // The records go to the store; who waits for them stays here (no copy of a frame).
+        let mut records: Vec<FrameRecord> = Vec::with_capacity(batch.len());
+        let mut waiting = Vec::with_capacity(batch.len());
+        for job in batch.drain(..) {
+            records.push(job.record);
+            waiting.push((job.device_id, job.reply));
+        }
         let result = commit_with_retry(&store, &records).await;
         stats.batches.fetch_add(1, Ordering::Relaxed);
         match result {
@@ -113,7 +119,7 @@ async fn run(
                     .fetch_add(records.len() as u64, Ordering::Relaxed);
                 // Every valid message, new or retransmitted, proves the device is alive.
                 let at = Utc::now().timestamp_millis();
-                registry.saw(batch.iter().filter_map(|j| j.device_id), at);
+                registry.saw(waiting.iter().filter_map(|(device, _)| *device), at);
                 let pending: Vec<Signal> = outcomes
                     .iter()
                     .flat_map(|o| match o {
@@ -128,16 +134,16 @@ async fn run(
                 if !pending.is_empty() {
                     let _ = actions.send(pending);
                 }
-                for (job, outcome) in batch.drain(..).zip(outcomes) {
-                    if let Some(reply) = job.reply {
+                for ((_, reply), outcome) in waiting.into_iter().zip(outcomes) {
+                    if let Some(reply) = reply {
                         let _ = reply.send(Ok(outcome));
                     }
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, frames = batch.len(), "committing dc09 frames failed; answering NAK");
-                for job in batch.drain(..) {
-                    if let Some(reply) = job.reply {
+                tracing::error!(error = %e, frames = records.len(), "committing dc09 frames failed; answering NAK");
+                for (_, reply) in waiting {
+                    if let Some(reply) = reply {
                         let _ = reply.send(Err(()));
                     }
                 }
