@@ -23,6 +23,9 @@ use std::collections::{HashMap, HashSet};
 /// Rows per multi-row INSERT: well under both back ends' bound-parameter limits.
 const CHUNK: usize = 400;
 
+/// Rows per statement of the receiver's group commit (a power of two, see [`cached_chunks`]).
+const COMMIT_ROWS: usize = 256;
+
 /// A contact person of a facility.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -517,6 +520,32 @@ fn signal_state(s: &SignalInput) -> &'static str {
     }
 }
 
+impl Signal {
+    /// The signal as just written from `s`: what reading the row back would give, without
+    /// reading it (the time at the millisecond the column keeps).
+    fn stored(id: i64, raw_frame_id: i64, received_at: DateTime<Utc>, s: &SignalInput) -> Signal {
+        Signal {
+            id,
+            raw_frame_id,
+            device_id: s.device_id,
+            facility_id: s.facility_id,
+            unit_code: s.unit_code.clone(),
+            received_at: from_millis(to_millis(received_at)),
+            code: s.code.clone(),
+            category: s.category.clone(),
+            family: s.family.clone(),
+            restore: s.restore,
+            zone: s.zone.clone(),
+            partition: s.partition,
+            text: s.text.clone(),
+            meaning_vi: s.meaning_vi.clone(),
+            raw_event: s.raw_event.clone(),
+            state: signal_state(s).to_owned(),
+            incident_id: None,
+        }
+    }
+}
+
 /// `…,…` for `n` parameters, the statement's only parameters.
 fn list_params(backend: Backend, n: usize) -> String {
     (1..=n)
@@ -978,7 +1007,7 @@ impl Store {
                 }
             }
             let mut existing: HashSet<String> = HashSet::new();
-            for chunk in cached_chunks(&wanted, 256) {
+            for chunk in cached_chunks(&wanted, COMMIT_ROWS) {
                 let sql = format!(
                     "SELECT dedup_key FROM raw_frames WHERE dedup_key IN ({})",
                     list_params(backend, chunk.len())
@@ -1007,7 +1036,7 @@ impl Store {
                     }
                 }
             }
-            for chunk in cached_chunks(&rejected, 256) {
+            for chunk in cached_chunks(&rejected, COMMIT_ROWS) {
                 let sql = format!(
                     "INSERT INTO raw_frames (received_at, transport, peer, account, device_id, \
                      result, reason, frame, dedup_key) VALUES {}",
@@ -1031,7 +1060,7 @@ impl Store {
                 q.execute(&mut *tx).await?;
             }
             let mut stored_ids: HashMap<String, i64> = HashMap::new();
-            for chunk in cached_chunks(&to_store, 256) {
+            for chunk in cached_chunks(&to_store, COMMIT_ROWS) {
                 let sql = format!(
                     "INSERT INTO raw_frames (received_at, transport, peer, account, device_id, \
                      result, reason, frame, dedup_key) VALUES {} \
@@ -1072,7 +1101,7 @@ impl Store {
                 }
             }
             let mut signal_ids: HashMap<i64, Vec<i64>> = HashMap::new();
-            for chunk in cached_chunks(&new_signals, 256) {
+            for chunk in cached_chunks(&new_signals, COMMIT_ROWS) {
                 let sql = format!(
                     "INSERT INTO alarm_signals (raw_frame_id, device_id, facility_id, \
                      unit_code, received_at, code, category, family, restore, zone, \
@@ -1126,25 +1155,7 @@ impl Store {
                 let signals = ids
                     .into_iter()
                     .zip(&f.signals)
-                    .map(|(id, s)| Signal {
-                        id,
-                        raw_frame_id: raw_id,
-                        device_id: s.device_id,
-                        facility_id: s.facility_id,
-                        unit_code: s.unit_code.clone(),
-                        received_at: from_millis(to_millis(f.received_at)),
-                        code: s.code.clone(),
-                        category: s.category.clone(),
-                        family: s.family.clone(),
-                        restore: s.restore,
-                        zone: s.zone.clone(),
-                        partition: s.partition,
-                        text: s.text.clone(),
-                        meaning_vi: s.meaning_vi.clone(),
-                        raw_event: s.raw_event.clone(),
-                        state: signal_state(s).to_owned(),
-                        incident_id: None,
-                    })
+                    .map(|(id, s)| Signal::stored(id, raw_id, f.received_at, s))
                     .collect();
                 outcomes[i] = Some(FrameOutcome::Stored {
                     raw_frame_id: raw_id,

@@ -240,21 +240,16 @@ async fn checkpoint_loop(pool: Weak<SqlitePool>) {
         if pool.is_closed() {
             return;
         }
-        if let Err(e) = checkpoint(&pool).await {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&*pool)
+            .await
+        {
             if pool.is_closed() {
                 return;
             }
             tracing::warn!(error = %e, "SQLite checkpoint failed");
         }
     }
-}
-
-/// Runs one passive checkpoint: `(busy, pages in the WAL, pages checkpointed)`.
-async fn checkpoint(pool: &SqlitePool) -> Result<(i64, i64, i64)> {
-    let row: (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-        .fetch_one(pool)
-        .await?;
-    Ok(row)
 }
 
 /// Runs `$body` with `$pool` bound to the pool that writes: the single SQLite writer or the
