@@ -22,8 +22,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use store::{FrameOutcome, FrameRecord};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// Resolves once `stop` turns true (or its sender is gone).
 async fn stopped(stop: &mut watch::Receiver<bool>) {
@@ -286,22 +287,46 @@ async fn resolve(p: Pending, shared: &Shared, started: Instant) -> Vec<u8> {
     }
 }
 
+/// Answers a connection may have waiting before its reader stops reading (and so holds the
+/// device back): enough for every panel behind a concentrator, bounded against a flood.
+const ANSWERS_IN_FLIGHT: usize = 1024;
+
+/// One TCP connection, pipelined: the reader decodes frames and queues them for the writer as
+/// they arrive, while the answerer writes their answers back in order as their commits finish.
+/// Frames sent while earlier ones are still being committed thus join the next group commit
+/// instead of waiting for the earlier answers to go out.
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
+    let (rd, wr) = stream.into_split();
+    let (answers, queued) = mpsc::channel(ANSWERS_IN_FLIGHT);
+    // Both halves run in this task: no hand-off between threads for each answer.
+    tokio::join!(
+        read_frames(rd, peer, &shared, stop, answers),
+        write_answers(wr, queued, &shared)
+    );
+}
+
+/// Reads and decides frames until the peer closes, goes idle, misbehaves or the server stops.
+/// Dropping `answers` at the end lets the answerer finish what is queued and close.
+async fn read_frames(
+    mut rd: OwnedReadHalf,
+    peer: SocketAddr,
+    shared: &Shared,
+    mut stop: watch::Receiver<bool>,
+    answers: mpsc::Sender<(Pending, Instant)>,
+) {
     let origin = Origin {
         transport: "tcp",
         peer: peer.to_string(),
     };
-    let (mut rd, mut wr) = stream.into_split();
     let mut decoder = StreamDecoder::new(MAX_FRAME_LEN);
     let mut buf = vec![0u8; 16 * 1024];
     let mut rng = StdRng::from_entropy();
-    let mut out = Vec::with_capacity(4096);
     let idle = shared.options.idle_timeout;
     // Bytes read since the last complete frame: more than a frame's worth means an oversized
     // frame (or endless garbage) even before its end arrives.
@@ -317,6 +342,8 @@ async fn connection(
                 }
             },
             _ = stopped(&mut stop) => break,
+            // The answerer stopped (the peer cannot be written to): nothing more to read for.
+            _ = answers.closed() => break,
         };
         let started = Instant::now();
         if shared.throttle.penalised(peer.ip()) {
@@ -324,19 +351,14 @@ async fn connection(
         }
         decoder.feed(&buf[..n]);
         since_frame += n;
-        let mut pending = Vec::new();
         let mut close = false;
         let mut framed = false;
         while let Some(frame) = decoder.next_frame() {
             framed = true;
-            match frame {
+            let pending = match frame {
                 Ok(frame) => {
                     let wait = shared.options.admission_wait;
-                    if let Some(p) =
-                        handle(&frame, &origin, peer.ip(), &shared, &mut rng, wait).await
-                    {
-                        pending.push(p);
-                    }
+                    handle(&frame, &origin, peer.ip(), shared, &mut rng, wait).await
                 }
                 Err(e) => {
                     let outcome = outcome_of(&e);
@@ -345,15 +367,20 @@ async fn connection(
                     if !shared.throttle.penalised(peer.ip()) {
                         shared.writer.log(framing_record(&origin, &e, outcome));
                     }
-                    pending.push(Pending::Ready(dc09::nak(super::pipeline::dc09_now(
+                    // A sender that overruns the frame limit is broken or hostile.
+                    close = matches!(e, Error::FrameTooLong { .. });
+                    Some(Pending::Ready(dc09::nak(super::pipeline::dc09_now(
                         Utc::now(),
-                    ))));
-                    if matches!(e, Error::FrameTooLong { .. }) {
-                        // A sender that overruns the frame limit is broken or hostile.
-                        close = true;
-                        break;
-                    }
+                    ))))
                 }
+            };
+            if let Some(p) = pending {
+                if answers.send((p, started)).await.is_err() {
+                    return;
+                }
+            }
+            if close {
+                break;
             }
         }
         if framed {
@@ -361,23 +388,38 @@ async fn connection(
         } else if since_frame > MAX_FRAME_LEN + 1024 && !close {
             shared.stats.count(Outcome::NakTooLong);
             shared.throttle.garbage(peer.ip());
-            pending.push(Pending::Ready(dc09::nak(super::pipeline::dc09_now(
-                Utc::now(),
-            ))));
+            let nak = dc09::nak(super::pipeline::dc09_now(Utc::now()));
+            let _ = answers.send((Pending::Ready(nak), started)).await;
             close = true;
-        }
-        for p in pending {
-            let bytes = resolve(p, &shared, started).await;
-            out.extend_from_slice(&bytes);
-        }
-        if !out.is_empty() {
-            if wr.write_all(&out).await.is_err() {
-                break;
-            }
-            out.clear();
         }
         if close {
             break;
+        }
+    }
+}
+
+/// Writes the answers in the order their frames arrived. Answers that are ready together leave
+/// in one write; before waiting for a commit, whatever is ready is sent first.
+async fn write_answers(
+    mut wr: OwnedWriteHalf,
+    mut queued: mpsc::Receiver<(Pending, Instant)>,
+    shared: &Shared,
+) {
+    let mut out = Vec::with_capacity(4096);
+    while let Some((pending, started)) = queued.recv().await {
+        let waits = matches!(&pending, Pending::Wait { done, .. } if done.is_empty());
+        if waits && !out.is_empty() {
+            if wr.write_all(&out).await.is_err() {
+                return;
+            }
+            out.clear();
+        }
+        out.extend_from_slice(&resolve(pending, shared, started).await);
+        if queued.is_empty() {
+            if wr.write_all(&out).await.is_err() {
+                return;
+            }
+            out.clear();
         }
     }
     let _ = wr.shutdown().await;
@@ -440,4 +482,81 @@ pub async fn serve_udp(socket: UdpSocket, shared: Arc<Shared>, mut stop: watch::
         }
     }
     while waiting.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::registry::Registry;
+    use super::super::writer::Writer;
+    use super::super::ReceiverOptions;
+    use super::*;
+
+    fn shared() -> Shared {
+        Shared {
+            registry: Arc::new(Registry::new(None)),
+            stats: Arc::default(),
+            metrics: Arc::default(),
+            writer: Writer::stopped(),
+            throttle: Throttle::default(),
+            limits: Limits::default(),
+            options: ReceiverOptions::default(),
+        }
+    }
+
+    fn waiting(id: u8) -> (oneshot::Sender<Committed>, Pending) {
+        let (tx, done) = oneshot::channel();
+        let pending = Pending::Wait {
+            done,
+            ack: vec![b'A', id],
+            nak: vec![b'N', id],
+        };
+        (tx, pending)
+    }
+
+    /// Reads exactly `n` bytes, or fails the test if they do not come within a second.
+    async fn read_n(peer: &mut TcpStream, n: usize) -> Vec<u8> {
+        let mut got = vec![0; n];
+        tokio::time::timeout(Duration::from_secs(1), peer.read_exact(&mut got))
+            .await
+            .expect("answer in time")
+            .expect("read");
+        got
+    }
+
+    #[tokio::test]
+    async fn answers_go_out_in_frame_order_without_waiting_for_later_commits() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut device = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server_side, _) = listener.accept().await.unwrap();
+        let (_rd, wr) = server_side.into_split();
+        let (answers, queued) = mpsc::channel(16);
+        let shared = Arc::new(shared());
+        let answerer = tokio::spawn({
+            let shared = shared.clone();
+            async move { write_answers(wr, queued, &shared).await }
+        });
+        let now = Instant::now();
+        // A ready answer, then two frames still being committed.
+        answers
+            .send((Pending::Ready(b"R0".to_vec()), now))
+            .await
+            .unwrap();
+        let (first, p1) = waiting(b'1');
+        let (second, p2) = waiting(b'2');
+        answers.send((p1, now)).await.unwrap();
+        answers.send((p2, now)).await.unwrap();
+        // The ready answer is not held back behind the commits.
+        assert_eq!(read_n(&mut device, 2).await, b"R0");
+        // The later frame's commit finishing first does not put its answer first.
+        second.send(Ok(FrameOutcome::Duplicate)).unwrap();
+        first.send(Err(())).unwrap();
+        assert_eq!(read_n(&mut device, 4).await, b"N1A2");
+        drop(answers);
+        answerer.await.unwrap();
+        let mut rest = Vec::new();
+        device.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty(), "connection closed after the last answer");
+    }
 }
