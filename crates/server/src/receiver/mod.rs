@@ -167,7 +167,8 @@ pub async fn start(
         alarms.stats.clone(),
         actions_tx,
         options.queue,
-    );
+    )
+    .context("cannot start the dc09 writer")?;
     let shared = Arc::new(Shared {
         registry: alarms.registry.clone(),
         stats: alarms.stats.clone(),

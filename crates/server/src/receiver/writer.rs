@@ -2,6 +2,9 @@
 //! queued up as one transaction, and only then answers each waiting connection. While one
 //! transaction is being made durable the next batch queues up, so the number of fsyncs per
 //! second stays small while the number of frames per second grows with the load.
+//!
+//! The writer has its own thread; on SQLite the whole transaction runs on it in one call (see
+//! the store's `commit_frames`).
 
 use super::registry::Registry;
 use super::stats::Stats;
@@ -42,19 +45,28 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task. Stored signals that need an incident or a trouble are sent on
+    /// Starts the writer. Stored signals that need an incident or a trouble are sent on
     /// `actions` right after their commit.
     /// `queue` bounds the frames waiting for the writer.
+    ///
+    /// The writer runs on a thread of its own (a single-threaded runtime), not among the
+    /// connection tasks: each step of a commit would otherwise wait its turn behind hundreds
+    /// of busy connections, and the commit is what every device is waiting for.
     pub fn start(
         store: Store,
         registry: Arc<Registry>,
         stats: Arc<Stats>,
         actions: mpsc::UnboundedSender<Vec<Signal>>,
         queue: usize,
-    ) -> (Writer, tokio::task::JoinHandle<()>) {
+    ) -> std::io::Result<(Writer, tokio::task::JoinHandle<()>)> {
         let (tx, rx) = mpsc::channel(queue.max(1));
-        let task = tokio::spawn(run(rx, store, registry, stats, actions));
-        (Writer { tx }, task)
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let task = tokio::task::spawn_blocking(move || {
+            runtime.block_on(run(rx, store, registry, stats, actions));
+        });
+        Ok((Writer { tx }, task))
     }
 
     /// Queues a valid message, waiting at most `wait` for room in the queue (this delay is
@@ -72,6 +84,14 @@ impl Writer {
             Err(mpsc::error::SendTimeoutError::Timeout(_)) => Admission::Full,
             Err(mpsc::error::SendTimeoutError::Closed(_)) => Admission::Stopped,
         }
+    }
+
+    /// A handle whose writer is gone (every submission answers `Stopped`), for tests of
+    /// what happens around it.
+    #[cfg(test)]
+    pub fn stopped() -> Writer {
+        let (tx, _) = mpsc::channel(1);
+        Writer { tx }
     }
 
     /// Queues a rejected frame for the forensic log without waiting; dropped when the queue
