@@ -512,7 +512,7 @@ fn cached_chunks<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
 }
 
 /// The state a new signal is stored in.
-fn signal_state(s: &SignalInput) -> &'static str {
+pub(crate) fn signal_state(s: &SignalInput) -> &'static str {
     if s.actionable {
         "pending"
     } else {
@@ -523,7 +523,12 @@ fn signal_state(s: &SignalInput) -> &'static str {
 impl Signal {
     /// The signal as just written from `s`: what reading the row back would give, without
     /// reading it (the time at the millisecond the column keeps).
-    fn stored(id: i64, raw_frame_id: i64, received_at: DateTime<Utc>, s: &SignalInput) -> Signal {
+    pub(crate) fn stored(
+        id: i64,
+        raw_frame_id: i64,
+        received_at: DateTime<Utc>,
+        s: &SignalInput,
+    ) -> Signal {
         Signal {
             id,
             raw_frame_id,
@@ -994,10 +999,19 @@ impl Store {
     /// A valid message is new unless a row with its `dedup_key` (or `dedup_probe`) exists or
     /// an earlier frame of the same batch has it; the unique index makes this hold across
     /// nodes too. The signals of new messages are inserted with it, `pending` when actionable.
+    ///
+    /// On SQLite the transaction runs on the calling thread, on the writer connection's own
+    /// handle (see `frame_commit`); on PostgreSQL it is a few multi-row statements.
     pub async fn commit_frames(&self, frames: &[FrameRecord]) -> Result<Vec<FrameOutcome>> {
-        let backend = self.backend();
+        let pool = match &self.inner.db {
+            crate::db::Db::Sqlite { write, .. } => {
+                return crate::frame_commit::commit_frames(write, frames).await;
+            }
+            crate::db::Db::Postgres { pool, .. } => pool,
+        };
+        let backend = Backend::Postgres;
         let mut outcomes: Vec<Option<FrameOutcome>> = vec![None; frames.len()];
-        on_write!(self, |pool| {
+        {
             let mut tx = pool.begin().await?;
             // Keys already stored: probes (previous time bucket) and exact keys.
             let mut wanted: Vec<&str> = Vec::new();
@@ -1026,7 +1040,10 @@ impl Store {
                 match &f.dedup_key {
                     None => rejected.push(i),
                     Some(k) => {
-                        let probed = f.dedup_probe.as_ref().is_some_and(|p| existing.contains(p));
+                        // The probe may name a stored row or an earlier frame of this batch.
+                        let probed = f.dedup_probe.as_deref().is_some_and(|p| {
+                            existing.contains(p) || first_with_key.contains_key(p)
+                        });
                         if probed || first_with_key.contains_key(k.as_str()) {
                             outcomes[i] = Some(FrameOutcome::Duplicate);
                         } else {
@@ -1163,7 +1180,7 @@ impl Store {
                 });
             }
             tx.commit().await?;
-        });
+        }
         Ok(outcomes
             .into_iter()
             .map(|o| o.unwrap_or(FrameOutcome::Logged))

@@ -7,6 +7,9 @@ pub enum StoreError {
     /// The database failed. The text is for logs, never for API clients.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// The database failed on a path that drives SQLite directly (the receiver's commits).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// Applying the migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

@@ -20,6 +20,7 @@ mod audit;
 mod accountability;
 mod alarms;
 mod error;
+mod frame_commit;
 mod history;
 #[macro_use]
 mod incidents;

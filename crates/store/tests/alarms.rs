@@ -201,7 +201,16 @@ async fn frames_are_deduplicated_within_and_across_batches(store: Store) {
         store.commit_frames(&[probed]).await.unwrap()[0],
         FrameOutcome::Duplicate
     );
-    assert_eq!(store.count_raw_frames().await.unwrap(), (3, 2));
+    // The same within one batch: the bucket turned between a message and its retransmission.
+    let mut late = frame(Some("k4:b3"), Some(d.id), vec![]);
+    late.dedup_probe = Some("k4:b2".into());
+    let out = store
+        .commit_frames(&[frame(Some("k4:b2"), Some(d.id), vec![]), late])
+        .await
+        .unwrap();
+    assert!(matches!(out[0], FrameOutcome::Stored { .. }), "{out:?}");
+    assert_eq!(out[1], FrameOutcome::Duplicate);
+    assert_eq!(store.count_raw_frames().await.unwrap(), (4, 3));
     assert_eq!(store.facility_signals(f.id, 10).await.unwrap().len(), 1);
     // Pending signals are handed over once.
     let pending = store.pending_signals(0, 10).await.unwrap();
@@ -232,7 +241,7 @@ async fn frames_are_deduplicated_within_and_across_batches(store: Store) {
             .sweep_raw_frames(now + Duration::hours(1))
             .await
             .unwrap(),
-        3
+        4
     );
 }
 
