@@ -56,7 +56,7 @@ pub struct ServeArgs {
     /// Open DC-09 TCP connections at most from one source address.
     #[arg(long, env = "BINHYEN_DC09_MAX_PER_SOURCE")]
     pub dc09_max_per_source: Option<usize>,
-    /// Seconds after which a silent DC-09 connection is closed.
+    /// Seconds after which a silent DC-09 connection, or one that takes no answers, is closed.
     #[arg(long, env = "BINHYEN_DC09_IDLE_SECS")]
     pub dc09_idle_secs: Option<u64>,
     /// Valid DC-09 frames waiting to be stored at most (default 65536).

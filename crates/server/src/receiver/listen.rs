@@ -399,30 +399,44 @@ async fn read_frames(
 }
 
 /// Writes the answers in the order their frames arrived. Answers that are ready together leave
-/// in one write; before waiting for a commit, whatever is ready is sent first.
+/// in one write; before waiting for a commit, whatever is ready is sent first. A peer that
+/// takes no answer for as long as the idle timeout is dropped (its reader then stops too).
 async fn write_answers(
     mut wr: OwnedWriteHalf,
     mut queued: mpsc::Receiver<(Pending, Instant)>,
     shared: &Shared,
 ) {
+    let limit = shared.options.idle_timeout;
     let mut out = Vec::with_capacity(4096);
     while let Some((pending, started)) = queued.recv().await {
         let waits = matches!(&pending, Pending::Wait { done, .. } if done.is_empty());
-        if waits && !out.is_empty() {
-            if wr.write_all(&out).await.is_err() {
-                return;
-            }
-            out.clear();
+        if waits && !flush(&mut wr, &mut out, limit).await {
+            return;
         }
         out.extend_from_slice(&resolve(pending, shared, started).await);
-        if queued.is_empty() {
-            if wr.write_all(&out).await.is_err() {
-                return;
-            }
-            out.clear();
+        if queued.is_empty() && !flush(&mut wr, &mut out, limit).await {
+            return;
         }
     }
     let _ = wr.shutdown().await;
+}
+
+/// Writes out what is buffered; false when the peer is gone or took nothing for `limit`.
+async fn flush(wr: &mut OwnedWriteHalf, out: &mut Vec<u8>, limit: Duration) -> bool {
+    if out.is_empty() {
+        return true;
+    }
+    match tokio::time::timeout(limit, wr.write_all(out)).await {
+        Ok(Ok(())) => {
+            out.clear();
+            true
+        }
+        Ok(Err(_)) => false,
+        Err(_) => {
+            tracing::debug!("dropping a dc09 connection that takes no answers");
+            false
+        }
+    }
 }
 
 /// Answers datagrams until `stop` turns true.
@@ -501,6 +515,29 @@ mod tests {
             limits: Limits::default(),
             options: ReceiverOptions::default(),
         }
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_takes_no_answers_is_dropped_after_the_idle_timeout() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let _device = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server_side, _) = listener.accept().await.unwrap();
+        let (_rd, wr) = server_side.into_split();
+        let mut shared = shared();
+        shared.options.idle_timeout = Duration::from_millis(200);
+        let (answers, queued) = mpsc::channel(4);
+        // Far more than the socket buffers hold, to a device that never reads.
+        answers
+            .send((Pending::Ready(vec![b'A'; 64 << 20]), Instant::now()))
+            .await
+            .unwrap();
+        let answerer = write_answers(wr, queued, &shared);
+        tokio::time::timeout(Duration::from_secs(10), answerer)
+            .await
+            .expect("the answerer gives up on the peer");
+        assert!(answers.is_closed(), "the reader is told to stop");
     }
 
     fn waiting(id: u8) -> (oneshot::Sender<Committed>, Pending) {

@@ -45,7 +45,7 @@ pub struct ReceiverOptions {
     pub max_connections: usize,
     /// Open TCP connections at most from one source address.
     pub max_per_source: usize,
-    /// A connection silent this long is closed.
+    /// A connection silent this long, or taking no answers this long, is closed.
     pub idle_timeout: Duration,
     /// The timestamp window for encrypted messages.
     pub window: dc09::Window,
