@@ -199,8 +199,13 @@ test("a unit officer lands on their own unit and cannot open another unit's view
 test("the clock shows Hanoi time whatever the browser's time zone", async () => {
   const page = await newPage(browser, { timezoneId: "America/New_York" });
   await openAs(page, server.url, admin);
-  const [shown, now] = await page.evaluate(() => [document.getElementById("clock").textContent, Date.now()]);
-  const hanoi = new Date(now + 7 * 3600 * 1000);
+  // The clock ticks every second: compare it with the instant it was drawn for (its dateTime),
+  // not with the test's own clock, which may already be in the next minute.
+  const [shown, drawn] = await page.evaluate(() => {
+    const el = document.getElementById("clock");
+    return [el.textContent, el.dateTime];
+  });
+  const hanoi = new Date(Date.parse(drawn) + 7 * 3600 * 1000);
   const expected = [hanoi.getUTCHours(), hanoi.getUTCMinutes()].map((n) => String(n).padStart(2, "0")).join(":");
   assert.equal(shown.slice(0, 5), expected);
   await page.context().close();

@@ -168,8 +168,9 @@ function setupTopbar() {
 
 function tickClock() {
   const el = document.getElementById("clock");
-  el.textContent = clockTime(Date.now());
-  el.dateTime = new Date().toISOString();
+  const now = Date.now();
+  el.textContent = clockTime(now);
+  el.dateTime = new Date(now).toISOString();
 }
 
 function renderWho() {
