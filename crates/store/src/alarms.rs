@@ -26,6 +26,15 @@ const CHUNK: usize = 400;
 /// Rows per statement of the receiver's group commit (a power of two, see [`cached_chunks`]).
 const COMMIT_ROWS: usize = 256;
 
+/// The start of an insert of received frames; nine values per row, in this order.
+pub(crate) const INSERT_RAW_FRAMES: &str = "INSERT INTO raw_frames (received_at, transport, \
+     peer, account, device_id, result, reason, frame, dedup_key) VALUES";
+
+/// The start of an insert of signals; fifteen values per row, in this order.
+pub(crate) const INSERT_SIGNALS: &str = "INSERT INTO alarm_signals (raw_frame_id, device_id, \
+     facility_id, unit_code, received_at, code, category, family, restore, zone, partition_no, \
+     text, meaning_vi, raw_event, state) VALUES";
+
 /// A contact person of a facility.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -481,7 +490,7 @@ fn param(backend: Backend, n: usize) -> String {
 }
 
 /// `(…),(…)` for `rows` rows of `cols` parameters, the statement's only parameters.
-fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
+pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
     (0..rows)
         .map(|r| {
             let row: Vec<String> = (1..=cols).map(|c| param(backend, r * cols + c)).collect();
@@ -509,6 +518,22 @@ fn cached_chunks<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
         rest = tail;
         Some(head)
     })
+}
+
+/// Binds a frame's nine values in [`INSERT_RAW_FRAMES`] order (PostgreSQL's bulk commit).
+fn bind_raw_frame<'q>(
+    q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    f: &'q FrameRecord,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    q.bind(to_millis(f.received_at))
+        .bind(f.transport)
+        .bind(&f.peer)
+        .bind(&f.account)
+        .bind(f.device_id)
+        .bind(f.result)
+        .bind(f.reason)
+        .bind(&f.frame)
+        .bind(&f.dedup_key)
 }
 
 /// The state a new signal is stored in.
@@ -1011,176 +1036,150 @@ impl Store {
         };
         let backend = Backend::Postgres;
         let mut outcomes: Vec<Option<FrameOutcome>> = vec![None; frames.len()];
-        {
-            let mut tx = pool.begin().await?;
-            // Keys already stored: probes (previous time bucket) and exact keys.
-            let mut wanted: Vec<&str> = Vec::new();
-            for f in frames {
-                if let Some(k) = &f.dedup_probe {
-                    wanted.push(k);
-                }
+        let mut tx = pool.begin().await?;
+        // Keys already stored: probes (previous time bucket) and exact keys.
+        let mut wanted: Vec<&str> = Vec::new();
+        for f in frames {
+            if let Some(k) = &f.dedup_probe {
+                wanted.push(k);
             }
-            let mut existing: HashSet<String> = HashSet::new();
-            for chunk in cached_chunks(&wanted, COMMIT_ROWS) {
-                let sql = format!(
-                    "SELECT dedup_key FROM raw_frames WHERE dedup_key IN ({})",
-                    list_params(backend, chunk.len())
-                );
-                let mut q = sqlx::query_scalar::<_, String>(&sql);
-                for k in chunk {
-                    q = q.bind(*k);
-                }
-                existing.extend(q.fetch_all(&mut *tx).await?);
+        }
+        let mut existing: HashSet<String> = HashSet::new();
+        for chunk in cached_chunks(&wanted, COMMIT_ROWS) {
+            let sql = format!(
+                "SELECT dedup_key FROM raw_frames WHERE dedup_key IN ({})",
+                list_params(backend, chunk.len())
+            );
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            for k in chunk {
+                q = q.bind(*k);
             }
-            // The first frame of the batch with a key carries it; later ones are duplicates.
-            let mut first_with_key: HashMap<&str, usize> = HashMap::new();
-            let mut to_store: Vec<usize> = Vec::new();
-            let mut rejected: Vec<usize> = Vec::new();
-            for (i, f) in frames.iter().enumerate() {
-                match &f.dedup_key {
-                    None => rejected.push(i),
-                    Some(k) => {
-                        // The probe may name a stored row or an earlier frame of this batch.
-                        let probed = f.dedup_probe.as_deref().is_some_and(|p| {
-                            existing.contains(p) || first_with_key.contains_key(p)
-                        });
-                        if probed || first_with_key.contains_key(k.as_str()) {
-                            outcomes[i] = Some(FrameOutcome::Duplicate);
-                        } else {
-                            first_with_key.insert(k, i);
-                            to_store.push(i);
-                        }
+            existing.extend(q.fetch_all(&mut *tx).await?);
+        }
+        // The first frame of the batch with a key carries it; later ones are duplicates.
+        let mut first_with_key: HashMap<&str, usize> = HashMap::new();
+        let mut to_store: Vec<usize> = Vec::new();
+        let mut rejected: Vec<usize> = Vec::new();
+        for (i, f) in frames.iter().enumerate() {
+            match &f.dedup_key {
+                None => rejected.push(i),
+                Some(k) => {
+                    // The probe may name a stored row or an earlier frame of this batch.
+                    let probed = f
+                        .dedup_probe
+                        .as_deref()
+                        .is_some_and(|p| existing.contains(p) || first_with_key.contains_key(p));
+                    if probed || first_with_key.contains_key(k.as_str()) {
+                        outcomes[i] = Some(FrameOutcome::Duplicate);
+                    } else {
+                        first_with_key.insert(k, i);
+                        to_store.push(i);
                     }
                 }
             }
-            for chunk in cached_chunks(&rejected, COMMIT_ROWS) {
-                let sql = format!(
-                    "INSERT INTO raw_frames (received_at, transport, peer, account, device_id, \
-                     result, reason, frame, dedup_key) VALUES {}",
-                    placeholders(backend, chunk.len(), 9)
-                );
-                let mut q = sqlx::query(&sql);
-                for &i in chunk {
-                    let f = &frames[i];
-                    q = q
-                        .bind(to_millis(f.received_at))
-                        .bind(f.transport)
-                        .bind(&f.peer)
-                        .bind(&f.account)
-                        .bind(f.device_id)
-                        .bind(f.result)
-                        .bind(f.reason)
-                        .bind(&f.frame)
-                        .bind(None::<String>);
-                    outcomes[i] = Some(FrameOutcome::Logged);
-                }
-                q.execute(&mut *tx).await?;
+        }
+        for chunk in cached_chunks(&rejected, COMMIT_ROWS) {
+            let sql = format!(
+                "{INSERT_RAW_FRAMES} {}",
+                placeholders(backend, chunk.len(), 9)
+            );
+            let mut q = sqlx::query(&sql);
+            for &i in chunk {
+                q = bind_raw_frame(q, &frames[i]);
+                outcomes[i] = Some(FrameOutcome::Logged);
             }
-            let mut stored_ids: HashMap<String, i64> = HashMap::new();
-            for chunk in cached_chunks(&to_store, COMMIT_ROWS) {
-                let sql = format!(
-                    "INSERT INTO raw_frames (received_at, transport, peer, account, device_id, \
-                     result, reason, frame, dedup_key) VALUES {} \
-                     ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key",
-                    placeholders(backend, chunk.len(), 9)
-                );
-                let mut q = sqlx::query(&sql);
-                for &i in chunk {
-                    let f = &frames[i];
-                    q = q
-                        .bind(to_millis(f.received_at))
-                        .bind(f.transport)
-                        .bind(&f.peer)
-                        .bind(&f.account)
-                        .bind(f.device_id)
-                        .bind(f.result)
-                        .bind(f.reason)
-                        .bind(&f.frame)
-                        .bind(&f.dedup_key);
-                }
-                for row in q.fetch_all(&mut *tx).await? {
-                    let id: i64 = row.try_get("id")?;
-                    let key: String = row.try_get("dedup_key")?;
-                    stored_ids.insert(key, id);
-                }
+            q.execute(&mut *tx).await?;
+        }
+        let mut stored_ids: HashMap<String, i64> = HashMap::new();
+        for chunk in cached_chunks(&to_store, COMMIT_ROWS) {
+            let sql = format!(
+                "{INSERT_RAW_FRAMES} {} ON CONFLICT (dedup_key) DO NOTHING \
+                 RETURNING id, dedup_key",
+                placeholders(backend, chunk.len(), 9)
+            );
+            let mut q = sqlx::query(&sql);
+            for &i in chunk {
+                q = bind_raw_frame(q, &frames[i]);
             }
-            // The signals of every new message, many rows per statement. Ids come back with
-            // their frame; within a frame they ascend in insertion order.
-            let mut new_signals: Vec<(i64, &SignalInput, DateTime<Utc>)> = Vec::new();
-            for &i in &to_store {
-                let f = &frames[i];
-                let key = f.dedup_key.as_deref().unwrap_or_default();
-                match stored_ids.get(key) {
-                    Some(&raw_id) => {
-                        new_signals.extend(f.signals.iter().map(|s| (raw_id, s, f.received_at)));
-                    }
-                    None => outcomes[i] = Some(FrameOutcome::Duplicate),
-                }
+            for row in q.fetch_all(&mut *tx).await? {
+                let id: i64 = row.try_get("id")?;
+                let key: String = row.try_get("dedup_key")?;
+                stored_ids.insert(key, id);
             }
-            let mut signal_ids: HashMap<i64, Vec<i64>> = HashMap::new();
-            for chunk in cached_chunks(&new_signals, COMMIT_ROWS) {
-                let sql = format!(
-                    "INSERT INTO alarm_signals (raw_frame_id, device_id, facility_id, \
-                     unit_code, received_at, code, category, family, restore, zone, \
-                     partition_no, text, meaning_vi, raw_event, state) VALUES {} \
-                     RETURNING id, raw_frame_id",
-                    placeholders(backend, chunk.len(), 15)
-                );
-                let mut q = sqlx::query(&sql);
-                for (raw_id, s, at) in chunk {
-                    q = q
-                        .bind(*raw_id)
-                        .bind(s.device_id)
-                        .bind(s.facility_id)
-                        .bind(&s.unit_code)
-                        .bind(to_millis(*at))
-                        .bind(&s.code)
-                        .bind(&s.category)
-                        .bind(&s.family)
-                        .bind(i64::from(s.restore))
-                        .bind(&s.zone)
-                        .bind(s.partition)
-                        .bind(&s.text)
-                        .bind(&s.meaning_vi)
-                        .bind(&s.raw_event)
-                        .bind(signal_state(s));
+        }
+        // The signals of every new message, many rows per statement. Ids come back with
+        // their frame; within a frame they ascend in insertion order.
+        let mut new_signals: Vec<(i64, &SignalInput, DateTime<Utc>)> = Vec::new();
+        for &i in &to_store {
+            let f = &frames[i];
+            let key = f.dedup_key.as_deref().unwrap_or_default();
+            match stored_ids.get(key) {
+                Some(&raw_id) => {
+                    new_signals.extend(f.signals.iter().map(|s| (raw_id, s, f.received_at)));
                 }
-                for row in q.fetch_all(&mut *tx).await? {
-                    let id: i64 = row.try_get("id")?;
-                    let raw_id: i64 = row.try_get("raw_frame_id")?;
-                    signal_ids.entry(raw_id).or_default().push(id);
-                }
+                None => outcomes[i] = Some(FrameOutcome::Duplicate),
             }
-            for &i in &to_store {
-                let f = &frames[i];
-                let key = f.dedup_key.as_deref().unwrap_or_default();
-                let Some(&raw_id) = stored_ids.get(key) else {
-                    continue;
-                };
-                let mut ids = signal_ids.remove(&raw_id).unwrap_or_default();
-                ids.sort_unstable();
-                if ids.len() != f.signals.len() {
-                    return Err(StoreError::Corrupt {
-                        what: "alarm_signals",
-                        detail: format!(
-                            "frame {raw_id}: {} signals written, {} came back",
-                            f.signals.len(),
-                            ids.len()
-                        ),
-                    });
-                }
-                let signals = ids
-                    .into_iter()
-                    .zip(&f.signals)
-                    .map(|(id, s)| Signal::stored(id, raw_id, f.received_at, s))
-                    .collect();
-                outcomes[i] = Some(FrameOutcome::Stored {
-                    raw_frame_id: raw_id,
-                    signals,
+        }
+        let mut signal_ids: HashMap<i64, Vec<i64>> = HashMap::new();
+        for chunk in cached_chunks(&new_signals, COMMIT_ROWS) {
+            let sql = format!(
+                "{INSERT_SIGNALS} {} RETURNING id, raw_frame_id",
+                placeholders(backend, chunk.len(), 15)
+            );
+            let mut q = sqlx::query(&sql);
+            for (raw_id, s, at) in chunk {
+                q = q
+                    .bind(*raw_id)
+                    .bind(s.device_id)
+                    .bind(s.facility_id)
+                    .bind(&s.unit_code)
+                    .bind(to_millis(*at))
+                    .bind(&s.code)
+                    .bind(&s.category)
+                    .bind(&s.family)
+                    .bind(i64::from(s.restore))
+                    .bind(&s.zone)
+                    .bind(s.partition)
+                    .bind(&s.text)
+                    .bind(&s.meaning_vi)
+                    .bind(&s.raw_event)
+                    .bind(signal_state(s));
+            }
+            for row in q.fetch_all(&mut *tx).await? {
+                let id: i64 = row.try_get("id")?;
+                let raw_id: i64 = row.try_get("raw_frame_id")?;
+                signal_ids.entry(raw_id).or_default().push(id);
+            }
+        }
+        for &i in &to_store {
+            let f = &frames[i];
+            let key = f.dedup_key.as_deref().unwrap_or_default();
+            let Some(&raw_id) = stored_ids.get(key) else {
+                continue;
+            };
+            let mut ids = signal_ids.remove(&raw_id).unwrap_or_default();
+            ids.sort_unstable();
+            if ids.len() != f.signals.len() {
+                return Err(StoreError::Corrupt {
+                    what: "alarm_signals",
+                    detail: format!(
+                        "frame {raw_id}: {} signals written, {} came back",
+                        f.signals.len(),
+                        ids.len()
+                    ),
                 });
             }
-            tx.commit().await?;
+            let signals = ids
+                .into_iter()
+                .zip(&f.signals)
+                .map(|(id, s)| Signal::stored(id, raw_id, f.received_at, s))
+                .collect();
+            outcomes[i] = Some(FrameOutcome::Stored {
+                raw_frame_id: raw_id,
+                signals,
+            });
         }
+        tx.commit().await?;
         Ok(outcomes
             .into_iter()
             .map(|o| o.unwrap_or(FrameOutcome::Logged))

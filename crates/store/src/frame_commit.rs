@@ -10,21 +10,15 @@
 //! The call blocks its thread for the length of the transaction (a few milliseconds); the
 //! receiver runs its writer on a thread of its own.
 
-use crate::alarms::{signal_state, FrameOutcome, FrameRecord, Signal};
-use crate::{to_millis, Result};
+use crate::alarms::{
+    placeholders, signal_state, FrameOutcome, FrameRecord, Signal, INSERT_RAW_FRAMES,
+    INSERT_SIGNALS,
+};
+use crate::{to_millis, Backend, Result};
 use rusqlite::{params, Connection};
 use sqlx::SqlitePool;
 
 const PROBE: &str = "SELECT 1 FROM raw_frames WHERE dedup_key = ?1";
-
-const INSERT_FRAME: &str = "INSERT INTO raw_frames (received_at, transport, peer, account, \
-     device_id, result, reason, frame, dedup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-     ON CONFLICT (dedup_key) DO NOTHING";
-
-const INSERT_SIGNAL: &str = "INSERT INTO alarm_signals (raw_frame_id, device_id, facility_id, \
-     unit_code, received_at, code, category, family, restore, zone, partition_no, text, \
-     meaning_vi, raw_event, state) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 
 /// Commits `frames` in one transaction on the SQLite writer and says what became of each.
 pub(crate) async fn commit_frames(
@@ -55,8 +49,14 @@ pub(crate) async fn commit_frames(
 fn write(db: &Connection, frames: &[FrameRecord]) -> Result<Vec<FrameOutcome>> {
     db.execute_batch("BEGIN IMMEDIATE")?;
     let mut probe = db.prepare(PROBE)?;
-    let mut insert_frame = db.prepare(INSERT_FRAME)?;
-    let mut insert_signal = db.prepare(INSERT_SIGNAL)?;
+    let mut insert_frame = db.prepare(&format!(
+        "{INSERT_RAW_FRAMES} {} ON CONFLICT (dedup_key) DO NOTHING",
+        placeholders(Backend::Sqlite, 1, 9)
+    ))?;
+    let mut insert_signal = db.prepare(&format!(
+        "{INSERT_SIGNALS} {}",
+        placeholders(Backend::Sqlite, 1, 15)
+    ))?;
     let mut outcomes = Vec::with_capacity(frames.len());
     for f in frames {
         // An earlier frame of this batch is already a row of this transaction, so the probe
