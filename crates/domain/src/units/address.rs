@@ -10,6 +10,7 @@ use serde::ser::SerializeMap;
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
+use super::gazetteer::Gazetteer;
 use super::load::{split_kind, OLD_DISTRICT_KINDS};
 use super::{OldUnitLink, Province, Share, Unit, UnitDirectory};
 use crate::text::{fold, has_diacritics, normalize};
@@ -89,33 +90,41 @@ impl Serialize for AddressMatch<'_> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Entry {
+pub(super) enum Entry {
     New(usize),
     Old(usize),
     District(usize),
     Province,
+    /// Streets of this name: an index into [`AddressIndex::street_names`].
+    Street(usize),
+    /// A place by its whole name (an index into the gazetteer's places).
+    Place(usize),
+    /// A place by its name without the category words ("Bạch Mai" of "Bệnh viện Bạch Mai"):
+    /// only after a category word of the place's kind. An index into
+    /// [`AddressIndex::place_cores`].
+    PlaceCore(usize),
 }
 
 #[derive(Debug)]
-struct OldEntry {
+pub(super) struct OldEntry {
     /// Name without kind word, normalised and folded.
     norm: String,
     fold: String,
     kind: String,
-    district: Option<usize>,
+    pub(super) district: Option<usize>,
     /// (unit index, index into that unit's `old_units`).
     targets: Vec<(usize, usize)>,
 }
 
 #[derive(Debug)]
-struct DistrictEntry {
-    full_name: String,
+pub(super) struct DistrictEntry {
+    pub(super) full_name: String,
     /// Name without kind word, normalised and folded.
     norm: String,
-    fold: String,
+    pub(super) fold: String,
     kind: String,
     /// (unit index, weight): whole old units count 1, parts ½.
-    units: Vec<(usize, f32)>,
+    pub(super) units: Vec<(usize, f32)>,
 }
 
 /// Names of one province, folded, ready for matching.
@@ -123,8 +132,16 @@ struct DistrictEntry {
 pub(crate) struct AddressIndex {
     names: HashMap<String, Vec<Entry>>,
     max_tokens: usize,
-    olds: Vec<OldEntry>,
-    districts: Vec<DistrictEntry>,
+    pub(super) olds: Vec<OldEntry>,
+    pub(super) districts: Vec<DistrictEntry>,
+    /// Street rows sharing one folded name (indices into the gazetteer's streets), and that
+    /// name normalised.
+    pub(super) street_names: Vec<(String, Vec<usize>)>,
+    /// Per place: its category group, and its name normalised.
+    pub(super) place_groups: Vec<Option<LandmarkGroup>>,
+    place_norm: Vec<String>,
+    /// Short names of places: (place index, the short name normalised).
+    pub(super) place_cores: Vec<(usize, String)>,
     province_norm: String,
     /// Per unit: name normalised, name folded, kind folded.
     unit_norm: Vec<String>,
@@ -133,12 +150,24 @@ pub(crate) struct AddressIndex {
 }
 
 impl AddressIndex {
-    pub fn build(units: &[Unit], province: &Province) -> AddressIndex {
+    pub fn build(units: &[Unit], province: &Province, gazetteer: &Gazetteer) -> AddressIndex {
         let mut index = AddressIndex {
             names: HashMap::new(),
             max_tokens: 1,
             olds: Vec::new(),
             districts: Vec::new(),
+            street_names: Vec::new(),
+            place_groups: gazetteer
+                .places
+                .iter()
+                .map(|p| LandmarkGroup::of_category(&p.category, &p.name))
+                .collect(),
+            place_norm: gazetteer
+                .places
+                .iter()
+                .map(|p| normalize(&p.name))
+                .collect(),
+            place_cores: Vec::new(),
             province_norm: normalize(split_kind(&province.name, &["Thành phố", "Tỉnh"]).1),
             unit_norm: units.iter().map(|u| normalize(&u.name)).collect(),
             unit_fold: units.iter().map(|u| fold(&u.name)).collect(),
@@ -198,7 +227,81 @@ impl AddressIndex {
         }
         let province = index.province_norm.clone();
         index.add(&province, Entry::Province);
+        index.add_gazetteer(gazetteer);
         index
+    }
+
+    fn add_gazetteer(&mut self, gazetteer: &Gazetteer) {
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        for (s, street) in gazetteer.streets.iter().enumerate() {
+            // "Số 9", "19 Tháng 12": a name that starts with a number reads as a house number
+            // unless its kind word comes with it ("đường số 9").
+            // A one-word name that is also a kind word ("Ngõ Huyện") likewise.
+            let numbered = |n: &str| {
+                let f = fold(n);
+                is_number(&f)
+                    || f.strip_prefix("so ").is_some_and(is_number)
+                    || one_word_prefix(&f).is_some()
+                    || LANDMARK_WORDS.iter().any(|(w, _)| *w == f)
+            };
+            let names = std::iter::once(&street.name)
+                .chain(&street.alt_names)
+                .map(|n| {
+                    if numbered(n) && !street.kind.is_empty() {
+                        format!("{} {n}", street.kind)
+                    } else {
+                        n.clone()
+                    }
+                })
+                .collect::<Vec<_>>();
+            for name in &names {
+                let key = fold(name);
+                if key.is_empty() {
+                    continue;
+                }
+                let g = *by_name.entry(key.clone()).or_insert_with(|| {
+                    self.street_names.push((normalize(name), Vec::new()));
+                    self.street_names.len() - 1
+                });
+                if !self.street_names[g].1.contains(&s) {
+                    self.street_names[g].1.push(s);
+                }
+                self.add(&key, Entry::Street(g));
+            }
+        }
+        for (p, place) in gazetteer.places.iter().enumerate() {
+            let full = fold(&place.name);
+            self.add(&full, Entry::Place(p));
+            // The name before a qualifier: "Bệnh viện K - Cơ sở Tân Triều", "… (cơ sở 2)".
+            let plain = fold(
+                place
+                    .name
+                    .split(['(', '-', '–'])
+                    .next()
+                    .unwrap_or(&place.name),
+            );
+            if plain != full && plain.split(' ').count() >= 2 {
+                self.add(&plain, Entry::Place(p));
+            }
+            let plain_norm: Vec<String> = normalize(
+                place
+                    .name
+                    .split(['(', '-', '–'])
+                    .next()
+                    .unwrap_or(&place.name),
+            )
+            .split(' ')
+            .map(str::to_owned)
+            .collect();
+            if self.place_groups[p].is_some() {
+                for core in place_cores(&plain) {
+                    let k = core.split(' ').count().min(plain_norm.len());
+                    let norm = plain_norm[plain_norm.len() - k..].join(" ");
+                    self.place_cores.push((p, norm));
+                    self.add(&core, Entry::PlaceCore(self.place_cores.len() - 1));
+                }
+            }
+        }
     }
 
     fn add(&mut self, name: &str, entry: Entry) {
@@ -213,6 +316,32 @@ impl AddressIndex {
         }
     }
 
+    /// The units that took part of old district `d`, scored 0.3–0.6: first the one named like
+    /// the district, then by how much of it they took (whole old units count 1, parts ½).
+    pub(super) fn district_candidates(&self, d: usize) -> Vec<(usize, f32)> {
+        let district = &self.districts[d];
+        let max = district
+            .units
+            .iter()
+            .map(|(_, w)| *w)
+            .fold(0.0f32, f32::max);
+        district
+            .units
+            .iter()
+            .map(|&(u, weight)| {
+                let named_alike = if self.unit_fold[u] == district.fold {
+                    0.1
+                } else {
+                    0.0
+                };
+                (
+                    u,
+                    0.3 + 0.2 * weight / max.max(f32::MIN_POSITIVE) + named_alike,
+                )
+            })
+            .collect()
+    }
+
     /// The entry's name, normalised (diacritics kept).
     fn entry_norm(&self, entry: Entry) -> &str {
         match entry {
@@ -220,37 +349,240 @@ impl AddressIndex {
             Entry::Old(o) => &self.olds[o].norm,
             Entry::District(d) => &self.districts[d].norm,
             Entry::Province => &self.province_norm,
+            Entry::Street(g) => &self.street_names[g].0,
+            Entry::Place(p) => &self.place_norm[p],
+            Entry::PlaceCore(c) => &self.place_cores[c].1,
         }
     }
 }
 
 #[derive(Debug)]
-struct Token {
-    norm: String,
-    fold: String,
-    segment: usize,
+pub(super) struct Token {
+    pub(super) norm: String,
+    pub(super) fold: String,
+    pub(super) segment: usize,
 }
 
-fn tokenize(text: &str) -> Vec<Token> {
+/// Abbreviations written as one word, and the words they stand for (folded).
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("bv", "benh vien"),
+    ("bvdk", "benh vien da khoa"),
+    ("bvđk", "benh vien da khoa"),
+    ("sn", "so nha"),
+    ("tdp", "to dan pho"),
+    ("svd", "san van dong"),
+    ("ttyt", "trung tam y te"),
+    ("tyt", "tram y te"),
+    ("ttm", "trung tam thuong mai"),
+    ("kđt", "khu do thi"),
+    ("hn", "ha noi"),
+];
+
+pub(super) fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
     for (segment, part) in text.split([',', ';', '(', ')', '\n', '|']).enumerate() {
         for word in normalize(part).split(' ') {
             let folded = fold(word);
-            if !folded.is_empty() {
-                tokens.push(Token {
-                    norm: word.to_owned(),
-                    fold: folded,
-                    segment,
-                });
+            if folded.is_empty() {
+                continue;
             }
+            if let Some((_, words)) = ABBREVIATIONS.iter().find(|(a, _)| *a == folded) {
+                for w in words.split(' ') {
+                    tokens.push(Token {
+                        norm: w.to_owned(),
+                        fold: w.to_owned(),
+                        segment,
+                    });
+                }
+                continue;
+            }
+            tokens.push(Token {
+                norm: word.to_owned(),
+                fold: folded,
+                segment,
+            });
         }
     }
     tokens
 }
 
+/// Kinds of landmark a category word names ("bệnh viện", "cầu", "chợ", …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LandmarkGroup {
+    Medical,
+    Bridge,
+    Market,
+    Lake,
+    School,
+    Police,
+    Fire,
+    Station,
+    Park,
+    Venue,
+    Building,
+}
+
+/// Category words before a landmark's name, folded, longest first where one starts another.
+const LANDMARK_WORDS: &[(&str, LandmarkGroup)] = &[
+    ("benh vien da khoa quoc te", LandmarkGroup::Medical),
+    ("benh vien da khoa", LandmarkGroup::Medical),
+    ("benh vien", LandmarkGroup::Medical),
+    ("vien", LandmarkGroup::Medical),
+    ("trung tam y te", LandmarkGroup::Medical),
+    ("tram y te", LandmarkGroup::Medical),
+    ("phong kham da khoa", LandmarkGroup::Medical),
+    ("phong kham", LandmarkGroup::Medical),
+    ("nha ho sinh", LandmarkGroup::Medical),
+    ("cau vuot", LandmarkGroup::Bridge),
+    ("cau", LandmarkGroup::Bridge),
+    ("cho", LandmarkGroup::Market),
+    ("ho", LandmarkGroup::Lake),
+    ("truong mam non", LandmarkGroup::School),
+    ("truong tieu hoc", LandmarkGroup::School),
+    ("truong thcs", LandmarkGroup::School),
+    ("truong thpt", LandmarkGroup::School),
+    ("truong dai hoc", LandmarkGroup::School),
+    ("truong", LandmarkGroup::School),
+    ("dai hoc", LandmarkGroup::School),
+    ("hoc vien", LandmarkGroup::School),
+    ("mam non", LandmarkGroup::School),
+    ("tru so cong an", LandmarkGroup::Police),
+    ("cong an", LandmarkGroup::Police),
+    ("doi canh sat pccc cnch", LandmarkGroup::Fire),
+    ("doi canh sat pccc", LandmarkGroup::Fire),
+    ("canh sat pccc", LandmarkGroup::Fire),
+    ("ben xe", LandmarkGroup::Station),
+    ("nha ga", LandmarkGroup::Station),
+    ("ga", LandmarkGroup::Station),
+    ("cong vien", LandmarkGroup::Park),
+    ("vuon hoa", LandmarkGroup::Park),
+    ("san van dong", LandmarkGroup::Venue),
+    ("nha thi dau", LandmarkGroup::Venue),
+    ("trung tam thuong mai", LandmarkGroup::Venue),
+    ("sieu thi", LandmarkGroup::Venue),
+    ("chung cu", LandmarkGroup::Building),
+    ("toa nha", LandmarkGroup::Building),
+];
+
+/// Words that say the next names meet at a junction ("ngã tư Láng – Tây Sơn").
+const JUNCTION_WORDS: &[&str] = &[
+    "nga tu",
+    "nga ba",
+    "nga nam",
+    "nga sau",
+    "nut giao",
+    "giao lo",
+    "giao nhau",
+    "giao",
+    "goc",
+];
+
+/// Words between the two streets of a junction.
+pub(super) const JUNCTION_JOINS: &[&str] = &["va", "voi", "x", "giao", "cat", "vs"];
+
+/// Words a place's name may carry after its category word, that people leave out.
+const PLACE_QUALIFIERS: &[&str] = &[
+    "da khoa quoc te",
+    "da khoa",
+    "quoc te",
+    "huu nghi",
+    "quan",
+    "huyen",
+    "thi xa",
+    "phuong",
+    "xa",
+];
+
+impl LandmarkGroup {
+    /// The group of a place's category as the data names it ("hospital", "bridge", …), or,
+    /// failing that, of the category word its name starts with.
+    pub(super) fn of_category(category: &str, name: &str) -> Option<LandmarkGroup> {
+        let group = match fold(category).as_str() {
+            "hospital" | "clinic" | "medical centre" | "health station" | "doctors" => {
+                LandmarkGroup::Medical
+            }
+            "bridge" => LandmarkGroup::Bridge,
+            "market" | "marketplace" => LandmarkGroup::Market,
+            "lake" | "water" => LandmarkGroup::Lake,
+            "school" | "kindergarten" | "university" | "college" => LandmarkGroup::School,
+            "police" => LandmarkGroup::Police,
+            "fire station" => LandmarkGroup::Fire,
+            "bus station" | "metro station" | "railway station" | "station" => {
+                LandmarkGroup::Station
+            }
+            "park" => LandmarkGroup::Park,
+            "stadium" | "shopping centre" | "mall" => LandmarkGroup::Venue,
+            "apartment complex" => LandmarkGroup::Building,
+            _ => {
+                let name = fold(name);
+                return LANDMARK_WORDS
+                    .iter()
+                    .find(|(w, _)| starts_with_words(&name, w))
+                    .map(|(_, g)| *g);
+            }
+        };
+        Some(group)
+    }
+}
+
+fn starts_with_words(text: &str, words: &str) -> bool {
+    text.strip_prefix(words)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+}
+
+/// The shorter names people give a place: without its category words and qualifiers
+/// ("Bệnh viện Đa khoa Đức Giang" → "đức giang"), or only its number ("Bệnh viện Quân y 354" →
+/// "354"). Each is at least two words or a number, so that a core never matches an ordinary
+/// word. `plain` is folded.
+fn place_cores(plain: &str) -> Vec<String> {
+    let mut rest = plain;
+    // Strip the longest category phrase, then qualifiers, as long as any applies.
+    loop {
+        let before = rest;
+        if let Some((w, _)) = LANDMARK_WORDS
+            .iter()
+            .filter(|(w, _)| starts_with_words(rest, w))
+            .max_by_key(|(w, _)| w.len())
+        {
+            rest = rest[w.len()..].trim_start();
+        }
+        if let Some(q) = PLACE_QUALIFIERS.iter().find(|q| starts_with_words(rest, q)) {
+            rest = rest[q.len()..].trim_start();
+        }
+        if rest == before {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    let words: Vec<&str> = rest.split(' ').filter(|w| !w.is_empty()).collect();
+    if rest != plain && (words.len() >= 2 || words.first().is_some_and(|w| is_number(w))) {
+        out.push(words.join(" "));
+    }
+    // "Học viện Âm nhạc Quốc gia Việt Nam" is said without "Việt Nam".
+    for tail in [" viet nam", " ha noi"] {
+        for name in [plain, rest] {
+            if let Some(short) = name.strip_suffix(tail) {
+                if short.split(' ').count() >= 2 && !out.iter().any(|o| o == short) {
+                    out.push(short.to_owned());
+                }
+            }
+        }
+    }
+    let numbers: Vec<&str> = plain
+        .split(' ')
+        .rev()
+        .take_while(|w| is_number(w))
+        .collect();
+    if !numbers.is_empty() && numbers.len() < words.len() {
+        let n: Vec<&str> = numbers.into_iter().rev().collect();
+        out.push(n.join(" "));
+    }
+    out
+}
+
 /// What the words before a name say it is.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Prefix {
+pub(super) enum Prefix {
     None,
     /// A commune-level kind word, folded ("phuong", "xa", "thi tran", "dac khu").
     Unit(&'static str),
@@ -259,8 +591,15 @@ enum Prefix {
     /// "thành phố": an old city-district or the province.
     City,
     Province,
-    /// A street, a house number or a place inside a unit.
+    /// A street or a house number: the name is a street's, never a unit's.
     Street,
+    /// A hamlet, village, residential group or housing area ("thôn", "xóm", "tổ dân phố",
+    /// "khu đô thị"): its name is no street, and at most a hint of the unit it is named after.
+    Hamlet,
+    /// A junction: the name and the next one are streets that meet.
+    Junction,
+    /// A category word of a landmark ("bệnh viện", "chợ", "cầu").
+    Landmark(LandmarkGroup),
 }
 
 fn two_word_prefix(a: &str, b: &str) -> Option<Prefix> {
@@ -269,14 +608,10 @@ fn two_word_prefix(a: &str, b: &str) -> Option<Prefix> {
         ("dac", "khu") => Prefix::Unit("dac khu"),
         ("thi", "xa") => Prefix::District("thi xa"),
         ("thanh", "pho") => Prefix::City,
-        ("dai", "lo")
-        | ("quoc", "lo")
-        | ("tinh", "lo")
-        | ("dan", "pho")
-        | ("do", "thi")
-        | ("chung", "cu")
-        | ("toa", "nha")
-        | ("khu", "pho") => Prefix::Street,
+        ("dai", "lo") | ("quoc", "lo") | ("tinh", "lo") | ("chung", "cu") | ("toa", "nha") => {
+            Prefix::Street
+        }
+        ("dan", "pho") | ("do", "thi") | ("khu", "pho") | ("cong", "nghiep") => Prefix::Hamlet,
         _ => return None,
     })
 }
@@ -291,8 +626,10 @@ fn one_word_prefix(a: &str) -> Option<Prefix> {
         "tx" => Prefix::District("thi xa"),
         "tp" => Prefix::City,
         "tinh" => Prefix::Province,
-        "pho" | "duong" | "d" | "ngo" | "ngach" | "hem" | "kiet" | "so" | "thon" | "xom"
-        | "lang" | "ap" | "ban" | "to" | "khu" | "cum" | "kdt" | "kcn" | "toa" => Prefix::Street,
+        "pho" | "duong" | "d" | "ngo" | "ngach" | "hem" | "kiet" | "so" | "toa" => Prefix::Street,
+        "thon" | "xom" | "lang" | "ap" | "ban" | "to" | "khu" | "cum" | "doi" | "kdt" | "kcn" => {
+            Prefix::Hamlet
+        }
         _ => return None,
     })
 }
@@ -301,26 +638,102 @@ fn is_number(word: &str) -> bool {
     word.starts_with(|c: char| c.is_ascii_digit())
 }
 
+/// The phrase of up to five words ending just before `tokens[start]` that says what the
+/// name is, and how many words it takes. `free(i)` says whether word `i` may be read.
+fn phrase_before(
+    tokens: &[Token],
+    start: usize,
+    free: impl Fn(usize) -> bool,
+) -> Option<(Prefix, usize)> {
+    let mut words: Vec<&str> = Vec::new();
+    for i in (start.saturating_sub(5)..start).rev() {
+        if !free(i) {
+            break;
+        }
+        words.insert(0, tokens[i].fold.as_str());
+    }
+    let w1 = *words.last()?;
+    if is_number(w1) {
+        // "thôn 4 Hồng Kỳ": the number is the hamlet's, and the name after it is not a
+        // street.
+        let w2 = (words.len() >= 2).then(|| words[words.len() - 2]);
+        if w2.and_then(one_word_prefix) == Some(Prefix::Hamlet) {
+            return None;
+        }
+        return Some((Prefix::Street, 1));
+    }
+    for len in (1..=words.len()).rev() {
+        let phrase = words[words.len() - len..].join(" ");
+        let typed = &tokens[start - len..start];
+        if let Some((_, g)) = LANDMARK_WORDS
+            .iter()
+            .find(|(w, _)| *w == phrase && !contradicted(typed, w))
+        {
+            return Some((Prefix::Landmark(*g), len));
+        }
+        if JUNCTION_WORDS.contains(&phrase.as_str()) {
+            return Some((Prefix::Junction, len));
+        }
+        if len == 2 {
+            if phrase == "so nha" {
+                return Some((Prefix::Street, 2));
+            }
+            if let Some(p) = two_word_prefix(words[words.len() - 2], w1) {
+                return Some((p, 2));
+            }
+        }
+    }
+    let w2 = (words.len() >= 2).then(|| words[words.len() - 2]);
+    match one_word_prefix(w1) {
+        // "12 P. Kim Mã" is a street (phố); "P. Kim Mã" alone is a ward.
+        Some(Prefix::Unit("phuong")) if w1 == "p" && w2.is_some_and(is_number) => {
+            Some((Prefix::Street, 1))
+        }
+        Some(p) => Some((p, 1)),
+        None => None,
+    }
+}
+
+/// The landmark groups of every category phrase that ends just before `tokens[start]`
+/// ("cổng viện" is a park's "công viên" and a hospital's "viện").
+fn landmark_groups_before(tokens: &[Token], covered: &[bool], start: usize) -> Vec<LandmarkGroup> {
+    let mut words: Vec<&str> = Vec::new();
+    for i in (start.saturating_sub(5)..start).rev() {
+        if covered[i] || tokens[i].segment != tokens[start].segment {
+            break;
+        }
+        words.insert(0, tokens[i].fold.as_str());
+    }
+    (1..=words.len())
+        .rev()
+        .find_map(|len| {
+            let phrase = words[words.len() - len..].join(" ");
+            let typed = &tokens[start - len..start];
+            LANDMARK_WORDS
+                .iter()
+                .find(|(w, _)| *w == phrase && !contradicted(typed, w))
+                .map(|(_, g)| *g)
+        })
+        .into_iter()
+        .collect()
+}
+
+/// Category phrases that read as another one when written without diacritics, with their
+/// marks: "công viên" (park) is not "cổng viện" (a hospital's gate).
+const MARKED_PHRASES: &[(&str, &str)] = &[("cong vien", "công viên"), ("ho", "hồ"), ("cho", "chợ")];
+
+/// Whether the typed words carry diacritics that contradict the phrase's.
+fn contradicted(typed: &[Token], phrase: &str) -> bool {
+    MARKED_PHRASES
+        .iter()
+        .find(|(f, _)| *f == phrase)
+        .is_some_and(|(_, marked)| diacritic_factor(typed, marked) < 1.0)
+}
+
 /// Reads the words before `tokens[start]` that no other name covers.
 fn prefix(tokens: &[Token], covered: &[bool], start: usize) -> Prefix {
     let free = |i: usize| !covered[i] && tokens[i].segment == tokens[start].segment;
-    if start == 0 || !free(start - 1) {
-        return Prefix::None;
-    }
-    let w1 = tokens[start - 1].fold.as_str();
-    let w2 = (start >= 2 && free(start - 2)).then(|| tokens[start - 2].fold.as_str());
-    if is_number(w1) {
-        return Prefix::Street;
-    }
-    if let Some(p) = w2.and_then(|w2| two_word_prefix(w2, w1)) {
-        return p;
-    }
-    match one_word_prefix(w1) {
-        // "12 P. Kim Mã" is a street (phố); "P. Kim Mã" alone is a ward.
-        Some(Prefix::Unit("phuong")) if w1 == "p" && w2.is_some_and(is_number) => Prefix::Street,
-        Some(p) => p,
-        None => Prefix::None,
-    }
+    phrase_before(tokens, start, free).map_or(Prefix::None, |(p, _)| p)
 }
 
 /// A syllable's letters with their vowel marks, and its tone mark, compared apart so that
@@ -354,13 +767,27 @@ fn diacritic_factor(typed: &[Token], name: &str) -> f32 {
 }
 
 #[derive(Debug)]
-struct Span {
-    start: usize,
-    len: usize,
-    entries: Vec<Entry>,
-    prefix: Prefix,
+pub(super) struct Span {
+    pub(super) start: usize,
+    pub(super) len: usize,
+    pub(super) entries: Vec<Entry>,
+    pub(super) prefix: Prefix,
     /// A bare single syllable: usable only as an old unit whose district the text names.
     weak: bool,
+}
+
+/// A text read for names: its words, the names found, and what the unit-level names say.
+pub(super) struct Analysis<'a> {
+    pub(super) tokens: Vec<Token>,
+    pub(super) spans: Vec<Span>,
+    /// Per unit: the evidence of unit, old-unit names (with the span that gave it).
+    pub(super) evidence: Vec<Vec<Evidence<'a>>>,
+    /// Old districts the text names as such (or as the district of an old unit it names).
+    pub(super) context: Vec<usize>,
+    /// Old districts named by a bare name that is also a unit's name.
+    pub(super) fallback_districts: Vec<usize>,
+    /// Spans read as a district only.
+    pub(super) consumed: Vec<bool>,
 }
 
 const UNCONFIRMED: f32 = 0.85;
@@ -369,10 +796,10 @@ const AMBIGUOUS: f32 = 0.9;
 const DEMOTED_NEW: f32 = 0.7;
 const CORROBORATION: f32 = 0.05;
 
-struct Evidence<'a> {
-    score: f32,
-    reason: MatchReason<'a>,
-    span: usize,
+pub(super) struct Evidence<'a> {
+    pub(super) score: f32,
+    pub(super) reason: MatchReason<'a>,
+    pub(super) span: usize,
 }
 
 impl UnitDirectory {
@@ -438,6 +865,12 @@ impl UnitDirectory {
     /// Ties are broken by reason (new name, then old unit, then old district) and then by
     /// directory order.
     pub fn resolve_address(&self, text: &str) -> Vec<AddressMatch<'_>> {
+        let analysis = self.analyse(text);
+        self.unit_matches(analysis)
+    }
+
+    /// Reads the text: its names, and the evidence its unit-level names give.
+    pub(super) fn analyse(&self, text: &str) -> Analysis<'_> {
         let index = &self.address;
         let units = &self.units;
         let tokens = tokenize(text);
@@ -564,6 +997,27 @@ impl UnitDirectory {
             }
         }
 
+        Analysis {
+            tokens,
+            spans,
+            evidence,
+            context,
+            fallback_districts,
+            consumed,
+        }
+    }
+
+    fn unit_matches<'a>(&'a self, analysis: Analysis<'a>) -> Vec<AddressMatch<'a>> {
+        let index = &self.address;
+        let units = &self.units;
+        let Analysis {
+            tokens,
+            spans,
+            evidence,
+            context,
+            fallback_districts,
+            ..
+        } = analysis;
         let matched = |span: usize| {
             let s = &spans[span];
             tokens[s.start..s.start + s.len]
@@ -602,19 +1056,8 @@ impl UnitDirectory {
             districts.dedup();
             for d in districts {
                 let district = &index.districts[d];
-                let max = district
-                    .units
-                    .iter()
-                    .map(|(_, w)| *w)
-                    .fold(0.0f32, f32::max);
                 let words = district_words(&spans, &tokens, d);
-                for &(u, weight) in &district.units {
-                    let named_alike = if index.unit_fold[u] == district.fold {
-                        0.1
-                    } else {
-                        0.0
-                    };
-                    let score = 0.3 + 0.2 * weight / max.max(f32::MIN_POSITIVE) + named_alike;
+                for (u, score) in index.district_candidates(d) {
                     match out.iter_mut().find(|(x, _)| *x == u) {
                         Some((_, m)) if m.score >= score => {}
                         Some((_, m)) => {
@@ -681,21 +1124,33 @@ fn after_kind_word(tokens: &[Token], start: usize) -> bool {
     ))) || (one && kind(one_word_prefix(&tokens[start - 1].fold)))
 }
 
-/// How many words before `tokens[start]` can be read as its kind word or house number (one
-/// or two), for the segmentation to count them as explained.
-fn prefix_lengths(tokens: &[Token], start: usize) -> Vec<usize> {
+/// How many words before `tokens[start]` can be read as its kind word, category word,
+/// junction word or house number, for the segmentation to count them as explained.
+fn prefix_lengths(tokens: &[Token], start: usize, street: bool) -> Vec<usize> {
     let same = |i: usize| tokens[i].segment == tokens[start].segment;
     let mut out = Vec::new();
     if start >= 1 && same(start - 1) {
         let w1 = &tokens[start - 1].fold;
-        if one_word_prefix(w1).is_some() || is_number(w1) {
+        // A house number or a street word explains only a street's name.
+        let fits = match one_word_prefix(w1) {
+            Some(Prefix::Street) => street,
+            Some(_) => true,
+            None => is_number(w1) && street,
+        };
+        if fits {
             out.push(1);
         }
         if start >= 2 && same(start - 2) {
             let w2 = &tokens[start - 2].fold;
-            if two_word_prefix(w2, w1).is_some() {
+            if two_word_prefix(w2, w1).is_some() || (w2 == "so" && w1 == "nha") {
                 out.push(2);
             }
+        }
+    }
+    if let Some((Prefix::Landmark(_) | Prefix::Junction, len)) = phrase_before(tokens, start, same)
+    {
+        if !out.contains(&len) {
+            out.push(len);
         }
     }
     out
@@ -722,27 +1177,49 @@ fn find_spans(index: &AddressIndex, tokens: &[Token]) -> Vec<Span> {
             let Some(entries) = index.names.get(&key) else {
                 continue;
             };
-            if is_number(&key) && !after_kind_word(tokens, start) {
+            let same = |j: usize| tokens[j].segment == tokens[start].segment;
+            let landmark = match phrase_before(tokens, start, same) {
+                Some((Prefix::Landmark(_), words)) => Some(words),
+                _ => None,
+            };
+            let has_core = entries.iter().any(|e| matches!(e, Entry::PlaceCore(_)));
+            if is_number(&key)
+                && !after_kind_word(tokens, start)
+                && !(has_core && landmark.is_some())
+            {
                 continue;
             }
             let typed = &tokens[start..=i];
             let agrees = entries
                 .iter()
                 .any(|e| diacritic_factor(typed, index.entry_norm(*e)) == 1.0);
+            if entries.iter().all(|e| matches!(e, Entry::PlaceCore(_))) {
+                // A place's short name counts only after its category word.
+                if let Some(words) = landmark {
+                    items.push((start - words, len + words, start, len, agrees, false));
+                }
+                continue;
+            }
             let weak = len == 1 && !(agrees && has_diacritics(&typed[0].norm));
             items.push((start, len, start, len, agrees, weak));
-            for words in prefix_lengths(tokens, start) {
+            let street = entries.iter().any(|e| matches!(e, Entry::Street(_)));
+            for words in prefix_lengths(tokens, start, street) {
                 items.push((start - words, len + words, start, len, agrees, false));
             }
         }
     }
     // Choose non-overlapping items that cover the most words (weak items in a lower tier),
-    // then agree most with the typed diacritics, then are fewest (longer names). Greedy longest-first would read
+    // then disagree least with the typed diacritics, then are fewest (longer names). Greedy longest-first would read
     // "phuong mai dong da" as "phường Mai Động" + "da" instead of "Phương Mai, Đống Đa".
     let n = tokens.len();
-    type Value = (usize, usize, usize, std::cmp::Reverse<usize>);
+    type Value = (
+        usize,
+        usize,
+        std::cmp::Reverse<usize>,
+        std::cmp::Reverse<usize>,
+    );
     let mut best: Vec<(Value, Option<usize>)> =
-        vec![((0, 0, 0, std::cmp::Reverse(0)), None); n + 1];
+        vec![((0, 0, std::cmp::Reverse(0), std::cmp::Reverse(0)), None); n + 1];
     let mut by_first: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (k, item) in items.iter().enumerate() {
         by_first[item.0].push(k);
@@ -751,12 +1228,12 @@ fn find_spans(index: &AddressIndex, tokens: &[Token]) -> Vec<Span> {
         let mut choice = (best[i + 1].0, None);
         for &k in &by_first[i] {
             let (_, cover, _, _, agrees, weak) = items[k];
-            let (c, w, a, std::cmp::Reverse(m)) = best[i + cover].0;
+            let (c, w, std::cmp::Reverse(d), std::cmp::Reverse(m)) = best[i + cover].0;
             let (strong, weak) = if weak { (0, cover) } else { (cover, 0) };
             let value = (
                 c + strong,
                 w + weak,
-                a + usize::from(agrees),
+                std::cmp::Reverse(d + usize::from(!agrees)),
                 std::cmp::Reverse(m + 1),
             );
             if value > choice.0 {
@@ -795,6 +1272,7 @@ fn find_spans(index: &AddressIndex, tokens: &[Token]) -> Vec<Span> {
         };
         let prefix = prefix(tokens, &covered, start);
         let typed = &tokens[start..start + len];
+        let landmark_groups = landmark_groups_before(tokens, &covered, start);
         let bare = prefix == Prefix::None;
         if bare && all.contains(&Entry::Province) {
             // A bare province name ("…, Hà Nội") names the province, not a unit in it.
@@ -804,7 +1282,21 @@ fn find_spans(index: &AddressIndex, tokens: &[Token]) -> Vec<Span> {
             .iter()
             .copied()
             .filter(|e| match (prefix, e) {
-                (Prefix::Street, _) => false,
+                (Prefix::Street | Prefix::Junction, Entry::Street(_)) => true,
+                // A junction named after a place ("ngã tư Vân Đình"), not a street.
+                (Prefix::Junction, Entry::New(_) | Entry::Old(_)) => {
+                    !all.iter().any(|e| matches!(e, Entry::Street(_)))
+                }
+                (Prefix::Street | Prefix::Junction, _) => false,
+                (Prefix::Landmark(_), Entry::PlaceCore(c)) => index.place_groups
+                    [index.place_cores[*c].0]
+                    .is_some_and(|g| landmark_groups.contains(&g)),
+                // "công viên Cầu Giấy" is a park, not the bridge of that name.
+                (Prefix::Landmark(_), Entry::Place(p)) => {
+                    index.place_groups[*p].is_none_or(|g| landmark_groups.contains(&g))
+                }
+                (Prefix::Landmark(_), Entry::New(_) | Entry::Old(_) | Entry::Street(_)) => true,
+                (Prefix::Hamlet, Entry::New(_) | Entry::Old(_) | Entry::Place(_)) => true,
                 (Prefix::Unit(_), Entry::New(_) | Entry::Old(_)) => true,
                 (Prefix::District(k), Entry::District(d)) => {
                     let kind = &index.districts[*d].kind;
@@ -814,7 +1306,14 @@ fn find_spans(index: &AddressIndex, tokens: &[Token]) -> Vec<Span> {
                     let kind = &index.districts[*d].kind;
                     kind.is_empty() || kind == "thanh pho"
                 }
-                (Prefix::None, Entry::New(_) | Entry::Old(_) | Entry::District(_)) => true,
+                (
+                    Prefix::None,
+                    Entry::New(_)
+                    | Entry::Old(_)
+                    | Entry::District(_)
+                    | Entry::Street(_)
+                    | Entry::Place(_),
+                ) => true,
                 _ => false,
             })
             .filter(|e| {
@@ -830,6 +1329,16 @@ fn find_spans(index: &AddressIndex, tokens: &[Token]) -> Vec<Span> {
         // One bare syllable is too easily an ordinary word ("lang" for "Láng"): it counts
         // when its diacritics are typed and agree, or, as an old unit, when the text also
         // names that old unit's district ("buoi tay ho").
+        // One syllable typed with diacritics that contradict the name ("lăng" for "Láng") is
+        // another word.
+        let entries: Vec<Entry> = if len == 1 && has_diacritics(&typed[0].norm) {
+            entries
+                .into_iter()
+                .filter(|e| diacritic_factor(typed, index.entry_norm(*e)) == 1.0)
+                .collect()
+        } else {
+            entries
+        };
         let weak = bare
             && len == 1
             && !(has_diacritics(&typed[0].norm)
@@ -840,6 +1349,25 @@ fn find_spans(index: &AddressIndex, tokens: &[Token]) -> Vec<Span> {
             entries
                 .into_iter()
                 .filter(|e| matches!(e, Entry::Old(_)))
+                .collect()
+        } else if entries
+            .iter()
+            .any(|e| matches!(e, Entry::New(_) | Entry::Old(_) | Entry::District(_)))
+            && !matches!(prefix, Prefix::Landmark(_))
+        {
+            // A bare name that is a unit's and a place's ("Cát Linh", "Cầu Giấy") is the unit.
+            entries
+                .into_iter()
+                .filter(|e| !matches!(e, Entry::Place(_) | Entry::PlaceCore(_)))
+                .collect()
+        } else if entries
+            .iter()
+            .any(|e| matches!(e, Entry::Place(_) | Entry::PlaceCore(_)))
+        {
+            // A place by its name says more than a unit or street it is named after.
+            entries
+                .into_iter()
+                .filter(|e| matches!(e, Entry::Place(_) | Entry::PlaceCore(_)))
                 .collect()
         } else {
             entries
@@ -859,7 +1387,6 @@ fn find_spans(index: &AddressIndex, tokens: &[Token]) -> Vec<Span> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::JurisdictionConfig;
     use super::*;
 
     /// A made-up province: new units Đông Hòa (phường, took old Phường Lá whole and part of
@@ -872,22 +1399,7 @@ mod tests {
             003,Bắc Hà,Phường Bắc Hà,phường,99,Tỉnh Thử,10.05,106.25,103:full;104:full,Phường Bắc Hà [Quận Một]; Phường Lá [Huyện Hai]\n\
             004,Láng,Phường Láng,phường,99,Tỉnh Thử,10.05,106.35,,\n\
             005,12,Phường 12,phường,99,Tỉnh Thử,10.05,106.45,,\n";
-        let features: Vec<String> = (0..5)
-            .map(|i| {
-                let x0 = 106.0 + 0.1 * i as f64;
-                format!(
-                    r#"{{"type":"Feature","properties":{{"code":"00{}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},10.0],[{x1},10.0],[{x1},10.1],[{x0},10.1],[{x0},10.0]]]}}}}"#,
-                    i + 1,
-                    x1 = x0 + 0.1
-                )
-            })
-            .collect();
-        let gj = format!(
-            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-            features.join(",")
-        );
-        UnitDirectory::from_readers(csv.as_bytes(), gj.as_bytes(), JurisdictionConfig::default())
-            .unwrap()
+        super::super::test_squares(csv, 5)
     }
 
     fn codes(d: &UnitDirectory, text: &str) -> Vec<String> {

@@ -151,4 +151,15 @@ pub enum UnitsError {
         /// The code asked for.
         code: String,
     },
+    /// A row of an optional gazetteer file (streets.csv, streets.geojson, places.csv) is
+    /// wrong.
+    #[error("{file} line {line}: {message}")]
+    Gazetteer {
+        /// The file.
+        file: &'static str,
+        /// Its line (for streets.geojson: the feature's number, from 1).
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
 }

@@ -49,10 +49,12 @@
 mod address;
 mod display;
 mod error;
+mod gazetteer;
 mod geometry;
 mod index;
 mod load;
 pub mod org;
+mod resolve;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -65,8 +67,12 @@ use serde::Serialize;
 pub use address::{AddressMatch, MatchReason};
 pub use display::DisplayOptions;
 pub use error::UnitsError;
+pub use gazetteer::{Gazetteer, GazetteerStats, Place, Street, StreetSource, StreetUnit};
 pub use geometry::{Geometry, LatLon, Polygon, Position, METRES_PER_DEGREE};
 pub use index::{GridStats, JurisdictionConfig};
+pub use resolve::{
+    Candidate, Evidence, EvidenceKind, PointSource, Resolution, ResolvedPoint, MAX_CANDIDATES,
+};
 
 use address::AddressIndex;
 use display::Topology;
@@ -269,6 +275,7 @@ pub struct UnitDirectory {
     jurisdiction: Jurisdiction,
     address: AddressIndex,
     topology: Topology,
+    gazetteer: Gazetteer,
 }
 
 const UNITS_CSV: &str = "units.csv";
@@ -276,7 +283,8 @@ const UNITS_GEOJSON: &str = "units.geojson";
 
 impl UnitDirectory {
     /// Loads `units.csv` and `units.geojson` from `dir` with the default
-    /// [`JurisdictionConfig`].
+    /// [`JurisdictionConfig`], and the optional gazetteer files `streets.csv`,
+    /// `streets.geojson` and `places.csv` when the folder has them.
     pub fn load(dir: &Path) -> Result<UnitDirectory, UnitsError> {
         Self::load_with(dir, JurisdictionConfig::default())
     }
@@ -302,7 +310,23 @@ impl UnitDirectory {
         };
         let csv = open(UNITS_CSV)?;
         let geojson = open(UNITS_GEOJSON)?;
-        Self::from_readers(csv, geojson, config)
+        let mut directory = Self::from_readers(csv, geojson, config)?;
+        let optional = |file: &'static str| -> Result<Option<BufReader<File>>, UnitsError> {
+            let path = dir.join(file);
+            if !path.is_file() {
+                return Ok(None);
+            }
+            File::open(&path)
+                .map(|f| Some(BufReader::new(f)))
+                .map_err(|source| UnitsError::Io { path, source })
+        };
+        let streets = optional(gazetteer::STREETS_CSV)?;
+        let lines = optional(gazetteer::STREETS_GEOJSON)?;
+        let places = optional(gazetteer::PLACES_CSV)?;
+        if streets.is_some() || lines.is_some() || places.is_some() {
+            directory.load_gazetteer(streets, lines, places)?;
+        }
+        Ok(directory)
     }
 
     /// Builds a directory from the contents of `units.csv` and `units.geojson`.
@@ -384,7 +408,8 @@ impl UnitDirectory {
         let refs: Vec<&Geometry> = units.iter().map(|u| &u.geometry).collect();
         let jurisdiction = Jurisdiction::build(&refs, config);
         let topology = Topology::build(&refs);
-        let address = AddressIndex::build(&units, &province);
+        let gazetteer = Gazetteer::default();
+        let address = AddressIndex::build(&units, &province, &gazetteer);
         Ok(UnitDirectory {
             province,
             units,
@@ -392,7 +417,43 @@ impl UnitDirectory {
             jurisdiction,
             address,
             topology,
+            gazetteer,
         })
+    }
+
+    /// Adds the street and place gazetteer from the contents of `streets.csv`,
+    /// `streets.geojson` and `places.csv` (each optional), replacing any loaded before.
+    pub fn load_gazetteer(
+        &mut self,
+        streets_csv: Option<impl Read>,
+        streets_geojson: Option<impl Read>,
+        places_csv: Option<impl Read>,
+    ) -> Result<GazetteerStats, UnitsError> {
+        let gazetteer = gazetteer::load(
+            streets_csv,
+            streets_geojson,
+            places_csv,
+            &self.by_code,
+            &self.jurisdiction,
+        )?;
+        self.address = AddressIndex::build(&self.units, &self.province, &gazetteer);
+        self.gazetteer = gazetteer;
+        Ok(self.gazetteer.stats())
+    }
+
+    /// The streets and places loaded (empty when the folder has none).
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
+    }
+
+    /// The units a street runs through, as units of this directory.
+    pub fn street_units<'a>(&'a self, street: &'a Street) -> impl Iterator<Item = &'a Unit> + 'a {
+        street.units.iter().map(|su| &self.units[su.unit])
+    }
+
+    /// The unit a place lies in.
+    pub fn place_unit(&self, place: &Place) -> &Unit {
+        &self.units[place.unit]
     }
 
     /// The province covered.
@@ -497,6 +558,28 @@ impl UnitDirectory {
                 code: code.to_owned(),
             })
     }
+}
+
+/// A directory for tests: the units of `csv` as `n` squares of 0.1° side by side, west to
+/// east from 106.0 E, between 10.0 and 10.1 N, coded 001, 002, ….
+#[cfg(test)]
+pub(crate) fn test_squares(csv: &str, n: usize) -> UnitDirectory {
+    let features: Vec<String> = (0..n)
+        .map(|i| {
+            let x0 = 106.0 + 0.1 * i as f64;
+            format!(
+                r#"{{"type":"Feature","properties":{{"code":"{:03}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},10.0],[{x1},10.0],[{x1},10.1],[{x0},10.1],[{x0},10.0]]]}}}}"#,
+                i + 1,
+                x1 = x0 + 0.1
+            )
+        })
+        .collect();
+    let gj = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    );
+    UnitDirectory::from_readers(csv.as_bytes(), gj.as_bytes(), JurisdictionConfig::default())
+        .expect("test units load")
 }
 
 fn check(lat: f64, lon: f64) -> Result<(), UnitsError> {

@@ -222,7 +222,6 @@ fn capitalise(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::JurisdictionConfig;
     use super::*;
 
     fn directory() -> UnitDirectory {
@@ -230,22 +229,7 @@ mod tests {
             001,Đông,Phường Đông,phường,99,Tỉnh Thử,10.05,106.05\n\
             002,Tây,Xã Tây,xã,99,Tỉnh Thử,10.05,106.15\n\
             003,Côn Đảo,Đặc khu Côn Đảo,đặc khu,99,Tỉnh Thử,10.05,106.25\n";
-        let features: Vec<String> = (0..3)
-            .map(|i| {
-                let x0 = 106.0 + 0.1 * i as f64;
-                format!(
-                    r#"{{"type":"Feature","properties":{{"code":"00{}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},10.0],[{x1},10.0],[{x1},10.1],[{x0},10.1],[{x0},10.0]]]}}}}"#,
-                    i + 1,
-                    x1 = x0 + 0.1
-                )
-            })
-            .collect();
-        let gj = format!(
-            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-            features.join(",")
-        );
-        UnitDirectory::from_readers(csv.as_bytes(), gj.as_bytes(), JurisdictionConfig::default())
-            .unwrap()
+        super::super::test_squares(csv, 3)
     }
 
     #[test]
