@@ -251,6 +251,20 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         )
     })?;
     tracing::info!(units = units.len(), province = %units.province().name, "reference geography loaded");
+    let streets = units.gazetteer().stats();
+    if streets.streets == 0 {
+        tracing::warn!(
+            folder = %config.units.display(),
+            "street lookup is off: no streets.csv in the units folder; addresses resolve by unit names only"
+        );
+    } else {
+        tracing::info!(
+            streets = streets.streets,
+            with_lines = streets.streets_with_lines,
+            places = streets.places,
+            "street and place gazetteer loaded"
+        );
+    }
     let units = Arc::new(units);
     let assistant = crate::api::assistant::AssistantService::load(&config.kb, units.clone())?;
     let store = open_store(&config).await?;

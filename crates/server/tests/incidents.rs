@@ -195,6 +195,100 @@ async fn hotline_report_with_an_old_ward_name_goes_to_its_unit(backend: Backend)
     site.s.stop().await;
 }
 
+/// The location resolver behind intake: a street named like a former commune goes to the
+/// street, a landmark wins over the ward it is named after, an address that fits several
+/// units assigns none and keeps the candidates, and a shared point wins over the text.
+async fn intake_places_streets_landmarks_and_uncertain_addresses(backend: Backend) {
+    let Some(site) = site(backend).await else {
+        return;
+    };
+    // Bạch Mai hospital lies in Phường Kim Liên, not Phường Bạch Mai.
+    let created = site
+        .create(json!({
+            "kind": "medical", "description": "Người ngất trước cổng viện",
+            "address": "Bệnh viện Bạch Mai, 78 Giải Phóng",
+        }))
+        .await;
+    assert_eq!(created["unit_code"], "00229", "{created}");
+    assert_eq!(created["location"]["point_source"], "place", "{created}");
+    assert!(created["location"]["point"]["lat"].is_number());
+    assert_eq!(created["location"]["unit_uncertain"], false);
+
+    // Phố Kim Mã runs through three wards: no unit is guessed, the candidates are kept.
+    let uncertain = site
+        .create(json!({
+            "kind": "fire", "description": "Cháy quán ăn", "address": "số 12 phố Kim Mã",
+        }))
+        .await;
+    assert!(uncertain["unit_code"].is_null(), "{uncertain}");
+    assert_eq!(uncertain["location"]["unit_uncertain"], true);
+    let candidates: Vec<&str> = uncertain["location"]["unit_candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert!(candidates.contains(&"00025"), "{candidates:?}");
+    assert!(candidates.len() >= 2);
+    assert!(uncertain["location"]["unit_candidates"][0]["why"]
+        .as_str()
+        .unwrap()
+        .contains("Kim Mã"));
+    // The same address with the unit the operator picked: settled.
+    let picked = site
+        .create(json!({
+            "kind": "fire", "description": "Cháy quán ăn", "address": "số 12 phố Kim Mã",
+            "unit_code": "00025",
+        }))
+        .await;
+    assert_eq!(picked["unit_code"], "00025");
+    assert_eq!(picked["location"]["unit_uncertain"], false);
+
+    // A street named like a former commune (xã Lê Lợi, now Chương Dương) is never that commune.
+    let street = site
+        .create(json!({
+            "kind": "traffic_accident", "description": "Va chạm", "address": "ngã ba Lê Lợi",
+        }))
+        .await;
+    assert_ne!(street["unit_code"], "10237", "{street}");
+
+    // A shared point wins over the text.
+    let (lat, lon) = point_in(&site.s, &site.admin, "00008").await;
+    let gps = site
+        .create(json!({
+            "kind": "fire", "description": "Cháy", "address": "số 12 Hàng Bạc",
+            "lat": lat, "lon": lon,
+        }))
+        .await;
+    assert_eq!(gps["unit_code"], "00008", "{gps}");
+    assert_eq!(gps["location"]["point_source"], "gps");
+
+    // The same resolver answers the console's lookups, with why.
+    let (status, r) = site
+        .get(
+            &site.operator,
+            "/api/jurisdiction?address=s%E1%BB%91%2012%20ph%E1%BB%91%20Kim%20M%C3%A3",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(r["ambiguous"], true, "{r}");
+    assert!(r["point"].is_null());
+    assert_eq!(r["matches"][0]["evidence"][0]["kind"], "street");
+    let (_, r) = site
+        .get(
+            &site.operator,
+            &format!("/api/jurisdiction?address=H%C3%A0ng%20B%E1%BA%A1c&lat={lat}&lon={lon}"),
+        )
+        .await;
+    assert_eq!(r["matches"][0]["code"], "00008", "{r}");
+    assert_eq!(r["gps_used"], true);
+    let (status, _) = site
+        .get(&site.operator, "/api/jurisdiction?address=x&lat=21.0")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    site.s.stop().await;
+}
+
 async fn full_lifecycle_is_on_the_timeline(backend: Backend) {
     let Some(site) = site(backend).await else {
         return;
@@ -1257,6 +1351,7 @@ api_on_both_backends!(
     random_transition_sequences_keep_the_state_machine,
     the_demo_fleet_is_seeded_once_by_an_admin,
     hotline_report_with_an_old_ward_name_goes_to_its_unit,
+    intake_places_streets_landmarks_and_uncertain_addresses,
     full_lifecycle_is_on_the_timeline,
     illegal_transitions_and_stale_versions_are_refused,
     transfer_share_and_escalate,

@@ -62,6 +62,7 @@ mod error;
 pub mod geo;
 mod model;
 mod number;
+pub mod placement;
 pub mod status;
 pub mod timers;
 mod validate;
@@ -96,6 +97,6 @@ pub use timers::{
 };
 pub use validate::{
     masked_phone, normalize_phone, Caller, IncidentLocation, NewIncident, NewIncidentForm,
-    ValidNewIncident, MAX_ADDRESS_CHARS, MAX_CLOCK_SKEW, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS,
-    MAX_NOTE_CHARS, MAX_REASON_CHARS,
+    UnitCandidate, ValidNewIncident, MAX_ADDRESS_CHARS, MAX_CLOCK_SKEW, MAX_DESCRIPTION_CHARS,
+    MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_REASON_CHARS, MAX_UNIT_CANDIDATES,
 };

@@ -57,7 +57,35 @@ pub struct IncidentLocation {
     /// Set when the address named a pre-2025 ward or district and was mapped to the current
     /// unit, e.g. "phường Trúc Bạch (cũ) → phường Ba Đình".
     pub resolved_from_old_name: Option<String>,
+    /// True when the location fits several units (or contradicts itself) and no unit was
+    /// assigned from it: a person must pick among `unit_candidates`.
+    #[serde(default)]
+    pub unit_uncertain: bool,
+    /// The units the location resolver found, best first, with why; kept so that every
+    /// channel shows the same choice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unit_candidates: Vec<UnitCandidate>,
+    /// Where `point` comes from: `gps`, `place`, `junction`, `street`, `unit_centre`, or
+    /// `map` for a point set by hand; `None` when not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_source: Option<String>,
 }
+
+/// A candidate unit for an incident's location.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitCandidate {
+    /// Unit code.
+    pub code: String,
+    /// Unit name, e.g. "Phường Kim Liên".
+    pub full_name: String,
+    /// Resolver score, 0..=1 (only the order is meaningful).
+    pub score: f32,
+    /// Why, in words, e.g. "Phố Kim Mã; Phường Cống Vị, Quận Ba Đình (một phần)".
+    pub why: String,
+}
+
+/// Most candidates kept on an incident.
+pub const MAX_UNIT_CANDIDATES: usize = 12;
 
 /// Who reported the incident.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +159,12 @@ pub struct NewIncidentForm {
     pub boundary_distance_m: Option<f64>,
     /// Old-name resolution note.
     pub resolved_from_old_name: Option<String>,
+    /// The unit is uncertain (see [`IncidentLocation::unit_uncertain`]).
+    pub unit_uncertain: bool,
+    /// Candidate units.
+    pub unit_candidates: Vec<UnitCandidate>,
+    /// Where the point comes from.
+    pub point_source: Option<String>,
     /// Caller name.
     pub caller_name: Option<String>,
     /// Caller phone.
@@ -276,6 +310,9 @@ impl NewIncidentForm {
                 near_boundary: self.near_boundary,
                 boundary_distance_m: self.boundary_distance_m,
                 resolved_from_old_name: self.resolved_from_old_name,
+                unit_uncertain: self.unit_uncertain,
+                unit_candidates: self.unit_candidates,
+                point_source: self.point_source,
             },
             caller: Caller {
                 name: self.caller_name,
@@ -426,6 +463,13 @@ fn check(mut n: NewIncident, now: DateTime<Utc>, errors: &mut Vec<FieldError>) -
                 "Khoảng cách đến ranh giới không hợp lệ".into(),
                 format!("boundary distance {d} must be a non-negative number"),
             ));
+        }
+    }
+    loc.unit_candidates.truncate(MAX_UNIT_CANDIDATES);
+    for c in &mut loc.unit_candidates {
+        c.why = c.why.chars().take(MAX_ADDRESS_CHARS).collect();
+        if !c.score.is_finite() {
+            c.score = 0.0;
         }
     }
     if let Some(note) = &loc.resolved_from_old_name {

@@ -17,7 +17,20 @@ pub async fn healthz() -> &'static str {
     responses((status = 200, body = String), (status = 503, body = crate::error::ErrorBody)))]
 pub async fn readyz(State(state): State<Arc<AppState>>) -> axum::response::Response {
     match state.store.ping().await {
-        Ok(()) if !state.units.is_empty() => (StatusCode::OK, "ready").into_response(),
+        Ok(()) if !state.units.is_empty() => {
+            let stats = state.units.gazetteer().stats();
+            let body = if stats.streets == 0 {
+                "ready\nnote: street lookup is off: the units folder has no streets.csv, so \
+                 addresses resolve by unit names only\n"
+                    .to_owned()
+            } else {
+                format!(
+                    "ready\nstreets: {} ({} with lines), places: {}\n",
+                    stats.streets, stats.streets_with_lines, stats.places
+                )
+            };
+            (StatusCode::OK, body).into_response()
+        }
         Ok(()) => crate::error::ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",

@@ -24,11 +24,10 @@ use axum::Router;
 use chrono::Utc;
 use domain::access::Role;
 use domain::incident::{
-    cap, eido, normalize_phone, recommend_with, Disposition, Incident, IncidentId, IncidentNumber,
-    IncidentStatus, NewIncidentForm, RecommendOptions, ResponseTargets, TransitionDetails,
-    Vocabulary,
+    cap, eido, geo::GeoPoint, normalize_phone, recommend_with, Disposition, Incident, IncidentId,
+    IncidentLocation, IncidentNumber, IncidentStatus, NewIncidentForm, RecommendOptions,
+    ResponseTargets, TransitionDetails, Vocabulary,
 };
-use domain::units::Location;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -103,64 +102,21 @@ fn unprocessable(field: &str, message: impl Into<String>) -> ApiError {
 // ---------------------------------------------------------------------------------------------
 // Placing a report: the unit by jurisdiction
 
-/// Where a report is, as the server resolves it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Placement {
-    pub unit_code: Option<String>,
-    pub near_boundary: bool,
-    pub boundary_distance_m: Option<f64>,
-    pub resolved_from_old_name: Option<String>,
-}
-
-/// Resolves the responsible unit: from the coordinates when given (with the distance to the
-/// boundary and the near-boundary flag), otherwise from the address text, where old (pre-2025)
-/// ward and district names are understood and noted.
+/// Resolves where a report is and its responsible unit through the one location resolver:
+/// the coordinates when given (with the distance to the boundary and the near-boundary flag),
+/// otherwise the address text (streets, junctions, landmarks, old and new unit names). An
+/// address that fits several units leaves the unit empty and keeps the candidates.
 pub fn place(
     state: &AppState,
     lat: Option<f64>,
     lon: Option<f64>,
     address: Option<&str>,
-) -> Placement {
-    let mut out = Placement::default();
-    if let (Some(lat), Some(lon)) = (lat, lon) {
-        match state.units.locate(lat, lon) {
-            Ok(Location::Inside {
-                unit,
-                boundary_distance_m,
-                near_boundary,
-                ..
-            }) => {
-                out.unit_code = Some(unit.code.clone());
-                out.near_boundary = near_boundary;
-                out.boundary_distance_m = Some(boundary_distance_m.round());
-            }
-            Ok(Location::Snapped { unit, distance_m }) => {
-                out.unit_code = Some(unit.code.clone());
-                out.near_boundary = true;
-                out.boundary_distance_m = Some(distance_m.round());
-            }
-            // Outside the city, or coordinates the domain will refuse with a field error.
-            Ok(Location::Outside) | Err(_) => {}
-        }
-        return out;
-    }
-    let Some(address) = address.map(str::trim).filter(|a| !a.is_empty()) else {
-        return out;
+) -> IncidentLocation {
+    let point = match (lat, lon) {
+        (Some(lat), Some(lon)) => Some(GeoPoint::new(lat, lon)),
+        _ => None,
     };
-    let matches = state.units.resolve_address(address);
-    if let Some(best) = matches.first() {
-        out.unit_code = Some(best.unit.code.clone());
-        let old = match best.reason {
-            domain::units::MatchReason::OldUnit { old, .. } => Some(match &old.district {
-                Some(d) => format!("{}, {d}", old.full_name),
-                None => old.full_name.clone(),
-            }),
-            domain::units::MatchReason::OldDistrict { district } => Some(district.to_owned()),
-            domain::units::MatchReason::UnitName => None,
-        };
-        out.resolved_from_old_name = old.map(|o| format!("{o} → {}", best.unit.full_name));
-    }
-    out
+    domain::incident::placement::place(&state.units, point, address)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -350,6 +306,7 @@ pub async fn form_of(
     }
     let placed = place(state, body.lat, body.lon, body.address.as_deref());
     let located = placed.unit_code.is_some();
+    let chosen = given.is_some();
     let unit_code = given
         .or(placed.unit_code)
         .or(facility_unit)
@@ -359,6 +316,11 @@ pub async fn form_of(
     } else {
         (body.near_boundary, body.boundary_distance_m)
     };
+    // A point the resolver found for the address (a place, a junction, a street in the unit).
+    let (lat, lon) = match (body.lat, body.lon, placed.point) {
+        (None, None, Some(p)) => (Some(p.lat), Some(p.lon)),
+        _ => (body.lat, body.lon),
+    };
     Ok(NewIncidentForm {
         kind: body.kind,
         crime_subtype: body.crime_subtype,
@@ -367,8 +329,8 @@ pub async fn form_of(
             .channel
             .filter(|c| !c.trim().is_empty())
             .unwrap_or_else(|| default_channel.to_owned()),
-        lat: body.lat,
-        lon: body.lon,
+        lat,
+        lon,
         address: body.address,
         unit_code,
         near_boundary,
@@ -376,6 +338,9 @@ pub async fn form_of(
         resolved_from_old_name: body
             .resolved_from_old_name
             .or(placed.resolved_from_old_name),
+        unit_uncertain: placed.unit_uncertain && !chosen,
+        unit_candidates: placed.unit_candidates,
+        point_source: placed.point_source,
         caller_name: body.caller_name,
         caller_phone: body.caller_phone,
         description: body.description,

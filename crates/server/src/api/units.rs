@@ -138,16 +138,23 @@ pub struct JurisdictionQuery {
     pub lat: Option<f64>,
     /// Longitude (WGS84), with `lat`.
     pub lon: Option<f64>,
-    /// Address text instead of a point; old ward and district names are understood.
+    /// Address text: streets, junctions, landmarks, new and old unit names. With `lat` and
+    /// `lon`, the point wins and the text's candidates follow it.
     pub address: Option<String>,
 }
 
 /// Which unit owns a point or an address.
 ///
-/// For a point: `result.status` is `inside` (with the distance to the boundary and
+/// For a point alone: `result.status` is `inside` (with the distance to the boundary and
 /// `near_boundary`), `snapped` (in a sliver between polygons or just past the edge) or
-/// `outside` (the point is outside the jurisdiction; no unit is guessed). For an address:
-/// `matches`, best first; an old ward that was split gives every candidate unit.
+/// `outside` (the point is outside the jurisdiction; no unit is guessed).
+///
+/// For an address (with `lat`/`lon` too when the caller shared a point, which then wins):
+/// `matches`, best first, each with its unit, a `point` (`source`: gps, place, junction,
+/// street, or unit_centre when only the unit is known) and the `evidence` behind it (street,
+/// junction, place, unit name, old unit or district); `ambiguous` is true when no single unit
+/// can be assigned and a person must pick; `confidence` in the first match; `point` of the
+/// assigned match.
 #[utoipa::path(get, path = "/api/jurisdiction", tag = "units", params(JurisdictionQuery),
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn jurisdiction(
@@ -155,18 +162,35 @@ pub async fn jurisdiction(
     _p: Principal,
     Query(q): Query<JurisdictionQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    match (q.lat, q.lon, q.address) {
-        (Some(lat), Some(lon), None) => {
-            let location = state
+    let point = match (q.lat, q.lon) {
+        (Some(lat), Some(lon)) => {
+            // Checked here so that a bad point is an error, never silently dropped.
+            state
                 .units
                 .locate(lat, lon)
                 .map_err(|e| ApiError::bad_request("invalid_coordinates", e.to_string()))?;
+            Some(domain::units::LatLon { lat, lon })
+        }
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "give lat and lon together",
+            ))
+        }
+    };
+    match (point, q.address) {
+        (Some(p), None) => {
+            let location = state
+                .units
+                .locate(p.lat, p.lon)
+                .map_err(|e| ApiError::bad_request("invalid_coordinates", e.to_string()))?;
             Ok(Json(serde_json::json!({
-                "query": {"lat": lat, "lon": lon},
+                "query": {"lat": p.lat, "lon": p.lon},
                 "result": location,
             })))
         }
-        (None, None, Some(address)) => {
+        (point, Some(address)) => {
             let address = address.trim();
             if address.is_empty() || address.chars().count() > 500 {
                 return Err(ApiError::bad_request(
@@ -174,13 +198,17 @@ pub async fn jurisdiction(
                     "address must be 1 to 500 characters",
                 ));
             }
-            let matches = state.units.resolve_address(address);
-            Ok(Json(serde_json::json!({
-                "query": {"address": address},
-                "matches": matches,
-            })))
+            let resolution = state.units.resolve_at(address, point);
+            let mut body = serde_json::to_value(&resolution).map_err(ApiError::internal)?;
+            if let Some(obj) = body.as_object_mut() {
+                obj.insert(
+                    "query".into(),
+                    serde_json::json!({"address": address, "lat": q.lat, "lon": q.lon}),
+                );
+            }
+            Ok(Json(body))
         }
-        _ => Err(ApiError::bad_request(
+        (None, None) => Err(ApiError::bad_request(
             "invalid_query",
             "give either lat and lon, or address",
         )),
