@@ -65,6 +65,22 @@ pub enum Command {
         #[arg(long)]
         no_fail: bool,
     },
+    /// Measure the location resolver on address sets (`*.jsonl`): top-1, right unit among the
+    /// candidates, silent misroutes and latency, beside the unit-name resolver it replaced.
+    EvalAddresses {
+        /// Reference geography: units, and the optional streets and places.
+        #[arg(long, env = "BINHYEN_UNITS")]
+        units: PathBuf,
+        /// Folder of address sets, or one set.
+        #[arg(long, default_value = "data/eval/addresses")]
+        set: PathBuf,
+        /// Print the reports as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also print every address whose first candidate is wrong, with the candidates.
+        #[arg(long)]
+        explain: bool,
+    },
     /// The citizen knowledge base.
     #[command(subcommand)]
     Kb(KbCommand),
@@ -234,6 +250,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
             no_fail,
         } => eval(&kb, eval_dir, json, no_fail),
+        Command::EvalAddresses {
+            units,
+            set,
+            json,
+            explain,
+        } => crate::address_eval::run(&units, &set, json, explain),
         Command::Kb(KbCommand::Check { kb }) => {
             let (dir, _) = Config::load_kb(&kb_serve_args(&kb))?;
             let base = assistant::KnowledgeBase::load_dir(&dir)?;

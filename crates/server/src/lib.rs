@@ -3,6 +3,7 @@
 //!
 //! Start reading at [`cli`] (commands), then [`app`] (state and router) and [`config`].
 
+pub mod address_eval;
 pub mod api;
 pub mod app;
 pub mod auth;
