@@ -180,6 +180,28 @@ test("intake: clicking the map shows the owning unit, and typing an old ward nam
   await page.context().close();
 });
 
+test("intake: an address that fits several units assigns none until the operator picks one", async () => {
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin);
+  await page.keyboard.press("Alt+N");
+  await page.waitForURL("**/intake");
+  await page.locator("#in-kind").press("1");
+  const text = "số 12 phố Kim Mã";
+  const expected = await admin("GET", `/api/jurisdiction?address=${encodeURIComponent(text)}`);
+  assert.equal(expected.body.ambiguous, true, "Kim Mã runs through several wards");
+  await page.keyboard.type(text, { delay: 5 });
+  // No unit is set silently: the candidates are offered, each with why.
+  await page.waitForFunction((n) => document.querySelectorAll(".candidates button[data-unit]").length === n, Math.min(6, expected.body.matches.length));
+  assert.equal(await page.evaluate(() => document.querySelector("#in-unit").dataset.unit), "");
+  assert.match(await page.textContent("#in-unit"), /nhiều đơn vị/);
+  assert.match(await page.textContent(".candidates"), /Phố Kim Mã/);
+  const second = expected.body.matches[1].code;
+  await page.click(`.candidates button[data-unit="${second}"]`);
+  await page.waitForFunction((code) => document.querySelector("#in-unit").dataset.unit === code, second);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("a unit officer lands on their own unit and cannot open another unit's view", async () => {
   const page = await newPage(browser);
   await signIn(page, server.url, OFFICER.username, OFFICER.password);

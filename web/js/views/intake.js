@@ -119,18 +119,36 @@ export function renderIntake(main, _params, ctx) {
         replace(candidates);
         return;
       }
+      // Why a unit: the labels of its evidence (street, junction, landmark, ward, old name).
+      const why = (m) => [...new Set((m.evidence || []).map((e) => e.label))].join("; ");
       const best = matches[0];
-      const old = best.reason === "old_unit" ? `${best.old_full_name}${best.old_district ? `, ${best.old_district}` : ""}` : best.reason === "old_district" ? best.old_district : null;
-      state.oldName = old ? `${old} → ${unitName(best.code)}` : null;
-      showUnit(best.code, old ? t("old_name", { old }) : null);
-      const others = matches.slice(1, 4);
+      const old = (best.evidence || []).find((e) => e.kind === "old_unit" || e.kind === "old_district");
+      state.oldName = !res.ambiguous && old ? `${old.label} → ${unitName(best.code)}` : null;
+      if (res.ambiguous) {
+        // Never a silent guess: the operator picks among the candidates.
+        showUnit(null, t("unit_ambiguous"), "warn");
+      } else {
+        showUnit(best.code, old ? t("old_name", { old: old.label }) : why(best));
+      }
+      const shown = res.ambiguous ? matches.slice(0, 6) : matches.slice(1, 4);
       replace(
         candidates,
-        others.length
+        shown.length
           ? [
-              h("span", {}, t("candidates")),
-              others.map((m) =>
-                h("button", { type: "button", class: "btn-chip", on: { click: () => showUnit(m.code) } }, unitName(m.code)),
+              h("span", {}, t(res.ambiguous ? "pick_unit" : "candidates")),
+              shown.map((m) =>
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "btn-chip",
+                    title: why(m),
+                    dataset: { unit: m.code },
+                    on: { click: () => showUnit(m.code, why(m)) },
+                  },
+                  unitName(m.code),
+                  h("small", {}, ` · ${why(m)}`),
+                ),
               ),
             ]
           : null,
