@@ -761,8 +761,19 @@ pub fn find_location(text: &str) -> Option<String> {
                     continue;
                 }
             }
-            // "tòa", "chợ", "cầu", "hồ", "trường" need a name after them.
-            if tokens.get(i + 1).is_none() {
+            // "tòa", "chợ", "cầu", "hồ", "trường" need a name after them, and a clause word
+            // ("xóm đang …") is no name.
+            if tokens.get(i + 1).is_none()
+                || c.address_stop
+                    .first_in(&tokens[i + 1..])
+                    .is_some_and(|(p, _)| p == 0)
+            {
+                continue;
+            }
+            // "hàng xóm" (neighbours), "xóm trọ" (boarding houses), "nhà hàng" are not places.
+            let prev = i.checked_sub(1).map(|p| tokens[p].fold.as_str());
+            let next = tokens.get(i + 1).map(|t| t.fold.as_str());
+            if tokens[i].fold == "xom" && (prev == Some("hang") || next == Some("tro")) {
                 continue;
             }
             start = Some(i);
@@ -1017,6 +1028,14 @@ mod tests {
         );
         assert_eq!(find_location("so dien thoai cua toi 0912345678"), None);
         assert_eq!(find_location("nhà tôi bị trộm"), None);
+        // Neighbours, boarding houses and eateries are not places.
+        assert_eq!(find_location("nhà hàng xóm đang cháy"), None);
+        assert_eq!(find_location("nha hang xom dang chay to lam"), None);
+        assert_eq!(find_location("xóm trọ có đánh nhau"), None);
+        assert_eq!(
+            find_location("cháy ở xóm Chùa, thôn Đông").as_deref(),
+            Some("xóm Chùa, thôn Đông")
+        );
     }
 
     #[test]

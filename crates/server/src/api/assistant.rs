@@ -24,7 +24,7 @@ use domain::incident::{
     Caller, Channel, CrimeSubtype, GeoPoint, IncidentError, IncidentKind, IncidentLocation,
     NewIncident, ValidNewIncident,
 };
-use domain::units::{AddressMatch, Location, MatchReason, UnitDirectory};
+use domain::units::UnitDirectory;
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -95,70 +95,26 @@ impl AssistantService {
     }
 }
 
-/// Reads an address through the unit directory: the unit's code when the text names a unit or
-/// an old ward/commune (old names map to today's unit).
+/// Reads an address through the one location resolver: the unit's code when the address
+/// settles on one unit (a street inside one unit, a landmark, a junction, a unit or old unit
+/// name); nothing when it fits several, so that no unit is guessed.
 pub struct UnitResolver(pub Arc<UnitDirectory>);
 
 impl AddressResolver for UnitResolver {
     fn resolve(&self, address: &str) -> Option<String> {
-        unit_for_address(&self.0, address).map(|m| m.unit.code.clone())
+        self.0.resolve(address).assigned().map(|u| u.code.clone())
     }
 }
 
-/// The unit an address names, when it names one: a unit, or an old ward/commune. A text that
-/// only names an old district ("quận Ba Đình") is too wide to pick a unit and yields `None`.
-pub fn unit_for_address<'a>(units: &'a UnitDirectory, address: &str) -> Option<AddressMatch<'a>> {
-    units
-        .resolve_address(address)
-        .into_iter()
-        .next()
-        .filter(|m| !matches!(m.reason, MatchReason::OldDistrict { .. }))
-}
-
-/// Where a report's place lies: the coordinates' unit when they are inside the jurisdiction,
-/// otherwise the unit the address names; `unit_code` stays empty when neither tells.
+/// Where a report's place lies, through the same resolver as every other channel: the shared
+/// point's unit when it is inside the jurisdiction, otherwise the unit the address settles on;
+/// when the address fits several units, none is set and the candidates are kept.
 pub fn locate_report(units: &UnitDirectory, draft: &ReportDraft) -> IncidentLocation {
-    let mut location = IncidentLocation {
-        address: draft.address_text.clone(),
-        ..IncidentLocation::default()
+    let point = match (draft.lat, draft.lon) {
+        (Some(lat), Some(lon)) => Some(GeoPoint::new(lat, lon)),
+        _ => None,
     };
-    if let (Some(lat), Some(lon)) = (draft.lat, draft.lon) {
-        if let Ok(found) = units.locate(lat, lon) {
-            location.point = Some(GeoPoint::new(lat, lon));
-            match found {
-                Location::Inside {
-                    unit,
-                    boundary_distance_m,
-                    near_boundary,
-                    ..
-                } => {
-                    location.unit_code = Some(unit.code.clone());
-                    location.boundary_distance_m = Some(boundary_distance_m);
-                    location.near_boundary = near_boundary;
-                }
-                Location::Snapped { unit, distance_m } => {
-                    location.unit_code = Some(unit.code.clone());
-                    location.boundary_distance_m = Some(distance_m);
-                    location.near_boundary = true;
-                }
-                Location::Outside => {}
-            }
-        }
-    }
-    if location.unit_code.is_none() {
-        if let Some(found) = draft
-            .address_text
-            .as_deref()
-            .and_then(|a| unit_for_address(units, a))
-        {
-            location.unit_code = Some(found.unit.code.clone());
-            if let MatchReason::OldUnit { old, .. } = found.reason {
-                location.resolved_from_old_name =
-                    Some(format!("{} (cũ) → {}", old.full_name, found.unit.full_name));
-            }
-        }
-    }
-    location
+    domain::incident::placement::place(units, point, draft.address_text.as_deref())
 }
 
 /// Turns a confirmed chat report into a validated new incident (channel `assistant`).
@@ -810,6 +766,31 @@ mod tests {
             locate_report(&units, &d).unit_code.as_deref(),
             Some("00004")
         );
+    }
+
+    #[test]
+    fn report_location_uses_the_one_resolver() {
+        let units = units();
+        let mut d = draft();
+        // A street named like a former commune is the street; a landmark is its own unit.
+        d.address_text = Some("Bệnh viện Bạch Mai".into());
+        let loc = locate_report(&units, &d);
+        assert_eq!(loc.unit_code.as_deref(), Some("00229"));
+        assert_eq!(loc.point_source.as_deref(), Some("place"));
+        // A street through several wards: no unit guessed, candidates kept.
+        d.address_text = Some("số 12 phố Kim Mã".into());
+        let loc = locate_report(&units, &d);
+        assert_eq!(loc.unit_code, None);
+        assert!(loc.unit_uncertain);
+        assert!(loc.unit_candidates.len() >= 2);
+        // With the point the citizen shared, the point decides.
+        let p = units.get("00025").unwrap().label;
+        d.lat = Some(p.lat);
+        d.lon = Some(p.lon);
+        let loc = locate_report(&units, &d);
+        assert_eq!(loc.unit_code.as_deref(), Some("00025"));
+        assert_eq!(loc.point_source.as_deref(), Some("gps"));
+        assert!(!loc.unit_uncertain);
     }
 
     #[test]
