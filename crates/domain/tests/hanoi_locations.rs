@@ -158,3 +158,39 @@ fn an_old_district_after_a_street_narrows_the_street() {
     assert!(codes(&r).contains(&code("Phường Ba Đình")));
     assert!(!codes(&r).contains(&code("Phường Hà Đông")));
 }
+
+#[test]
+fn the_map_search_finds_streets_places_and_units() {
+    let hits = hanoi().search("kim ma", 10);
+    assert!(!hits.is_empty());
+    assert!(hits
+        .iter()
+        .any(|h| h.name == "Phố Kim Mã" && h.point.is_some()));
+    let hits = hanoi().search("bach mai", 10);
+    assert!(hits
+        .iter()
+        .any(|h| h.name == "Phường Bạch Mai" && h.kind == domain::units::HitKind::Unit));
+    assert!(hits
+        .iter()
+        .any(|h| h.name.contains("Bạch Mai") && h.kind == domain::units::HitKind::Place));
+    assert!(hanoi().search("", 10).is_empty());
+    assert!(hanoi().search("zzzz", 10).is_empty());
+}
+
+#[test]
+fn the_map_gets_the_streets_of_its_view_simplified() {
+    // Around Hoàn Kiếm lake.
+    let bbox = [105.845, 21.024, 105.860, 21.034];
+    let fine: Vec<_> = hanoi().streets_in(bbox, 0.0).collect();
+    assert!(fine.len() > 20, "{}", fine.len());
+    let vertices = |v: &[(&domain::units::Street, Vec<Vec<[f64; 2]>>)]| -> usize {
+        v.iter().flat_map(|(_, l)| l.iter().map(Vec::len)).sum()
+    };
+    let coarse: Vec<_> = hanoi().streets_in(bbox, 20.0).collect();
+    assert_eq!(coarse.len(), fine.len());
+    assert!(vertices(&coarse) < vertices(&fine));
+    assert!(hanoi()
+        .streets_in([0.0, 0.0, 1.0, 1.0], 0.0)
+        .next()
+        .is_none());
+}

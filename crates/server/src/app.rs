@@ -87,6 +87,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/units/{code}/boundary", get(api::units::boundary))
         .route("/api/units.geojson", get(api::units::all_boundaries))
         .route("/api/jurisdiction", get(api::units::jurisdiction))
+        .route("/api/map/streets", get(api::units::map_streets))
+        .route("/api/map/places", get(api::units::map_places))
+        .route("/api/map/search", get(api::units::map_search))
         .route("/api/organisation", get(api::units::organisation))
         .route("/api/audit", get(api::audit::list))
         .route("/api/openapi.json", get(openapi::spec));

@@ -371,6 +371,89 @@ async fn units_and_jurisdiction(backend: Backend) {
     s.stop().await;
 }
 
+/// The map finds an address without a tile server: street lines of a view simplified for its
+/// zoom, places, and a search over streets, places and units.
+async fn the_map_serves_streets_places_and_search(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let t = s.admin().await;
+    let view = "bbox=105.845,21.024,105.860,21.034";
+    let r = s.get(&t, &format!("/api/map/streets?{view}&zoom=17")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/geo+json");
+    let near: Value = r.json().await.unwrap();
+    let features = near["features"].as_array().unwrap();
+    assert!(features.len() > 20, "{}", features.len());
+    assert!(features
+        .iter()
+        .any(|f| f["properties"]["name"] == "Hàng Bạc"));
+    let points = |v: &Value| -> usize {
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f["geometry"]["coordinates"].as_array().unwrap())
+            .map(|l| l.as_array().unwrap().len())
+            .sum()
+    };
+    let mid: Value = s
+        .get(&t, &format!("/api/map/streets?{view}&zoom=14"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        points(&mid) < points(&near),
+        "lines are simpler further out"
+    );
+    let far: Value = s
+        .get(&t, &format!("/api/map/streets?{view}&zoom=10"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(far["properties"]["too_far_out"], true);
+    assert!(far["features"].as_array().unwrap().is_empty());
+    for bad in ["bbox=1,2,3", "bbox=a,b,c,d", "bbox=106,21,105,22", "zoom=3"] {
+        let r = s.get(&t, &format!("/api/map/streets?{bad}")).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let places: Value = s
+        .get(&t, "/api/map/places?bbox=105.80,21.00,105.86,21.05")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(places["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["properties"]["name"] == "Bệnh viện Bạch Mai"
+            && f["properties"]["unit"] == "00229"));
+    let found: Value = s
+        .get(&t, "/api/map/search?q=kim%20ma")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let results = found["results"].as_array().unwrap();
+    assert!(results.iter().any(|h| h["kind"] == "street"
+        && h["name"] == "Phố Kim Mã"
+        && h["point"]["lat"].is_number()));
+    let r = s.get(&t, "/api/map/search?q=").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // Signed-in only.
+    let r = s
+        .client
+        .get(s.url("/api/map/search?q=kim"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    s.stop().await;
+}
+
 async fn operations_endpoints(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else {
         return;
@@ -429,5 +512,6 @@ api_on_both_backends!(
     account_rules_and_audit,
     bad_input_gets_clear_errors,
     units_and_jurisdiction,
+    the_map_serves_streets_places_and_search,
     operations_endpoints,
 );

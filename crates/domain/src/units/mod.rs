@@ -55,6 +55,7 @@ mod index;
 mod load;
 pub mod org;
 mod resolve;
+mod search;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -73,6 +74,7 @@ pub use index::{GridStats, JurisdictionConfig};
 pub use resolve::{
     Candidate, Evidence, EvidenceKind, PointSource, Resolution, ResolvedPoint, MAX_CANDIDATES,
 };
+pub use search::{HitKind, SearchHit};
 
 use address::AddressIndex;
 use display::Topology;

@@ -215,6 +215,156 @@ pub async fn jurisdiction(
     }
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MapViewQuery {
+    /// The view: `min_lon,min_lat,max_lon,max_lat` (WGS84).
+    pub bbox: String,
+    /// The map's zoom level (8–19): lines are simplified to about a pixel of it.
+    pub zoom: Option<f64>,
+}
+
+/// Most street lines in one answer: a view that holds more is too far out to read them.
+const MAX_STREETS_PER_VIEW: usize = 3_000;
+/// Below this zoom the map shows units, not streets.
+const MIN_STREET_ZOOM: f64 = 13.0;
+
+fn parse_bbox(text: &str) -> ApiResult<[f64; 4]> {
+    let parts: Vec<f64> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            ApiError::bad_request("invalid_bbox", "bbox is min_lon,min_lat,max_lon,max_lat")
+        })?;
+    match parts.as_slice() {
+        [a, b, c, d]
+            if parts.iter().all(|v| v.is_finite())
+                && a < c
+                && b < d
+                && (-180.0..=180.0).contains(a)
+                && (-180.0..=180.0).contains(c)
+                && (-90.0..=90.0).contains(b)
+                && (-90.0..=90.0).contains(d) =>
+        {
+            Ok([*a, *b, *c, *d])
+        }
+        _ => Err(ApiError::bad_request(
+            "invalid_bbox",
+            "bbox is min_lon,min_lat,max_lon,max_lat with min < max, in degrees",
+        )),
+    }
+}
+
+/// The named street lines of a map view, as GeoJSON, simplified for the zoom (about one
+/// pixel). Below zoom 13 the answer is empty (`too_far_out` in the collection's properties):
+/// the map then shows units only. Properties: `name`, `full_name`, `kind`, `units`.
+#[utoipa::path(get, path = "/api/map/streets", tag = "units", params(MapViewQuery),
+    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn map_streets(
+    State(state): State<Arc<AppState>>,
+    _p: Principal,
+    Query(q): Query<MapViewQuery>,
+) -> ApiResult<Response> {
+    let bbox = parse_bbox(&q.bbox)?;
+    let zoom = q.zoom.unwrap_or(16.0).clamp(0.0, 22.0);
+    let mut features = Vec::new();
+    let too_far = zoom < MIN_STREET_ZOOM;
+    if !too_far {
+        // One pixel of a 256-pixel tile at this zoom, in metres at the equator.
+        let tolerance_m = 156_543.0 / 2f64.powf(zoom);
+        for (street, lines) in state.units.streets_in(bbox, tolerance_m) {
+            if features.len() >= MAX_STREETS_PER_VIEW {
+                break;
+            }
+            let units: Vec<&str> = state
+                .units
+                .street_units(street)
+                .map(|u| u.code.as_str())
+                .collect();
+            features.push(serde_json::json!({
+                "type": "Feature",
+                "properties": {
+                    "name": street.name,
+                    "full_name": street.full_name,
+                    "kind": street.kind,
+                    "units": units,
+                },
+                "geometry": {"type": "MultiLineString", "coordinates": lines},
+            }));
+        }
+    }
+    let body = serde_json::json!({
+        "type": "FeatureCollection",
+        "properties": {"too_far_out": too_far},
+        "features": features,
+    });
+    Ok(geojson(body.to_string()))
+}
+
+/// The named places (hospitals, bridges, markets, …) of a map view, as GeoJSON points with
+/// `name`, `category` and `unit`.
+#[utoipa::path(get, path = "/api/map/places", tag = "units", params(MapViewQuery),
+    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn map_places(
+    State(state): State<Arc<AppState>>,
+    _p: Principal,
+    Query(q): Query<MapViewQuery>,
+) -> ApiResult<Response> {
+    let [w, s, e, n] = parse_bbox(&q.bbox)?;
+    let features: Vec<serde_json::Value> = state
+        .units
+        .gazetteer()
+        .places
+        .iter()
+        .filter(|p| p.point.lon >= w && p.point.lon <= e && p.point.lat >= s && p.point.lat <= n)
+        .map(|p| {
+            serde_json::json!({
+                "type": "Feature",
+                "properties": {
+                    "name": p.name,
+                    "category": p.category,
+                    "unit": state.units.place_unit(p).code,
+                },
+                "geometry": {"type": "Point", "coordinates": [p.point.lon, p.point.lat]},
+            })
+        })
+        .collect();
+    Ok(geojson(
+        serde_json::json!({"type": "FeatureCollection", "features": features}).to_string(),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MapSearchQuery {
+    /// What to find: part of a street's, a place's or a unit's name (diacritics optional).
+    pub q: String,
+    /// Most results (1–50, default 10).
+    pub limit: Option<usize>,
+}
+
+/// Streets, places and units by name for the map's search box: `results`, best first, each
+/// with `kind` (unit, place, street), `name`, `units` (codes) and `point` to centre on.
+#[utoipa::path(get, path = "/api/map/search", tag = "units", params(MapSearchQuery),
+    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn map_search(
+    State(state): State<Arc<AppState>>,
+    _p: Principal,
+    Query(q): Query<MapSearchQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let text = q.q.trim();
+    if text.is_empty() || text.chars().count() > 200 {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "q must be 1 to 200 characters",
+        ));
+    }
+    let limit = q.limit.unwrap_or(10).clamp(1, 50);
+    let results = state.units.search(text, limit);
+    Ok(Json(serde_json::json!({"query": text, "results": results})))
+}
+
 /// The police organisation: the city headquarters with its departments, and one police unit
 /// per commune/ward, each linked to its administrative unit.
 #[utoipa::path(get, path = "/api/organisation", tag = "units",
