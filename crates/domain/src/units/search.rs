@@ -109,7 +109,7 @@ impl UnitDirectory {
                 ));
             }
         }
-        hits.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        hits.sort_by_key(|h| (h.0, h.1, h.2));
         hits.into_iter().take(limit).map(|(_, _, _, h)| h).collect()
     }
 
