@@ -202,6 +202,26 @@ test("intake: an address that fits several units assigns none until the operator
   await page.context().close();
 });
 
+test("map: search a street, the map goes there with its lines drawn, and at intake the unit follows", async () => {
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin);
+  await page.keyboard.press("Alt+N");
+  await page.waitForURL("**/intake");
+  await page.waitForFunction(() => document.querySelectorAll("#intake-map path.leaflet-interactive").length >= 126);
+  await page.fill("#intake-map .map-search-input", "hang bac");
+  await page.press("#intake-map .map-search-input", "Enter");
+  const hit = page.locator("#intake-map .map-hit-street", { hasText: "Hàng Bạc" }).first();
+  await hit.waitFor();
+  await hit.click();
+  // The view moved in: the street lines of the view are drawn (above the unit polygons).
+  await page.waitForFunction(() => document.querySelectorAll("#intake-map .leaflet-streets-pane path").length > 10);
+  // At intake the hit sets the location, and the unit follows (Hàng Bạc lies in Phường Hoàn Kiếm).
+  await page.waitForFunction(() => document.querySelector("#in-unit").dataset.unit === "00070");
+  assert.match(await page.textContent("[data-testid=intake-coords]"), /21\.0/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("a unit officer lands on their own unit and cannot open another unit's view", async () => {
   const page = await newPage(browser);
   await signIn(page, server.url, OFFICER.username, OFFICER.password);

@@ -39,6 +39,8 @@ const DICT = {
     queue_count: "{n} vụ việc đang mở",
     map_title: "Bản đồ địa bàn",
     map_label: "Bản đồ 126 đơn vị cấp xã của Hà Nội",
+    map_search: "Tìm phố, địa danh, phường/xã",
+    map_search_none: "Không tìm thấy",
     city_view: "Toàn thành phố",
     unit_view: "Địa bàn",
     since_received: "Từ lúc tiếp nhận",
@@ -378,6 +380,8 @@ const DICT = {
     queue_count: "{n} open incidents",
     map_title: "Area map",
     map_label: "Map of Hanoi's 126 commune-level units",
+    map_search: "Find a street, place or ward",
+    map_search_none: "Nothing found",
     city_view: "Whole city",
     unit_view: "Unit",
     since_received: "Since received",
@@ -685,6 +689,11 @@ const DICT = {
 
 /// Labels of the shared vocabulary: [vi, en] per code.
 const VOCAB = {
+  map_hit: {
+    unit: ["Đơn vị", "Unit"],
+    place: ["Địa danh", "Place"],
+    street: ["Đường phố", "Street"],
+  },
   kind: {
     fire: ["Cháy", "Fire"],
     explosion: ["Nổ", "Explosion"],

@@ -1,9 +1,15 @@
 // The offline map: Leaflet with no tile layer, the 126 unit boundaries from the server, unit
-// names as labels once zoomed in, the selected unit highlighted, markers for incidents,
-// facilities and resources, and a pick marker for intake.
+// names as labels once zoomed in, the named streets of the view once zoomed in further, a
+// search box for streets, places and units, the selected unit highlighted, markers for
+// incidents (drawn above everything), facilities and resources, and a pick marker for intake.
 
 import { loadBoundaries, session } from "./session.js";
 import { label, t } from "./i18n.js";
+import { api } from "./api.js";
+import { h, replace } from "./dom.js";
+
+/** Zoom from which the view's streets are drawn. */
+const STREET_ZOOM = 14;
 
 /** Whether `o` has a usable position (null is not 0: `Number(null)` would place it at 0,0). */
 function hasPoint(o) {
@@ -56,6 +62,10 @@ export function createMap(el, options = {}) {
   const unitLayers = new Map();
   const labels = L.layerGroup();
   const labelMarkers = new Map();
+  // Streets above the unit polygons; incidents above everything so that they stay visible.
+  map.createPane("streets").style.zIndex = 450;
+  map.createPane("incidents").style.zIndex = 650;
+  const streets = L.layerGroup().addTo(map);
   const incidents = L.layerGroup().addTo(map);
   const facilities = L.layerGroup().addTo(map);
   const resources = L.layerGroup().addTo(map);
@@ -93,6 +103,94 @@ export function createMap(el, options = {}) {
   labels.addTo(map);
 
   map.on("click", (e) => options.onPick && options.onPick(e.latlng));
+
+  // The view's named streets, from the server's gazetteer, simplified for the zoom.
+  let streetsFor = "";
+  let streetsTimer = null;
+  async function loadStreets() {
+    const z = map.getZoom();
+    if (z < STREET_ZOOM) {
+      streets.clearLayers();
+      streetsFor = "";
+      return;
+    }
+    const b = map.getBounds().pad(0.25);
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(4)).join(",");
+    const key = `${bbox}@${Math.round(z)}`;
+    if (key === streetsFor) return;
+    streetsFor = key;
+    try {
+      const fc = await api(`/api/map/streets?bbox=${bbox}&zoom=${Math.round(z)}`);
+      if (key !== streetsFor) return;
+      streets.clearLayers();
+      L.geoJSON(fc, {
+        pane: "streets",
+        style: { color: "#9a7b4f", weight: z >= 16 ? 4 : 2.5, opacity: 0.85 },
+        onEachFeature: (f, l) => {
+          l.bindTooltip(f.properties.full_name || f.properties.name, { sticky: true, className: "street-label" });
+          l.on("click", (e) => options.onPick && options.onPick(e.latlng));
+        },
+      }).addTo(streets);
+    } catch {
+      streetsFor = "";
+    }
+  }
+  map.on("moveend", () => {
+    clearTimeout(streetsTimer);
+    streetsTimer = setTimeout(loadStreets, 150);
+  });
+
+  // Search: streets, places and units by name; a hit centres the map (and, at intake, sets
+  // the location, so that the unit follows).
+  if (options.search) {
+    const input = h("input", { type: "search", class: "map-search-input", placeholder: t("map_search"), "aria-label": t("map_search") });
+    const results = h("ul", { class: "map-search-results", role: "listbox" });
+    const box = h("form", { class: "map-search", role: "search" }, input, results);
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    box.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const q = input.value.trim();
+      if (!q) return;
+      try {
+        const res = await api(`/api/map/search?q=${encodeURIComponent(q)}&limit=8`);
+        const hits = (res.results || []).filter((r) => r.point);
+        replace(
+          results,
+          hits.length
+            ? hits.map((r) =>
+                h(
+                  "li",
+                  {},
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: `map-hit map-hit-${r.kind}`,
+                      on: {
+                        click: (e) => {
+                          // The click is the list's, never the map's (which would set a point).
+                          L.DomEvent.stop(e);
+                          map.setView([r.point.lat, r.point.lon], r.kind === "unit" ? 14 : 17);
+                          if (options.onPick) options.onPick({ lat: r.point.lat, lng: r.point.lon });
+                          setTimeout(() => replace(results), 0);
+                        },
+                      },
+                    },
+                    r.name,
+                    h("small", {}, ` · ${label("map_hit", r.kind)}`),
+                  ),
+                ),
+              )
+            : h("li", { class: "map-no-hit" }, t("map_search_none")),
+        );
+      } catch (err) {
+        replace(results, h("li", { class: "map-no-hit" }, err.message));
+      }
+    });
+    const Search = L.Control.extend({ onAdd: () => box });
+    new Search({ position: "topright" }).addTo(map);
+  }
 
   const ready = loadBoundaries().then((fc) => {
     const layer = L.geoJSON(fc, {
@@ -163,6 +261,7 @@ export function createMap(el, options = {}) {
           fillColor: PRIORITY_COLOURS[inc.priority] || PRIORITY_COLOURS[4],
           fillOpacity: 1,
           className: `incident-marker p${inc.priority}`,
+          pane: "incidents",
         });
         m.bindTooltip(`${inc.number} · ${label("kind", inc.kind)}`);
         m.on("click", (e) => {

@@ -63,6 +63,7 @@ export function renderBoard(main, { unit }, ctx) {
   replace(main, h("div", { class: "board" }, h("div", { class: "board-map" }, header, mapEl, legend()), queue));
 
   const map = createMap(mapEl, {
+    search: true,
     onUnitClick: isCityUser() ? (code) => ctx.go(`/units/${code}`) : null,
   });
   map.highlight(unit, true).catch(() => {});

@@ -58,7 +58,7 @@ export function renderIntake(main, _params, ctx) {
   const mapEl = h("div", { class: "map", id: "intake-map" });
   replace(main, h("div", { class: "intake" }, form, h("div", { class: "intake-map" }, mapEl)));
 
-  const map = createMap(mapEl, { onPick: (ll) => pickPoint(ll.lat, ll.lng) });
+  const map = createMap(mapEl, { onPick: (ll) => pickPoint(ll.lat, ll.lng), search: true });
   if (!isCityUser()) map.highlight(session.me.unit_code, true).catch(() => {});
 
   function showUnit(code, note, kindOfNote = "") {
