@@ -286,6 +286,48 @@ async fn intake_places_streets_landmarks_and_uncertain_addresses(backend: Backen
         .get(&site.operator, "/api/jurisdiction?address=x&lat=21.0")
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The operator corrects the uncertain incident's location; the unit follows.
+    let id = uncertain["id"].as_i64().unwrap();
+    let path = format!("/api/incidents/{id}/location");
+    let (status, moved) = site
+        .post(&site.operator, &path, json!({"address": "số 12 Hàng Bạc"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["unit_code"], "00070", "{moved}");
+    assert_eq!(moved["location"]["unit_uncertain"], false);
+    assert_eq!(moved["location"]["address"], "số 12 Hàng Bạc");
+    let timeline = moved["timeline"].to_string();
+    assert!(timeline.contains("relocated"), "{timeline}");
+    // By a map click, with the unit a person picked.
+    let (status, moved) = site
+        .post(
+            &site.operator,
+            &path,
+            json!({"lat": lat, "lon": lon, "unit_code": "00008"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["unit_code"], "00008");
+    assert_eq!(moved["location"]["point_source"], "map");
+    // Bad input: half a point, an unknown unit, nothing to place it by.
+    for bad in [
+        json!({"lat": 21.0}),
+        json!({"address": "Hàng Bạc", "unit_code": "99999"}),
+        json!({}),
+        json!({"address": "x", "surprise": 1}),
+    ] {
+        let (status, body) = site.post(&site.operator, &path, bad.clone()).await;
+        assert!(status.is_client_error(), "{bad} → {status} {body}");
+    }
+    let (status, _) = site
+        .post(
+            &site.operator,
+            "/api/incidents/999999/location",
+            json!({"address": "Hàng Bạc"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     site.s.stop().await;
 }
 

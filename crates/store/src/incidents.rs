@@ -137,6 +137,13 @@ pub enum IncidentCommand {
         /// Why.
         reason: Option<String>,
     },
+    /// Set or correct the location; the unit follows it.
+    Relocate {
+        /// The new location, resolved (unit, candidates, point source).
+        location: inc::IncidentLocation,
+        /// Why (required when the unit changes after dispatch).
+        reason: Option<String>,
+    },
 }
 
 impl IncidentCommand {
@@ -147,6 +154,7 @@ impl IncidentCommand {
             IncidentCommand::Transfer { .. } => "incident.transfer",
             IncidentCommand::Share { .. } => "incident.share",
             IncidentCommand::Escalate { .. } => "incident.escalate",
+            IncidentCommand::Relocate { .. } => "incident.relocate",
         }
     }
 
@@ -169,6 +177,9 @@ impl IncidentCommand {
             }
             IncidentCommand::Escalate { reason } => {
                 incident.escalate_to_city(reason, actor, now)?
+            }
+            IncidentCommand::Relocate { location, reason } => {
+                incident.relocate(location, reason.as_deref(), actor, now)?
             }
         };
         Ok(vec![event])

@@ -342,6 +342,7 @@ const EVENT_TEXT = {
   reclassified: ["Đổi loại", "Reclassified"],
   priority_changed: ["Đổi mức ưu tiên", "Priority changed"],
   transferred: ["Chuyển đơn vị", "Transferred"],
+  relocated: ["Sửa vị trí", "Location corrected"],
   escalated_to_city: ["Chuyển lên thành phố", "Escalated to the city"],
   shared_with: ["Chia sẻ với", "Shared with"],
   note_added: ["Ghi chú", "Note"],
@@ -367,6 +368,8 @@ export function eventText(change) {
       return `${name}: P${change.from} → P${change.to}`;
     case "transferred":
       return `${name}: ${unitName(change.from_unit)} → ${unitName(change.to_unit)} (${change.reason ?? ""})`;
+    case "relocated":
+      return `${name}: ${change.to_address ?? ""}${change.from_unit !== change.to_unit ? ` · ${unitName(change.from_unit)} → ${unitName(change.to_unit)}` : ""}${change.reason ? ` (${change.reason})` : ""}`;
     case "shared_with":
       return `${name} ${unitName(change.unit)}`;
     case "note_added":

@@ -276,6 +276,20 @@ pub enum IncidentChange {
         /// Why.
         reason: String,
     },
+    /// The location was set or corrected (by address search or a map click); the unit
+    /// follows it.
+    Relocated {
+        /// Previous address.
+        from_address: Option<String>,
+        /// New address.
+        to_address: Option<String>,
+        /// Previous unit.
+        from_unit: Option<String>,
+        /// New unit (the previous one stays when the new place fits several units).
+        to_unit: Option<String>,
+        /// Why (required when the unit changes after dispatch).
+        reason: Option<String>,
+    },
     /// Taken up to the city level.
     EscalatedToCity {
         /// Why.
@@ -770,6 +784,91 @@ impl Incident {
         );
         self.assignment.shared_with.retain(|u| u != &unit);
         self.assignment.primary_unit = Some(unit);
+        Ok(event)
+    }
+
+    /// Sets or corrects where the incident is. The unit follows the new location's unit when
+    /// it has one; when the new place fits several units, the unit stays and the candidates
+    /// are kept for a person to pick. Changing the unit after a resource was dispatched needs
+    /// a reason.
+    pub fn relocate(
+        &mut self,
+        location: IncidentLocation,
+        reason: Option<&str>,
+        actor: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<IncidentEvent, IncidentError> {
+        self.ensure_open()?;
+        let mut location = location;
+        location.address = location
+            .address
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty());
+        let mut errors = Vec::new();
+        if let Some(a) = &location.address {
+            check_len(
+                "location.address",
+                "Địa chỉ",
+                a,
+                super::validate::MAX_ADDRESS_CHARS,
+                &mut errors,
+            );
+        }
+        if location.point.is_some_and(|p| !p.is_valid()) {
+            errors.push(FieldError::new(
+                "location.point",
+                "out_of_range",
+                "Tọa độ không hợp lệ".into(),
+                "the point is not a latitude and longitude on Earth".into(),
+            ));
+        }
+        if location.point.is_none() && location.address.is_none() {
+            errors.push(FieldError::new(
+                "location",
+                "location_required",
+                "Cần có tọa độ hoặc địa chỉ nơi xảy ra sự việc".into(),
+                "a location (coordinates) or an address is required".into(),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(IncidentError::Invalid { errors });
+        }
+        let to_unit = match location.unit_code.as_deref() {
+            Some(u) => Some(check_unit_code(u)?),
+            None => None,
+        };
+        let from_unit = self.assignment.primary_unit.clone();
+        let unit_changes = to_unit.is_some() && to_unit != from_unit;
+        let reason = if unit_changes && self.times.dispatched.is_some() {
+            Some(required_reason("relocate", reason)?)
+        } else {
+            reason
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned)
+        };
+        let event = self.record(
+            actor,
+            now,
+            IncidentChange::Relocated {
+                from_address: self.location.address.clone(),
+                to_address: location.address.clone(),
+                from_unit: from_unit.clone(),
+                to_unit: if unit_changes {
+                    to_unit.clone()
+                } else {
+                    from_unit
+                },
+                reason,
+            },
+        );
+        if unit_changes {
+            if let Some(unit) = &to_unit {
+                self.assignment.shared_with.retain(|u| u != unit);
+                self.assignment.primary_unit = Some(unit.clone());
+            }
+        }
+        self.location = location;
         Ok(event)
     }
 
@@ -1349,6 +1448,61 @@ pub(crate) mod tests {
         assert_eq!(ev.clamped_from, Some(secs(90)));
         assert_eq!(inc.times.dispatched, Some(secs(100)));
         assert_eq!(inc.updated_at, secs(100));
+    }
+
+    #[test]
+    fn relocating_moves_the_unit_and_needs_a_reason_after_dispatch() {
+        let mut inc = open_fire(1);
+        let from = inc.assignment.primary_unit.clone();
+        let there = |unit: Option<&str>| IncidentLocation {
+            address: Some("số 12 phố Kim Mã".into()),
+            unit_code: unit.map(str::to_owned),
+            ..IncidentLocation::default()
+        };
+        // A place that fits several units: the unit stays, the location is kept.
+        let ev = inc
+            .relocate(there(None), None, operator(), secs(1))
+            .unwrap();
+        assert!(matches!(
+            ev.change,
+            IncidentChange::Relocated { ref to_unit, .. } if *to_unit == from
+        ));
+        assert_eq!(inc.assignment.primary_unit, from);
+        assert_eq!(inc.location.address.as_deref(), Some("số 12 phố Kim Mã"));
+        // Before dispatch the unit follows without a reason.
+        inc.relocate(there(Some("00025")), None, operator(), secs(2))
+            .unwrap();
+        assert_eq!(inc.assignment.primary_unit.as_deref(), Some("00025"));
+        // After dispatch, changing the unit needs a reason; keeping it does not.
+        inc.verify(None, operator(), secs(3)).unwrap();
+        inc.transition(
+            IncidentStatus::Dispatched,
+            Default::default(),
+            operator(),
+            secs(4),
+        )
+        .unwrap();
+        assert!(matches!(
+            inc.relocate(there(Some("00008")), None, operator(), secs(5)),
+            Err(IncidentError::ReasonRequired { .. })
+        ));
+        inc.relocate(there(Some("00025")), None, operator(), secs(6))
+            .unwrap();
+        inc.relocate(
+            there(Some("00008")),
+            Some("Người báo sửa lại địa chỉ"),
+            operator(),
+            secs(7),
+        )
+        .unwrap();
+        assert_eq!(inc.assignment.primary_unit.as_deref(), Some("00008"));
+        // Nothing to place it by, or a bad unit code: refused.
+        assert!(inc
+            .relocate(IncidentLocation::default(), None, operator(), secs(8))
+            .is_err());
+        assert!(inc
+            .relocate(there(Some("bad code!")), Some("x"), operator(), secs(9))
+            .is_err());
     }
 
     #[test]

@@ -637,6 +637,63 @@ pub async fn transfer(
     apply(&state, &principal, id, command, body.version).await
 }
 
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationBody {
+    /// The address found by search or said by the caller.
+    pub address: Option<String>,
+    /// A point clicked on the map or shared (with `lon`).
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// The unit a person picked among the candidates; otherwise the unit of the new location.
+    pub unit_code: Option<String>,
+    /// Required when the unit changes after a resource was dispatched.
+    pub reason: Option<String>,
+    pub version: Option<i64>,
+}
+
+/// Sets or corrects where the incident is, by address or point, through the same resolver as
+/// intake. The unit follows the new location (or the unit picked); when the new place fits
+/// several units and none was picked, the unit stays and the candidates are kept. Changing the
+/// unit after dispatch needs a `reason`. The timeline records the move.
+#[utoipa::path(post, path = "/api/incidents/{id}/location", tag = "incidents",
+    params(("id" = i64, Path)), request_body = LocationBody,
+    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn relocate(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<i64>,
+    Json(body): Json<LocationBody>,
+) -> ApiResult<Json<Value>> {
+    if body.lat.is_some() != body.lon.is_some() {
+        return Err(unprocessable("lat", "lat and lon go together"));
+    }
+    let given = match body
+        .unit_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        Some(u) => Some(known_unit(&state, u)?),
+        None => None,
+    };
+    let mut location = place(&state, body.lat, body.lon, body.address.as_deref());
+    if let Some(unit) = given {
+        location.unit_code = Some(unit);
+        location.unit_uncertain = false;
+    }
+    if body.lat.is_some() {
+        // A point given here was set by a person on the map.
+        location.point_source = Some("map".to_owned());
+    }
+    let command = IncidentCommand::Relocate {
+        location,
+        reason: body.reason,
+    };
+    apply(&state, &principal, id, command, body.version).await
+}
+
 /// Lets a neighbouring unit see and support the incident.
 #[utoipa::path(post, path = "/api/incidents/{id}/share", tag = "incidents",
     params(("id" = i64, Path)), request_body = UnitBody,
@@ -1043,6 +1100,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/incidents/{id}/transitions", post(transition))
         .route("/api/incidents/{id}/notes", post(note))
         .route("/api/incidents/{id}/transfer", post(transfer))
+        .route("/api/incidents/{id}/location", post(relocate))
         .route("/api/incidents/{id}/share", post(share))
         .route("/api/incidents/{id}/escalate", post(escalate))
         .route("/api/incidents/{id}/merge", post(merge))
@@ -1063,6 +1121,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     transition,
     note,
     transfer,
+    relocate,
     share,
     escalate,
     merge,
