@@ -104,7 +104,7 @@ export function createMap(el, options = {}) {
 
   map.on("click", (e) => options.onPick && options.onPick(e.latlng));
 
-  // The view's named streets, from the server's gazetteer, simplified for the zoom.
+  // The view's named streets and places, from the server's gazetteer, simplified for the zoom.
   let streetsFor = "";
   let streetsTimer = null;
   async function loadStreets() {
@@ -120,9 +120,27 @@ export function createMap(el, options = {}) {
     if (key === streetsFor) return;
     streetsFor = key;
     try {
-      const fc = await api(`/api/map/streets?bbox=${bbox}&zoom=${Math.round(z)}`);
+      const [fc, places] = await Promise.all([
+        api(`/api/map/streets?bbox=${bbox}&zoom=${Math.round(z)}`),
+        api(`/api/map/places?bbox=${bbox}`),
+      ]);
       if (key !== streetsFor) return;
       streets.clearLayers();
+      for (const f of places.features || []) {
+        const [lon, lat] = f.geometry.coordinates;
+        L.circleMarker([lat, lon], {
+          pane: "streets",
+          radius: 4,
+          color: "#3f5f8a",
+          weight: 1,
+          fillColor: "#ffffff",
+          fillOpacity: 1,
+          className: "place-marker",
+        })
+          .bindTooltip(f.properties.name, { className: "street-label" })
+          .on("click", (e) => options.onPick && options.onPick(e.latlng))
+          .addTo(streets);
+      }
       L.geoJSON(fc, {
         pane: "streets",
         style: { color: "#9a7b4f", weight: z >= 16 ? 4 : 2.5, opacity: 0.85 },

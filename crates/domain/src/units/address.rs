@@ -802,6 +802,19 @@ pub(super) struct Evidence<'a> {
     pub(super) span: usize,
 }
 
+impl Span {
+    /// The old districts this name may be.
+    pub(super) fn districts(&self) -> Vec<usize> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::District(d) => Some(*d),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 impl UnitDirectory {
     /// Candidate units for free address text, best first; empty when no unit, old unit or
     /// old district is named.
@@ -882,14 +895,7 @@ impl UnitDirectory {
         let mut consumed = vec![false; spans.len()];
         let mut fallback_districts: Vec<usize> = Vec::new();
         for (j, span) in spans.iter().enumerate() {
-            let districts: Vec<usize> = span
-                .entries
-                .iter()
-                .filter_map(|e| match e {
-                    Entry::District(d) => Some(*d),
-                    _ => None,
-                })
-                .collect();
+            let districts = span.districts();
             if districts.is_empty() {
                 continue;
             }

@@ -415,14 +415,7 @@ impl UnitDirectory {
         // district ("Trần Phú, Hà Đông"), is the district.
         let mut read_as_district = vec![false; spans.len()];
         for (j, span) in spans.iter().enumerate() {
-            let span_districts: Vec<usize> = span
-                .entries
-                .iter()
-                .filter_map(|e| match e {
-                    Entry::District(d) => Some(*d),
-                    _ => None,
-                })
-                .collect();
+            let span_districts = span.districts();
             if span_districts.is_empty() || consumed[j] {
                 continue;
             }
