@@ -332,6 +332,55 @@ test("an incident created by clicking the map gets the right unit and appears li
   await page.context().close();
 });
 
+test("an incident's location: pick among uncertain units, then correct it by address and by a map click", async (t) => {
+  if (!needs(t, "incidents")) return;
+  // Kim Mã runs through several wards: the incident is opened with no unit and its candidates.
+  const made = await admin("POST", "/api/incidents", { kind: "fire", channel: "hotline_114", description: "Khói từ tầng 2", address: "số 12 phố Kim Mã" });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.equal(made.body.location.unit_uncertain, true);
+  const id = made.body.id;
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin);
+  await page.goto(`${server.url}/incidents/${id}`);
+  const chip = page.locator("#unit-pick button[data-unit]").first();
+  await chip.waitFor();
+  const picked = await chip.getAttribute("data-unit");
+  await chip.click();
+  await page.waitForFunction(() => !document.querySelector("#unit-pick"));
+  let now = await admin("GET", `/api/incidents/${id}`);
+  assert.equal(now.body.unit_code, picked);
+  assert.equal(now.body.location.address, "số 12 phố Kim Mã", "a pick keeps the place");
+
+  // By address: the unit shows live as the caller's correction is typed, then follows on save.
+  await page.click("#relocate-open");
+  await page.fill("#relocate-address", "");
+  await page.type("#relocate-address", "số 12 Hàng Bạc", { delay: 5 });
+  await page.waitForFunction(() => document.querySelector("#relocate-unit").dataset.unit === "00070");
+  await page.click("#relocate-save");
+  await page.waitForFunction(() => /Sửa vị trí/.test(document.querySelector("#timeline")?.textContent || ""));
+  now = await admin("GET", `/api/incidents/${id}`);
+  assert.equal(now.body.unit_code, "00070");
+  assert.equal(now.body.location.address, "số 12 Hàng Bạc");
+
+  // By a click on the map: the point and its unit win; the spoken address is kept.
+  await page.click("#relocate-open");
+  await page.waitForFunction(() => document.querySelectorAll("#incident-map path.leaflet-interactive").length >= 126);
+  await page.locator("#incident-map").scrollIntoViewIfNeeded();
+  await page.evaluate(({ lat, lon }) => document.querySelector("#incident-map").binhyenMap.setView([lat, lon], 15, { animate: false }), NGOC_HA);
+  const p = await mapPoint(page, "#incident-map", NGOC_HA.lat, NGOC_HA.lon);
+  await page.mouse.click(p.x, p.y);
+  await page.waitForFunction((code) => document.querySelector("#relocate-unit").dataset.unit === code, NGOC_HA.code);
+  await page.fill("#relocate-reason", "Người báo tin sửa lại vị trí");
+  await page.click("#relocate-save");
+  await page.waitForFunction((code) => document.querySelector(".incident-meta")?.textContent.includes(code), NGOC_HA.name);
+  now = await admin("GET", `/api/incidents/${id}`);
+  assert.equal(now.body.unit_code, NGOC_HA.code);
+  assert.equal(now.body.location.point_source, "map");
+  assert.ok(Math.abs(now.body.location.point.lat - NGOC_HA.lat) < 0.001, JSON.stringify(now.body.location.point));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("dispatching a recommended resource and moving it to on scene", async (t) => {
   if (!needs(t, "incidents", "resources")) return;
   const page = await newPage(browser);

@@ -88,6 +88,13 @@ const DICT = {
     required_location: "Nhập địa chỉ hoặc chọn vị trí trên bản đồ.",
     required_description: "Nhập nội dung.",
     looking_up: "Đang tra cứu…",
+    correct_location: "Sửa vị trí",
+    save_location: "Lưu vị trí",
+    relocate_hint: "Nhập địa chỉ mới, tìm trên bản đồ, hoặc bấm vào bản đồ.",
+    relocate_reason_hint: "Lý do (bắt buộc khi đổi đơn vị sau khi đã điều động)",
+    location_saved: "Đã cập nhật vị trí",
+    unit_picked: "Đã chọn đơn vị phụ trách",
+    point_source: "Nguồn tọa độ",
     detail_title: "Vụ việc",
     back_to_queue: "Quay lại hàng đợi",
     status: "Trạng thái",
@@ -429,6 +436,13 @@ const DICT = {
     required_location: "Type an address or click the map.",
     required_description: "Enter a description.",
     looking_up: "Looking up…",
+    correct_location: "Correct the location",
+    save_location: "Save the location",
+    relocate_hint: "Type the new address, search the map, or click the map.",
+    relocate_reason_hint: "Reason (required when the unit changes after dispatch)",
+    location_saved: "Location updated",
+    unit_picked: "Responsible unit set",
+    point_source: "Point from",
     detail_title: "Incident",
     back_to_queue: "Back to the queue",
     status: "Status",
@@ -689,6 +703,14 @@ const DICT = {
 
 /// Labels of the shared vocabulary: [vi, en] per code.
 const VOCAB = {
+  point_source: {
+    gps: ["GPS của người báo", "Caller's GPS"],
+    map: ["Chọn trên bản đồ", "Set on the map"],
+    place: ["Địa danh", "Named place"],
+    junction: ["Giao lộ", "Junction"],
+    street: ["Đường phố (điểm đại diện)", "Street (representative point)"],
+    unit_centre: ["Tâm đơn vị (ước lượng)", "Unit centre (rough)"],
+  },
   map_hit: {
     unit: ["Đơn vị", "Unit"],
     place: ["Địa danh", "Place"],

@@ -310,6 +310,15 @@ async fn intake_places_streets_landmarks_and_uncertain_addresses(backend: Backen
     assert_eq!(status, StatusCode::OK, "{moved}");
     assert_eq!(moved["unit_code"], "00008");
     assert_eq!(moved["location"]["point_source"], "map");
+    // A unit alone is a pick: the place stays, the unit is settled.
+    let (status, picked) = site
+        .post(&site.operator, &path, json!({"unit_code": "00070"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{picked}");
+    assert_eq!(picked["unit_code"], "00070");
+    assert_eq!(picked["location"]["point"], moved["location"]["point"]);
+    assert_eq!(picked["location"]["point_source"], "map");
+    assert_eq!(picked["location"]["unit_uncertain"], false);
     // Bad input: half a point, an unknown unit, nothing to place it by.
     for bad in [
         json!({"lat": 21.0}),

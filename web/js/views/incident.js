@@ -4,7 +4,8 @@
 // CAP/EIDO exports.
 
 import { api, apiOr, list, ApiError } from "../api.js";
-import { h, replace, toast } from "../dom.js";
+import { h, replace, toast, debounce } from "../dom.js";
+import { unitAtPoint, resolveAddress, candidateChips, whyUnit } from "../location.js";
 import { t, label, lang, codes } from "../i18n.js";
 import { dateTime, duration, clockTime } from "../time.js";
 import { session, unitName, canAct, isCityUser } from "../session.js";
@@ -50,12 +51,49 @@ export function renderIncident(main, { id }, ctx) {
       h("h1", {}, priorityBadge(inc.priority), " ", label("kind", inc.kind), inc.crimeSubtype ? ` · ${label("crime_subtype", inc.crimeSubtype)}` : "", h("span", { class: "inc-number" }, inc.number)),
       h("div", { class: "incident-meta" }, statusChip(inc.status), h("span", {}, unitName(inc.unit) || t("unit_unknown")), h("span", {}, label("channel", inc.channel)), timerEl),
     );
-    const mapEl = h("div", { class: "map mini", id: "incident-map" });
-    const info = section(
+    const info = locationSection();
+    const facilityBox = h("div", { id: "facility-box" });
+    const left = h("div", { class: "incident-main" }, info, inc.facilityId != null ? facilityBox : null, timelineSection(), notesSection());
+    const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), transferSection(), mergeSection(), exportsSection());
+    replace(root, head, h("div", { class: "incident-grid" }, left, right));
+    const mapEl = root.querySelector("#incident-map");
+    if (mapEl) {
+      // Clicks and search hits set a new point only while the location is being corrected.
+      map = createMap(mapEl, { search: editable(), onPick: (ll) => editor.pickPoint && editor.pickPoint(ll.lat, ll.lng) });
+      map.ready
+        .then(() => {
+          map.highlight(inc.unit, inc.lat == null);
+          map.setIncidents([inc]);
+          if (inc.lat != null) map.focus(inc.lat, inc.lon, 15);
+        })
+        .catch(() => {});
+    }
+    if (inc.facilityId != null) loadFacility(facilityBox);
+  }
+
+  const editable = () => canAct() && isOpen(inc.status);
+  // The open location editor's hooks (the map's clicks go to it); empty when closed.
+  let editor = {};
+
+  function locationSection() {
+    const source = inc.pointSource ? ` · ${label("point_source", inc.pointSource)}` : "";
+    const pickBox = inc.unitUncertain && inc.unitCandidates.length
+      ? h(
+          "div",
+          { class: "unit-box warn", id: "unit-pick" },
+          h("p", { class: "warn-text" }, t("unit_ambiguous")),
+          h("div", { class: "candidates" }, candidateChips(inc.unitCandidates, t("pick_unit"), (m) => (editable() ? saveLocation({ unit_code: m.code }, t("unit_picked")) : null))),
+        )
+      : null;
+    const edit = h("div", { id: "relocate", hidden: true });
+    const open = editable()
+      ? h("button", { type: "button", class: "btn btn-sm", id: "relocate-open", on: { click: () => openEditor(edit, open) } }, t("correct_location"))
+      : null;
+    return section(
       t("location"),
       facts([
         [t("address"), inc.address],
-        [t("coords"), inc.lat != null ? `${Number(inc.lat).toFixed(5)}, ${Number(inc.lon).toFixed(5)}` : null],
+        [t("coords"), inc.lat != null ? `${Number(inc.lat).toFixed(5)}, ${Number(inc.lon).toFixed(5)}${source}` : null],
         [t("unit_owner"), unitName(inc.unit)],
         [t("received_at"), dateTime(inc.received)],
         [t("caller"), [inc.callerName, inc.callerPhone].filter(Boolean).join(" · ")],
@@ -64,23 +102,122 @@ export function renderIncident(main, { id }, ctx) {
       ]),
       inc.nearBoundary ? h("p", { class: "warn-text" }, t("near_boundary", { other: "—" })) : null,
       inc.oldName ? h("p", { class: "muted" }, t("old_name", { old: inc.oldName })) : null,
-      inc.lat != null ? mapEl : null,
+      pickBox,
+      open,
+      edit,
+      inc.lat != null || editable() ? h("div", { class: "map mini", id: "incident-map" }) : null,
     );
-    const facilityBox = h("div", { id: "facility-box" });
-    const left = h("div", { class: "incident-main" }, info, inc.facilityId != null ? facilityBox : null, timelineSection(), notesSection());
-    const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), transferSection(), mergeSection(), exportsSection());
-    replace(root, head, h("div", { class: "incident-grid" }, left, right));
-    if (inc.lat != null) {
-      map = createMap(mapEl, {});
-      map.ready
-        .then(() => {
-          map.highlight(inc.unit, false);
-          map.setIncidents([inc]);
-          map.focus(inc.lat, inc.lon, 15);
-        })
-        .catch(() => {});
+  }
+
+  /** The location editor: a new address (with live candidates) or a point from the map. */
+  function openEditor(box, opener) {
+    const next = { lat: null, lon: null, unit: null };
+    let generation = 0;
+    let lookup = null;
+    const address = h("input", { id: "relocate-address", autocomplete: "off", value: inc.address || "", "aria-label": t("address"), "aria-describedby": "relocate-unit" });
+    const unitOut = h("output", { id: "relocate-unit", class: "unit-out", "aria-live": "polite" });
+    const chips = h("div", { class: "candidates", id: "relocate-candidates" });
+    const reason = h("input", { id: "relocate-reason", placeholder: t("relocate_reason_hint"), "aria-label": t("reason") });
+    const err = h("p", { class: "form-error", role: "alert" });
+    const showUnit = (code, note, tone = "") => {
+      next.unit = code;
+      unitOut.dataset.unit = code || "";
+      unitOut.className = `unit-out${code ? " known" : ""}${tone ? ` ${tone}` : ""}`;
+      replace(unitOut, code ? unitName(code) : t("unit_unknown"), note ? h("small", {}, note) : null);
+    };
+    const lookupAddress = debounce(async () => {
+      const text = address.value.trim();
+      if (next.lat != null || text.length < 3) return;
+      if (lookup) lookup.abort();
+      lookup = new AbortController();
+      const mine = ++generation;
+      try {
+        const res = await resolveAddress(text, lookup.signal);
+        if (mine !== generation) return;
+        const best = res.matches[0];
+        if (!best) showUnit(null);
+        else if (res.ambiguous) showUnit(null, t("unit_ambiguous"), "warn");
+        else showUnit(best.code, whyUnit(best));
+        const shown = res.ambiguous ? res.matches.slice(0, 6) : res.matches.slice(1, 4);
+        replace(chips, candidateChips(shown, t(res.ambiguous ? "pick_unit" : "candidates"), (m) => showUnit(m.code, whyUnit(m))));
+      } catch (e) {
+        if (e.name !== "AbortError" && !(e instanceof ApiError && e.status === 400)) showUnit(null, e.message, "outside");
+      }
+    }, 250);
+    address.addEventListener("input", () => {
+      // A new text after a map point keeps the point: the text is then what was said.
+      if (next.lat == null) lookupAddress();
+    });
+    editor.pickPoint = async (lat, lon) => {
+      const mine = ++generation;
+      next.lat = lat;
+      next.lon = lon;
+      map.pick(lat, lon);
+      replace(chips);
+      unitOut.textContent = t("looking_up");
+      try {
+        const at = await unitAtPoint(lat, lon);
+        if (mine === generation) showUnit(at.code, at.note, at.tone);
+      } catch (e) {
+        if (mine === generation) showUnit(null, e.message, "outside");
+      }
+    };
+    const close = () => {
+      editor = {};
+      if (map) map.clearPick();
+      box.hidden = true;
+      if (opener) opener.hidden = false;
+      if (map) map.invalidate();
+      if (staleWhileEditing) {
+        staleWhileEditing = false;
+        load();
+      }
+    };
+    const form = h(
+      "form",
+      { class: "inline-form relocate-form" },
+      h("p", { class: "hint" }, t("relocate_hint")),
+      address,
+      h("div", { class: "unit-box" }, h("span", { class: "unit-box-label" }, t("unit_owner")), unitOut, chips),
+      reason,
+      err,
+      h("div", { class: "form-actions" }, h("button", { type: "submit", class: "btn btn-primary", id: "relocate-save" }, t("save_location")), h("button", { type: "button", class: "btn", on: { click: close } }, t("cancel"))),
+    );
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const body = {};
+      const text = address.value.trim();
+      if (text && (text !== (inc.address || "") || next.lat == null)) body.address = text;
+      if (next.lat != null) {
+        body.lat = Number(next.lat.toFixed(6));
+        body.lon = Number(next.lon.toFixed(6));
+        if (!body.address && inc.address) body.address = inc.address;
+      }
+      if (!body.address && body.lat == null) return (err.textContent = t("required_location"));
+      if (next.unit) body.unit_code = next.unit;
+      if (reason.value.trim()) body.reason = reason.value.trim();
+      saveLocation(body, t("location_saved"), err);
+    });
+    replace(box, form);
+    box.hidden = false;
+    if (opener) opener.hidden = true;
+    if (map) map.invalidate();
+    address.focus();
+    address.select();
+  }
+
+  async function saveLocation(body, okText, errEl) {
+    if (inc.version != null) body.version = inc.version;
+    try {
+      await api(`/api/incidents/${inc.id}/location`, { method: "POST", body });
+      editor = {};
+      staleWhileEditing = false;
+      toast(okText, "ok");
+      await load();
+    } catch (e) {
+      if (errEl) errEl.textContent = e.message;
+      else toast(`${t("error_generic")}: ${e.message}`, "error");
     }
-    if (inc.facilityId != null) loadFacility(facilityBox);
   }
 
   async function loadFacility(box) {
@@ -286,13 +423,20 @@ export function renderIncident(main, { id }, ctx) {
     }
   }
 
+  // A change arriving while the location is being corrected is drawn when the editor closes,
+  // so that a redraw never throws away what the operator is typing.
+  let staleWhileEditing = false;
+  const reload = () => {
+    if (editor.pickPoint) staleWhileEditing = true;
+    else load();
+  };
   const off = onChange((change) => {
-    if (change.kind === "resync") return load();
+    if (change.kind === "resync") return reload();
     if (!inc) return;
     const p = change.payload || {};
     const changedId = p.id ?? p.incident_id;
-    if (change.kind.startsWith("incident.") && String(changedId) === String(inc.id)) load();
-    else if (change.kind.startsWith("resource.") && inc.resources.some((r) => String(r.id) === String(p.id))) load();
+    if (change.kind.startsWith("incident.") && String(changedId) === String(inc.id)) reload();
+    else if (change.kind.startsWith("resource.") && inc.resources.some((r) => String(r.id) === String(p.id))) reload();
   });
   const tick = setInterval(() => {
     const el = document.getElementById("incident-timer");

@@ -3,6 +3,7 @@
 // the keyboard does everything (Ctrl+Enter creates, Esc clears).
 
 import { api, ApiError } from "../api.js";
+import { unitAtPoint, resolveAddress, candidateChips, whyUnit } from "../location.js";
 import { h, replace, debounce, toast } from "../dom.js";
 import { t, label, codes } from "../i18n.js";
 import { session, isCityUser, unitName, canAct } from "../session.js";
@@ -84,16 +85,11 @@ export function renderIntake(main, _params, ctx) {
     replace(candidates);
     unitOut.textContent = t("looking_up");
     try {
-      const res = await api(`/api/jurisdiction?lat=${lat}&lon=${lon}`);
+      const at = await unitAtPoint(lat, lon);
       if (mine !== generation) return;
-      const r = res.result || {};
-      const code = r.code ?? r.unit?.code ?? r.unit_code ?? null;
-      state.nearBoundary = !!r.near_boundary;
-      state.distance = r.boundary_distance_m ?? r.distance_m ?? null;
-      if (r.status === "outside" || !code) showUnit(null, t("unit_outside"), "outside");
-      else if (r.status === "snapped") showUnit(code, t("snapped"), "warn");
-      else if (r.near_boundary) showUnit(code, t("near_boundary", { other: r.neighbour_code ? unitName(r.neighbour_code) : t("unit_outside") }), "warn");
-      else showUnit(code);
+      state.nearBoundary = at.nearBoundary;
+      state.distance = at.distance;
+      showUnit(at.code, at.note, at.tone);
     } catch (e) {
       if (mine === generation) showUnit(null, e.message, "outside");
     }
@@ -111,16 +107,14 @@ export function renderIntake(main, _params, ctx) {
     lookup = new AbortController();
     const mine = ++generation;
     try {
-      const res = await api(`/api/jurisdiction?address=${encodeURIComponent(text)}`, { signal: lookup.signal });
+      const res = await resolveAddress(text, lookup.signal);
       if (mine !== generation) return;
-      const matches = res.matches || [];
+      const matches = res.matches;
       if (matches.length === 0) {
         showUnit(null);
         replace(candidates);
         return;
       }
-      // Why a unit: the labels of its evidence (street, junction, landmark, ward, old name).
-      const why = (m) => [...new Set((m.evidence || []).map((e) => e.label))].join("; ");
       const best = matches[0];
       const old = (best.evidence || []).find((e) => e.kind === "old_unit" || e.kind === "old_district");
       state.oldName = !res.ambiguous && old ? `${old.label} → ${unitName(best.code)}` : null;
@@ -128,31 +122,10 @@ export function renderIntake(main, _params, ctx) {
         // Never a silent guess: the operator picks among the candidates.
         showUnit(null, t("unit_ambiguous"), "warn");
       } else {
-        showUnit(best.code, old ? t("old_name", { old: old.label }) : why(best));
+        showUnit(best.code, old ? t("old_name", { old: old.label }) : whyUnit(best));
       }
       const shown = res.ambiguous ? matches.slice(0, 6) : matches.slice(1, 4);
-      replace(
-        candidates,
-        shown.length
-          ? [
-              h("span", {}, t(res.ambiguous ? "pick_unit" : "candidates")),
-              shown.map((m) =>
-                h(
-                  "button",
-                  {
-                    type: "button",
-                    class: "btn-chip",
-                    title: why(m),
-                    dataset: { unit: m.code },
-                    on: { click: () => showUnit(m.code, why(m)) },
-                  },
-                  unitName(m.code),
-                  h("small", {}, ` · ${why(m)}`),
-                ),
-              ),
-            ]
-          : null,
-      );
+      replace(candidates, candidateChips(shown, t(res.ambiguous ? "pick_unit" : "candidates"), (m) => showUnit(m.code, whyUnit(m))));
     } catch (e) {
       if (e.name !== "AbortError" && !(e instanceof ApiError && e.status === 400)) showUnit(null, e.message, "outside");
     }

@@ -789,8 +789,9 @@ impl Incident {
 
     /// Sets or corrects where the incident is. The unit follows the new location's unit when
     /// it has one; when the new place fits several units, the unit stays and the candidates
-    /// are kept for a person to pick. Changing the unit after a resource was dispatched needs
-    /// a reason.
+    /// are kept for a person to pick. A unit given with neither point nor address is that
+    /// pick: the place stays and its unit is settled. Changing the unit after a resource was
+    /// dispatched needs a reason.
     pub fn relocate(
         &mut self,
         location: IncidentLocation,
@@ -800,6 +801,13 @@ impl Incident {
     ) -> Result<IncidentEvent, IncidentError> {
         self.ensure_open()?;
         let mut location = location;
+        if location.point.is_none() && location.address.is_none() && location.unit_code.is_some() {
+            location = IncidentLocation {
+                unit_code: location.unit_code,
+                unit_uncertain: false,
+                ..self.location.clone()
+            };
+        }
         location.address = location
             .address
             .map(|a| a.trim().to_owned())
@@ -1496,6 +1504,23 @@ pub(crate) mod tests {
         )
         .unwrap();
         assert_eq!(inc.assignment.primary_unit.as_deref(), Some("00008"));
+        // A unit alone settles the unit of the place as it is (a pick among candidates).
+        inc.location.unit_uncertain = true;
+        let pick = IncidentLocation {
+            unit_code: Some("00025".into()),
+            ..IncidentLocation::default()
+        };
+        inc.relocate(
+            pick,
+            Some("Chọn trong các đơn vị ứng viên"),
+            operator(),
+            secs(8),
+        )
+        .unwrap();
+        assert_eq!(inc.assignment.primary_unit.as_deref(), Some("00025"));
+        assert_eq!(inc.location.address.as_deref(), Some("số 12 phố Kim Mã"));
+        assert_eq!(inc.location.unit_code.as_deref(), Some("00025"));
+        assert!(!inc.location.unit_uncertain);
         // Nothing to place it by, or a bad unit code: refused.
         assert!(inc
             .relocate(IncidentLocation::default(), None, operator(), secs(8))

@@ -654,7 +654,8 @@ pub struct LocationBody {
 
 /// Sets or corrects where the incident is, by address or point, through the same resolver as
 /// intake. The unit follows the new location (or the unit picked); when the new place fits
-/// several units and none was picked, the unit stays and the candidates are kept. Changing the
+/// several units and none was picked, the unit stays and the candidates are kept. A unit alone
+/// (no address, no point) settles the unit of the place as it is. Changing the
 /// unit after dispatch needs a `reason`. The timeline records the move.
 #[utoipa::path(post, path = "/api/incidents/{id}/location", tag = "incidents",
     params(("id" = i64, Path)), request_body = LocationBody,
