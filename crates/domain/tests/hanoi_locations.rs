@@ -103,6 +103,37 @@ fn a_street_through_several_units_lists_them_and_assigns_none() {
     );
 }
 
+/// Streets are numbered from the end nearer the centre, odd on the left: the number orders
+/// the units of a street through several, and never assigns one by itself.
+#[test]
+fn a_house_number_orders_the_units_of_a_long_street() {
+    for (text, first, other) in [
+        // Đội Cấn starts in Ba Đình and runs out west through Ngọc Hà.
+        ("số 20 Đội Cấn", "Phường Ba Đình", "Phường Ngọc Hà"),
+        ("số 600 Đội Cấn", "Phường Ngọc Hà", "Phường Ba Đình"),
+        // Quang Trung starts in Cửa Nam and ends in Hai Bà Trưng.
+        ("29 Quang Trung", "Phường Cửa Nam", "Phường Hai Bà Trưng"),
+    ] {
+        let r = hanoi().resolve(text);
+        let all = codes(&r);
+        assert_eq!(all.first(), Some(&code(first)), "{text}: {all:?}");
+        assert!(all.contains(&code(other)), "{text}: {all:?}");
+        assert!(r.assigned().is_none(), "{text}: {all:?}");
+        assert!(r.ambiguous, "{text}");
+        assert!(
+            r.candidates[0]
+                .evidence
+                .iter()
+                .any(|e| e.label.contains("từ đầu phố")),
+            "{text}: {:?}",
+            r.candidates[0].evidence
+        );
+    }
+    // Without a number, the longest share leads.
+    let r = hanoi().resolve("phố Đội Cấn");
+    assert_eq!(codes(&r).first(), Some(&code("Phường Ngọc Hà")));
+}
+
 #[test]
 fn a_street_inside_one_unit_is_assigned_with_its_point() {
     let r = hanoi().resolve("số 12 Hàng Bạc");

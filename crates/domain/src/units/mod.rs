@@ -53,6 +53,7 @@ mod gazetteer;
 mod geometry;
 mod index;
 mod load;
+mod numbering;
 pub mod org;
 mod resolve;
 mod search;
@@ -278,6 +279,8 @@ pub struct UnitDirectory {
     address: AddressIndex,
     topology: Topology,
     gazetteer: Gazetteer,
+    /// The urban core, from which streets are numbered outwards.
+    core: Option<LatLon>,
 }
 
 const UNITS_CSV: &str = "units.csv";
@@ -412,6 +415,7 @@ impl UnitDirectory {
         let topology = Topology::build(&refs);
         let gazetteer = Gazetteer::default();
         let address = AddressIndex::build(&units, &province, &gazetteer);
+        let core = numbering::urban_core(&units);
         Ok(UnitDirectory {
             province,
             units,
@@ -420,6 +424,7 @@ impl UnitDirectory {
             address,
             topology,
             gazetteer,
+            core,
         })
     }
 
@@ -439,6 +444,8 @@ impl UnitDirectory {
             &self.jurisdiction,
         )?;
         self.address = AddressIndex::build(&self.units, &self.province, &gazetteer);
+        self.core = numbering::street_core(gazetteer.streets.iter().flat_map(|s| &s.lines))
+            .or_else(|| numbering::urban_core(&self.units));
         self.gazetteer = gazetteer;
         Ok(self.gazetteer.stats())
     }

@@ -27,8 +27,9 @@
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
-use super::address::{Analysis, Entry, Prefix, JUNCTION_JOINS};
-use super::gazetteer::{closest_approach, StreetSource};
+use super::address::{Analysis, Entry, Prefix, Token, JUNCTION_JOINS};
+use super::gazetteer::{closest_approach, Street, StreetSource};
+use super::numbering;
 use super::{LatLon, Location, MatchReason, Share, Unit, UnitDirectory};
 use crate::text::fold;
 
@@ -207,6 +208,25 @@ fn consistent_groups(groups: &[Group]) -> (Vec<usize>, Vec<usize>) {
     (kept, inter.unwrap_or_default())
 }
 
+/// The house or lane number just before a street's name in the same part of the text ("số 20
+/// phố Đội Cấn", "ngõ 91 Nguyễn Chí Thanh", "12 P. Kim Mã"): the street's own number, which
+/// says where along it the place is.
+fn number_before(tokens: &[Token], start: usize) -> Option<u32> {
+    const STREET_WORDS: &[&str] = &["pho", "duong", "d", "p", "dai", "lo"];
+    let segment = tokens.get(start)?.segment;
+    for t in tokens[..start].iter().rev() {
+        if t.segment != segment {
+            return None;
+        }
+        if STREET_WORDS.contains(&t.fold.as_str()) {
+            continue;
+        }
+        let digits: String = t.fold.chars().take_while(char::is_ascii_digit).collect();
+        return digits.parse().ok().filter(|&n| n <= numbering::MAX_NUMBER);
+    }
+    None
+}
+
 /// Groups up to which every combination is tried.
 const EXACT_GROUPS: usize = 10;
 
@@ -361,6 +381,48 @@ impl UnitDirectory {
         let mut g = Group::new(members, true, false, false)?;
         g.decisive = true;
         Some(g)
+    }
+
+    /// Orders the units of a street that runs through several by where house (or lane)
+    /// number `n` lies along it: a unit holding all of the number's stretch rises just above
+    /// the street's best unit (with its point, and why), one holding part of it rises that
+    /// share of the way. The others keep their scores, so that no candidate is pushed out of
+    /// the list by an estimate.
+    fn weigh_by_number(&self, street: &Street, n: u32, members: &mut [Member]) {
+        let Some(core) = self.core else { return };
+        let Some(stretch) = numbering::stretch(&street.lines, core, n) else {
+            return;
+        };
+        let total = stretch.samples.len() as f32;
+        let top = members.iter().map(|m| m.score).fold(0.0f32, f32::max);
+        let share = |unit: usize| {
+            let inside = stretch
+                .samples
+                .iter()
+                .filter(|p| self.jurisdiction.unit_at(p.lat, p.lon) == Some(unit))
+                .count();
+            inside as f32 / total
+        };
+        let at_unit = self
+            .jurisdiction
+            .unit_at(stretch.point.lat, stretch.point.lon);
+        for m in members.iter_mut() {
+            let f = share(m.unit);
+            m.score = (m.score + (top + 0.02 - m.score).max(0.0) * f).min(1.0);
+            if f >= 0.5 {
+                m.evidence.label = format!(
+                    "{}; số {n} ở khoảng {:.0} m từ đầu phố",
+                    m.evidence.label, stretch.at_m
+                );
+                if at_unit == Some(m.unit) {
+                    m.point = Some(ResolvedPoint {
+                        lat: stretch.point.lat,
+                        lon: stretch.point.lon,
+                        source: PointSource::Street,
+                    });
+                }
+            }
+        }
     }
 
     /// The groups of candidates the names in the text give.
@@ -626,6 +688,7 @@ impl UnitDirectory {
                         .iter()
                         .filter_map(|u| u.length_m)
                         .fold(0.0f64, f64::max);
+                    let first = members.len();
                     for (rank, su) in street.units.iter().enumerate() {
                         let share = match (su.length_m, max_len > 0.0) {
                             (Some(l), true) => (l / max_len) as f32,
@@ -653,6 +716,12 @@ impl UnitDirectory {
                                 label: label.clone(),
                             },
                         });
+                    }
+                    // A clipped line may not reach the numbered end: its distances mean nothing.
+                    if !landmark && !street.clipped && street.units.len() > 1 {
+                        if let Some(n) = number_before(tokens, span.start) {
+                            self.weigh_by_number(street, n, &mut members[first..]);
+                        }
                     }
                 }
                 weak = all_district;
@@ -1165,6 +1234,24 @@ mod tests {
         let mut got = codes(&r);
         got.sort();
         assert_eq!(got, ["001", "004"]);
+    }
+
+    #[test]
+    fn the_number_before_a_street_is_its_position() {
+        let at = |text: &str, name: &str| {
+            let tokens = super::super::address::tokenize(text);
+            let start = tokens.iter().position(|t| t.fold == name).unwrap();
+            number_before(&tokens, start)
+        };
+        assert_eq!(at("số 20 phố Đội Cấn", "doi"), Some(20));
+        assert_eq!(at("ngõ 91 Nguyễn Chí Thanh", "nguyen"), Some(91));
+        assert_eq!(at("79A ngõ 25 Vũ Ngọc Phan", "vu"), Some(25));
+        assert_eq!(at("12 P. Kim Mã", "kim"), Some(12));
+        assert_eq!(at("72A đường Nguyễn Trãi", "nguyen"), Some(72));
+        // No number, a number in another part of the text, or one too large to be a house.
+        assert_eq!(at("phố Đội Cấn", "doi"), None);
+        assert_eq!(at("số 20, Đội Cấn", "doi"), None);
+        assert_eq!(at("99999 Đội Cấn", "doi"), None);
     }
 
     #[test]
