@@ -215,6 +215,8 @@ test("map: search a street, the map goes there with its lines drawn, and at inta
   await hit.click();
   // The view moved in: the street lines of the view are drawn (above the unit polygons).
   await page.waitForFunction(() => document.querySelectorAll("#intake-map .leaflet-streets-pane path").length > 10);
+  // Zoomed in this far, the street names stay on the map.
+  await page.waitForFunction(() => [...document.querySelectorAll("#intake-map .street-name")].some((n) => /Hàng Bạc/.test(n.textContent)));
   // At intake the hit sets the location, and the unit follows (Hàng Bạc lies in Phường Hoàn Kiếm).
   await page.waitForFunction(() => document.querySelector("#in-unit").dataset.unit === "00070");
   assert.match(await page.textContent("[data-testid=intake-coords]"), /21\.0/);

@@ -10,6 +10,8 @@ import { h, replace } from "./dom.js";
 
 /** Zoom from which the view's streets are drawn. */
 const STREET_ZOOM = 14;
+/** Zoom from which street and lake names stay on the map. */
+const STREET_NAME_ZOOM = 16;
 
 /** Whether `o` has a usable position (null is not 0: `Number(null)` would place it at 0,0). */
 function hasPoint(o) {
@@ -107,11 +109,15 @@ export function createMap(el, options = {}) {
   // The view's named streets and places, from the server's gazetteer, simplified for the zoom.
   let streetsFor = "";
   let streetsTimer = null;
+  const note = h("p", { class: "map-note", role: "status", hidden: true });
+  const Note = L.Control.extend({ onAdd: () => note });
+  new Note({ position: "bottomleft" }).addTo(map);
   async function loadStreets() {
     const z = map.getZoom();
     if (z < STREET_ZOOM) {
       streets.clearLayers();
       streetsFor = "";
+      note.hidden = true;
       return;
     }
     const b = map.getBounds().pad(0.25);
@@ -126,29 +132,38 @@ export function createMap(el, options = {}) {
       ]);
       if (key !== streetsFor) return;
       streets.clearLayers();
-      for (const f of places.features || []) {
-        const [lon, lat] = f.geometry.coordinates;
-        L.circleMarker([lat, lon], {
-          pane: "streets",
-          radius: 4,
-          color: "#3f5f8a",
-          weight: 1,
-          fillColor: "#ffffff",
-          fillOpacity: 1,
-          className: "place-marker",
-        })
-          .bindTooltip(f.properties.name, { className: "street-label" })
-          .on("click", (e) => options.onPick && options.onPick(e.latlng))
-          .addTo(streets);
-      }
+      // Street names stay on the map once they can be read; below that they show on hover.
+      const named = z >= STREET_NAME_ZOOM;
       L.geoJSON(fc, {
         pane: "streets",
         style: { color: "#9a7b4f", weight: z >= 16 ? 4 : 2.5, opacity: 0.85 },
         onEachFeature: (f, l) => {
-          l.bindTooltip(f.properties.full_name || f.properties.name, { sticky: true, className: "street-label" });
+          const name = f.properties.full_name || f.properties.name;
+          l.bindTooltip(name, named ? { permanent: true, direction: "center", className: "street-label street-name" } : { sticky: true, className: "street-label" });
           l.on("click", (e) => options.onPick && options.onPick(e.latlng));
         },
       }).addTo(streets);
+      // Places above the streets; lakes (the only water the data has) drawn as water.
+      for (const f of places.features || []) {
+        const [lon, lat] = f.geometry.coordinates;
+        const water = f.properties.category === "lake";
+        L.circleMarker([lat, lon], {
+          pane: "streets",
+          radius: water ? 9 : 4,
+          color: water ? "#2f6fb0" : "#3f5f8a",
+          weight: 1,
+          fillColor: water ? "#8cc1ec" : "#ffffff",
+          fillOpacity: water ? 0.8 : 1,
+          className: water ? "place-marker water" : "place-marker",
+        })
+          .bindTooltip(f.properties.name, { className: "street-label", permanent: water && named, direction: "center" })
+          .on("click", (e) => options.onPick && options.onPick(e.latlng))
+          .addTo(streets);
+      }
+      // Every street of the view is drawn, or the map says how many were left out.
+      const props = fc.properties || {};
+      note.hidden = !props.truncated;
+      if (props.truncated) note.textContent = t("streets_truncated", { shown: (fc.features || []).length, total: props.total });
     } catch {
       streetsFor = "";
     }

@@ -388,6 +388,9 @@ async fn the_map_serves_streets_places_and_search(backend: Backend) {
     assert!(features
         .iter()
         .any(|f| f["properties"]["name"] == "Hàng Bạc"));
+    // The view's real count goes with the lines, and says whether any were left out.
+    assert_eq!(near["properties"]["total"], features.len());
+    assert_eq!(near["properties"]["truncated"], false);
     let points = |v: &Value| -> usize {
         v["features"]
             .as_array()

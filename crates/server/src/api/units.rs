@@ -258,7 +258,9 @@ fn parse_bbox(text: &str) -> ApiResult<[f64; 4]> {
 
 /// The named street lines of a map view, as GeoJSON, simplified for the zoom (about one
 /// pixel). Below zoom 13 the answer is empty (`too_far_out` in the collection's properties):
-/// the map then shows units only. Properties: `name`, `full_name`, `kind`, `units`.
+/// the map then shows units only. Properties: `name`, `full_name`, `kind`, `units`. The
+/// collection's `total` is how many streets the view holds, and `truncated` says when only
+/// the first [`MAX_STREETS_PER_VIEW`] were sent.
 #[utoipa::path(get, path = "/api/map/streets", tag = "units", params(MapViewQuery),
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn map_streets(
@@ -269,13 +271,15 @@ pub async fn map_streets(
     let bbox = parse_bbox(&q.bbox)?;
     let zoom = q.zoom.unwrap_or(16.0).clamp(0.0, 22.0);
     let mut features = Vec::new();
+    let mut total = 0;
     let too_far = zoom < MIN_STREET_ZOOM;
     if !too_far {
         // One pixel of a 256-pixel tile at this zoom, in metres at the equator.
         let tolerance_m = 156_543.0 / 2f64.powf(zoom);
         for (street, lines) in state.units.streets_in(bbox, tolerance_m) {
+            total += 1;
             if features.len() >= MAX_STREETS_PER_VIEW {
-                break;
+                continue;
             }
             let units: Vec<&str> = state
                 .units
@@ -296,7 +300,11 @@ pub async fn map_streets(
     }
     let body = serde_json::json!({
         "type": "FeatureCollection",
-        "properties": {"too_far_out": too_far},
+        "properties": {
+            "too_far_out": too_far,
+            "total": total,
+            "truncated": total > features.len(),
+        },
         "features": features,
     });
     Ok(geojson(body.to_string()))
