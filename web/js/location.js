@@ -28,15 +28,20 @@ export async function unitAtPoint(lat, lon) {
   return out;
 }
 
-/** The resolver's answer for a typed address: `{matches, ambiguous, point}`. */
+/** The resolver's answer for a typed address: `{matches, ambiguous, point, total}`. */
 export async function resolveAddress(text, signal) {
   const res = await api(`/api/jurisdiction?address=${encodeURIComponent(text)}`, { signal });
-  return { matches: res.matches || [], ambiguous: !!res.ambiguous, point: res.point || null };
+  const matches = res.matches || [];
+  return { matches, ambiguous: !!res.ambiguous, point: res.point || null, total: res.total ?? matches.length };
 }
 
-/** Chips for `matches` under `heading`, each calling `onPick(match)`; `null` when none. */
-export function candidateChips(matches, heading, onPick) {
+/**
+ * Chips for `matches` under `heading`, each calling `onPick(match)`; `null` when none. With
+ * `total`, the units that fit but are not shown are counted after the chips.
+ */
+export function candidateChips(matches, heading, onPick, total = matches.length) {
   if (!matches.length) return null;
+  const more = total - matches.length;
   return [
     h("span", {}, heading),
     matches.map((m) =>
@@ -47,5 +52,6 @@ export function candidateChips(matches, heading, onPick) {
         h("small", {}, ` · ${whyUnit(m)}`),
       ),
     ),
+    more > 0 ? h("small", { class: "muted more-candidates" }, t("more_candidates", { n: more })) : null,
   ];
 }

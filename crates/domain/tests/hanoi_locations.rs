@@ -134,6 +134,28 @@ fn a_house_number_orders_the_units_of_a_long_street() {
     assert_eq!(codes(&r).first(), Some(&code("Phường Ngọc Hà")));
 }
 
+/// A name that fits more units than are listed says how many fit.
+#[test]
+fn a_cut_candidate_list_gives_the_real_count() {
+    // Quang Trung: three units in the centre, and a dozen more through Hà Đông's list.
+    let r = hanoi().resolve("phố Quang Trung");
+    assert_eq!(r.candidates.len(), domain::units::MAX_CANDIDATES);
+    assert!(r.total > r.candidates.len(), "{}", r.total);
+    // With a point shared, the text's other units still count.
+    let gps = hanoi().resolve_at(
+        "phố Quang Trung",
+        Some(LatLon {
+            lat: 21.0245,
+            lon: 105.8490,
+        }),
+    );
+    assert!(gps.gps_used);
+    assert!(gps.total >= r.total, "{} < {}", gps.total, r.total);
+    // A short list is whole.
+    let one = hanoi().resolve("phường Ba Đình");
+    assert_eq!(one.total, one.candidates.len());
+}
+
 #[test]
 fn a_street_inside_one_unit_is_assigned_with_its_point() {
     let r = hanoi().resolve("số 12 Hàng Bạc");

@@ -139,7 +139,7 @@ export function renderIncident(main, { id }, ctx) {
         else if (res.ambiguous) showUnit(null, t("unit_ambiguous"), "warn");
         else showUnit(best.code, whyUnit(best));
         const shown = res.ambiguous ? res.matches.slice(0, 6) : res.matches.slice(1, 4);
-        replace(chips, candidateChips(shown, t(res.ambiguous ? "pick_unit" : "candidates"), (m) => showUnit(m.code, whyUnit(m))));
+        replace(chips, candidateChips(shown, t(res.ambiguous ? "pick_unit" : "candidates"), (m) => showUnit(m.code, whyUnit(m)), res.ambiguous ? res.total : shown.length));
       } catch (e) {
         if (e.name !== "AbortError" && !(e instanceof ApiError && e.status === 400)) showUnit(null, e.message, "outside");
       }

@@ -125,7 +125,7 @@ export function renderIntake(main, _params, ctx) {
         showUnit(best.code, old ? t("old_name", { old: old.label }) : whyUnit(best));
       }
       const shown = res.ambiguous ? matches.slice(0, 6) : matches.slice(1, 4);
-      replace(candidates, candidateChips(shown, t(res.ambiguous ? "pick_unit" : "candidates"), (m) => showUnit(m.code, whyUnit(m))));
+      replace(candidates, candidateChips(shown, t(res.ambiguous ? "pick_unit" : "candidates"), (m) => showUnit(m.code, whyUnit(m)), res.ambiguous ? res.total : shown.length));
     } catch (e) {
       if (e.name !== "AbortError" && !(e instanceof ApiError && e.status === 400)) showUnit(null, e.message, "outside");
     }

@@ -138,6 +138,9 @@ pub struct Resolution<'a> {
     pub point: Option<ResolvedPoint>,
     /// Whether the shared point was used (it was inside the jurisdiction).
     pub gps_used: bool,
+    /// How many units fitted in all, listed or not: more than `candidates` holds when the
+    /// list was cut at [`MAX_CANDIDATES`].
+    pub total: usize,
 }
 
 impl<'a> Resolution<'a> {
@@ -317,13 +320,16 @@ impl UnitDirectory {
                 // The point decides: the text only adds candidates after it.
                 let mut out = self.combine(vec![group], true);
                 let more = self.combine(std::mem::take(&mut groups), false);
+                let text_only = more
+                    .candidates
+                    .iter()
+                    .filter(|c| out.candidates.iter().all(|x| x.unit != c.unit))
+                    .count();
+                out.total += text_only + more.total.saturating_sub(more.candidates.len());
                 for c in more.candidates {
-                    if out.candidates.len() >= MAX_CANDIDATES {
-                        break;
-                    }
                     if let Some(first) = out.candidates.iter_mut().find(|x| x.unit == c.unit) {
                         first.evidence.extend(c.evidence);
-                    } else {
+                    } else if out.candidates.len() < MAX_CANDIDATES {
                         out.candidates.push(Candidate {
                             score: c.score.min(0.5),
                             ..c
@@ -896,6 +902,7 @@ impl UnitDirectory {
                 confidence: 0.0,
                 point: None,
                 gps_used: false,
+                total: 0,
             };
         }
         groups.sort_by(|a, b| {
@@ -1011,6 +1018,7 @@ impl UnitDirectory {
             ambiguous,
             confidence,
             gps_used: false,
+            total: scored.len(),
         }
     }
 }
@@ -1272,6 +1280,8 @@ mod tests {
             let d = directory();
             let r = d.resolve(&text);
             proptest::prop_assert!(r.candidates.len() <= MAX_CANDIDATES);
+            proptest::prop_assert!(r.total >= r.candidates.len());
+            proptest::prop_assert!(r.total == r.candidates.len() || r.candidates.len() == MAX_CANDIDATES);
             proptest::prop_assert!((0.0..=1.0).contains(&r.confidence));
             for c in &r.candidates {
                 proptest::prop_assert!(c.score > 0.0 && c.score <= 1.0);
