@@ -134,6 +134,34 @@ fn a_house_number_orders_the_units_of_a_long_street() {
     assert_eq!(codes(&r).first(), Some(&code("Phường Ngọc Hà")));
 }
 
+/// A street name with one letter slipped is read as the street, for a person to confirm; words
+/// that are not after a street word are never "corrected" into a street.
+#[test]
+fn a_slip_in_a_street_name_gives_candidates_never_a_unit() {
+    let r = hanoi().resolve("ngõ 51 khâm thiêm");
+    let all = codes(&r);
+    assert!(
+        all.contains(&code("Phường Văn Miếu - Quốc Tử Giám")),
+        "{all:?}"
+    );
+    assert!(r.ambiguous && r.assigned().is_none(), "{all:?}");
+    assert!(r.candidates[0]
+        .evidence
+        .iter()
+        .any(|e| e.kind == EvidenceKind::Slip && e.label.contains("kham thien")));
+    // Typed right, no slip is read.
+    let right = hanoi().resolve("ngõ 51 Khâm Thiên");
+    assert!(right.candidates[0]
+        .evidence
+        .iter()
+        .all(|e| e.kind != EvidenceKind::Slip));
+    // "lăng Bác" is not a slip of "Hàng Bạc".
+    assert!(hanoi()
+        .resolve("quảng trường lăng Bác")
+        .candidates
+        .is_empty());
+}
+
 /// A name that fits more units than are listed says how many fit.
 #[test]
 fn a_cut_candidate_list_gives_the_real_count() {

@@ -147,6 +147,8 @@ pub(crate) struct AddressIndex {
     unit_norm: Vec<String>,
     unit_fold: Vec<String>,
     unit_kind: Vec<String>,
+    /// Names of several words, for reading typing slips.
+    slip_names: super::slips::Names,
 }
 
 impl AddressIndex {
@@ -172,6 +174,7 @@ impl AddressIndex {
             unit_norm: units.iter().map(|u| normalize(&u.name)).collect(),
             unit_fold: units.iter().map(|u| fold(&u.name)).collect(),
             unit_kind: units.iter().map(|u| fold(&u.kind_label)).collect(),
+            slip_names: super::slips::Names::default(),
         };
         let mut old_keys: HashMap<(String, String, String), usize> = HashMap::new();
         let mut district_keys: HashMap<String, usize> = HashMap::new();
@@ -228,7 +231,12 @@ impl AddressIndex {
         let province = index.province_norm.clone();
         index.add(&province, Entry::Province);
         index.add_gazetteer(gazetteer);
+        index.slip_names = super::slips::Names::build(index.names.keys());
         index
+    }
+
+    pub(super) fn slip_names(&self) -> &super::slips::Names {
+        &self.slip_names
     }
 
     fn add_gazetteer(&mut self, gazetteer: &Gazetteer) {

@@ -57,6 +57,7 @@ mod numbering;
 pub mod org;
 mod resolve;
 mod search;
+mod slips;
 
 use std::collections::HashMap;
 use std::fs::File;

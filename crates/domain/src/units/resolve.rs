@@ -83,6 +83,9 @@ pub enum EvidenceKind {
     /// A landmark that is not in the gazetteer, named after a unit or street ("chợ Long
     /// Biên"): a hint only.
     NamedAfter,
+    /// Words read as a known name one letter away ("khâm thiêm" as Khâm Thiên): the
+    /// candidates rest on that reading.
+    Slip,
 }
 
 /// One piece of evidence for a candidate.
@@ -314,6 +317,32 @@ impl UnitDirectory {
     /// device: when they fall in the jurisdiction they decide the unit and the point, and the
     /// text's candidates follow.
     pub fn resolve_at(&self, text: &str, shared: Option<LatLon>) -> Resolution<'_> {
+        let mut out = self.resolve_as_typed(text, shared);
+        if out.candidates.is_empty() || (out.gps_used && out.total == 1) {
+            // Nothing found as typed: a slip of one letter in a name may be why.
+            if let Some((fixed, slips)) = self.address.correct_slips(text) {
+                let read = self.resolve_as_typed(&fixed, shared);
+                if read.total > out.total {
+                    out = read;
+                    // A corrected word is a guess: a person confirms, unless GPS decided.
+                    if !out.gps_used {
+                        out.ambiguous = true;
+                        out.point = None;
+                    }
+                    for c in &mut out.candidates {
+                        c.evidence.extend(slips.iter().map(|s| Evidence {
+                            kind: EvidenceKind::Slip,
+                            matched: s.typed.clone(),
+                            label: format!("đọc là “{}”", s.read),
+                        }));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn resolve_as_typed(&self, text: &str, shared: Option<LatLon>) -> Resolution<'_> {
         let mut groups = self.text_groups(text);
         if let Some(p) = shared {
             if let Some(group) = self.gps_group(p) {
