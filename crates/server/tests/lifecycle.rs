@@ -10,6 +10,11 @@ use std::process::Command;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// The admin password of a first start comes from the process environment, which the tests
+/// that start the server in this process share: each holds this lock while it runs, so that
+/// one test's password never reaches another's first start.
+static ENV: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn config(data_dir: PathBuf) -> Config {
     Config {
         data_dir,
@@ -26,6 +31,7 @@ fn config(data_dir: PathBuf) -> Config {
 
 #[tokio::test]
 async fn https_serves_with_secure_cookies() {
+    let _env = ENV.lock().await;
     let dir = std::env::temp_dir().join(unique("binhyen-tls"));
     std::fs::create_dir_all(&dir).unwrap();
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
@@ -88,6 +94,7 @@ async fn https_serves_with_secure_cookies() {
 
 #[tokio::test]
 async fn backup_while_serving_and_restart_keep_the_data() {
+    let _env = ENV.lock().await;
     let dir = std::env::temp_dir().join(unique("binhyen-backup"));
     std::env::set_var("BINHYEN_ADMIN_PASSWORD", common::ADMIN_PASSWORD);
     let running = server::app::start(config(dir.clone())).await.unwrap();
