@@ -831,11 +831,7 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<CreatedIncident> {
-        let cfg = DuplicateConfig::default();
-        let probe = Probe::of(&valid, &cfg);
-        // Hints are advisory: reading them before the write keeps the writer's time short.
-        let open = on_read!(self, |pool| { duplicate_candidates!(pool, &probe) });
-        let duplicates = find_probable_duplicates(valid.input(), &open, now, &cfg);
+        let duplicates = self.duplicate_hints(&valid, now).await?;
         let (incident, change) = on_write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let out = open_in_tx!(self, tx, valid, &duplicates, actor, now, "incident.create");
@@ -848,6 +844,19 @@ impl Store {
             version: 1,
             duplicates,
         })
+    }
+
+    /// The open incidents a new report probably duplicates, strongest first. Hints are
+    /// advisory: reading them before the write keeps the writer's time short.
+    pub(crate) async fn duplicate_hints(
+        &self,
+        valid: &ValidNewIncident,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DuplicateHint>> {
+        let cfg = DuplicateConfig::default();
+        let probe = Probe::of(valid, &cfg);
+        let open = on_read!(self, |pool| { duplicate_candidates!(pool, &probe) });
+        Ok(find_probable_duplicates(valid.input(), &open, now, &cfg))
     }
 
     /// Gives an alarm signal to the incident workflow, in one transaction: the open incident of

@@ -24,6 +24,8 @@ mod frame_commit;
 mod history;
 #[macro_use]
 mod incidents;
+// After `incidents`: opening an incident from a call uses its transaction macros.
+mod calls;
 mod records;
 mod resources;
 mod stats;
@@ -39,6 +41,7 @@ pub use alarms::{
     SignalInput, Trouble, TroubleFilter, TroubleInput,
 };
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
+pub use calls::{CallFilter, NewCall, StoredCall};
 pub use db::{mask_url, Backend, DbTarget};
 pub use error::StoreError;
 pub use feed::Change;
