@@ -3,6 +3,7 @@
 pub mod accountability;
 pub mod assistant;
 pub mod audit;
+pub mod calls;
 pub mod devices;
 pub mod facilities;
 pub mod feed;
