@@ -280,7 +280,7 @@ test("screens whose API is missing say 'chưa có dữ liệu' instead of breaki
 test("keyboard and labels: every form control has an accessible name", async () => {
   const page = await newPage(browser);
   await openAs(page, server.url, admin);
-  for (const path of ["/", "/intake", "/devices", "/assistant", "/campaigns", "/cases"]) {
+  for (const path of ["/", "/intake", "/calls", "/devices", "/assistant", "/campaigns", "/cases"]) {
     await page.goto(`${server.url}${path}`);
     await page.waitForSelector("#main > *");
     const unnamed = await page.evaluate(() =>
@@ -687,4 +687,33 @@ test("criminal cases: a unit officer records a case for their own unit only, see
   await shot(center, "cases");
   assert.deepEqual(center.errors, []);
   await center.context().close();
+});
+
+test("switchboard: F2 answers a call, a repeat prank number is flagged, and Alt+P then Enter closes it", async () => {
+  const number = "0377888999";
+  for (let i = 0; i < 3; i++) {
+    const c = await admin("POST", "/api/calls", { line: "113", caller_number: number });
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    const r = await admin("POST", `/api/calls/${c.body.id}/close`, { outcome: "prank" });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, "/calls");
+  await page.getByRole("heading", { name: "Tổng đài 113/114" }).waitFor();
+  await page.keyboard.press("F2");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "call-number");
+  await page.keyboard.type(number);
+  await page.keyboard.press("Enter");
+  await page.getByTestId("call-nuisance").waitFor();
+  assert.match(await page.getByTestId("call-nuisance").textContent(), /QUẤY RỐI: 3/);
+  await page.keyboard.press("Alt+P");
+  await page.getByTestId("call-choice").getByText("Quấy rối, đùa cợt").waitFor();
+  await page.keyboard.press("Enter");
+  await page.getByTestId("call-number").waitFor();
+  // The day's totals are the report's: four pranks, nothing on the line.
+  await page.waitForFunction(() => document.querySelector('[data-figure="prank"] b')?.textContent === "4");
+  assert.equal(await page.locator('[data-figure="open"] b').textContent(), "0");
+  assert.match(await page.getByTestId("call-shown").textContent(), /\/ \d+ cuộc gọi/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
 });

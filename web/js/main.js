@@ -13,6 +13,7 @@ import { renderLogin } from "./views/login.js";
 import { renderBoard } from "./views/board.js";
 import { renderIncident } from "./views/incident.js";
 import { renderIntake } from "./views/intake.js";
+import { renderCalls } from "./views/calls.js";
 import { renderDevices, renderFacility } from "./views/devices.js";
 import { renderStats } from "./views/stats.js";
 import { renderTasks } from "./views/tasks.js";
@@ -31,6 +32,7 @@ const ROUTES = [
   [/^\/units\/([^/]+)$/, "board", (m, [code]) => renderBoard(m, { unit: decodeURIComponent(code) }, ctx)],
   [/^\/incidents\/([^/]+)$/, "board", (m, [id]) => renderIncident(m, { id: decodeURIComponent(id) }, ctx)],
   [/^\/intake$/, "intake", (m) => renderIntake(m, {}, ctx)],
+  [/^\/calls$/, "calls", (m) => renderCalls(m, {}, ctx)],
   [/^\/devices$/, "devices", (m) => renderDevices(m, {}, ctx)],
   [/^\/facilities\/([^/]+)$/, "devices", (m, [id]) => renderFacility(m, { id: decodeURIComponent(id) }, ctx)],
   [/^\/stats$/, "stats", (m) => renderStats(m, {}, ctx)],

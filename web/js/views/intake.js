@@ -14,6 +14,8 @@ import { normIncident } from "../model.js";
 export function renderIntake(main, _params, ctx) {
   ctx.refreshUnitSelect(isCityUser() ? "" : session.me.unit_code);
   const state = { lat: null, lon: null, unit: null, nearBoundary: false, distance: null, oldName: null, source: null };
+  // Opened from a switchboard call: the incident is made through that call, which keeps the link.
+  const fromCall = new URLSearchParams(location.search).get("call");
   let lookup = null;
 
   const field = (id, text, control, hint) =>
@@ -47,6 +49,7 @@ export function renderIntake(main, _params, ctx) {
     { class: "intake-form panel", id: "intake-form", "aria-labelledby": "intake-title", novalidate: true },
     h("h1", { id: "intake-title" }, t("intake_title")),
     h("p", { class: "hint", id: "intake-help" }, t("intake_hint")),
+    fromCall ? h("p", { class: "call-link", "data-testid": "intake-call" }, t("intake_from_call", { id: fromCall })) : null,
     h("div", { class: "row2" }, field("in-kind", t("kind"), kind), subtypeField),
     field("in-address", t("address"), address, t("location_hint")),
     h("div", { class: "unit-box" }, h("span", { class: "unit-box-label" }, t("unit_owner")), unitOut, coords, candidates),
@@ -207,7 +210,10 @@ export function renderIntake(main, _params, ctx) {
     if (callerPhone.value.trim()) body.caller_phone = callerPhone.value.trim();
     submit.disabled = true;
     try {
-      const created = normIncident(await api("/api/incidents", { method: "POST", body }));
+      const answer = fromCall
+        ? (await api(`/api/calls/${encodeURIComponent(fromCall)}/incident`, { method: "POST", body })).incident
+        : await api("/api/incidents", { method: "POST", body });
+      const created = normIncident(answer);
       toast(t("created", { number: created?.number ?? "" }), "ok");
       reset();
       if (created && created.id != null) ctx.go(`/incidents/${created.id}`);
