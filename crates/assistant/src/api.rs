@@ -97,6 +97,9 @@ pub struct ChatResponse {
     pub conversation_id: String,
     /// Follow-up suggestions (tap to send).
     pub suggestions: Vec<String>,
+    /// The reply offers to take a report of the event told ("có" starts it).
+    #[serde(default)]
+    pub report_offered: bool,
 }
 
 /// A report ready to be filed as an incident.
@@ -121,8 +124,19 @@ pub struct ReportDraft {
     /// When it happened, as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occurred_at_text: Option<String>,
-    /// Contact phone, digits only (`0…`).
-    pub phone: String,
+    /// When it happened, read from the time as told against the moment of the report (the
+    /// start of the period for "tối qua", "sáng nay"…); absent when the words give no time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether it was still happening when reported.
+    #[serde(default)]
+    pub ongoing: bool,
+    /// Contact phone, digits only (`0…`); absent for an anonymous tip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The citizen asked to stay anonymous (no phone, no name is filed).
+    #[serde(default)]
+    pub anonymous: bool,
     /// Name, if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -177,6 +191,35 @@ pub struct OperatorRequest {
     pub transcript: String,
 }
 
+/// Why a call is not an incident: the call log closes it with this outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotIncident {
+    /// A prank or nuisance call.
+    Prank,
+    /// The caller meant another number.
+    WrongNumber,
+    /// Nobody spoke.
+    Silent,
+    /// The caller was testing the line.
+    TestCall,
+    /// A question for information, no event to attend.
+    Question,
+}
+
+impl NotIncident {
+    /// The snake-case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            NotIncident::Prank => "prank",
+            NotIncident::WrongNumber => "wrong_number",
+            NotIncident::Silent => "silent",
+            NotIncident::TestCall => "test_call",
+            NotIncident::Question => "question",
+        }
+    }
+}
+
 /// The suggested incident form for a call, and what to ask next.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OperatorSuggestion {
@@ -206,6 +249,10 @@ pub struct OperatorSuggestion {
     pub caller_phone: Option<String>,
     /// Whether the event reads as still happening.
     pub ongoing: bool,
+    /// Set when the call reads as not an incident (prank, wrong number, silence, a test or a
+    /// question): the call-taker closes it in the call log instead of opening an incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_incident: Option<NotIncident>,
     /// A one-line summary for the incident list (Vietnamese).
     pub summary: String,
     /// Questions the operator should ask next, most important first (Vietnamese).

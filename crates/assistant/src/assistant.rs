@@ -19,6 +19,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::answer::{self, Phraser};
 use crate::api::{
     ChatOutcome, ChatRequest, ChatResponse, OperatorRequest, OperatorSuggestion, ReplyKind,
+    ReportDraft,
 };
 use crate::conversation::{ConversationState, ConversationStore};
 use crate::error::KbError;
@@ -167,6 +168,25 @@ fn has_event_content(tokens: &[Token]) -> bool {
         >= 2
 }
 
+/// Syllables of a message.
+fn analyze_len(message: &str) -> usize {
+    text::analyze(message).len()
+}
+
+const PAST_EVENT_REPLY: &str = "Sự việc đã xảy ra, bạn có thể trình báo để công an xác minh, \
+xử lý:\n\
+- Ngay tại đây: tôi ghi lại sự việc, địa điểm, thời gian và chuyển tới Công an xã/phường nơi \
+xảy ra.\n\
+- Trực tiếp tại trụ sở Công an xã/phường nơi xảy ra sự việc, mang theo giấy tờ tùy thân và \
+hình ảnh, video, giấy tờ liên quan nếu có.\n\
+- Qua ứng dụng VNeID, mục tố giác, tin báo về tội phạm.\n\
+Nếu đối tượng vẫn đang ở đó hoặc bạn đang gặp nguy hiểm, gọi ngay 113.\n\
+Bạn có muốn báo tin ngay bây giờ không? (có / không)";
+
+const REPORT_OFFER: &str = "Tôi có thể nhận tin báo về sự việc này ngay tại đây và chuyển tới \
+Công an xã/phường nơi xảy ra. Bạn có muốn báo tin ngay bây giờ không? (có / không)\n\
+Nếu đối tượng vẫn đang ở đó hoặc bạn đang gặp nguy hiểm, gọi ngay 113.";
+
 const UNKNOWN_REPLY: &str = "Xin lỗi, tôi chưa có thông tin chắc chắn cho câu hỏi này nên không \
 muốn trả lời sai. Bạn vui lòng hỏi trực tiếp Công an xã/phường nơi cư trú (làm việc từ thứ Hai \
 đến thứ Sáu và sáng thứ Bảy) hoặc tổng đài hỗ trợ Cổng Dịch vụ công quốc gia 1800 1096.\n\
@@ -291,6 +311,23 @@ impl Assistant {
         operator::suggest(req, self.resolver.as_deref())
     }
 
+    /// The report a conversation would file if the citizen confirmed it now, with what has
+    /// been collected so far (`None` when no report is being taken).
+    pub fn report_preview(&self, conversation_id: &str, now: DateTime<Utc>) -> Option<ReportDraft> {
+        match self.conversations.get(conversation_id, now) {
+            ConversationState::Intake(intake) | ConversationState::ReportOffered(intake) => {
+                intake.preview().map(|mut d| {
+                    d.occurred_at = d
+                        .occurred_at_text
+                        .as_deref()
+                        .and_then(|t| crate::report::resolve_time(t, now));
+                    d
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// Answers one chat message at time `now`.
     pub fn chat(&self, req: &ChatRequest, now: DateTime<Utc>) -> ChatOutcome {
         let conversation_id = req
@@ -309,12 +346,13 @@ impl Assistant {
             topic: None,
             conversation_id: conversation_id.clone(),
             suggestions,
+            report_offered: false,
         };
 
         // 1–2. Safety rules first.
         match safety::check(&tokens, &message) {
-            Some(Safety::Emergency(class)) => {
-                let mut reply = class.reply().to_string();
+            Some(Safety::Emergency(emergency)) => {
+                let mut reply = emergency.reply();
                 let next_state = match state {
                     ConversationState::Intake(mut intake) => {
                         if intake.step == crate::report::IntakeStep::What {
@@ -329,8 +367,9 @@ impl Assistant {
                     }
                     _ => {
                         reply.push_str("\n\nSau khi đã gọi, bạn có thể gửi vị trí hoặc địa chỉ để báo tin cho công an: bấm \"Gửi vị trí của tôi\" hoặc nhập địa chỉ.");
-                        ConversationState::EmergencyOffered(Box::new(Intake::from_emergency(
-                            &message, class,
+                        ConversationState::ReportOffered(Box::new(Intake::from_emergency(
+                            &message,
+                            emergency.class(),
                         )))
                     }
                 };
@@ -340,7 +379,7 @@ impl Assistant {
                     ReplyKind::Emergency,
                     vec!["Gửi vị trí của tôi".into(), "Báo tin cho công an".into()],
                 );
-                r.emergency_number = Some(class.number().to_string());
+                r.emergency_number = Some(emergency.number().to_string());
                 return ChatOutcome::Reply(r);
             }
             Some(Safety::Decline(reason)) => {
@@ -359,14 +398,19 @@ impl Assistant {
         // 3. A pending dialogue.
         let mut intake = match state {
             ConversationState::Intake(intake) => Some(intake),
-            ConversationState::EmergencyOffered(intake) => {
+            ConversationState::ReportOffered(intake) => {
                 let place = (req.lat.is_some() && req.lon.is_some())
                     || find_coordinates(&message).is_some()
                     || find_location(&message).is_some();
                 let answer = yes_no(&message);
-                if place || answer == Some(true) || report_start().any_in(&tokens) {
+                // The citizen goes on telling what happened: keep taking the report. Only a
+                // plain "no" or an unrelated question leaves it.
+                let goes_on = answer.is_none()
+                    && (crate::extract::has_incident_cue(&tokens)
+                        || !question_frame().any_in(&tokens));
+                if place || answer == Some(true) || report_start().any_in(&tokens) || goes_on {
                     Some(intake)
-                } else if answer == Some(false) {
+                } else if answer == Some(false) && analyze_len(&message) <= 4 {
                     self.conversations
                         .set(&conversation_id, ConversationState::Idle, now);
                     return ChatOutcome::Reply(respond(
@@ -382,8 +426,41 @@ impl Assistant {
             }
             _ => None,
         };
-        // 4. A wish to file a report.
-        if intake.is_none() && report_start().any_in(&tokens) && !question_frame().any_in(&tokens) {
+        // 4. A wish to file a report, or a past event told: how and where to report, and the
+        // offer to take it here.
+        let wants_report = report_start().any_in(&tokens);
+        let asks = question_frame().any_in(&tokens);
+        let tells_event =
+            crate::extract::has_incident_cue(&tokens) && !asks && !safety::is_hypothetical(&tokens);
+        if intake.is_none()
+            && (asks || !wants_report)
+            && ((wants_report && has_event_content(&tokens))
+                || tells_event
+                || safety::is_past_event(&tokens, &message))
+        {
+            let offered = Intake::start(Some(message.as_str()), req.lat, req.lon);
+            self.conversations.set(
+                &conversation_id,
+                ConversationState::ReportOffered(Box::new(offered)),
+                now,
+            );
+            let offer = vec!["Có, báo tin ngay".to_string(), "Không".to_string()];
+            // The article that fits ("trình báo ở đâu?", a scam told), then the offer.
+            {
+                let mut answered = self.answer(&message, &conversation_id, now);
+                if answered.kind == ReplyKind::Answer {
+                    answered.reply.push_str("\n\n");
+                    answered.reply.push_str(REPORT_OFFER);
+                    answered.suggestions = offer;
+                    answered.report_offered = true;
+                    return ChatOutcome::Reply(answered);
+                }
+            }
+            let mut r = respond(PAST_EVENT_REPLY.to_string(), ReplyKind::Report, offer);
+            r.report_offered = true;
+            return ChatOutcome::Reply(r);
+        }
+        if intake.is_none() && wants_report && !question_frame().any_in(&tokens) {
             let description = has_event_content(&tokens).then_some(message.as_str());
             let fresh = Intake::start(description, req.lat, req.lon);
             let reply = fresh.prompt();
@@ -397,7 +474,11 @@ impl Assistant {
         if let Some(mut current) = intake.take() {
             let step_reply = current.handle(&message, req.lat, req.lon, self.resolver.as_deref());
             return match step_reply {
-                IntakeReply::Ready(draft) => {
+                IntakeReply::Ready(mut draft) => {
+                    draft.occurred_at = draft
+                        .occurred_at_text
+                        .as_deref()
+                        .and_then(|t| crate::report::resolve_time(t, now));
                     self.conversations.set(
                         &conversation_id,
                         ConversationState::AwaitingReference(current),
@@ -449,6 +530,7 @@ impl Assistant {
             topic: None,
             conversation_id: conversation_id.to_string(),
             suggestions,
+            report_offered: false,
         }
     }
 
@@ -475,6 +557,7 @@ impl Assistant {
                 "Làm thẻ căn cước".into(),
                 "Báo tin cho công an".into(),
             ],
+            report_offered: false,
         };
         let Some(best_hit) = hits.first().filter(|h| self.confident(h)) else {
             return response;
@@ -536,6 +619,7 @@ impl Assistant {
             topic: None,
             conversation_id: conversation_id.to_string(),
             suggestions: Vec::new(),
+            report_offered: false,
         }
     }
 
@@ -559,6 +643,7 @@ impl Assistant {
             topic: None,
             conversation_id: conversation_id.to_string(),
             suggestions: vec!["Có, gửi lại".into(), "Hủy".into()],
+            report_offered: false,
         }
     }
 
@@ -646,7 +731,7 @@ mod tests {
         assert_eq!(out.response().kind, ReplyKind::Report);
         assert_eq!(draft.incident_type, IncidentType::Crime);
         assert_eq!(draft.sub_type, Some(CrimeSubType::Theft));
-        assert_eq!(draft.phone, "0903123456");
+        assert_eq!(draft.phone.as_deref(), Some("0903123456"));
         assert_eq!(
             draft.address_text.as_deref(),
             Some("số 5 ngõ 2 phố Huế, phường Hai Bà Trưng")

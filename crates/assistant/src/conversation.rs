@@ -18,8 +18,9 @@ pub enum ConversationState {
     /// Nothing pending.
     #[default]
     Idle,
-    /// An emergency reply offered to send the location as a report.
-    EmergencyOffered(Box<Intake>),
+    /// An emergency or past-event reply offered to take a report (the intake is pre-filled
+    /// from that message).
+    ReportOffered(Box<Intake>),
     /// Collecting a report.
     Intake(Box<Intake>),
     /// The report was handed to the caller; waiting for its reference number.

@@ -249,6 +249,14 @@ fn cues() -> &'static Cues {
                     "chưa về nhà",
                     "không thấy về",
                     "bị lạc",
+                    "không thấy đâu",
+                    "tìm khắp nơi",
+                    "tìm không thấy",
+                    "không tìm thấy",
+                    "chưa tìm thấy",
+                    "thất lạc",
+                    "không biết đi đâu",
+                    "mất liên lạc",
                 ]),
             ),
             (
@@ -323,6 +331,19 @@ fn cues() -> &'static Cues {
                     "bố đánh",
                     "chồng say rượu đánh",
                     "đánh mẹ",
+                    "chồng tôi đánh",
+                    "chồng em đánh",
+                    "chồng đang đánh",
+                    "chồng tôi đang",
+                    "chồng em đang",
+                    "chồng nó đánh",
+                    "vợ đánh",
+                    "con trai đánh",
+                    "con đánh bố",
+                    "con đánh mẹ",
+                    "đánh bố mẹ",
+                    "bố dượng",
+                    "mẹ kế",
                 ]),
             ),
             (
@@ -372,6 +393,17 @@ fn cues() -> &'static Cues {
                     "phá khóa",
                     "ăn trộm",
                     "trộm cắp",
+                    "lấy mất",
+                    "bị lấy",
+                    "rạch túi",
+                    "trấn lấy",
+                    "bị cạy",
+                    "cạy cửa",
+                    "mất két",
+                    "cuỗm",
+                    "khoắng",
+                    "bị phá khóa",
+                    "khóa cửa bị phá",
                 ]),
             ),
             (
@@ -398,6 +430,13 @@ fn cues() -> &'static Cues {
                     "lừa",
                     "chuyển khoản",
                     "chuyển tiền",
+                    "trúng thưởng",
+                    "xưng là công an",
+                    "lỡ chuyển",
+                    "lỡ đưa",
+                    "chuyển cọc",
+                    "bị chặn",
+                    "đầu tư",
                 ]),
             ),
             (
@@ -408,6 +447,28 @@ fn cues() -> &'static Cues {
                     "dọa giết",
                     "tống tiền",
                     "cho vay nặng lãi",
+                    "cào xước",
+                    "phá hoại",
+                    "vẽ bậy",
+                    "tung ảnh",
+                    "bôi nhọ",
+                    "quấy rối",
+                    "đòi nợ",
+                    "hủy hoại tài sản",
+                    "lượn lờ",
+                    "khả nghi",
+                    "đáng ngờ",
+                    "rình mò",
+                    "dòm ngó",
+                    "cờ bạc",
+                    "đánh bạc",
+                    "ghi lô đề",
+                    "lô đề",
+                    "mại dâm",
+                    "pháo nổ",
+                    "pháo lậu",
+                    "buôn lậu",
+                    "hàng cấm",
                 ]),
             ),
         ],
@@ -452,12 +513,23 @@ fn cues() -> &'static Cues {
             "lúc nãy",
             "hôm kia",
             "bỏ đi rồi",
+            "can ra rồi",
+            "đi rồi",
+            "đã tắt",
+            "dập tắt",
+            "dập được",
+            "đã xong",
+            "sáng nay",
+            "tối hôm",
+            "mọi người can",
         ]),
         injured: PhraseSet::new(&[
             "bị thương",
             "chảy máu",
             "bất tỉnh",
-            "gãy",
+            "=gãy",
+            "gãy chân",
+            "gãy tay",
             "bị bỏng",
             "nằm bất động",
             "bị đâm",
@@ -512,12 +584,32 @@ fn cues() -> &'static Cues {
             ),
             (
                 "dao",
-                PhraseSet::new(&["dao", "dao phay", "dao găm", "dao bấm"]),
+                PhraseSet::new(&[
+                    "=dao",
+                    "con dao",
+                    "cầm dao",
+                    "vác dao",
+                    "dao phay",
+                    "dao găm",
+                    "dao bấm",
+                ]),
             ),
-            ("mã tấu", PhraseSet::new(&["mã tấu", "kiếm"])),
+            (
+                "mã tấu",
+                PhraseSet::new(&["mã tấu", "=kiếm", "thanh kiếm", "cầm kiếm"]),
+            ),
             (
                 "gậy, tuýp sắt",
-                PhraseSet::new(&["gậy", "tuýp sắt", "ống sắt", "côn", "gậy sắt"]),
+                PhraseSet::new(&[
+                    "=gậy",
+                    "gậy gộc",
+                    "cầm gậy",
+                    "tuýp sắt",
+                    "ống sắt",
+                    "=côn",
+                    "gậy sắt",
+                    "ống tuýp",
+                ]),
             ),
             (
                 "bình xịt hơi cay",
@@ -841,9 +933,80 @@ fn number_before(tokens: &[Token], at: usize) -> Option<u32> {
 }
 
 /// Counts for one kind of person: a number close before the cue, or 1 when mentioned.
+/// Counts for one kind of person: a number close before the first cue that is not negated,
+/// or 1 when mentioned; 0 when every mention is negated ("không ai bị thương").
 fn count(tokens: &[Token], cue: &PhraseSet) -> Option<u32> {
-    let (at, _) = cue.first_in(tokens)?;
-    Some(number_before(tokens, at).unwrap_or(1))
+    let found = cue.occurrences(tokens);
+    found.first()?;
+    match found
+        .iter()
+        .find(|(at, _)| !crate::signs::negated(tokens, *at))
+    {
+        Some(&(at, _)) => Some(number_before(tokens, at).unwrap_or(1)),
+        None => Some(0),
+    }
+}
+
+/// Rewrites "đâm", "tông", "húc", "va", "đụng" next to a vehicle as a collision, so that
+/// "xe tải đâm xe máy" reads as a road accident and not as a stabbing.
+pub fn mask_vehicle_collisions(tokens: &[Token]) -> Vec<Token> {
+    static VERB: OnceLock<PhraseSet> = OnceLock::new();
+    static VEHICLE: OnceLock<PhraseSet> = OnceLock::new();
+    let verb = VERB.get_or_init(|| {
+        PhraseSet::new(&[
+            "=đâm",
+            "dam",
+            "tông",
+            "húc",
+            "=va",
+            "đụng",
+            "cán",
+            "quệt",
+            "đâm sầm",
+        ])
+    });
+    let vehicle = VEHICLE.get_or_init(|| {
+        PhraseSet::new(&[
+            "xe",
+            "ô tô",
+            "oto",
+            "xe máy",
+            "xe tải",
+            "container",
+            "taxi",
+            "grab",
+            "xe buýt",
+            "bus",
+            "xe con",
+            "xe khách",
+            "xe đạp",
+            "công nông",
+            "máy xúc",
+            "tàu",
+            "cột điện",
+            "dải phân cách",
+            "gốc cây",
+            "liên hoàn",
+            "lái xe",
+            "tài xế",
+            "xe ben",
+            "xe bồn",
+            "xe cẩu",
+        ])
+    });
+    let vehicles = vehicle.occurrences(tokens);
+    let mut out = tokens.to_vec();
+    for (at, len) in verb.occurrences(tokens) {
+        let near = vehicles.iter().any(|&(v, vlen)| {
+            (v + vlen <= at && at - (v + vlen) <= 3) || (v >= at + len && v - (at + len) <= 3)
+        });
+        if near {
+            for t in &mut out[at..at + len] {
+                *t = Token::new("tông");
+            }
+        }
+    }
+    out
 }
 
 /// People and weapons mentioned in a report or call.
@@ -888,10 +1051,43 @@ fn without_fire_prevention(tokens: &[Token]) -> Vec<Token> {
         .collect()
 }
 
+/// Whether the tokens name any kind of incident or crime (a theft, a fraud, a fire…).
+pub fn has_incident_cue(tokens: &[Token]) -> bool {
+    let c = cues();
+    let tokens = without_fire_prevention(tokens);
+    c.types.iter().any(|(_, set)| set.any_in(&tokens))
+        || c.subs.iter().any(|(_, set)| set.any_in(&tokens))
+}
+
+/// Whether the tokens name a crime against someone (a fraud, a threat, a theft, violence):
+/// then a money or land quarrel is not only a civil dispute.
+pub fn has_crime_cue(tokens: &[Token]) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "lừa",
+            "lừa đảo",
+            "mạo danh",
+            "giả danh",
+            "đe dọa",
+            "chiếm đoạt",
+            "đánh",
+            "cướp",
+            "trộm",
+            "tống tiền",
+            "xiết nợ",
+            "đập phá",
+            "uy hiếp",
+            "dọa",
+        ])
+    })
+    .any_in(tokens)
+}
+
 /// Classifies a description or transcript.
 pub fn classify(text: &str) -> Classification {
     let c = cues();
-    let tokens = without_fire_prevention(&analyze(text));
+    let tokens = mask_vehicle_collisions(&without_fire_prevention(&analyze(text)));
     let sub_type = c
         .subs
         .iter()

@@ -46,16 +46,17 @@ pub mod llm;
 pub mod operator;
 pub mod report;
 pub mod safety;
+pub mod signs;
 pub mod text;
 
 pub use answer::{Phraser, Prompt};
 pub use api::{
-    ChatOutcome, ChatRequest, ChatResponse, Citation, OperatorRequest, OperatorSuggestion,
-    ReplyKind, ReportDraft,
+    ChatOutcome, ChatRequest, ChatResponse, Citation, NotIncident, OperatorRequest,
+    OperatorSuggestion, ReplyKind, ReportDraft,
 };
 pub use assistant::{Assistant, Ranked, Thresholds};
 pub use conversation::ConversationStore;
 pub use error::{KbError, PhraseError};
-pub use eval::{evaluate, EvalReport, EvalSet};
+pub use eval::{evaluate, evaluate_intake, EvalReport, EvalSet, IntakeReport, IntakeSets};
 pub use extract::{AddressResolver, CrimeSubType, IncidentType, People};
 pub use kb::{Article, KnowledgeBase};

@@ -1,17 +1,24 @@
 //! Operator mode ("tổng đài viên"): turns a hotline call transcript into a suggested incident
 //! form (type, sub-type, priority, place, people, caller phone) and the next questions to ask.
 
-use crate::api::{OperatorRequest, OperatorSuggestion};
-use crate::extract::{
-    classify, find_coordinates, find_location, find_phone, AddressResolver, Classification,
-    CrimeSubType, IncidentType,
-};
+use std::sync::OnceLock;
 
-/// Priority 1 (life at risk now) to 4 (not urgent), from the classification.
+use crate::api::{NotIncident, OperatorRequest, OperatorSuggestion};
+use crate::extract::{
+    classify, find_coordinates, find_location, find_phone, mask_vehicle_collisions,
+    AddressResolver, Classification, CrimeSubType, IncidentType,
+};
+use crate::text::{analyze, PhraseSet, Token};
+
+/// Priority 1 (life at risk now) to 4 (not urgent), from the classification. Anything that
+/// can kill in minutes and is still going on (fire, explosion, someone in the water or
+/// trapped, a life-threat sign, violence in progress, an abduction) is 1.
 pub fn priority(c: &Classification) -> u8 {
     use IncidentType as T;
-    let armed = !c.people.weapons.is_empty();
-    let hurt = c.people.injured.is_some() || c.people.trapped.is_some() || c.people.dead.is_some();
+    let live = c.ongoing && !c.past;
+    let hurt = c.people.injured.is_some_and(|n| n > 0)
+        || c.people.trapped.is_some_and(|n| n > 0)
+        || c.people.dead.is_some_and(|n| n > 0);
     let violent = matches!(
         c.sub_type,
         Some(
@@ -25,7 +32,9 @@ pub fn priority(c: &Classification) -> u8 {
     );
     match c.incident_type {
         T::Fire | T::Explosion | T::Rescue => {
-            if c.critical || c.people.trapped.is_some() || c.people.injured.is_some() {
+            if c.past && !c.critical && !hurt {
+                3
+            } else if live || c.critical || hurt || c.incident_type != T::Explosion {
                 1
             } else {
                 2
@@ -39,7 +48,7 @@ pub fn priority(c: &Classification) -> u8 {
             }
         }
         T::TrafficAccident => {
-            if c.critical {
+            if c.critical || c.people.trapped.is_some_and(|n| n > 0) {
                 1
             } else if hurt {
                 2
@@ -48,23 +57,19 @@ pub fn priority(c: &Classification) -> u8 {
             }
         }
         T::Flood => {
-            if c.critical || c.people.trapped.is_some() {
+            if c.critical || c.people.trapped.is_some_and(|n| n > 0) {
                 1
             } else {
                 2
             }
         }
         T::Crime => {
-            if c.sub_type == Some(CrimeSubType::Kidnapping) || (violent && armed && !c.past) {
+            if c.sub_type == Some(CrimeSubType::Kidnapping) || (violent && live) {
                 1
-            } else if violent && !c.past {
+            } else if (violent && !c.past) || live {
                 2
-            } else if c.past || matches!(c.sub_type, Some(CrimeSubType::Fraud)) {
-                if hurt {
-                    3
-                } else {
-                    4
-                }
+            } else if c.sub_type == Some(CrimeSubType::Fraud) && !hurt {
+                4
             } else {
                 3
             }
@@ -109,6 +114,14 @@ pub fn next_questions(c: &Classification, has_location: bool, has_phone: bool) -
             }
             q.push("Có cháy xe, rò rỉ xăng dầu không? Đường có bị ách tắc không?");
             q.push("Các phương tiện liên quan là gì, biển số bao nhiêu?");
+        }
+        T::Crime if c.sub_type == Some(CrimeSubType::DomesticViolence) => {
+            q.push("Anh/chị có thể nói chuyện an toàn lúc này không? Người gây bạo lực có đang ở cạnh không?");
+            q.push("Có trẻ em hay người già trong nhà không? Có ai bị thương không?");
+            if c.people.weapons.is_empty() {
+                q.push("Người đó có cầm hung khí (dao, gậy…) không?");
+            }
+            q.push("Anh/chị có chỗ nào an toàn để tránh tạm (nhà hàng xóm, người thân) không?");
         }
         T::Crime => {
             if c.people.suspects.is_none() {
@@ -189,20 +202,487 @@ fn summary(c: &Classification, location: Option<&str>) -> String {
     s
 }
 
-/// Analyses a transcript, resolving the place with `resolver` when given.
+/// Who says a line of a transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Speaker {
+    /// The call-taker ("CT:", "TĐV:", "ĐTV:").
+    CallTaker,
+    /// The caller ("NG:", "Người gọi:"), or an unlabelled transcript.
+    Caller,
+}
+
+/// Splits a transcript into turns by speaker labels ("CT: … / NG: …", one per line or after
+/// " / "). A transcript without labels is one caller turn.
+fn turns(transcript: &str) -> Vec<(Speaker, String)> {
+    const TAKER: &[&str] = &[
+        "ct",
+        "tđv",
+        "đtv",
+        "tdv",
+        "dtv",
+        "tổng đài",
+        "tong dai",
+        "cán bộ",
+        "cb",
+    ];
+    const CALLER: &[&str] = &[
+        "ng",
+        "người gọi",
+        "nguoi goi",
+        "ngg",
+        "người báo",
+        "nb",
+        "kh",
+    ];
+    let mut out: Vec<(Speaker, String)> = Vec::new();
+    for piece in transcript.split(['\n', '/']) {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        let labelled = piece.split_once(':').and_then(|(label, rest)| {
+            let l = label.trim().to_lowercase();
+            if TAKER.contains(&l.as_str()) {
+                Some((Speaker::CallTaker, rest.trim().to_string()))
+            } else if CALLER.contains(&l.as_str()) {
+                Some((Speaker::Caller, rest.trim().to_string()))
+            } else {
+                None
+            }
+        });
+        match (labelled, out.last_mut()) {
+            (Some(turn), _) => out.push(turn),
+            // A "/" inside a turn (a plate, a date) continues it.
+            (None, Some(last)) => {
+                last.1.push_str(" / ");
+                last.1.push_str(piece);
+            }
+            (None, None) => out.push((Speaker::Caller, piece.to_string())),
+        }
+    }
+    if out.is_empty() {
+        out.push((Speaker::Caller, transcript.trim().to_string()));
+    }
+    out
+}
+
+/// Splits a turn into what was said and the call-taker's notes in parentheses on what was
+/// heard ("(cười)", "(im lặng)").
+fn said_and_heard(text: &str) -> (String, String) {
+    let (mut said, mut heard) = (String::new(), String::new());
+    let mut depth = 0usize;
+    for ch in text.chars() {
+        match ch {
+            '(' => {
+                depth += 1;
+                heard.push(' ');
+            }
+            ')' => {
+                depth = depth.saturating_sub(1);
+                said.push(' ');
+            }
+            c if depth > 0 => heard.push(c),
+            c => said.push(c),
+        }
+    }
+    (said, heard)
+}
+
+/// What was said in a turn, without the notes.
+fn spoken(text: &str) -> String {
+    said_and_heard(text).0
+}
+
+/// The call-taker's notes in a turn.
+fn notes(text: &str) -> String {
+    said_and_heard(text).1
+}
+
+fn phrases(cell: &'static OnceLock<PhraseSet>, list: &[&str]) -> &'static PhraseSet {
+    cell.get_or_init(|| PhraseSet::new(list))
+}
+
+/// Why a call is not an incident, from what the caller says and the call-taker's notes. A call
+/// that names an event is dismissed only as a prank, and only when the caller laughs it off
+/// or says it was a joke; anything else stays an incident for a person to judge.
+fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncident> {
+    static JOKE: OnceLock<PhraseSet> = OnceLock::new();
+    static WRONG: OnceLock<PhraseSet> = OnceLock::new();
+    static SILENT: OnceLock<PhraseSet> = OnceLock::new();
+    static TEST: OnceLock<PhraseSet> = OnceLock::new();
+    static QUESTION: OnceLock<PhraseSet> = OnceLock::new();
+    let joke = phrases(
+        &JOKE,
+        &[
+            "cười",
+            "đùa",
+            "trêu",
+            "chọc",
+            "troll",
+            "giỡn",
+            "chết cười",
+            "mặt trăng",
+            "cháy túi",
+            "trái tim",
+            "cho vui",
+            "nói đùa",
+            "gọi đùa",
+            "cháu đùa",
+            "em đùa",
+            "đùa thôi",
+            "uống với tôi",
+            "buồn thôi",
+            "tôi buồn",
+            "giọng say",
+        ],
+    );
+    let wrong = phrases(
+        &WRONG,
+        &[
+            "nhầm số",
+            "gọi nhầm",
+            "bấm nhầm",
+            "nhầm máy",
+            "có phải tổng đài",
+            "nghịch điện thoại",
+            "bấm lung tung",
+            "taxi",
+            "điện lực",
+            "giao cho tôi",
+            "giao hàng",
+            "cửa hàng",
+            "ship",
+            "đặt bàn",
+            "vâng nhầm",
+            "tôi nhầm",
+            "em nhầm",
+            "lộn số",
+            "gửi hàng",
+            "phải không ạ",
+        ],
+    );
+    let silent = phrases(
+        &SILENT,
+        &[
+            "im lặng",
+            "không có tiếng",
+            "không nói gì",
+            "không ai nói",
+            "không có người nói",
+            "không có phản hồi",
+            "sột soạt",
+            "tiếng gió",
+            "mất kết nối",
+            "máy ngắt",
+            "tắt máy",
+        ],
+    );
+    let test = phrases(
+        &TEST,
+        &[
+            "thử máy",
+            "gọi thử",
+            "thử xem",
+            "kiểm tra tổng đài",
+            "kiểm tra đường dây",
+            "test",
+            "thử nút",
+            "nghe rõ không",
+            "thông rồi",
+            "thử số",
+            "thử gọi",
+        ],
+    );
+    let question = phrases(
+        &QUESTION,
+        &[
+            "cho hỏi",
+            "cho em hỏi",
+            "cho tôi hỏi",
+            "hỏi chút",
+            "làm ở đâu",
+            "ở đâu vậy",
+            "thủ tục",
+            "làm lại",
+            "tạm trú",
+            "căn cước",
+            "phạt nguội",
+            "bao nhiêu tiền",
+            "cần mấy",
+            "cần những gì",
+            "giờ làm việc",
+            "mấy giờ",
+            "có bị phạt",
+            "ở đâu ạ",
+        ],
+    );
+    let caller_turns = turns.iter().filter(|(s, _)| *s == Speaker::Caller);
+    let said: Vec<Token> = caller_turns
+        .clone()
+        .flat_map(|(_, t)| analyze(&spoken(t)))
+        .collect();
+    let heard: Vec<Token> = turns.iter().flat_map(|(_, t)| analyze(&notes(t))).collect();
+    let laughs = said.iter().chain(&heard).any(|t| {
+        ["haha", "hihi", "hehe", "kkk", "hihihi"]
+            .iter()
+            .any(|l| t.fold.starts_with(l))
+    });
+    let words = said
+        .iter()
+        .filter(|t| t.fold.chars().any(char::is_alphanumeric))
+        .count();
+    let joking = laughs || joke.any_in(&said) || joke.any_in(&heard);
+    if has_event {
+        return joking.then_some(NotIncident::Prank);
+    }
+    // A caller asking for help is never dismissed, however little is understood.
+    static HELP: OnceLock<PhraseSet> = OnceLock::new();
+    let help = phrases(
+        &HELP,
+        &[
+            "cứu",
+            "giúp với",
+            "gấp",
+            "nhanh lên",
+            "có người",
+            "nguy hiểm",
+            "sợ quá",
+            "đến ngay",
+            "báo công an",
+            "báo cháy",
+            "tai nạn",
+        ],
+    );
+    if help.any_in(&said) && !joking {
+        return None;
+    }
+    if test.any_in(&said) {
+        return Some(NotIncident::TestCall);
+    }
+    if wrong.any_in(&said) {
+        return Some(NotIncident::WrongNumber);
+    }
+    if words <= 3 && (silent.any_in(&heard) || silent.any_in(&said) || words == 0) {
+        return Some(NotIncident::Silent);
+    }
+    if question.any_in(&said) {
+        return Some(NotIncident::Question);
+    }
+    if joking {
+        return Some(NotIncident::Prank);
+    }
+    None
+}
+
+/// Whether a caller's answer is a plain "no" ("ko", "không ai", "chưa", "không có gì").
+fn says_no(answer: &str) -> bool {
+    let tokens = analyze(answer);
+    tokens
+        .first()
+        .is_some_and(|t| matches!(t.fold.as_str(), "khong" | "chua" | "chang" | "cha"))
+}
+
+/// Facts the caller gave as answers to the call-taker's questions: "CT: có ai bị thương ko /
+/// NG: ko" means nobody is hurt; "NG: 2 người" means two.
+fn answered(turns: &[(Speaker, String)], cue: &PhraseSet) -> Option<u32> {
+    turns.windows(2).find_map(|pair| {
+        let [(Speaker::CallTaker, q), (Speaker::Caller, a)] = pair else {
+            return None;
+        };
+        if !cue.any_in(&analyze(q)) {
+            return None;
+        }
+        if says_no(a) {
+            return Some(0);
+        }
+        let tokens = analyze(a);
+        tokens
+            .iter()
+            .find_map(|t| t.fold.parse::<u32>().ok().filter(|n| *n < 200))
+    })
+}
+
+/// The address the caller ends with: the last one stated wins; a later turn with only a house
+/// number or an alley ("à nhầm, số 15") corrects the earlier one, and a later turn with only
+/// the ward or commune completes it.
+fn final_address(turns: &[(Speaker, String)]) -> Option<String> {
+    let mut best: Option<String> = None;
+    for (speaker, text) in turns {
+        if *speaker != Speaker::Caller {
+            continue;
+        }
+        let Some(found) = stated_address(text) else {
+            continue;
+        };
+        best = Some(match best {
+            None => found,
+            Some(previous) => merge_address(&previous, &found),
+        });
+    }
+    best
+}
+
+/// The byte range of a message that carries a correction: "số 15 chứ không phải 51" keeps
+/// "số 15", "à nhầm, ngõ 21" keeps "ngõ 21", "à không, ở ngõ 12 chứ" keeps "ở ngõ 12 chứ".
+fn correction_span(text: &str) -> (usize, usize) {
+    let lower = text.to_lowercase();
+    let same_length = lower.len() == text.len();
+    let mut end = text.len();
+    if same_length {
+        for cut in [
+            "chứ không phải",
+            "chứ ko phải",
+            "chứ k phải",
+            "chu khong phai",
+            "chu ko phai",
+        ] {
+            if let Some(i) = lower.find(cut) {
+                end = i;
+                break;
+            }
+        }
+    }
+    let mut start = 0;
+    if same_length {
+        for marker in [
+            "nhầm",
+            "à không",
+            "à ko",
+            "a nham",
+            "a khong",
+            "xin sửa",
+            "sửa lại",
+        ] {
+            if let Some(i) = lower[..end].rfind(marker) {
+                start = start.max(i + marker.len());
+            }
+        }
+    }
+    if start > end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        return (0, text.len());
+    }
+    (start, end)
+}
+
+/// The part of a message that carries a correction (all of it when there is none).
+pub(crate) fn corrected_part(text: &str) -> &str {
+    let (start, end) = correction_span(text);
+    &text[start..end]
+}
+
+/// The address one message ends with: a correction inside it ("số 51 Trần Xuân Soạn… à
+/// nhầm, số 15") is applied to what came before it.
+pub(crate) fn stated_address(text: &str) -> Option<String> {
+    let (start, end) = correction_span(text);
+    let later = find_location(&text[start..end]);
+    if start == 0 {
+        return later;
+    }
+    match (find_location(&text[..start]), later) {
+        (Some(b), Some(l)) => Some(merge_address(&b, &l)),
+        (b, l) => l.or(b),
+    }
+}
+
+/// Combines an earlier address with a later mention.
+pub(crate) fn merge_address(previous: &str, later: &str) -> String {
+    let words: Vec<&str> = later.split_whitespace().collect();
+    let head = words
+        .first()
+        .map(|w| domain::text::fold(w).to_lowercase())
+        .unwrap_or_default();
+    let admin_only = matches!(head.as_str(), "phuong" | "xa" | "thi");
+    if admin_only {
+        return format!("{previous}, {later}");
+    }
+    // "số 15" or "ngõ 21" alone replaces the same part of the earlier address.
+    if words.len() <= 3 && matches!(head.as_str(), "so" | "ngo" | "ngach" | "hem" | "kiet") {
+        let prev: Vec<&str> = previous.split_whitespace().collect();
+        if let Some(i) = prev
+            .iter()
+            .position(|w| domain::text::fold(w).to_lowercase() == head)
+        {
+            let mut out: Vec<String> = prev[..i].iter().map(|w| w.to_string()).collect();
+            out.extend(words.iter().map(|w| w.to_string()));
+            out.extend(
+                prev[(i + 2).min(prev.len())..]
+                    .iter()
+                    .map(|w| w.to_string()),
+            );
+            return out.join(" ");
+        }
+    }
+    later.to_string()
+}
+
+/// Analyses a transcript, resolving the place with `resolver` when given. Only what the
+/// caller says counts as fact: the call-taker's questions ("có ai bị thương không?") add
+/// nothing, but the caller's answers to them do.
 pub fn suggest(
     req: &OperatorRequest,
     resolver: Option<&dyn AddressResolver>,
 ) -> OperatorSuggestion {
     let transcript = req.transcript.as_str();
-    let c = classify(transcript);
-    let location_text = find_location(transcript);
-    let coords = find_coordinates(transcript);
+    let turns = turns(transcript);
+    let caller_text: String = turns
+        .iter()
+        .filter(|(s, _)| *s == Speaker::Caller)
+        .map(|(_, t)| spoken(t))
+        .collect::<Vec<_>>()
+        .join(". ");
+    let mut c = classify(&caller_text);
+    let injured_cue = PhraseSet::new(&["bị thương", "ai bị", "bị sao", "có sao", "thương vong"]);
+    let weapon_cue = PhraseSet::new(&["hung khí", "dao", "súng", "vũ khí", "cầm gì"]);
+    let trapped_cue = PhraseSet::new(&["còn ai", "mắc kẹt", "bị kẹt", "trong nhà có ai"]);
+    if c.people.injured.is_none() {
+        c.people.injured = answered(&turns, &injured_cue);
+    }
+    if c.people.trapped.is_none() {
+        c.people.trapped = answered(&turns, &trapped_cue).filter(|n| *n > 0);
+    }
+    if answered(&turns, &weapon_cue) == Some(0) {
+        c.people.weapons.clear();
+    }
+    let live_signs = crate::signs::find(&mask_vehicle_collisions(&analyze(&caller_text)));
+    if live_signs.iter().any(|f| {
+        !matches!(
+            f.sign,
+            crate::signs::LifeSign::TrafficAccident | crate::signs::LifeSign::Violence
+        )
+    }) {
+        c.critical = true;
+    }
+    if c.incident_type == IncidentType::Other {
+        if let Some(f) = live_signs.first() {
+            c.incident_type = f.sign.class().incident_type();
+            if c.incident_type == IncidentType::Crime && c.sub_type.is_none() {
+                c.sub_type = Some(CrimeSubType::Other);
+            }
+        }
+    }
+    // Fires, water, people trapped and missing read as still going on unless told otherwise.
+    if !c.past
+        && (!live_signs.is_empty()
+            || matches!(
+                c.incident_type,
+                IncidentType::Fire
+                    | IncidentType::Explosion
+                    | IncidentType::Rescue
+                    | IncidentType::Flood
+                    | IncidentType::MissingPerson
+            ))
+    {
+        c.ongoing = true;
+    }
+    let has_event = c.incident_type != IncidentType::Other;
+    let dismissed = not_incident(&turns, has_event);
+    let location_text = final_address(&turns);
+    let coords = find_coordinates(&caller_text);
     let unit = match (resolver, location_text.as_deref()) {
         (Some(r), Some(loc)) => r.resolve(loc),
         _ => None,
     };
-    let caller_phone = find_phone(transcript);
+    let caller_phone = find_phone(&caller_text);
     let has_location = location_text.is_some() || coords.is_some();
     let mut next = next_questions(&c, has_location, caller_phone.is_some());
     if location_text.is_some() && unit.is_none() && resolver.is_some() {
@@ -210,6 +690,12 @@ pub fn suggest(
             0,
             "Chưa xác định được địa bàn: hỏi lại phường/xã hoặc một điểm mốc gần đó.".to_string(),
         );
+    }
+    if dismissed.is_some() {
+        next = vec![
+            "Không có sự việc cần xử lý: đóng cuộc gọi trong sổ cuộc gọi với kết quả tương ứng."
+                .to_string(),
+        ];
     }
     OperatorSuggestion {
         incident_type: c.incident_type,
@@ -223,6 +709,7 @@ pub fn suggest(
         people: c.people.clone(),
         caller_phone,
         ongoing: c.ongoing && !c.past,
+        not_incident: dismissed,
         next_questions: next,
     }
 }

@@ -56,6 +56,8 @@ pub struct Intake {
     pub name: Option<String>,
     /// How many addresses were not understood in a row.
     pub address_attempts: u8,
+    /// The citizen asked to stay anonymous or declined to give a phone.
+    pub anonymous: bool,
 }
 
 /// What the intake says after a message.
@@ -177,6 +179,25 @@ pub fn find_time(text: &str) -> Option<String> {
             "sáng qua",
             "chiều qua",
             "rạng sáng",
+            "tầm",
+            "hồi sáng",
+            "hồi chiều",
+            "hồi tối",
+            "hôm thứ",
+            "tối thứ",
+            "sáng thứ",
+            "chiều thứ",
+            "đêm thứ",
+            "chủ nhật",
+            "tuần này",
+            "tháng trước",
+            "năm ngoái",
+            "cách đây",
+            "mấy hôm trước",
+            "hôm nọ",
+            "hôm trước",
+            "trưa qua",
+            "nửa đêm",
         ])
     });
     if let Some((i, _)) = cues.first_in(&tokens) {
@@ -192,6 +213,9 @@ pub fn find_time(text: &str) -> Option<String> {
             .map_or(words.len(), |p| p + 1);
         return Some(words[..stop].join(" "));
     }
+    if let Some(clock) = text.split_whitespace().find(|w| is_clock(w)) {
+        return Some(format!("lúc {}", clock.trim_end_matches([',', '.'])));
+    }
     if just.any_in(&tokens) {
         return Some("vừa xảy ra".to_string());
     }
@@ -199,6 +223,128 @@ pub fn find_time(text: &str) -> Option<String> {
         return Some("đang diễn ra".to_string());
     }
     None
+}
+
+/// Whether a word is a clock time: "9h", "22h30", "9g", "21:15".
+fn is_clock(word: &str) -> bool {
+    let w = word.trim_end_matches([',', '.', ';']).to_lowercase();
+    let (hours, rest) = match w.find(['h', 'g', ':']) {
+        Some(i) => (&w[..i], &w[i + 1..]),
+        None => return false,
+    };
+    !hours.is_empty()
+        && hours.len() <= 2
+        && hours.chars().all(|c| c.is_ascii_digit())
+        && hours.parse::<u32>().is_ok_and(|h| h < 24)
+        && rest.chars().all(|c| c.is_ascii_digit())
+        && rest.len() <= 2
+}
+
+/// The moment a time as told points to, against `now` (Vietnam time, UTC+7): the day from
+/// "hôm qua", "hôm kia", "tuần trước"…, the hour from "9h", "lúc 10 giờ" or the part of the
+/// day ("sáng", "chiều", "tối", "đêm"). `None` when the words give no day and no hour.
+pub fn resolve_time(
+    told: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{Duration, NaiveTime, TimeZone};
+    let tokens = analyze(told);
+    let has = |p: &str| PhraseSet::new(&[p]).any_in(&tokens);
+    let offset = chrono::FixedOffset::east_opt(7 * 3600)?;
+    let local = now.with_timezone(&offset);
+    if has("đang") || has("vừa") || has("bây giờ") {
+        return Some(now);
+    }
+    // Days back and the usual hour of a part of the day, most specific first.
+    const DAYS: [(&str, i64); 9] = [
+        ("hôm kia", 2),
+        ("hôm qua", 1),
+        ("tối qua", 1),
+        ("đêm qua", 1),
+        ("sáng qua", 1),
+        ("chiều qua", 1),
+        ("trưa qua", 1),
+        ("tuần trước", 7),
+        ("nay", 0),
+    ];
+    const PARTS: [(&str, u32); 6] = [
+        ("rạng sáng", 4),
+        ("sáng", 8),
+        ("trưa", 12),
+        ("chiều", 15),
+        ("tối", 20),
+        ("đêm", 23),
+    ];
+    let days_back = DAYS.iter().find(|(p, _)| has(p)).map(|(_, d)| *d);
+    let part_hour = PARTS.iter().find(|(p, _)| has(p)).map(|(_, h)| *h);
+    let afternoon = has("chiều") || has("tối") || has("đêm");
+    let clock = told
+        .split_whitespace()
+        .find(|w| is_clock(w))
+        .and_then(|w| {
+            let w = w.trim_end_matches([',', '.', ';']).to_lowercase();
+            let i = w.find(['h', 'g', ':'])?;
+            let h: u32 = w[..i].parse().ok()?;
+            let m: u32 = w[i + 1..].parse().unwrap_or(0);
+            Some((h, m))
+        })
+        .or_else(|| {
+            // "10 giờ", "lúc 9 giờ 30"
+            tokens.windows(2).find_map(|p| {
+                let h: u32 = p[0].fold.parse().ok()?;
+                (p[1].fold == "gio" && h < 24).then_some((h, 0))
+            })
+        })
+        .map(|(h, m)| {
+            if afternoon && h < 12 {
+                (h + 12, m)
+            } else {
+                (h, m)
+            }
+        });
+    if days_back.is_none() && clock.is_none() {
+        return None;
+    }
+    let day = local.date_naive() - Duration::days(days_back.unwrap_or(0));
+    let (h, m) = clock.or(part_hour.map(|h| (h, 0))).unwrap_or((0, 0));
+    let time = NaiveTime::from_hms_opt(h.min(23), m.min(59), 0)?;
+    let at = offset
+        .from_local_datetime(&day.and_time(time))
+        .single()?
+        .with_timezone(&chrono::Utc);
+    // A clock time later than now, with no day said, was yesterday's.
+    Some(if days_back.is_none() && at > now {
+        at - Duration::days(1)
+    } else {
+        at
+    })
+}
+
+/// Whether the citizen declines to give a contact or asks to stay anonymous.
+fn wants_anonymity(message: &str) -> bool {
+    static SET: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "ẩn danh",
+            "giấu tên",
+            "không để lại",
+            "không muốn để lại",
+            "không cho số",
+            "không muốn cho số",
+            "không muốn cung cấp",
+            "không tiện cho",
+            "không tiện để",
+            "không muốn lộ",
+            "không muốn ai biết",
+            "không nêu tên",
+            "khỏi cần số",
+            "không cần liên lạc",
+            "không để số",
+            "không để tên",
+            "bí mật danh tính",
+        ])
+    })
+    .any_in(&analyze(message))
 }
 
 /// A name introduced as "tôi tên là …" or "tên tôi là …" (capitalised words after it).
@@ -260,22 +406,80 @@ impl Intake {
         if content < 3 {
             return;
         }
-        let c = classify(message);
-        self.description = Some(message.trim().to_string());
+        let trimmed = message.trim();
+        self.description = Some(match self.description.take() {
+            None => trimmed.to_string(),
+            Some(d) if d.contains(trimmed) => d,
+            Some(d) => format!("{d}\n{trimmed}"),
+        });
+        let c = classify(self.description.as_deref().unwrap_or(trimmed));
         if c.incident_type != IncidentType::Other || self.incident_type.is_none() {
             self.incident_type = Some(c.incident_type);
             self.sub_type = c.sub_type;
         }
     }
 
-    fn absorb_extras(&mut self, message: &str, lat: Option<f64>, lon: Option<f64>) {
-        if let (Some(lat), Some(lon)) = (lat, lon) {
-            self.lat = Some(lat);
-            self.lon = Some(lon);
-        } else if let Some((lat, lon)) = find_coordinates(message) {
+    /// A position shared by the device, or coordinates typed in the message.
+    fn absorb_position(&mut self, message: &str, lat: Option<f64>, lon: Option<f64>) {
+        let point = match (lat, lon) {
+            (Some(lat), Some(lon)) => Some((lat, lon)),
+            _ => find_coordinates(message),
+        };
+        if let Some((lat, lon)) = point {
             self.lat = Some(lat);
             self.lon = Some(lon);
         }
+    }
+
+    /// Takes every fact a later message carries, whatever was asked: details, a new or
+    /// corrected address, a time, a phone, a position, a wish to stay anonymous.
+    fn absorb_turn(&mut self, message: &str, lat: Option<f64>, lon: Option<f64>) {
+        self.absorb_position(message, lat, lon);
+        let corrected = crate::operator::corrected_part(message);
+        if let Some(found) = crate::operator::stated_address(message) {
+            self.address_text = Some(match self.address_text.take() {
+                None => found,
+                Some(previous) => crate::operator::merge_address(&previous, &found),
+            });
+        }
+        if let Some(time) = find_time(corrected) {
+            self.occurred_at_text = Some(match self.occurred_at_text.take() {
+                Some(t) if t == "đang diễn ra" || t == "vừa xảy ra" || t.contains(&time) => {
+                    if t == "đang diễn ra" || t == "vừa xảy ra" {
+                        time
+                    } else {
+                        t
+                    }
+                }
+                Some(t) if !corrected.eq(message) => {
+                    let _ = t;
+                    time
+                }
+                Some(t) => format!("{t}, {time}"),
+                None => time,
+            });
+        }
+        if let Some(phone) = find_phone(message) {
+            self.phone = Some(phone);
+            self.anonymous = false;
+        }
+        if wants_anonymity(message) {
+            self.anonymous = true;
+            self.phone = None;
+        }
+        if self.name.is_none() {
+            self.name = find_name(message);
+        }
+        // What the message tells beyond a bare answer goes into the description.
+        let bare = find_phone(message).is_some() && analyze(message).len() <= 6
+            || yes_no(message).is_some() && analyze(message).len() <= 3;
+        if !bare && self.description.is_some() {
+            self.absorb_description(message);
+        }
+    }
+
+    fn absorb_extras(&mut self, message: &str, lat: Option<f64>, lon: Option<f64>) {
+        self.absorb_position(message, lat, lon);
         if self.address_text.is_none() {
             self.address_text = find_location(message);
         }
@@ -290,6 +494,21 @@ impl Intake {
         }
     }
 
+    /// Whether the event is still going on: said so in the time, or in the words.
+    fn is_ongoing(&self) -> bool {
+        let text = format!(
+            "{} {}",
+            self.occurred_at_text.as_deref().unwrap_or(""),
+            self.description.as_deref().unwrap_or("")
+        );
+        let c = classify(&text);
+        (c.ongoing && !c.past)
+            || self
+                .occurred_at_text
+                .as_deref()
+                .is_some_and(|t| t == "đang diễn ra" || t.starts_with("đang"))
+    }
+
     fn has_place(&self) -> bool {
         self.address_text.is_some() || (self.lat.is_some() && self.lon.is_some())
     }
@@ -302,7 +521,7 @@ impl Intake {
             IntakeStep::Where
         } else if self.occurred_at_text.is_none() {
             IntakeStep::When
-        } else if self.phone.is_none() {
+        } else if self.phone.is_none() && !self.anonymous {
             IntakeStep::Phone
         } else {
             IntakeStep::Confirm
@@ -329,8 +548,8 @@ impl Intake {
                 &["Đang diễn ra", "Vừa xong", "Hủy"],
             ),
             IntakeStep::Phone => ask(
-                "Cho tôi xin số điện thoại để công an liên hệ lại khi cần.",
-                &["Hủy"],
+                "Cho tôi xin số điện thoại để công an liên hệ lại khi cần. Nếu muốn báo ẩn danh, bạn có thể không để lại số.",
+                &["Báo ẩn danh", "Hủy"],
             ),
             IntakeStep::Confirm => IntakeReply::Ask {
                 reply: self.summary(),
@@ -362,7 +581,11 @@ impl Intake {
             kind,
             place,
             self.occurred_at_text.as_ref().unwrap_or(&none),
-            self.phone.as_ref().unwrap_or(&none),
+            match (&self.phone, self.anonymous) {
+                (Some(p), _) => p.clone(),
+                (None, true) => "ẩn danh (không để lại liên lạc)".to_string(),
+                (None, false) => none.clone(),
+            },
             self.name
                 .as_ref()
                 .map(|n| format!("\n- Người báo: {n}"))
@@ -370,11 +593,18 @@ impl Intake {
         )
     }
 
-    /// The draft, when every required piece is there.
+    /// The draft, when every required piece is there (a phone, or the wish to stay
+    /// anonymous).
     pub fn draft(&self) -> Option<ReportDraft> {
-        if !self.has_place() {
+        if !self.has_place() || (self.phone.is_none() && !self.anonymous) {
             return None;
         }
+        self.preview()
+    }
+
+    /// What would be filed with what has been collected so far (`None` before anything is
+    /// known of the event).
+    pub fn preview(&self) -> Option<ReportDraft> {
         Some(ReportDraft {
             description: self.description.clone()?,
             incident_type: self.incident_type.unwrap_or(IncidentType::Other),
@@ -382,9 +612,20 @@ impl Intake {
             address_text: self.address_text.clone(),
             lat: self.lat,
             lon: self.lon,
+            occurred_at: None,
+            ongoing: self.is_ongoing(),
             occurred_at_text: self.occurred_at_text.clone(),
-            phone: self.phone.clone()?,
-            name: self.name.clone(),
+            phone: if self.anonymous {
+                None
+            } else {
+                self.phone.clone()
+            },
+            anonymous: self.anonymous,
+            name: if self.anonymous {
+                None
+            } else {
+                self.name.clone()
+            },
         })
     }
 
@@ -400,6 +641,14 @@ impl Intake {
         if cancel_words().any_in(&tokens) {
             return IntakeReply::Cancelled;
         }
+        let had_place = self.has_place();
+        let had_time = self.occurred_at_text.is_some();
+        if !matches!(
+            self.step,
+            IntakeStep::Confirm | IntakeStep::Edit | IntakeStep::What
+        ) {
+            self.absorb_turn(message, lat, lon);
+        }
         match self.step {
             IntakeStep::What => {
                 self.absorb_description(message);
@@ -407,6 +656,9 @@ impl Intake {
                     self.absorb_extras(message, lat, lon);
                 }
             }
+            IntakeStep::Where if self.has_place() && !had_place => {}
+            IntakeStep::When if self.occurred_at_text.is_some() && !had_time => {}
+            IntakeStep::Phone if self.phone.is_some() || self.anonymous => {}
             IntakeStep::Where => {
                 let coords = match (lat, lon) {
                     (Some(a), Some(b)) => Some((a, b)),
@@ -457,6 +709,8 @@ impl Intake {
                     self.phone = find_phone(message);
                 }
             }
+            // More of the story instead of a number: it was kept; ask again kindly.
+            IntakeStep::Phone if analyze(message).len() > 4 => return self.prompt(),
             IntakeStep::Phone => match find_phone(message) {
                 Some(p) => self.phone = Some(p),
                 None => return IntakeReply::Ask {
@@ -535,7 +789,7 @@ mod tests {
         assert_eq!(i.step, IntakeStep::Confirm);
         match i.handle("ok gửi đi", None, None, None) {
             IntakeReply::Ready(d) => {
-                assert_eq!(d.phone, "0912345678");
+                assert_eq!(d.phone.as_deref(), Some("0912345678"));
                 assert_eq!(d.incident_type, IncidentType::Crime);
                 assert_eq!(
                     d.address_text.as_deref(),

@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::signs::{self, LifeSign};
 use crate::text::{PhraseSet, Token};
 
 /// What kind of emergency a message describes; decides the number to call.
@@ -121,28 +122,68 @@ Tất cả đều miễn phí.",
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeclineReason {
-    /// Someone else's personal data (ID number, address, residence, records).
+    /// Someone else's personal data (by ID number, phone, plate or name).
     PersonalData,
-    /// Case files or the course of an individual investigation.
+    /// Someone else's criminal record.
+    CriminalRecord,
+    /// Case files, statements, or the course of someone else's case.
     CaseFile,
-    /// Forging documents, cheating, bribing or evading the law.
+    /// Erasing or waiving a fine, a violation record or a criminal record.
+    EraseRecord,
+    /// Bribes, gifts or "knowing someone" to get a matter settled.
+    Bribery,
+    /// Forged, backdated or sham documents.
+    FakeDocuments,
+    /// Evading checks, the police or the law.
     Evasion,
     /// Sharing or sending an OTP, password or PIN.
     Otp,
+    /// A private civil dispute (inheritance, land, debt, divorce, deposits).
+    CivilDispute,
+    /// Predicting a court's sentence or a case's outcome.
+    CourtPrediction,
 }
 
 impl DeclineReason {
-    /// The reply explaining the refusal, in Vietnamese.
+    /// The snake-case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            DeclineReason::PersonalData => "personal_data",
+            DeclineReason::CriminalRecord => "criminal_record",
+            DeclineReason::CaseFile => "case_file",
+            DeclineReason::EraseRecord => "erase_record",
+            DeclineReason::Bribery => "bribery",
+            DeclineReason::FakeDocuments => "fake_documents",
+            DeclineReason::Evasion => "evasion",
+            DeclineReason::Otp => "otp",
+            DeclineReason::CivilDispute => "civil_dispute",
+            DeclineReason::CourtPrediction => "court_prediction",
+        }
+    }
+
+    /// The reply: why it is refused and where to go instead, in Vietnamese.
     pub fn reply(self) -> &'static str {
         match self {
-            DeclineReason::PersonalData => "Xin lỗi, tôi không thể cung cấp hay tra cứu thông tin cá nhân của người khác (số định danh, địa chỉ, nơi cư trú, số điện thoại, tiền án tiền sự…), kể cả với người thân. Thông tin này được pháp luật bảo vệ và chỉ cơ quan có thẩm quyền được khai thác theo quy định.\n\
-Bạn có thể tự xem thông tin của chính mình trên ứng dụng VNeID. Nếu có tranh chấp hoặc vụ việc liên quan, hãy liên hệ trực tiếp Công an xã/phường.",
-            DeclineReason::CaseFile => "Xin lỗi, tôi không thể cung cấp hồ sơ vụ án, thông tin người tố giác hay bình luận về việc điều tra một vụ việc cụ thể. Người liên quan đến vụ việc hãy liên hệ trực tiếp cơ quan đang thụ lý (Công an xã/phường hoặc cơ quan điều tra) và mang theo giấy tờ tùy thân.",
-            DeclineReason::Evasion => "Xin lỗi, tôi không thể hỗ trợ làm giả giấy tờ, gian lận, hối lộ hay tìm cách né tránh quy định của pháp luật. Những hành vi này có thể bị xử phạt hoặc truy cứu trách nhiệm hình sự.\n\
-Tôi có thể hướng dẫn bạn làm đúng thủ tục: hãy hỏi cụ thể thủ tục bạn cần.",
+            DeclineReason::PersonalData => "Xin lỗi, tôi không thể cung cấp hay tra cứu thông tin cá nhân của người khác (số định danh, địa chỉ, nơi cư trú, số điện thoại, chủ phương tiện…), dù tra theo số căn cước, số điện thoại, biển số hay họ tên. Thông tin này được pháp luật bảo vệ và chỉ cơ quan có thẩm quyền được khai thác theo quy định.\n\
+Bạn có thể tự xem thông tin của chính mình trên ứng dụng VNeID. Nếu có vụ việc liên quan (va chạm, lừa đảo, tranh chấp), hãy trình báo Công an xã/phường nơi xảy ra: công an sẽ xác minh người liên quan.",
+            DeclineReason::CriminalRecord => "Xin lỗi, tôi không thể cho biết một người khác có tiền án, tiền sự hay từng bị xử lý hay không. Thông tin này chỉ được cung cấp theo quy định.\n\
+Lý lịch tư pháp của một người chỉ do chính người đó (hoặc người được ủy quyền, cơ quan có thẩm quyền) đề nghị cấp tại Sở Tư pháp hoặc qua Cổng Dịch vụ công, VNeID. Doanh nghiệp tuyển dụng có thể yêu cầu ứng viên tự nộp Phiếu lý lịch tư pháp.",
+            DeclineReason::CaseFile => "Xin lỗi, tôi không thể cung cấp hồ sơ, lời khai, thông tin người tố giác hay tình trạng giải quyết vụ việc của người khác. Người liên quan (hoặc luật sư, người được ủy quyền) hãy liên hệ trực tiếp cơ quan đang thụ lý (Công an xã/phường hoặc cơ quan điều tra) và mang theo giấy tờ tùy thân; người bị tạm giữ có quyền được thông báo cho gia đình và có luật sư.",
+            DeclineReason::EraseRecord => "Xin lỗi, tôi không thể xóa, hủy hay bỏ qua biên bản, lỗi vi phạm, phạt nguội hay tiền án, tiền sự; không ai được làm việc này ngoài trình tự pháp luật.\n\
+Nếu bạn cho rằng mình bị xử phạt sai, bạn có quyền khiếu nại quyết định xử phạt tới người đã ra quyết định hoặc khởi kiện. Án tích được xóa theo quy định của Bộ luật Hình sự (đương nhiên hoặc theo quyết định của Tòa án); hãy hỏi Công an xã/phường hoặc Sở Tư pháp về thủ tục.",
+            DeclineReason::Bribery => "Xin lỗi, tôi không thể giúp \"lo\", \"nhờ người quen\", biếu quà hay chi tiền để giải quyết nhanh hoặc bỏ qua vi phạm. Đưa hối lộ là hành vi vi phạm pháp luật, có thể bị truy cứu trách nhiệm hình sự.\n\
+Mọi thủ tục đều có thời hạn và lệ phí công khai; bạn có thể hỏi tôi thủ tục cụ thể, hoặc phản ánh việc chậm trễ tới Công an xã/phường, đường dây nóng của Công an thành phố.",
+            DeclineReason::FakeDocuments => "Xin lỗi, tôi không thể giúp làm, sửa hay mua giấy tờ giả, khai khống hay ghi sai thông tin. Làm giả, sử dụng giấy tờ giả hoặc khai báo gian dối có thể bị xử phạt hoặc truy cứu trách nhiệm hình sự.\n\
+Tôi có thể hướng dẫn bạn làm đúng thủ tục (cư trú, căn cước, xác nhận thông tin): hãy hỏi cụ thể thủ tục bạn cần.",
+            DeclineReason::Evasion => "Xin lỗi, tôi không thể giúp né tránh kiểm tra, trốn tránh cơ quan chức năng hay qua mặt quy định của pháp luật. Những hành vi này có thể bị xử phạt nặng hơn hoặc truy cứu trách nhiệm hình sự.\n\
+Nếu đã uống rượu bia, đừng lái xe. Nếu bạn hoặc người thân liên quan đến một vụ việc, hãy liên hệ Công an xã/phường hoặc luật sư để được hướng dẫn quyền và nghĩa vụ của mình.",
             DeclineReason::Otp => "Tôi không bao giờ yêu cầu và sẽ không nhận mã OTP, mật khẩu hay mã PIN của bạn.\n\
 CẢNH BÁO LỪA ĐẢO: Không đưa mã OTP, mật khẩu cho bất kỳ ai, kể cả người xưng là công an, ngân hàng, nhà mạng. Công an không yêu cầu cung cấp OTP hay chuyển tiền qua điện thoại.\n\
 Nếu đã lỡ cung cấp: đổi mật khẩu ngay, gọi ngân hàng để khóa tài khoản và báo Công an xã/phường gần nhất.",
+            DeclineReason::CivilDispute => "Xin lỗi, tôi không thể phân xử tranh chấp dân sự giữa các cá nhân (thừa kế, đất đai, nợ, tiền cọc, ly hôn, nuôi con). Công an không giải quyết thay các tranh chấp này.\n\
+Bạn có thể đề nghị hòa giải tại tổ hòa giải hoặc Ủy ban nhân dân xã/phường, hỏi luật sư, trợ giúp pháp lý, hoặc khởi kiện tại Tòa án nhân dân có thẩm quyền. Nếu có dấu hiệu lừa đảo, đe dọa hay chiếm đoạt tài sản, hãy trình báo Công an xã/phường.",
+            DeclineReason::CourtPrediction => "Xin lỗi, tôi không thể đoán trước mức án hay kết quả xử lý của một vụ việc cụ thể: việc đó do Tòa án quyết định sau khi xem xét toàn bộ hồ sơ, tình tiết tăng nặng, giảm nhẹ.\n\
+Người liên quan nên hỏi luật sư hoặc Trung tâm trợ giúp pháp lý nhà nước; người bị buộc tội có quyền có người bào chữa.",
         }
     }
 }
@@ -150,30 +191,57 @@ Nếu đã lỡ cung cấp: đổi mật khẩu ngay, gọi ngân hàng để kh
 /// The outcome of the safety check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Safety {
-    /// An emergency in progress.
-    Emergency(EmergencyClass),
+    /// An emergency in progress: call the sign's number now.
+    Emergency(Emergency),
     /// A request to decline.
     Decline(DeclineReason),
 }
 
+/// An emergency found in a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Emergency {
+    /// The life-threat sign, when one was read; a bare call for help has none.
+    pub sign: Option<LifeSign>,
+    /// The hazard is over and only the person's condition is left (someone freed from an
+    /// electric current, now unconscious): the ambulance is called first.
+    pub hazard_over: bool,
+}
+
+impl Emergency {
+    /// The number to call first.
+    pub fn number(self) -> &'static str {
+        match self.sign {
+            Some(LifeSign::Electrocution) if self.hazard_over => "115",
+            Some(sign) => sign.number(),
+            None => "113",
+        }
+    }
+
+    /// The kind of emergency (decides the type of a report it starts).
+    pub fn class(self) -> EmergencyClass {
+        self.sign
+            .map_or(EmergencyClass::Unspecified, LifeSign::class)
+    }
+
+    /// The reply: the number first, then what to do now.
+    pub fn reply(self) -> String {
+        match self.sign {
+            Some(sign) => sign.reply(),
+            None => EmergencyClass::Unspecified.reply().to_string(),
+        }
+    }
+}
+
 struct Rules {
     sos: PhraseSet,
-    conditional: PhraseSet,
+    hypothetical: PhraseSet,
     info: PhraseSet,
-    present: PhraseSet,
+    now: PhraseSet,
+    recent_past: PhraseSet,
     past: PhraseSet,
+    over: PhraseSet,
+    anchor: PhraseSet,
     fire_not: PhraseSet,
-    classes: Vec<(EmergencyClass, PhraseSet)>,
-    otp_secret: PhraseSet,
-    otp_share: PhraseSet,
-    otp_self_service: PhraseSet,
-    data_cue: PhraseSet,
-    data_lookup: PhraseSet,
-    third_party: PhraseSet,
-    case_file: PhraseSet,
-    evasion_strong: PhraseSet,
-    evasion_weak: PhraseSet,
-    request_frame: PhraseSet,
 }
 
 fn rules() -> &'static Rules {
@@ -197,17 +265,27 @@ fn rules() -> &'static Rules {
             "cấp cứu gấp",
             "gọi cấp cứu giúp",
             "cứu nhanh",
+            "cứu vs",
+            "kêu cứu",
+            "gọi cấp cứu",
+            "gọi xe cấp cứu",
+            "gọi giúp xe cấp cứu",
+            "cứu ngay",
         ]),
-        conditional: PhraseSet::new(&[
-            "khi",
+        hypothetical: PhraseSet::new(&[
             "nếu",
-            "lỡ",
             "giả sử",
-            "trường hợp",
+            "lỡ như",
             "phòng khi",
             "đề phòng",
-            "lỡ như",
+            "trường hợp",
             "trong trường hợp",
+            "=khi",
+            "khi nào",
+            "lỡ mà",
+            "ngộ nhỡ",
+            "nhỡ đâu",
+            "nhỡ",
         ]),
         info: PhraseSet::new(&[
             "thủ tục",
@@ -237,58 +315,167 @@ fn rules() -> &'static Rules {
             "cách",
             "phòng tránh",
             "phòng chống",
-            "số mấy",
-            "số nào",
-            "gọi số",
-            "tổng đài",
             "tin tức",
             "thống kê",
-            "năm ngoái",
-            "tháng trước",
-            "hôm qua",
-            "tuần trước",
-            "đã từng",
-            "lần trước",
-            "tố giác",
-            "bảo hiểm",
             "nguyên nhân",
             "tiêu chuẩn",
             "nghị định",
             "luật",
-            "có phải",
             "là gì",
             "tại sao",
             "vì sao",
             "lừa đảo",
             "phương án",
             "thoát hiểm",
-            "an toàn",
-            "mất giấy tờ",
             "giấy tờ",
-            "làm sao",
-            "như thế nào",
-            "thế nào",
-            "nên làm gì",
-            "phải làm gì",
-            "làm gì",
-            "có được không",
-            "ở đâu",
-            "có nên",
+            "dấu hiệu",
+            "triệu chứng",
+            "sơ cứu",
+            "bảo hiểm",
+            "bồi thường",
+            "trang bị",
+            "khóa học",
+            "lớp học",
+            "bài giảng",
+            "phim",
+            "truyện",
+            "bài báo",
+            "trên báo",
+            "xem tin",
         ]),
-        present: PhraseSet::new(&[
+        now: PhraseSet::new(&[
             "đang",
-            "rồi",
-            "ngay",
+            "vẫn",
+            "vẫn còn",
+            "còn đang",
             "bây giờ",
             "lúc này",
             "hiện giờ",
+            "hiện tại",
+            "ngay",
             "vừa",
+            "vừa mới",
+            "nãy",
+            "từ nãy",
+            "khi nãy",
+            "lúc nãy",
+            "vừa nãy",
             "gấp",
+            "khẩn cấp",
             "nhanh lên",
             "mau lên",
-            "khẩn cấp",
-            "trời ơi",
             "ơi",
+            "trời ơi",
+            "mãi",
+            "chưa dừng",
+            "không ngừng",
+            "liên tục",
+            "sắp",
+            "đến ngay",
+            "tới ngay",
+            "nhanh",
+            "mau",
+            "sợ quá",
+            "làm sao bây giờ",
+            "giờ phải làm sao",
+            "giờ phải làm gì",
+            "cứu với",
+        ]),
+        recent_past: PhraseSet::new(&["vừa rồi", "vừa qua", "mới rồi"]),
+        past: PhraseSet::new(&[
+            "hôm qua",
+            "đêm qua",
+            "tối qua",
+            "sáng qua",
+            "chiều qua",
+            "trưa qua",
+            "tuần trước",
+            "tháng trước",
+            "năm ngoái",
+            "hôm trước",
+            "mấy hôm",
+            "mấy ngày trước",
+            "hôm kia",
+            "năm trước",
+            "tuần rồi",
+            "tháng rồi",
+            "hôm nọ",
+            "hồi sáng",
+            "hồi chiều",
+            "hồi trưa",
+            "hồi tối",
+            "lúc trưa",
+            "sáng nay",
+            "trưa nay",
+            "chiều nay",
+            "cách đây",
+            "trước đây",
+            "hồi tháng",
+            "hồi năm",
+            "dạo trước",
+            "đợt trước",
+            "đợt tết",
+            "hôm chủ nhật",
+            "hôm thứ",
+            "tối thứ",
+            "sáng thứ",
+            "chiều thứ",
+            "đêm thứ",
+            "chủ nhật tuần",
+            "vừa rồi",
+            "vừa qua",
+            "nhiều lần",
+            "mấy lần",
+            "từ đầu tháng",
+            "từ tuần",
+            "lần trước",
+            "đã từng",
+            "ngày hôm",
+        ]),
+        over: PhraseSet::new(&[
+            "đã tắt",
+            "dập được",
+            "dập tắt rồi",
+            "đã khâu",
+            "ra viện",
+            "đi khám rồi",
+            "xong xuôi",
+            "đã thả",
+            "thả về",
+            "đã xong",
+            "bỏ đi rồi",
+            "chạy mất rồi",
+            "muốn trình báo",
+            "muốn báo",
+            "muốn tố cáo",
+            "muốn tố giác",
+            "làm đơn",
+            "nộp đơn",
+            "trình báo ở đâu",
+            "báo ở đâu",
+            "báo thế nào",
+            "báo công an được không",
+            "lập biên bản",
+            "bổ sung",
+            "có quay được",
+            "đã báo",
+            "bị mất",
+            "lấy mất",
+            "mất rồi",
+            "lỡ chuyển",
+            "lỡ đưa",
+            "bị lừa",
+            "đánh rơi",
+            "để quên",
+            "báo mất",
+            "mới dám",
+            "muốn tố",
+            "giờ muốn",
+            "giữ nguyên hiện trường",
+            "ko nhớ",
+            "không nhớ",
+        ]),
+        anchor: PhraseSet::new(&[
             "nhà tôi",
             "nhà em",
             "nhà mình",
@@ -300,32 +487,20 @@ fn rules() -> &'static Rules {
             "bố tôi",
             "vợ tôi",
             "chồng tôi",
+            "mẹ em",
+            "bố em",
+            "vợ em",
+            "chồng em",
+            "ông tôi",
+            "bà tôi",
+            "ông em",
+            "bà em",
             "có người",
             "hàng xóm",
-            "đầu ngõ",
+            "ở đây",
             "trước cửa",
             "ngoài đường",
-            "bên cạnh",
-            "chúng tôi",
-            "ở đây",
-            "tới đây",
-            "đến ngay",
-        ]),
-        past: PhraseSet::new(&[
-            "hôm qua",
-            "đêm qua",
-            "tối qua",
-            "tuần trước",
-            "tháng trước",
-            "năm ngoái",
-            "hôm trước",
-            "mấy hôm",
-            "mấy ngày trước",
-            "hôm kia",
-            "năm trước",
-            "bị mất trộm",
-            "tuần rồi",
-            "tháng rồi",
+            "đầu ngõ",
         ]),
         fire_not: PhraseSet::new(&[
             "phòng cháy",
@@ -335,238 +510,242 @@ fn rules() -> &'static Rules {
             "chậm cháy",
             "dễ cháy",
             "chất cháy",
-            "cháy nổ",
             "báo khói",
             "đầu báo",
             "hút khói",
             "khói thuốc",
+            "cháy hàng",
+            "cháy vé",
+            "cháy túi",
+            "cháy phố",
+            "bỏng ngô",
+            "lửa trại",
+            "bình ga mini",
         ]),
-        classes: vec![
-            (
-                EmergencyClass::Drowning,
-                PhraseSet::new(&[
-                    "đuối nước",
-                    "chết đuối",
-                    "bị đuối",
-                    "đang chìm",
-                    "chìm xuống",
-                    "rơi xuống sông",
-                    "rơi xuống hồ",
-                    "rơi xuống ao",
-                    "ngã xuống sông",
-                    "ngã xuống hồ",
-                    "ngã xuống ao",
-                    "nước cuốn",
-                    "bị cuốn trôi",
-                    "rơi xuống nước",
-                    "ngã xuống nước",
-                    "=đuối",
-                ]),
-            ),
-            (
-                EmergencyClass::Explosion,
-                PhraseSet::new(&[
-                    "=nổ",
-                    "phát nổ",
-                    "tiếng nổ",
-                    "nổ lớn",
-                    "bị nổ",
-                    "nổ tung",
-                    "vừa nổ",
-                    "đang nổ",
-                    "nổ bình",
-                    "nổ trạm",
-                    "rò rỉ gas",
-                    "rò gas",
-                    "xì gas",
-                    "mùi gas",
-                    "rò rỉ khí",
-                    "hở gas",
-                    "rò khí gas",
-                ]),
-            ),
-            (
-                EmergencyClass::Fire,
-                PhraseSet::new(&[
-                    "=cháy",
-                    "=lửa",
-                    "=khói",
-                    "bốc cháy",
-                    "hỏa hoạn",
-                    "bén lửa",
-                    "lửa bốc",
-                    "cháy lan",
-                    "đang cháy",
-                    "bị cháy",
-                    "cháy nhà",
-                    "nhà cháy",
-                    "cháy rồi",
-                    "bốc khói",
-                    "khói đen",
-                    "khói mù",
-                    "cháy to",
-                    "cháy lớn",
-                    "ngọn lửa",
-                    "đám cháy",
-                    "có cháy",
-                    "cháy chung cư",
-                    "cháy quán",
-                    "cháy kho",
-                    "cháy chợ",
-                    "khói bốc",
-                    "nhiều khói",
-                    "cháy dữ",
-                ]),
-            ),
-            (
-                EmergencyClass::Rescue,
-                PhraseSet::new(&[
-                    "mắc kẹt",
-                    "bị kẹt",
-                    "kẹt trong",
-                    "kẹt thang máy",
-                    "=sập",
-                    "đổ sập",
-                    "bị sập",
-                    "sập nhà",
-                    "nhà sập",
-                    "sập tường",
-                    "sập cầu",
-                    "sập trần",
-                    "sạt lở",
-                    "rơi xuống giếng",
-                    "ngã xuống giếng",
-                    "nhảy lầu",
-                    "đòi nhảy",
-                    "đứng trên lan can",
-                    "treo lơ lửng",
-                    "bị vùi",
-                    "bị đè",
-                ]),
-            ),
-            (
-                EmergencyClass::Flood,
-                PhraseSet::new(&[
-                    "=lũ",
-                    "lũ quét",
-                    "lũ lụt",
-                    "nước lũ",
-                    "lũ về",
-                    "lũ dâng",
-                    "nước lên",
-                    "nước dâng",
-                    "ngập sâu",
-                    "ngập đến",
-                    "ngập tới",
-                    "ngập nhà",
-                    "nhà bị ngập",
-                    "bị cô lập",
-                    "nước ngập",
-                    "vỡ đê",
-                ]),
-            ),
-            (
-                EmergencyClass::Violence,
-                PhraseSet::new(&[
-                    "đánh nhau",
-                    "bị đánh",
-                    "đánh người",
-                    "đánh tôi",
-                    "đánh em",
-                    "đánh vợ",
-                    "đánh con",
-                    "đánh mẹ",
-                    "=đâm",
-                    "bị đâm",
-                    "đâm người",
-                    "đâm chém",
-                    "đâm nhau",
-                    "chém",
-                    "cướp",
-                    "cướp giật",
-                    "trộm",
-                    "đột nhập",
-                    "bắt cóc",
-                    "hành hung",
-                    "bạo hành",
-                    "dọa giết",
-                    "đe dọa",
-                    "cầm dao",
-                    "cầm súng",
-                    "nổ súng",
-                    "có súng",
-                    "=súng",
-                    "hiếp",
-                    "xâm hại",
-                    "ẩu đả",
-                    "hỗn chiến",
-                    "đập phá",
-                    "nhốt",
-                    "truy sát",
-                    "đuổi đánh",
-                    "mang hung khí",
-                    "giết",
-                    "giật túi",
-                    "giật điện thoại",
-                    "dao",
-                    "đang bị theo dõi",
-                ]),
-            ),
-            (
-                EmergencyClass::TrafficAccident,
-                PhraseSet::new(&[
-                    "tai nạn giao thông",
-                    "tai nạn",
-                    "đâm xe",
-                    "xe đâm",
-                    "bị xe tông",
-                    "xe tông",
-                    "tông xe",
-                    "va chạm",
-                    "lật xe",
-                    "xe lật",
-                    "lật đè",
-                    "đè lên người",
-                    "bị cán",
-                    "cán qua",
-                    "bị xe cán",
-                    "đâm vào",
-                ]),
-            ),
-            (
-                EmergencyClass::Medical,
-                PhraseSet::new(&[
-                    "=ngất",
-                    "bị ngất",
-                    "ngất xỉu",
-                    "ngất đi",
-                    "bất tỉnh",
-                    "khó thở",
-                    "ngừng thở",
-                    "không thở",
-                    "co giật",
-                    "đột quỵ",
-                    "đau tim",
-                    "nhồi máu",
-                    "đau ngực",
-                    "chảy máu",
-                    "mất máu",
-                    "bị thương nặng",
-                    "ngộ độc",
-                    "sốc phản vệ",
-                    "tím tái",
-                    "hôn mê",
-                    "vỡ ối",
-                    "sắp sinh",
-                    "tự tử",
-                    "uống thuốc sâu",
-                    "cắt tay",
-                    "trụy tim",
-                    "bỏng nặng",
-                    "điện giật",
-                ]),
-            ),
-        ],
+    })
+}
+
+/// Tokens with the phrases of `phrases` replaced by a neutral token.
+fn mask(tokens: &[Token], phrases: &PhraseSet) -> Vec<Token> {
+    let covered = phrases.cover(tokens);
+    tokens
+        .iter()
+        .zip(covered)
+        .map(|(t, c)| if c { Token::new("_") } else { t.clone() })
+        .collect()
+}
+
+/// Whether a "now" word sits within a few syllables of a sign: "giờ ra máu ồ ạt", "đang nôn".
+/// "giờ" counts only when it is not a clock time ("10 giờ").
+fn now_near(tokens: &[Token], at: usize, len: usize, reach: usize) -> bool {
+    let r = rules();
+    let from = at.saturating_sub(reach);
+    let to = (at + len + reach).min(tokens.len());
+    let window = &tokens[from..to];
+    if r.now.any_in(window) {
+        return true;
+    }
+    window.iter().enumerate().any(|(i, t)| {
+        (t.fold == "gio" || t.fold == "bh")
+            && (i == 0
+                || !window[i - 1]
+                    .fold
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == 'h')
+                    && !matches!(window[i - 1].fold.as_str(), "may" | "bao" | "nua" | "tieng"))
+    })
+}
+
+/// Whether the text carries a calendar date or year ("20/10", "năm 2024", "hôm 3/11").
+fn dated(raw: &str) -> bool {
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    words.iter().enumerate().any(|(i, w)| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/');
+        let day_month = w.split_once('/').is_some_and(|(d, m)| {
+            (1..=2).contains(&d.len())
+                && (1..=2).contains(&m.len())
+                && d.chars().all(|c| c.is_ascii_digit())
+                && m.chars().all(|c| c.is_ascii_digit())
+        });
+        let year = w.len() == 4
+            && w.starts_with("20")
+            && w.chars().all(|c| c.is_ascii_digit())
+            && i > 0
+            && domain::text::fold(words[i - 1]).to_lowercase() == "nam";
+        day_month || year
+    })
+}
+
+/// Whether the message imagines or asks in general about an event: "nếu…", "khi…", or a
+/// "… thì làm gì / thế nào / có nên" question ("nhà bị ngập nước thì nên làm gì").
+pub fn is_hypothetical(tokens: &[Token]) -> bool {
+    static LEAD: OnceLock<PhraseSet> = OnceLock::new();
+    static ASK: OnceLock<PhraseSet> = OnceLock::new();
+    let lead = LEAD.get_or_init(|| PhraseSet::new(&["thì", "gặp", "bị", "thấy"]));
+    let ask = ASK.get_or_init(|| {
+        PhraseSet::new(&[
+            "thế nào",
+            "làm gì",
+            "nên làm gì",
+            "ra sao",
+            "cách nào",
+            "có nên",
+            "làm sao",
+            "như thế nào",
+            "xử lý sao",
+            "cứu thế nào",
+            "thoát thế nào",
+            "được không",
+            "nên",
+        ])
+    });
+    rules().hypothetical.any_in(tokens)
+        || (lead.any_in(tokens) && ask.any_in(tokens) && !rules().now.any_in(tokens))
+        || PhraseSet::new(&["có nên"]).any_in(tokens)
+}
+
+/// Whether "đang", "vẫn" or a call for help sits right beside a sign: it is still going on.
+fn ongoing_near(tokens: &[Token], at: usize, len: usize) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    let set = SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "đang",
+            "vẫn",
+            "còn đang",
+            "vẫn còn",
+            "cứu",
+            "đuổi theo",
+            "chưa đi",
+            "còn ở",
+            "ngay bây giờ",
+            "đến ngay",
+            "vừa",
+            "vừa mới",
+        ])
+    });
+    let from = at.saturating_sub(4);
+    let to = (at + len + 4).min(tokens.len());
+    // "vừa nãy" (a while ago) is not "vừa" (just now).
+    let window = mask(
+        &tokens[from..to],
+        &PhraseSet::new(&["vừa nãy", "vừa rồi", "vừa qua"]),
+    );
+    set.any_in(&window)
+}
+
+/// Looks for an emergency happening now. A message that only tells of a past event, asks about
+/// one in general or imagines one ("nếu…", "khi bị…") is not one, unless it also says that
+/// something is happening now close to the sign ("hôm qua mới sinh, giờ ra máu ồ ạt").
+pub fn detect_emergency(tokens: &[Token], raw: &str) -> Option<Emergency> {
+    let r = rules();
+    let masked =
+        crate::extract::mask_vehicle_collisions(&mask(&mask(tokens, &r.fire_not), &r.recent_past));
+    let tokens = &masked[..];
+    let found = signs::find(tokens);
+    let sos = r.sos.any_in(tokens);
+    let past = r.past.any_in(tokens) || r.over.any_in(tokens) || dated(raw);
+    let hypothetical = is_hypothetical(tokens);
+    let info = r.info.any_in(tokens);
+    let exclaims = raw.contains('!');
+    let now_anywhere = r.now.any_in(tokens) || exclaims;
+    let over = r.over.any_in(tokens);
+    // The first sign (in precedence) that reads as happening now.
+    let live = found.iter().find(|f| {
+        let near = now_near(tokens, f.at, f.len, 6);
+        // A snatching or a threat, or anything in a message that says it is over or asks how
+        // to report it, needs "đang", "vẫn"… right beside it.
+        if f.needs_now || over {
+            return ongoing_near(tokens, f.at, f.len);
+        }
+        if past {
+            return near;
+        }
+        if hypothetical && !now_anywhere {
+            return false;
+        }
+        if info && !(now_anywhere || r.anchor.any_in(tokens)) {
+            return false;
+        }
+        true
+    });
+    match live {
+        Some(f) => Some(Emergency {
+            sign: Some(f.sign),
+            hazard_over: f.sign == LifeSign::Electrocution && !still_in_contact(tokens, f),
+        }),
+        None if sos && (now_anywhere || !past) && !hypothetical => Some(Emergency {
+            sign: found.first().map(|f| f.sign),
+            hazard_over: false,
+        }),
+        None => None,
+    }
+}
+
+/// Whether the person may still be touching the current: "vẫn dính vào dây", "đang treo
+/// trên cột", lying in water, or nothing says the shock is over.
+fn still_in_contact(tokens: &[Token], f: &signs::Found) -> bool {
+    static OVER: OnceLock<PhraseSet> = OnceLock::new();
+    static LIVE: OnceLock<PhraseSet> = OnceLock::new();
+    let over = OVER.get_or_init(|| {
+        PhraseSet::new(&[
+            "rồi",
+            "đã ngắt",
+            "đã tắt",
+            "kéo ra",
+            "gỡ ra",
+            "ngắt điện rồi",
+        ])
+    });
+    let live = LIVE.get_or_init(|| {
+        PhraseSet::new(&[
+            "dính",
+            "treo",
+            "dưới nước",
+            "vẫn",
+            "đang",
+            "bám",
+            "chưa ngắt",
+            "nước ngập",
+        ])
+    });
+    live.any_in(tokens) || !over.any_in(&tokens[f.at..])
+}
+
+/// Whether the message tells of an event that is over (a past theft, an assault last night,
+/// a fire already put out) — something to report, not to call 113 about. The caller decides
+/// this only after [`detect_emergency`] found nothing.
+pub fn is_past_event(tokens: &[Token], raw: &str) -> bool {
+    let r = rules();
+    let masked = mask(tokens, &r.fire_not);
+    let past = r.past.any_in(&masked) || r.over.any_in(&masked) || dated(raw);
+    past && (!signs::find(&masked).is_empty() || crate::extract::has_incident_cue(&masked))
+}
+
+struct DeclineRules {
+    otp_secret: PhraseSet,
+    otp_share: PhraseSet,
+    otp_self_service: PhraseSet,
+    data_cue: PhraseSet,
+    data_lookup: PhraseSet,
+    third_party: PhraseSet,
+    record_cue: PhraseSet,
+    case_cue: PhraseSet,
+    case_status: PhraseSet,
+    kin: PhraseSet,
+    erase_cue: PhraseSet,
+    bribe_cue: PhraseSet,
+    fake_cue: PhraseSet,
+    evasion_strong: PhraseSet,
+    evasion_weak: PhraseSet,
+    request_frame: PhraseSet,
+    civil_cue: PhraseSet,
+    court_cue: PhraseSet,
+    self_only: PhraseSet,
+}
+
+fn decline_rules() -> &'static DeclineRules {
+    static RULES: OnceLock<DeclineRules> = OnceLock::new();
+    RULES.get_or_init(|| DeclineRules {
         otp_secret: PhraseSet::new(&[
             "otp",
             "mã otp",
@@ -578,6 +757,8 @@ fn rules() -> &'static Rules {
             "pass",
             "password",
             "mã kích hoạt",
+            "tài khoản mật khẩu",
+            "số thẻ",
         ]),
         otp_share: PhraseSet::new(&[
             "cho",
@@ -596,6 +777,14 @@ fn rules() -> &'static Rules {
             "nhập giúp",
             "đăng nhập giúp",
             "hộ",
+            "đăng nhập",
+            "lấy",
+            "kiểm tra giúp",
+            "của vợ",
+            "của chồng",
+            "của con",
+            "của bố",
+            "của mẹ",
         ]),
         otp_self_service: PhraseSet::new(&[
             "quên",
@@ -621,8 +810,6 @@ fn rules() -> &'static Rules {
             "thông tin cá nhân",
             "thông tin cư trú",
             "hộ khẩu",
-            "tiền án",
-            "tiền sự",
             "lý lịch",
             "nơi ở",
             "chỗ ở",
@@ -637,6 +824,14 @@ fn rules() -> &'static Rules {
             "ngày sinh",
             "biển số",
             "số xe",
+            "thường trú ở đâu",
+            "tạm trú ở đâu",
+            "là ai",
+            "của ai",
+            "quê ở đâu",
+            "số tài khoản",
+            "tên thật",
+            "danh tính",
         ]),
         data_lookup: PhraseSet::new(&[
             "tra",
@@ -652,6 +847,8 @@ fn rules() -> &'static Rules {
             "biết",
             "định vị",
             "truy",
+            "là ai",
+            "của ai",
         ]),
         third_party: PhraseSet::new(&[
             "người khác",
@@ -694,8 +891,41 @@ fn rules() -> &'static Rules {
             "kẻ",
             "con nợ",
             "người nợ",
+            "khách hàng",
+            "nhân viên",
+            "ứng viên",
+            "người có",
+            "ông",
+            "bà",
+            "người thuê",
+            "tên đấy",
+            "hắn",
+            "người lạ",
+            "chủ nhà",
+            "thông gia",
+            "con rể",
+            "con dâu",
+            "anh rể",
+            "chị dâu",
         ]),
-        case_file: PhraseSet::new(&[
+        record_cue: PhraseSet::new(&[
+            "tiền án",
+            "tiền sự",
+            "án tích",
+            "từng đi tù",
+            "đi tù chưa",
+            "có đi tù",
+            "từng bị bắt",
+            "bị bắt bao giờ",
+            "từng ngồi tù",
+            "lý lịch tư pháp của",
+            "có tiền án",
+            "có tiền sự",
+            "dính án",
+            "có án",
+            "từng phạm tội",
+        ]),
+        case_cue: PhraseSet::new(&[
             "hồ sơ vụ án",
             "hồ sơ vụ việc",
             "hồ sơ điều tra",
@@ -714,61 +944,242 @@ fn rules() -> &'static Rules {
             "=tố giác tôi",
             "=tố cáo tôi",
             "=ai báo tôi",
+            "đã khai",
+            "khai những gì",
+            "khai gì",
+            "hồ sơ của",
         ]),
-        evasion_strong: PhraseSet::new(&[
+        case_status: PhraseSet::new(&[
+            "đến đâu rồi",
+            "tới đâu rồi",
+            "đến đâu",
+            "bước nào",
+            "giờ sao rồi",
+            "sao rồi",
+            "thế nào rồi",
+            "xử lý thế nào",
+            "bị xử lý",
+            "bao giờ được thả",
+            "khi nào được thả",
+            "được thả chưa",
+            "được thả",
+            "được tại ngoại",
+            "bị tạm giữ",
+            "bị tạm giam",
+            "tạm giữ",
+            "tạm giam",
+            "đang bị giữ",
+            "bị bắt vì",
+            "bị bắt",
+            "giải quyết đến",
+            "kết quả xử lý",
+            "xử lý ra sao",
+        ]),
+        kin: PhraseSet::new(&[
+            "anh tôi",
+            "chị tôi",
+            "em tôi",
+            "bố tôi",
+            "mẹ tôi",
+            "con tôi",
+            "chồng tôi",
+            "vợ tôi",
+            "anh em",
+            "chị em",
+            "em trai",
+            "em gái",
+            "anh trai",
+            "chị gái",
+            "bố em",
+            "mẹ em",
+            "chồng em",
+            "vợ em",
+            "con em",
+            "bạn trai",
+            "bạn gái",
+            "bạn em",
+            "bạn tôi",
+            "ông chú",
+            "chú tôi",
+            "cậu tôi",
+            "cháu tôi",
+            "người nhà",
+            "người thân",
+            "anh ấy",
+            "chị ấy",
+            "ông ấy",
+            "bà ấy",
+            "người lái xe kia",
+            "bên kia",
+            "người kia",
+            "của anh",
+            "của chị",
+            "của ông",
+            "của bà",
+            "hàng xóm",
+            "con trai",
+            "con gái",
+            "thằng",
+            "người yêu",
+        ]),
+        erase_cue: PhraseSet::new(&[
+            "xóa phạt",
+            "xóa lỗi",
+            "xóa vi phạm",
+            "gỡ lỗi",
+            "gỡ phạt",
+            "xóa phạt nguội",
+            "hủy biên bản",
+            "rút biên bản",
+            "bỏ qua lỗi",
+            "xóa tiền án",
+            "xóa tiền sự",
+            "xóa trên hệ thống",
+            "khỏi nộp phạt",
+            "miễn phạt cho",
+            "không bị trừ điểm",
+            "xóa dữ liệu vi phạm",
+            "gỡ biên bản",
+        ]),
+        bribe_cue: PhraseSet::new(&[
+            "quen anh",
+            "quen công an",
+            "quen chú",
+            "có người quen ở",
+            "có người quen làm",
+            "lo được",
+            "lo giúp",
+            "lo lót",
+            "chạy",
+            "bồi dưỡng",
+            "biếu",
+            "quà cảm ơn",
+            "chút quà",
+            "phong bì",
+            "chi phí bao nhiêu cũng",
+            "bao nhiêu tiền thì",
+            "mất bao nhiêu để",
+            "đi cửa sau",
+            "cửa sau",
+            "nói chuyện riêng",
+            "số riêng",
+            "ai bên trong",
+            "làm nhanh hộ",
+            "hối lộ",
+            "đút lót",
+            "lót tay",
+            "chạy án",
+            "chạy tội",
+            "xin xỏ",
+            "không cần thi",
+            "không cần chờ",
+            "nhờ anh ấy lo",
+            "gửi các anh",
+            "triệu nhờ",
+            "củ nhờ",
+        ]),
+        fake_cue: PhraseSet::new(&[
             "làm giả",
             "giả mạo",
             "giấy tờ giả",
             "bằng giả",
             "căn cước giả",
-            "căn cước công dân giả",
             "hộ chiếu giả",
             "bằng lái giả",
-            "giấy phép lái xe giả",
             "biển số giả",
             "mua bằng",
-            "mua bằng lái",
+            "mua giấy tờ",
+            "tạm trú ảo",
+            "đăng ký khống",
+            "hộ khẩu ảo",
+            "tẩy xóa",
+            "sửa giấy tờ",
+            "sửa ngày sinh",
+            "sửa năm sinh",
+            "sửa tuổi",
+            "làm bằng",
+            "thi hộ",
+            "thuê người thi",
+            "tạm trú giả",
+            "xác nhận khống",
+            "xác nhận giả",
+            "hợp đồng khống",
+            "=khống",
+            "ghi lùi ngày",
+            "lùi ngày",
+            "giống thật",
+            "dấu đỏ sẵn",
+            "đóng dấu sẵn",
+            "khai man",
+            "khai gian",
+            "khai sai",
+            "sửa biển số",
+            "đổi biển số",
+            "che biển số",
+            "mua tài khoản",
+            "bán tài khoản",
+            "thuê tài khoản",
+            "sim rác",
+            "photoshop",
+            "chỉnh sửa ảnh",
+            "giả chữ ký",
+            "ký giả",
+            "con dấu giả",
+            "khắc dấu",
+        ]),
+        evasion_strong: PhraseSet::new(&[
             "lách luật",
             "trốn phạt",
             "né phạt",
             "thoát phạt",
-            "xóa phạt nguội",
-            "xóa lỗi phạt",
-            "chạy án",
-            "chạy tội",
-            "hối lộ",
-            "đút lót",
-            "lót tay",
             "qua mặt",
-            "tạm trú ảo",
-            "đăng ký khống",
-            "hộ khẩu ảo",
             "không bị phát hiện",
-            "tẩy xóa",
-            "sửa giấy tờ",
-            "sửa ngày sinh trên",
-            "làm bằng",
-            "mua giấy tờ",
-            "thuê người thi",
-            "thi hộ",
-            "xóa tiền án",
+            "ko bị phát hiện",
             "không bị bắt",
-            "đổi biển số",
-            "che biển số",
-            "bẻ cong biển",
-            "tạm trú giả",
-            "xác nhận khống",
-            "xác nhận giả",
-            "bán tài khoản vneid",
-            "mua tài khoản",
-            "thuê tài khoản",
             "trốn truy nã",
             "trốn nghĩa vụ",
             "trốn thuế",
-            "làm sim rác",
-            "mua sim rác",
+            "né chốt",
+            "tránh chốt",
+            "qua chốt",
+            "không có chốt",
+            "chốt ở đâu",
+            "chốt cảnh sát",
+            "chốt đứng",
+            "thổi nồng độ",
+            "thổi cồn",
+            "thổi ra 0",
+            "qua mặt máy đo",
+            "khỏi bị đo",
+            "bỏ xe chạy",
+            "ở chui",
+            "công an không tìm",
+            "công an ko tìm",
+            "không tìm ra",
+            "trốn ở đâu",
+            "lẩn trốn",
+            "phi tang",
+            "tẩu tán",
+            "xóa dấu vết",
+            "tiêu hủy chứng cứ",
+            "né công an",
+            "tránh công an",
+            "tránh cảnh sát",
+            "né cảnh sát",
+            "khỏi bị kiểm tra",
+            "danh sách chốt",
+            "lịch tuần tra",
+            "giờ tuần tra",
         ]),
-        evasion_weak: PhraseSet::new(&["trốn", "né", "lách", "tránh bị", "khỏi bị", "lờ"]),
+        evasion_weak: PhraseSet::new(&[
+            "trốn",
+            "=né",
+            "lách",
+            "tránh bị",
+            "khỏi bị",
+            "=lờ",
+            "giấu",
+        ]),
         request_frame: PhraseSet::new(&[
             "cách",
             "làm sao",
@@ -783,144 +1194,425 @@ fn rules() -> &'static Rules {
             "mẹo",
             "bí quyết",
             "để không",
+            "nên",
+            "ở đâu",
+        ]),
+        civil_cue: PhraseSet::new(&[
+            "tranh chấp",
+            "chia thừa kế",
+            "thừa kế",
+            "di chúc",
+            "chia tài sản",
+            "chia đất",
+            "chiếm đất",
+            "chiếm hết đất",
+            "lấn đất",
+            "lấn sang đất",
+            "xây lấn",
+            "ranh giới đất",
+            "mốc giới",
+            "vay tiền",
+            "cho vay",
+            "cho bạn vay",
+            "nợ không trả",
+            "không trả nợ",
+            "không trả tiền",
+            "giờ nó không trả",
+            "đòi nợ",
+            "tiền cọc",
+            "trả tiền cọc",
+            "mất cọc",
+            "ly hôn",
+            "quyền nuôi con",
+            "ai được nuôi con",
+            "chia nhà",
+            "phân xử",
+            "ai đúng ai sai",
+            "hợp đồng mua bán",
+            "được chia bao nhiêu",
+            "bắt nó trả",
+            "bắt trả nợ",
+            "giấy viết tay",
+            "giấy vay",
+        ]),
+        court_cue: PhraseSet::new(&[
+            "tù mấy năm",
+            "tù bao nhiêu năm",
+            "bao nhiêu năm tù",
+            "mấy năm tù",
+            "bị tù",
+            "đi tù không",
+            "phải đi tù",
+            "xử bao nhiêu năm",
+            "bị xử mấy năm",
+            "án mấy năm",
+            "án bao nhiêu",
+            "mức án",
+            "án treo",
+            "hưởng án treo",
+            "ra tòa",
+            "tòa xử",
+            "tòa sẽ",
+            "bị mấy năm",
+            "bị bao nhiêu năm",
+            "thắng kiện",
+            "có thắng",
+            "xử nặng không",
+            "bị xử thế nào",
+            "lĩnh án",
+            "bị kết án",
+            "ngồi tù mấy",
+        ]),
+        self_only: PhraseSet::new(&[
+            "của tôi",
+            "của em",
+            "của mình",
+            "của bản thân",
+            "chính mình",
+            "cho tôi",
+            "tôi muốn làm",
         ]),
     })
 }
 
-/// Looks for an emergency; a conditional or procedural question is not one.
-pub fn detect_emergency(tokens: &[Token], raw: &str) -> Option<EmergencyClass> {
-    let r = rules();
-    let class = classify(tokens);
-    if r.sos.any_in(tokens) {
-        return Some(class.unwrap_or(EmergencyClass::Unspecified));
-    }
-    let class = class?;
-    if r.conditional.any_in(tokens) || r.past.any_in(tokens) {
-        return None;
-    }
-    let urgent = r.present.any_in(tokens) || raw.contains('!');
-    if !urgent && r.info.any_in(tokens) {
-        return None;
-    }
-    // "đang" and friends make a procedural question urgent only when it does not read as a
-    // request for information ("cách", "thủ tục"…).
-    if urgent && strong_info(tokens) {
-        return None;
-    }
-    Some(class)
-}
-
-/// Information words that outweigh present-tense words ("nhà tôi đang làm thủ tục PCCC").
-fn strong_info(tokens: &[Token]) -> bool {
-    static SET: OnceLock<PhraseSet> = OnceLock::new();
-    SET.get_or_init(|| {
-        PhraseSet::new(&[
-            "thủ tục",
-            "quy định",
-            "hồ sơ",
-            "giấy phép",
-            "chứng nhận",
-            "mức phạt",
-            "xử phạt",
-            "phạt bao nhiêu",
-            "phạt nguội",
-            "phòng cháy",
-            "bình chữa cháy",
-            "thiết bị",
-            "tập huấn",
-            "diễn tập",
-            "lệ phí",
-            "kỹ năng",
-            "phòng tránh",
-            "phòng chống",
-            "tin tức",
-            "thống kê",
-            "nghị định",
-            "lừa đảo",
-            "báo cháy",
-            "giấy tờ",
-            "đăng ký",
-            "tiêu chuẩn",
-            "kinh doanh",
-            "làm lại",
-            "cấp lại",
-        ])
-    })
-    .any_in(tokens)
-}
-
-/// The emergency class whose cue appears first in priority order, ignoring "cháy" inside
-/// fire-prevention phrases.
-fn classify(tokens: &[Token]) -> Option<EmergencyClass> {
-    let r = rules();
-    let masked: Vec<Token>;
-    let tokens = if r.fire_not.any_in(tokens) {
-        masked = mask(tokens, &r.fire_not);
-        &masked[..]
-    } else {
-        tokens
-    };
-    // Medical cues beat a traffic accident when someone is hurt; violence beats medical.
-    let found: Vec<EmergencyClass> = r
-        .classes
-        .iter()
-        .filter(|(_, set)| set.any_in(tokens))
-        .map(|(c, _)| *c)
-        .collect();
-    if found.contains(&EmergencyClass::TrafficAccident) && found.contains(&EmergencyClass::Medical)
-    {
-        return Some(EmergencyClass::Medical);
-    }
-    found.first().copied()
-}
-
-/// Replaces every occurrence of the phrases by a neutral token.
-fn mask(tokens: &[Token], phrases: &PhraseSet) -> Vec<Token> {
-    let covered = phrases.cover(tokens);
-    tokens
-        .iter()
-        .zip(covered)
-        .map(|(t, c)| if c { Token::new("_") } else { t.clone() })
-        .collect()
+/// Whether the message carries someone's identifier: an ID number (9 or 12 digits), a phone
+/// number or a licence plate.
+fn has_identifier(raw: &str) -> bool {
+    let digits_runs = raw
+        .split(|c: char| !c.is_ascii_digit() && c != ' ' && c != '.')
+        .map(|run| run.chars().filter(char::is_ascii_digit).count());
+    let plate = raw.split_whitespace().any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        let b = w.as_bytes();
+        b.len() >= 3 && b[0].is_ascii_digit() && b[1].is_ascii_digit() && b[2].is_ascii_alphabetic()
+    });
+    plate
+        || digits_runs
+            .into_iter()
+            .any(|n| n == 9 || n == 10 || n == 11 || n == 12)
 }
 
 /// Looks for a request to decline.
 pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
-    let r = rules();
+    let r = decline_rules();
     if r.otp_secret.any_in(tokens) {
         let shares = r.otp_share.any_in(tokens);
         let self_service = r.otp_self_service.any_in(tokens);
-        if (shares && !self_service) || has_code(raw) {
+        if (shares && !self_service)
+            || has_code(raw)
+            || (shares && has_identifier(raw))
+            || hands_over_secret(tokens)
+        {
             return Some(DeclineReason::Otp);
         }
     }
-    if r.case_file.any_in(tokens) {
+    if r.bribe_cue.any_in(tokens) && bribe_context(tokens) {
+        return Some(DeclineReason::Bribery);
+    }
+    if r.case_cue.any_in(tokens) {
         return Some(DeclineReason::CaseFile);
+    }
+    if r.erase_cue.any_in(tokens) || erases(tokens) {
+        return Some(DeclineReason::EraseRecord);
+    }
+    if r.fake_cue.any_in(tokens) || falsifies(tokens) {
+        return Some(DeclineReason::FakeDocuments);
     }
     if r.evasion_strong.any_in(tokens)
         || (r.evasion_weak.any_in(tokens) && r.request_frame.any_in(tokens))
+        || checkpoint_hunt(tokens)
     {
         return Some(DeclineReason::Evasion);
     }
-    if r.data_cue.any_in(tokens) && r.data_lookup.any_in(tokens) && r.third_party.any_in(tokens) {
+    if r.court_cue.any_in(tokens) {
+        return Some(DeclineReason::CourtPrediction);
+    }
+    let someone_else = r.third_party.any_in(tokens) || r.kin.any_in(tokens);
+    if r.record_cue.any_in(tokens) && someone_else {
+        return Some(DeclineReason::CriminalRecord);
+    }
+    let victim = mask(
+        tokens,
+        &PhraseSet::new(&["bắt cóc", "bị bắt cóc", "bị bắt nạt"]),
+    );
+    if r.case_status.any_in(&victim) && r.kin.any_in(tokens) && legal_context(&victim) {
+        return Some(DeclineReason::CaseFile);
+    }
+    if r.civil_cue.any_in(tokens) && !crate::extract::has_crime_cue(tokens) && disputes(tokens) {
+        return Some(DeclineReason::CivilDispute);
+    }
+    // Someone else's data: a third party named, or an identifier given without saying it is
+    // the writer's own.
+    let third = r.third_party.any_in(tokens);
+    let own = r.self_only.any_in(tokens);
+    if r.data_cue.any_in(tokens)
+        && r.data_lookup.any_in(tokens)
+        && (third || (has_identifier(raw) && !own))
+    {
         return Some(DeclineReason::PersonalData);
     }
     None
 }
 
-/// Whether the message carries what looks like a one-time code (4–8 digits on their own).
-fn has_code(raw: &str) -> bool {
-    raw.split(|c: char| !c.is_ascii_digit())
-        .any(|run| (4..=8).contains(&run.len()))
-        && !raw.chars().any(|c| c == '/' || c == '.')
+/// Whether the message sends a secret ("e gửi số thẻ và mã pin", "đọc mã otp"), whatever
+/// else it says.
+fn hands_over_secret(tokens: &[Token]) -> bool {
+    static SEND: OnceLock<PhraseSet> = OnceLock::new();
+    let send = SEND
+        .get_or_init(|| PhraseSet::new(&["gửi", "đọc", "cung cấp", "nhắn", "đưa", "là", "đây"]));
+    let secrets = decline_rules().otp_secret.occurrences(tokens);
+    send.occurrences(tokens).into_iter().any(|(at, len)| {
+        secrets
+            .iter()
+            .any(|&(s, _)| s >= at + len && s <= at + len + 5)
+    })
 }
 
-/// Runs the safety rules in order: emergency first, then declines.
+/// Whether the message asks to alter a document's facts to dodge a rule ("sửa giúp biển số
+/// trên giấy đăng ký xe để khỏi dính phạt nguội"); correcting one's own data is not this.
+fn falsifies(tokens: &[Token]) -> bool {
+    static ALTER: OnceLock<PhraseSet> = OnceLock::new();
+    static FIELD: OnceLock<PhraseSet> = OnceLock::new();
+    static PURPOSE: OnceLock<PhraseSet> = OnceLock::new();
+    let alter = ALTER.get_or_init(|| PhraseSet::new(&["sửa", "chỉnh", "đổi", "tẩy", "ghi"]));
+    let field = FIELD.get_or_init(|| {
+        PhraseSet::new(&[
+            "biển số",
+            "năm sinh",
+            "ngày sinh",
+            "tuổi",
+            "ngày",
+            "số khung",
+            "số máy",
+            "điểm",
+            "tên",
+            "địa chỉ",
+        ])
+    });
+    let purpose = PURPOSE.get_or_init(|| {
+        PhraseSet::new(&[
+            "để khỏi",
+            "để không",
+            "để tránh",
+            "để vào",
+            "cho đủ",
+            "để đủ",
+            "khỏi dính",
+            "khỏi bị",
+            "để được",
+            "đủ 18",
+            "đủ tuổi",
+            "lùi",
+            "sớm hơn",
+            "không ai biết",
+        ])
+    });
+    let fields = field.occurrences(tokens);
+    purpose.any_in(tokens)
+        && alter.occurrences(tokens).into_iter().any(|(at, len)| {
+            fields
+                .iter()
+                .any(|&(f, _)| f >= at + len && f <= at + len + 4)
+        })
+}
+
+/// Whether the message asks where checkpoints or patrols are.
+fn checkpoint_hunt(tokens: &[Token]) -> bool {
+    static CHECK: OnceLock<PhraseSet> = OnceLock::new();
+    static WHERE: OnceLock<PhraseSet> = OnceLock::new();
+    let check = CHECK.get_or_init(|| {
+        PhraseSet::new(&[
+            "chốt",
+            "trạm kiểm tra",
+            "tuần tra",
+            "đo nồng độ",
+            "thổi nồng độ",
+        ])
+    });
+    let place = WHERE.get_or_init(|| {
+        PhraseSet::new(&[
+            "ở đâu",
+            "những đâu",
+            "chỗ nào",
+            "danh sách",
+            "đường nào",
+            "mấy giờ",
+            "lúc nào",
+            "giờ nào",
+            "khu nào",
+        ])
+    });
+    check.any_in(tokens) && place.any_in(tokens)
+}
+
+/// Whether a civil matter is the writer's own quarrel or asks for a ruling, not a general
+/// question about the law ("ly hôn thì chia tài sản thế nào" is for a lawyer, not declined).
+fn disputes(tokens: &[Token]) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "tranh chấp",
+            "chiếm",
+            "lấn",
+            "không trả",
+            "đòi",
+            "không chịu",
+            "ai đúng",
+            "phân xử",
+            "được chia bao nhiêu",
+            "xử cho",
+            "bắt nó",
+            "công an có bắt",
+            "giải quyết giúp",
+            "anh cả",
+            "chị cả",
+            "nhà bên",
+            "hàng xóm",
+            "chủ nhà",
+            "bạn vay",
+            "nó không",
+            "đo lại thiếu",
+            "ai được",
+        ])
+    })
+    .any_in(tokens)
+}
+
+/// Whether the message asks to wipe or waive a record: an erasing verb right before a fine,
+/// a violation or a record ("xóa giúp e cái tiền án cũ", "bỏ qua lỗi nồng độ cồn cho e").
+fn erases(tokens: &[Token]) -> bool {
+    static VERB: OnceLock<PhraseSet> = OnceLock::new();
+    static RECORD: OnceLock<PhraseSet> = OnceLock::new();
+    let verb = VERB.get_or_init(|| {
+        PhraseSet::new(&["xóa", "gỡ", "hủy", "bỏ qua", "rút", "tha", "miễn", "bỏ"])
+    });
+    let record = RECORD.get_or_init(|| {
+        PhraseSet::new(&[
+            "phạt",
+            "lỗi",
+            "vi phạm",
+            "biên bản",
+            "tiền án",
+            "tiền sự",
+            "án tích",
+            "phạt nguội",
+            "điểm bằng",
+            "trừ điểm",
+        ])
+    });
+    let records = record.occurrences(tokens);
+    let asks = PhraseSet::new(&[
+        "giúp",
+        "cho",
+        "được không",
+        "có cách",
+        "làm sao",
+        "hộ",
+        "nhé",
+    ]);
+    asks.any_in(tokens)
+        && verb.occurrences(tokens).into_iter().any(|(at, len)| {
+            records
+                .iter()
+                .any(|&(r, _)| r >= at + len && r <= at + len + 4)
+        })
+}
+
+/// Whether a message about someone's matter is about a police or court case.
+fn legal_context(tokens: &[Token]) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "công an",
+            "bắt",
+            "tạm giữ",
+            "tạm giam",
+            "vụ",
+            "hồ sơ",
+            "điều tra",
+            "tòa",
+            "xử",
+            "thả",
+            "tố cáo",
+            "tố",
+            "khởi tố",
+            "khai",
+            "xử lý",
+            "giam",
+        ])
+    })
+    .any_in(tokens)
+}
+
+/// Whether a bribery cue is about getting a police matter settled: a matter (vehicle held,
+/// licence, papers, a case, a fine) must be named, so "người quen" alone is not a bribe.
+fn bribe_context(tokens: &[Token]) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "xe",
+            "bằng",
+            "bằng lái",
+            "giấy tờ",
+            "hồ sơ",
+            "hộ chiếu",
+            "tạm trú",
+            "căn cước",
+            "vụ",
+            "phạt",
+            "lỗi",
+            "tạm giữ",
+            "giữ bằng",
+            "giải quyết",
+            "làm nhanh",
+            "lấy xe",
+            "thủ tục",
+            "biên bản",
+            "công an",
+            "csgt",
+            "cảnh sát",
+            "đội trưởng",
+        ])
+    })
+    .any_in(tokens)
+}
+
+/// Whether the message carries what looks like a one-time code (4–8 digits on their own, or
+/// digits spaced one by one).
+fn has_code(raw: &str) -> bool {
+    let plain = raw
+        .split(|c: char| !c.is_ascii_digit())
+        .any(|run| (4..=8).contains(&run.len()))
+        && !raw.chars().any(|c| c == '/' || c == '.');
+    let spaced: String = raw
+        .split(|c: char| !(c.is_ascii_digit() || c == ' '))
+        .map(|run| run.split_whitespace().collect::<Vec<_>>())
+        .filter(|parts| parts.len() >= 4 && parts.iter().all(|p| p.len() == 1))
+        .map(|parts| parts.concat())
+        .next()
+        .unwrap_or_default();
+    plain || (4..=8).contains(&spaced.len())
+}
+
+/// Runs the safety rules: an emergency happening now comes first, then declines. When a
+/// message both asks for something to decline and mentions a sign with nothing saying it is
+/// happening now ("anh tôi bị bắt vì đánh người, sẽ bị tù mấy năm"), it is declined.
 pub fn check(tokens: &[Token], raw: &str) -> Option<Safety> {
-    if let Some(class) = detect_emergency(tokens, raw) {
-        return Some(Safety::Emergency(class));
+    let emergency = detect_emergency(tokens, raw);
+    let decline = detect_decline(tokens, raw);
+    match (emergency, decline) {
+        (Some(e), Some(d)) => {
+            let r = rules();
+            if r.now.any_in(tokens) || r.sos.any_in(tokens) || raw.contains('!') {
+                Some(Safety::Emergency(e))
+            } else {
+                Some(Safety::Decline(d))
+            }
+        }
+        (Some(e), None) => Some(Safety::Emergency(e)),
+        (None, Some(d)) => Some(Safety::Decline(d)),
+        (None, None) => None,
     }
-    detect_decline(tokens, raw).map(Safety::Decline)
 }
 
 #[cfg(test)]
@@ -929,7 +1621,7 @@ mod tests {
     use crate::text::analyze;
 
     fn emergency(s: &str) -> Option<EmergencyClass> {
-        detect_emergency(&analyze(s), s)
+        detect_emergency(&analyze(s), s).map(Emergency::class)
     }
 
     fn decline(s: &str) -> Option<DeclineReason> {
@@ -1036,7 +1728,7 @@ mod tests {
         );
         assert_eq!(
             decline("làm giả căn cước ở đâu"),
-            Some(DeclineReason::Evasion)
+            Some(DeclineReason::FakeDocuments)
         );
         assert_eq!(
             decline("cach tron phat nguoi"),
@@ -1057,5 +1749,106 @@ mod tests {
             Some(DeclineReason::PersonalData)
         );
         assert_eq!(decline("không khai báo tạm trú bị phạt bao nhiêu"), None);
+    }
+
+    #[test]
+    fn declines_by_reason_and_ordinary_questions_pass() {
+        use DeclineReason as D;
+        for (q, reason) in [
+            (
+                "cho e xin địa chỉ nhà của người có sdt 0983 417 265",
+                D::PersonalData,
+            ),
+            ("so cccd 001089012345 nay la cua ai", D::PersonalData),
+            (
+                "kiểm tra giúp anh rể tương lai có tiền án không",
+                D::CriminalRecord,
+            ),
+            (
+                "vụ ông chú tôi bị tố lừa đảo đến đâu rồi, bao giờ được thả",
+                D::CaseFile,
+            ),
+            ("xóa giúp e cái tiền án cũ đc ko", D::EraseRecord),
+            (
+                "anh ơi bỏ qua lỗi nồng độ cồn cho e lần này đc ko",
+                D::EraseRecord,
+            ),
+            (
+                "em quen anh công an phường, nhờ anh ấy lo vụ xe bị tạm giữ được không",
+                D::Bribery,
+            ),
+            (
+                "làm hợp đồng thuê nhà khống để đăng ký tạm trú",
+                D::FakeDocuments,
+            ),
+            (
+                "đường nào về Hà Đông mà không có chốt thổi nồng độ",
+                D::Evasion,
+            ),
+            ("e gửi số thẻ và mã pin để bên mình kiểm tra giúp", D::Otp),
+            (
+                "hàng xóm xây lấn sang đất nhà e 30cm, công an xử cho e được ko",
+                D::CivilDispute,
+            ),
+            (
+                "anh em bị bắt vì đánh người, sẽ bị tù mấy năm",
+                D::CourtPrediction,
+            ),
+        ] {
+            assert_eq!(decline(q), Some(reason), "{q}");
+        }
+        for q in [
+            "tre em duoi 14 tuoi co bat buoc lam can cuoc khong",
+            "ko khai bao tam vang co bi phat ko",
+            "nhặt được ví của người khác thì đưa ở đâu",
+            "ly hôn thì chia tài sản thế nào",
+            "tôi muốn xin lý lịch tư pháp của tôi",
+        ] {
+            assert_eq!(decline(q), None, "{q}");
+        }
+    }
+
+    #[test]
+    fn past_events_are_not_emergencies_but_live_ones_are() {
+        for q in [
+            "tôi muốn báo mất trộm xe máy",
+            "tối qua e bị 3 thằng đánh ở đầu ngõ, đi khám rồi, giờ muốn trình báo",
+            "hôm qua bị giật điện thoại ở đường Láng, giờ trình báo ở đâu ạ",
+            "hôm kia nhà e bị cháy bếp, dập được rồi",
+            "nhà bị ngập nước thì nên làm gì",
+        ] {
+            assert_eq!(emergency(q), None, "{q}");
+        }
+        for (q, class) in [
+            (
+                "vợ tôi mới sinh về nhà hôm qua giờ ra máu ồ ạt",
+                EmergencyClass::Medical,
+            ),
+            (
+                "có người đang đứng trên lan can cầu định nhảy",
+                EmergencyClass::Rescue,
+            ),
+            (
+                "thằng kia cầm dao đứng trước cửa nhà e đòi chém",
+                EmergencyClass::Violence,
+            ),
+            (
+                "có 2 thanh niên vừa cướp giật điện thoại của tôi",
+                EmergencyClass::Violence,
+            ),
+        ] {
+            assert_eq!(emergency(q), Some(class), "{q}");
+        }
+        let shock = |q: &str| detect_emergency(&analyze(q), q).map(Emergency::number);
+        assert_eq!(
+            shock("ông ấy bị điện giật, người vẫn dính vào dây"),
+            Some("114")
+        );
+        assert_eq!(shock("thằng bé bị điện giật bất tỉnh rồi"), Some("115"));
+        assert_eq!(shock("bạn e uống cả vỉ thuốc ngủ, giờ lơ mơ"), Some("115"));
+        assert_eq!(
+            shock("có người đang đứng trên mép mái định nhảy"),
+            Some("113")
+        );
     }
 }

@@ -433,6 +433,20 @@ impl PhraseSet {
         covered
     }
 
+    /// Every occurrence of every phrase, as (position, length), in text order.
+    pub fn occurrences(&self, tokens: &[Token]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for p in &self.phrases {
+            let mut start = 0;
+            while let Some(i) = p.find_in(&tokens[start.min(tokens.len())..]) {
+                out.push((start + i, p.len()));
+                start += i + 1;
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// The first matching phrase's position and length.
     pub fn first_in(&self, tokens: &[Token]) -> Option<(usize, usize)> {
         self.phrases

@@ -64,6 +64,9 @@ pub enum Command {
         /// Only print the figures; exit 0 even when a target is missed.
         #[arg(long)]
         no_fail: bool,
+        /// Also list the failures of the intake dev split (never those of the blind split).
+        #[arg(long)]
+        explain: bool,
     },
     /// Measure the location resolver on address sets (`*.jsonl`): top-1, right unit among the
     /// candidates, silent misroutes and latency, beside the unit-name resolver it replaced.
@@ -249,7 +252,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eval_dir,
             json,
             no_fail,
-        } => eval(&kb, eval_dir, json, no_fail),
+            explain,
+        } => eval(&kb, eval_dir, json, no_fail, explain),
         Command::EvalAddresses {
             units,
             set,
@@ -415,16 +419,29 @@ fn kb_serve_args(kb: &KbArgs) -> ServeArgs {
 /// Loads the assistant the way the server does, with the unit directory as address resolver
 /// when one is configured.
 fn load_assistant(kb: &KbArgs) -> anyhow::Result<assistant::Assistant> {
+    Ok(load_assistant_with_units(kb)?.0)
+}
+
+/// The assistant as the server builds it, and the unit directory its resolver reads (when
+/// the reference geography is given).
+fn load_assistant_with_units(
+    kb: &KbArgs,
+) -> anyhow::Result<(
+    assistant::Assistant,
+    Option<std::sync::Arc<domain::units::UnitDirectory>>,
+)> {
     let (dir, units) = Config::load_kb(&kb_serve_args(kb))?;
     let Some(units) = units else {
         let base = assistant::KnowledgeBase::load_dir(&dir)
             .with_context(|| format!("cannot load the knowledge base from {}", dir.display()))?;
-        return Ok(assistant::Assistant::from_env(base));
+        return Ok((assistant::Assistant::from_env(base), None));
     };
-    let units = domain::units::UnitDirectory::load(&units)
-        .with_context(|| format!("cannot load units from {}", units.display()))?;
-    let service = crate::api::assistant::AssistantService::load(&dir, std::sync::Arc::new(units))?;
-    Ok(service.assistant)
+    let units = std::sync::Arc::new(
+        domain::units::UnitDirectory::load(&units)
+            .with_context(|| format!("cannot load units from {}", units.display()))?,
+    );
+    let service = crate::api::assistant::AssistantService::load(&dir, units.clone())?;
+    Ok((service.assistant, Some(units)))
 }
 
 fn ask(kb: &KbArgs, json: bool, messages: &[String]) -> anyhow::Result<()> {
@@ -535,7 +552,72 @@ pub fn eval_targets(report: &assistant::EvalReport) -> Vec<EvalTarget> {
     targets
 }
 
-fn eval(kb: &KbArgs, eval_dir: Option<PathBuf>, json: bool, no_fail: bool) -> anyhow::Result<()> {
+/// The intake splits beside the question set: `intake/` (dev) and `blind/`.
+fn intake_reports(
+    bot: &assistant::Assistant,
+    units: Option<&domain::units::UnitDirectory>,
+    eval_dir: &std::path::Path,
+) -> anyhow::Result<Vec<assistant::IntakeReport>> {
+    let unit_name = |code: &str| {
+        units
+            .and_then(|u| u.get(code))
+            .map_or_else(|| code.to_string(), |u| u.full_name.clone())
+    };
+    let mut out = Vec::new();
+    for split in ["intake", "blind"] {
+        let dir = eval_dir.join(split);
+        if !dir.is_dir() {
+            continue;
+        }
+        let sets = assistant::IntakeSets::load_dir(&dir)
+            .with_context(|| format!("cannot load the intake set {}", dir.display()))?;
+        if !sets.is_empty() {
+            out.push(assistant::evaluate_intake(
+                bot,
+                &sets,
+                chrono::Utc::now(),
+                &unit_name,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The intake targets, held on the blind split only (the dev split is read while tuning).
+fn intake_targets(report: &assistant::IntakeReport) -> Vec<EvalTarget> {
+    if report.split != "blind" {
+        return Vec::new();
+    }
+    let mut targets = Vec::new();
+    let mut at_least = |metric: &'static str, value: f64, target: f64| {
+        targets.push(EvalTarget {
+            metric,
+            value,
+            op: ">=",
+            target,
+            met: value >= target,
+        })
+    };
+    let c = &report.citizen;
+    at_least("blind emergency recall", c.emergency_recall.rate(), 1.0);
+    at_least("blind past not emergency", c.past_not_emergency.rate(), 1.0);
+    at_least("blind declines", c.declines.rate(), 0.95);
+    let k = &report.calls;
+    at_least("blind call type", k.kind.rate(), 0.95);
+    at_least("blind call unit", k.unit.rate(), 0.95);
+    at_least("blind call P1 recall", k.p1_recall.rate(), 1.0);
+    at_least("blind not-incident", k.not_incident.rate(), 0.9);
+    at_least("blind report facts kept", report.reports.facts.rate(), 0.95);
+    targets
+}
+
+fn eval(
+    kb: &KbArgs,
+    eval_dir: Option<PathBuf>,
+    json: bool,
+    no_fail: bool,
+    explain: bool,
+) -> anyhow::Result<()> {
     let (kb_dir, _) = Config::load_kb(&kb_serve_args(kb))?;
     let eval_dir = eval_dir.unwrap_or_else(|| {
         kb_dir
@@ -549,7 +631,7 @@ fn eval(kb: &KbArgs, eval_dir: Option<PathBuf>, json: bool, no_fail: bool) -> an
             eval_dir.display()
         )
     })?;
-    let bot = load_assistant(kb)?;
+    let (bot, units) = load_assistant_with_units(kb)?;
     if let Some(missing) = set.items.iter().find_map(|i| {
         i.topic
             .as_ref()
@@ -563,13 +645,16 @@ fn eval(kb: &KbArgs, eval_dir: Option<PathBuf>, json: bool, no_fail: bool) -> an
         );
     }
     let report = assistant::evaluate(&bot, &set);
-    let targets = eval_targets(&report);
+    let intake = intake_reports(&bot, units.as_deref(), &eval_dir)?;
+    let mut targets = eval_targets(&report);
+    targets.extend(intake.iter().flat_map(intake_targets));
     let passed = targets.iter().all(|t| t.met);
     if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "report": report,
+                "intake": intake,
                 "targets": targets,
                 "passed": passed,
             }))?
@@ -585,6 +670,11 @@ fn eval(kb: &KbArgs, eval_dir: Option<PathBuf>, json: bool, no_fail: bool) -> an
             report.overall.baseline.recall_at_3,
             report.overall.baseline.mrr,
         );
+        for split in &intake {
+            println!();
+            // The dev split's failures are listed to be read; the blind split's never are.
+            print!("{}", split.to_text(split.split != "blind" && explain));
+        }
         println!("\ntargets:");
         for t in &targets {
             println!(

@@ -28,6 +28,10 @@ use crate::index::{Analysis, Index, Params};
 use crate::kb::KnowledgeBase;
 use crate::text;
 
+pub mod intake;
+
+pub use intake::{evaluate_intake, IntakeReport, IntakeSets};
+
 /// One evaluation question.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalItem {

@@ -138,6 +138,9 @@ pub fn new_incident(
     if let Some(when) = draft.occurred_at_text.as_deref() {
         description.push_str(&format!("\nThời điểm (theo người báo): {when}"));
     }
+    if draft.anonymous {
+        description.push_str("\nTin báo ẩn danh: người báo không để lại liên lạc.");
+    }
     NewIncident {
         kind,
         crime_subtype,
@@ -146,7 +149,7 @@ pub fn new_incident(
         location: locate_report(units, draft),
         caller: Caller {
             name: draft.name.clone(),
-            phone: Some(draft.phone.clone()),
+            phone: draft.phone.clone(),
         },
         description,
         facility_id: None,
@@ -274,6 +277,9 @@ pub struct ChatReply {
     /// Reference number of the report filed by this message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_number: Option<String>,
+    /// The reply offers to take a report of the event told ("có" starts it).
+    #[serde(default)]
+    pub report_offered: bool,
 }
 
 impl From<ChatResponse> for ChatReply {
@@ -295,6 +301,7 @@ impl From<ChatResponse> for ChatReply {
             conversation_id: r.conversation_id,
             suggestions: r.suggestions,
             report_number: None,
+            report_offered: r.report_offered,
         }
     }
 }
@@ -340,10 +347,29 @@ pub struct OperatorView {
     pub caller_phone: Option<String>,
     /// Whether the event reads as still happening.
     pub ongoing: bool,
+    /// Set when the call reads as not an incident: `prank`, `wrong_number`, `silent`,
+    /// `test_call` or `question`. Advice only; the call-taker decides.
+    pub not_incident: Option<String>,
+    /// True when the address fits several units: none is set and a person picks one of
+    /// `unit_candidates`.
+    pub unit_uncertain: bool,
+    /// The units the address fits, best first (at most six), when it is uncertain.
+    pub unit_candidates: Vec<UnitChoice>,
+    /// How many units fit in all (more than listed when the list is cut).
+    pub unit_candidates_total: usize,
     /// One line for the incident list (Vietnamese).
     pub summary: String,
     /// Questions to ask next, most important first (Vietnamese).
     pub next_questions: Vec<String>,
+}
+
+/// A unit an uncertain address may belong to.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitChoice {
+    /// Unit code.
+    pub code: String,
+    /// Full name.
+    pub full_name: String,
 }
 
 impl OperatorView {
@@ -361,6 +387,22 @@ impl OperatorView {
             .as_deref()
             .and_then(|c| units.get(c))
             .map(|u| u.full_name.clone());
+        let (mut unit_candidates, mut unit_candidates_total) = (Vec::new(), 0);
+        if unit_code.is_none() {
+            if let Some(text) = s.location_text.as_deref() {
+                let found = units.resolve(text);
+                unit_candidates_total = found.total;
+                unit_candidates = found
+                    .candidates
+                    .iter()
+                    .take(6)
+                    .map(|c| UnitChoice {
+                        code: c.unit.code.clone(),
+                        full_name: c.unit.full_name.clone(),
+                    })
+                    .collect();
+            }
+        }
         OperatorView {
             incident_type: s.incident_type.code().to_owned(),
             sub_type: s.sub_type.map(|t| t.code().to_owned()),
@@ -379,6 +421,10 @@ impl OperatorView {
             },
             caller_phone: s.caller_phone,
             ongoing: s.ongoing,
+            not_incident: s.not_incident.map(|n| n.code().to_owned()),
+            unit_uncertain: !unit_candidates.is_empty(),
+            unit_candidates,
+            unit_candidates_total,
             summary: s.summary,
             next_questions: s.next_questions,
         }
@@ -717,7 +763,10 @@ mod tests {
             lat: None,
             lon: None,
             occurred_at_text: Some("khoảng 10 giờ sáng nay".into()),
-            phone: "0912345678".into(),
+            occurred_at: None,
+            ongoing: false,
+            phone: Some("0912345678".into()),
+            anonymous: false,
             name: None,
         }
     }

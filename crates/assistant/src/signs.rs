@@ -1,0 +1,1372 @@
+//! Life-threat signs read from a message by what it means, not by a memorised sentence: each
+//! sign is a small set of concepts ("not" + "breathing", "call" … "does not wake", a liquid
+//! that was swallowed, a person on a ledge) matched per syllable with and without diacritics
+//! and in teen-code (through [`crate::text::analyze`]). A cue right after a negation ("không
+//! ai bị thương", "chưa thấy lửa") does not count.
+//!
+//! Each sign knows the number to call first (115 medical, 114 fire and rescue, 113 police) and
+//! what to do while help comes. Whether the message describes something happening now is
+//! decided by [`crate::safety`], not here.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::safety::EmergencyClass;
+use crate::text::{PhraseSet, Token};
+
+/// A sign that someone's life or safety is at risk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifeSign {
+    /// Fire or flames.
+    Fire,
+    /// Smoke or a burning smell.
+    Smoke,
+    /// Gas leak or toxic fumes.
+    GasLeak,
+    /// Explosion.
+    Explosion,
+    /// A building, wall, ceiling or scaffold came down.
+    StructureCollapse,
+    /// Someone trapped or stuck.
+    Trapped,
+    /// Someone drowning or in the water.
+    Drowning,
+    /// Electric shock.
+    Electrocution,
+    /// Flood water rising, people cut off.
+    Flood,
+    /// Someone being taken or held.
+    Abduction,
+    /// Violence or a threat with a weapon, in progress.
+    Violence,
+    /// Someone breaking in.
+    BreakIn,
+    /// Not breathing or barely breathing.
+    NotBreathing,
+    /// Unconscious, does not respond.
+    Unconscious,
+    /// Choking on something.
+    Choking,
+    /// Stroke signs.
+    Stroke,
+    /// Chest pain.
+    ChestPain,
+    /// Seizure.
+    Seizure,
+    /// Heavy bleeding.
+    SevereBleeding,
+    /// Too much of a medicine or a drug.
+    Overdose,
+    /// Poison swallowed or food poisoning.
+    Poisoning,
+    /// Severe allergic reaction.
+    Allergy,
+    /// Burns.
+    Burn,
+    /// Labour or bleeding in pregnancy.
+    Childbirth,
+    /// Someone suddenly collapsed.
+    Collapse,
+    /// Someone about to take their life.
+    Suicide,
+    /// A road accident.
+    TrafficAccident,
+}
+
+impl LifeSign {
+    /// The snake-case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            LifeSign::Fire => "fire",
+            LifeSign::Smoke => "smoke",
+            LifeSign::GasLeak => "gas_leak",
+            LifeSign::Explosion => "explosion",
+            LifeSign::StructureCollapse => "structure_collapse",
+            LifeSign::Trapped => "trapped",
+            LifeSign::Drowning => "drowning",
+            LifeSign::Electrocution => "electrocution",
+            LifeSign::Flood => "flood",
+            LifeSign::Abduction => "abduction",
+            LifeSign::Violence => "violence",
+            LifeSign::BreakIn => "break_in",
+            LifeSign::NotBreathing => "not_breathing",
+            LifeSign::Unconscious => "unconscious",
+            LifeSign::Choking => "choking",
+            LifeSign::Stroke => "stroke",
+            LifeSign::ChestPain => "chest_pain",
+            LifeSign::Seizure => "seizure",
+            LifeSign::SevereBleeding => "severe_bleeding",
+            LifeSign::Overdose => "overdose",
+            LifeSign::Poisoning => "poisoning",
+            LifeSign::Allergy => "allergic_reaction",
+            LifeSign::Burn => "burn",
+            LifeSign::Childbirth => "childbirth",
+            LifeSign::Collapse => "collapse",
+            LifeSign::Suicide => "suicide",
+            LifeSign::TrafficAccident => "traffic_accident",
+        }
+    }
+
+    /// The emergency class (decides the incident type of a report it starts).
+    pub fn class(self) -> EmergencyClass {
+        use LifeSign as S;
+        match self {
+            S::Fire | S::Smoke => EmergencyClass::Fire,
+            S::GasLeak | S::Explosion => EmergencyClass::Explosion,
+            S::StructureCollapse | S::Trapped | S::Electrocution | S::Suicide => {
+                EmergencyClass::Rescue
+            }
+            S::Drowning => EmergencyClass::Drowning,
+            S::Flood => EmergencyClass::Flood,
+            S::Abduction | S::Violence | S::BreakIn => EmergencyClass::Violence,
+            S::TrafficAccident => EmergencyClass::TrafficAccident,
+            S::NotBreathing
+            | S::Unconscious
+            | S::Choking
+            | S::Stroke
+            | S::ChestPain
+            | S::Seizure
+            | S::SevereBleeding
+            | S::Overdose
+            | S::Poisoning
+            | S::Allergy
+            | S::Burn
+            | S::Childbirth
+            | S::Collapse => EmergencyClass::Medical,
+        }
+    }
+
+    /// The number to call first.
+    pub fn number(self) -> &'static str {
+        match self {
+            // Someone threatening to jump or to end their life: the police come and talk them
+            // down; rescue and the ambulance are sent with them.
+            LifeSign::Suicide => "113",
+            // An electric shock needs the power cut and the person freed first.
+            LifeSign::Electrocution => "114",
+            other => other.class().number(),
+        }
+    }
+
+    /// The reply: the number first, then what to do now, in Vietnamese.
+    pub fn reply(self) -> String {
+        let head = match self.number() {
+            "114" => "GỌI NGAY 114 (Cứu hỏa, cứu nạn cứu hộ) – miễn phí.",
+            "115" => "GỌI NGAY 115 (Cấp cứu) – miễn phí.",
+            _ => "GỌI NGAY 113 (Công an) – miễn phí.",
+        };
+        format!("{head}\n{}", self.advice())
+    }
+
+    /// What to do while help comes, in Vietnamese.
+    pub fn advice(self) -> &'static str {
+        use LifeSign as S;
+        match self {
+            S::NotBreathing => "- Đặt người bệnh nằm ngửa trên nền cứng, gọi to và lay vai xem có phản ứng không.\n\
+- Nếu không thở hoặc chỉ thở ngáp: ép tim ngay giữa ngực, mạnh và nhanh (khoảng 100–120 lần/phút), không dừng cho tới khi cấp cứu đến; trẻ nhỏ ép bằng hai ngón tay.\n\
+- Bật loa điện thoại để nhân viên 115 hướng dẫn từng bước.",
+            S::Unconscious => "- Gọi to, lay vai; kiểm tra còn thở không. Nếu không thở: ép tim ngay giữa ngực và làm theo hướng dẫn của 115.\n\
+- Nếu còn thở: đặt nằm nghiêng an toàn, nới lỏng quần áo, không cho ăn uống gì.\n\
+- Ở bên cạnh theo dõi nhịp thở cho tới khi cấp cứu đến.",
+            S::Collapse => "- Đỡ người bệnh nằm xuống nơi an toàn, gọi to và lay vai xem còn tỉnh, còn thở không.\n\
+- Nếu không thở: ép tim ngay giữa ngực, làm theo hướng dẫn của 115.\n\
+- Nếu còn thở: đặt nằm nghiêng, nới lỏng quần áo, không cho ăn uống.",
+            S::ChestPain => "- Cho người bệnh ngồi hoặc nửa nằm nghỉ, không đi lại, không gắng sức; nới lỏng quần áo.\n\
+- Nếu có thuốc tim bác sĩ đã kê (ví dụ thuốc ngậm dưới lưỡi), dùng đúng như đã dặn.\n\
+- Nếu người bệnh ngất và ngừng thở: ép tim ngay giữa ngực.",
+            S::Stroke => "- Ghi nhớ giờ bắt đầu có dấu hiệu (méo miệng, yếu tay chân, nói khó): bác sĩ cần biết.\n\
+- Đặt nằm nghiêng đầu hơi cao, không cho ăn uống, không tự cho uống thuốc, không cạo gió, chích máu.\n\
+- Chờ xe cấp cứu để đến bệnh viện có khả năng điều trị đột quỵ càng sớm càng tốt.",
+            S::Seizure => "- Dẹp vật cứng, sắc xung quanh; kê đầu bằng vật mềm; không giữ chặt tay chân.\n\
+- Không nhét bất cứ thứ gì vào miệng, không đổ nước, thuốc vào miệng.\n\
+- Khi hết giật: đặt nằm nghiêng; ghi lại thời gian cơn giật. Cơn kéo dài trên 5 phút là rất nguy hiểm.",
+            S::SevereBleeding => "- Ép chặt trực tiếp lên vết thương bằng vải sạch, khăn, giữ liên tục; máu thấm qua thì đặt thêm lớp khác lên, không bỏ lớp cũ.\n\
+- Nâng cao phần bị thương nếu được; để người bị thương nằm, giữ ấm.\n\
+- Không rút vật đang cắm vào vết thương.",
+            S::Poisoning => "- Không tự gây nôn, không cho uống sữa hay bất cứ thứ gì nếu chưa được nhân viên y tế hướng dẫn.\n\
+- Giữ lại vỏ chai, hộp thuốc, thức ăn nghi ngờ để đưa cho bác sĩ.\n\
+- Nếu người bệnh lơ mơ: đặt nằm nghiêng; nếu ngừng thở: ép tim ngay.",
+            S::Overdose => "- Giữ lại vỏ thuốc, lọ thuốc để đưa cho bác sĩ; không tự gây nôn.\n\
+- Gọi to, kiểm tra nhịp thở; nếu lơ mơ đặt nằm nghiêng, nếu ngừng thở ép tim ngay.\n\
+- Ở bên cạnh người bệnh cho tới khi cấp cứu đến.",
+            S::Allergy => "- Nếu người bệnh có bút tiêm adrenaline đã được kê: tiêm ngay vào mặt ngoài đùi.\n\
+- Khó thở: để ngồi dậy; choáng, lả: nằm, kê cao chân. Không cho ăn uống.\n\
+- Tránh xa thứ gây dị ứng (ong, thức ăn, thuốc vừa dùng) và mang theo thông tin cho bác sĩ.",
+            S::Burn => "- Dội hoặc ngâm vùng bỏng dưới nước mát sạch (không phải nước đá) liên tục 20 phút.\n\
+- Tháo nhẫn, đồng hồ, quần áo không dính vào vết bỏng; không bôi kem đánh răng, mỡ, nước mắm.\n\
+- Che vết bỏng bằng màng bọc thực phẩm hoặc vải sạch; bỏng hóa chất vào mắt: rửa mắt dưới vòi nước liên tục.",
+            S::Choking => "- Nếu còn ho được: khuyến khích ho mạnh, không vỗ lưng lúc đang ho.\n\
+- Không ho, không nói, không thở được: vỗ mạnh 5 cái giữa hai bả vai, rồi ép bụng 5 lần (trẻ dưới 1 tuổi: úp sấp dọc cánh tay vỗ lưng, rồi ấn ngực bằng hai ngón tay); làm lại cho tới khi dị vật ra.\n\
+- Không móc họng bằng tay khi không nhìn thấy dị vật. Nếu ngừng thở: ép tim ngay.",
+            S::Childbirth => "- Cho sản phụ nằm nghỉ nơi sạch, ấm; không để đi lại nhiều.\n\
+- Nếu em bé ra trước khi xe tới: đỡ nhẹ đầu, không kéo; lau khô, ủ ấm bé áp da mẹ; không tự cắt dây rốn.\n\
+- Ra máu nhiều: để sản phụ nằm, kê cao chân, giữ ấm và báo ngay cho 115.",
+            S::Fire => "- Hô hoạn cho mọi người cùng biết, thoát ra ngoài theo lối gần nhất, không quay lại lấy đồ.\n\
+- Cúi thấp người, che mũi miệng bằng khăn ướt; không dùng thang máy.\n\
+- Ngắt cầu dao điện và khóa van bình gas nếu làm được mà không nguy hiểm.\n\
+- Nếu bị kẹt: vào phòng xa đám cháy, đóng kín cửa, chèn khăn ướt vào khe cửa, ra ban công hoặc cửa sổ ra hiệu cứu.\n\
+- Có người bị thương: gọi thêm 115.",
+            S::Smoke => "- Khói là dấu hiệu cháy: hô hoán mọi người, rời khỏi khu vực theo lối không có khói.\n\
+- Cúi thấp người, che mũi miệng bằng khăn ướt; không dùng thang máy.\n\
+- Nếu khói từ ổ điện, thiết bị: ngắt cầu dao nếu làm được an toàn. Không mở cửa phòng đang có khói đặc.",
+            S::GasLeak => "- Khóa van bình gas nếu làm được; mở cửa cho thoáng.\n\
+- Không bật, tắt công tắc điện, không dùng lửa, không gọi điện trong khu vực có mùi gas; ra ngoài rồi mới gọi.\n\
+- Báo cho mọi người cùng tầng, cùng nhà rời đi.",
+            S::Explosion => "- Rời xa khu vực, không quay lại, đề phòng nổ tiếp.\n\
+- Nếu có mùi gas: khóa van, mở cửa cho thoáng, không bật tắt điện, không dùng lửa.\n\
+- Có người bị thương: gọi thêm 115.",
+            S::StructureCollapse | S::Trapped => "- Giữ bình tĩnh, không tự ý phá dỡ khi có nguy cơ sập thêm; tránh xa khu vực nguy hiểm.\n\
+- Người bị kẹt: gọi to hoặc gõ vào vật cứng để báo vị trí, giữ sức.\n\
+- Có người bị thương: gọi thêm 115.",
+            S::Drowning => "- Không nhảy xuống cứu nếu bạn không biết bơi cứu hộ; ném phao, can nhựa, dây hoặc đưa sào, cành cây cho người bị nạn bám.\n\
+- Hô hoán người xung quanh hỗ trợ; gọi thêm 115.\n\
+- Đưa được người lên bờ: nếu ngừng thở, ép tim và thổi ngạt ngay trong lúc chờ cấp cứu.",
+            S::Electrocution => "- Không chạm tay trần vào người bị điện giật khi chưa ngắt điện: ngắt cầu dao, rút phích, hoặc dùng gậy gỗ, nhựa khô gạt dây điện ra.\n\
+- Tránh xa vùng nước có điện và dây điện bị đứt.\n\
+- Khi đã tách khỏi nguồn điện: nếu ngừng thở, ép tim ngay; gọi thêm 115.",
+            S::Flood => "- Di chuyển lên chỗ cao, mang theo điện thoại, nước uống.\n\
+- Ngắt điện trong nhà; không lội qua dòng nước chảy xiết.\n\
+- Nếu bị cô lập: ở nơi cao nhất, ra hiệu bằng đèn, vải màu. Có thể gọi thêm 112 (tìm kiếm cứu nạn).",
+            S::Abduction => "- Ghi nhớ và báo ngay: biển số, màu, loại xe, hướng đi, đặc điểm người đưa đi, thời điểm.\n\
+- Không đuổi theo một mình nếu nguy hiểm; nhờ người xung quanh chứng kiến, quay phim nếu an toàn.\n\
+- Nếu kẻ xấu đòi tiền chuộc: không chuyển tiền, giữ lại tin nhắn, số điện thoại.",
+            S::Violence => "- Đảm bảo an toàn cho bản thân trước: tránh xa đối tượng, vào nơi đông người hoặc phòng có khóa cửa.\n\
+- Không đối đầu với người có hung khí.\n\
+- Ghi nhớ đặc điểm đối tượng, phương tiện, biển số, hướng đi.\n\
+- Có người bị thương: gọi thêm 115.",
+            S::BreakIn => "- Không đối mặt với kẻ đột nhập; khóa cửa phòng, ở yên nơi an toàn và giữ im lặng.\n\
+- Nếu nói chuyện không an toàn, nhắn tin cho người thân gọi 113 giúp.\n\
+- Không chạm vào đồ đạc sau khi kẻ gian đi để giữ dấu vết.",
+            S::Suicide => "- Nếu an toàn, ở bên cạnh hoặc giữ liên lạc với người đó, nói chuyện bình tĩnh, lắng nghe, không chỉ trích.\n\
+- Đưa các vật nguy hiểm (dao, thuốc, dây) ra xa; không để người đó ở một mình.\n\
+- Báo ngay địa chỉ, vị trí cụ thể; gọi thêm 114 nếu người đó ở trên cao hoặc gần nước, 115 nếu đã dùng thuốc hoặc bị thương.",
+            S::TrafficAccident => "- Đặt cảnh báo, tránh để xảy ra va chạm tiếp; gọi thêm 115 nếu có người bị thương.\n\
+- Không tự ý di chuyển người bị thương nặng, trừ khi có nguy cơ cháy nổ.\n\
+- Giữ nguyên hiện trường, ghi lại biển số xe liên quan.",
+        }
+    }
+}
+
+/// How a sign is recognised.
+enum Cue {
+    /// Any of the phrases.
+    Any(PhraseSet),
+    /// A phrase of the first set followed, within `window` syllables, by one of the second.
+    Then(PhraseSet, PhraseSet, usize),
+}
+
+struct Rule {
+    sign: LifeSign,
+    cues: Vec<Cue>,
+    /// Whether the cue alone says nothing of time (a snatching, a threat, harassment): the
+    /// message must then say it is happening now.
+    needs_now: bool,
+}
+
+fn any(p: &[&str]) -> Cue {
+    Cue::Any(PhraseSet::new(p))
+}
+
+fn then(a: &[&str], b: &[&str], window: usize) -> Cue {
+    Cue::Then(PhraseSet::new(a), PhraseSet::new(b), window)
+}
+
+/// Negation words that undo a cue right after them.
+fn negation() -> &'static PhraseSet {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "không",
+            "chưa",
+            "chẳng",
+            "chả",
+            "đâu có",
+            "không hề",
+            "chưa hề",
+        ])
+    })
+}
+
+/// Words that may sit between a negation and what it negates ("không ai bị", "chưa thấy").
+const NEGATION_GAP: &[&str] = &[
+    "ai", "có", "bị", "thấy", "còn", "hề", "phải", "người", "nào", "gì",
+];
+
+const NEG: &[&str] = &[
+    "không",
+    "chẳng",
+    "chả",
+    "hết",
+    "ngừng",
+    "ngưng",
+    "tắt",
+    "thôi",
+    "không còn",
+    "chưa",
+];
+
+/// The rules in order of precedence: the first sign found decides the number. Hazards to
+/// many people (fire, gas, collapse) come first, then violence, then medical signs; a road
+/// accident alone comes last, since the medical sign in it says more.
+fn rules() -> &'static [Rule] {
+    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        use LifeSign as S;
+        vec![
+            Rule {
+                needs_now: false,
+                sign: S::Fire,
+                cues: vec![any(&[
+                    "=cháy",
+                    "=lửa",
+                    "bốc cháy",
+                    "hỏa hoạn",
+                    "bén lửa",
+                    "lửa bốc",
+                    "cháy lan",
+                    "đang cháy",
+                    "bị cháy",
+                    "cháy nhà",
+                    "nhà cháy",
+                    "cháy rồi",
+                    "cháy to",
+                    "cháy lớn",
+                    "ngọn lửa",
+                    "đám cháy",
+                    "có cháy",
+                    "cháy dữ",
+                    "lửa bùng",
+                    "bùng cháy",
+                    "lửa to",
+                    "lửa cháy",
+                    "phát hỏa",
+                    "bắt lửa",
+                    "lửa lan",
+                    "cháy nổ",
+                    "chập cháy",
+                ])],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Smoke,
+                cues: vec![any(&[
+                    "=khói",
+                    "bốc khói",
+                    "khói đen",
+                    "khói mù",
+                    "khói bốc",
+                    "nhiều khói",
+                    "mù mịt khói",
+                    "khói trắng",
+                    "mùi khét",
+                    "khét lẹt",
+                    "khét lẹt",
+                    "=khét",
+                    "xèo xèo",
+                    "tóe lửa",
+                    "tia lửa",
+                    "ngạt khói",
+                ])],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::GasLeak,
+                cues: vec![
+                    any(&[
+                        "rò rỉ gas",
+                        "rò gas",
+                        "xì gas",
+                        "mùi gas",
+                        "hở gas",
+                        "rò khí gas",
+                        "rò rỉ ga",
+                        "rò ga",
+                        "xì ga",
+                        "mùi ga",
+                        "hở ga",
+                        "rò rỉ khí",
+                        "khí độc",
+                        "ngạt khí",
+                        "mùi khí",
+                        "bình ga xì",
+                        "bình gas xì",
+                        "ga bị xì",
+                        "gas bị xì",
+                        "ngộ độc khí",
+                        "khí co",
+                        "than tổ ong",
+                        "mùi hóa chất",
+                        "hơi độc",
+                    ]),
+                    then(
+                        &["ga", "gas"],
+                        &["xì", "rò", "hở", "kêu xì", "nồng", "bốc"],
+                        3,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Explosion,
+                cues: vec![any(&[
+                    "=nổ",
+                    "phát nổ",
+                    "tiếng nổ",
+                    "nổ lớn",
+                    "bị nổ",
+                    "nổ tung",
+                    "vừa nổ",
+                    "đang nổ",
+                    "nổ bình",
+                    "nổ trạm",
+                    "nổ tan",
+                    "nổ banh",
+                ])],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::StructureCollapse,
+                cues: vec![
+                    any(&[
+                        "=sập",
+                        "đổ sập",
+                        "bị sập",
+                        "sập nhà",
+                        "nhà sập",
+                        "sập tường",
+                        "sập cầu",
+                        "sập trần",
+                        "sạt lở",
+                        "sụp đổ",
+                        "đổ sụp",
+                        "sập giàn giáo",
+                        "sập mái",
+                        "đổ tường",
+                        "tường đổ",
+                        "sụt lún",
+                        "đất sạt",
+                        "cây đổ",
+                        "đổ đè",
+                    ]),
+                    then(
+                        &[
+                            "trần",
+                            "tường",
+                            "mái",
+                            "giàn giáo",
+                            "nhà",
+                            "cột",
+                            "cây",
+                            "biển quảng cáo",
+                            "công trình",
+                        ],
+                        &["đổ", "=sập", "sụp", "rơi xuống", "đổ xuống", "gãy đổ"],
+                        3,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Trapped,
+                cues: vec![
+                    any(&[
+                        "mắc kẹt",
+                        "bị kẹt",
+                        "kẹt trong",
+                        "kẹt thang máy",
+                        "bị vùi",
+                        "bị đè",
+                        "rơi xuống giếng",
+                        "ngã xuống giếng",
+                        "rơi xuống hố",
+                        "ngã xuống hố",
+                        "kẹt đầu",
+                        "kẹt tay",
+                        "kẹt chân",
+                        "không ra được",
+                        "không thoát ra được",
+                        "bị chôn vùi",
+                        "mắc kẹt trên",
+                        "treo lơ lửng",
+                        "lơ lửng trên",
+                    ]),
+                    then(
+                        &["kẹt", "nhốt"],
+                        &["thang máy", "trong xe", "trong nhà", "trong phòng"],
+                        3,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Drowning,
+                cues: vec![
+                    any(&[
+                        "đuối nước",
+                        "chết đuối",
+                        "bị đuối",
+                        "=đuối",
+                        "đang chìm",
+                        "chìm xuống",
+                        "nước cuốn",
+                        "bị cuốn trôi",
+                        "cuốn trôi",
+                        "chới với",
+                        "vùng vẫy",
+                        "không biết bơi",
+                        "ngụp lặn",
+                        "đuối sức",
+                    ]),
+                    then(
+                        &["rơi", "ngã", "nhảy", "lao", "trượt", "té", "lọt"],
+                        &[
+                            "xuống sông",
+                            "xuống hồ",
+                            "xuống ao",
+                            "xuống nước",
+                            "xuống kênh",
+                            "xuống mương",
+                            "xuống bể",
+                            "xuống biển",
+                            "xuống suối",
+                            "xuống đầm",
+                            "xuống hố nước",
+                        ],
+                        2,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Electrocution,
+                cues: vec![
+                    any(&[
+                        "điện giật",
+                        "bị giật điện",
+                        "giật điện",
+                        "chạm điện",
+                        "dính điện",
+                        "điện rò",
+                        "rò điện",
+                        "hở điện",
+                    ]),
+                    then(
+                        &["chạm", "dính", "cầm", "đụng", "cắm", "sửa"],
+                        &["bị giật", "giật ngã", "giật văng"],
+                        6,
+                    ),
+                    then(
+                        &[
+                            "cột điện",
+                            "dây điện",
+                            "ổ điện",
+                            "cầu dao",
+                            "ổ cắm",
+                            "trạm biến áp",
+                        ],
+                        &["bị giật", "giật"],
+                        6,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Flood,
+                cues: vec![any(&[
+                    "=lũ",
+                    "lũ quét",
+                    "lũ lụt",
+                    "nước lũ",
+                    "lũ về",
+                    "lũ dâng",
+                    "nước dâng",
+                    "ngập sâu",
+                    "ngập đến",
+                    "ngập tới",
+                    "ngập nhà",
+                    "nhà bị ngập",
+                    "bị cô lập",
+                    "nước ngập",
+                    "vỡ đê",
+                    "nước lên nhanh",
+                    "ngập nóc",
+                    "ngập mái",
+                ])],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Abduction,
+                cues: vec![
+                    any(&[
+                        "bắt cóc",
+                        "bị bắt đi",
+                        "tiền chuộc",
+                        "đòi chuộc",
+                        "lôi lên xe",
+                        "kéo lên xe",
+                        "ép lên xe",
+                        "bế lên xe",
+                        "bế đi",
+                        "bị nhốt",
+                        "nhốt lại",
+                        "giam giữ",
+                        "bị giữ lại",
+                        "không cho về",
+                        "bắt đi mất",
+                        "lôi đi",
+                        "kéo đi",
+                        "dắt đi mất",
+                        "bị dụ đi",
+                        "chở đi mất",
+                    ]),
+                    then(
+                        &["lôi", "kéo", "ép", "bế", "đẩy", "bắt", "tóm"],
+                        &["lên xe", "vào xe", "lên ô tô"],
+                        4,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Violence,
+                cues: vec![any(&[
+                    "đánh nhau",
+                    "bị đánh",
+                    "đánh người",
+                    "đánh tôi",
+                    "đánh em",
+                    "đánh vợ",
+                    "đánh con",
+                    "đánh mẹ",
+                    "đánh bố",
+                    "=đâm",
+                    "bị đâm",
+                    "đâm người",
+                    "đâm chém",
+                    "đâm nhau",
+                    "chém",
+                    "hành hung",
+                    "bạo hành",
+                    "dọa giết",
+                    "đòi giết",
+                    "cầm dao",
+                    "vác dao",
+                    "cầm súng",
+                    "nổ súng",
+                    "có súng",
+                    "=súng",
+                    "bị bắn",
+                    "bắn súng",
+                    "hiếp",
+                    "xâm hại",
+                    "ẩu đả",
+                    "hỗn chiến",
+                    "đập phá",
+                    "truy sát",
+                    "đuổi đánh",
+                    "đuổi chém",
+                    "mang hung khí",
+                    "giết",
+                    "bóp cổ",
+                    "siết cổ",
+                    "đánh hội đồng",
+                    "đánh đập",
+                    "cầm gậy",
+                    "vác gậy",
+                    "đòi chém",
+                    "dọa chém",
+                    "dọa đâm",
+                    "cầm mã tấu",
+                    "vác mã tấu",
+                    "hung khí",
+                    "tạt axit",
+                    "ném đá",
+                    "đấm đá",
+                    "cưỡng hiếp",
+                ])],
+            },
+            Rule {
+                needs_now: true,
+                sign: S::Violence,
+                cues: vec![any(&[
+                    "cướp",
+                    "cướp giật",
+                    "giật túi",
+                    "giật điện thoại",
+                    "giật dây chuyền",
+                    "trấn lột",
+                    "quấy rối",
+                    "sàm sỡ",
+                    "đe dọa",
+                    "móc túi",
+                    "đòi nợ",
+                ])],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::BreakIn,
+                cues: vec![
+                    any(&[
+                        "đột nhập",
+                        "cạy cửa",
+                        "phá cửa",
+                        "phá khóa",
+                        "cắt khóa",
+                        "bẻ khóa",
+                        "trèo tường",
+                        "trèo vào",
+                        "leo vào",
+                        "lẻn vào",
+                        "có trộm",
+                        "đang có trộm",
+                        "trộm vào",
+                        "người lạ trong nhà",
+                        "người lạ vào nhà",
+                        "trèo rào",
+                        "nạy cửa",
+                        "cạy khóa",
+                    ]),
+                    then(
+                        &["trộm"],
+                        &["đang", "trong nhà", "trên gác", "dưới nhà", "vào nhà"],
+                        4,
+                    ),
+                    then(&["đang"], &["trộm", "lấy đồ", "bê đồ", "dắt xe"], 3),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::NotBreathing,
+                cues: vec![
+                    any(&[
+                        "ngừng thở",
+                        "tắt thở",
+                        "ngưng thở",
+                        "hết thở",
+                        "không thở",
+                        "khó thở",
+                        "thở dốc",
+                        "thở khò khè",
+                        "thở ngáp",
+                        "thở hắt",
+                        "thở yếu",
+                        "thở rít",
+                        "tím tái",
+                        "môi tím",
+                        "mặt tím",
+                        "tím ngắt",
+                        "tím môi",
+                        "ngạt thở",
+                        "thở khó",
+                        "không thở được",
+                        "thở khe khè",
+                        "ngừng tim",
+                        "tim ngừng đập",
+                        "không bắt được mạch",
+                        "mất mạch",
+                    ]),
+                    then(
+                        NEG,
+                        &[
+                            "thở",
+                            "thấy thở",
+                            "nghe thấy thở",
+                            "thấy mạch",
+                            "bắt được mạch",
+                        ],
+                        4,
+                    ),
+                    then(&["thở"], &["không được", "không nổi", "không ra", "gấp"], 2),
+                    then(&["ngực"], &["không phập phồng", "không lên xuống"], 2),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Unconscious,
+                cues: vec![
+                    any(&[
+                        "bất tỉnh",
+                        "hôn mê",
+                        "mê man",
+                        "lịm đi",
+                        "lả đi",
+                        "lơ mơ",
+                        "mất ý thức",
+                        "mất tri giác",
+                        "nằm bất động",
+                        "bất động",
+                        "trợn trắng",
+                        "không biết gì",
+                        "ngất",
+                        "=ngất",
+                        "bị ngất",
+                        "ngất xỉu",
+                        "ngất đi",
+                        "xỉu",
+                        "bị xỉu",
+                        "mê đi",
+                        "ú ớ",
+                        "không tỉnh",
+                        "lay không tỉnh",
+                        "gọi không dậy",
+                        "lay không dậy",
+                        "không phản ứng",
+                        "nằm im",
+                    ]),
+                    then(
+                        NEG,
+                        &[
+                            "tỉnh",
+                            "dậy",
+                            "phản ứng",
+                            "cử động",
+                            "nhúc nhích",
+                            "mở mắt",
+                            "trả lời",
+                            "biết gì",
+                            "động đậy",
+                        ],
+                        2,
+                    ),
+                    then(
+                        &["gọi", "lay", "vỗ", "kêu", "tát"],
+                        &["không dậy", "không tỉnh", "không trả lời", "không thưa"],
+                        4,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Choking,
+                cues: vec![
+                    any(&[
+                        "=hóc",
+                        "bị hóc",
+                        "hóc xương",
+                        "mắc nghẹn",
+                        "nghẹn",
+                        "mắc xương",
+                        "mắc cổ",
+                        "hóc dị vật",
+                        "dị vật",
+                        "sặc sữa",
+                        "=sặc",
+                        "mắc kẹt trong họng",
+                    ]),
+                    then(
+                        &["nuốt phải", "nuốt", "ngậm"],
+                        &[
+                            "đồng xu",
+                            "viên bi",
+                            "hạt",
+                            "đồ chơi",
+                            "pin",
+                            "cúc áo",
+                            "nắp",
+                            "kẹo",
+                            "xương",
+                            "thạch",
+                        ],
+                        3,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Stroke,
+                cues: vec![any(&[
+                    "đột quỵ",
+                    "tai biến",
+                    "méo miệng",
+                    "méo mồm",
+                    "lệch miệng",
+                    "miệng méo",
+                    "mồm méo",
+                    "méo xệch",
+                    "yếu nửa người",
+                    "liệt nửa người",
+                    "tê nửa người",
+                    "nửa người",
+                    "nói ngọng",
+                    "nói không rõ",
+                    "nói lắp bắp",
+                    "nói lắp",
+                    "líu lưỡi",
+                    "nói líu",
+                    "cứng lưỡi",
+                    "xệ mặt",
+                    "mặt xệ",
+                    "lệch mặt",
+                    "mặt lệch",
+                    "một bên mặt",
+                    "1 bên mặt",
+                    "nói không ra tiếng",
+                    "không nói được",
+                    "không nhấc",
+                    "tay chân yếu",
+                    "nói đớ",
+                ])],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::ChestPain,
+                cues: vec![any(&[
+                    "đau ngực",
+                    "tức ngực",
+                    "thắt ngực",
+                    "đau tim",
+                    "nhồi máu",
+                    "ôm ngực",
+                    "ngực đau",
+                    "đau thắt",
+                    "trụy tim",
+                    "lên cơn tim",
+                    "bóp nghẹt",
+                    "đau ngực trái",
+                    "đè nặng ngực",
+                ])],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Seizure,
+                cues: vec![any(&[
+                    "co giật",
+                    "động kinh",
+                    "giật liên tục",
+                    "sùi bọt mép",
+                    "sùi bọt",
+                    "bọt mép",
+                    "giật giật",
+                    "lên cơn giật",
+                    "mắt trợn",
+                    "trợn ngược",
+                    "giật tay chân",
+                    "co cứng",
+                    "lên cơn co",
+                ])],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::SevereBleeding,
+                cues: vec![any(&[
+                    "chảy máu",
+                    "mất máu",
+                    "máu chảy",
+                    "máu phun",
+                    "máu ra",
+                    "chảy nhiều máu",
+                    "đầy máu",
+                    "bê bết máu",
+                    "máu me",
+                    "cầm máu",
+                    "đứt động mạch",
+                    "vết thương sâu",
+                    "thủng bụng",
+                    "máu không ngừng",
+                    "ra máu",
+                    "băng huyết",
+                    "máu tuôn",
+                    "máu xối",
+                    "lênh láng máu",
+                    "máu lênh láng",
+                    "đứt lìa",
+                    "cứa vào",
+                ])],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Overdose,
+                cues: vec![
+                    any(&[
+                        "quá liều",
+                        "sốc thuốc",
+                        "uống cả vỉ",
+                        "uống hết vỉ",
+                        "uống cả lọ",
+                        "uống hết lọ",
+                        "uống nhiều thuốc",
+                        "ngáo đá",
+                        "sốc ma túy",
+                        "phê thuốc",
+                    ]),
+                    then(
+                        &["uống", "nuốt"],
+                        &[
+                            "cả vỉ",
+                            "hết vỉ",
+                            "cả lọ",
+                            "hết lọ",
+                            "cả hộp",
+                            "nhiều viên",
+                            "gấp mấy lần",
+                        ],
+                        4,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Poisoning,
+                cues: vec![
+                    any(&[
+                        "ngộ độc",
+                        "trúng độc",
+                        "bị độc",
+                        "thuốc chuột",
+                        "bả chuột",
+                        "thuốc sâu",
+                        "thuốc diệt cỏ",
+                        "thuốc trừ sâu",
+                        "thuốc diệt chuột",
+                        "nước tẩy",
+                        "thuốc tẩy",
+                        "axit",
+                        "nấm độc",
+                        "rượu độc",
+                        "ngộ độc rượu",
+                        "nôn thốc nôn tháo",
+                        "nôn ói liên tục",
+                        "nôn liên tục",
+                        "nôn mửa",
+                        "uống nhầm",
+                        "ăn nhầm",
+                        "nuốt nhầm",
+                        "nôn ra máu",
+                        "say nấm",
+                    ]),
+                    then(
+                        &["uống phải", "ăn phải", "nuốt phải", "uống", "ăn", "nuốt"],
+                        &[
+                            "hóa chất",
+                            "dầu hỏa",
+                            "xăng",
+                            "thuốc tẩy",
+                            "nước rửa",
+                            "cồn",
+                            "methanol",
+                            "nấm",
+                            "lá ngón",
+                            "cóc",
+                        ],
+                        4,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Allergy,
+                cues: vec![
+                    any(&[
+                        "sốc phản vệ",
+                        "phản vệ",
+                        "sưng môi",
+                        "sưng họng",
+                        "phù mặt",
+                        "sưng mặt",
+                        "mặt sưng",
+                        "nổi mề đay",
+                        "ong đốt",
+                        "ong đốt",
+                        "dị ứng nặng",
+                    ]),
+                    then(
+                        &["dị ứng", "nổi mẩn", "mề đay"],
+                        &["khó thở", "sưng", "phù", "ngất", "tím"],
+                        8,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Burn,
+                cues: vec![
+                    any(&[
+                        "=bỏng",
+                        "bị bỏng",
+                        "=phỏng",
+                        "bị phỏng",
+                        "nước sôi",
+                        "dầu sôi",
+                        "bỏng nặng",
+                        "bỏng axit",
+                        "phồng rộp",
+                        "cháy da",
+                        "bỏng xăng",
+                        "bỏng điện",
+                        "bỏng hóa chất",
+                    ]),
+                    then(
+                        &["nước sôi", "dầu sôi", "canh nóng", "cháo nóng", "nồi"],
+                        &["đổ vào", "bắn vào", "dội vào", "đổ lên"],
+                        5,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Childbirth,
+                cues: vec![
+                    any(&[
+                        "vỡ ối",
+                        "sắp sinh",
+                        "chuyển dạ",
+                        "đau đẻ",
+                        "đẻ rơi",
+                        "sắp đẻ",
+                        "đang đẻ",
+                        "đau bụng sinh",
+                        "em bé ra",
+                        "đầu em bé",
+                        "đau bụng đẻ",
+                        "dọa sinh non",
+                        "sinh non",
+                        "cơn gò",
+                        "đau bụng từng cơn",
+                    ]),
+                    then(
+                        &["bầu", "mang thai", "có thai", "thai", "tuần tuổi"],
+                        &[
+                            "đau bụng",
+                            "ra máu",
+                            "ra nước",
+                            "đau dồn",
+                            "co thắt",
+                            "đau quặn",
+                        ],
+                        10,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Collapse,
+                cues: vec![any(&[
+                    "ngã ra",
+                    "gục xuống",
+                    "đổ gục",
+                    "ngã gục",
+                    "ngã quỵ",
+                    "quỵ xuống",
+                    "khuỵu xuống",
+                    "ngã lăn ra",
+                    "lăn ra",
+                    "ngã vật",
+                    "đổ vật",
+                    "ngã đập đầu",
+                    "đột nhiên ngã",
+                    "tự nhiên ngã",
+                    "té xỉu",
+                    "gục ngã",
+                    "gục",
+                    "đổ sụp xuống",
+                    "ngã khuỵu",
+                    "ngã xuống đất",
+                    "ngã xuống sàn",
+                ])],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::Suicide,
+                cues: vec![
+                    any(&[
+                        "tự tử",
+                        "tự sát",
+                        "quyên sinh",
+                        "nhảy lầu",
+                        "đòi nhảy",
+                        "định nhảy",
+                        "sắp nhảy",
+                        "dọa nhảy",
+                        "muốn nhảy",
+                        "sẽ nhảy",
+                        "nhảy cầu",
+                        "treo cổ",
+                        "cắt cổ tay",
+                        "rạch tay",
+                        "không muốn sống",
+                        "kết liễu",
+                        "tìm đến cái chết",
+                        "uống thuốc tự tử",
+                    ]),
+                    then(
+                        &["đứng", "ngồi", "trèo", "leo"],
+                        &[
+                            "lan can",
+                            "mép",
+                            "mái nhà",
+                            "nóc nhà",
+                            "sân thượng",
+                            "thành cầu",
+                            "ban công",
+                            "mép mái",
+                        ],
+                        5,
+                    ),
+                ],
+            },
+            Rule {
+                needs_now: false,
+                sign: S::TrafficAccident,
+                cues: vec![any(&[
+                    "tai nạn giao thông",
+                    "tai nạn",
+                    "đâm xe",
+                    "xe đâm",
+                    "bị xe tông",
+                    "xe tông",
+                    "tông xe",
+                    "va chạm",
+                    "lật xe",
+                    "xe lật",
+                    "lật đè",
+                    "bị cán",
+                    "cán qua",
+                    "bị xe cán",
+                    "đâm vào",
+                    "húc vào",
+                    "tông vào",
+                    "tông phải",
+                    "đâm phải",
+                    "bị tông",
+                    "bị húc",
+                    "bị xe",
+                    "xe container",
+                    "lao vào",
+                    "=tông",
+                ])],
+            },
+        ]
+    })
+}
+
+/// Whether a cue ends inside a longer word: "giật điện" in "giật điện thoại" (a phone
+/// snatched) is no electric shock.
+fn compound_goes_on(tokens: &[Token], end: usize) -> bool {
+    end > 0 && tokens[end - 1].fold == "dien" && tokens.get(end).is_some_and(|t| t.fold == "thoai")
+}
+
+/// Whether a cue at `at` is negated ("không ai bị thương", "chưa thấy lửa").
+pub fn negated(tokens: &[Token], at: usize) -> bool {
+    let neg = negation();
+    let is_neg = |i: usize| {
+        neg.first_in(&tokens[i..])
+            .is_some_and(|(p, len)| p == 0 && i + len <= at)
+    };
+    let gap = |t: &Token| NEGATION_GAP.iter().any(|g| t.matches(&Token::new(g)));
+    let mut i = at;
+    let mut gaps = 0;
+    while i > 0 {
+        i -= 1;
+        if is_neg(i) {
+            return true;
+        }
+        if gap(&tokens[i]) && gaps < 2 {
+            gaps += 1;
+            continue;
+        }
+        // Two-syllable negations ("không hề") end one token earlier.
+        return i > 0 && is_neg(i - 1) && gap(&tokens[i]);
+    }
+    false
+}
+
+/// A sign found in a message, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found {
+    /// The sign.
+    pub sign: LifeSign,
+    /// Position of the first syllable of its cue.
+    pub at: usize,
+    /// Syllables of the cue.
+    pub len: usize,
+    /// Whether the cue needs the message to say it is happening now.
+    pub needs_now: bool,
+}
+
+fn cue_at(cue: &Cue, tokens: &[Token]) -> Option<(usize, usize)> {
+    match cue {
+        Cue::Any(set) => set
+            .occurrences(tokens)
+            .into_iter()
+            .find(|&(at, len)| !negated(tokens, at) && !compound_goes_on(tokens, at + len)),
+        Cue::Then(first, second, window) => {
+            let seconds = second.occurrences(tokens);
+            first.occurrences(tokens).into_iter().find_map(|(at, len)| {
+                let from = at + len;
+                seconds
+                    .iter()
+                    .find(|&&(b, _)| b >= from && b <= from + window)
+                    .map(|&(b, blen)| (at, b + blen - at))
+            })
+        }
+    }
+}
+
+/// The signs found in a message, in order of precedence: hazards to many people first, then
+/// violence, then medical signs, a road accident last (the injured need 115 first).
+pub fn find(tokens: &[Token]) -> Vec<Found> {
+    let masked = crate::extract::mask_vehicle_collisions(tokens);
+    let tokens = &masked[..];
+    rules()
+        .iter()
+        .filter_map(|r| {
+            r.cues
+                .iter()
+                .find_map(|c| cue_at(c, tokens))
+                .map(|(at, len)| Found {
+                    sign: r.sign,
+                    at,
+                    len,
+                    needs_now: r.needs_now,
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::analyze;
+
+    fn sign(s: &str) -> Option<LifeSign> {
+        find(&analyze(s)).first().map(|f| f.sign)
+    }
+
+    #[test]
+    fn signs_by_meaning_with_and_without_diacritics() {
+        for (text, expected) in [
+            (
+                "bố em tự nhiên ngã ra không thở nữa",
+                LifeSign::NotBreathing,
+            ),
+            ("bo em tu nhien nga ra ko tho nua", LifeSign::NotBreathing),
+            ("gọi mãi không dậy", LifeSign::Unconscious),
+            ("con nuốt phải đồng xu mặt tím tái", LifeSign::NotBreathing),
+            ("con nuốt phải đồng xu", LifeSign::Choking),
+            ("mẹ em tự nhiên méo miệng nói ngọng", LifeSign::Stroke),
+            ("co mui ga nong lam", LifeSign::GasLeak),
+            ("chị ấy đang ngồi trên mép mái tầng 6", LifeSign::Suicide),
+            ("bé bị nồi nước sôi đổ vào người", LifeSign::Burn),
+            (
+                "chú ấy chạm vào dây điện bị giật ngã",
+                LifeSign::Electrocution,
+            ),
+            ("thằng kia cầm dao đứng trước cửa", LifeSign::Violence),
+            ("xe tải đâm xe máy ở ngã tư", LifeSign::TrafficAccident),
+        ] {
+            assert_eq!(sign(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn negated_cues_do_not_count() {
+        assert_eq!(
+            sign("va chạm nhẹ, không ai bị thương, không chảy máu"),
+            Some(LifeSign::TrafficAccident)
+        );
+        assert_eq!(sign("chưa thấy lửa"), None);
+        assert_eq!(sign("ông ấy không bị ngất"), None);
+    }
+}
