@@ -402,7 +402,8 @@ impl Assistant {
                 let place = (req.lat.is_some() && req.lon.is_some())
                     || find_coordinates(&message).is_some()
                     || find_location(&message).is_some();
-                let answer = yes_no(&message);
+                let short = analyze_len(&message) <= 4;
+                let answer = yes_no(&message).filter(|_| short);
                 // The citizen goes on telling what happened: keep taking the report. Only a
                 // plain "no" or an unrelated question leaves it.
                 let goes_on = answer.is_none()
@@ -410,7 +411,7 @@ impl Assistant {
                         || !question_frame().any_in(&tokens));
                 if place || answer == Some(true) || report_start().any_in(&tokens) || goes_on {
                     Some(intake)
-                } else if answer == Some(false) && analyze_len(&message) <= 4 {
+                } else if answer == Some(false) {
                     self.conversations
                         .set(&conversation_id, ConversationState::Idle, now);
                     return ChatOutcome::Reply(respond(

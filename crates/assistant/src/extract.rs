@@ -207,6 +207,13 @@ fn cues() -> &'static Cues {
             (
                 IncidentType::TrafficAccident,
                 PhraseSet::new(&[
+                    "quẹt",
+                    "bị quẹt",
+                    "va quẹt",
+                    "quệt",
+                    "tông phải",
+                    "đâm phải",
+                    "bị xe",
                     "tai nạn giao thông",
                     "tai nạn",
                     "đâm xe",
@@ -240,6 +247,12 @@ fn cues() -> &'static Cues {
             (
                 IncidentType::MissingPerson,
                 PhraseSet::new(&[
+                    "lang thang",
+                    "không nhớ nhà",
+                    "lạc đường",
+                    "không biết đường về",
+                    "bỏ đi",
+                    "không về",
                     "mất tích",
                     "đi lạc",
                     "lạc mất",
@@ -284,6 +297,20 @@ fn cues() -> &'static Cues {
             (
                 IncidentType::PublicOrder,
                 PhraseSet::new(&[
+                    "nhạc to",
+                    "mở nhạc",
+                    "loa kẹo kéo",
+                    "gây ồn",
+                    "ồn",
+                    "xả rác",
+                    "lấn chiếm vỉa hè",
+                    "cơi nới",
+                    "lối thoát hiểm",
+                    "nguy cơ cháy",
+                    "sạc xe điện",
+                    "tụ tập đông",
+                    "bán hàng rong",
+                    "chiếm lòng đường",
                     "gây rối",
                     "ồn ào",
                     "hát karaoke",
@@ -349,6 +376,14 @@ fn cues() -> &'static Cues {
             (
                 CrimeSubType::Assault,
                 PhraseSet::new(&[
+                    "bầm tím",
+                    "bị tát",
+                    "bị véo",
+                    "bị đấm",
+                    "bị đạp",
+                    "bị đánh",
+                    "đánh người",
+                    "hành hung",
                     "=đâm",
                     "bị đâm",
                     "chém",
@@ -384,6 +419,14 @@ fn cues() -> &'static Cues {
             (
                 CrimeSubType::Theft,
                 PhraseSet::new(&[
+                    "mất xe",
+                    "mất ví",
+                    "mất điện thoại",
+                    "mất tiền",
+                    "mất vàng",
+                    "mất laptop",
+                    "bị mất cắp",
+                    "mất cắp",
                     "trộm",
                     "mất trộm",
                     "móc túi",
@@ -442,6 +485,16 @@ fn cues() -> &'static Cues {
             (
                 CrimeSubType::Other,
                 PhraseSet::new(&[
+                    "bị đòi",
+                    "vay app",
+                    "tín dụng đen",
+                    "khủng bố",
+                    "ghép ảnh",
+                    "bôi nhọ",
+                    "xúc phạm",
+                    "đánh bạc",
+                    "cá độ",
+                    "xóc đĩa",
                     "tội phạm",
                     "đe dọa",
                     "dọa giết",
@@ -1054,9 +1107,10 @@ fn without_fire_prevention(tokens: &[Token]) -> Vec<Token> {
 /// Whether the tokens name any kind of incident or crime (a theft, a fraud, a fire…).
 pub fn has_incident_cue(tokens: &[Token]) -> bool {
     let c = cues();
-    let tokens = without_fire_prevention(tokens);
+    let tokens = mask_vehicle_collisions(&without_fire_prevention(tokens));
     c.types.iter().any(|(_, set)| set.any_in(&tokens))
         || c.subs.iter().any(|(_, set)| set.any_in(&tokens))
+        || !crate::signs::find(&tokens).is_empty()
 }
 
 /// Whether the tokens name a crime against someone (a fraud, a threat, a theft, violence):

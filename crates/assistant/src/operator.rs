@@ -586,7 +586,22 @@ pub(crate) fn stated_address(text: &str) -> Option<String> {
 
 /// Combines an earlier address with a later mention.
 pub(crate) fn merge_address(previous: &str, later: &str) -> String {
-    let words: Vec<&str> = later.split_whitespace().collect();
+    // Particles closing a spoken correction ("ngõ 21 chứ", "số 15 nhé"), with their
+    // diacritics, so that a name such as "Cổ Đô" keeps its last syllable.
+    const PARTICLES: &[&str] = &["chứ", "nhé", "ạ", "nha", "mà", "đó", "đấy", "nhỉ", "cơ"];
+    let mut words: Vec<&str> = later.split_whitespace().collect();
+    while words.len() > 1
+        && words.last().is_some_and(|w| {
+            let w = w
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
+            PARTICLES.contains(&w.as_str())
+        })
+    {
+        words.pop();
+    }
+    let later = words.join(" ");
+    let later = later.as_str();
     let head = words
         .first()
         .map(|w| domain::text::fold(w).to_lowercase())

@@ -9,7 +9,7 @@ use crate::extract::{
     IncidentType,
 };
 use crate::safety::EmergencyClass;
-use crate::text::{analyze, PhraseSet};
+use crate::text::{analyze, PhraseSet, Token};
 
 /// The question the intake is waiting for an answer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -200,19 +200,11 @@ pub fn find_time(text: &str) -> Option<String> {
             "nửa đêm",
         ])
     });
-    if let Some((i, _)) = cues.first_in(&tokens) {
-        let words: Vec<&str> = tokens[i..]
-            .iter()
-            .take(5)
-            .map(|t| t.norm.as_str())
-            .collect();
-        let stop = words
-            .iter()
-            .skip(1)
-            .position(|w| matches!(*w, "ở" | "tại" | "có" | "thì" | "bị" | "tôi" | "nhà"))
-            .map_or(words.len(), |p| p + 1);
-        return Some(words[..stop].join(" "));
+    let spans = time_spans(text);
+    if !spans.is_empty() {
+        return Some(spans.join(", "));
     }
+    let _ = cues;
     if let Some(clock) = text.split_whitespace().find(|w| is_clock(w)) {
         return Some(format!("lúc {}", clock.trim_end_matches([',', '.'])));
     }
@@ -223,6 +215,77 @@ pub fn find_time(text: &str) -> Option<String> {
         return Some("đang diễn ra".to_string());
     }
     None
+}
+
+/// The time expressions of a text, as told: runs of time words ("tối hôm qua", "khoảng 9h
+/// tối", "sáng thứ 3", "lúc 2 giờ 30", "20/10") that name a day, a clock time or a date.
+fn time_spans(text: &str) -> Vec<String> {
+    const WORDS: &[&str] = &[
+        "tối", "sáng", "chiều", "trưa", "đêm", "khuya", "rạng", "hôm", "qua", "nay", "kia",
+        "trước", "nửa", "tuần", "tháng", "năm", "ngoái", "thứ", "chủ", "nhật", "lúc", "vào",
+        "khoảng", "tầm", "giờ", "phút", "rưỡi", "cách", "đây", "hồi", "nọ", "này", "đến", "từ",
+        "hai", "ba", "bốn", "tư", "sáu", "bảy", "tám", "chín", "mười", "một", "mốt", "mấy", "hơn",
+        "gần", "độ", "chừng", "ngày", "đầu", "cuối", "sớm", "muộn", "tết",
+    ];
+    const ANCHORS: &[&str] = &["qua", "nay", "kia", "ngoái", "nọ", "hôm", "tết"];
+    let pattern: Vec<Token> = WORDS.iter().map(|w| Token::new(w)).collect();
+    let anchors: Vec<Token> = ANCHORS.iter().map(|w| Token::new(w)).collect();
+    let words: Vec<(&str, Option<Token>)> = text
+        .split_whitespace()
+        .map(|w| {
+            let clean = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/' && c != ':');
+            (clean, crate::text::analyze_plain(clean).into_iter().next())
+        })
+        .collect();
+    let numeric = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_digit() || c == '/' || c == ':')
+            && w.chars().any(|c| c.is_ascii_digit())
+    };
+    let is_time = |(w, t): &(&str, Option<Token>)| {
+        numeric(w)
+            || is_clock(w)
+            || t.as_ref()
+                .is_some_and(|t| pattern.iter().any(|p| t.matches(p)))
+    };
+    let anchored = |run: &[(&str, Option<Token>)]| {
+        run.iter().any(|(w, t)| {
+            is_clock(w)
+                || w.contains('/')
+                || t.as_ref()
+                    .is_some_and(|t| anchors.iter().any(|a| t.matches(a)))
+        }) || run.windows(2).any(|p| {
+            // "lúc 9", "9 giờ", "thứ 3", "chủ nhật", "tuần trước", "tháng trước"
+            let f = |i: usize| p[i].1.as_ref().map(|t| t.fold.clone()).unwrap_or_default();
+            (f(0) == "luc" && numeric(p[1].0))
+                || (numeric(p[0].0) && f(1) == "gio")
+                || (f(0) == "thu" && (numeric(p[1].0) || !f(1).is_empty() && f(1) != "thu"))
+                || (f(0) == "chu" && f(1) == "nhat")
+                || (f(0) == "cach" && f(1) == "day")
+                || ((f(0) == "tuan" || f(0) == "thang") && f(1) == "truoc")
+        })
+    };
+    let mut spans: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if !is_time(&words[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < words.len() && is_time(&words[i]) {
+            i += 1;
+        }
+        let run = &words[start..i];
+        if anchored(run) {
+            let told = run.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(" ");
+            if !spans.contains(&told) {
+                spans.push(told);
+            }
+        }
+    }
+    spans
 }
 
 /// Whether a word is a clock time: "9h", "22h30", "9g", "21:15".
@@ -443,18 +506,11 @@ impl Intake {
             });
         }
         if let Some(time) = find_time(corrected) {
+            let vague = |t: &str| t == "đang diễn ra" || t == "vừa xảy ra";
             self.occurred_at_text = Some(match self.occurred_at_text.take() {
-                Some(t) if t == "đang diễn ra" || t == "vừa xảy ra" || t.contains(&time) => {
-                    if t == "đang diễn ra" || t == "vừa xảy ra" {
-                        time
-                    } else {
-                        t
-                    }
-                }
-                Some(t) if !corrected.eq(message) => {
-                    let _ = t;
-                    time
-                }
+                // A corrected time ("à không, tối hôm kia") or a fuller one replaces it.
+                Some(t) if vague(&t) || time.contains(&t) || corrected != message => time,
+                Some(t) if t.contains(&time) => t,
                 Some(t) => format!("{t}, {time}"),
                 None => time,
             });
@@ -710,7 +766,11 @@ impl Intake {
                 }
             }
             // More of the story instead of a number: it was kept; ask again kindly.
-            IntakeStep::Phone if analyze(message).len() > 4 => return self.prompt(),
+            IntakeStep::Phone
+                if analyze(message).len() > 5 || !message.chars().any(|c| c.is_ascii_digit()) =>
+            {
+                return self.prompt()
+            }
             IntakeStep::Phone => match find_phone(message) {
                 Some(p) => self.phone = Some(p),
                 None => return IntakeReply::Ask {
@@ -782,8 +842,12 @@ mod tests {
         assert_eq!(i.step, IntakeStep::When);
         i.handle("khoảng 2 giờ sáng nay", None, None, None);
         assert_eq!(i.step, IntakeStep::Phone);
-        let r = i.handle("số em là abc", None, None, None);
+        let r = i.handle("số em là 0912 abc", None, None, None);
         assert!(reply_text(&r).contains("chưa đúng"));
+        // More of the story instead of a number is kept, and the number asked again.
+        let r = i.handle("xe Wave màu xanh, biển 29B1-555.66", None, None, None);
+        assert!(reply_text(&r).contains("số điện thoại"));
+        assert!(i.description.as_deref().unwrap().contains("29B1-555.66"));
         let r = i.handle("0912 345 678", None, None, None);
         assert!(reply_text(&r).contains("Láng Hạ"));
         assert_eq!(i.step, IntakeStep::Confirm);
@@ -838,6 +902,64 @@ mod tests {
             i.handle("thôi hủy đi", None, None, None),
             IntakeReply::Cancelled
         );
+    }
+
+    #[test]
+    fn every_turn_adds_its_facts_and_a_tip_can_be_anonymous() {
+        let mut i = Intake::start(
+            Some("có nhóm người tụ tập chơi ma túy trong nhà nghỉ"),
+            None,
+            None,
+        );
+        assert_eq!(i.step, IntakeStep::Where);
+        i.handle("đêm nào cũng thế, tối qua đến 3h mới về", None, None, None);
+        i.handle("ở ngõ 12 phố Văn Chương", None, None, None);
+        i.handle("à không, ngõ 21 chứ", None, None, None);
+        assert_eq!(i.address_text.as_deref(), Some("ngõ 21 phố Văn Chương"));
+        i.handle("", Some(21.0245), Some(105.8412), None);
+        i.handle("tôi không muốn để lại số, báo ẩn danh", None, None, None);
+        assert_eq!(i.step, IntakeStep::Confirm, "{i:?}");
+        assert!(i.summary().contains("ẩn danh"));
+        let d = i.draft().expect("an anonymous tip can be filed");
+        assert!(d.anonymous && d.phone.is_none() && d.name.is_none());
+        assert!(d.description.contains("đêm nào cũng thế"));
+        assert_eq!((d.lat, d.lon), (Some(21.0245), Some(105.8412)));
+        assert!(d.occurred_at_text.as_deref().unwrap().contains("tối qua"));
+    }
+
+    #[test]
+    fn times_as_told_and_as_a_moment() {
+        assert_eq!(
+            find_time("tối hôm qua thấy xe tải đổ trộm").as_deref(),
+            Some("tối hôm qua")
+        );
+        assert_eq!(
+            find_time("sáng nay lúc 9h có người lạ vào nhà").as_deref(),
+            Some("sáng nay lúc 9h")
+        );
+        assert_eq!(find_time("tạm trú ở đây").as_deref(), None);
+        assert_eq!(
+            find_time("hôm 20/10 bị húc xe").as_deref(),
+            Some("hôm 20/10")
+        );
+        // 2026-12-06 10:00 in Hanoi.
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-06T03:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let at = |t: &str| {
+            resolve_time(t, now).map(|d| {
+                (d + chrono::Duration::hours(7))
+                    .format("%d %H:%M")
+                    .to_string()
+            })
+        };
+        assert_eq!(at("tối qua").as_deref(), Some("05 20:00"));
+        assert_eq!(at("khoảng 9h tối qua").as_deref(), Some("05 21:00"));
+        assert_eq!(at("hôm kia lúc 2h sáng").as_deref(), Some("04 02:00"));
+        assert_eq!(at("sáng nay lúc 9h").as_deref(), Some("06 09:00"));
+        assert_eq!(at("đang diễn ra").as_deref(), Some("06 10:00"));
+        assert_eq!(at("lúc 11h").as_deref(), Some("05 11:00"));
+        assert_eq!(at("không nhớ"), None);
     }
 
     #[test]

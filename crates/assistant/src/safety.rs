@@ -1512,9 +1512,10 @@ fn erases(tokens: &[Token]) -> bool {
     ]);
     asks.any_in(tokens)
         && verb.occurrences(tokens).into_iter().any(|(at, len)| {
-            records
-                .iter()
-                .any(|&(r, _)| r >= at + len && r <= at + len + 4)
+            records.iter().any(|&(r, rlen)| {
+                // "xóa giúp e cái tiền án", or "phạt nguội … có cách nào xóa đi".
+                (r >= at + len && r <= at + len + 4) || (r + rlen <= at && at - (r + rlen) <= 6)
+            })
         })
 }
 

@@ -431,7 +431,6 @@ fn rules() -> &'static [Rule] {
                 cues: vec![
                     any(&[
                         "=sập",
-                        "đổ sập",
                         "bị sập",
                         "sập nhà",
                         "nhà sập",
@@ -439,8 +438,6 @@ fn rules() -> &'static [Rule] {
                         "sập cầu",
                         "sập trần",
                         "sạt lở",
-                        "sụp đổ",
-                        "đổ sụp",
                         "sập giàn giáo",
                         "sập mái",
                         "đổ tường",
@@ -631,61 +628,77 @@ fn rules() -> &'static [Rule] {
             Rule {
                 needs_now: false,
                 sign: S::Violence,
-                cues: vec![any(&[
-                    "đánh nhau",
-                    "bị đánh",
-                    "đánh người",
-                    "đánh tôi",
-                    "đánh em",
-                    "đánh vợ",
-                    "đánh con",
-                    "đánh mẹ",
-                    "đánh bố",
-                    "=đâm",
-                    "bị đâm",
-                    "đâm người",
-                    "đâm chém",
-                    "đâm nhau",
-                    "chém",
-                    "hành hung",
-                    "bạo hành",
-                    "dọa giết",
-                    "đòi giết",
-                    "cầm dao",
-                    "vác dao",
-                    "cầm súng",
-                    "nổ súng",
-                    "có súng",
-                    "=súng",
-                    "bị bắn",
-                    "bắn súng",
-                    "hiếp",
-                    "xâm hại",
-                    "ẩu đả",
-                    "hỗn chiến",
-                    "đập phá",
-                    "truy sát",
-                    "đuổi đánh",
-                    "đuổi chém",
-                    "mang hung khí",
-                    "giết",
-                    "bóp cổ",
-                    "siết cổ",
-                    "đánh hội đồng",
-                    "đánh đập",
-                    "cầm gậy",
-                    "vác gậy",
-                    "đòi chém",
-                    "dọa chém",
-                    "dọa đâm",
-                    "cầm mã tấu",
-                    "vác mã tấu",
-                    "hung khí",
-                    "tạt axit",
-                    "ném đá",
-                    "đấm đá",
-                    "cưỡng hiếp",
-                ])],
+                cues: vec![
+                    any(&[
+                        "đánh nhau",
+                        "bị đánh",
+                        "đánh người",
+                        "đánh tôi",
+                        "đánh em",
+                        "đánh vợ",
+                        "đánh con",
+                        "đánh mẹ",
+                        "đánh bố",
+                        "=đâm",
+                        "bị đâm",
+                        "đâm người",
+                        "đâm chém",
+                        "đâm nhau",
+                        "chém",
+                        "hành hung",
+                        "bạo hành",
+                        "dọa giết",
+                        "đòi giết",
+                        "cầm dao",
+                        "vác dao",
+                        "cầm súng",
+                        "nổ súng",
+                        "có súng",
+                        "=súng",
+                        "bị bắn",
+                        "bắn súng",
+                        "hiếp",
+                        "xâm hại",
+                        "ẩu đả",
+                        "hỗn chiến",
+                        "đập phá",
+                        "truy sát",
+                        "đuổi đánh",
+                        "đuổi chém",
+                        "mang hung khí",
+                        "giết",
+                        "bóp cổ",
+                        "siết cổ",
+                        "đánh hội đồng",
+                        "đánh đập",
+                        "cầm gậy",
+                        "vác gậy",
+                        "đòi chém",
+                        "dọa chém",
+                        "dọa đâm",
+                        "cầm mã tấu",
+                        "vác mã tấu",
+                        "hung khí",
+                        "tạt axit",
+                        "ném đá",
+                        "đấm đá",
+                        "cưỡng hiếp",
+                    ]),
+                    then(
+                        &["bị"],
+                        &[
+                            "đánh",
+                            "=đâm",
+                            "chém",
+                            "đấm",
+                            "đạp",
+                            "hành hung",
+                            "bóp cổ",
+                            "siết cổ",
+                        ],
+                        3,
+                    ),
+                ],
             },
             Rule {
                 needs_now: true,
@@ -1164,6 +1177,9 @@ fn rules() -> &'static [Rule] {
                     "ngã khuỵu",
                     "ngã xuống đất",
                     "ngã xuống sàn",
+                    "đổ sụp",
+                    "đổ sập",
+                    "sụp xuống",
                 ])],
             },
             Rule {
@@ -1244,7 +1260,19 @@ fn rules() -> &'static [Rule] {
 /// Whether a cue ends inside a longer word: "giật điện" in "giật điện thoại" (a phone
 /// snatched) is no electric shock.
 fn compound_goes_on(tokens: &[Token], end: usize) -> bool {
-    end > 0 && tokens[end - 1].fold == "dien" && tokens.get(end).is_some_and(|t| t.fold == "thoai")
+    /// Words after "đánh" that make it no blow: gambling, brushing, grading, losing…
+    const NOT_A_BLOW: &[&str] = &[
+        "bạc", "bài", "đề", "lô", "giá", "răng", "thuế", "cầu", "cờ", "máy", "rơi", "mất", "thức",
+        "số", "dấu", "đàn", "trống", "bóng", "golf", "tiếng", "chữ", "son", "phấn", "võng", "vần",
+        "điện", "cá", "bắt", "lừa", "tráo", "động",
+    ];
+    let Some(last) = end.checked_sub(1).map(|i| &tokens[i]) else {
+        return false;
+    };
+    let next = tokens.get(end);
+    (last.fold == "dien" && next.is_some_and(|t| t.fold == "thoai"))
+        || (last.fold == "danh"
+            && next.is_some_and(|t| NOT_A_BLOW.iter().any(|w| t.matches(&Token::new(w)))))
 }
 
 /// Whether a cue at `at` is negated ("không ai bị thương", "chưa thấy lửa").
@@ -1297,7 +1325,9 @@ fn cue_at(cue: &Cue, tokens: &[Token]) -> Option<(usize, usize)> {
                 let from = at + len;
                 seconds
                     .iter()
-                    .find(|&&(b, _)| b >= from && b <= from + window)
+                    .find(|&&(b, blen)| {
+                        b >= from && b <= from + window && !compound_goes_on(tokens, b + blen)
+                    })
                     .map(|&(b, blen)| (at, b + blen - at))
             })
         }

@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, Json};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -184,6 +184,27 @@ impl FromRequestParts<Arc<AppState>> for Principal {
             token_hash: hash,
             request_id: request_id(&parts.headers),
         })
+    }
+}
+
+/// A signed-in user where sign-in is optional (the citizen chat): no token, or a token that
+/// is not a live session, is an anonymous client; a database failure is still an error.
+impl OptionalFromRequestParts<Arc<AppState>> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if bearer_or_cookie(&parts.headers).is_none() {
+            return Ok(None);
+        }
+        match <Principal as FromRequestParts<Arc<AppState>>>::from_request_parts(parts, state).await
+        {
+            Ok(principal) => Ok(Some(principal)),
+            Err(e) if e.status.is_client_error() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -32,8 +32,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::{Actor, AuditEntry};
 
-/// Chat messages accepted per client address and minute.
+/// Chat messages accepted per client address and minute (the public page, no sign-in).
 pub const CHAT_PER_MINUTE: u32 = 30;
+/// Chat messages accepted per signed-in account and minute: staff behind one office address
+/// (a command centre, a ward office) are not held to the public per-address limit.
+pub const ACCOUNT_CHAT_PER_MINUTE: u32 = 120;
 /// Largest chat or operator request body, in bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;
 /// Longest chat message, in characters.
@@ -68,6 +71,8 @@ pub struct AssistantService {
     pub assistant: Assistant,
     /// Public chat messages per client address (IPv6: per /64).
     pub chat_limiter: RateLimiter,
+    /// Chat messages per signed-in account.
+    pub account_chat_limiter: RateLimiter,
     /// The folder the knowledge base is (re)loaded from.
     pub kb_dir: PathBuf,
 }
@@ -90,6 +95,10 @@ impl AssistantService {
         Ok(AssistantService {
             assistant,
             chat_limiter: RateLimiter::new(CHAT_PER_MINUTE, Duration::from_secs(60)),
+            account_chat_limiter: RateLimiter::new(
+                ACCOUNT_CHAT_PER_MINUTE,
+                Duration::from_secs(60),
+            ),
             kb_dir: kb_dir.to_owned(),
         })
     }
@@ -137,6 +146,13 @@ pub fn new_incident(
     let mut description = draft.description.trim().to_owned();
     if let Some(when) = draft.occurred_at_text.as_deref() {
         description.push_str(&format!("\nThời điểm (theo người báo): {when}"));
+        if let Some(at) = draft.occurred_at {
+            let local = at + chrono::Duration::hours(7);
+            description.push_str(&format!(" (khoảng {})", local.format("%H:%M %d/%m/%Y")));
+        }
+    }
+    if draft.ongoing {
+        description.push_str("\nNgười báo cho biết sự việc đang diễn ra.");
     }
     if draft.anonymous {
         description.push_str("\nTin báo ẩn danh: người báo không để lại liên lạc.");
@@ -515,7 +531,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 pub struct Doc;
 
 /// Sends a message to the citizen assistant (public, no sign-in; 30 messages a minute per
-/// client address). Answers questions with citations, routes emergencies to 113/114/115,
+/// client address; a signed-in account has its own limit of 120 a minute instead). Answers questions with citations, routes emergencies to 113/114/115,
 /// declines what it must not do, and files reports as incidents (channel `assistant`) in the
 /// unit that owns the place.
 #[utoipa::path(post, path = "/api/assistant/chat", tag = "assistant", request_body = ChatBody,
@@ -528,10 +544,18 @@ pub struct Doc;
 pub async fn chat(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    principal: Option<Principal>,
     headers: HeaderMap,
     body: Result<Json<ChatBody>, ApiError>,
 ) -> ApiResult<Json<ChatReply>> {
-    if !state.assistant.chat_limiter.check(&client_key(peer.ip())) {
+    let allowed = match &principal {
+        Some(p) => state
+            .assistant
+            .account_chat_limiter
+            .check(&format!("account:{}", p.user.id)),
+        None => state.assistant.chat_limiter.check(&client_key(peer.ip())),
+    };
+    if !allowed {
         state.metrics.count(
             "binhyen_assistant_messages_total",
             &[("kind", "rate_limited")],
