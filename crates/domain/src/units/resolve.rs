@@ -289,6 +289,13 @@ impl Group {
         })
     }
 
+    /// Whether every reading of the group is a place named after a unit.
+    fn named_after_only(&self) -> bool {
+        self.members
+            .iter()
+            .all(|m| m.evidence.kind == EvidenceKind::NamedAfter)
+    }
+
     fn strength(&self) -> f32 {
         self.members.iter().map(|m| m.score).fold(0.0, f32::max)
     }
@@ -971,9 +978,11 @@ impl UnitDirectory {
 
         // Two strong groups that agree count as two only when they are different evidence
         // (the same street read twice is one).
+        // A hamlet or landmark named after a unit ("thôn Hòa Xá") is a hint, not evidence: it
+        // never makes the second of two agreeing groups.
         let mut strong_sets: Vec<Vec<usize>> = kept
             .iter()
-            .filter(|&&g| !groups[g].weak)
+            .filter(|&&g| !groups[g].weak && !groups[g].named_after_only())
             .map(|&g| {
                 let mut units: Vec<usize> = groups[g].members.iter().map(|m| m.unit).collect();
                 units.sort_unstable();
@@ -996,8 +1005,15 @@ impl UnitDirectory {
             }
             _ => true,
         };
+        // A decisive name whose first reading the intersection dropped ("xã Hòa Phú", today's
+        // commune, narrowed by a hamlet named "Hòa Xá" to the former commune of that name now in
+        // Hòa Xá) is settled only by a second strong group, never by a hint.
+        let leader_dropped = kept.iter().any(|&g| {
+            groups[g].decisive && groups[g].leader().is_some_and(|l| !inter.contains(&l))
+        });
         let settled = !inter.is_empty()
             && leads
+            && !(leader_dropped && strong_kept < 2)
             && (point_decides || kept.iter().any(|&g| groups[g].decisive) || strong_kept >= 2)
             && left_out.iter().all(|&g| groups[g].weak);
         let ambiguous = !settled;
@@ -1271,6 +1287,20 @@ mod tests {
         let mut got = codes(&r);
         got.sort();
         assert_eq!(got, ["001", "004"]);
+    }
+
+    #[test]
+    fn a_hamlet_named_after_a_unit_never_overrules_todays_name() {
+        let d = directory();
+        // Today's Phường Hòa Bình; part of the former ward of that name is in An Bình, and a
+        // hamlet here is called An Bình. The hint must not silently move the place.
+        let r = d.resolve("thôn An Bình, phường Hòa Bình");
+        assert!(
+            r.assigned().is_none_or(|u| u.code == "003"),
+            "{:?}",
+            codes(&r)
+        );
+        assert!(codes(&r).contains(&"003".to_string()), "{:?}", codes(&r));
     }
 
     #[test]
