@@ -511,7 +511,7 @@ fn final_address(turns: &[(Speaker, String)]) -> Option<String> {
         if *speaker != Speaker::Caller {
             continue;
         }
-        let Some(found) = stated_address(text) else {
+        let Some(found) = stated_address(&without_heading(text)) else {
             continue;
         };
         best = Some(match best {
@@ -568,6 +568,84 @@ fn correction_span(text: &str) -> (usize, usize) {
 pub(crate) fn corrected_part(text: &str) -> &str {
     let (start, end) = correction_span(text);
     &text[start..end]
+}
+
+/// Whether a turn says where something is ("ở", "tại", "trước", a street or ward word), so
+/// that a turn about something else is not read as a place.
+fn locative(text: &str) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    phrases(
+        &SET,
+        &[
+            "ở",
+            "tại",
+            "trước",
+            "cạnh",
+            "gần",
+            "đối diện",
+            "đầu",
+            "cuối",
+            "số",
+            "ngõ",
+            "ngách",
+            "đường",
+            "phố",
+            "phường",
+            "xã",
+            "thôn",
+            "xóm",
+            "chợ",
+            "cầu",
+            "ngã tư",
+            "ngã ba",
+            "khu",
+            "tòa",
+            "chung cư",
+            "quốc lộ",
+            "đoạn",
+            "bến",
+            "hồ",
+            "công viên",
+            "trường",
+            "bệnh viện",
+        ],
+    )
+    .any_in(&analyze(text))
+}
+
+/// The text without where someone fled to ("bỏ chạy về hướng Xuân Mai"): a heading is not
+/// the place of the event.
+pub(crate) fn without_heading(text: &str) -> String {
+    const HEADINGS: &[&str] = &[
+        "về hướng",
+        "theo hướng",
+        "hướng về",
+        "hướng đi",
+        "về phía",
+        "chạy về",
+        "phóng về",
+        "đi về",
+        "chạy ra",
+        "chạy hướng",
+        "phóng hướng",
+        "ve huong",
+        "theo huong",
+        "chay ve",
+    ];
+    let lower = text.to_lowercase();
+    if lower.len() != text.len() {
+        return text.to_string();
+    }
+    let cut = HEADINGS.iter().filter_map(|h| lower.find(h)).min();
+    match cut {
+        Some(start) => {
+            let end = text[start..]
+                .find([',', '.', ';', '/'])
+                .map_or(text.len(), |e| start + e);
+            format!("{}{}", &text[..start], &text[end..])
+        }
+        None => text.to_string(),
+    }
 }
 
 /// The address one message ends with: a correction inside it ("số 51 Trần Xuân Soạn… à
@@ -693,10 +771,23 @@ pub fn suggest(
     let dismissed = not_incident(&turns, has_event);
     let location_text = final_address(&turns);
     let coords = find_coordinates(&caller_text);
-    let unit = match (resolver, location_text.as_deref()) {
-        (Some(r), Some(loc)) => r.resolve(loc),
-        _ => None,
-    };
+    // The unit through the shared resolver: the address read out first; when that settles
+    // nothing, each thing the caller said, latest first (the resolver itself refuses to
+    // guess between several units).
+    let unit = resolver.and_then(|r| {
+        location_text
+            .as_deref()
+            .and_then(|loc| r.resolve(loc))
+            .or_else(|| {
+                turns
+                    .iter()
+                    .rev()
+                    .filter(|(s, _)| *s == Speaker::Caller)
+                    .map(|(_, t)| without_heading(corrected_part(&spoken(t))))
+                    .filter(|t| locative(t))
+                    .find_map(|t| r.resolve(&t))
+            })
+    });
     let caller_phone = find_phone(&caller_text);
     let has_location = location_text.is_some() || coords.is_some();
     let mut next = next_questions(&c, has_location, caller_phone.is_some());

@@ -58,6 +58,8 @@ pub struct Intake {
     pub address_attempts: u8,
     /// The citizen asked to stay anonymous or declined to give a phone.
     pub anonymous: bool,
+    /// How many answers to "when?" carried no time.
+    pub time_attempts: u8,
 }
 
 /// What the intake says after a message.
@@ -225,9 +227,14 @@ fn time_spans(text: &str) -> Vec<String> {
         "trước", "nửa", "tuần", "tháng", "năm", "ngoái", "thứ", "chủ", "nhật", "lúc", "vào",
         "khoảng", "tầm", "giờ", "phút", "rưỡi", "cách", "đây", "hồi", "nọ", "này", "đến", "từ",
         "hai", "ba", "bốn", "tư", "sáu", "bảy", "tám", "chín", "mười", "một", "mốt", "mấy", "hơn",
-        "gần", "độ", "chừng", "ngày", "đầu", "cuối", "sớm", "muộn", "tết",
+        "gần", "độ", "chừng", "ngày", "đầu", "cuối", "sớm", "muộn", "tết", "nãy", "nào", "hàng",
+        "mỗi", "bữa", "vừa", "rồi", "sau",
     ];
-    const ANCHORS: &[&str] = &["qua", "nay", "kia", "ngoái", "nọ", "hôm", "tết"];
+    const ANCHORS: &[&str] = &["ngoái", "nọ", "tết", "nãy"];
+    /// Words that name a day or a part of it, folded.
+    const DAYPART: &[&str] = &[
+        "hom", "toi", "sang", "chieu", "trua", "dem", "bua", "tuan", "thang", "nam", "khuya",
+    ];
     let pattern: Vec<Token> = WORDS.iter().map(|w| Token::new(w)).collect();
     let anchors: Vec<Token> = ANCHORS.iter().map(|w| Token::new(w)).collect();
     let words: Vec<(&str, Option<Token>)> = text
@@ -263,6 +270,12 @@ fn time_spans(text: &str) -> Vec<String> {
                 || (f(0) == "thu" && (numeric(p[1].0) || !f(1).is_empty() && f(1) != "thu"))
                 || (f(0) == "chu" && f(1) == "nhat")
                 || (f(0) == "cach" && f(1) == "day")
+                || (DAYPART.contains(&f(0).as_str())
+                    && matches!(
+                        f(1).as_str(),
+                        "qua" | "nay" | "kia" | "truoc" | "nao" | "roi" | "sau"
+                    ))
+                || (matches!(f(0).as_str(), "moi" | "hang") && DAYPART.contains(&f(1).as_str()))
                 || ((f(0) == "tuan" || f(0) == "thang") && f(1) == "truoc")
         })
     };
@@ -383,6 +396,23 @@ pub fn resolve_time(
     })
 }
 
+/// Whether the citizen says they do not know when it happened.
+fn unsure(message: &str) -> bool {
+    static SET: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "không nhớ",
+            "không rõ",
+            "không biết",
+            "chịu",
+            "quên rồi",
+            "không để ý",
+            "lâu rồi",
+        ])
+    })
+    .any_in(&analyze(message))
+}
+
 /// Whether the citizen declines to give a contact or asks to stay anonymous.
 fn wants_anonymity(message: &str) -> bool {
     static SET: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
@@ -405,6 +435,15 @@ fn wants_anonymity(message: &str) -> bool {
             "không để số",
             "không để tên",
             "bí mật danh tính",
+            "không cho tên",
+            "không nói tên",
+            "không muốn nói tên",
+            "không để lại số điện thoại",
+            "giấu số",
+            "khỏi để lại",
+            "không cần gọi lại",
+            "sợ bị trả thù",
+            "sợ lộ",
         ])
     })
     .any_in(&analyze(message))
@@ -557,8 +596,32 @@ impl Intake {
             self.occurred_at_text.as_deref().unwrap_or(""),
             self.description.as_deref().unwrap_or("")
         );
+        static HABIT: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
+        let habit = HABIT.get_or_init(|| {
+            PhraseSet::new(&[
+                "nào cũng",
+                "hàng đêm",
+                "hàng ngày",
+                "hàng tuần",
+                "thường xuyên",
+                "suốt",
+                "liên tục",
+                "nãy giờ",
+                "mỗi tối",
+                "mỗi đêm",
+                "mỗi ngày",
+                "dạo này",
+                "vẫn đang",
+                "vẫn còn",
+                "đến giờ",
+                "tới giờ",
+                "chưa dừng",
+                "vẫn chưa",
+            ])
+        });
         let c = classify(&text);
         (c.ongoing && !c.past)
+            || habit.any_in(&analyze(&text))
             || self
                 .occurred_at_text
                 .as_deref()
@@ -694,7 +757,10 @@ impl Intake {
         resolver: Option<&dyn AddressResolver>,
     ) -> IntakeReply {
         let tokens = analyze(message);
-        if cancel_words().any_in(&tokens) {
+        // "hủy" cancels; "dừng lại", "bỏ qua" only when they are the whole answer ("nó không
+        // dừng lại" tells of the driver).
+        let explicit = PhraseSet::new(&["hủy", "huỷ", "cancel", "không báo nữa", "thôi không báo"]);
+        if explicit.any_in(&tokens) || (tokens.len() <= 4 && cancel_words().any_in(&tokens)) {
             return IntakeReply::Cancelled;
         }
         let had_place = self.has_place();
@@ -755,14 +821,14 @@ impl Intake {
                     self.phone = find_phone(message);
                 }
             }
+            // No time in the answer: "không nhớ" is an answer; anything else was more of the
+            // story (kept above), and the question is asked once more before giving up.
             IntakeStep::When => {
-                let trimmed = message.trim();
-                if !trimmed.is_empty() {
-                    self.occurred_at_text =
-                        Some(find_time(trimmed).unwrap_or_else(|| trimmed.to_string()));
-                }
-                if self.phone.is_none() {
-                    self.phone = find_phone(message);
+                if unsure(message) || self.time_attempts >= 1 {
+                    self.occurred_at_text = Some("không rõ".to_string());
+                } else {
+                    self.time_attempts += 1;
+                    return self.prompt();
                 }
             }
             // More of the story instead of a number: it was kept; ask again kindly.
@@ -780,6 +846,16 @@ impl Intake {
                     suggestions: vec!["Hủy".into()],
                 },
             },
+            // A correction or a detail at the summary: taken, and the summary shown again.
+            IntakeStep::Confirm if yes_no(message).is_none() || analyze(message).len() > 4 => {
+                self.absorb_turn(message, lat, lon);
+                if yes_no(message) != Some(true) {
+                    return self.prompt();
+                }
+                if let Some(draft) = self.draft() {
+                    return IntakeReply::Ready(draft);
+                }
+            }
             IntakeStep::Confirm => match yes_no(message) {
                 Some(true) => {
                     if let Some(draft) = self.draft() {
