@@ -183,6 +183,13 @@ fn cues() -> &'static Cues {
             (
                 IncidentType::Rescue,
                 PhraseSet::new(&[
+                    "bị chìm",
+                    "chìm rồi",
+                    "chưa thấy lên",
+                    "chưa thấy nổi lên",
+                    "lặn tìm",
+                    "kẹt thang máy",
+                    "kẹt đầu",
                     "mắc kẹt",
                     "bị kẹt",
                     "kẹt thang máy",
@@ -233,6 +240,12 @@ fn cues() -> &'static Cues {
             (
                 IncidentType::Flood,
                 PhraseSet::new(&[
+                    "tràn vào",
+                    "nước tràn",
+                    "nước sông lên",
+                    "nước lên to",
+                    "ngập đến",
+                    "ngập tới",
                     "=lũ",
                     "lũ quét",
                     "lũ lụt",
@@ -247,6 +260,12 @@ fn cues() -> &'static Cues {
             (
                 IncidentType::MissingPerson,
                 PhraseSet::new(&[
+                    "chưa thấy về",
+                    "chưa về",
+                    "đi khỏi nhà",
+                    "bị lẫn",
+                    "không thấy con",
+                    "lạc con",
                     "lang thang",
                     "không nhớ nhà",
                     "lạc đường",
@@ -332,7 +351,19 @@ fn cues() -> &'static Cues {
         subs: vec![
             (
                 CrimeSubType::Kidnapping,
-                PhraseSet::new(&["bắt cóc", "bị bắt đi", "giam giữ", "bị nhốt", "nhốt"]),
+                PhraseSet::new(&[
+                    "người lạ đón",
+                    "bị người lạ đón",
+                    "đón mất",
+                    "bế mất",
+                    "nhận là dì",
+                    "nhận là người nhà",
+                    "bắt cóc",
+                    "bị bắt đi",
+                    "giam giữ",
+                    "bị nhốt",
+                    "nhốt",
+                ]),
             ),
             (
                 CrimeSubType::Robbery,
@@ -350,6 +381,11 @@ fn cues() -> &'static Cues {
             (
                 CrimeSubType::DomesticViolence,
                 PhraseSet::new(&[
+                    "đánh đập trẻ",
+                    "đánh trẻ con",
+                    "bạo hành trẻ",
+                    "đánh con",
+                    "hành hạ",
                     "bạo hành",
                     "bạo lực gia đình",
                     "chồng đánh",
@@ -552,6 +588,15 @@ fn cues() -> &'static Cues {
             "chưa ra được",
         ]),
         past: PhraseSet::new(&[
+            "tắt rồi",
+            "tắt hẳn",
+            "dập xong",
+            "hết khói",
+            "dập bằng",
+            "đã dập",
+            "ko cháy",
+            "rồi tắt",
+            "lấy lại được",
             "hôm qua",
             "đêm qua",
             "tối qua",
@@ -590,6 +635,9 @@ fn cues() -> &'static Cues {
             "ngất",
         ]),
         trapped: PhraseSet::new(&[
+            "trên nóc xe",
+            "đứng trên nóc",
+            "trên mái nhà",
             "mắc kẹt",
             "bị kẹt",
             "kẹt",
@@ -617,6 +665,16 @@ fn cues() -> &'static Cues {
             "nhóm",
         ]),
         critical: PhraseSet::new(&[
+            "nặng lắm",
+            "bị thương nặng",
+            "nguy kịch",
+            "nằm bất động",
+            "không tỉnh",
+            "nằm dưới đất",
+            "bị vùi",
+            "ngã xuống giếng",
+            "trên nóc xe",
+            "chìm",
             "bất tỉnh",
             "ngừng thở",
             "không thở",
@@ -1092,6 +1150,12 @@ pub struct Classification {
     pub critical: bool,
     /// People and weapons.
     pub people: People,
+    /// Water is near (a river, a lake): a missing child may be in it.
+    pub near_water: bool,
+    /// The caller says the people are safe for now ("vẫn ổn", "thở bình thường").
+    pub said_safe: bool,
+    /// A public-order call about noise only (karaoke, music), with no danger named.
+    pub noise_only: bool,
 }
 
 /// Masks fire-prevention phrases so that "phòng cháy" is not a fire.
@@ -1219,6 +1283,9 @@ pub fn classify(text: &str) -> Classification {
         past: c.past.any_in(&tokens),
         critical: c.critical.any_in(&tokens),
         people,
+        near_water: false,
+        said_safe: false,
+        noise_only: false,
     }
 }
 

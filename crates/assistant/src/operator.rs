@@ -19,6 +19,7 @@ pub fn priority(c: &Classification) -> u8 {
     let hurt = c.people.injured.is_some_and(|n| n > 0)
         || c.people.trapped.is_some_and(|n| n > 0)
         || c.people.dead.is_some_and(|n| n > 0);
+    // Violence against a person (a weapon only seen is not yet violence).
     let violent = matches!(
         c.sub_type,
         Some(
@@ -26,18 +27,26 @@ pub fn priority(c: &Classification) -> u8 {
                 | CrimeSubType::Robbery
                 | CrimeSubType::Assault
                 | CrimeSubType::Fight
-                | CrimeSubType::Weapons
                 | CrimeSubType::DomesticViolence
         )
     );
     match c.incident_type {
-        T::Fire | T::Explosion | T::Rescue => {
+        T::Fire | T::Explosion => {
             if c.past && !c.critical && !hurt {
                 3
-            } else if live || c.critical || hurt || c.incident_type != T::Explosion {
+            } else if c.incident_type == T::Fire || live || c.critical || hurt {
                 1
             } else {
                 2
+            }
+        }
+        // Someone in danger is 1 unless the caller says they are safe ("vẫn ổn", "thở bình
+        // thường"): then 2. Under-triage costs more than over-triage.
+        T::Rescue => {
+            if c.said_safe && !c.critical {
+                2
+            } else {
+                1
             }
         }
         T::Medical => {
@@ -64,9 +73,18 @@ pub fn priority(c: &Classification) -> u8 {
             }
         }
         T::Crime => {
-            if c.sub_type == Some(CrimeSubType::Kidnapping) || (violent && live) {
+            let armed = !c.people.weapons.is_empty();
+            if c.sub_type == Some(CrimeSubType::Kidnapping)
+                || (violent && !c.past)
+                || (armed && !c.past && c.sub_type != Some(CrimeSubType::Weapons))
+            {
                 1
-            } else if (violent && !c.past) || live {
+            } else if live
+                && matches!(
+                    c.sub_type,
+                    Some(CrimeSubType::Theft | CrimeSubType::Weapons | CrimeSubType::Robbery)
+                )
+            {
                 2
             } else if c.sub_type == Some(CrimeSubType::Fraud) && !hurt {
                 4
@@ -74,8 +92,23 @@ pub fn priority(c: &Classification) -> u8 {
                 3
             }
         }
-        T::MissingPerson => 2,
-        T::PublicOrder => 3,
+        // A missing child near water may already be in it.
+        T::MissingPerson => {
+            if c.near_water {
+                1
+            } else {
+                2
+            }
+        }
+        T::PublicOrder => {
+            if c.noise_only {
+                4
+            } else if live && c.people.suspects.is_some_and(|n| n >= 5) {
+                2
+            } else {
+                3
+            }
+        }
         T::Other => 4,
     }
 }
@@ -298,6 +331,11 @@ fn notes(text: &str) -> String {
     said_and_heard(text).1
 }
 
+static WATER: OnceLock<PhraseSet> = OnceLock::new();
+static SAFE: OnceLock<PhraseSet> = OnceLock::new();
+static NOISE: OnceLock<PhraseSet> = OnceLock::new();
+static DANGER: OnceLock<PhraseSet> = OnceLock::new();
+
 fn phrases(cell: &'static OnceLock<PhraseSet>, list: &[&str]) -> &'static PhraseSet {
     cell.get_or_init(|| PhraseSet::new(list))
 }
@@ -422,6 +460,8 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
         .flat_map(|(_, t)| analyze(&spoken(t)))
         .collect();
     let heard: Vec<Token> = turns.iter().flat_map(|(_, t)| analyze(&notes(t))).collect();
+    // "bóng cười" (laughing gas) is a drug, not laughter.
+    let said = mask_phrases(&said, &["bóng cười", "khí cười"]);
     let laughs = said.iter().chain(&heard).any(|t| {
         ["haha", "hihi", "hehe", "kkk", "hihihi"]
             .iter()
@@ -472,6 +512,16 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
         return Some(NotIncident::Prank);
     }
     None
+}
+
+/// Tokens with some phrases replaced by a neutral token.
+fn mask_phrases(tokens: &[Token], list: &[&str]) -> Vec<Token> {
+    let covered = PhraseSet::new(list).cover(tokens);
+    tokens
+        .iter()
+        .zip(covered)
+        .map(|(t, c)| if c { Token::new("_") } else { t.clone() })
+        .collect()
 }
 
 /// Whether a caller's answer is a plain "no" ("ko", "không ai", "chưa", "không có gì").
@@ -737,6 +787,8 @@ pub fn suggest(
         c.people.weapons.clear();
     }
     let live_signs = crate::signs::find(&mask_vehicle_collisions(&analyze(&caller_text)));
+    // Any sign of a threat to life beyond the crash or the fight itself makes the call
+    // critical: under-triage costs more than over-triage.
     if live_signs.iter().any(|f| {
         !matches!(
             f.sign,
@@ -744,6 +796,32 @@ pub fn suggest(
         )
     }) {
         c.critical = true;
+    }
+    // Fire or explosion: whichever the caller names first ("tiếng nổ … chỉ có khói").
+    if matches!(c.incident_type, IncidentType::Fire) {
+        let first =
+            |s: crate::signs::LifeSign| live_signs.iter().find(|f| f.sign == s).map(|f| f.at);
+        let fire = first(crate::signs::LifeSign::Fire).or(first(crate::signs::LifeSign::Smoke));
+        if let Some(boom) = first(crate::signs::LifeSign::Explosion) {
+            if fire.is_none_or(|f| boom < f) {
+                c.incident_type = IncidentType::Explosion;
+            }
+        }
+    }
+    // Someone stuck in a vehicle after a crash is a road accident with a person trapped.
+    if c.incident_type == IncidentType::Rescue
+        && live_signs
+            .iter()
+            .any(|f| f.sign == crate::signs::LifeSign::TrafficAccident)
+        && !live_signs.iter().any(|f| {
+            matches!(
+                f.sign,
+                crate::signs::LifeSign::Drowning | crate::signs::LifeSign::StructureCollapse
+            )
+        })
+    {
+        c.incident_type = IncidentType::TrafficAccident;
+        c.people.trapped = c.people.trapped.or(Some(1));
     }
     if c.incident_type == IncidentType::Other {
         if let Some(f) = live_signs.first() {
@@ -753,20 +831,61 @@ pub fn suggest(
             }
         }
     }
-    // Fires, water, people trapped and missing read as still going on unless told otherwise.
+    // Fires, water, people trapped and missing read as still going on unless told otherwise;
+    // a crash or a crime only when the caller says so.
     if !c.past
-        && (!live_signs.is_empty()
-            || matches!(
-                c.incident_type,
-                IncidentType::Fire
-                    | IncidentType::Explosion
-                    | IncidentType::Rescue
-                    | IncidentType::Flood
-                    | IncidentType::MissingPerson
-            ))
+        && matches!(
+            c.incident_type,
+            IncidentType::Fire
+                | IncidentType::Rescue
+                | IncidentType::Flood
+                | IncidentType::MissingPerson
+                | IncidentType::Medical
+        )
     {
         c.ongoing = true;
     }
+    c.said_safe = phrases(
+        &SAFE,
+        &[
+            "vẫn ổn",
+            "không sao",
+            "thở bình thường",
+            "bình thường",
+            "không ai bị sao",
+            "vẫn tỉnh",
+            "vẫn khóc",
+            "đang khóc",
+        ],
+    )
+    .any_in(&analyze(&caller_text));
+    c.near_water = phrases(
+        &WATER,
+        &[
+            "hồ",
+            "sông",
+            "ao",
+            "kênh",
+            "mương",
+            "suối",
+            "biển",
+            "bể bơi",
+            "dưới nước",
+            "bờ hồ",
+        ],
+    )
+    .any_in(&analyze(&caller_text));
+    c.noise_only = c.incident_type == IncidentType::PublicOrder
+        && phrases(
+            &NOISE,
+            &["karaoke", "nhạc to", "mở nhạc", "ồn", "hát to", "loa"],
+        )
+        .any_in(&analyze(&caller_text))
+        && !phrases(
+            &DANGER,
+            &["đua xe", "xô xát", "đánh", "hỗn chiến", "dao", "gậy"],
+        )
+        .any_in(&analyze(&caller_text));
     let has_event = c.incident_type != IncidentType::Other;
     let dismissed = not_incident(&turns, has_event);
     let location_text = final_address(&turns);

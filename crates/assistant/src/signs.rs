@@ -501,6 +501,12 @@ fn rules() -> &'static [Rule] {
                 sign: S::Drowning,
                 cues: vec![
                     any(&[
+                        "bị chìm",
+                        "chìm mất",
+                        "chìm rồi",
+                        "chưa thấy lên",
+                        "chưa thấy nổi lên",
+                        "lặn tìm",
                         "đuối nước",
                         "chết đuối",
                         "bị đuối",
@@ -1271,6 +1277,8 @@ fn compound_goes_on(tokens: &[Token], end: usize) -> bool {
     };
     let next = tokens.get(end);
     (last.fold == "dien" && next.is_some_and(|t| t.fold == "thoai"))
+        // "không dậy được" is cannot get up, not does not wake.
+        || (last.fold == "day" && next.is_some_and(|t| t.fold == "duoc" || t.fold == "noi"))
         || (last.fold == "danh"
             && next.is_some_and(|t| NOT_A_BLOW.iter().any(|w| t.matches(&Token::new(w)))))
 }
