@@ -433,6 +433,20 @@ fn rules() -> &'static Rules {
             "ngày hôm",
         ]),
         over: PhraseSet::new(&[
+            "đỡ rồi",
+            "khỏi rồi",
+            "ổn rồi",
+            "đã khám",
+            "đã cấp cứu",
+            "đã đưa đi viện",
+            "đã đưa vào viện",
+            "nằm viện",
+            "đang điều trị",
+            "đã mất",
+            "qua đời",
+            "đã được cứu",
+            "xuất viện",
+            "hồi phục",
             "đã tắt",
             "dập được",
             "dập tắt rồi",
@@ -476,6 +490,37 @@ fn rules() -> &'static Rules {
             "không nhớ",
         ]),
         anchor: PhraseSet::new(&[
+            "bố em",
+            "mẹ em",
+            "con tôi",
+            "con em",
+            "con mình",
+            "vợ em",
+            "chồng em",
+            "bạn em",
+            "bạn tôi",
+            "ông cụ",
+            "bà cụ",
+            "thằng bé",
+            "con bé",
+            "đứa bé",
+            "em bé",
+            "có một",
+            "có 1",
+            "cháu tôi",
+            "cháu em",
+            "anh tôi",
+            "chị tôi",
+            "em tôi",
+            "em trai",
+            "em gái",
+            "anh trai",
+            "chị gái",
+            "ông nội",
+            "bà nội",
+            "ông ngoại",
+            "bà ngoại",
+            "bé nhà",
             "nhà tôi",
             "nhà em",
             "nhà mình",
@@ -581,7 +626,7 @@ fn dated(raw: &str) -> bool {
 pub fn is_hypothetical(tokens: &[Token]) -> bool {
     static LEAD: OnceLock<PhraseSet> = OnceLock::new();
     static ASK: OnceLock<PhraseSet> = OnceLock::new();
-    let lead = LEAD.get_or_init(|| PhraseSet::new(&["thì", "gặp", "bị", "thấy"]));
+    let lead = LEAD.get_or_init(|| PhraseSet::new(&["thì", "gặp"]));
     let ask = ASK.get_or_init(|| {
         PhraseSet::new(&[
             "thế nào",
@@ -599,8 +644,11 @@ pub fn is_hypothetical(tokens: &[Token]) -> bool {
             "nên",
         ])
     });
+    // "X thì làm gì" is general only when nobody in particular is in it: "bố em ngã ra không
+    // thở thì phải làm sao" is about a father, now.
+    let general = !rules().now.any_in(tokens) && !rules().anchor.any_in(tokens);
     rules().hypothetical.any_in(tokens)
-        || (lead.any_in(tokens) && ask.any_in(tokens) && !rules().now.any_in(tokens))
+        || (lead.any_in(tokens) && ask.any_in(tokens) && general)
         || PhraseSet::new(&["có nên"]).any_in(tokens)
 }
 
@@ -657,7 +705,9 @@ pub fn detect_emergency(tokens: &[Token], raw: &str) -> Option<Emergency> {
         if f.needs_now || over {
             return ongoing_near(tokens, f.at, f.len);
         }
-        if past {
+        // A body does not stop being in danger with the time of day: "sáng nay bố em đau
+        // ngực" is still an emergency unless the message says it is over.
+        if past && f.sign.class() != EmergencyClass::Medical {
             return near;
         }
         if hypothetical && !now_anywhere {
@@ -747,6 +797,11 @@ fn decline_rules() -> &'static DeclineRules {
     static RULES: OnceLock<DeclineRules> = OnceLock::new();
     RULES.get_or_init(|| DeclineRules {
         otp_secret: PhraseSet::new(&[
+            "mã xác minh",
+            "mã 6 số",
+            "mã gửi về điện thoại",
+            "mã vừa gửi",
+            "mã gửi về",
             "otp",
             "mã otp",
             "mã xác thực",
@@ -801,6 +856,12 @@ fn decline_rules() -> &'static DeclineRules {
             "nhập sai",
         ]),
         data_cue: PhraseSet::new(&[
+            "nhà nó ở đâu",
+            "nhà ở đâu",
+            "ai đứng tên",
+            "danh sách người ở",
+            "định vị số",
+            "vị trí của số",
             "số căn cước",
             "căn cước",
             "số định danh",
@@ -909,6 +970,15 @@ fn decline_rules() -> &'static DeclineRules {
             "chị dâu",
         ]),
         record_cue: PhraseSet::new(&[
+            "có án không",
+            "có bị truy nã",
+            "bị truy nã không",
+            "trong sạch không",
+            "có phải tội phạm",
+            "từng vào tù",
+            "tiền án tiền sự của",
+            "lý lịch của",
+            "lý lịch người",
             "tiền án",
             "tiền sự",
             "án tích",
@@ -926,6 +996,15 @@ fn decline_rules() -> &'static DeclineRules {
             "từng phạm tội",
         ]),
         case_cue: PhraseSet::new(&[
+            "kết luận điều tra",
+            "hồ sơ của bố",
+            "hồ sơ của anh",
+            "đã khởi tố chưa",
+            "bị khởi tố chưa",
+            "bao giờ xét xử",
+            "khi nào xét xử",
+            "bị tạm giam ở đâu",
+            "đang bị giam ở đâu",
             "hồ sơ vụ án",
             "hồ sơ vụ việc",
             "hồ sơ điều tra",
@@ -1023,6 +1102,15 @@ fn decline_rules() -> &'static DeclineRules {
             "người yêu",
         ]),
         erase_cue: PhraseSet::new(&[
+            "xin bỏ phạt",
+            "xin không phạt",
+            "châm chước",
+            "giảm mức phạt cho",
+            "bỏ qua cho em",
+            "không muốn nộp phạt",
+            "khỏi nộp",
+            "xóa lỗi vi phạm",
+            "gỡ phạt nguội",
             "xóa phạt",
             "xóa lỗi",
             "xóa vi phạm",
@@ -1042,6 +1130,17 @@ fn decline_rules() -> &'static DeclineRules {
             "gỡ biên bản",
         ]),
         bribe_cue: PhraseSet::new(&[
+            "tiền trà nước",
+            "cảm ơn anh em",
+            "gửi anh em ít",
+            "bao nhiêu thì xong",
+            "lo liệu giúp",
+            "chạy chọt",
+            "bố em là công an",
+            "người nhà làm công an",
+            "có người nhà làm",
+            "nhờ vả",
+            "xin ưu tiên",
             "quen anh",
             "quen công an",
             "quen chú",
@@ -1079,6 +1178,18 @@ fn decline_rules() -> &'static DeclineRules {
             "củ nhờ",
         ]),
         fake_cue: PhraseSet::new(&[
+            "mua bằng đại học",
+            "làm bằng đại học",
+            "giấy khám sức khỏe không cần khám",
+            "không cần khám",
+            "chứng chỉ giả",
+            "làm chứng chỉ",
+            "đứng tên hộ",
+            "mượn căn cước",
+            "dùng căn cước người khác",
+            "thuê căn cước",
+            "làm giấy tờ không cần",
+            "giấy tờ không chính chủ",
             "làm giả",
             "giả mạo",
             "giấy tờ giả",
@@ -1128,6 +1239,21 @@ fn decline_rules() -> &'static DeclineRules {
             "khắc dấu",
         ]),
         evasion_strong: PhraseSet::new(&[
+            "thoát án",
+            "khai thế nào để",
+            "khai sao để",
+            "nhẹ tội",
+            "đối phó công an",
+            "đối phó với công an",
+            "không giấy tờ đi đường nào",
+            "tránh bị kiểm tra",
+            "không bị giữ xe",
+            "lẩn tránh",
+            "trốn khỏi",
+            "cách trốn",
+            "trốn đi đâu",
+            "vượt biên",
+            "xuất cảnh trái phép",
             "lách luật",
             "trốn phạt",
             "né phạt",
@@ -1198,6 +1324,20 @@ fn decline_rules() -> &'static DeclineRules {
             "ở đâu",
         ]),
         civil_cue: PhraseSet::new(&[
+            "vỡ nợ",
+            "chủ nợ",
+            "vỡ hụi",
+            "vỡ họ",
+            "tiền thuê nhà",
+            "đền bù",
+            "va quệt đòi",
+            "bồi thường",
+            "làm nứt nhà",
+            "nứt tường nhà",
+            "cây nhà hàng xóm",
+            "chia gia tài",
+            "chia của",
+            "lấn ranh",
             "tranh chấp",
             "chia thừa kế",
             "thừa kế",
@@ -1236,6 +1376,14 @@ fn decline_rules() -> &'static DeclineRules {
             "giấy vay",
         ]),
         court_cue: PhraseSet::new(&[
+            "bị phạt bao nhiêu năm",
+            "khung hình phạt cho",
+            "được giảm án",
+            "có được tại ngoại",
+            "bị xử tù",
+            "đi tù bao lâu",
+            "ngồi tù bao lâu",
+            "án bao lâu",
             "tù mấy năm",
             "tù bao nhiêu năm",
             "bao nhiêu năm tù",

@@ -319,6 +319,11 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Fire,
                 cues: vec![any(&[
+                    "bốc hỏa",
+                    "cháy đùng đùng",
+                    "lửa ngùn ngụt",
+                    "cháy khét",
+                    "cháy ngùn ngụt",
                     "=cháy",
                     "=lửa",
                     "bốc cháy",
@@ -469,6 +474,10 @@ fn rules() -> &'static [Rule] {
                 sign: S::Trapped,
                 cues: vec![
                     any(&[
+                        "bị nhốt trong thang máy",
+                        "kẹt cứng",
+                        "không mở được cửa",
+                        "bị kẹt lại",
                         "mắc kẹt",
                         "bị kẹt",
                         "kẹt trong",
@@ -501,6 +510,12 @@ fn rules() -> &'static [Rule] {
                 sign: S::Drowning,
                 cues: vec![
                     any(&[
+                        "ngộp nước",
+                        "trôi sông",
+                        "ra giữa dòng",
+                        "bị sóng cuốn",
+                        "lật thuyền",
+                        "chìm thuyền",
                         "bị chìm",
                         "chìm mất",
                         "chìm rồi",
@@ -546,6 +561,9 @@ fn rules() -> &'static [Rule] {
                 sign: S::Electrocution,
                 cues: vec![
                     any(&[
+                        "điện giựt",
+                        "giựt điện",
+                        "bị giựt điện",
                         "điện giật",
                         "bị giật điện",
                         "giật điện",
@@ -603,6 +621,11 @@ fn rules() -> &'static [Rule] {
                 sign: S::Abduction,
                 cues: vec![
                     any(&[
+                        "bị khống chế",
+                        "khống chế đưa đi",
+                        "bị giam",
+                        "lôi lên ô tô",
+                        "bắt đi",
                         "bắt cóc",
                         "bị bắt đi",
                         "tiền chuộc",
@@ -760,6 +783,14 @@ fn rules() -> &'static [Rule] {
                 sign: S::NotBreathing,
                 cues: vec![
                     any(&[
+                        "ngộp thở",
+                        "nghẹt thở",
+                        "thở gấp",
+                        "lên cơn hen",
+                        "lên cơn suyễn",
+                        "hổng thở",
+                        "ngưng tim",
+                        "thở không ra hơi",
                         "ngừng thở",
                         "tắt thở",
                         "ngưng thở",
@@ -806,6 +837,13 @@ fn rules() -> &'static [Rule] {
                 sign: S::Unconscious,
                 cues: vec![
                     any(&[
+                        "tái mét",
+                        "người lạnh ngắt",
+                        "lạnh toát",
+                        "mê sảng",
+                        "hạ đường huyết",
+                        "không biết trời đất",
+                        "lịm dần",
                         "bất tỉnh",
                         "hôn mê",
                         "mê man",
@@ -896,6 +934,10 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Stroke,
                 cues: vec![any(&[
+                    "tê nửa mặt",
+                    "yếu một bên",
+                    "liệt một bên",
+                    "nói không thành tiếng",
                     "đột quỵ",
                     "tai biến",
                     "méo miệng",
@@ -932,6 +974,10 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::ChestPain,
                 cues: vec![any(&[
+                    "nhói ngực",
+                    "đau vùng tim",
+                    "nhói tim",
+                    "đau ngực dữ dội",
                     "đau ngực",
                     "tức ngực",
                     "thắt ngực",
@@ -951,6 +997,9 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Seizure,
                 cues: vec![any(&[
+                    "lên cơn động kinh",
+                    "co quắp",
+                    "giật liên hồi",
                     "co giật",
                     "động kinh",
                     "giật liên tục",
@@ -970,6 +1019,13 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::SevereBleeding,
                 cues: vec![any(&[
+                    "nôn ra máu",
+                    "ói ra máu",
+                    "thổ huyết",
+                    "đầu chảy máu",
+                    "vỡ đầu",
+                    "toác đầu",
+                    "máu chảy lênh láng",
                     "chảy máu",
                     "mất máu",
                     "máu chảy",
@@ -1030,6 +1086,13 @@ fn rules() -> &'static [Rule] {
                 sign: S::Poisoning,
                 cues: vec![
                     any(&[
+                        "rắn cắn",
+                        "bị rắn",
+                        "lá ngón",
+                        "sốc nhiệt",
+                        "say nắng",
+                        "cóc độc",
+                        "cá nóc",
                         "ngộ độc",
                         "trúng độc",
                         "bị độc",
@@ -1162,6 +1225,13 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Collapse,
                 cues: vec![any(&[
+                    "ngã từ trên cao",
+                    "rơi từ tầng",
+                    "té từ tầng",
+                    "ngã giàn giáo",
+                    "té lầu",
+                    "rơi từ trên",
+                    "ngã từ tầng",
                     "ngã ra",
                     "gục xuống",
                     "đổ gục",
@@ -1193,6 +1263,18 @@ fn rules() -> &'static [Rule] {
                 sign: S::Suicide,
                 cues: vec![
                     any(&[
+                        "dọa tự tử",
+                        "đòi chết",
+                        "muốn tự tử",
+                        "tuyệt mệnh",
+                        "thư từ biệt",
+                        "nhắn tin từ biệt",
+                        "không muốn sống nữa",
+                        "trèo lên lan can",
+                        "đứng trên cầu",
+                        "đòi tự tử",
+                        "định tự tử",
+                        "uống thuốc tự tử",
                         "tự tử",
                         "tự sát",
                         "quyên sinh",
