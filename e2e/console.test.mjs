@@ -717,3 +717,39 @@ test("switchboard: F2 answers a call, a repeat prank number is flagged, and Alt+
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test("assistant, operator mode: a joking call is flagged as no incident, a knife at home is P1 with safety asked first, and the intake form opens prefilled", async () => {
+  const made = await admin("POST", "/api/users", { username: "ct.trucban", display_name: "Trực ban Nguyễn Văn Trực", role: "operator", password: "mat-khau-truc-ban-1" });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const operator = await apiSession(server.url, "ct.trucban", "mat-khau-truc-ban-1");
+  const page = await newPage(browser);
+  await openAs(page, server.url, operator, "/assistant");
+  await page.getByRole("radio", { name: "Hỗ trợ trực ban", checked: true }).waitFor();
+  const transcript = page.getByLabel("Lời cuộc gọi");
+  await transcript.fill("CT: 114 / NG: báo cháy ạ / CT: cháy ở đâu em / NG: cháy túi, hết tiền rồi ạ (tiếng cười, cúp máy)");
+  await transcript.press("Control+Enter");
+  const banner = page.getByTestId("op-not-incident");
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /^Có vẻ không phải sự việc: /);
+  assert.equal(await page.getByTestId("op-result").getByRole("link").getAttribute("href"), "/calls");
+
+  await transcript.fill("CT: 113 / NG: (khóc) chồng tôi đang đánh tôi, nó cầm dao đòi giết, tôi chạy sang nhà hàng xóm rồi");
+  await page.getByRole("button", { name: "Phân tích" }).click();
+  await page.getByTestId("op-priority").waitFor();
+  assert.equal(await page.getByTestId("op-priority").getAttribute("data-priority"), "1");
+  assert.equal(await page.getByTestId("op-not-incident").count(), 0);
+  const questions = await page.getByTestId("op-questions").locator("li").allTextContents();
+  assert.ok(questions.some((q) => q.includes("an toàn")), JSON.stringify(questions));
+  await shot(page, "assistant-operator");
+
+  // The suggestion opens the intake form filled in, once.
+  await page.getByRole("button", { name: "Mở phiếu tiếp nhận" }).click();
+  await page.waitForURL("**/intake");
+  await page.waitForFunction(() => document.querySelector("#in-priority").value === "1");
+  assert.equal(await page.inputValue("#in-kind"), "crime");
+  assert.equal(await page.inputValue("#in-subtype"), "domestic_violence");
+  assert.match(await page.inputValue("#in-desc"), /cầm dao đòi giết/);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("binhyen.intake.prefill")), null);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

@@ -10,6 +10,9 @@ import { session, isCityUser, unitName, canAct } from "../session.js";
 import { createMap } from "../map.js";
 import { normIncident } from "../model.js";
 
+/** sessionStorage key of a form suggested elsewhere (the assistant), read once on opening. */
+export const PREFILL_KEY = "binhyen.intake.prefill";
+
 /** Draws the intake form with its map. */
 export function renderIntake(main, _params, ctx) {
   ctx.refreshUnitSelect(isCityUser() ? "" : session.me.unit_code);
@@ -224,11 +227,35 @@ export function renderIntake(main, _params, ctx) {
     }
   });
 
+  // A suggestion from the assistant fills what it has; a unit it names (or a person picked
+  // there) is kept, otherwise the address or the coordinates find the unit as usual.
+  function prefill() {
+    let pre = null;
+    try {
+      pre = JSON.parse(sessionStorage.getItem(PREFILL_KEY) || "null");
+    } catch {
+      /* an unreadable suggestion is dropped */
+    }
+    sessionStorage.removeItem(PREFILL_KEY);
+    if (!pre) return;
+    if (codes("kind").includes(pre.kind)) kind.value = pre.kind;
+    subtypeField.hidden = kind.value !== "crime";
+    if (pre.crime_subtype && codes("crime_subtype").includes(pre.crime_subtype)) subtype.value = pre.crime_subtype;
+    if ([1, 2, 3, 4].includes(pre.priority)) priority.value = String(pre.priority);
+    if (pre.caller_phone) callerPhone.value = pre.caller_phone;
+    if (pre.description) description.value = pre.description;
+    if (pre.address) address.value = pre.address;
+    if (pre.unit_code) showUnit(pre.unit_code, t("unit_from_assistant"));
+    else if (pre.address) lookupAddress();
+    else if (pre.lat != null && pre.lon != null) pickPoint(pre.lat, pre.lon);
+  }
+
   function fail(message, focusEl) {
     error.textContent = message;
     if (focusEl) focusEl.focus();
   }
 
+  prefill();
   kind.focus();
   return () => {
     document.removeEventListener("keydown", onKey);
