@@ -95,6 +95,22 @@ pub enum CrimeSubType {
 }
 
 impl CrimeSubType {
+    /// Vietnamese label.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            CrimeSubType::Robbery => "cướp, cướp giật",
+            CrimeSubType::Theft => "trộm cắp",
+            CrimeSubType::Assault => "cố ý gây thương tích",
+            CrimeSubType::Fight => "đánh nhau",
+            CrimeSubType::Weapons => "vũ khí, hung khí",
+            CrimeSubType::Drugs => "ma túy",
+            CrimeSubType::Fraud => "lừa đảo",
+            CrimeSubType::Kidnapping => "bắt cóc, bắt giữ người",
+            CrimeSubType::DomesticViolence => "bạo lực gia đình",
+            CrimeSubType::Other => "khác",
+        }
+    }
+
     /// The code (`robbery`, `domestic_violence`, …).
     pub fn code(self) -> &'static str {
         match self {

@@ -205,7 +205,7 @@ pub fn next_questions(c: &Classification, has_location: bool, has_phone: bool) -
 fn summary(c: &Classification, location: Option<&str>) -> String {
     let mut s = c.incident_type.label_vi().to_string();
     if let Some(sub) = c.sub_type {
-        s.push_str(&format!(" ({})", sub.code()));
+        s.push_str(&format!(" ({})", sub.label_vi()));
     }
     let p = &c.people;
     let mut parts = Vec::new();
