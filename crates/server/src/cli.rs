@@ -646,9 +646,9 @@ fn eval(
     }
     let report = assistant::evaluate(&bot, &set);
     let intake = intake_reports(&bot, units.as_deref(), &eval_dir)?;
-    let mut targets = eval_targets(&report);
-    targets.extend(intake.iter().flat_map(intake_targets));
-    let passed = targets.iter().all(|t| t.met);
+    let targets = eval_targets(&report);
+    let intake_targets: Vec<EvalTarget> = intake.iter().flat_map(intake_targets).collect();
+    let passed = targets.iter().chain(&intake_targets).all(|t| t.met);
     if json {
         println!(
             "{}",
@@ -656,6 +656,7 @@ fn eval(
                 "report": report,
                 "intake": intake,
                 "targets": targets,
+                "intake_targets": intake_targets,
                 "passed": passed,
             }))?
         );
@@ -676,7 +677,7 @@ fn eval(
             print!("{}", split.to_text(split.split != "blind" && explain));
         }
         println!("\ntargets:");
-        for t in &targets {
+        for t in targets.iter().chain(&intake_targets) {
             println!(
                 "  {:<28} {:>9.3} {} {:<7} {}",
                 t.metric,
@@ -692,6 +693,7 @@ fn eval(
     } else {
         let missed: Vec<&str> = targets
             .iter()
+            .chain(&intake_targets)
             .filter(|t| !t.met)
             .map(|t| t.metric)
             .collect();
