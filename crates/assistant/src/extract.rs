@@ -1170,6 +1170,8 @@ pub struct Classification {
     pub near_water: bool,
     /// The caller says the people are safe for now ("vẫn ổn", "thở bình thường").
     pub said_safe: bool,
+    /// Someone armed is threatening people, not only carrying ("đòi chém", "trước nhà em").
+    pub threat: bool,
     /// A public-order call about noise only (karaoke, music), with no danger named.
     pub noise_only: bool,
 }
@@ -1301,6 +1303,7 @@ pub fn classify(text: &str) -> Classification {
         people,
         near_water: false,
         said_safe: false,
+        threat: false,
         noise_only: false,
     }
 }

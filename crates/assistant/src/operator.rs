@@ -76,7 +76,7 @@ pub fn priority(c: &Classification) -> u8 {
             let armed = !c.people.weapons.is_empty();
             if c.sub_type == Some(CrimeSubType::Kidnapping)
                 || (violent && !c.past)
-                || (armed && !c.past && c.sub_type != Some(CrimeSubType::Weapons))
+                || (armed && !c.past && (c.sub_type != Some(CrimeSubType::Weapons) || c.threat))
             {
                 1
             } else if live
@@ -333,6 +333,7 @@ fn notes(text: &str) -> String {
 
 static WATER: OnceLock<PhraseSet> = OnceLock::new();
 static SAFE: OnceLock<PhraseSet> = OnceLock::new();
+static THREAT: OnceLock<PhraseSet> = OnceLock::new();
 static NOISE: OnceLock<PhraseSet> = OnceLock::new();
 static DANGER: OnceLock<PhraseSet> = OnceLock::new();
 
@@ -471,7 +472,13 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
         .iter()
         .filter(|t| t.fold.chars().any(char::is_alphanumeric))
         .count();
-    let joking = laughs || joke.any_in(&said) || joke.any_in(&heard);
+    // "em không đùa đâu", "không phải trêu" say the opposite.
+    let jokes = |tokens: &[Token]| {
+        joke.occurrences(tokens)
+            .into_iter()
+            .any(|(at, _)| !crate::signs::negated(tokens, at))
+    };
+    let joking = laughs || jokes(&said) || jokes(&heard);
     if has_event {
         return joking.then_some(NotIncident::Prank);
     }
@@ -490,6 +497,12 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
             "đến ngay",
             "báo công an",
             "báo cháy",
+            "đang có",
+            "vừa xảy ra",
+            "có vụ",
+            "xảy ra",
+            "đang bị",
+            "vừa bị",
             "tai nạn",
         ],
     );
@@ -859,6 +872,24 @@ pub fn suggest(
         ],
     )
     .any_in(&analyze(&caller_text));
+    c.threat = phrases(
+        &THREAT,
+        &[
+            "đòi",
+            "dọa",
+            "đuổi",
+            "xông",
+            "đập cửa",
+            "trước nhà",
+            "trước cửa",
+            "chĩa",
+            "đe dọa",
+            "cầm dao đứng",
+            "vung",
+            "khống chế",
+        ],
+    )
+    .any_in(&analyze(&caller_text));
     c.near_water = phrases(
         &WATER,
         &[
@@ -886,7 +917,10 @@ pub fn suggest(
             &["đua xe", "xô xát", "đánh", "hỗn chiến", "dao", "gậy"],
         )
         .any_in(&analyze(&caller_text));
-    let has_event = c.incident_type != IncidentType::Other;
+    // Anything the caller names as an event (a type, a crime, a sign) keeps the call an
+    // incident unless it is laughed off.
+    let has_event = c.incident_type != IncidentType::Other
+        || crate::extract::has_incident_cue(&analyze(&caller_text));
     let dismissed = not_incident(&turns, has_event);
     let location_text = final_address(&turns);
     let coords = find_coordinates(&caller_text);
@@ -994,6 +1028,37 @@ mod tests {
         assert_eq!(s.sub_type, Some(CrimeSubType::Fraud));
         assert_eq!(s.priority, 4);
         assert_eq!(s.unit.as_deref(), Some("Phường Láng"));
+    }
+
+    #[test]
+    fn only_a_laughed_off_call_is_dismissed() {
+        let s = run("CT: 113 / NG: có thằng đang cầm dao đứng trước nhà em, em không đùa đâu");
+        assert_eq!(s.not_incident, None);
+        assert_eq!(s.priority, 1);
+        let s = run("CT: 114 / NG: báo cháy ạ / CT: ở đâu / NG: cháy túi rồi hihi (cúp máy)");
+        assert_eq!(s.not_incident, Some(NotIncident::Prank));
+        let s = run("CT: 113 / NG: cho hỏi làm căn cước ở đâu ạ");
+        assert_eq!(s.not_incident, Some(NotIncident::Question));
+        let s = run("CT: 113 / NG: cho hỏi ngoài ngõ có vụ đánh nhau thì báo ai");
+        assert_eq!(s.not_incident, None);
+        let s = run("CT: 113 / NG: (im lặng) / CT: alo / NG: (tắt máy)");
+        assert_eq!(s.not_incident, Some(NotIncident::Silent));
+    }
+
+    #[test]
+    fn the_caller_s_words_are_the_facts() {
+        let s = run(
+            "CT: 113 / NG: xe tải tông xe máy ở ngã tư / CT: có ai bị thương, có ai cầm hung khí không / NG: không",
+        );
+        assert_eq!(s.incident_type, IncidentType::TrafficAccident);
+        assert_eq!(s.people.injured, Some(0));
+        assert!(s.people.weapons.is_empty());
+        let s =
+            run("NG: tai nạn ở số 51 Hàng Bạc / CT: số 51 ạ / NG: à nhầm, số 15 chứ không phải 51");
+        assert_eq!(s.location_text.as_deref(), Some("số 15 Hàng Bạc"));
+        let s =
+            run("NG: 2 thằng cướp túi rồi chạy về hướng Giải Phóng, ở trước số 36 Hoàng Quốc Việt");
+        assert!(!s.location_text.unwrap_or_default().contains("Giải Phóng"));
     }
 
     #[test]
