@@ -471,6 +471,8 @@ fn cues() -> &'static Cues {
             (
                 CrimeSubType::Theft,
                 PhraseSet::new(&[
+                    "cạy két",
+                    "mất túi",
                     "mất xe",
                     "mất ví",
                     "mất điện thoại",
@@ -537,6 +539,18 @@ fn cues() -> &'static Cues {
             (
                 CrimeSubType::Other,
                 PhraseSet::new(&[
+                    "đập vỡ",
+                    "bị đập",
+                    "xịt sơn",
+                    "sơn bậy",
+                    "bị hack",
+                    "hack",
+                    "chiếm tài khoản",
+                    "biến mất",
+                    "ôm tiền",
+                    "quỵt",
+                    "ăn quỵt",
+                    "bỏ chạy không trả",
                     "bị đòi",
                     "vay app",
                     "tín dụng đen",
@@ -1193,6 +1207,26 @@ pub fn has_incident_cue(tokens: &[Token]) -> bool {
     c.types.iter().any(|(_, set)| set.any_in(&tokens))
         || c.subs.iter().any(|(_, set)| set.any_in(&tokens))
         || !crate::signs::find(&tokens).is_empty()
+        || lost_property().any_in(&tokens)
+}
+
+/// Words of something lost or forgotten: no crime, but something to report.
+fn lost_property() -> &'static PhraseSet {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "để quên",
+            "làm rơi",
+            "đánh rơi",
+            "thất lạc",
+            "báo mất",
+            "bị mất",
+            "mất cccd",
+            "mất căn cước",
+            "mất giấy tờ",
+            "mất ví",
+        ])
+    })
 }
 
 /// Whether the tokens name a crime against someone (a fraud, a threat, a theft, violence):
@@ -1201,6 +1235,11 @@ pub fn has_crime_cue(tokens: &[Token]) -> bool {
     static SET: OnceLock<PhraseSet> = OnceLock::new();
     SET.get_or_init(|| {
         PhraseSet::new(&[
+            "húc",
+            "tông",
+            "va chạm",
+            "đâm xe",
+            "tai nạn",
             "lừa",
             "lừa đảo",
             "mạo danh",

@@ -285,9 +285,13 @@ fn rules() -> &'static Rules {
             "lỡ mà",
             "ngộ nhỡ",
             "nhỡ đâu",
-            "nhỡ",
+            "=nhỡ",
         ]),
         info: PhraseSet::new(&[
+            "có được",
+            "xin phép",
+            "hợp pháp",
+            "có phải xin",
             "thủ tục",
             "quy định",
             "hồ sơ",
@@ -383,6 +387,14 @@ fn rules() -> &'static Rules {
         ]),
         recent_past: PhraseSet::new(&["vừa rồi", "vừa qua", "mới rồi"]),
         past: PhraseSet::new(&[
+            "hồi trẻ",
+            "hồi xưa",
+            "ngày xưa",
+            "trước kia",
+            "hồi đó",
+            "lúc trước",
+            "hồi nhỏ",
+            "năm xưa",
             "hôm qua",
             "đêm qua",
             "tối qua",
@@ -490,6 +502,15 @@ fn rules() -> &'static Rules {
             "không nhớ",
         ]),
         anchor: PhraseSet::new(&[
+            "bên cạnh",
+            "nhà bên",
+            "hành lang",
+            "cầu thang",
+            "tầng",
+            "chỗ em",
+            "chỗ tôi",
+            "nhà hàng xóm",
+            "ngoài ngõ",
             "bố em",
             "mẹ em",
             "con tôi",
@@ -548,6 +569,15 @@ fn rules() -> &'static Rules {
             "đầu ngõ",
         ]),
         fire_not: PhraseSet::new(&[
+            "pháo hoa nổ",
+            "pháo nổ",
+            "súng bắn keo",
+            "súng nước",
+            "súng đồ chơi",
+            "súng bắn đinh",
+            "pháo hoa",
+            "pháo giấy",
+            "bóng cười",
             "phòng cháy",
             "chữa cháy",
             "báo cháy",
@@ -648,8 +678,9 @@ pub fn is_hypothetical(tokens: &[Token]) -> bool {
     // thở thì phải làm sao" is about a father, now.
     let general = !rules().now.any_in(tokens) && !rules().anchor.any_in(tokens);
     rules().hypothetical.any_in(tokens)
-        || (lead.any_in(tokens) && ask.any_in(tokens) && general)
-        || PhraseSet::new(&["có nên"]).any_in(tokens)
+        || ((lead.any_in(tokens) || PhraseSet::new(&["có nên"]).any_in(tokens))
+            && ask.any_in(tokens)
+            && general)
 }
 
 /// Whether "đang", "vẫn" or a call for help sits right beside a sign: it is still going on.
@@ -723,10 +754,16 @@ pub fn detect_emergency(tokens: &[Token], raw: &str) -> Option<Emergency> {
             sign: Some(f.sign),
             hazard_over: f.sign == LifeSign::Electrocution && !still_in_contact(tokens, f),
         }),
-        None if sos && (now_anywhere || !past) && !hypothetical => Some(Emergency {
-            sign: found.first().map(|f| f.sign),
-            hazard_over: false,
-        }),
+        None if sos
+            && (now_anywhere || !past)
+            && !hypothetical
+            && !(info && !now_anywhere && !r.anchor.any_in(tokens)) =>
+        {
+            Some(Emergency {
+                sign: found.first().map(|f| f.sign),
+                hazard_over: false,
+            })
+        }
         None => None,
     }
 }
@@ -856,6 +893,18 @@ fn decline_rules() -> &'static DeclineRules {
             "nhập sai",
         ]),
         data_cue: PhraseSet::new(&[
+            "ở phường nào",
+            "dọn đi đâu",
+            "chuyển đi đâu",
+            "địa chỉ mới",
+            "đang tạm trú",
+            "đang sống",
+            "giờ đang ở",
+            "link facebook",
+            "đứng tên đăng ký",
+            "ở xã nào",
+            "số cmnd của",
+            "số căn cước của",
             "nhà nó ở đâu",
             "nhà ở đâu",
             "ai đứng tên",
@@ -876,7 +925,6 @@ fn decline_rules() -> &'static DeclineRules {
             "chỗ ở",
             "đang ở đâu",
             "sống ở đâu",
-            "ở đâu",
             "thông tin",
             "tên chủ",
             "chủ xe",
@@ -895,6 +943,16 @@ fn decline_rules() -> &'static DeclineRules {
             "danh tính",
         ]),
         data_lookup: PhraseSet::new(&[
+            "kiếm giùm",
+            "tìm giúp",
+            "tìm giùm",
+            "tra giúp",
+            "tra giùm",
+            "kiểm tra giúp",
+            "cho hỏi",
+            "cho em hỏi",
+            "muốn biết",
+            "định mua",
             "tra",
             "tra cứu",
             "xem",
@@ -912,6 +970,16 @@ fn decline_rules() -> &'static DeclineRules {
             "của ai",
         ]),
         third_party: PhraseSet::new(&[
+            "ai đang",
+            "ai đứng tên",
+            "chủ trọ cũ",
+            "ông chủ",
+            "bà chủ",
+            "người bạn",
+            "bạn cũ",
+            "học cùng",
+            "ổng",
+            "bả",
             "người khác",
             "hàng xóm",
             "người yêu",
@@ -949,7 +1017,6 @@ fn decline_rules() -> &'static DeclineRules {
             "của một người",
             "một người",
             "người đó",
-            "kẻ",
             "con nợ",
             "người nợ",
             "khách hàng",
@@ -970,6 +1037,9 @@ fn decline_rules() -> &'static DeclineRules {
             "chị dâu",
         ]),
         record_cue: PhraseSet::new(&[
+            "bị bắt vì",
+            "từng bị bắt vì",
+            "có bị bắt vì",
             "có án không",
             "có bị truy nã",
             "bị truy nã không",
@@ -1102,6 +1172,22 @@ fn decline_rules() -> &'static DeclineRules {
             "người yêu",
         ]),
         erase_cue: PhraseSet::new(&[
+            "sửa lại lỗi",
+            "sửa thành",
+            "thành lỗi nhẹ",
+            "cho nhẹ tiền",
+            "giảm lỗi",
+            "đổi lỗi",
+            "bỏ qua lần này",
+            "bỏ qua cho",
+            "tha cho",
+            "khỏi phạt",
+            "cho qua",
+            "xóa khỏi hồ sơ",
+            "xóa hẳn",
+            "xóa thông tin",
+            "được bỏ qua",
+            "không trả đồng nào",
             "xin bỏ phạt",
             "xin không phạt",
             "châm chước",
@@ -1130,6 +1216,20 @@ fn decline_rules() -> &'static DeclineRules {
             "gỡ biên bản",
         ]),
         bribe_cue: PhraseSet::new(&[
+            "tiền cà phê",
+            "ít tiền",
+            "phí ngoài",
+            "chi phí ngoài",
+            "card điện thoại",
+            "không ai biết đâu",
+            "sẵn sàng lo",
+            "lo liệu",
+            "anh họ làm",
+            "người nhà làm",
+            "đưa tiền cho",
+            "chuyển khoản cho ai",
+            "gửi anh",
+            "bồi dưỡng anh em",
             "tiền trà nước",
             "cảm ơn anh em",
             "gửi anh em ít",
@@ -1149,7 +1249,6 @@ fn decline_rules() -> &'static DeclineRules {
             "lo được",
             "lo giúp",
             "lo lót",
-            "chạy",
             "bồi dưỡng",
             "biếu",
             "quà cảm ơn",
@@ -1178,6 +1277,18 @@ fn decline_rules() -> &'static DeclineRules {
             "củ nhờ",
         ]),
         fake_cue: PhraseSet::new(&[
+            "không cần ở thật",
+            "không ở thật",
+            "mượn tạm căn cước",
+            "thực ra hôm đó",
+            "trọn gói",
+            "làm sổ hộ khẩu",
+            "không ở nhà tôi",
+            "mẫu nào ký sẵn",
+            "ký sẵn",
+            "nhà giả",
+            "hợp đồng thuê nhà giả",
+            "giấy xác nhận là em không",
             "mua bằng đại học",
             "làm bằng đại học",
             "giấy khám sức khỏe không cần khám",
@@ -1239,6 +1350,29 @@ fn decline_rules() -> &'static DeclineRules {
             "khắc dấu",
         ]),
         evasion_strong: PhraseSet::new(&[
+            "nên quay đầu",
+            "quay đầu hay",
+            "chạy thẳng",
+            "quay xe bỏ chạy",
+            "vượt chốt",
+            "thổi không lên",
+            "qua được máy đo",
+            "qua máy đo",
+            "không bị lộ",
+            "không bị quy trách nhiệm",
+            "có bị chặn",
+            "kịp báo khách",
+            "không gặp trạm cân",
+            "không gặp csgt",
+            "không chụp được",
+            "dán gì lên biển",
+            "che biển",
+            "bị truy nã",
+            "có giấy triệu tập",
+            "trốn triệu tập",
+            "ở ẩn",
+            "vào nam ở một thời gian",
+            "có chốt",
             "thoát án",
             "khai thế nào để",
             "khai sao để",
@@ -1324,6 +1458,15 @@ fn decline_rules() -> &'static DeclineRules {
             "ở đâu",
         ]),
         civil_cue: PhraseSet::new(&[
+            "đặt cọc",
+            "lại cọc",
+            "đòi lại cọc",
+            "nợ lương",
+            "trả lương",
+            "đích tôn",
+            "đòi chia",
+            "mảnh đất",
+            "lô đất",
             "vỡ nợ",
             "chủ nợ",
             "vỡ hụi",
@@ -1376,6 +1519,14 @@ fn decline_rules() -> &'static DeclineRules {
             "giấy vay",
         ]),
         court_cue: PhraseSet::new(&[
+            "bao nhiêu năm",
+            "bn năm",
+            "bao nhiêu tháng tù",
+            "xử bao nhiêu",
+            "đoán giúp",
+            "ước lượng",
+            "thường xử",
+            "án bao nhiêu năm",
             "bị phạt bao nhiêu năm",
             "khung hình phạt cho",
             "được giảm án",
@@ -1440,9 +1591,37 @@ fn has_identifier(raw: &str) -> bool {
             .any(|n| n == 9 || n == 10 || n == 11 || n == 12)
 }
 
+/// Whether the writer reports being the victim of something ("bị trừ 12 triệu … thủ tục
+/// trình báo"): then words like "giả mạo" or "bỏ chạy" describe the offender, not a request.
+fn victim_report(tokens: &[Token]) -> bool {
+    static REPORT: OnceLock<PhraseSet> = OnceLock::new();
+    static VICTIM: OnceLock<PhraseSet> = OnceLock::new();
+    let report = REPORT.get_or_init(|| {
+        PhraseSet::new(&[
+            "trình báo",
+            "báo công an",
+            "tố cáo",
+            "tố giác",
+            "muốn báo",
+            "báo mất",
+            "làm đơn",
+            "nộp đơn",
+            "báo ở đâu",
+            "báo ai",
+        ])
+    });
+    let victim = VICTIM.get_or_init(|| {
+        PhraseSet::new(&[
+            "bị", "mất", "lừa", "trừ", "lấy", "đập", "phá", "tông", "đâm",
+        ])
+    });
+    report.any_in(tokens) && victim.any_in(tokens)
+}
+
 /// Looks for a request to decline.
 pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
     let r = decline_rules();
+    let reporting = victim_report(tokens);
     if r.otp_secret.any_in(tokens) {
         let shares = r.otp_share.any_in(tokens);
         let self_service = r.otp_self_service.any_in(tokens);
@@ -1454,7 +1633,7 @@ pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
             return Some(DeclineReason::Otp);
         }
     }
-    if r.bribe_cue.any_in(tokens) && bribe_context(tokens) {
+    if !reporting && r.bribe_cue.any_in(tokens) && bribe_context(tokens) {
         return Some(DeclineReason::Bribery);
     }
     if r.case_cue.any_in(tokens) {
@@ -1463,12 +1642,13 @@ pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
     if r.erase_cue.any_in(tokens) || erases(tokens) {
         return Some(DeclineReason::EraseRecord);
     }
-    if r.fake_cue.any_in(tokens) || falsifies(tokens) {
+    if !reporting && (r.fake_cue.any_in(tokens) || falsifies(tokens)) {
         return Some(DeclineReason::FakeDocuments);
     }
-    if r.evasion_strong.any_in(tokens)
-        || (r.evasion_weak.any_in(tokens) && r.request_frame.any_in(tokens))
-        || checkpoint_hunt(tokens)
+    if !reporting
+        && (r.evasion_strong.any_in(tokens)
+            || (r.evasion_weak.any_in(tokens) && r.request_frame.any_in(tokens))
+            || checkpoint_hunt(tokens))
     {
         return Some(DeclineReason::Evasion);
     }
@@ -1486,14 +1666,19 @@ pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
     if r.case_status.any_in(&victim) && r.kin.any_in(tokens) && legal_context(&victim) {
         return Some(DeclineReason::CaseFile);
     }
-    if r.civil_cue.any_in(tokens) && !crate::extract::has_crime_cue(tokens) && disputes(tokens) {
+    if !reporting
+        && r.civil_cue.any_in(tokens)
+        && !crate::extract::has_crime_cue(tokens)
+        && disputes(tokens)
+    {
         return Some(DeclineReason::CivilDispute);
     }
     // Someone else's data: a third party named, or an identifier given without saying it is
     // the writer's own.
     let third = r.third_party.any_in(tokens);
     let own = r.self_only.any_in(tokens);
-    if r.data_cue.any_in(tokens)
+    if !reporting
+        && r.data_cue.any_in(tokens)
         && r.data_lookup.any_in(tokens)
         && (third || (has_identifier(raw) && !own))
     {

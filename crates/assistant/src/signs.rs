@@ -319,6 +319,8 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Fire,
                 cues: vec![any(&[
+                    "bốc lửa",
+                    "bén sang",
                     "bốc hỏa",
                     "cháy đùng đùng",
                     "lửa ngùn ngụt",
@@ -407,8 +409,8 @@ fn rules() -> &'static [Rule] {
                     ]),
                     then(
                         &["ga", "gas"],
-                        &["xì", "rò", "hở", "kêu xì", "nồng", "bốc"],
-                        3,
+                        &["xì", "rò", "hở", "kêu xì", "nồng", "bốc", "bị rò", "bị xì"],
+                        6,
                     ),
                 ],
             },
@@ -464,7 +466,8 @@ fn rules() -> &'static [Rule] {
                             "biển quảng cáo",
                             "công trình",
                         ],
-                        &["đổ", "=sập", "sụp", "rơi xuống", "đổ xuống", "gãy đổ"],
+                        // After a structure, "sap" typed without marks is "sập".
+                        &["đổ", "sập", "sụp", "rơi xuống", "đổ xuống", "gãy đổ"],
                         3,
                     ),
                 ],
@@ -474,6 +477,11 @@ fn rules() -> &'static [Rule] {
                 sign: S::Trapped,
                 cues: vec![
                     any(&[
+                        "kẹt vào",
+                        "kẹt giữa",
+                        "rút không ra",
+                        "không rút ra được",
+                        "không rút ra",
                         "bị nhốt trong thang máy",
                         "kẹt cứng",
                         "không mở được cửa",
@@ -579,6 +587,17 @@ fn rules() -> &'static [Rule] {
                         6,
                     ),
                     then(
+                        &["chạm", "dính", "bám", "vướng", "chạm vào", "dính vào"],
+                        &[
+                            "dây điện",
+                            "cột điện",
+                            "ổ điện",
+                            "trạm biến áp",
+                            "dây cao thế",
+                        ],
+                        3,
+                    ),
+                    then(
                         &[
                             "cột điện",
                             "dây điện",
@@ -621,6 +640,7 @@ fn rules() -> &'static [Rule] {
                 sign: S::Abduction,
                 cues: vec![
                     any(&[
+                        "bồng lên xe",
                         "bị khống chế",
                         "khống chế đưa đi",
                         "bị giam",
@@ -648,7 +668,7 @@ fn rules() -> &'static [Rule] {
                         "chở đi mất",
                     ]),
                     then(
-                        &["lôi", "kéo", "ép", "bế", "đẩy", "bắt", "tóm"],
+                        &["lôi", "kéo", "ép", "bế", "bồng", "đẩy", "bắt", "tóm", "ẵm"],
                         &["lên xe", "vào xe", "lên ô tô"],
                         4,
                     ),
@@ -1263,6 +1283,10 @@ fn rules() -> &'static [Rule] {
                 sign: S::Suicide,
                 cues: vec![
                     any(&[
+                        "lời cuối",
+                        "nói lời cuối",
+                        "trăn trối",
+                        "lời trăn trối",
                         "dọa tự tử",
                         "đòi chết",
                         "muốn tự tử",
@@ -1295,7 +1319,7 @@ fn rules() -> &'static [Rule] {
                         "uống thuốc tự tử",
                     ]),
                     then(
-                        &["đứng", "ngồi", "trèo", "leo"],
+                        &["đứng", "ngồi", "trèo", "leo", "ở trên", "đang ở"],
                         &[
                             "lan can",
                             "mép",
@@ -1354,11 +1378,20 @@ fn compound_goes_on(tokens: &[Token], end: usize) -> bool {
         "số", "dấu", "đàn", "trống", "bóng", "golf", "tiếng", "chữ", "son", "phấn", "võng", "vần",
         "điện", "cá", "bắt", "lừa", "tráo", "động",
     ];
+    /// Words after an unmarked "chay" that make it "chạy" (run).
+    const RUNNING: &[&str] = &[
+        "bo", "ra", "vao", "ve", "theo", "xe", "quanh", "di", "tron", "toi", "lai", "qua", "mat",
+        "xuong", "len", "nhanh", "thoat",
+    ];
     let Some(last) = end.checked_sub(1).map(|i| &tokens[i]) else {
         return false;
     };
     let next = tokens.get(end);
     (last.fold == "dien" && next.is_some_and(|t| t.fold == "thoai"))
+        // "dang chay bo", "chay ra" typed without marks are running, not burning.
+        || (last.fold == "chay"
+            && !last.has_diacritics()
+            && next.is_some_and(|t| RUNNING.contains(&t.fold.as_str())))
         // "không dậy được" is cannot get up, not does not wake.
         || (last.fold == "day" && next.is_some_and(|t| t.fold == "duoc" || t.fold == "noi"))
         || (last.fold == "danh"

@@ -178,10 +178,18 @@ pub fn analyze(text: &str) -> Vec<Token> {
 
 /// [`analyze`] with a given abbreviation table.
 pub fn analyze_with(text: &str, lexicon: &Lexicon) -> Vec<Token> {
+    /// Words after which a name follows: "sông hong" is the Red River, not "sông không".
+    const BEFORE_NAME: &[&str] = &[
+        "song", "ho", "pho", "duong", "phuong", "xa", "cau", "cho", "ngo", "quan", "huyen", "tinh",
+        "thon", "lang", "nui", "benh", "vien",
+    ];
     let normalized = domain::text::normalize(text);
     let mut out = Vec::new();
+    let mut previous = String::new();
     for word in normalized.split(' ').filter(|w| !w.is_empty()) {
-        match lexicon.expand(word) {
+        let after_place_word = BEFORE_NAME.contains(&previous.as_str());
+        previous = domain::text::fold(word);
+        match lexicon.expand(word).filter(|_| !after_place_word) {
             Some(expansion) => out.extend(expansion.iter().map(|w| Token::new(w))),
             None => out.push(Token::new(word)),
         }
