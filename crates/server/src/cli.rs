@@ -506,6 +506,16 @@ pub struct EvalTarget {
     pub met: bool,
 }
 
+/// A target held on one intake split.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SplitTarget {
+    /// The split (`blind`, `blind2`, …).
+    pub split: String,
+    /// The target and its figure.
+    #[serde(flatten)]
+    pub target: EvalTarget,
+}
+
 /// The targets the evaluation is held to (the figures and their history are in
 /// docs/benchmarks.md). Latency is per chat turn on one thread; it is meant for a release
 /// build.
@@ -563,12 +573,24 @@ fn intake_reports(
             .and_then(|u| u.get(code))
             .map_or_else(|| code.to_string(), |u| u.full_name.clone())
     };
+    // `intake/` is the dev split; every `blind*/` folder is a blind one.
+    let mut splits: Vec<PathBuf> = std::fs::read_dir(eval_dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n == "intake" || n.starts_with("blind"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // The dev split first, then the blind ones by name.
+    splits.sort_by_key(|p| (!p.ends_with("intake"), p.clone()));
     let mut out = Vec::new();
-    for split in ["intake", "blind"] {
-        let dir = eval_dir.join(split);
-        if !dir.is_dir() {
-            continue;
-        }
+    for dir in splits {
         let sets = assistant::IntakeSets::load_dir(&dir)
             .with_context(|| format!("cannot load the intake set {}", dir.display()))?;
         if !sets.is_empty() {
@@ -583,31 +605,39 @@ fn intake_reports(
     Ok(out)
 }
 
-/// The intake targets, held on the blind split only (the dev split is read while tuning).
-fn intake_targets(report: &assistant::IntakeReport) -> Vec<EvalTarget> {
-    if report.split != "blind" {
+/// Whether a split is blind (never read item by item, never tuned on).
+fn is_blind(split: &str) -> bool {
+    split.starts_with("blind")
+}
+
+/// The intake targets, held on the blind splits only (the dev split is read while tuning).
+fn intake_targets(report: &assistant::IntakeReport) -> Vec<SplitTarget> {
+    if !is_blind(&report.split) {
         return Vec::new();
     }
     let mut targets = Vec::new();
     let mut at_least = |metric: &'static str, value: f64, target: f64| {
-        targets.push(EvalTarget {
-            metric,
-            value,
-            op: ">=",
-            target,
-            met: value >= target,
+        targets.push(SplitTarget {
+            split: report.split.clone(),
+            target: EvalTarget {
+                metric,
+                value,
+                op: ">=",
+                target,
+                met: value >= target,
+            },
         })
     };
     let c = &report.citizen;
-    at_least("blind emergency recall", c.emergency_recall.rate(), 1.0);
-    at_least("blind past not emergency", c.past_not_emergency.rate(), 1.0);
-    at_least("blind declines", c.declines.rate(), 0.95);
+    at_least("emergency recall", c.emergency_recall.rate(), 1.0);
+    at_least("past not emergency", c.past_not_emergency.rate(), 1.0);
+    at_least("declines", c.declines.rate(), 0.95);
     let k = &report.calls;
-    at_least("blind call type", k.kind.rate(), 0.95);
-    at_least("blind call unit", k.unit.rate(), 0.95);
-    at_least("blind call P1 recall", k.p1_recall.rate(), 1.0);
-    at_least("blind not-incident", k.not_incident.rate(), 0.9);
-    at_least("blind report facts kept", report.reports.facts.rate(), 0.95);
+    at_least("call type", k.kind.rate(), 0.95);
+    at_least("call unit", k.unit.rate(), 0.95);
+    at_least("call P1 recall", k.p1_recall.rate(), 1.0);
+    at_least("not-incident", k.not_incident.rate(), 0.9);
+    at_least("report facts kept", report.reports.facts.rate(), 0.95);
     targets
 }
 
@@ -647,8 +677,8 @@ fn eval(
     let report = assistant::evaluate(&bot, &set);
     let intake = intake_reports(&bot, units.as_deref(), &eval_dir)?;
     let targets = eval_targets(&report);
-    let intake_targets: Vec<EvalTarget> = intake.iter().flat_map(intake_targets).collect();
-    let passed = targets.iter().chain(&intake_targets).all(|t| t.met);
+    let intake_targets: Vec<SplitTarget> = intake.iter().flat_map(intake_targets).collect();
+    let passed = targets.iter().all(|t| t.met) && intake_targets.iter().all(|t| t.target.met);
     if json {
         println!(
             "{}",
@@ -674,13 +704,16 @@ fn eval(
         for split in &intake {
             println!();
             // The dev split's failures are listed to be read; the blind split's never are.
-            print!("{}", split.to_text(split.split != "blind" && explain));
+            print!("{}", split.to_text(!is_blind(&split.split) && explain));
         }
         println!("\ntargets:");
-        for t in targets.iter().chain(&intake_targets) {
+        let labelled = intake_targets
+            .iter()
+            .map(|t| (format!("{}: ", t.split), &t.target));
+        for (split, t) in targets.iter().map(|t| (String::new(), t)).chain(labelled) {
             println!(
                 "  {:<28} {:>9.3} {} {:<7} {}",
-                t.metric,
+                format!("{split}{}", t.metric),
                 t.value,
                 t.op,
                 t.target,
@@ -693,7 +726,7 @@ fn eval(
     } else {
         let missed: Vec<&str> = targets
             .iter()
-            .chain(&intake_targets)
+            .chain(intake_targets.iter().map(|t| &t.target))
             .filter(|t| !t.met)
             .map(|t| t.metric)
             .collect();

@@ -130,7 +130,8 @@ pub struct ReportFacts {
 /// A multi-turn report conversation.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReportItem {
-    /// Unique id.
+    /// Unique id (the line number when the file gives none).
+    #[serde(default)]
     pub id: String,
     /// The citizen's messages, in order.
     pub turns: Vec<String>,
@@ -191,7 +192,16 @@ impl IntakeSets {
                 .to_string(),
             citizen: read_jsonl(&dir.join("citizen.jsonl"))?,
             calls: read_jsonl(&dir.join("calls.jsonl"))?,
-            reports: read_jsonl(&dir.join("reports.jsonl"))?,
+            reports: read_jsonl::<ReportItem>(&dir.join("reports.jsonl"))?
+                .into_iter()
+                .enumerate()
+                .map(|(i, mut r)| {
+                    if r.id.is_empty() {
+                        r.id = format!("line{}", i + 1);
+                    }
+                    r
+                })
+                .collect(),
         })
     }
 
