@@ -445,6 +445,16 @@ fn rules() -> &'static Rules {
             "ngày hôm",
         ]),
         over: PhraseSet::new(&[
+            "khỏe rồi",
+            "khỏe lại",
+            "bình phục",
+            "không sao rồi",
+            "bình thường rồi",
+            "đã ổn",
+            "đã khỏi",
+            "đã tỉnh",
+            "tỉnh lại rồi",
+            "qua cơn",
             "đỡ rồi",
             "khỏi rồi",
             "ổn rồi",
@@ -631,6 +641,40 @@ fn now_near(tokens: &[Token], at: usize, len: usize, reach: usize) -> bool {
     })
 }
 
+/// Whether the message dates the event more than a day back ("hôm kia", "tuần trước", a date).
+fn long_ago(tokens: &[Token], raw: &str) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "hôm kia",
+            "tuần trước",
+            "tháng trước",
+            "năm ngoái",
+            "năm trước",
+            "hôm trước",
+            "mấy hôm",
+            "mấy ngày trước",
+            "tuần rồi",
+            "tháng rồi",
+            "hôm nọ",
+            "hồi tháng",
+            "hồi năm",
+            "dạo trước",
+            "đợt trước",
+            "lần trước",
+            "đã từng",
+            "hồi trẻ",
+            "hồi xưa",
+            "ngày xưa",
+            "trước kia",
+            "hồi nhỏ",
+            "cách đây",
+        ])
+    })
+    .any_in(tokens)
+        || dated(raw)
+}
+
 /// Whether the text carries a calendar date or year ("20/10", "năm 2024", "hôm 3/11").
 fn dated(raw: &str) -> bool {
     let words: Vec<&str> = raw.split_whitespace().collect();
@@ -737,8 +781,9 @@ pub fn detect_emergency(tokens: &[Token], raw: &str) -> Option<Emergency> {
             return ongoing_near(tokens, f.at, f.len);
         }
         // A body does not stop being in danger with the time of day: "sáng nay bố em đau
-        // ngực" is still an emergency unless the message says it is over.
-        if past && f.sign.class() != EmergencyClass::Medical {
+        // ngực" is still an emergency unless the message says it is over; "tuần trước bố tôi
+        // bị ngất" is a past event.
+        if past && (f.sign.class() != EmergencyClass::Medical || long_ago(tokens, raw)) {
             return near;
         }
         if hypothetical && !now_anywhere {
@@ -2173,6 +2218,16 @@ mod tests {
         ] {
             assert_eq!(emergency(q), Some(class), "{q}");
         }
+        // A body in danger this morning still is; one last week, now well, is a past event.
+        assert_eq!(
+            emergency("sáng nay bố em đau thắt ngực, vã mồ hôi"),
+            Some(EmergencyClass::Medical)
+        );
+        assert_eq!(
+            emergency("tuần trước bố tôi bị ngất ở chợ, muốn hỏi chế độ bảo hiểm"),
+            None
+        );
+        assert_eq!(emergency("hôm qua mẹ em bị co giật, giờ khỏe rồi"), None);
         let shock = |q: &str| detect_emergency(&analyze(q), q).map(Emergency::number);
         assert_eq!(
             shock("ông ấy bị điện giật, người vẫn dính vào dây"),
