@@ -30,6 +30,10 @@ pub fn priority(c: &Classification) -> u8 {
                 | CrimeSubType::DomesticViolence
         )
     );
+    // A sign that a life is at risk now makes any call priority 1, whatever its type.
+    if c.critical && !c.past {
+        return 1;
+    }
     match c.incident_type {
         T::Fire | T::Explosion => {
             if c.past && !c.critical && !hurt {
