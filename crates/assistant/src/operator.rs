@@ -573,12 +573,25 @@ fn answered(turns: &[(Speaker, String)], cue: &PhraseSet) -> Option<u32> {
 /// number or an alley ("à nhầm, số 15") corrects the earlier one, and a later turn with only
 /// the ward or commune completes it.
 fn final_address(turns: &[(Speaker, String)]) -> Option<String> {
+    let answers = address_answers(turns);
     let mut best: Option<String> = None;
-    for (speaker, text) in turns {
+    for (i, (speaker, text)) in turns.iter().enumerate() {
         if *speaker != Speaker::Caller {
             continue;
         }
-        let Some(found) = stated_address(&without_heading(text)) else {
+        // An answer to "địa chỉ?" is an address as a whole; elsewhere the address is found
+        // from its first address word.
+        let found = if answers.contains(&i) {
+            let (start, end) = correction_span(text);
+            let answer = without_heading(&spoken(&text[start..end]));
+            let answer = answer.trim().trim_end_matches(['.', ',', ' ']).to_string();
+            stated_address(&without_heading(text))
+                .filter(|f| f.len() * 2 >= answer.len())
+                .or_else(|| (!answer.is_empty()).then_some(answer))
+        } else {
+            stated_address(&without_heading(text))
+        };
+        let Some(found) = found else {
             continue;
         };
         best = Some(match best {
@@ -587,6 +600,41 @@ fn final_address(turns: &[(Speaker, String)]) -> Option<String> {
         });
     }
     best
+}
+
+/// The caller's turns that answer the call-taker's question about the place ("địa chỉ?",
+/// "ở đâu?", "xã nào?").
+fn address_answers(turns: &[(Speaker, String)]) -> Vec<usize> {
+    static ASK: OnceLock<PhraseSet> = OnceLock::new();
+    let ask = phrases(
+        &ASK,
+        &[
+            "địa chỉ",
+            "ở đâu",
+            "chỗ nào",
+            "đoạn nào",
+            "xã nào",
+            "phường nào",
+            "số nhà",
+            "ở chỗ",
+            "khu nào",
+            "đường nào",
+            "phố nào",
+            "nhà nào",
+            "tòa nào",
+            "vị trí",
+        ],
+    );
+    turns
+        .windows(2)
+        .enumerate()
+        .filter(|(_, pair)| {
+            pair[0].0 == Speaker::CallTaker
+                && pair[1].0 == Speaker::Caller
+                && ask.any_in(&analyze(&pair[0].1))
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 /// The byte range of a message that carries a correction: "số 15 chứ không phải 51" keeps
@@ -615,6 +663,8 @@ fn correction_span(text: &str) -> (usize, usize) {
             "nhầm",
             "à không",
             "à ko",
+            "à hông",
+            "a hong",
             "a nham",
             "a khong",
             "xin sửa",
@@ -635,49 +685,6 @@ fn correction_span(text: &str) -> (usize, usize) {
 pub(crate) fn corrected_part(text: &str) -> &str {
     let (start, end) = correction_span(text);
     &text[start..end]
-}
-
-/// Whether a turn says where something is ("ở", "tại", "trước", a street or ward word), so
-/// that a turn about something else is not read as a place.
-fn locative(text: &str) -> bool {
-    static SET: OnceLock<PhraseSet> = OnceLock::new();
-    phrases(
-        &SET,
-        &[
-            "ở",
-            "tại",
-            "trước",
-            "cạnh",
-            "gần",
-            "đối diện",
-            "đầu",
-            "cuối",
-            "số",
-            "ngõ",
-            "ngách",
-            "đường",
-            "phố",
-            "phường",
-            "xã",
-            "thôn",
-            "xóm",
-            "chợ",
-            "cầu",
-            "ngã tư",
-            "ngã ba",
-            "khu",
-            "tòa",
-            "chung cư",
-            "quốc lộ",
-            "đoạn",
-            "bến",
-            "hồ",
-            "công viên",
-            "trường",
-            "bệnh viện",
-        ],
-    )
-    .any_in(&analyze(text))
 }
 
 /// The text without where someone fled to ("bỏ chạy về hướng Xuân Mai"): a heading is not
@@ -931,20 +938,9 @@ pub fn suggest(
     // The unit through the shared resolver: the address read out first; when that settles
     // nothing, each thing the caller said, latest first (the resolver itself refuses to
     // guess between several units).
-    let unit = resolver.and_then(|r| {
-        location_text
-            .as_deref()
-            .and_then(|loc| r.resolve(loc))
-            .or_else(|| {
-                turns
-                    .iter()
-                    .rev()
-                    .filter(|(s, _)| *s == Speaker::Caller)
-                    .map(|(_, t)| without_heading(corrected_part(&spoken(t))))
-                    .filter(|t| locative(t))
-                    .find_map(|t| r.resolve(&t))
-            })
-    });
+    // The unit through the shared resolver, from the address only: what else the caller said
+    // is full of words that are also place names ("tự nhiên" is a former commune).
+    let unit = resolver.and_then(|r| location_text.as_deref().and_then(|loc| r.resolve(loc)));
     let caller_phone = find_phone(&caller_text);
     let has_location = location_text.is_some() || coords.is_some();
     let mut next = next_questions(&c, has_location, caller_phone.is_some());
@@ -1063,6 +1059,36 @@ mod tests {
         let s =
             run("NG: 2 thằng cướp túi rồi chạy về hướng Giải Phóng, ở trước số 36 Hoàng Quốc Việt");
         assert!(!s.location_text.unwrap_or_default().contains("Giải Phóng"));
+    }
+
+    #[test]
+    fn the_place_comes_from_the_address_never_from_other_words() {
+        // "tự nhiên" (suddenly) is also a former commune's name; only the address counts.
+        let resolver = |addr: &str| {
+            if addr.contains("Trần Thái Tông") {
+                Some("Cầu Giấy".to_string())
+            } else if addr.to_lowercase().contains("tự nhiên") {
+                Some("Chương Dương".to_string())
+            } else {
+                None
+            }
+        };
+        let s = suggest(
+            &OperatorRequest {
+                transcript: "CT: 113 / NG: chú bảo vệ ở sảnh tự nhiên ngã gục xuống, hình như không thở / CT: địa chỉ? / NG: sảnh tòa văn phòng số 15 Trần Thái Tông".into(),
+            },
+            Some(&resolver),
+        );
+        assert_eq!(s.unit.as_deref(), Some("Cầu Giấy"));
+        let s = suggest(
+            &OperatorRequest {
+                transcript:
+                    "CT: 113 / NG: chú bảo vệ ở sảnh tự nhiên ngã gục xuống, hình như không thở"
+                        .into(),
+            },
+            Some(&resolver),
+        );
+        assert_eq!(s.unit, None);
     }
 
     #[test]

@@ -260,7 +260,8 @@ fn rules() -> &'static Rules {
             "cứu mình",
             "cứu giúp",
             "sos",
-            "help",
+            "help me",
+            "pls help",
             "cứu mạng",
             "cấp cứu gấp",
             "gọi cấp cứu giúp",
@@ -445,6 +446,19 @@ fn rules() -> &'static Rules {
             "ngày hôm",
         ]),
         over: PhraseSet::new(&[
+            "bị bắt vì",
+            "bị bắt giam",
+            "bị bắt hồi",
+            "đã bị bắt",
+            "bị bắt từ",
+            "phiên tòa",
+            "ra tòa",
+            "xét xử",
+            "bị khởi tố",
+            "tiền sự",
+            "tiền án",
+            "ra tù",
+            "đi tù",
             "khỏe rồi",
             "khỏe lại",
             "bình phục",
@@ -620,81 +634,6 @@ fn mask(tokens: &[Token], phrases: &PhraseSet) -> Vec<Token> {
         .collect()
 }
 
-/// Whether a "now" word sits within a few syllables of a sign: "giờ ra máu ồ ạt", "đang nôn".
-/// "giờ" counts only when it is not a clock time ("10 giờ").
-fn now_near(tokens: &[Token], at: usize, len: usize, reach: usize) -> bool {
-    let r = rules();
-    let from = at.saturating_sub(reach);
-    let to = (at + len + reach).min(tokens.len());
-    let window = &tokens[from..to];
-    if r.now.any_in(window) {
-        return true;
-    }
-    window.iter().enumerate().any(|(i, t)| {
-        (t.fold == "gio" || t.fold == "bh")
-            && (i == 0
-                || !window[i - 1]
-                    .fold
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == 'h')
-                    && !matches!(window[i - 1].fold.as_str(), "may" | "bao" | "nua" | "tieng"))
-    })
-}
-
-/// Whether the message dates the event more than a day back ("hôm kia", "tuần trước", a date).
-fn long_ago(tokens: &[Token], raw: &str) -> bool {
-    static SET: OnceLock<PhraseSet> = OnceLock::new();
-    SET.get_or_init(|| {
-        PhraseSet::new(&[
-            "hôm kia",
-            "tuần trước",
-            "tháng trước",
-            "năm ngoái",
-            "năm trước",
-            "hôm trước",
-            "mấy hôm",
-            "mấy ngày trước",
-            "tuần rồi",
-            "tháng rồi",
-            "hôm nọ",
-            "hồi tháng",
-            "hồi năm",
-            "dạo trước",
-            "đợt trước",
-            "lần trước",
-            "đã từng",
-            "hồi trẻ",
-            "hồi xưa",
-            "ngày xưa",
-            "trước kia",
-            "hồi nhỏ",
-            "cách đây",
-        ])
-    })
-    .any_in(tokens)
-        || dated(raw)
-}
-
-/// Whether the text carries a calendar date or year ("20/10", "năm 2024", "hôm 3/11").
-fn dated(raw: &str) -> bool {
-    let words: Vec<&str> = raw.split_whitespace().collect();
-    words.iter().enumerate().any(|(i, w)| {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/');
-        let day_month = w.split_once('/').is_some_and(|(d, m)| {
-            (1..=2).contains(&d.len())
-                && (1..=2).contains(&m.len())
-                && d.chars().all(|c| c.is_ascii_digit())
-                && m.chars().all(|c| c.is_ascii_digit())
-        });
-        let year = w.len() == 4
-            && w.starts_with("20")
-            && w.chars().all(|c| c.is_ascii_digit())
-            && i > 0
-            && domain::text::fold(words[i - 1]).to_lowercase() == "nam";
-        day_month || year
-    })
-}
-
 /// Whether the message imagines or asks in general about an event: "nếu…", "khi…", or a
 /// "… thì làm gì / thế nào / có nên" question ("nhà bị ngập nước thì nên làm gì").
 pub fn is_hypothetical(tokens: &[Token]) -> bool {
@@ -756,6 +695,60 @@ fn ongoing_near(tokens: &[Token], at: usize, len: usize) -> bool {
     set.any_in(&window)
 }
 
+/// Whether the message dates the event more than a day back ("hôm kia", "tuần trước", a date).
+fn long_ago(tokens: &[Token], raw: &str) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "hôm kia",
+            "tuần trước",
+            "tháng trước",
+            "năm ngoái",
+            "năm trước",
+            "hôm trước",
+            "mấy hôm",
+            "mấy ngày trước",
+            "tuần rồi",
+            "tháng rồi",
+            "hôm nọ",
+            "hồi tháng",
+            "hồi năm",
+            "dạo trước",
+            "đợt trước",
+            "lần trước",
+            "đã từng",
+            "hồi trẻ",
+            "hồi xưa",
+            "ngày xưa",
+            "trước kia",
+            "hồi nhỏ",
+            "cách đây",
+        ])
+    })
+    .any_in(tokens)
+        || dated(raw)
+}
+
+/// Whether the text carries a calendar date or year ("20/10", "năm 2024", "hôm 3/11").
+fn dated(raw: &str) -> bool {
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    words.iter().enumerate().any(|(i, w)| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/');
+        let day_month = w.split_once('/').is_some_and(|(d, m)| {
+            (1..=2).contains(&d.len())
+                && (1..=2).contains(&m.len())
+                && d.chars().all(|c| c.is_ascii_digit())
+                && m.chars().all(|c| c.is_ascii_digit())
+        });
+        let year = w.len() == 4
+            && w.starts_with("20")
+            && w.chars().all(|c| c.is_ascii_digit())
+            && i > 0
+            && domain::text::fold(words[i - 1]).to_lowercase() == "nam";
+        day_month || year
+    })
+}
+
 /// Looks for an emergency happening now. A message that only tells of a past event, asks about
 /// one in general or imagines one ("nếu…", "khi bị…") is not one, unless it also says that
 /// something is happening now close to the sign ("hôm qua mới sinh, giờ ra máu ồ ạt").
@@ -774,7 +767,6 @@ pub fn detect_emergency(tokens: &[Token], raw: &str) -> Option<Emergency> {
     let over = r.over.any_in(tokens);
     // The first sign (in precedence) that reads as happening now.
     let live = found.iter().find(|f| {
-        let near = now_near(tokens, f.at, f.len, 6);
         // A snatching or a threat, or anything in a message that says it is over or asks how
         // to report it, needs "đang", "vẫn"… right beside it.
         if f.needs_now || over {
@@ -783,8 +775,10 @@ pub fn detect_emergency(tokens: &[Token], raw: &str) -> Option<Emergency> {
         // A body does not stop being in danger with the time of day: "sáng nay bố em đau
         // ngực" is still an emergency unless the message says it is over; "tuần trước bố tôi
         // bị ngất" is a past event.
+        // In a message about the past, only "đang", "vẫn"… beside the sign say it goes on
+        // ("tiền sự đánh nhau, giờ đi xin việc" is about a job, now).
         if past && (f.sign.class() != EmergencyClass::Medical || long_ago(tokens, raw)) {
-            return near;
+            return ongoing_near(tokens, f.at, f.len);
         }
         if hypothetical && !now_anywhere {
             return false;
@@ -1503,6 +1497,14 @@ fn decline_rules() -> &'static DeclineRules {
             "ở đâu",
         ]),
         civil_cue: PhraseSet::new(&[
+            "chủ đầu tư",
+            "cưỡng chế",
+            "bàn giao",
+            "chia giùm",
+            "quyết định chia",
+            "phán giúp",
+            "đền bao nhiêu",
+            "không chịu đền",
             "đặt cọc",
             "lại cọc",
             "đòi lại cọc",
@@ -1564,6 +1566,14 @@ fn decline_rules() -> &'static DeclineRules {
             "giấy vay",
         ]),
         court_cue: PhraseSet::new(&[
+            "phiên tòa",
+            "biết trước kết quả",
+            "kết quả xử",
+            "likely sentence",
+            "sentence",
+            "phạt tiền hay đi tù",
+            "hay đi tù",
+            "bị xử sao",
             "bao nhiêu năm",
             "bn năm",
             "bao nhiêu tháng tù",
@@ -1700,6 +1710,9 @@ pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
     if r.court_cue.any_in(tokens) {
         return Some(DeclineReason::CourtPrediction);
     }
+    if let Some(reason) = by_structure(tokens, reporting) {
+        return Some(reason);
+    }
     let someone_else = r.third_party.any_in(tokens) || r.kin.any_in(tokens);
     if r.record_cue.any_in(tokens) && someone_else {
         return Some(DeclineReason::CriminalRecord);
@@ -1728,6 +1741,333 @@ pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
         && (third || (has_identifier(raw) && !own))
     {
         return Some(DeclineReason::PersonalData);
+    }
+    None
+}
+
+/// Requests read by their structure rather than by a phrase: an action asked for (look up,
+/// erase, pay, avoid, forge, decide) on an object that makes it unlawful or not ours to give
+/// (someone's record, a fine, a check, a document, a private quarrel).
+fn by_structure(tokens: &[Token], reporting: bool) -> Option<DeclineReason> {
+    static LOOK: OnceLock<PhraseSet> = OnceLock::new();
+    static PERSON: OnceLock<PhraseSet> = OnceLock::new();
+    static RECORD: OnceLock<PhraseSet> = OnceLock::new();
+    static CASE: OnceLock<PhraseSet> = OnceLock::new();
+    static DATA: OnceLock<PhraseSet> = OnceLock::new();
+    static ERASE: OnceLock<PhraseSet> = OnceLock::new();
+    static MARK: OnceLock<PhraseSet> = OnceLock::new();
+    static MONEY: OnceLock<PhraseSet> = OnceLock::new();
+    static MATTER: OnceLock<PhraseSet> = OnceLock::new();
+    static DODGE: OnceLock<PhraseSet> = OnceLock::new();
+    static CHECK: OnceLock<PhraseSet> = OnceLock::new();
+    static DOC: OnceLock<PhraseSet> = OnceLock::new();
+    static FORGE: OnceLock<PhraseSet> = OnceLock::new();
+    let set = |cell: &'static OnceLock<PhraseSet>, list: &[&str]| -> &'static PhraseSet {
+        cell.get_or_init(|| PhraseSet::new(list))
+    };
+    let look = set(
+        &LOOK,
+        &[
+            "tra",
+            "tra xem",
+            "xem giúp",
+            "xem dùm",
+            "xem giùm",
+            "check",
+            "kiểm tra",
+            "xác minh",
+            "cho biết",
+            "cho xem",
+            "biết chắc",
+            "muốn biết",
+            "tìm",
+            "list",
+            "share",
+            "tra cứu",
+            "cung cấp",
+            "nói cho",
+            "có cách nào biết",
+            "bị ghi",
+            "tội gì",
+            "status",
+        ],
+    );
+    let person = set(
+        &PERSON,
+        &[
+            "người này",
+            "người kia",
+            "người đó",
+            "người ta",
+            "người tên",
+            "người có",
+            "ông",
+            "bà",
+            "anh",
+            "chị",
+            "cô",
+            "thằng",
+            "con bé",
+            "bạn",
+            "hàng xóm",
+            "thông gia",
+            "nhà trai",
+            "nhà gái",
+            "landlord",
+            "colleague",
+            "friend",
+            "đối thủ",
+            "cô giáo",
+            "thầy",
+            "ổng",
+            "bả",
+            "nó",
+            "họ",
+            "he",
+            "she",
+            "his",
+            "her",
+            "my friend",
+            "khách",
+            "chủ nhà",
+            "chủ trọ",
+            "công ty",
+        ],
+    );
+    let record = set(
+        &RECORD,
+        &[
+            "tiền án",
+            "tiền sự",
+            "đi tù",
+            "ra tù",
+            "án tích",
+            "tội gì",
+            "hồ sơ tội",
+            "dính vụ",
+            "từng bị bắt",
+            "bị bắt hồi",
+            "lý lịch",
+            "criminal record",
+        ],
+    );
+    let case = set(
+        &CASE,
+        &[
+            "vụ",
+            "đơn tố cáo",
+            "bị tố cáo",
+            "tố cáo",
+            "khởi tố",
+            "bị phạt bao nhiêu",
+            "mời lên làm việc",
+            "the case",
+            "đơn",
+            "nội dung đơn",
+            "ai tố",
+        ],
+    );
+    let data = set(
+        &DATA,
+        &[
+            "cư trú",
+            "tạm vắng",
+            "tạm trú",
+            "thường trú",
+            "địa chỉ",
+            "passport",
+            "visa",
+            "đứng tên",
+            "registered",
+            "nhà nào",
+            "ở đâu",
+            "số điện thoại",
+            "sống chung",
+            "under his name",
+            "under her name",
+        ],
+    );
+    let erase = set(
+        &ERASE,
+        &[
+            "xóa",
+            "gỡ",
+            "hủy",
+            "rút ngắn",
+            "biến mất",
+            "remove",
+            "delete",
+            "bỏ",
+            "cho qua",
+            "xóa tên",
+            "cancel",
+            "clear",
+        ],
+    );
+    let mark = set(
+        &MARK,
+        &[
+            "biên bản",
+            "lỗi",
+            "vi phạm",
+            "tiền sự",
+            "tiền án",
+            "quyết định",
+            "danh sách quản lý",
+            "dữ liệu",
+            "violation",
+            "fine",
+            "phạt",
+            "tước bằng",
+            "hệ thống",
+            "sổ",
+        ],
+    );
+    let money = set(
+        &MONEY,
+        &[
+            "tiền nước",
+            "tiền cà phê",
+            "coffee",
+            "fee",
+            "chút tiền",
+            "chút quà",
+            "cảm ơn",
+            "bồi dưỡng",
+            "bao nhiêu cũng",
+            "lo cho nhanh",
+            "quen ai",
+            "contact in the police",
+            "đưa thẳng",
+            "cho kín",
+            "willing to pay",
+            "pay",
+            "gửi chút",
+            "biếu",
+            "lại quả",
+        ],
+    );
+    let matter = set(
+        &MATTER,
+        &[
+            "xe bị giữ",
+            "lấy xe",
+            "csgt",
+            "cảnh sát",
+            "công an",
+            "kiểm tra",
+            "tạm trú",
+            "giấy phép",
+            "work permit",
+            "phạt",
+            "đoàn",
+            "police",
+            "hồ sơ",
+            "căn cước",
+            "hộ chiếu",
+            "pccc",
+        ],
+    );
+    let dodge = set(
+        &DODGE,
+        &[
+            "để tránh",
+            "tránh",
+            "để không gặp",
+            "không gặp",
+            "ko gặp",
+            "qua đợt",
+            "để họ thôi",
+            "mẹo",
+            "ra thấp",
+            "không phải lắp",
+            "cho họ ra ngoài",
+            "né",
+            "lách",
+            "để khỏi",
+            "kiểm tra nhẹ tay",
+            "nhẹ tay",
+            "giờ nào để",
+            "đặt chỗ nào",
+            "thôi không hỏi",
+        ],
+    );
+    let check = set(
+        &CHECK,
+        &[
+            "csgt",
+            "camera",
+            "chốt",
+            "đoàn kiểm tra",
+            "kiểm tra",
+            "công an",
+            "máy đo",
+            "thổi",
+            "đăng kiểm",
+            "phạt nguội",
+            "cảnh sát",
+            "bị dừng xe",
+            "police",
+        ],
+    );
+    let doc = set(
+        &DOC,
+        &[
+            "giấy",
+            "giấy khám",
+            "giấy đăng ký",
+            "giấy xác nhận",
+            "mẫu",
+            "paper",
+            "ct07",
+            "dấu đỏ",
+            "bằng",
+            "chứng chỉ",
+            "sổ",
+            "hợp đồng",
+            "document",
+            "certificate",
+        ],
+    );
+    let forge = set(
+        &FORGE,
+        &[
+            "fake",
+            "=giả",
+            "edit",
+            "thành tên mình",
+            "hợp lệ",
+            "không muốn đi khám",
+            "ko muốn đi khám",
+            "không giấy tờ",
+            "mẫu nào",
+            "có sẵn dấu",
+            "làm giùm",
+        ],
+    );
+    let has = |s: &PhraseSet| s.any_in(tokens);
+    if has(money) && has(matter) && !reporting {
+        return Some(DeclineReason::Bribery);
+    }
+    if has(erase) && has(mark) && !reporting {
+        return Some(DeclineReason::EraseRecord);
+    }
+    if has(dodge) && has(check) && !reporting {
+        return Some(DeclineReason::Evasion);
+    }
+    if has(doc) && has(forge) && !reporting {
+        return Some(DeclineReason::FakeDocuments);
+    }
+    if has(look) && has(person) {
+        if has(record) {
+            return Some(DeclineReason::CriminalRecord);
+        }
+        if has(case) && !reporting {
+            return Some(DeclineReason::CaseFile);
+        }
+        if has(data) && !reporting {
+            return Some(DeclineReason::PersonalData);
+        }
     }
     None
 }

@@ -933,7 +933,7 @@ fn rules() -> &'static [Rule] {
                         "mắc kẹt trong họng",
                     ]),
                     then(
-                        &["nuốt phải", "nuốt", "ngậm"],
+                        &["nuốt phải", "nuốt", "hóc", "mắc"],
                         &[
                             "đồng xu",
                             "viên bi",
