@@ -109,10 +109,14 @@ export function createMap(el, options = {}) {
   // The view's named streets and places, from the server's gazetteer, simplified for the zoom.
   let streetsFor = "";
   let streetsTimer = null;
+  // Set by destroy(): timers and fetches that finish after the view was left touch nothing
+  // (a removed Leaflet map throws on getBounds()).
+  let destroyed = false;
   const note = h("p", { class: "map-note", role: "status", hidden: true });
   const Note = L.Control.extend({ onAdd: () => note });
   new Note({ position: "bottomleft" }).addTo(map);
   async function loadStreets() {
+    if (destroyed) return;
     const z = map.getZoom();
     if (z < STREET_ZOOM) {
       streets.clearLayers();
@@ -130,7 +134,7 @@ export function createMap(el, options = {}) {
         api(`/api/map/streets?bbox=${bbox}&zoom=${Math.round(z)}`),
         api(`/api/map/places?bbox=${bbox}`),
       ]);
-      if (key !== streetsFor) return;
+      if (destroyed || key !== streetsFor) return;
       streets.clearLayers();
       // Street names stay on the map once they can be read; below that they show on hover.
       const named = z >= STREET_NAME_ZOOM;
@@ -226,6 +230,7 @@ export function createMap(el, options = {}) {
   }
 
   const ready = loadBoundaries().then((fc) => {
+    if (destroyed) return map;
     const layer = L.geoJSON(fc, {
       style: (f) => baseStyle(f.properties.code),
       onEachFeature: (f, l) => {
@@ -269,6 +274,7 @@ export function createMap(el, options = {}) {
     highlight(code, fit = true) {
       selected = code || null;
       return ready.then(() => {
+        if (destroyed) return;
         restyle();
         const layer = selected && unitLayers.get(selected);
         if (fit) {
@@ -280,7 +286,7 @@ export function createMap(el, options = {}) {
     /** Shades units by open incidents: `{unit_code: count}`. */
     setLoad(counts) {
       load = counts || {};
-      ready.then(restyle).catch(() => {});
+      ready.then(() => destroyed || restyle()).catch(() => {});
     },
     /** Draws incident markers; `onOpen(inc)` is called on click. */
     setIncidents(list, onOpen) {
@@ -357,6 +363,9 @@ export function createMap(el, options = {}) {
       map.invalidateSize();
     },
     destroy() {
+      destroyed = true;
+      clearTimeout(streetsTimer);
+      map.stop();
       map.remove();
     },
   };
