@@ -718,6 +718,21 @@ test("switchboard: F2 answers a call, a repeat prank number is flagged, and Alt+
   await page.context().close();
 });
 
+test("an incident opened from a switchboard call lists that call on its page", async () => {
+  const call = await admin("POST", "/api/calls", { line: "114", caller_number: "0988777666" });
+  assert.equal(call.status, 201, JSON.stringify(call.body));
+  const made = await admin("POST", `/api/calls/${call.body.id}/incident`, { kind: "fire", description: "Khói ở tầng 3", address: "số 23 phố Hàng Bạc" });
+  assert.ok([200, 201].includes(made.status), JSON.stringify(made.body));
+  const incident = made.body.incident ?? made.body;
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, `/incidents/${incident.id}`);
+  const calls = page.locator("#incident-calls");
+  await calls.getByText("Cuộc gọi liên quan (1)").waitFor();
+  assert.match(await calls.textContent(), /114 · 0988777666 .*Tạo vụ việc/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("assistant, operator mode: a joking call is flagged as no incident, a knife at home is P1 with safety asked first, and the intake form opens prefilled", async () => {
   const made = await admin("POST", "/api/users", { username: "ct.trucban", display_name: "Trực ban Nguyễn Văn Trực", role: "operator", password: "mat-khau-truc-ban-1" });
   assert.equal(made.status, 201, JSON.stringify(made.body));

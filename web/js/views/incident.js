@@ -7,7 +7,7 @@ import { api, apiOr, list, ApiError } from "../api.js";
 import { h, replace, toast, debounce } from "../dom.js";
 import { unitAtPoint, resolveAddress, candidateChips, whyUnit } from "../location.js";
 import { t, label, lang, codes } from "../i18n.js";
-import { dateTime, duration, clockTime } from "../time.js";
+import { dateTime, duration, clockTime, shortTime } from "../time.js";
 import { session, unitName, canAct, isCityUser } from "../session.js";
 import { onChange } from "../feed.js";
 import { normIncident, normFacility, nextStatuses, needsReason, needsDisposition, timer, isOpen } from "../model.js";
@@ -53,9 +53,11 @@ export function renderIncident(main, { id }, ctx) {
     );
     const info = locationSection();
     const facilityBox = h("div", { id: "facility-box" });
-    const left = h("div", { class: "incident-main" }, info, inc.facilityId != null ? facilityBox : null, timelineSection(), notesSection());
+    const callsBox = h("div", { id: "incident-calls" });
+    const left = h("div", { class: "incident-main" }, info, inc.facilityId != null ? facilityBox : null, callsBox, timelineSection(), notesSection());
     const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), transferSection(), mergeSection(), exportsSection());
     replace(root, head, h("div", { class: "incident-grid" }, left, right));
+    loadCalls(callsBox);
     const mapEl = root.querySelector("#incident-map");
     if (mapEl) {
       // Clicks and search hits set a new point only while the location is being corrected.
@@ -217,6 +219,36 @@ export function renderIncident(main, { id }, ctx) {
     } catch (e) {
       if (errEl) errEl.textContent = e.message;
       else toast(`${t("error_generic")}: ${e.message}`, "error");
+    }
+  }
+
+  // The switchboard calls linked to this incident (opened it, or marked as a duplicate of it).
+  async function loadCalls(box) {
+    try {
+      const page = await api(`/api/calls?incident=${encodeURIComponent(inc.id)}&limit=50`);
+      const items = page.items || [];
+      if (!alive || items.length === 0) return;
+      replace(
+        box,
+        section(
+          t("incident_calls", { n: page.total ?? items.length }),
+          h(
+            "ul",
+            { class: "incident-calls" },
+            items.map((c) =>
+              h(
+                "li",
+                {},
+                h("time", { datetime: c.answered_at }, shortTime(c.answered_at)),
+                ` · ${c.line} · ${c.caller_number || t("caller_hidden")} · ${c.call_taker_name}`,
+                c.outcome ? ` · ${t(`call_outcome_${c.outcome}`)}` : "",
+              ),
+            ),
+          ),
+        ),
+      );
+    } catch {
+      // Calls are for the command center; a role without them simply sees none.
     }
   }
 
