@@ -1192,12 +1192,7 @@ pub struct Classification {
 
 /// Masks fire-prevention phrases so that "phòng cháy" is not a fire.
 fn without_fire_prevention(tokens: &[Token]) -> Vec<Token> {
-    let covered = cues().fire_not.cover(tokens);
-    tokens
-        .iter()
-        .zip(covered)
-        .map(|(t, c)| if c { Token::new("_") } else { t.clone() })
-        .collect()
+    cues().fire_not.mask(tokens)
 }
 
 /// Whether the tokens name any kind of incident or crime (a theft, a fraud, a fire…).

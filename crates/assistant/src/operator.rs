@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 
 use crate::api::{NotIncident, OperatorRequest, OperatorSuggestion};
 use crate::extract::{
-    classify, find_coordinates, find_location, find_phone, mask_vehicle_collisions,
-    AddressResolver, Classification, CrimeSubType, IncidentType,
+    classify, find_coordinates, find_location, find_phone, AddressResolver, Classification,
+    CrimeSubType, IncidentType,
 };
 use crate::text::{analyze, PhraseSet, Token};
 
@@ -466,7 +466,7 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
         .collect();
     let heard: Vec<Token> = turns.iter().flat_map(|(_, t)| analyze(&notes(t))).collect();
     // "bóng cười" (laughing gas) is a drug, not laughter.
-    let said = mask_phrases(&said, &["bóng cười", "khí cười"]);
+    let said = PhraseSet::new(&["bóng cười", "khí cười"]).mask(&said);
     let laughs = said.iter().chain(&heard).any(|t| {
         ["haha", "hihi", "hehe", "kkk", "hihihi"]
             .iter()
@@ -529,16 +529,6 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
         return Some(NotIncident::Prank);
     }
     None
-}
-
-/// Tokens with some phrases replaced by a neutral token.
-fn mask_phrases(tokens: &[Token], list: &[&str]) -> Vec<Token> {
-    let covered = PhraseSet::new(list).cover(tokens);
-    tokens
-        .iter()
-        .zip(covered)
-        .map(|(t, c)| if c { Token::new("_") } else { t.clone() })
-        .collect()
 }
 
 /// Whether a caller's answer is a plain "no" ("ko", "không ai", "chưa", "không có gì").
@@ -810,7 +800,7 @@ pub fn suggest(
     if answered(&turns, &weapon_cue) == Some(0) {
         c.people.weapons.clear();
     }
-    let live_signs = crate::signs::find(&mask_vehicle_collisions(&analyze(&caller_text)));
+    let live_signs = crate::signs::find(&analyze(&caller_text));
     // Any sign of a threat to life beyond the crash or the fight itself makes the call
     // critical: under-triage costs more than over-triage.
     if live_signs.iter().any(|f| {

@@ -624,16 +624,6 @@ fn rules() -> &'static Rules {
     })
 }
 
-/// Tokens with the phrases of `phrases` replaced by a neutral token.
-fn mask(tokens: &[Token], phrases: &PhraseSet) -> Vec<Token> {
-    let covered = phrases.cover(tokens);
-    tokens
-        .iter()
-        .zip(covered)
-        .map(|(t, c)| if c { Token::new("_") } else { t.clone() })
-        .collect()
-}
-
 /// Whether the message imagines or asks in general about an event: "nếu…", "khi…", or a
 /// "… thì làm gì / thế nào / có nên" question ("nhà bị ngập nước thì nên làm gì").
 pub fn is_hypothetical(tokens: &[Token]) -> bool {
@@ -688,10 +678,7 @@ fn ongoing_near(tokens: &[Token], at: usize, len: usize) -> bool {
     let from = at.saturating_sub(4);
     let to = (at + len + 4).min(tokens.len());
     // "vừa nãy" (a while ago) is not "vừa" (just now).
-    let window = mask(
-        &tokens[from..to],
-        &PhraseSet::new(&["vừa nãy", "vừa rồi", "vừa qua"]),
-    );
+    let window = PhraseSet::new(&["vừa nãy", "vừa rồi", "vừa qua"]).mask(&tokens[from..to]);
     set.any_in(&window)
 }
 
@@ -754,8 +741,7 @@ fn dated(raw: &str) -> bool {
 /// something is happening now close to the sign ("hôm qua mới sinh, giờ ra máu ồ ạt").
 pub fn detect_emergency(tokens: &[Token], raw: &str) -> Option<Emergency> {
     let r = rules();
-    let masked =
-        crate::extract::mask_vehicle_collisions(&mask(&mask(tokens, &r.fire_not), &r.recent_past));
+    let masked = r.recent_past.mask(&r.fire_not.mask(tokens));
     let tokens = &masked[..];
     let found = signs::find(tokens);
     let sos = r.sos.any_in(tokens);
@@ -842,7 +828,7 @@ fn still_in_contact(tokens: &[Token], f: &signs::Found) -> bool {
 /// this only after [`detect_emergency`] found nothing.
 pub fn is_past_event(tokens: &[Token], raw: &str) -> bool {
     let r = rules();
-    let masked = mask(tokens, &r.fire_not);
+    let masked = r.fire_not.mask(tokens);
     let past = r.past.any_in(&masked) || r.over.any_in(&masked) || dated(raw);
     past && (!signs::find(&masked).is_empty() || crate::extract::has_incident_cue(&masked))
 }
@@ -1717,10 +1703,7 @@ pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
     if r.record_cue.any_in(tokens) && someone_else {
         return Some(DeclineReason::CriminalRecord);
     }
-    let victim = mask(
-        tokens,
-        &PhraseSet::new(&["bắt cóc", "bị bắt cóc", "bị bắt nạt"]),
-    );
+    let victim = PhraseSet::new(&["bắt cóc", "bị bắt cóc", "bị bắt nạt"]).mask(tokens);
     if r.case_status.any_in(&victim) && r.kin.any_in(tokens) && legal_context(&victim) {
         return Some(DeclineReason::CaseFile);
     }

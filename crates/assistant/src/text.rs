@@ -441,6 +441,17 @@ impl PhraseSet {
         covered
     }
 
+    /// The tokens with every occurrence of the phrases replaced by a neutral token ("phòng
+    /// cháy" masked so that "cháy" inside it is no fire).
+    pub fn mask(&self, tokens: &[Token]) -> Vec<Token> {
+        let covered = self.cover(tokens);
+        tokens
+            .iter()
+            .zip(covered)
+            .map(|(t, c)| if c { Token::new("_") } else { t.clone() })
+            .collect()
+    }
+
     /// Every occurrence of every phrase, as (position, length), in text order.
     pub fn occurrences(&self, tokens: &[Token]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();

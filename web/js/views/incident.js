@@ -245,6 +245,7 @@ export function renderIncident(main, { id }, ctx) {
               ),
             ),
           ),
+          page.total > items.length ? h("p", { class: "muted" }, t("more_calls", { n: page.total - items.length })) : null,
         ),
       );
     } catch {
