@@ -7,6 +7,7 @@
 //! `server` crate exposes it over HTTP.
 
 pub mod access;
+pub mod alarm_queue;
 pub mod calls;
 pub mod incident;
 pub mod inspection;
