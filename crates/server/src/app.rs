@@ -99,6 +99,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::devices::routes());
     let api = api.merge(crate::api::records::routes());
     let api = api.merge(crate::api::incidents::routes());
+    let api = api.merge(crate::api::duplicates_check::routes());
     let api = api.merge(crate::api::calls::routes());
     let api = api.merge(crate::api::resources::routes());
     let api = api.merge(crate::api::feed::routes());

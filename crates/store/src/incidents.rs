@@ -36,10 +36,10 @@ use crate::{
 use chrono::{DateTime, Utc};
 use domain::access::Scope;
 use domain::incident::{
-    self as inc, find_probable_duplicates, merge_incidents, overdue, AlarmSignal, DuplicateConfig,
-    DuplicateHint, FacilitySnapshot, Incident, IncidentError, IncidentEvent, IncidentFromAlarm,
-    IncidentId, IncidentNumber, IncidentStatus, Overdue, ResponseTargets, TransitionDetails,
-    ValidNewIncident, Vocabulary,
+    self as inc, find_duplicates_of, find_probable_duplicates, merge_incidents, overdue,
+    AlarmSignal, DuplicateConfig, DuplicateHint, DuplicateProbe, FacilitySnapshot, Incident,
+    IncidentError, IncidentEvent, IncidentFromAlarm, IncidentId, IncidentNumber, IncidentStatus,
+    Overdue, ResponseTargets, TransitionDetails, ValidNewIncident, Vocabulary,
 };
 use serde::Serialize;
 use sqlx::Row;
@@ -741,9 +741,12 @@ struct Probe {
 
 impl Probe {
     fn of(valid: &ValidNewIncident, cfg: &DuplicateConfig) -> Probe {
-        let n = valid.input();
+        Probe::of_probe(&DuplicateProbe::from_valid(valid), cfg)
+    }
+
+    fn of_probe(probe: &DuplicateProbe, cfg: &DuplicateConfig) -> Probe {
         // A box a little larger than the radius; an empty box when there is no point.
-        let bbox = match n.location.point.filter(|p| p.is_valid()) {
+        let bbox = match probe.point.filter(|p| p.is_valid()) {
             Some(p) => {
                 let dlat = cfg.radius_m * 1.1 / 111_000.0;
                 let dlon = dlat / p.lat.to_radians().cos().abs().max(0.01);
@@ -751,16 +754,17 @@ impl Probe {
             }
             None => [1.0, 0.0, 1.0, 0.0],
         };
-        let at = to_millis(valid.reported_at());
+        let at = to_millis(probe.at);
         // One second of slack on each side: the domain compares exact times.
         let around = |w: chrono::Duration| {
             let w = w.num_milliseconds().abs() + 1_000;
             [at.saturating_sub(w), at.saturating_add(w)]
         };
         Probe {
-            facility_id: n.facility_id,
-            device_id: n.device_id.clone(),
-            phone: n.caller.phone.clone(),
+            facility_id: probe.facility_id,
+            device_id: probe.device_id.clone(),
+            // Stored phones are normalized at intake; a probe's may be as typed.
+            phone: probe.phone.as_deref().and_then(inc::normalize_phone),
             bbox,
             caller_window: around(cfg.caller_window),
             near_window: around(cfg.window),
@@ -857,6 +861,48 @@ impl Store {
         let probe = Probe::of(valid, &cfg);
         let open = on_read!(self, |pool| { duplicate_candidates!(pool, &probe) });
         Ok(find_probable_duplicates(valid.input(), &open, now, &cfg))
+    }
+
+    /// The open incidents a report (not yet opened, or an existing incident with
+    /// [`DuplicateProbe::exclude`] set) probably duplicates, strongest first, each with its
+    /// row. Read-only: the live check of the intake form and of the incident page.
+    pub async fn probable_duplicates(
+        &self,
+        probe: &DuplicateProbe,
+    ) -> Result<Vec<(DuplicateHint, StoredIncident)>> {
+        let cfg = DuplicateConfig::default();
+        let bounds = Probe::of_probe(probe, &cfg);
+        let open: Vec<StoredIncident> = on_read!(self, |pool| {
+            let rows = sqlx::query(DUPLICATE_CANDIDATES)
+                .bind(bounds.facility_id)
+                .bind(&bounds.device_id)
+                .bind(&bounds.phone)
+                .bind(bounds.bbox[0])
+                .bind(bounds.bbox[1])
+                .bind(bounds.bbox[2])
+                .bind(bounds.bbox[3])
+                .bind(bounds.caller_window[0])
+                .bind(bounds.caller_window[1])
+                .bind(bounds.near_window[0])
+                .bind(bounds.near_window[1])
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(stored_from_row)
+                .collect::<Result<Vec<StoredIncident>>>()?
+        });
+        let incidents: Vec<Incident> = open.iter().map(|s| s.incident.clone()).collect();
+        let hints = find_duplicates_of(probe, &incidents, &cfg);
+        Ok(hints
+            .into_iter()
+            .filter_map(|h| {
+                let row = open
+                    .iter()
+                    .find(|s| s.incident.id == h.incident_id)?
+                    .clone();
+                Some((h, row))
+            })
+            .collect())
     }
 
     /// Gives an alarm signal to the incident workflow, in one transaction: the open incident of

@@ -5,6 +5,7 @@ pub mod assistant;
 pub mod audit;
 pub mod calls;
 pub mod devices;
+pub mod duplicates_check;
 pub mod facilities;
 pub mod feed;
 pub mod health;
