@@ -684,6 +684,12 @@ pub enum ResourceKind {
     TrafficPolice,
     /// Tổ công tác của Công an thành phố (city-level team, e.g. 141 / rapid response).
     CityTeam,
+    /// Xe thang / xe nâng chữa cháy cứu nạn (aerial ladder or platform).
+    AerialLadder,
+    /// Xe chở nước chữa cháy (water tanker).
+    WaterTanker,
+    /// Tổ xử lý sự cố hóa chất, phóng xạ (hazardous-materials team).
+    Hazmat,
 }
 
 impl ResourceKind {
@@ -694,9 +700,28 @@ impl ResourceKind {
     ) -> &'static [ResourceKind] {
         use ResourceKind as R;
         match kind {
-            IncidentKind::Fire => &[R::FireEngine, R::RescueTeam, R::Patrol],
-            IncidentKind::Explosion => &[R::FireEngine, R::RescueTeam, R::Ambulance, R::Patrol],
-            IncidentKind::Rescue => &[R::RescueTeam, R::FireEngine, R::Patrol],
+            IncidentKind::Fire => &[
+                R::FireEngine,
+                R::AerialLadder,
+                R::WaterTanker,
+                R::RescueTeam,
+                R::Ambulance,
+                R::Patrol,
+            ],
+            IncidentKind::Explosion => &[
+                R::FireEngine,
+                R::Hazmat,
+                R::RescueTeam,
+                R::Ambulance,
+                R::Patrol,
+            ],
+            IncidentKind::Rescue => &[
+                R::RescueTeam,
+                R::FireEngine,
+                R::AerialLadder,
+                R::Ambulance,
+                R::Patrol,
+            ],
             IncidentKind::TrafficAccident => &[R::TrafficPolice, R::Ambulance, R::Patrol],
             IncidentKind::Crime => match subtype {
                 Some(CrimeSubtype::Robbery | CrimeSubtype::Weapons | CrimeSubtype::Kidnapping) => {
@@ -721,6 +746,9 @@ impl Vocabulary for ResourceKind {
         ResourceKind::Ambulance,
         ResourceKind::TrafficPolice,
         ResourceKind::CityTeam,
+        ResourceKind::AerialLadder,
+        ResourceKind::WaterTanker,
+        ResourceKind::Hazmat,
     ];
     const WHAT: &'static str = "resource kind";
     fn code(self) -> &'static str {
@@ -731,6 +759,9 @@ impl Vocabulary for ResourceKind {
             ResourceKind::Ambulance => "ambulance",
             ResourceKind::TrafficPolice => "traffic_police",
             ResourceKind::CityTeam => "city_team",
+            ResourceKind::AerialLadder => "aerial_ladder",
+            ResourceKind::WaterTanker => "water_tanker",
+            ResourceKind::Hazmat => "hazmat",
         }
     }
     fn label_vi(self) -> &'static str {
@@ -741,6 +772,9 @@ impl Vocabulary for ResourceKind {
             ResourceKind::Ambulance => "Xe cứu thương",
             ResourceKind::TrafficPolice => "Cảnh sát giao thông",
             ResourceKind::CityTeam => "Tổ công tác thành phố",
+            ResourceKind::AerialLadder => "Xe thang chữa cháy",
+            ResourceKind::WaterTanker => "Xe chở nước",
+            ResourceKind::Hazmat => "Tổ xử lý hóa chất",
         }
     }
     fn label_en(self) -> &'static str {
@@ -751,6 +785,9 @@ impl Vocabulary for ResourceKind {
             ResourceKind::Ambulance => "Ambulance",
             ResourceKind::TrafficPolice => "Traffic police",
             ResourceKind::CityTeam => "City team",
+            ResourceKind::AerialLadder => "Aerial ladder",
+            ResourceKind::WaterTanker => "Water tanker",
+            ResourceKind::Hazmat => "Hazmat team",
         }
     }
 }
@@ -883,7 +920,10 @@ mod tests {
             ResourceKind::for_incident(IncidentKind::Fire, None),
             &[
                 ResourceKind::FireEngine,
+                ResourceKind::AerialLadder,
+                ResourceKind::WaterTanker,
                 ResourceKind::RescueTeam,
+                ResourceKind::Ambulance,
                 ResourceKind::Patrol
             ]
         );

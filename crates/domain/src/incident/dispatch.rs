@@ -2,9 +2,15 @@
 //!
 //! # Recommendation
 //!
-//! [`recommend`] lists the resources of the kinds an incident type needs
-//! ([`ResourceKind::for_incident`]: fire → fire engine, rescue team, patrol; medical →
-//! ambulance; crime → patrol; …) that are `available`, closest first. Distance is the
+//! [`recommend_plan`] answers "who goes": it fills the incident's response plan
+//! ([`super::plans`]) line by line with the available resources of each kind that are estimated
+//! to arrive first ([`super::travel`]), says what is missing ("thiếu 1 xe thang"), then lists
+//! other useful resources. Resources already on the incident count toward their line.
+//!
+//! [`recommend`] lists the resources of the kinds an incident type can use
+//! ([`ResourceKind::for_incident`]: fire → engines, ladders, tankers, rescue teams, ambulances,
+//! patrols; medical → ambulance; crime → patrol; …) that are `available`, closest first, with
+//! no plan. Distance is the
 //! **straight-line** (great-circle) distance from the resource's current position — or its home
 //! position when the last position is older than [`RecommendOptions::max_position_age`] — to the
 //! incident. Roads, rivers and one-way streets are not taken into account, and every reason text
@@ -31,7 +37,9 @@ use super::model::{
     Actor, Incident, IncidentChange, IncidentEvent, IncidentId, ResourceAssignment,
     TransitionDetails,
 };
+use super::plans::SelectedPlan;
 use super::status::{IncidentStatus, ResourceStatus};
+use super::travel::{format_eta, AreaType, Departure, TravelModel};
 
 /// A dispatchable resource: a fire engine, a patrol, an ambulance, a team.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,6 +219,28 @@ pub struct Recommendation {
     pub reason_vi: String,
     /// The same in English.
     pub reason_en: String,
+    /// Estimated seconds to arrive ([`super::travel`]); `None` without a distance.
+    #[serde(default)]
+    pub eta_s: Option<u32>,
+    /// The estimate as said to the operator ("~7 phút").
+    #[serde(default)]
+    pub eta_vi: Option<String>,
+    /// The same in English.
+    #[serde(default)]
+    pub eta_en: Option<String>,
+    /// In a plan recommendation: whether it fills a line of the plan or is an extra.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<RecommendationRole>,
+}
+
+/// What a line of a plan recommendation is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecommendationRole {
+    /// Fills a line of the response plan: dispatch it with the plan.
+    Plan,
+    /// Another useful resource, beyond the plan.
+    Extra,
 }
 
 /// Options of [`recommend_with`].
@@ -270,34 +300,17 @@ pub fn recommend_with(
     let wanted = ResourceKind::for_incident(incident.kind, incident.crime_subtype);
     let kind_rank = |k: ResourceKind| wanted.iter().position(|w| *w == k).unwrap_or(usize::MAX);
     let target = incident.location.point.filter(GeoPoint::is_valid);
+    let travel = Travel {
+        model: TravelModel::default(),
+        area: AreaType::Urban,
+    };
 
     let mut out: Vec<Recommendation> = resources
         .iter()
         .filter(|r| wanted.contains(&r.kind))
         .filter_map(|r| {
-            let exclusion = exclusion_of(incident, r);
-            if exclusion.is_some() && !opts.include_unavailable {
-                return None;
-            }
-            let (from, source) = position_of(r, now, opts.max_position_age);
-            let distance_m = match (from, target) {
-                (Some(a), Some(b)) => Some(a.distance_m(&b)),
-                _ => None,
-            };
-            let (reason_vi, reason_en) =
-                reasons(r, distance_m, source, target.is_some(), exclusion);
-            Some(Recommendation {
-                resource_id: r.id,
-                call_sign: r.call_sign.clone(),
-                kind: r.kind,
-                unit_code: r.unit_code.clone(),
-                status: r.status,
-                distance_m,
-                position_source: source,
-                exclusion,
-                reason_vi,
-                reason_en,
-            })
+            let line = line_for(incident, r, target, now, opts, &travel);
+            (line.exclusion.is_none() || opts.include_unavailable).then_some(line)
         })
         .collect();
 
@@ -319,6 +332,324 @@ pub fn recommend_with(
         out.truncate(limit);
     }
     out
+}
+
+/// The travel estimate used for one recommendation.
+struct Travel {
+    model: TravelModel,
+    area: AreaType,
+}
+
+/// One resource's line: its exclusion, distance, estimated arrival and the reason text.
+fn line_for(
+    incident: &Incident,
+    r: &Resource,
+    target: Option<GeoPoint>,
+    now: DateTime<Utc>,
+    opts: &RecommendOptions,
+    travel: &Travel,
+) -> Recommendation {
+    let exclusion = exclusion_of(incident, r);
+    let (from, source) = position_of(r, now, opts.max_position_age);
+    let distance_m = match (from, target) {
+        (Some(a), Some(b)) => Some(a.distance_m(&b)),
+        _ => None,
+    };
+    let departure = match source {
+        PositionSource::Current => Departure::OnTheRoad,
+        _ => Departure::Station,
+    };
+    let eta_s = distance_m.map(|d| {
+        travel
+            .model
+            .estimate_s(d, r.kind, departure, travel.area, now)
+    });
+    let (mut reason_vi, mut reason_en) =
+        reasons(r, distance_m, source, target.is_some(), exclusion);
+    let (eta_vi, eta_en) = match eta_s.map(format_eta) {
+        Some((vi, en)) => {
+            if exclusion.is_none() {
+                reason_vi.push_str(&format!("; ước tính đến {vi}"));
+                reason_en.push_str(&format!("; estimated arrival {en}"));
+            }
+            (Some(vi), Some(en))
+        }
+        None => (None, None),
+    };
+    Recommendation {
+        resource_id: r.id,
+        call_sign: r.call_sign.clone(),
+        kind: r.kind,
+        unit_code: r.unit_code.clone(),
+        status: r.status,
+        distance_m,
+        position_source: source,
+        exclusion,
+        reason_vi,
+        reason_en,
+        eta_s,
+        eta_vi,
+        eta_en,
+        role: None,
+    }
+}
+
+/// Where the distances of a plan recommendation are measured to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OriginSource {
+    /// The incident's own coordinates (GPS, facility, map click).
+    Incident,
+    /// A point found from the incident's address (street, place, junction).
+    ResolvedPoint,
+    /// The centre of the responsible unit: the incident has an address but no point.
+    UnitCentre,
+    /// Nothing: no distances.
+    None,
+}
+
+/// The point a plan recommendation measures to, and where it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The point.
+    pub point: Option<GeoPoint>,
+    /// Where it comes from.
+    pub source: OriginSource,
+}
+
+impl Origin {
+    /// What the operator is told about it (Vietnamese, English).
+    pub fn note(&self) -> (String, String) {
+        let (vi, en) = match self.source {
+            OriginSource::Incident => (
+                "Khoảng cách tính đến tọa độ của vụ việc.",
+                "Distances are to the incident's coordinates.",
+            ),
+            OriginSource::ResolvedPoint => (
+                "Khoảng cách tính đến điểm tìm được từ địa chỉ (gần đúng).",
+                "Distances are to the point found from the address (approximate).",
+            ),
+            OriginSource::UnitCentre => (
+                "Vụ việc chưa có tọa độ: khoảng cách tính đến trung tâm xã/phường phụ trách, chỉ để sắp xếp.",
+                "The incident has no coordinates: distances are to the centre of the responsible unit, for ordering only.",
+            ),
+            OriginSource::None => (
+                "Vụ việc chưa có tọa độ và chưa có đơn vị phụ trách: chưa tính được khoảng cách.",
+                "The incident has no coordinates and no unit: no distances.",
+            ),
+        };
+        (vi.to_string(), en.to_string())
+    }
+}
+
+/// How a plan recommendation is made: the plan, the point to measure to, and the travel model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanContext {
+    /// The chosen plan ([`super::plans::PlanBook::select`]).
+    pub plan: SelectedPlan,
+    /// Where to measure to.
+    pub origin: Origin,
+    /// Urban or rural, for the speed.
+    pub area: AreaType,
+    /// The travel model.
+    pub travel: TravelModel,
+}
+
+/// One line of the plan and how it is filled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanFill {
+    /// The kind.
+    pub kind: ResourceKind,
+    /// How many the plan asks for.
+    pub needed: u8,
+    /// How many of that kind already work on the incident.
+    pub assigned: u8,
+    /// The closest available resources that fill the rest, by estimated arrival.
+    pub resource_ids: Vec<i64>,
+    /// How many cannot be filled now.
+    pub missing: u8,
+    /// "thiếu 1 xe thang chữa cháy", when something is missing.
+    pub missing_vi: Option<String>,
+    /// The same in English.
+    pub missing_en: Option<String>,
+}
+
+/// A kind the plan cannot fill now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shortfall {
+    /// The kind.
+    pub kind: ResourceKind,
+    /// How many are missing.
+    pub missing: u8,
+    /// What to tell the operator.
+    pub text_vi: String,
+    /// The same in English.
+    pub text_en: String,
+}
+
+/// The answer to "who goes": the plan, each line filled by the closest available resources,
+/// what is missing, and the other useful resources after them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRecommendation {
+    /// The plan.
+    pub plan: SelectedPlan,
+    /// Where the distances are measured to.
+    pub origin: Origin,
+    /// Each plan line and how it is filled.
+    pub lines: Vec<PlanFill>,
+    /// The resources that fill the plan, to dispatch in one action (plan order).
+    pub plan_resource_ids: Vec<i64>,
+    /// What cannot be filled now.
+    pub shortfalls: Vec<Shortfall>,
+    /// Every listed resource: the plan's first (plan order), then extras by estimated arrival,
+    /// then, when asked for, those that cannot be sent.
+    pub recommendations: Vec<Recommendation>,
+    /// Extras left out by the limit.
+    pub extras_left_out: usize,
+}
+
+/// Fills the plan: for each line, the closest available resources of its kind by estimated
+/// arrival (those already on the incident count toward the line); what cannot be filled is a
+/// shortfall; then other available resources useful for the incident type, by estimated
+/// arrival, at most `opts.limit` of them; then, with `include_unavailable`, those that cannot
+/// be sent. A resource fills at most one line.
+pub fn recommend_plan(
+    incident: &Incident,
+    resources: &[Resource],
+    ctx: &PlanContext,
+    now: DateTime<Utc>,
+    opts: &RecommendOptions,
+) -> PlanRecommendation {
+    let travel = Travel {
+        model: ctx.travel,
+        area: ctx.area,
+    };
+    let target = ctx.origin.point.filter(GeoPoint::is_valid);
+    let plan_kinds: Vec<ResourceKind> = ctx.plan.lines.iter().map(|l| l.kind).collect();
+    let useful = ResourceKind::for_incident(incident.kind, incident.crime_subtype);
+    let mut candidates: Vec<Recommendation> = resources
+        .iter()
+        .filter(|r| plan_kinds.contains(&r.kind) || useful.contains(&r.kind))
+        .map(|r| line_for(incident, r, target, now, opts, &travel))
+        .collect();
+    candidates.sort_by(by_arrival);
+
+    let mut taken = vec![false; candidates.len()];
+    let mut lines = Vec::with_capacity(ctx.plan.lines.len());
+    let mut picked: Vec<Recommendation> = Vec::new();
+    for line in &ctx.plan.lines {
+        let assigned = incident
+            .resources
+            .iter()
+            .filter(|a| a.is_active() && a.kind == line.kind)
+            .count()
+            .min(usize::from(u8::MAX)) as u8;
+        let mut wanted = line.count.saturating_sub(assigned);
+        let mut ids = Vec::new();
+        for (i, c) in candidates.iter().enumerate() {
+            if wanted == 0 {
+                break;
+            }
+            if !taken[i] && c.kind == line.kind && c.exclusion.is_none() {
+                taken[i] = true;
+                wanted -= 1;
+                ids.push(c.resource_id);
+                let mut rec = c.clone();
+                rec.role = Some(RecommendationRole::Plan);
+                picked.push(rec);
+            }
+        }
+        let (missing_vi, missing_en) = if wanted > 0 {
+            let (vi, en) = shortfall_text(line.kind, wanted);
+            (Some(vi), Some(en))
+        } else {
+            (None, None)
+        };
+        lines.push(PlanFill {
+            kind: line.kind,
+            needed: line.count,
+            assigned,
+            resource_ids: ids,
+            missing: wanted,
+            missing_vi,
+            missing_en,
+        });
+    }
+    let shortfalls = lines
+        .iter()
+        .filter_map(|l| {
+            Some(Shortfall {
+                kind: l.kind,
+                missing: l.missing,
+                text_vi: l.missing_vi.clone()?,
+                text_en: l.missing_en.clone()?,
+            })
+        })
+        .collect();
+    let plan_resource_ids = picked.iter().map(|r| r.resource_id).collect();
+
+    let limit = opts.limit.unwrap_or(usize::MAX);
+    let mut extras: Vec<Recommendation> = Vec::new();
+    let mut unavailable: Vec<Recommendation> = Vec::new();
+    let mut extras_left_out = 0;
+    for (i, c) in candidates.into_iter().enumerate() {
+        if taken[i] {
+            continue;
+        }
+        if c.exclusion.is_some() {
+            if opts.include_unavailable {
+                unavailable.push(c);
+            }
+        } else if extras.len() < limit {
+            let mut rec = c;
+            rec.role = Some(RecommendationRole::Extra);
+            extras.push(rec);
+        } else {
+            extras_left_out += 1;
+        }
+    }
+    unavailable.truncate(limit);
+    let mut recommendations = picked;
+    recommendations.extend(extras);
+    recommendations.extend(unavailable);
+    PlanRecommendation {
+        plan: ctx.plan.clone(),
+        origin: ctx.origin,
+        lines,
+        plan_resource_ids,
+        shortfalls,
+        recommendations,
+        extras_left_out,
+    }
+}
+
+/// Known arrival first, earliest first; then by distance, call sign and id.
+fn by_arrival(a: &Recommendation, b: &Recommendation) -> std::cmp::Ordering {
+    let none_last = |x: Option<u32>, y: Option<u32>| match (x, y) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    };
+    none_last(a.eta_s, b.eta_s)
+        .then_with(|| {
+            a.distance_m
+                .unwrap_or(f64::INFINITY)
+                .total_cmp(&b.distance_m.unwrap_or(f64::INFINITY))
+        })
+        .then_with(|| a.call_sign.cmp(&b.call_sign))
+        .then_with(|| a.resource_id.cmp(&b.resource_id))
+}
+
+/// "thiếu 1 xe thang chữa cháy"; a missing ambulance says to ask 115.
+fn shortfall_text(kind: ResourceKind, missing: u8) -> (String, String) {
+    let mut vi = format!("thiếu {missing} {}", kind.label_vi().to_lowercase());
+    let mut en = format!("{missing} {} short", kind.label_en().to_lowercase());
+    if kind == ResourceKind::Ambulance {
+        vi.push_str(": đề nghị cấp cứu 115");
+        en.push_str(": request one from 115");
+    }
+    (vi, en)
 }
 
 fn exclusion_of(incident: &Incident, r: &Resource) -> Option<Exclusion> {
@@ -718,15 +1049,16 @@ mod tests {
         let inc = open_fire(1);
         let recs = recommend(&inc, &fleet(), t0());
         let signs: Vec<_> = recs.iter().map(|r| r.call_sign.as_str()).collect();
-        // Ambulance is not a fire resource; busy/off-duty/returning patrols are excluded;
+        // The ambulance goes to fires too; busy/off-duty/returning patrols are excluded;
         // the engine without position comes last.
-        assert_eq!(signs, ["CC-02", "CNCH-1", "CC-01", "CC-03"]);
+        assert_eq!(signs, ["CT-115", "CC-02", "CNCH-1", "CC-01", "CC-03"]);
         assert!(recs.iter().all(|r| r.exclusion.is_none()));
+        let recs = &recs[1..];
         let first = &recs[0];
         assert_eq!(first.position_source, PositionSource::Current);
         assert_eq!(
             first.reason_vi,
-            "Xe chữa cháy CC-02 (sẵn sàng), cách 560 m theo đường chim bay từ vị trí hiện tại"
+            "Xe chữa cháy CC-02 (sẵn sàng), cách 560 m theo đường chim bay từ vị trí hiện tại; ước tính đến ~2 phút"
         );
         assert!(
             recs[2]
@@ -755,7 +1087,7 @@ mod tests {
         let signs: Vec<_> = recs.iter().map(|r| r.call_sign.as_str()).collect();
         assert_eq!(
             signs,
-            ["CC-02", "CNCH-1", "CC-01", "CC-03", "TT-02", "TT-01", "TT-03"]
+            ["CT-115", "CC-02", "CNCH-1", "CC-01", "CC-03", "TT-02", "TT-01", "TT-03"]
         );
         let off = recs.iter().find(|r| r.call_sign == "TT-02").unwrap();
         assert_eq!(off.exclusion, Some(Exclusion::OffDuty));
@@ -833,7 +1165,7 @@ mod tests {
         input.location.point = None;
         let inc = open_with(4, input, t0());
         let recs = recommend(&inc, &fleet(), t0());
-        assert_eq!(recs.len(), 4);
+        assert_eq!(recs.len(), 5);
         assert!(recs.iter().all(|r| r.distance_m.is_none()));
         assert!(recs[0].reason_vi.contains("vụ việc chưa có tọa độ"));
     }
@@ -1096,5 +1428,207 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+    use crate::incident::catalogue::IncidentKind;
+    use crate::incident::model::tests::{open_fire, operator, t0};
+    use crate::incident::plans::{PlanBook, PlanSubject};
+
+    fn at(id: i64, sign: &str, kind: ResourceKind, km_north: f64) -> Resource {
+        Resource {
+            id,
+            call_sign: sign.into(),
+            kind,
+            unit_code: None,
+            status: ResourceStatus::Available,
+            status_since: t0() - Duration::hours(1),
+            position: None,
+            position_at: None,
+            // The fire of `open_fire` is at 21.0288, 105.8525; 0.009° ≈ 1 km.
+            home: Some(GeoPoint::new(21.0288 + km_north * 0.009, 105.8525)),
+            incident_id: None,
+        }
+    }
+
+    fn high_rise() -> PlanContext {
+        let plan = PlanBook::defaults()
+            .select(&PlanSubject {
+                kind: IncidentKind::Fire,
+                subtype: None,
+                priority: crate::incident::Priority::P1,
+                facility_kind: Some("apartment_building"),
+                floors: Some(41),
+            })
+            .unwrap();
+        PlanContext {
+            plan,
+            origin: Origin {
+                point: Some(GeoPoint::new(21.0288, 105.8525)),
+                source: OriginSource::Incident,
+            },
+            area: AreaType::Urban,
+            travel: TravelModel::default(),
+        }
+    }
+
+    /// Six patrols close by, engines further out, one ladder, one rescue team, one ambulance.
+    fn city() -> Vec<Resource> {
+        use ResourceKind as K;
+        let mut fleet: Vec<Resource> = (0..6)
+            .map(|i| at(100 + i, &format!("TT-{i}"), K::Patrol, 0.2 + i as f64 * 0.1))
+            .collect();
+        fleet.push(at(1, "CC-1", K::FireEngine, 3.0));
+        fleet.push(at(2, "CC-2", K::FireEngine, 2.0));
+        fleet.push(at(3, "CC-3", K::FireEngine, 6.0));
+        fleet.push(at(4, "CC-4", K::FireEngine, 9.0));
+        fleet.push(at(5, "THANG-1", K::AerialLadder, 5.0));
+        fleet.push(at(6, "CNCH-1", K::RescueTeam, 4.0));
+        fleet.push(at(7, "CT-1", K::Ambulance, 1.5));
+        fleet
+    }
+
+    #[test]
+    fn a_high_rise_fire_gets_its_plan_before_any_patrol() {
+        let inc = open_fire(1);
+        let rec = recommend_plan(
+            &inc,
+            &city(),
+            &high_rise(),
+            t0(),
+            &RecommendOptions::default(),
+        );
+        let signs: Vec<&str> = rec
+            .recommendations
+            .iter()
+            .map(|r| r.call_sign.as_str())
+            .collect();
+        // Plan order: three closest engines, the ladder, rescue, ambulance, then one patrol.
+        assert_eq!(
+            &signs[..7],
+            ["CC-2", "CC-1", "CC-3", "THANG-1", "CNCH-1", "CT-1", "TT-0"]
+        );
+        assert_eq!(rec.plan_resource_ids, vec![2, 1, 3, 5, 6, 7, 100]);
+        assert!(rec.shortfalls.is_empty());
+        assert!(rec.recommendations[..7]
+            .iter()
+            .all(|r| r.role == Some(RecommendationRole::Plan) && r.eta_s.is_some()));
+        // Then the extras by arrival: the fourth engine comes after the closer patrols.
+        assert!(rec.recommendations[7..]
+            .iter()
+            .all(|r| r.role == Some(RecommendationRole::Extra)));
+        let etas: Vec<u32> = rec.recommendations[7..]
+            .iter()
+            .filter_map(|r| r.eta_s)
+            .collect();
+        assert!(etas.windows(2).all(|w| w[0] <= w[1]), "{etas:?}");
+        assert!(rec.recommendations[0].reason_vi.contains("ước tính đến"));
+    }
+
+    #[test]
+    fn what_is_missing_is_said_and_what_is_assigned_counts() {
+        let mut inc = open_fire(1);
+        let mut fleet = city();
+        fleet.retain(|r| r.kind != ResourceKind::AerialLadder && r.call_sign != "CC-4");
+        // CC-3 is already on the incident: the plan needs two more engines, not three.
+        let idx = fleet.iter().position(|r| r.call_sign == "CC-3").unwrap();
+        assign_resource(&mut inc, &mut fleet[idx], operator(), t0()).unwrap();
+        let rec = recommend_plan(
+            &inc,
+            &fleet,
+            &high_rise(),
+            t0(),
+            &RecommendOptions::default(),
+        );
+        let engines = &rec.lines[0];
+        assert_eq!(engines.kind, ResourceKind::FireEngine);
+        assert_eq!((engines.needed, engines.assigned), (3, 1));
+        assert_eq!(engines.resource_ids, vec![2, 1]);
+        assert_eq!(engines.missing, 0);
+        let ladder = &rec.lines[1];
+        assert_eq!(ladder.missing, 1);
+        assert_eq!(
+            ladder.missing_vi.as_deref(),
+            Some("thiếu 1 xe thang chữa cháy")
+        );
+        assert_eq!(rec.shortfalls.len(), 1);
+        assert!(!rec.plan_resource_ids.contains(&3), "already there");
+    }
+
+    #[test]
+    fn without_coordinates_the_unit_centre_still_orders_by_estimate() {
+        let inc = open_fire(1);
+        let mut ctx = high_rise();
+        ctx.origin = Origin {
+            point: Some(GeoPoint::new(21.0288, 105.8525)),
+            source: OriginSource::UnitCentre,
+        };
+        let rec = recommend_plan(&inc, &city(), &ctx, t0(), &RecommendOptions::default());
+        assert!(rec.recommendations.iter().all(|r| r.eta_s.is_some()));
+        assert!(rec.origin.note().0.contains("trung tâm xã/phường"));
+        ctx.origin = Origin {
+            point: None,
+            source: OriginSource::None,
+        };
+        let rec = recommend_plan(&inc, &city(), &ctx, t0(), &RecommendOptions::default());
+        // No distances: still the plan's kinds in plan order, by call sign within a kind.
+        assert_eq!(rec.plan_resource_ids.len(), 7);
+        assert!(rec.recommendations.iter().all(|r| r.eta_s.is_none()));
+    }
+
+    #[test]
+    fn no_ambulance_in_the_fleet_says_to_ask_115_and_limits_count_only_extras() {
+        let inc = open_fire(1);
+        let mut fleet = city();
+        fleet.retain(|r| r.kind != ResourceKind::Ambulance);
+        let opts = RecommendOptions {
+            limit: Some(2),
+            ..RecommendOptions::default()
+        };
+        let rec = recommend_plan(&inc, &fleet, &high_rise(), t0(), &opts);
+        assert!(rec.shortfalls[0].text_vi.contains("115"));
+        let extras = rec
+            .recommendations
+            .iter()
+            .filter(|r| r.role == Some(RecommendationRole::Extra))
+            .count();
+        assert_eq!(extras, 2);
+        assert_eq!(
+            rec.extras_left_out, 4,
+            "five patrols and an engine, two shown"
+        );
+    }
+
+    #[test]
+    fn busy_resources_never_fill_the_plan() {
+        let inc = open_fire(1);
+        let mut fleet = city();
+        for r in fleet
+            .iter_mut()
+            .filter(|r| r.kind == ResourceKind::FireEngine)
+        {
+            r.status = ResourceStatus::OnScene;
+            r.incident_id = Some(IncidentId(99));
+        }
+        let opts = RecommendOptions {
+            include_unavailable: true,
+            ..RecommendOptions::default()
+        };
+        let rec = recommend_plan(&inc, &fleet, &high_rise(), t0(), &opts);
+        assert_eq!(rec.lines[0].missing, 3);
+        assert_eq!(
+            rec.lines[0].missing_vi.as_deref(),
+            Some("thiếu 3 xe chữa cháy")
+        );
+        let busy: Vec<_> = rec
+            .recommendations
+            .iter()
+            .filter(|r| r.exclusion.is_some())
+            .collect();
+        assert_eq!(busy.len(), 4);
+        assert!(busy.iter().all(|r| r.role.is_none()));
     }
 }

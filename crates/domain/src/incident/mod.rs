@@ -15,6 +15,9 @@
 //!   alarm signals. Each returns an [`IncidentEvent`].
 //! * [`dispatch`] — [`Resource`]s, their [`ResourceStatus`] machine, [`recommend`] (closest
 //!   suitable resources by straight-line distance) and [`assign_resource`].
+//! * [`plans`] — response plans (run cards) per type, sub-type, priority and premises;
+//!   [`recommend_plan`] fills one with the closest available resources by estimated arrival
+//!   ([`travel`]) and says what is missing.
 //! * [`duplicates`] — [`find_probable_duplicates`] before opening a new incident.
 //! * [`timers`] — service-level targets per priority, [`overdue`] and [`stage_durations`].
 //! * [`alarm`] — [`IncidentFromAlarm`] and the alarm-storm rule ([`find_absorbing_incident`]).
@@ -63,8 +66,10 @@ pub mod geo;
 mod model;
 mod number;
 pub mod placement;
+pub mod plans;
 pub mod status;
 pub mod timers;
+pub mod travel;
 mod validate;
 
 pub use alarm::{
@@ -75,9 +80,10 @@ pub use catalogue::{
     Channel, CrimeSubtype, Disposition, IncidentKind, Priority, ResourceKind, Service, Vocabulary,
 };
 pub use dispatch::{
-    assign_resource, recommend, recommend_with, release_resource, report_resource_status,
-    AssignmentOutcome, Exclusion, PositionSource, RecommendOptions, Recommendation, Resource,
-    ResourceEvent,
+    assign_resource, recommend, recommend_plan, recommend_with, release_resource,
+    report_resource_status, AssignmentOutcome, Exclusion, Origin, OriginSource, PlanContext,
+    PlanFill, PlanRecommendation, PositionSource, RecommendOptions, Recommendation,
+    RecommendationRole, Resource, ResourceEvent, Shortfall,
 };
 pub use duplicates::{
     find_duplicates_of, find_probable_duplicates, DuplicateConfig, DuplicateHint, DuplicateProbe,
@@ -90,11 +96,13 @@ pub use model::{
     Note, ResourceAssignment, StatusTimes, TransitionDetails, UnitAssignment,
 };
 pub use number::{vietnam_offset, IncidentNumber, VIETNAM_OFFSET_SECS};
+pub use plans::{PlanBook, PlanLine, PlanSubject, ResponsePlan, SelectedPlan};
 pub use status::{IncidentStatus, ResourceStatus};
 pub use timers::{
     overdue, running_clocks, stage_durations, Overdue, PriorityTargets, ResponseTargets, Stage,
     StageDurations,
 };
+pub use travel::{AreaType, TravelModel};
 pub use validate::{
     masked_phone, normalize_phone, Caller, IncidentLocation, NewIncident, NewIncidentForm,
     UnitCandidate, ValidNewIncident, MAX_ADDRESS_CHARS, MAX_CLOCK_SKEW, MAX_DESCRIPTION_CHARS,
