@@ -17,6 +17,9 @@ mod db;
 mod feed;
 #[macro_use]
 mod audit;
+// Before `alarms`: opening a trouble raises its queue entry in the same transaction.
+#[macro_use]
+mod alarm_queue;
 mod accountability;
 mod alarms;
 mod error;
@@ -28,6 +31,7 @@ mod incidents;
 mod calls;
 mod records;
 mod resources;
+mod response_plans;
 mod stats;
 mod users;
 
@@ -35,6 +39,7 @@ pub use accountability::{
     AccResult, AccountabilityError, CaseFilter, NewCase, Recommend, StoredCampaign, StoredCase,
     StoredTask, TaskFilter,
 };
+pub use alarm_queue::{AlarmFilter, AlarmRecord, AlarmStep, NewAlarm};
 pub use alarms::{
     is_registry_change, Device, DeviceFilter, DeviceInput, Facility, FacilityContact,
     FacilityFilter, FacilityInput, FrameOutcome, FrameRecord, LinkChange, SealedKey, Signal,
@@ -55,6 +60,7 @@ pub use resources::{
     demo_fleet, NewResource, ResourceFilter, ResourceHistoryEntry, ResourceRecord, ResourceUpdate,
     ResourceView,
 };
+pub use response_plans::PlanVersion;
 pub use stats::INCIDENT_SOURCE;
 pub use users::{NewUser, Session, SessionKind, User};
 
