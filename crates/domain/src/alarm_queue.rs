@@ -408,7 +408,10 @@ fn clean_note(note: Option<&str>) -> Result<Option<String>, AlarmError> {
             reason: "longer than 2000 characters",
         });
     }
-    if note.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if note
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(AlarmError::InvalidNote {
             reason: "control characters",
         });
@@ -504,7 +507,9 @@ mod tests {
         assert_eq!(acked.acknowledge(&an, secs(9)).unwrap(), None);
         // The same user under another display name is still the same user.
         assert_eq!(
-            acked.acknowledge(&Person::user(1, "An N."), secs(9)).unwrap(),
+            acked
+                .acknowledge(&Person::user(1, "An N."), secs(9))
+                .unwrap(),
             None
         );
         let err = acked
@@ -527,15 +532,24 @@ mod tests {
         let a = AlarmProgress::raised(AlarmClass::LifeSafety, t0());
         let an = Person::user(1, "an");
         let binh = Person::user(2, "binh");
-        let direct = a.handle(&an, Some("  Báo nhầm  "), secs(30)).unwrap().unwrap();
+        let direct = a
+            .handle(&an, Some("  Báo nhầm  "), secs(30))
+            .unwrap()
+            .unwrap();
         assert_eq!(direct.state, AlarmState::Handled);
         assert_eq!(direct.note.as_deref(), Some("Báo nhầm"));
         assert_eq!(direct.acknowledged.as_ref().map(|s| s.at), Some(secs(30)));
 
         let acked = a.acknowledge(&an, secs(5)).unwrap().unwrap();
         let handled = acked.handle(&binh, None, secs(40)).unwrap().unwrap();
-        assert_eq!(handled.acknowledged.as_ref().map(|s| s.by.clone()), Some(an));
-        assert_eq!(handled.handled.as_ref().map(|s| s.by.clone()), Some(binh.clone()));
+        assert_eq!(
+            handled.acknowledged.as_ref().map(|s| s.by.clone()),
+            Some(an)
+        );
+        assert_eq!(
+            handled.handled.as_ref().map(|s| s.by.clone()),
+            Some(binh.clone())
+        );
         assert_eq!(handled.note, None);
         // Repeated by the handler with the same note: nothing changes.
         assert_eq!(handled.handle(&binh, Some(" "), secs(41)).unwrap(), None);
@@ -576,12 +590,18 @@ mod tests {
         let e = a.escalate(secs(61), after).unwrap();
         assert_eq!(e.escalated_at, Some(secs(61)));
         assert_eq!(e.state, AlarmState::New);
-        assert!(e.rings(), "escalated alarms keep ringing until acknowledged");
+        assert!(
+            e.rings(),
+            "escalated alarms keep ringing until acknowledged"
+        );
         assert!(!e.escalation_due(secs(500), after));
         assert_eq!(e.escalate(secs(500), after), None);
         assert_eq!(e.escalation_time(after), None);
         // Acknowledged in time: never due.
-        let acked = a.acknowledge(&Person::user(1, "an"), secs(10)).unwrap().unwrap();
+        let acked = a
+            .acknowledge(&Person::user(1, "an"), secs(10))
+            .unwrap()
+            .unwrap();
         assert!(!acked.escalation_due(secs(500), after));
         // Quiet classes never escalate.
         let offline = AlarmProgress::raised(AlarmClass::Offline, t0());

@@ -474,6 +474,23 @@ fn device_summary(d: &Device) -> serde_json::Value {
     })
 }
 
+/// The alarm-queue entry of a newly opened trouble: an offline device or a device trouble.
+fn trouble_alarm(t: &Trouble) -> crate::NewAlarm {
+    let class = domain::alarm_queue::AlarmClass::of_trouble(&t.kind);
+    crate::NewAlarm {
+        source_key: crate::NewAlarm::trouble_key(t.id),
+        class,
+        unit_code: t.unit_code.clone(),
+        facility_id: Some(t.facility_id),
+        device_id: Some(t.device_id),
+        incident_id: None,
+        trouble_id: Some(t.id),
+        title: class.label_vi().to_owned(),
+        detail: t.detail.clone(),
+        signal_id: t.signal_id,
+    }
+}
+
 fn json<T: Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
@@ -1301,11 +1318,15 @@ impl Store {
                 json(&trouble),
                 now
             );
+            let queued = raise_alarm!(self, tx, &trouble_alarm(&trouble), now);
             tx.commit().await?;
-            Some((trouble, change))
+            Some((trouble, change, queued))
         });
-        Ok(opened.map(|(t, c)| {
+        Ok(opened.map(|(t, c, queued)| {
             self.publish(c);
+            if let Some((_, q)) = queued {
+                self.publish(q);
+            }
             t
         }))
     }
@@ -1576,6 +1597,9 @@ impl Store {
                         json(t),
                         now
                     ));
+                    if let Some((_, q)) = raise_alarm!(self, tx, &trouble_alarm(t), now) {
+                        published.push(q);
+                    }
                 }
                 changes.push(LinkChange { device, trouble });
             }

@@ -293,6 +293,8 @@ async fn troubles_open_once_and_clear(store: Store) {
         .await
         .unwrap()
         .is_none());
+    // The trouble was queued for the operators with it.
+    assert_eq!(feed.recv().await.unwrap().kind, "alarm.raised");
     assert_eq!(feed.recv().await.unwrap().kind, "trouble.cleared");
     // Once cleared, the same trouble can open again.
     assert!(store.open_trouble(&t, now).await.unwrap().is_some());
@@ -372,6 +374,8 @@ async fn supervision_transitions_happen_once(store: Store) {
         .unwrap();
     assert_eq!(back.len(), 1);
     assert!(back[0].trouble.as_ref().unwrap().cleared_at.is_some());
+    // The offline device was queued for the operators with its trouble.
+    assert_eq!(feed.recv().await.unwrap().kind, "alarm.raised");
     assert_eq!(feed.recv().await.unwrap().kind, "device.online");
     assert_eq!(feed.recv().await.unwrap().kind, "trouble.cleared");
     assert!(store
