@@ -55,7 +55,7 @@ export function renderIncident(main, { id }, ctx) {
     const facilityBox = h("div", { id: "facility-box" });
     const callsBox = h("div", { id: "incident-calls" });
     const left = h("div", { class: "incident-main" }, info, inc.facilityId != null ? facilityBox : null, callsBox, timelineSection(), notesSection());
-    const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), transferSection(), mergeSection(), exportsSection());
+    const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), duplicatesSection(), controlsSection(), transferSection(), mergeSection(), exportsSection());
     replace(root, head, h("div", { class: "incident-grid" }, left, right));
     loadCalls(callsBox);
     const mapEl = root.querySelector("#incident-map");
@@ -338,48 +338,243 @@ export function renderIncident(main, { id }, ctx) {
   async function transition(to, extra) {
     const body = { to, ...extra };
     if (inc.version != null) body.version = inc.version;
-    await act(() => api(`/api/incidents/${inc.id}/transitions`, { method: "POST", body }), label("status", to));
+    const stillAssigned = inc.resources.filter((r) => !Number.isFinite(r.released));
+    const ok = await act(() => api(`/api/incidents/${inc.id}/transitions`, { method: "POST", body }), label("status", to));
     acknowledge(inc.id);
+    // Resolved: the resources still working it are offered their release in one step.
+    if (ok && to === "resolved" && stillAssigned.length && canAct()) releaseDialog(stillAssigned);
   }
 
+  /** Asks which of `resources` to release (all checked), then reports each one's status. */
+  function releaseDialog(resources) {
+    const boxes = resources.map((r) => {
+      const to = r.status === "on_scene" ? "returning" : "available";
+      const input = h("input", { type: "checkbox", checked: true, value: String(r.id), dataset: { to } });
+      return { r, to, input, row: h("li", {}, h("label", {}, input, ` ${r.callSign} · ${label("resource_kind", r.kind)} · ${label("resource_status", r.status || "dispatched")} → ${label("resource_status", to)}`)) };
+    });
+    const err = h("p", { class: "form-error", role: "alert" });
+    const submit = h("button", { type: "submit", class: "btn btn-primary", id: "release-confirm" }, t("release_selected"));
+    const form = h(
+      "form",
+      { method: "dialog", class: "release-form" },
+      h("h2", { id: "release-title" }, t("release_title")),
+      h("p", { class: "hint" }, t("release_hint", { n: resources.length })),
+      h("ul", { class: "plain release-list" }, boxes.map((b) => b.row)),
+      err,
+      h("div", { class: "form-actions" }, submit, h("button", { type: "button", class: "btn", id: "release-later", on: { click: () => dialog.close() } }, t("release_later"))),
+    );
+    const dialog = h("dialog", { id: "release-dialog", "aria-labelledby": "release-title" }, form);
+    dialog.addEventListener("close", () => dialog.remove());
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      submit.disabled = true;
+      err.textContent = "";
+      const failed = [];
+      for (const b of boxes.filter((x) => x.input.checked)) {
+        try {
+          await api(`/api/resources/${b.r.id}/status`, { method: "POST", body: { status: b.to, incident_id: inc.id } });
+          b.input.checked = false;
+          b.input.disabled = true;
+        } catch (x) {
+          failed.push(`${b.r.callSign}: ${errorText(x)}`);
+        }
+      }
+      if (failed.length) {
+        err.textContent = `${t("release_failed")} ${failed.join("; ")}`;
+        submit.disabled = false;
+        return;
+      }
+      toast(t("released_ok"), "ok");
+      dialog.close();
+      load();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    submit.focus();
+  }
+
+  // The recommendations last drawn: the plan's resources for the D key and the call signs
+  // named when a dispatch is refused.
+  let recState = { planIds: [], names: new Map() };
+
   function dispatchSection() {
-    const box = h("div", { id: "recommendations" }, h("p", { class: "muted" }, t("loading")));
     if (!isOpen(inc.status)) return null;
-    apiOr(`/api/incidents/${inc.id}/recommendations`, null)
-      .then((data) => {
-        if (data === null) return replace(box, emptyState(t("no_data")));
-        const recs = list(data, "recommendations", "candidates", "resources");
-        if (!recs.length) return replace(box, emptyState(t("no_data")));
-        replace(
-          box,
-          h(
-            "ul",
-            { class: "recs" },
-            recs.slice(0, 8).map((r) => {
-              const res = r.resource || r;
-              const rid = res.id ?? res.resource_id ?? r.resource_id;
-              const name = res.call_sign ?? res.name ?? `#${rid}`;
-              const km = r.distance_km ?? (r.distance_m != null ? r.distance_m / 1000 : null);
-              const eta = r.eta_min ?? (r.eta_s != null ? Math.round(r.eta_s / 60) : r.eta_secs != null ? Math.round(r.eta_secs / 60) : null);
-              return h(
-                "li",
-                {},
-                h("span", { class: "rec-name" }, name),
-                h("span", { class: "muted" }, label("resource_kind", res.kind)),
-                km != null ? h("span", {}, t("distance_km", { km: Number(km).toFixed(1) })) : null,
-                eta != null ? h("span", {}, t("eta_min", { min: eta })) : null,
-                h(
-                  "button",
-                  { type: "button", class: "btn btn-primary btn-sm", dataset: { resource: String(rid) }, disabled: !canAct(), on: { click: () => act(() => api(`/api/incidents/${inc.id}/dispatch`, { method: "POST", body: { resource_id: rid } }), t("dispatched_ok", { name })) } },
-                  t("dispatch"),
-                ),
-              );
-            }),
-          ),
-        );
-      })
-      .catch((e) => replace(box, errorState(e)));
+    const box = h("div", { id: "recommendations", "aria-live": "polite" }, h("p", { class: "muted" }, t("loading")));
+    loadRecommendations(box);
     return section(t("recommendations"), box);
+  }
+
+  async function loadRecommendations(box, notice = null) {
+    try {
+      const data = await apiOr(`/api/incidents/${inc.id}/recommendations`, null);
+      if (!alive) return;
+      replace(box, notice, recommendationsView(data, box));
+    } catch (e) {
+      if (alive) replace(box, notice, errorState(e));
+    }
+  }
+
+  /**
+   * The response plan with its lines filled (or short), the notes on where distances were
+   * measured and how times were estimated, then the other useful resources. A server that
+   * sends only the list of resources gets the list alone.
+   */
+  function recommendationsView(data, box) {
+    if (data === null) return emptyState(t("no_data"));
+    const recs = list(data, "recommendations", "candidates", "resources");
+    recState = { planIds: [], names: new Map() };
+    for (const r of recs) recState.names.set(String(recId(r)), recName(r));
+    const plan = data && typeof data.plan === "object" && data.plan ? data.plan : null;
+    if (!plan) {
+      if (!recs.length) return emptyState(t("no_data"));
+      return recList(recs, 8);
+    }
+    const planIds = Array.isArray(data.plan_resource_ids) ? data.plan_resource_ids.filter((x) => x != null) : [];
+    recState.planIds = planIds;
+    const byId = new Map(recs.map((r) => [String(recId(r)), r]));
+    const planLines = Array.isArray(plan.lines) ? plan.lines : [];
+    const lines = Array.isArray(data.lines) && data.lines.length ? data.lines : planLines.map((l) => ({ kind: l.kind, needed: l.count, resource_ids: [], missing: null }));
+    const lineLabel = (kind) => {
+      const pl = planLines.find((l) => l.kind === kind);
+      return pl ? loc(pl, "label") || label("resource_kind", kind) : label("resource_kind", kind);
+    };
+    const missingText = (l) => loc(l, "missing") || t("plan_missing", { n: l.missing, kind: lineLabel(l.kind) });
+    const shownKinds = new Set(lines.filter((l) => l.missing > 0).map((l) => l.kind));
+    const shortfalls = (Array.isArray(data.shortfalls) ? data.shortfalls : []).filter((sf) => !shownKinds.has(sf.kind));
+    const origin = data.origin && typeof data.origin === "object" ? data.origin : null;
+    const estimate = data.estimate && typeof data.estimate === "object" ? data.estimate : null;
+    const planButton = h(
+      "button",
+      {
+        type: "button",
+        class: "btn btn-primary",
+        id: "dispatch-plan",
+        "aria-keyshortcuts": "D",
+        disabled: !canAct() || planIds.length === 0,
+        on: { click: () => dispatchPlan(box, planIds) },
+      },
+      t("dispatch_plan", { n: planIds.length }),
+      h("kbd", {}, "D"),
+    );
+    const extras = recs.filter((r) => r.role !== "plan" && !planIds.some((id) => String(id) === String(recId(r))));
+    return h(
+      "div",
+      { class: "plan", dataset: { plan: plan.id ?? "" } },
+      h("h3", { class: "plan-name" }, loc(plan, "name") || plan.id || t("plan")),
+      loc(plan, "reason") ? h("p", { class: "plan-reason" }, loc(plan, "reason")) : null,
+      h(
+        "ul",
+        { class: "plan-lines", id: "plan-lines" },
+        lines.map((l) => {
+          const ids = Array.isArray(l.resource_ids) ? l.resource_ids : [];
+          const needed = l.needed ?? l.count ?? ids.length;
+          const short = l.missing > 0 || ids.length < needed;
+          return h(
+            "li",
+            { class: short ? "short" : "full", dataset: { kind: l.kind ?? "" } },
+            h("span", { class: "plan-line-head" }, `${lineLabel(l.kind)}: `, h("strong", {}, `${ids.length}/${needed}`)),
+            ids.length
+              ? h(
+                  "ul",
+                  { class: "recs" },
+                  ids.map((id) => {
+                    const r = byId.get(String(id));
+                    return r ? recItem(r) : h("li", {}, `#${id}`);
+                  }),
+                )
+              : null,
+            short ? h("p", { class: "warn-text plan-missing" }, "⚠ ", l.missing > 0 ? missingText(l) : t("plan_missing", { n: needed - ids.length, kind: lineLabel(l.kind) })) : null,
+          );
+        }),
+      ),
+      shortfalls.length ? h("ul", { class: "warn-text plan-shortfalls" }, shortfalls.map((sf) => h("li", {}, "⚠ ", loc(sf, "text") || t("plan_missing", { n: sf.missing, kind: lineLabel(sf.kind) })))) : null,
+      h(
+        "p",
+        { class: "hint plan-notes" },
+        origin ? h("span", { class: "plan-origin" }, `${t("distance_from")}: `, loc(origin, "note") || origin.source || "") : null,
+        origin ? h("br") : null,
+        h("span", { class: "plan-estimate" }, `${t("estimate_label")}: `, (estimate && loc(estimate, "note")) || t("estimate_default")),
+      ),
+      h("div", { class: "form-actions" }, planButton, h("span", { class: "hint" }, t("dispatch_plan_key"))),
+      extras.length ? h("h3", { class: "plan-extra-title" }, t("other_resources")) : null,
+      extras.length ? recList(extras, 6) : null,
+    );
+  }
+
+  const loc = (obj, key) => (obj ? (lang() === "en" ? obj[`${key}_en`] ?? obj[`${key}_vi`] : obj[`${key}_vi`] ?? obj[`${key}_en`]) : null);
+  const recId = (r) => (r.resource || r).id ?? (r.resource || r).resource_id ?? r.resource_id;
+  const recName = (r) => (r.resource || r).call_sign ?? (r.resource || r).name ?? `#${recId(r)}`;
+
+  /** The first `max` of `recs`, saying how many more there are. */
+  function recList(recs, max) {
+    return [
+      h("ul", { class: "recs" }, recs.slice(0, max).map(recItem)),
+      recs.length > max ? h("p", { class: "muted" }, t("shown_of", { n: max, total: recs.length })) : null,
+    ];
+  }
+
+  function recItem(r) {
+    const res = r.resource || r;
+    const rid = recId(r);
+    const name = recName(r);
+    const km = r.distance_km ?? (r.distance_m != null ? r.distance_m / 1000 : null);
+    const etaText = loc(r, "eta") || (r.eta_s != null ? t("eta_estimate", { min: Math.max(1, Math.round(r.eta_s / 60)) }) : r.eta_min != null ? t("eta_estimate", { min: r.eta_min }) : null);
+    const why = loc(r, "reason");
+    return h(
+      "li",
+      { dataset: { rec: String(rid) }, title: why || null },
+      h("span", { class: "rec-name" }, name),
+      h("span", { class: "muted" }, label("resource_kind", res.kind)),
+      km != null ? h("span", {}, t("distance_km", { km: Number(km).toFixed(1) })) : null,
+      etaText ? h("span", { class: "eta" }, etaText) : null,
+      h(
+        "button",
+        { type: "button", class: "btn btn-sm", dataset: { resource: String(rid) }, disabled: !canAct(), "aria-label": `${t("dispatch")} ${name}`, on: { click: () => dispatchIds([rid], t("dispatched_ok", { name })) } },
+        t("dispatch"),
+      ),
+    );
+  }
+
+  /** Sends the plan's resources in one request: the server sends all of them or none. */
+  async function dispatchPlan(box, ids) {
+    if (!ids.length || !canAct()) return;
+    const button = box.querySelector("#dispatch-plan");
+    if (button) button.disabled = true;
+    await dispatchIds(ids, t("dispatched_plan_ok", { n: ids.length }), box);
+  }
+
+  async function dispatchIds(ids, okText, box = document.getElementById("recommendations")) {
+    const body = { resource_ids: ids };
+    if (inc.version != null) body.version = inc.version;
+    try {
+      await api(`/api/incidents/${inc.id}/dispatch`, { method: "POST", body });
+      toast(okText, "ok");
+      await load();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409 && e.code === "resource_unavailable") {
+        // Someone else took one of them: say which, and show what is left now.
+        const taken = (e.message.match(/resource (\d+)/) || [])[1];
+        const name = taken ? recState.names.get(taken) || `#${taken}` : "";
+        const notice = h("p", { class: "form-error", role: "alert", id: "dispatch-error" }, t("resource_taken", { name }));
+        if (box) await loadRecommendations(box, notice);
+        else toast(t("resource_taken", { name }), "error");
+      } else if (box) {
+        box.querySelector("#dispatch-error")?.remove();
+        box.prepend(conflictOr(e, "dispatch-error"));
+        const button = box.querySelector("#dispatch-plan");
+        if (button) button.disabled = !canAct() || recState.planIds.length === 0;
+      } else {
+        toast(errorText(e), "error");
+      }
+    }
+  }
+
+  /** An error as shown in a form: a version conflict offers to reload. */
+  function conflictOr(e, id) {
+    if (isVersionConflict(e)) {
+      return h("p", { class: "form-error", role: "alert", id }, t("version_conflict"), " ", h("button", { type: "button", class: "btn btn-sm", on: { click: () => load() } }, t("reload")));
+    }
+    return h("p", { class: "form-error", role: "alert", id }, errorText(e));
   }
 
   function resourcesSection() {
@@ -405,6 +600,129 @@ export function renderIncident(main, { id }, ctx) {
         }),
       ),
     );
+  }
+
+  /** Open incidents this one probably repeats, each mergeable into it or linkable in one click. */
+  function duplicatesSection() {
+    if (!isOpen(inc.status)) return null;
+    const box = h("div", { id: "incident-duplicates" });
+    loadDuplicates(box);
+    return box;
+  }
+
+  async function loadDuplicates(box) {
+    let candidates;
+    let total;
+    try {
+      const data = await api(`/api/incidents/duplicates?incident=${encodeURIComponent(inc.id)}`);
+      candidates = data.candidates || [];
+      total = data.total ?? candidates.length;
+    } catch (e) {
+      if (!(e instanceof ApiError && e.missingRoute)) {
+        if (alive) replace(box, section(t("probable_duplicates", { n: "?" }), errorState(e)));
+        return;
+      }
+      // A server without the live check: the hints stored when the incident was opened.
+      candidates = (inc.raw.duplicates || []).map((d) => ({ incident: { id: d.duplicate_of ?? d.incident_id, number: d.hint?.number ?? d.number }, message_vi: d.hint?.message_vi ?? d.message_vi, message_en: d.hint?.message_en ?? d.message_en }));
+      total = candidates.length;
+    }
+    if (!alive || !candidates.length) return;
+    const act1 = (path, body, okText) => act(() => api(path, { method: "POST", body }), okText);
+    replace(
+      box,
+      section(
+        t("probable_duplicates", { n: total }),
+        h("p", { class: "hint" }, t("duplicates_hint")),
+        h(
+          "ul",
+          { class: "dup-list" },
+          candidates.map((c) => {
+            const o = c.incident || {};
+            return h(
+              "li",
+              { dataset: { duplicate: String(o.id) } },
+              h("a", { href: `/incidents/${o.id}`, "data-nav": true, class: "dup-number" }, o.number || `#${o.id}`),
+              o.kind ? ` · ${label("kind", o.kind)}` : "",
+              o.status ? ` · ${label("status", o.status)}` : "",
+              o.address ? ` · ${o.address}` : "",
+              loc(c, "message") ? h("small", { class: "dup-why" }, loc(c, "message")) : null,
+              canAct()
+                ? h(
+                    "span",
+                    { class: "btn-row" },
+                    h("button", { type: "button", class: "btn btn-sm", dataset: { merge: String(o.id) }, on: { click: () => act1(`/api/incidents/${inc.id}/merge`, { duplicate_id: o.id }, t("merged_ok", { number: o.number || o.id })) } }, t("merge_into_this", { number: o.number || `#${o.id}` })),
+                    h("button", { type: "button", class: "btn btn-sm", dataset: { link: String(o.id) }, on: { click: () => act1(`/api/incidents/${inc.id}/links`, { other_id: o.id }, t("linked_ok", { number: o.number || o.id })) } }, t("link")),
+                  )
+                : null,
+            );
+          }),
+        ),
+        total > candidates.length ? h("p", { class: "muted" }, t("shown_of", { n: candidates.length, total })) : null,
+      ),
+    );
+  }
+
+  /**
+   * The smaller changes, each a form that opens on demand: share with a neighbouring unit,
+   * escalate to the city, link a related incident. Errors stay in the form; a change made
+   * meanwhile by someone else offers a reload.
+   */
+  function controlsSection() {
+    if (!canAct() || !isOpen(inc.status)) return null;
+    const shared = new Set(inc.sharedWith || []);
+    const escalated = !!(inc.raw.assignment?.escalated_to_city ?? inc.raw.escalated_to_city);
+    const forms = [];
+    const others = session.unitList.filter((u) => u.code !== inc.unit && !shared.has(u.code));
+    if (others.length) {
+      const unit = h("select", { id: "share-unit" }, others.map((u) => h("option", { value: u.code }, u.full_name || u.name)));
+      const reason = h("input", { id: "share-reason", placeholder: t("reason_optional") });
+      forms.push(miniForm("share", t("share_with"), [[t("unit"), unit], [t("reason"), reason]], t("share"), () => ({ path: "share", body: { unit_code: unit.value, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) }, ok: t("shared_ok", { unit: unitName(unit.value) }) })));
+    }
+    if (!escalated) {
+      const reason = h("input", { id: "escalate-reason", placeholder: t("reason_optional") });
+      forms.push(miniForm("escalate", t("escalate_title"), [[t("reason"), reason]], t("escalate"), () => ({ path: "escalate", body: reason.value.trim() ? { reason: reason.value.trim() } : {}, ok: t("escalated_ok") })));
+    }
+    const other = h("input", { id: "link-other", placeholder: t("link_hint") });
+    forms.push(
+      miniForm("link", t("link_title"), [[t("incident_number"), other]], t("link"), () => {
+        const value = other.value.trim();
+        if (!value) return { error: t("link_required") };
+        return { path: "links", body: /^\d+$/.test(value) ? { other_id: Number(value) } : { other_number: value }, ok: t("linked_ok", { number: value }), versionless: true };
+      }),
+    );
+    const notes = [
+      shared.size ? h("p", { class: "muted" }, `${t("shared_with_now")}: ${[...shared].map(unitName).join(", ")}`) : null,
+      escalated ? h("p", { class: "muted" }, t("escalated_now")) : null,
+    ];
+    return section(t("coordination"), notes, forms);
+  }
+
+  /** A form under a disclosure: labelled fields, a submit button, its own error line. */
+  function miniForm(id, title, fields, submitText, build) {
+    const err = h("p", { class: "form-error", role: "alert", id: `${id}-error` });
+    const form = h(
+      "form",
+      { class: "inline-form", id: `${id}-form` },
+      fields.map(([text, control]) => h("label", { class: "mini-field" }, h("span", {}, text), control)),
+      err,
+      h("div", { class: "form-actions" }, h("button", { type: "submit", class: "btn", id: `${id}-submit` }, submitText)),
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      err.replaceChildren();
+      const req = build();
+      if (req.error) return (err.textContent = req.error);
+      const body = { ...req.body };
+      if (!req.versionless && inc.version != null) body.version = inc.version;
+      try {
+        await api(`/api/incidents/${inc.id}/${req.path}`, { method: "POST", body });
+        toast(req.ok, "ok");
+        await load();
+      } catch (x) {
+        err.replaceWith(conflictOr(x, `${id}-error`));
+      }
+    });
+    return h("details", { class: "mini", id: `${id}-box` }, h("summary", {}, title), form);
   }
 
   function transferSection() {
@@ -446,13 +764,16 @@ export function renderIncident(main, { id }, ctx) {
     );
   }
 
+  /** Runs a change; true when it went through. */
   async function act(fn, okText) {
     try {
       await fn();
       toast(okText, "ok");
       await load();
+      return true;
     } catch (e) {
-      toast(e instanceof ApiError && e.status === 404 && e.missingRoute ? t("no_data") : `${t("error_generic")}: ${e.message}`, "error");
+      toast(e instanceof ApiError && e.status === 404 && e.missingRoute ? t("no_data") : errorText(e), "error");
+      return false;
     }
   }
 
@@ -479,13 +800,49 @@ export function renderIncident(main, { id }, ctx) {
     el.classList.toggle("overdue", tm.overdue);
   }, 1000);
 
+  // D sends the response plan, unless the operator is typing or a dialog is open.
+  const onKey = (e) => {
+    if ((e.key !== "d" && e.key !== "D") || e.ctrlKey || e.metaKey || e.altKey) return;
+    const el = document.activeElement;
+    if (el && el.matches("input, textarea, select, [contenteditable], [contenteditable] *")) return;
+    if (document.querySelector("dialog[open]")) return;
+    const button = document.getElementById("dispatch-plan");
+    if (button && !button.disabled) {
+      e.preventDefault();
+      button.click();
+    }
+  };
+  document.addEventListener("keydown", onKey);
+
   load();
   return () => {
     alive = false;
     off();
     clearInterval(tick);
+    document.removeEventListener("keydown", onKey);
+    document.getElementById("release-dialog")?.remove();
     if (map) map.destroy();
   };
+}
+
+/** True when the answer says someone changed the incident since it was read. */
+export function isVersionConflict(e) {
+  return e instanceof ApiError && e.status === 409 && (e.code === "conflict" || /changed since version/.test(e.message));
+}
+
+/** An API error in the operator's language: the known conflicts named, else the server's words. */
+export function errorText(e) {
+  if (!(e instanceof ApiError)) return `${t("error_generic")}: ${e?.message ?? e}`;
+  if (isVersionConflict(e)) return t("version_conflict");
+  if (e.code === "resource_unavailable") {
+    const id = (e.message.match(/resource (\d+)/) || [])[1];
+    return t("resource_taken", { name: id ? `#${id}` : "" });
+  }
+  const known = ["illegal_transition", "already_linked", "already_assigned", "already_escalated", "self_reference", "incident_finished", "reason_required", "illegal_resource_transition"];
+  if (known.includes(e.code)) return t(`err_${e.code}`);
+  if (e.code === "network") return t("network_error");
+  if (e.status === 403) return t("forbidden");
+  return `${t("error_generic")}: ${e.message}`;
 }
 
 /** The facility's pre-plan card. */

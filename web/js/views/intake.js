@@ -1,14 +1,17 @@
 // Hotline intake, built for speed: the type and the location come first, the owning unit shows
 // live while the address is typed (old ward names understood) or when the map is clicked, and
-// the keyboard does everything (Ctrl+Enter creates, Esc clears).
+// the keyboard does everything (Ctrl+Enter creates, Esc clears). Open incidents the report
+// probably repeats (same caller, same place and type) show live beside the form, each with one
+// action that joins the call to it instead of opening a second incident.
 
 import { api, ApiError } from "../api.js";
 import { unitAtPoint, resolveAddress, candidateChips, whyUnit } from "../location.js";
 import { h, replace, debounce, toast } from "../dom.js";
-import { t, label, codes } from "../i18n.js";
+import { t, label, codes, lang } from "../i18n.js";
 import { session, isCityUser, unitName, canAct } from "../session.js";
 import { createMap } from "../map.js";
 import { normIncident } from "../model.js";
+import { errorText } from "./incident.js";
 
 /** sessionStorage key of a form suggested elsewhere (the assistant), read once on opening. */
 export const PREFILL_KEY = "binhyen.intake.prefill";
@@ -16,7 +19,7 @@ export const PREFILL_KEY = "binhyen.intake.prefill";
 /** Draws the intake form with its map. */
 export function renderIntake(main, _params, ctx) {
   ctx.refreshUnitSelect(isCityUser() ? "" : session.me.unit_code);
-  const state = { lat: null, lon: null, unit: null, nearBoundary: false, distance: null, oldName: null, source: null };
+  const state = { lat: null, lon: null, unit: null, nearBoundary: false, distance: null, oldName: null, source: null, addressPoint: null };
   // Opened from a switchboard call: the incident is made through that call, which keeps the link.
   const fromCall = new URLSearchParams(location.search).get("call");
   let lookup = null;
@@ -44,6 +47,7 @@ export function renderIntake(main, _params, ctx) {
   const callerPhone = h("input", { id: "in-phone", name: "caller_phone", type: "tel", autocomplete: "off", inputmode: "tel" });
   const description = h("textarea", { id: "in-desc", name: "description", rows: 3 });
   const error = h("p", { class: "form-error", role: "alert" });
+  const dupBox = h("div", { class: "dup-box", id: "intake-duplicates", "aria-live": "polite", hidden: true });
   const submit = h("button", { type: "submit", class: "btn btn-primary", "aria-keyshortcuts": "Control+Enter", disabled: !canAct() }, t("create_incident"), h("kbd", {}, "Ctrl+Enter"));
   const clear = h("button", { type: "reset", class: "btn" }, t("clear_form"), h("kbd", {}, "Esc"));
 
@@ -59,6 +63,7 @@ export function renderIntake(main, _params, ctx) {
     h("div", { class: "row2" }, field("in-channel", t("channel"), channel), field("in-priority", t("priority"), priority)),
     h("div", { class: "row2" }, field("in-caller", t("caller_name"), callerName), field("in-phone", t("caller_phone"), callerPhone)),
     field("in-desc", t("description"), description),
+    dupBox,
     error,
     h("div", { class: "form-actions" }, submit, clear),
   );
@@ -96,6 +101,7 @@ export function renderIntake(main, _params, ctx) {
       state.nearBoundary = at.nearBoundary;
       state.distance = at.distance;
       showUnit(at.code, at.note, at.tone);
+      checkDuplicates();
     } catch (e) {
       if (mine === generation) showUnit(null, e.message, "outside");
     }
@@ -122,6 +128,8 @@ export function renderIntake(main, _params, ctx) {
         return;
       }
       const best = matches[0];
+      state.addressPoint = !res.ambiguous && res.point && res.point.lat != null ? { lat: res.point.lat, lon: res.point.lon ?? res.point.lng } : null;
+      checkDuplicates();
       const old = (best.evidence || []).find((e) => e.kind === "old_unit" || e.kind === "old_district");
       state.oldName = !res.ambiguous && old ? `${old.label} → ${unitName(best.code)}` : null;
       if (res.ambiguous) {
@@ -143,7 +151,9 @@ export function renderIntake(main, _params, ctx) {
   });
   kind.addEventListener("change", () => {
     subtypeField.hidden = kind.value !== "crime";
+    checkDuplicates();
   });
+  callerPhone.addEventListener("input", () => checkDuplicates());
   kind.addEventListener("keydown", (e) => {
     // Digits pick a type straight away: 1 = fire, 2 = explosion, …
     if (/^[0-9]$/.test(e.key) && !e.altKey && !e.ctrlKey) {
@@ -162,7 +172,10 @@ export function renderIntake(main, _params, ctx) {
     generation += 1;
     if (lookup) lookup.abort();
     form.reset();
-    Object.assign(state, { lat: null, lon: null, unit: null, nearBoundary: false, distance: null, oldName: null, source: null });
+    Object.assign(state, { lat: null, lon: null, unit: null, nearBoundary: false, distance: null, oldName: null, source: null, addressPoint: null });
+    dupGeneration += 1;
+    dupBox.hidden = true;
+    replace(dupBox);
     map.clearPick();
     coords.textContent = "";
     replace(candidates);
@@ -248,6 +261,90 @@ export function renderIntake(main, _params, ctx) {
     if (pre.unit_code) showUnit(pre.unit_code, t("unit_from_assistant"));
     else if (pre.address) lookupAddress();
     else if (pre.lat != null && pre.lon != null) pickPoint(pre.lat, pre.lon);
+  }
+
+  // The live duplicate check: asked again (debounced) whenever the phone, the type or the place
+  // changes; an answer overtaken by a newer question or a reset is dropped.
+  let dupGeneration = 0;
+  const checkDuplicates = debounce(async () => {
+    const params = new URLSearchParams();
+    const point = state.lat != null ? { lat: state.lat, lon: state.lon } : state.addressPoint;
+    if (kind.value) params.set("kind", kind.value);
+    if (point && kind.value) {
+      params.set("lat", Number(point.lat).toFixed(6));
+      params.set("lon", Number(point.lon).toFixed(6));
+    }
+    const phone = callerPhone.value.replace(/[^\d+]/g, "");
+    if (phone.length >= 9) params.set("phone", callerPhone.value.trim());
+    const mine = ++dupGeneration;
+    if (!params.has("phone") && !params.has("lat")) {
+      dupBox.hidden = true;
+      return replace(dupBox);
+    }
+    try {
+      const data = await api(`/api/incidents/duplicates?${params}`);
+      if (mine !== dupGeneration) return;
+      showDuplicates(data);
+    } catch (e) {
+      if (mine !== dupGeneration) return;
+      // A server without the check simply shows nothing; other errors are said.
+      if (e instanceof ApiError && e.missingRoute) return;
+      dupBox.hidden = false;
+      replace(dupBox, h("p", { class: "warn-text" }, errorText(e)));
+    }
+  }, 300);
+
+  function showDuplicates(data) {
+    const candidates = data.candidates || [];
+    const total = data.total ?? candidates.length;
+    if (!candidates.length) {
+      dupBox.hidden = true;
+      return replace(dupBox);
+    }
+    const checked = (data.checked || []).map((c) => t(`dup_check_${c}`)).join(", ");
+    dupBox.hidden = false;
+    replace(
+      dupBox,
+      h("h2", { class: "dup-title warn-text" }, "⚠ ", t("intake_duplicates", { n: total })),
+      checked ? h("p", { class: "hint" }, t("intake_duplicates_checked", { what: checked })) : null,
+      h(
+        "ul",
+        { class: "dup-list" },
+        candidates.map((c) => {
+          const o = c.incident || {};
+          return h(
+            "li",
+            { dataset: { duplicate: String(o.id) } },
+            h("a", { href: `/incidents/${o.id}`, "data-nav": true, class: "dup-number" }, o.number || `#${o.id}`),
+            ` · ${label("kind", o.kind)} · ${label("status", o.status)}`,
+            o.address ? ` · ${o.address}` : "",
+            o.unit_code ? ` · ${unitName(o.unit_code)}` : "",
+            h("small", { class: "dup-why" }, lang() === "en" ? c.message_en : c.message_vi),
+            canAct() ? h("button", { type: "button", class: "btn btn-sm", dataset: { same: String(o.id) }, on: { click: () => joinExisting(o) } }, t(fromCall ? "this_is_it_call" : "this_is_it")) : null,
+          );
+        }),
+      ),
+      total > candidates.length ? h("p", { class: "muted" }, t("shown_of", { n: candidates.length, total })) : null,
+    );
+  }
+
+  /**
+   * The call is about incident `o`: a switchboard call is closed as its duplicate (the link is
+   * kept), what this caller said is added to it as a note, and its page opens. No second
+   * incident is made.
+   */
+  async function joinExisting(o) {
+    error.textContent = "";
+    const said = [callerName.value.trim(), callerPhone.value.trim(), address.value.trim(), description.value.trim()].filter(Boolean).join(" · ");
+    try {
+      if (said) await api(`/api/incidents/${o.id}/notes`, { method: "POST", body: { text: `${t("dup_note")}: ${said}` } });
+      if (fromCall) await api(`/api/calls/${encodeURIComponent(fromCall)}/close`, { method: "POST", body: { outcome: "duplicate", incident_id: o.id } });
+      toast(t("dup_joined", { number: o.number || o.id }), "ok");
+      reset();
+      ctx.go(`/incidents/${o.id}`);
+    } catch (e) {
+      fail(errorText(e));
+    }
   }
 
   function fail(message, focusEl) {
