@@ -768,3 +768,195 @@ test("assistant, operator mode: a joking call is flagged as no incident, a knife
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+/** An open fire in Ba Đình with its recommendations as the server gives them. */
+async function fireWithRecommendations(description, extra = {}) {
+  const made = await admin("POST", "/api/incidents", { kind: "fire", channel: "hotline_114", description, lat: BA_DINH.lat, lon: BA_DINH.lon, ...extra });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const recs = await admin("GET", `/api/incidents/${made.body.id}/recommendations`);
+  assert.equal(recs.status, 200, JSON.stringify(recs.body));
+  return { incident: made.body, recs: recs.body };
+}
+
+/**
+ * The recommendations with a response plan made from their own first resources: one line per
+ * kind, the last one a resource short. For a server that does not send plans yet, so that the
+ * console's plan view is still exercised against real resources and a real dispatch.
+ */
+function withTestPlan(recs) {
+  const lines = recs.recommendations.filter((r) => !r.exclusion).slice(0, 3);
+  const kinds = [...new Set(lines.map((r) => r.kind))];
+  const planLines = kinds.map((kind, i) => ({ kind, count: lines.filter((r) => r.kind === kind).length + (i === kinds.length - 1 ? 1 : 0), label_vi: `loại ${kind}`, label_en: kind }));
+  return {
+    ...recs,
+    plan: { id: "e2e_plan", name_vi: "Phương án thử nghiệm", name_en: "Test plan", reason_vi: "Dựng từ danh sách đề xuất", reason_en: "Built from the list", version: 1, lines: planLines },
+    lines: planLines.map((l) => {
+      const ids = lines.filter((r) => r.kind === l.kind).map((r) => r.resource_id);
+      const missing = l.count - ids.length;
+      return { kind: l.kind, needed: l.count, resource_ids: ids, missing, missing_vi: missing ? `thiếu ${missing} ${l.label_vi}` : null, missing_en: null };
+    }),
+    plan_resource_ids: lines.map((r) => r.resource_id),
+    shortfalls: [],
+    origin: { source: "incident", note_vi: "đến điểm của vụ việc", note_en: "to the incident's point" },
+    estimate: { method: "straight_line_detour", detour_factor: 1.4, note_vi: "đường chim bay × 1,4", note_en: "straight line × 1.4" },
+    recommendations: recs.recommendations.map((r) => ({ ...r, eta_s: 360, eta_vi: "~6 phút (ước tính)", eta_en: "~6 min (estimate)", role: lines.includes(r) ? "plan" : "extra" })),
+  };
+}
+
+test("the response plan is dispatched in one request with the D key", async (t) => {
+  if (!needs(t, "incidents", "resources")) return;
+  const facility = await admin("POST", "/api/facilities", { name: "Tòa nhà thử nghiệm 25 tầng", kind: "apartment_building", address: "số 1 phố Liễu Giai", lat: BA_DINH.lat, lon: BA_DINH.lon, floors: 25 });
+  const extra = facility.status === 201 ? { facility_id: facility.body.id } : {};
+  let { incident, recs } = await fireWithRecommendations("Cháy căn hộ tầng 12, khói dày", extra);
+  const page = await newPage(browser);
+  if (!Array.isArray(recs.plan_resource_ids)) {
+    t.diagnostic("the server sends no plan_resource_ids yet: the page is given a plan built from its own list");
+    recs = withTestPlan(recs);
+    await page.route(new RegExp(`/api/incidents/${incident.id}/recommendations`), (r) => r.fulfill({ json: recs }));
+  }
+  const dispatches = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && r.url().endsWith(`/api/incidents/${incident.id}/dispatch`)) dispatches.push(JSON.parse(r.postData()));
+  });
+  await openAs(page, server.url, admin, `/incidents/${incident.id}`);
+  const planIds = recs.plan_resource_ids;
+  assert.ok(planIds.length >= 1, JSON.stringify(recs));
+  const button = page.locator("#dispatch-plan");
+  await button.waitFor();
+  assert.match(await button.textContent(), new RegExp(`Điều động theo phương án \\(${planIds.length}\\)`));
+  assert.equal(await button.getAttribute("aria-keyshortcuts"), "D");
+  assert.match(await page.locator(".plan-name").textContent(), new RegExp(recs.plan.name_vi));
+  // Every line of the plan says how far it is filled; a short line says what is missing, and
+  // times are always called estimates.
+  assert.equal(await page.locator("#plan-lines > li").count(), recs.lines.length);
+  for (const line of recs.lines) {
+    const text = await page.locator(`#plan-lines > li[data-kind="${line.kind}"]`).textContent();
+    assert.match(text, new RegExp(`${line.resource_ids.length}/${line.needed}`));
+    if (line.missing > 0) assert.match(text, new RegExp(line.missing_vi));
+  }
+  assert.match(await page.locator(".plan-estimate").textContent(), /^Ước tính: /);
+  const withEta = recs.recommendations.find((r) => planIds.includes(r.resource_id) && r.eta_vi);
+  if (withEta) assert.match(await page.locator(`#plan-lines li[data-rec="${withEta.resource_id}"]`).textContent(), new RegExp(withEta.eta_vi.replace(/[()]/g, "\\$&")));
+  // The shortcut works from anywhere on the page except a text field.
+  await page.focus("#note-text");
+  await page.keyboard.press("d");
+  await page.waitForTimeout(300);
+  assert.equal(dispatches.length, 0, "typing d in a field dispatches nothing");
+  await page.locator("h1").click();
+  await page.keyboard.press("d");
+  await page.waitForFunction((n) => document.querySelectorAll("#assigned li").length === n, planIds.length);
+  assert.equal(dispatches.length, 1, "one request for the whole plan");
+  assert.deepEqual([...dispatches[0].resource_ids].sort(), [...planIds].sort());
+  assert.equal(typeof dispatches[0].version, "number");
+  const after = await admin("GET", `/api/incidents/${incident.id}`);
+  assert.deepEqual(after.body.resources.map((r) => r.resource_id).sort(), [...planIds].sort());
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("a resource taken by someone else while the page is open is named, nothing is sent, and the list is refreshed", async (t) => {
+  if (!needs(t, "incidents", "resources")) return;
+  const { incident } = await fireWithRecommendations("Cháy kho hàng, có người mắc kẹt");
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, `/incidents/${incident.id}`);
+  const firstRec = page.locator("#recommendations button[data-resource]").first();
+  await firstRec.waitFor();
+  const plan = page.locator("#dispatch-plan");
+  const planShown = (await plan.count()) > 0;
+  const takenId = Number(await firstRec.getAttribute("data-resource"));
+  const takenName = (await page.locator(`#recommendations li[data-rec="${takenId}"] .rec-name`).first().textContent()).trim();
+  const rival = await admin("POST", "/api/incidents", { kind: "fire", channel: "hotline_114", description: "Cháy nhà dân", lat: BA_DINH.lat, lon: BA_DINH.lon });
+  const took = await admin("POST", `/api/incidents/${rival.body.id}/dispatch`, { resource_ids: [takenId] });
+  assert.equal(took.status, 200, JSON.stringify(took.body));
+  await (planShown ? plan.click() : firstRec.click());
+  const err = page.locator("#dispatch-error");
+  await err.waitFor();
+  assert.match(await err.textContent(), new RegExp(`Lực lượng ${takenName} vừa được điều cho việc khác`));
+  // All or none: nothing went, and the refreshed list no longer offers the taken resource.
+  assert.equal((await admin("GET", `/api/incidents/${incident.id}`)).body.resources.length, 0);
+  await page.waitForFunction((id) => !document.querySelector(`#recommendations button[data-resource="${id}"]`), takenId);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("intake: a probable duplicate shows as the caller's number is typed, and one action joins the call to it", async (t) => {
+  if (!needs(t, "incidents")) return;
+  const first = await admin("POST", "/api/incidents", { kind: "fire", channel: "hotline_114", description: "Cháy bếp nhà hàng", lat: BA_DINH.lat, lon: BA_DINH.lon, caller_phone: "0912000111" });
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  const call = await admin("POST", "/api/calls", { line: "114", caller_number: "0912000111" });
+  assert.equal(call.status, 201, JSON.stringify(call.body));
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, `/intake?call=${call.body.id}`);
+  await page.fill("#in-desc", "Người gọi lại, lửa lan sang nhà bên");
+  await page.type("#in-phone", "0912 000 111", { delay: 10 });
+  const row = page.locator(`#intake-duplicates li[data-duplicate="${first.body.id}"]`);
+  await row.waitFor();
+  assert.match(await page.locator("#intake-duplicates").textContent(), /Có thể trùng vụ việc đang mở \(1\)/);
+  assert.match(await row.textContent(), /cùng số điện thoại người báo/);
+  assert.match(await page.locator("#intake-duplicates").textContent(), /Đã so theo: số điện thoại/);
+  const before = (await admin("GET", "/api/incidents?status=open&limit=500")).body.length;
+  await row.getByRole("button", { name: "Đây là vụ việc này (gắn cuộc gọi)" }).click();
+  await page.waitForURL(`**/incidents/${first.body.id}`);
+  // No second incident; the call is closed as its duplicate and what was said is on it.
+  assert.equal((await admin("GET", "/api/incidents?status=open&limit=500")).body.length, before);
+  const closed = await admin("GET", `/api/calls/${call.body.id}`);
+  assert.equal(closed.body.outcome, "duplicate");
+  assert.equal(closed.body.incident_id, first.body.id);
+  const now = await admin("GET", `/api/incidents/${first.body.id}`);
+  assert.ok(now.body.notes.some((n) => /lửa lan sang nhà bên/.test(n.text)), JSON.stringify(now.body.notes));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("the incident page lists its probable duplicates and merges one in one click", async (t) => {
+  if (!needs(t, "incidents")) return;
+  const open = (description) => admin("POST", "/api/incidents", { kind: "traffic_accident", channel: "hotline_113", description, lat: NGOC_HA.lat, lon: NGOC_HA.lon, caller_phone: "0977333444" });
+  const first = await open("Hai xe máy va chạm");
+  const second = await open("Gọi lại: có người bị thương");
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, `/incidents/${first.body.id}`);
+  const row = page.locator(`#incident-duplicates li[data-duplicate="${second.body.id}"]`);
+  await row.waitFor();
+  assert.match(await page.locator("#incident-duplicates").textContent(), /Có thể trùng \(1\)/);
+  await row.locator("button[data-merge]").click();
+  await page.locator("#timeline").getByText(/Gộp vụ trùng/).waitFor();
+  assert.equal((await admin("GET", `/api/incidents/${second.body.id}`)).body.status, "merged");
+  await page.waitForFunction(() => !document.querySelector("#incident-duplicates li"));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("resolving an incident asks to release its resources, all ticked, and releases the ticked ones", async (t) => {
+  if (!needs(t, "incidents", "resources")) return;
+  const made = await admin("POST", "/api/incidents", { kind: "crime", channel: "hotline_113", description: "Trộm xe máy, đối tượng đã bỏ chạy", lat: BA_DINH.lat, lon: BA_DINH.lon });
+  const id = made.body.id;
+  const recs = (await admin("GET", `/api/incidents/${id}/recommendations`)).body.recommendations;
+  assert.ok(recs.length >= 2, JSON.stringify(recs));
+  const [a, b] = recs.map((r) => r.resource_id);
+  assert.equal((await admin("POST", `/api/incidents/${id}/dispatch`, { resource_ids: [a, b] })).status, 200);
+  assert.equal((await admin("POST", `/api/resources/${a}/status`, { status: "on_scene", incident_id: id })).status, 200);
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, `/incidents/${id}`);
+  await page.locator("#transitions button[data-to=resolved]").click();
+  const dialog = page.locator("#release-dialog");
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /2 lực lượng vẫn đang gắn với vụ việc/);
+  const boxes = dialog.getByRole("checkbox");
+  assert.equal(await boxes.count(), 2);
+  assert.ok(await boxes.nth(0).isChecked());
+  assert.ok(await boxes.nth(1).isChecked());
+  // The second stays on scene to hand over: untick it.
+  await dialog.locator(`input[value="${b}"]`).uncheck();
+  await dialog.getByRole("button", { name: "Kết thúc nhiệm vụ các lực lượng đã chọn" }).click();
+  await dialog.waitFor({ state: "detached" });
+  const ra = (await admin("GET", `/api/resources/${a}`)).body;
+  const rb = (await admin("GET", `/api/resources/${b}`)).body;
+  assert.equal(ra.status, "returning");
+  assert.equal(rb.status, "dispatched");
+  const now = await admin("GET", `/api/incidents/${id}`);
+  assert.equal(now.body.status, "resolved");
+  assert.ok(now.body.resources.find((r) => r.resource_id === a).released_at);
+  assert.equal(now.body.resources.find((r) => r.resource_id === b).released_at, null);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
