@@ -105,6 +105,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::feed::routes());
     let api = api.merge(crate::api::public_reports::routes());
     let api = api.merge(crate::api::accountability::routes());
+    let api = api.merge(crate::api::alarm_queue::routes());
     let api = api.merge(crate::web::routes());
     Router::new()
         .merge(api)
@@ -312,6 +313,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     crate::api::accountability::spawn_overdue_watch(
         state.clone(),
         Duration::from_secs(60),
+        shutdown.subscribe(),
+    );
+    crate::api::alarm_queue::spawn_escalation_watch(
+        state.clone(),
+        config.receiver.alarm_escalate,
         shutdown.subscribe(),
     );
     let app = router(state);

@@ -66,6 +66,10 @@ pub struct ServeArgs {
     /// the device retries (default 1000).
     #[arg(long, env = "BINHYEN_DC09_ADMISSION_MS")]
     pub dc09_admission_ms: Option<u64>,
+    /// Seconds a fire or other life-safety alarm may stay unacknowledged before it is
+    /// escalated to the shift leaders (default 60).
+    #[arg(long, env = "BINHYEN_ALARM_ESCALATE_SECS")]
+    pub alarm_escalate_secs: Option<u64>,
 }
 
 /// How logs are written.
@@ -100,6 +104,7 @@ struct FileConfig {
     dc09_idle_secs: Option<u64>,
     dc09_queue: Option<usize>,
     dc09_admission_ms: Option<u64>,
+    alarm_escalate_secs: Option<u64>,
 }
 
 /// The effective configuration.
@@ -210,6 +215,7 @@ impl Config {
             "tls": self.tls.as_ref().map(|(c, _)| c.display().to_string()),
             "log_format": format!("{:?}", self.log_format).to_lowercase(),
             "kb": self.kb,
+            "alarm_escalate_secs": self.receiver.alarm_escalate.as_secs(),
         })
     }
 }
@@ -268,6 +274,10 @@ fn receiver_options(args: &ServeArgs, file: &FileConfig) -> crate::receiver::Rec
             .dc09_admission_ms
             .or(file.dc09_admission_ms)
             .map_or(d.admission_wait, Duration::from_millis),
+        alarm_escalate: args
+            .alarm_escalate_secs
+            .or(file.alarm_escalate_secs)
+            .map_or(d.alarm_escalate, |s| Duration::from_secs(s.max(1))),
         ..d
     }
 }
@@ -318,6 +328,16 @@ mod tests {
         assert_eq!(
             Config::load_kb(&args).unwrap(),
             (PathBuf::from("/k"), Some(PathBuf::from("/u")))
+        );
+        assert_eq!(config.receiver.alarm_escalate.as_secs(), 60);
+        std::fs::write(&file, "units = \"/u\"\nalarm_escalate_secs = 90\n").unwrap();
+        assert_eq!(
+            Config::load(&args)
+                .unwrap()
+                .receiver
+                .alarm_escalate
+                .as_secs(),
+            90
         );
         std::fs::write(&file, "unknown_key = 1\nunits = \"/u\"\n").unwrap();
         assert!(matches!(

@@ -71,6 +71,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::api::feed::Doc::openapi());
     doc.merge(crate::api::public_reports::Doc::openapi());
     doc.merge(crate::api::accountability::Doc::openapi());
+    doc.merge(crate::api::alarm_queue::Doc::openapi());
     doc
 }
 

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource.
 
 pub mod accountability;
+pub mod alarm_queue;
 pub mod assistant;
 pub mod audit;
 pub mod calls;

@@ -4,13 +4,18 @@
 //! facility's open incident (an alarm storm is one incident); a restore marks the alarm
 //! restored on the incident without closing it.
 //!
-//! Both store methods are idempotent for a signal (a retransmission attaches nothing twice,
-//! a second restore restores nothing more), so the start-up sweep may hand a signal over again.
+//! Each alarm also raises (or repeats on) the incident's entry in the alarm queue, which rings
+//! on the consoles until someone acknowledges it (see `api::alarm_queue`).
+//!
+//! Every store method used here is idempotent for a signal (a retransmission attaches nothing
+//! twice, a second restore restores nothing more, a signal is counted once on its queue entry),
+//! so the start-up sweep may hand a signal over again.
 
 use crate::metrics::Metrics;
 use chrono::{DateTime, Utc};
+use domain::alarm_queue::AlarmClass;
 use domain::incident::{AlarmCategory, AlarmSignal, FacilityContact, FacilitySnapshot, GeoPoint};
-use store::{Actor, AlarmAction, AlarmIncidentInput, Facility, Signal, Store};
+use store::{Actor, AlarmAction, AlarmIncidentInput, Facility, NewAlarm, Signal, Store};
 
 /// Why a signal could not be turned into an incident.
 #[derive(Debug, thiserror::Error)]
@@ -132,7 +137,48 @@ pub async fn incident_for_signal(
             1,
         );
     }
+    // Then the queue entry that rings until someone acknowledges it. Raising is idempotent
+    // for a signal, so a signal handed over again after a restart is not counted twice; if
+    // this fails, the signal stays pending and the whole step is tried again.
+    if let Some(class) = AlarmClass::of_category(category) {
+        store
+            .raise_alarm(
+                &alarm_entry(signal, facility, class, category, outcome.incident.id.0),
+                now,
+            )
+            .await
+            .map_err(failed)?;
+    }
     Ok(Some(outcome.incident.id.0))
+}
+
+/// The alarm-queue entry of an alarm signal that went to incident `incident_id`.
+fn alarm_entry(
+    signal: &Signal,
+    facility: &Facility,
+    class: AlarmClass,
+    category: AlarmCategory,
+    incident_id: i64,
+) -> NewAlarm {
+    let mut detail = signal.meaning_vi.clone();
+    if let Some(zone) = &signal.zone {
+        detail.push_str(&format!(" (vùng {zone})"));
+    }
+    if let Some(text) = signal.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        detail.push_str(&format!(": {}", text.trim()));
+    }
+    NewAlarm {
+        source_key: NewAlarm::incident_key(incident_id),
+        class,
+        unit_code: facility.unit_code.clone(),
+        facility_id: Some(facility.id),
+        device_id: Some(signal.device_id),
+        incident_id: Some(incident_id),
+        trouble_id: None,
+        title: category.label_vi().to_owned(),
+        detail,
+        signal_id: Some(signal.id),
+    }
 }
 
 #[cfg(test)]

@@ -54,6 +54,9 @@ pub struct ReceiverOptions {
     /// How long a valid frame may wait for room in a full queue before it is NAKed
     /// (`nak`/`overload`; the device retransmits). Nothing is acknowledged before it is stored.
     pub admission_wait: Duration,
+    /// How long a fire, life-safety or intrusion alarm may stay unacknowledged before it is
+    /// escalated to the shift leaders (see `api::alarm_queue`).
+    pub alarm_escalate: Duration,
 }
 
 impl Default for ReceiverOptions {
@@ -69,6 +72,7 @@ impl Default for ReceiverOptions {
             window: dc09::Window::default(),
             queue: 65_536,
             admission_wait: Duration::from_secs(1),
+            alarm_escalate: Duration::from_secs(60),
         }
     }
 }
