@@ -101,6 +101,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::incidents::routes());
     let api = api.merge(crate::api::duplicates_check::routes());
     let api = api.merge(crate::api::calls::routes());
+    let api = api.merge(crate::api::response_plans::routes());
     let api = api.merge(crate::api::resources::routes());
     let api = api.merge(crate::api::feed::routes());
     let api = api.merge(crate::api::public_reports::routes());
@@ -275,6 +276,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let assistant = crate::api::assistant::AssistantService::load(&config.kb, units.clone())?;
     let store = open_store(&config).await?;
     ensure_admin(&store).await?;
+    crate::api::response_plans::install(&store, &config.data_dir).await?;
     let alarms =
         Arc::new(crate::receiver::Alarms::open(&store, &config.data_dir, &config.receiver).await?);
     let metrics = Arc::new(Metrics::default());

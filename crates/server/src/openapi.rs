@@ -67,6 +67,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::api::incidents::Doc::openapi());
     doc.merge(crate::api::duplicates_check::Doc::openapi());
     doc.merge(crate::api::calls::Doc::openapi());
+    doc.merge(crate::api::response_plans::Doc::openapi());
     doc.merge(crate::api::resources::Doc::openapi());
     doc.merge(crate::api::feed::Doc::openapi());
     doc.merge(crate::api::public_reports::Doc::openapi());

@@ -700,11 +700,17 @@ async fn a_recommended_resource_is_dispatched_and_its_status_followed(backend: B
         .iter()
         .map(|r| r["call_sign"].as_str().unwrap())
         .collect();
+    // The fire plan's engine and patrol first, then the ambulance as an extra.
     assert_eq!(
         signs,
-        vec!["CC-T-1", "TT-00004-9"],
-        "closest suitable first"
+        vec!["CC-T-1", "TT-00004-9", "CT-T-1"],
+        "the plan first, then extras"
     );
+    assert_eq!(lines[0]["role"], "plan");
+    assert_eq!(lines[2]["role"], "extra");
+    assert!(recs["shortfalls"]
+        .to_string()
+        .contains("thiếu 1 xe chữa cháy"));
     assert!(lines[0]["distance_m"].as_f64().unwrap() < 500.0);
     assert!(lines[0]["reason_vi"].as_str().unwrap().contains("chim bay"));
     let engine_id = engine["id"].as_i64().unwrap();

@@ -24,7 +24,7 @@ use axum::Router;
 use chrono::Utc;
 use domain::access::Role;
 use domain::incident::{
-    cap, eido, geo::GeoPoint, normalize_phone, recommend_with, Disposition, Incident, IncidentId,
+    cap, eido, geo::GeoPoint, normalize_phone, recommend_plan, Disposition, Incident, IncidentId,
     IncidentLocation, IncidentNumber, IncidentStatus, NewIncidentForm, RecommendOptions,
     ResponseTargets, TransitionDetails, Vocabulary,
 };
@@ -62,6 +62,8 @@ pub struct CadState {
     pub lookup_limiter: RateLimiter,
     /// Turns `true` when the server stops: long-lived feed connections end on it.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The response plans in force on this node.
+    pub plans: crate::api::response_plans::PlanCache,
 }
 
 impl CadState {
@@ -72,6 +74,7 @@ impl CadState {
             report_limiter: RateLimiter::new(PUBLIC_REPORTS_PER_WINDOW, PUBLIC_WINDOW),
             lookup_limiter: RateLimiter::new(PUBLIC_LOOKUPS_PER_WINDOW, PUBLIC_WINDOW),
             shutdown,
+            plans: Default::default(),
         }
     }
 }
@@ -860,19 +863,74 @@ pub struct RecommendQuery {
     pub limit: Option<usize>,
 }
 
-/// Resources to send, closest suitable first: the kinds the incident type needs (fire →
-/// engines, rescue teams, patrols; crime → patrols; …) that are available, by straight-line
-/// distance from their current or home position. Each line says why; the distance is "as
-/// the crow flies", not a travel time.
+/// Where a recommendation's distances are measured to.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OriginView {
+    /// `incident`, `resolved_point`, `unit_centre` or `none`.
+    pub source: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub note_vi: String,
+    pub note_en: String,
+}
+
+/// How the arrival estimates were made.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct EstimateView {
+    /// Always `straight_line_detour`: straight line × detour factor ÷ speed, plus turnout.
+    pub method: String,
+    pub detour_factor: f64,
+    pub speed_kmh: f64,
+    /// `urban` or `rural`.
+    pub area: String,
+    pub note_vi: String,
+    pub note_en: String,
+}
+
+/// The answer to "who goes" for one incident.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RecommendationsView {
+    pub incident_id: i64,
+    /// The incident version read (send it back with the dispatch).
+    pub version: i64,
+    /// The response plan chosen for the incident.
+    pub plan: crate::api::response_plans::SelectedPlanView,
+    /// Each plan line and how it is filled (`kind`, `needed`, `assigned`, `resource_ids`,
+    /// `missing`, `missing_vi`, `missing_en`).
+    #[schema(value_type = Vec<Object>)]
+    pub lines: Vec<domain::incident::PlanFill>,
+    /// The resources that fill the plan: dispatch them in one action.
+    pub plan_resource_ids: Vec<i64>,
+    /// What the plan lacks now (`kind`, `missing`, `text_vi`, `text_en`).
+    #[schema(value_type = Vec<Object>)]
+    pub shortfalls: Vec<domain::incident::Shortfall>,
+    pub origin: OriginView,
+    pub estimate: EstimateView,
+    /// The plan's resources first, then extras by estimated arrival, then (with `all`) those
+    /// that cannot be sent. Each with `eta_s`, `eta_vi`, `role`, `reason_vi`, `name`, `station`.
+    #[schema(value_type = Vec<Object>)]
+    pub recommendations: Vec<Value>,
+    /// Extras left out by `limit`.
+    pub extras_left_out: usize,
+    /// Kept for older clients: `estimate`.
+    pub method: String,
+    pub note: String,
+}
+
+/// Who goes: the incident's response plan (by type, sub-type, priority and the facility's
+/// kind and floors) filled line by line with the available resources estimated to arrive
+/// first, what is missing ("thiếu 1 xe thang"), then other useful resources. Arrival times are
+/// estimates (straight line × detour ÷ speed for the area and hour, plus turnout), always
+/// labelled so; without coordinates the unit's centre is used and said.
 #[utoipa::path(get, path = "/api/incidents/{id}/recommendations", tag = "incidents",
     params(("id" = i64, Path), RecommendQuery),
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = RecommendationsView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn recommendations(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Query(q): Query<RecommendQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RecommendationsView>> {
     principal.require(&reader_roles())?;
     let stored = load(&state, &principal, id).await?;
     let records: Vec<store::ResourceRecord> = state
@@ -892,8 +950,12 @@ pub async fn recommendations(
         limit: Some(q.limit.unwrap_or(20).clamp(1, 200)),
         ..RecommendOptions::default()
     };
-    let recs = recommend_with(&stored.incident, &resources, Utc::now(), &opts);
-    let lines: Vec<Value> = recs
+    let now = Utc::now();
+    let (book_version, ctx) =
+        crate::api::response_plans::context_for(&state, &stored.incident).await?;
+    let rec = recommend_plan(&stored.incident, &resources, &ctx, now, &opts);
+    let lines: Vec<Value> = rec
+        .recommendations
         .iter()
         .map(|r| {
             let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
@@ -904,12 +966,43 @@ pub async fn recommendations(
             v
         })
         .collect();
-    Ok(Json(json!({
-        "incident_id": id,
-        "method": "straight_line",
-        "note": "Khoảng cách theo đường chim bay, không phải thời gian di chuyển",
-        "recommendations": lines,
-    })))
+    let (origin_vi, origin_en) = rec.origin.note();
+    let (estimate_vi, estimate_en) = ctx.travel.describe(ctx.area, now);
+    Ok(Json(RecommendationsView {
+        incident_id: id,
+        version: stored.version,
+        plan: crate::api::response_plans::SelectedPlanView::new(&rec.plan, book_version),
+        lines: rec.lines,
+        plan_resource_ids: rec.plan_resource_ids,
+        shortfalls: rec.shortfalls,
+        origin: OriginView {
+            source: code_of(&rec.origin.source),
+            lat: rec.origin.point.map(|p| p.lat),
+            lon: rec.origin.point.map(|p| p.lon),
+            note_vi: origin_vi,
+            note_en: origin_en,
+        },
+        estimate: EstimateView {
+            method: "straight_line_detour".into(),
+            detour_factor: ctx.travel.detour_factor,
+            speed_kmh: ctx.travel.speed_kmh(ctx.area, now),
+            area: code_of(&ctx.area),
+            note_vi: estimate_vi.clone(),
+            note_en: estimate_en,
+        },
+        recommendations: lines,
+        extras_left_out: rec.extras_left_out,
+        method: "estimate".into(),
+        note: estimate_vi,
+    }))
+}
+
+/// The serde code of a unit-like enum (`"unit_centre"`).
+fn code_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    }
 }
 
 /// Resources to send.

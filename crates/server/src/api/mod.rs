@@ -15,5 +15,6 @@ pub mod public_chat;
 pub mod public_reports;
 pub mod records;
 pub mod resources;
+pub mod response_plans;
 pub mod units;
 pub mod users;
