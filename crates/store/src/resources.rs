@@ -763,6 +763,12 @@ struct DemoStation {
     engines: u8,
     rescue: bool,
     ambulances: u8,
+    /// An aerial ladder (the stations of the dense high-rise districts).
+    ladder: bool,
+    /// A water tanker (stations far from hydrants or with large industrial areas).
+    tanker: bool,
+    /// A hazardous-materials team.
+    hazmat: bool,
 }
 
 const DEMO_STATIONS: &[DemoStation] = &[
@@ -774,6 +780,9 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 2,
         rescue: true,
         ambulances: 1,
+        ladder: true,
+        tanker: false,
+        hazmat: false,
     },
     DemoStation {
         code: "02",
@@ -783,6 +792,9 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 2,
         rescue: true,
         ambulances: 1,
+        ladder: true,
+        tanker: false,
+        hazmat: true,
     },
     DemoStation {
         code: "03",
@@ -792,6 +804,9 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 2,
         rescue: false,
         ambulances: 1,
+        ladder: false,
+        tanker: true,
+        hazmat: false,
     },
     DemoStation {
         code: "04",
@@ -801,6 +816,9 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 2,
         rescue: true,
         ambulances: 0,
+        ladder: true,
+        tanker: false,
+        hazmat: false,
     },
     DemoStation {
         code: "05",
@@ -810,6 +828,9 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 2,
         rescue: false,
         ambulances: 1,
+        ladder: false,
+        tanker: true,
+        hazmat: false,
     },
     DemoStation {
         code: "06",
@@ -819,6 +840,9 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 2,
         rescue: true,
         ambulances: 1,
+        ladder: true,
+        tanker: false,
+        hazmat: false,
     },
     DemoStation {
         code: "07",
@@ -828,6 +852,9 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 2,
         rescue: true,
         ambulances: 0,
+        ladder: false,
+        tanker: false,
+        hazmat: false,
     },
     DemoStation {
         code: "08",
@@ -837,6 +864,9 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 2,
         rescue: true,
         ambulances: 1,
+        ladder: true,
+        tanker: false,
+        hazmat: true,
     },
     DemoStation {
         code: "09",
@@ -846,6 +876,9 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 1,
         rescue: false,
         ambulances: 0,
+        ladder: false,
+        tanker: false,
+        hazmat: false,
     },
     DemoStation {
         code: "10",
@@ -855,6 +888,9 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 2,
         rescue: false,
         ambulances: 0,
+        ladder: false,
+        tanker: true,
+        hazmat: false,
     },
     DemoStation {
         code: "11",
@@ -864,6 +900,9 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 1,
         rescue: true,
         ambulances: 0,
+        ladder: false,
+        tanker: true,
+        hazmat: false,
     },
     DemoStation {
         code: "12",
@@ -873,11 +912,15 @@ const DEMO_STATIONS: &[DemoStation] = &[
         engines: 1,
         rescue: true,
         ambulances: 0,
+        ladder: false,
+        tanker: true,
+        hazmat: false,
     },
 ];
 
-/// The demo fleet: two patrols per commune/ward unit at the unit's label point, engines and
-/// rescue teams of twelve fire stations, ambulances, and three city teams and traffic-police
+/// The demo fleet: two patrols per commune/ward unit at the unit's label point, engines,
+/// rescue teams, five aerial ladders, five water tankers and two hazmat teams of twelve fire
+/// stations, ambulances, and three city teams and traffic-police
 /// teams in the centre. Every placement is for demonstrations and tests, not official data.
 pub fn demo_fleet(units: &UnitDirectory) -> Vec<NewResource> {
     let mut fleet = Vec::new();
@@ -907,6 +950,29 @@ pub fn demo_fleet(units: &UnitDirectory) -> Vec<NewResource> {
                 home,
                 off_duty: false,
             });
+        }
+        let specials = [
+            (
+                s.ladder,
+                "THANG",
+                ResourceKind::AerialLadder,
+                "Xe thang chữa cháy",
+            ),
+            (s.tanker, "NUOC", ResourceKind::WaterTanker, "Xe chở nước"),
+            (s.hazmat, "HC", ResourceKind::Hazmat, "Tổ xử lý hóa chất"),
+        ];
+        for (has, prefix, kind, label) in specials {
+            if has {
+                fleet.push(NewResource {
+                    call_sign: format!("{prefix}-{}", s.code),
+                    kind,
+                    name: format!("{label} - {}", s.name),
+                    unit_code: None,
+                    station: Some(station.clone()),
+                    home,
+                    off_duty: false,
+                });
+            }
         }
         if s.rescue {
             fleet.push(NewResource {

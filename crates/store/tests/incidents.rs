@@ -782,6 +782,21 @@ async fn the_demo_fleet_is_seeded_once(store: Store) {
         .await
         .unwrap();
     assert!(engines.len() >= 10);
+    // High-rise plans need ladders; the fleet has them, and tankers and hazmat teams.
+    for (kind, at_least) in [
+        (ResourceKind::AerialLadder, 5),
+        (ResourceKind::WaterTanker, 5),
+        (ResourceKind::Hazmat, 2),
+    ] {
+        let found = store
+            .list_resources(&ResourceFilter {
+                kind: Some(kind),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(found.len() >= at_least, "{kind:?}: {}", found.len());
+    }
 }
 
 fn common_units() -> std::path::PathBuf {
