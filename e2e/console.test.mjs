@@ -960,3 +960,43 @@ test("resolving an incident asks to release its resources, all ticked, and relea
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test("changing the priority needs a reason, and the change is on the timeline with it", async (t) => {
+  if (!needs(t, "incidents")) return;
+  const made = await admin("POST", "/api/incidents", { kind: "public_order", channel: "hotline_113", description: "Nhóm thanh niên tụ tập, la hét", lat: BA_DINH.lat, lon: BA_DINH.lon });
+  const id = made.body.id;
+  assert.equal(made.body.priority, 3);
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, `/incidents/${id}`);
+  await page.locator("#classify-box summary").click();
+  await page.getByLabel("Mức ưu tiên").selectOption("1");
+  await page.locator("#classify-submit").click();
+  assert.equal(await page.locator("#classify-error").textContent(), "Cần ghi lý do.");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "classify-reason");
+  assert.equal((await admin("GET", `/api/incidents/${id}`)).body.priority, 3, "nothing changed without a reason");
+  await page.fill("#classify-reason", "Người báo tin thêm: một người cầm dao");
+  await page.locator("#classify-submit").click();
+  await page.locator("#timeline").getByText("Đổi mức ưu tiên: P3 → P1 (Người báo tin thêm: một người cầm dao)").waitFor();
+  assert.match(await page.locator(".incident-head h1").textContent(), /^P1/);
+  assert.equal((await admin("GET", `/api/incidents/${id}`)).body.priority, 1);
+
+  // A change made elsewhere that the live feed has not brought yet: the request goes out with
+  // an older version than the server's, the form says so and offers a reload.
+  const escalate = new RegExp(`/api/incidents/${id}/escalate$`);
+  await page.route(escalate, async (route) => {
+    const body = JSON.parse(route.request().postData());
+    await route.continue({ postData: JSON.stringify({ ...body, version: body.version - 1 }) });
+  });
+  await page.locator("#escalate-box summary").click();
+  await page.locator("#escalate-submit").click();
+  const err = page.locator("#escalate-error");
+  await err.getByText("Vụ việc vừa được người khác cập nhật.").waitFor();
+  await page.unroute(escalate);
+  await err.getByRole("button", { name: "Tải lại" }).click();
+  await page.locator("#escalate-box summary").click();
+  await page.locator("#escalate-submit").click();
+  await page.locator("#timeline").getByText("Chuyển lên thành phố").waitFor();
+  assert.equal((await admin("GET", `/api/incidents/${id}`)).body.assignment.escalated_to_city, true);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

@@ -144,6 +144,16 @@ pub enum IncidentCommand {
         /// Why (required when the unit changes after dispatch).
         reason: Option<String>,
     },
+    /// Correct the type (with its crime sub-type) and/or change the priority: one timeline
+    /// event for each. A reason is required, since both change who is sent and how fast.
+    Reclassify {
+        /// The new type and crime sub-type, when they change.
+        kind: Option<(inc::IncidentKind, Option<inc::CrimeSubtype>)>,
+        /// The new priority, when it changes.
+        priority: Option<inc::Priority>,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl IncidentCommand {
@@ -155,6 +165,7 @@ impl IncidentCommand {
             IncidentCommand::Share { .. } => "incident.share",
             IncidentCommand::Escalate { .. } => "incident.escalate",
             IncidentCommand::Relocate { .. } => "incident.relocate",
+            IncidentCommand::Reclassify { .. } => "incident.reclassify",
         }
     }
 
@@ -181,9 +192,45 @@ impl IncidentCommand {
             IncidentCommand::Relocate { location, reason } => {
                 incident.relocate(location, reason.as_deref(), actor, now)?
             }
+            IncidentCommand::Reclassify {
+                kind,
+                priority,
+                reason,
+            } => return reclassify(incident, kind, priority, &reason, actor, now),
         };
         Ok(vec![event])
     }
+}
+
+/// [`IncidentCommand::Reclassify`]: the type first, then the priority, both with the reason.
+fn reclassify(
+    incident: &mut Incident,
+    kind: Option<(inc::IncidentKind, Option<inc::CrimeSubtype>)>,
+    priority: Option<inc::Priority>,
+    reason: &str,
+    actor: inc::Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<IncidentEvent>, IncidentError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(IncidentError::ReasonRequired {
+            action: "reclassify",
+        });
+    }
+    let mut events = Vec::new();
+    if let Some((kind, subtype)) = kind {
+        events.push(incident.reclassify(
+            kind,
+            subtype,
+            Some(reason.to_owned()),
+            actor.clone(),
+            now,
+        )?);
+    }
+    if let Some(priority) = priority {
+        events.push(incident.change_priority(priority, Some(reason.to_owned()), actor, now)?);
+    }
+    Ok(events)
 }
 
 /// Which incidents to list, newest first.

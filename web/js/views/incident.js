@@ -671,7 +671,7 @@ export function renderIncident(main, { id }, ctx) {
     if (!canAct() || !isOpen(inc.status)) return null;
     const shared = new Set(inc.sharedWith || []);
     const escalated = !!(inc.raw.assignment?.escalated_to_city ?? inc.raw.escalated_to_city);
-    const forms = [];
+    const forms = [classifyForm()];
     const others = session.unitList.filter((u) => u.code !== inc.unit && !shared.has(u.code));
     if (others.length) {
       const unit = h("select", { id: "share-unit" }, others.map((u) => h("option", { value: u.code }, u.full_name || u.name)));
@@ -695,6 +695,33 @@ export function renderIncident(main, { id }, ctx) {
       escalated ? h("p", { class: "muted" }, t("escalated_now")) : null,
     ];
     return section(t("coordination"), notes, forms);
+  }
+
+  /** Type and priority: what the incident is and how urgent, changed only with a reason. */
+  function classifyForm() {
+    const kind = h("select", { id: "classify-kind" }, codes("kind").map((c) => h("option", { value: c, selected: c === inc.kind }, label("kind", c))));
+    const subtype = h("select", { id: "classify-subtype" }, h("option", { value: "" }, "—"), codes("crime_subtype").map((c) => h("option", { value: c, selected: c === inc.crimeSubtype }, label("crime_subtype", c))));
+    const priority = h("select", { id: "classify-priority" }, [1, 2, 3, 4].map((p) => h("option", { value: String(p), selected: p === inc.priority }, `P${p} · ${label("priority", p)}`)));
+    const reason = h("input", { id: "classify-reason", placeholder: t("classify_reason_hint"), "aria-required": "true" });
+    const form = miniForm("classify", t("classify_title"), [[t("kind"), kind], [t("crime_subtype"), subtype], [t("priority"), priority], [t("reason"), reason]], t("save"), () => {
+      if (!reason.value.trim()) {
+        reason.focus();
+        return { error: t("reason_required") };
+      }
+      const body = { reason: reason.value.trim() };
+      if (kind.value !== inc.kind || (kind.value === "crime" && (subtype.value || null) !== (inc.crimeSubtype || null))) {
+        body.kind = kind.value;
+        body.crime_subtype = kind.value === "crime" ? subtype.value : "";
+      }
+      if (Number(priority.value) !== inc.priority) body.priority = Number(priority.value);
+      if (body.kind == null && body.priority == null) return { error: t("classify_nothing") };
+      return { path: "classification", body, ok: t("classified_ok") };
+    });
+    const subtypeField = subtype.closest("label");
+    const showSubtype = () => (subtypeField.hidden = kind.value !== "crime");
+    kind.addEventListener("change", showSubtype);
+    showSubtype();
+    return form;
   }
 
   /** A form under a disclosure: labelled fields, a submit button, its own error line. */
@@ -838,7 +865,7 @@ export function errorText(e) {
     const id = (e.message.match(/resource (\d+)/) || [])[1];
     return t("resource_taken", { name: id ? `#${id}` : "" });
   }
-  const known = ["illegal_transition", "already_linked", "already_assigned", "already_escalated", "self_reference", "incident_finished", "reason_required", "illegal_resource_transition"];
+  const known = ["illegal_transition", "already_linked", "already_assigned", "already_escalated", "self_reference", "incident_finished", "reason_required", "illegal_resource_transition", "nothing_to_change"];
   if (known.includes(e.code)) return t(`err_${e.code}`);
   if (e.code === "network") return t("network_error");
   if (e.status === 403) return t("forbidden");
@@ -899,7 +926,9 @@ export function eventText(change) {
     case "status_changed":
       return `${label("status", change.from)} → ${label("status", change.to)}${change.reason ? ` (${change.reason})` : ""}${change.disposition ? ` · ${label("disposition", change.disposition)}` : ""}`;
     case "priority_changed":
-      return `${name}: P${change.from} → P${change.to}`;
+      return `${name}: P${change.from} → P${change.to}${change.reason ? ` (${change.reason})` : ""}`;
+    case "reclassified":
+      return `${name}: ${label("kind", change.from_kind)}${change.from_subtype ? ` · ${label("crime_subtype", change.from_subtype)}` : ""} → ${label("kind", change.to_kind)}${change.to_subtype ? ` · ${label("crime_subtype", change.to_subtype)}` : ""}${change.reason ? ` (${change.reason})` : ""}`;
     case "transferred":
       return `${name}: ${unitName(change.from_unit)} → ${unitName(change.to_unit)} (${change.reason ?? ""})`;
     case "relocated":
