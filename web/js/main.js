@@ -6,9 +6,8 @@ import { h, replace } from "./dom.js";
 import { applyI18n, lang, onLangChange, setLang, t, label } from "./i18n.js";
 import { clockTime } from "./time.js";
 import { session, loadUnits, isCityUser, clearSession } from "./session.js";
-import { startFeed, stopFeed, onFeedState, onChange } from "./feed.js";
-import { raise, settle, isFireAlarm, setAlertNavigator, acknowledge, resetAlerts, unlockAudio } from "./alert.js";
-import { normIncident } from "./model.js";
+import { startFeed, stopFeed, onFeedState } from "./feed.js";
+import { setAlertNavigator, acknowledge, resetAlerts, unlockAudio, startAlerts } from "./alert.js";
 import { renderLogin } from "./views/login.js";
 import { renderBoard } from "./views/board.js";
 import { renderIncident } from "./views/incident.js";
@@ -181,17 +180,6 @@ function renderWho() {
   replace(el, h("span", { class: "who-name" }, session.me.display_name || session.me.username), " · ", label("role", session.me.role));
 }
 
-/** Watches the feed for fire alarms, whatever screen is open. */
-function watchAlarms() {
-  onChange((change) => {
-    if (!change.kind || !change.kind.startsWith("incident.")) return;
-    const inc = normIncident(change.payload);
-    if (!inc) return;
-    if (change.kind === "incident.created" && isFireAlarm(inc)) raise(inc);
-    else settle(inc);
-  });
-}
-
 async function signedIn(me) {
   session.me = me;
   unlockAudio();
@@ -199,6 +187,8 @@ async function signedIn(me) {
   renderWho();
   refreshUnitSelect();
   startFeed();
+  // The alarm queue rings on every page until someone acknowledges, whatever this tab saw.
+  startAlerts();
   const next = location.pathname === "/login" ? "/" : location.pathname;
   go(next, true);
 }
@@ -216,7 +206,6 @@ async function start() {
   document.getElementById("lang-toggle").textContent = t("lang_switch");
   setupTopbar();
   setAlertNavigator(go);
-  watchAlarms();
   setUnauthorizedHandler(() => {
     if (session.me) signedOut();
   });
@@ -230,6 +219,7 @@ async function start() {
     renderWho();
     refreshUnitSelect();
     startFeed();
+    startAlerts();
     document.addEventListener("pointerdown", unlockAudio, { once: true });
     document.addEventListener("keydown", unlockAudio, { once: true });
   }
