@@ -27,6 +27,7 @@ export function renderIncident(main, { id }, ctx) {
   replace(main, root);
 
   async function load() {
+    staleWhileEditing = false;
     try {
       inc = normIncident(await api(`/api/incidents/${encodeURIComponent(id)}`));
       if (!alive) return;
@@ -467,12 +468,15 @@ export function renderIncident(main, { id }, ctx) {
         { class: "plan-lines", id: "plan-lines" },
         lines.map((l) => {
           const ids = Array.isArray(l.resource_ids) ? l.resource_ids : [];
-          const needed = l.needed ?? l.count ?? ids.length;
-          const short = l.missing > 0 || ids.length < needed;
+          // Resources already on the incident count toward the line.
+          const assigned = Number(l.assigned) || 0;
+          const filled = assigned + ids.length;
+          const needed = l.needed ?? l.count ?? filled;
+          const short = l.missing != null ? l.missing > 0 : filled < needed;
           return h(
             "li",
             { class: short ? "short" : "full", dataset: { kind: l.kind ?? "" } },
-            h("span", { class: "plan-line-head" }, `${lineLabel(l.kind)}: `, h("strong", {}, `${ids.length}/${needed}`)),
+            h("span", { class: "plan-line-head" }, `${lineLabel(l.kind)}: `, h("strong", {}, `${filled}/${needed}`), assigned ? h("span", { class: "muted" }, ` · ${t("plan_assigned", { n: assigned })}`) : null),
             ids.length
               ? h(
                   "ul",
@@ -483,7 +487,7 @@ export function renderIncident(main, { id }, ctx) {
                   }),
                 )
               : null,
-            short ? h("p", { class: "warn-text plan-missing" }, "⚠ ", l.missing > 0 ? missingText(l) : t("plan_missing", { n: needed - ids.length, kind: lineLabel(l.kind) })) : null,
+            short ? h("p", { class: "warn-text plan-missing" }, "⚠ ", l.missing > 0 ? missingText(l) : t("plan_missing", { n: needed - filled, kind: lineLabel(l.kind) })) : null,
           );
         }),
       ),
@@ -491,25 +495,30 @@ export function renderIncident(main, { id }, ctx) {
       h(
         "p",
         { class: "hint plan-notes" },
-        origin ? h("span", { class: "plan-origin" }, `${t("distance_from")}: `, loc(origin, "note") || origin.source || "") : null,
+        origin ? h("span", { class: "plan-origin" }, loc(origin, "note") || `${t("distance_from")}: ${origin.source || "?"}`) : null,
         origin ? h("br") : null,
-        h("span", { class: "plan-estimate" }, `${t("estimate_label")}: `, (estimate && loc(estimate, "note")) || t("estimate_default")),
+        h("span", { class: "plan-estimate" }, estimateNote(estimate && loc(estimate, "note"))),
       ),
       h("div", { class: "form-actions" }, planButton, h("span", { class: "hint" }, t("dispatch_plan_key"))),
       extras.length ? h("h3", { class: "plan-extra-title" }, t("other_resources")) : null,
-      extras.length ? recList(extras, 6) : null,
+      extras.length ? recList(extras, 6, extras.length + (Number(data.extras_left_out) || 0)) : null,
     );
   }
+
+  /** The estimate note, always saying it is an estimate. */
+  const estimateNote = (note) => (!note ? `${t("estimate_label")}: ${t("estimate_default")}` : saysEstimate(note) ? note : `${t("estimate_label")}: ${note}`);
+  const saysEstimate = (text) => /ước tính|estimat/i.test(text);
 
   const loc = (obj, key) => (obj ? (lang() === "en" ? obj[`${key}_en`] ?? obj[`${key}_vi`] : obj[`${key}_vi`] ?? obj[`${key}_en`]) : null);
   const recId = (r) => (r.resource || r).id ?? (r.resource || r).resource_id ?? r.resource_id;
   const recName = (r) => (r.resource || r).call_sign ?? (r.resource || r).name ?? `#${recId(r)}`;
 
-  /** The first `max` of `recs`, saying how many more there are. */
-  function recList(recs, max) {
+  /** The first `max` of `recs` (of `total` in all), saying how many there are. */
+  function recList(recs, max, total = recs.length) {
+    const shown = Math.min(max, recs.length);
     return [
       h("ul", { class: "recs" }, recs.slice(0, max).map(recItem)),
-      recs.length > max ? h("p", { class: "muted" }, t("shown_of", { n: max, total: recs.length })) : null,
+      total > shown ? h("p", { class: "muted" }, t("shown_of", { n: shown, total })) : null,
     ];
   }
 
@@ -518,7 +527,10 @@ export function renderIncident(main, { id }, ctx) {
     const rid = recId(r);
     const name = recName(r);
     const km = r.distance_km ?? (r.distance_m != null ? r.distance_m / 1000 : null);
-    const etaText = loc(r, "eta") || (r.eta_s != null ? t("eta_estimate", { min: Math.max(1, Math.round(r.eta_s / 60)) }) : r.eta_min != null ? t("eta_estimate", { min: r.eta_min }) : null);
+    const given = loc(r, "eta");
+    const etaText = given
+      ? saysEstimate(given) ? given : `${given} (${t("estimate_word")})`
+      : r.eta_s != null ? t("eta_estimate", { min: Math.max(1, Math.round(r.eta_s / 60)) }) : r.eta_min != null ? t("eta_estimate", { min: r.eta_min }) : null;
     const why = loc(r, "reason");
     return h(
       "li",
@@ -749,7 +761,18 @@ export function renderIncident(main, { id }, ctx) {
         err.replaceWith(conflictOr(x, `${id}-error`));
       }
     });
-    return h("details", { class: "mini", id: `${id}-box` }, h("summary", {}, title), form);
+    const box = h("details", { class: "mini", id: `${id}-box` }, h("summary", {}, title), form);
+    // Leaving the form draws what changed meanwhile.
+    const catchUp = () =>
+      setTimeout(() => {
+        if (alive && staleWhileEditing && !editing()) {
+          staleWhileEditing = false;
+          load();
+        }
+      }, 0);
+    box.addEventListener("toggle", catchUp);
+    box.addEventListener("focusout", catchUp);
+    return box;
   }
 
   function transferSection() {
@@ -807,8 +830,14 @@ export function renderIncident(main, { id }, ctx) {
   // A change arriving while the location is being corrected is drawn when the editor closes,
   // so that a redraw never throws away what the operator is typing.
   let staleWhileEditing = false;
+  // The same holds for a coordination form being used: focused, or with something typed in it.
+  const editing = () => {
+    if (editor.pickPoint) return true;
+    const open = [...root.querySelectorAll("details.mini[open]")];
+    return open.some((d) => d.contains(document.activeElement) || [...d.querySelectorAll("input")].some((i) => i.value.trim()));
+  };
   const reload = () => {
-    if (editor.pickPoint) staleWhileEditing = true;
+    if (editing()) staleWhileEditing = true;
     else load();
   };
   const off = onChange((change) => {
