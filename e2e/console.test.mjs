@@ -952,7 +952,13 @@ test("the incident page lists its probable duplicates and merges one in one clic
   const first = await open("Hai xe máy va chạm");
   const second = await open("Gọi lại: có người bị thương");
   const page = await newPage(browser);
-  await openAs(page, server.url, admin, `/incidents/${first.body.id}`);
+  // From the later report, the merge keeps the earlier incident (its number is already known).
+  await openAs(page, server.url, admin, `/incidents/${second.body.id}`);
+  const back = page.locator(`#incident-duplicates li[data-duplicate="${first.body.id}"] button[data-merge]`);
+  await back.waitFor();
+  assert.equal(await back.getAttribute("data-survivor"), String(first.body.id));
+  assert.equal(await back.textContent(), `Gộp vụ này vào ${first.body.number} (vụ có trước)`);
+  await page.goto(`${server.url}/incidents/${first.body.id}`);
   const row = page.locator(`#incident-duplicates li[data-duplicate="${second.body.id}"]`);
   await row.waitFor();
   // Other tests' incidents may be near too: the count covers them all.

@@ -662,7 +662,7 @@ export function renderIncident(main, { id }, ctx) {
                 ? h(
                     "span",
                     { class: "btn-row" },
-                    h("button", { type: "button", class: "btn btn-sm", dataset: { merge: String(o.id) }, on: { click: () => act1(`/api/incidents/${inc.id}/merge`, { duplicate_id: o.id }, t("merged_ok", { number: o.number || o.id })) } }, t("merge_into_this", { number: o.number || `#${o.id}` })),
+                    mergeButton(o),
                     h("button", { type: "button", class: "btn btn-sm", dataset: { link: String(o.id) }, on: { click: () => act1(`/api/incidents/${inc.id}/links`, { other_id: o.id }, t("linked_ok", { number: o.number || o.id })) } }, t("link")),
                   )
                 : null,
@@ -672,6 +672,25 @@ export function renderIncident(main, { id }, ctx) {
         total > candidates.length ? h("p", { class: "muted" }, t("shown_of", { n: candidates.length, total })) : null,
       ),
     );
+  }
+
+  /**
+   * One merge, the older incident surviving: its number is the one callers and units already
+   * know. Merging this one away opens the survivor.
+   */
+  function mergeButton(o) {
+    const number = o.number || `#${o.id}`;
+    const other = Date.parse(o.received_at);
+    if (Number.isFinite(other) && Number.isFinite(inc.received) && other < inc.received) {
+      const into = () =>
+        act(async () => {
+          await api(`/api/incidents/${o.id}/merge`, { method: "POST", body: { duplicate_id: inc.id } });
+          ctx.go(`/incidents/${o.id}`);
+        }, t("merged_into_ok", { number }));
+      return h("button", { type: "button", class: "btn btn-sm", dataset: { merge: String(o.id), survivor: String(o.id) }, on: { click: into } }, t("merge_this_into", { number }));
+    }
+    const here = () => act(() => api(`/api/incidents/${inc.id}/merge`, { method: "POST", body: { duplicate_id: o.id } }), t("merged_ok", { number }));
+    return h("button", { type: "button", class: "btn btn-sm", dataset: { merge: String(o.id), survivor: String(inc.id) }, on: { click: here } }, t("merge_into_this", { number }));
   }
 
   /**
