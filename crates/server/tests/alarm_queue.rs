@@ -3,7 +3,8 @@
 //! unchanged), a second one is answered 409 with who and when; leaders read but do not act;
 //! a unit officer acts on their own unit's alarms only; an alarm nobody acknowledges is
 //! escalated after the configured time (the check also runs with a chosen `now`, and once per
-//! alarm); troubles are queued quietly. Every case runs on SQLite and on PostgreSQL.
+//! alarm, even with two nodes on one PostgreSQL); troubles are queued quietly. Every case runs
+//! on SQLite and on PostgreSQL.
 
 mod common;
 
@@ -101,6 +102,42 @@ impl Site {
     }
 }
 
+/// Opens the live feed (Server-Sent Events) as `token`.
+async fn feed(s: &TestServer, token: &str) -> reqwest::Response {
+    let r = s
+        .client
+        .get(s.url("/api/feed"))
+        .bearer_auth(token)
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r
+}
+
+/// Reads the feed until the change `kind` of alarm `id` arrives; returns its payload.
+async fn wait_change(r: &mut reqwest::Response, kind: &str, id: i64) -> Value {
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let chunk = tokio::time::timeout_at(deadline, r.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("{kind} of alarm {id} not on the feed; got {text}"))
+            .expect("stream")
+            .expect("stream open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        let hit = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+            .find(|c| c["kind"] == kind && c["payload"]["id"] == id);
+        if let Some(c) = hit {
+            return c["payload"].clone();
+        }
+    }
+}
+
 async fn a_fire_alarm_rings_until_one_operator_acknowledges_it(backend: Backend) {
     let Some(site) = site(backend, Duration::from_secs(3600)).await else {
         return;
@@ -151,6 +188,8 @@ async fn a_fire_alarm_rings_until_one_operator_acknowledges_it(backend: Backend)
         .await;
     assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, "forbidden");
 
+    // Every console learns at once: the other operator's feed carries the acknowledgement.
+    let mut binh_feed = feed(s, &binh).await;
     let ack = format!("/api/alarms/{id}/ack");
     let r = s.post(&an, &ack, &json!({})).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -158,6 +197,10 @@ async fn a_fire_alarm_rings_until_one_operator_acknowledges_it(backend: Backend)
     assert_eq!(acked["state"], "acknowledged");
     assert_eq!(acked["rings"], false);
     assert_eq!(acked["acknowledged_by"], "dd.an");
+    let seen = wait_change(&mut binh_feed, "alarm.acknowledged", id).await;
+    assert_eq!(seen["rings"], false);
+    assert_eq!(seen["acknowledged_by"], "dd.an");
+    drop(binh_feed);
     // Again by the same operator (a double click, a retry): the same answer, nothing new.
     let r = s.post(&an, &ack, &json!({})).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -301,6 +344,7 @@ async fn an_unacknowledged_alarm_is_escalated_after_the_configured_time(backend:
     };
     let s = &site.s;
     let leader = s.user(&site.admin, "ld.ca", "leader", None).await;
+    let mut leader_feed = feed(s, &leader).await;
     site.send(1, 120, 2).await;
     let alarm = site
         .wait_for("?class=life_safety", Duration::from_secs(20))
@@ -313,6 +357,10 @@ async fn an_unacknowledged_alarm_is_escalated_after_the_configured_time(backend:
     assert_eq!(escalated["id"], id);
     assert_eq!(escalated["state"], "new");
     assert_eq!(escalated["rings"], true);
+    // The shift leaders' consoles learn it from the feed.
+    let seen = wait_change(&mut leader_feed, "alarm.escalated", id).await;
+    assert_eq!(seen["escalated_at"], escalated["escalated_at"]);
+    drop(leader_feed);
     let page = site.alarms(&leader, "?escalated=true").await;
     assert_eq!(page["total"], 1);
     let audit: Value = s
@@ -371,6 +419,48 @@ async fn the_escalation_check_decides_from_the_now_it_is_given(backend: Backend)
     let at: chrono::DateTime<chrono::Utc> = a["escalated_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(at, raised + chrono::Duration::seconds(60));
     store.close().await;
+    site.s.stop().await;
+}
+
+/// Two nodes on one PostgreSQL both run the escalation check: the alarm is escalated once.
+#[tokio::test]
+async fn two_nodes_escalate_an_alarm_once() {
+    let Some(site) = site(Backend::Postgres, Duration::from_secs(1)).await else {
+        return;
+    };
+    let other = site.s.second_node().await;
+    site.send(1, 110, 9).await;
+    let alarm = site
+        .wait_for("?escalated=true", Duration::from_secs(30))
+        .await;
+    let id = alarm["id"].as_i64().unwrap();
+    // Give the other node several more checks to get it wrong.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let audit: Value = site
+        .s
+        .get(
+            &site.admin,
+            &format!("/api/audit?object_type=alarm&object_id={id}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let escalations = audit
+        .as_array()
+        .expect("audit rows")
+        .iter()
+        .filter(|r| r["action"] == "alarm.escalated")
+        .count();
+    assert_eq!(escalations, 1);
+    let page: Value = other
+        .get(&site.admin, "/api/alarms?escalated=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 1);
+    other.stop().await;
     site.s.stop().await;
 }
 
