@@ -946,6 +946,25 @@ test("intake: a probable duplicate shows as the caller's number is typed, and on
   await page.context().close();
 });
 
+test("intake: the same type at the same street shows as a probable duplicate while the address is typed, said to be approximate", async (t) => {
+  if (!needs(t, "incidents")) return;
+  const first = await admin("POST", "/api/incidents", { kind: "explosion", channel: "hotline_114", description: "Nổ bình gas quán ăn", address: "số 40 phố Hàng Bạc" });
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, "/intake");
+  await page.selectOption("#in-kind", "explosion");
+  await page.type("#in-address", "số 12 Hàng Bạc", { delay: 5 });
+  const row = page.locator(`#intake-duplicates li[data-duplicate="${first.body.id}"]`);
+  await row.waitFor();
+  assert.match(await row.textContent(), /cùng loại, cách .* theo đường chim bay/);
+  assert.match(await page.locator("#intake-duplicates").textContent(), /Đã so theo: vị trí và loại \(vị trí lấy theo tên phố, chỉ gần đúng\)/);
+  // Clearing the form clears the candidates.
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => document.getElementById("intake-duplicates").hidden);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("the incident page lists its probable duplicates and merges one in one click", async (t) => {
   if (!needs(t, "incidents")) return;
   const open = (description) => admin("POST", "/api/incidents", { kind: "traffic_accident", channel: "hotline_113", description, lat: NGOC_HA.lat, lon: NGOC_HA.lon, caller_phone: "0977333444" });

@@ -113,6 +113,7 @@ export function renderIntake(main, _params, ctx) {
     if (text.length < 3) {
       showUnit(null);
       replace(candidates);
+      forgetAddressPoint();
       return;
     }
     if (lookup) lookup.abort();
@@ -125,10 +126,11 @@ export function renderIntake(main, _params, ctx) {
       if (matches.length === 0) {
         showUnit(null);
         replace(candidates);
+        forgetAddressPoint();
         return;
       }
       const best = matches[0];
-      state.addressPoint = !res.ambiguous && res.point && res.point.lat != null ? { lat: res.point.lat, lon: res.point.lon ?? res.point.lng } : null;
+      state.addressPoint = !res.ambiguous && res.point && res.point.lat != null ? { lat: res.point.lat, lon: res.point.lon ?? res.point.lng, source: res.point.source } : null;
       checkDuplicates();
       const old = (best.evidence || []).find((e) => e.kind === "old_unit" || e.kind === "old_district");
       state.oldName = !res.ambiguous && old ? `${old.label} → ${unitName(best.code)}` : null;
@@ -263,6 +265,13 @@ export function renderIntake(main, _params, ctx) {
     else if (pre.lat != null && pre.lon != null) pickPoint(pre.lat, pre.lon);
   }
 
+  // A place no longer found by the address no longer counts for the duplicate check.
+  function forgetAddressPoint() {
+    if (!state.addressPoint) return;
+    state.addressPoint = null;
+    checkDuplicates();
+  }
+
   // The live duplicate check: asked again (debounced) whenever the phone, the type or the place
   // changes; an answer overtaken by a newer question or a reset is dropped.
   let dupGeneration = 0;
@@ -301,7 +310,9 @@ export function renderIntake(main, _params, ctx) {
       dupBox.hidden = true;
       return replace(dupBox);
     }
-    const checked = (data.checked || []).map((c) => t(`dup_check_${c}`)).join(", ");
+    // A point found from a street name is only roughly where the caller is: say so.
+    const rough = state.lat == null && state.addressPoint && state.addressPoint.source === "street";
+    const checked = (data.checked || []).map((c) => (c === "nearby" && rough ? `${t("dup_check_nearby")} (${t("dup_point_street")})` : t(`dup_check_${c}`))).join(", ");
     dupBox.hidden = false;
     replace(
       dupBox,
