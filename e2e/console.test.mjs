@@ -488,6 +488,62 @@ test("the alarm queue: a fire alarm rings on two consoles, still rings after a r
   await two.context().close();
 });
 
+test("an alarm nobody acknowledges is escalated: the operator's banner changes and the shift leader's console rings", async (t) => {
+  if (!needs(t, "incidents", "devices", "feed", "alarms")) return;
+  if (!server.dc09) return t.skip("set E2E_DC09=1 once the server has a DC-09 listener");
+  // A server of its own that escalates after 2 s instead of 60.
+  const saved = process.env.BINHYEN_ALARM_ESCALATE_SECS;
+  process.env.BINHYEN_ALARM_ESCALATE_SECS = "2";
+  let fast;
+  try {
+    fast = await startServer({ dc09: true });
+  } finally {
+    if (saved === undefined) delete process.env.BINHYEN_ALARM_ESCALATE_SECS;
+    else process.env.BINHYEN_ALARM_ESCALATE_SECS = saved;
+  }
+  try {
+    const root = await apiSession(fast.url, "admin", ADMIN_PASSWORD);
+    const made = await root("POST", "/api/users", { username: "ld.truc", display_name: "Lãnh đạo trực", role: "leader", password: "mat-khau-lanh-dao-1" });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const chief = await apiSession(fast.url, "ld.truc", "mat-khau-lanh-dao-1");
+    const op = await newPage(browser);
+    await openAs(op, fast.url, root);
+    const lead = await newPage(browser);
+    await openAs(lead, fast.url, chief);
+    const live = () => ["live", "sse"].includes(document.getElementById("feed-state").dataset.state);
+    await op.waitForFunction(live);
+    await lead.waitForFunction(live);
+    await sendFireAlarm(fast, root, { account: "9900EE" });
+    // The operator's console rings at once; the leader's waits for an escalation.
+    await op.waitForFunction(() => {
+      const b = document.getElementById("alarm-banner");
+      return !b.hidden && Number(b.dataset.beeps) >= 1;
+    });
+    assert.equal(await lead.locator("#alarm-banner").isHidden(), true);
+    const escalated = (page) =>
+      page.waitForFunction(() => {
+        const b = document.getElementById("alarm-banner");
+        return !b.hidden && b.dataset.escalated === "true" && Number(b.dataset.beeps) >= 1;
+      });
+    await escalated(op);
+    assert.match(await op.locator("#alarm-banner").textContent(), /Chưa ai xác nhận sau \d+ giây — đã báo lãnh đạo trực/);
+    assert.equal(await op.locator("#alarm-banner.escalated").count(), 1);
+    await escalated(lead);
+    assert.match(await lead.locator("#alarm-banner").textContent(), /đã báo lãnh đạo trực/);
+    // Leaders read; acknowledging is for the operators.
+    assert.equal(await lead.getByTestId("alarm-ack").count(), 0);
+    await op.getByTestId("alarm-ack").click();
+    await op.locator("#alarm-banner").waitFor({ state: "hidden" });
+    await lead.locator("#alarm-banner").waitFor({ state: "hidden" });
+    assert.deepEqual(op.errors, []);
+    assert.deepEqual(lead.errors, []);
+    await op.context().close();
+    await lead.context().close();
+  } finally {
+    await fast.stop();
+  }
+});
+
 test("a unit officer's browser never shows another unit's incident", async (t) => {
   if (!needs(t, "incidents", "feed")) return;
   const officerPage = await newPage(browser);
