@@ -1,6 +1,8 @@
 //! The alarm queue in the database: entries raised by device alarms (tied to their incident),
 //! device troubles and offline devices; acknowledging and handling them; escalating the ones
-//! nobody acknowledged in time.
+//! nobody acknowledged in time. A trouble's entry is closed by the receiver when the device
+//! reports the trouble over (or an offline device is heard again); an alarm's entry is closed
+//! only by a person.
 //!
 //! The rules live in [`domain::alarm_queue`]; this module reads an entry, lets the domain
 //! decide, and writes the result with a conditional `UPDATE … WHERE version = $v`, so that of
@@ -219,6 +221,93 @@ where
     })
 }
 
+/// The conditional write of a step decided by the rules: binds the id, the version read, then
+/// the new state, acknowledgement (id, name, time), handling (id, name, time) and note.
+pub(crate) fn step_sql() -> String {
+    format!(
+        "UPDATE alarm_queue SET state = $3, acknowledged_by_id = $4, acknowledged_by = $5, \
+         acknowledged_at = $6, handled_by_id = $7, handled_by = $8, handled_at = $9, note = $10, \
+         version = version + 1 WHERE id = $1 AND version = $2 RETURNING {ALARM_COLUMNS}"
+    )
+}
+
+/// The note left on a trouble's entry when the device reports the trouble over by itself.
+pub(crate) const RESTORED_NOTE: &str = "Thiết bị báo đã trở lại bình thường";
+
+/// Closes, inside the open transaction `$tx`, the queue entry of trouble `$trouble_id` that the
+/// device reported cleared (a restore, or an offline device heard again): handled by
+/// `system:receiver` with [`RESTORED_NOTE`], audited and on the feed. Alarms are never closed
+/// this way; only troubles and offline devices. Evaluates to `Option<Change>`.
+macro_rules! settle_cleared_trouble {
+    ($store:expr, $tx:expr, $trouble_id:expr, $now:expr) => {{
+        let now: chrono::DateTime<chrono::Utc> = $now;
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM alarm_queue WHERE source_key = $1 AND handled_at IS NULL",
+            $crate::alarm_queue::ALARM_COLUMNS
+        ))
+        .bind($crate::NewAlarm::trouble_key($trouble_id))
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let mut change = None;
+        if let Some(row) = row {
+            let current = $crate::alarm_queue::alarm_from_row(&row)?;
+            let actor = $crate::Actor::system("receiver");
+            let system = domain::alarm_queue::Person {
+                user_id: None,
+                name: actor.name.clone(),
+            };
+            let decided = current.progress().handle(
+                &system,
+                Some($crate::alarm_queue::RESTORED_NOTE),
+                now,
+            );
+            if let Ok(Some(next)) = decided {
+                let ack = next.acknowledged.as_ref();
+                let handled = next.handled.as_ref();
+                let row = sqlx::query(&$crate::alarm_queue::step_sql())
+                    .bind(current.id)
+                    .bind(current.version)
+                    .bind(next.state.code())
+                    .bind(ack.and_then(|s| s.by.user_id))
+                    .bind(ack.map(|s| s.by.name.clone()))
+                    .bind(ack.map(|s| $crate::to_millis(s.at)))
+                    .bind(handled.and_then(|s| s.by.user_id))
+                    .bind(handled.map(|s| s.by.name.clone()))
+                    .bind(handled.map(|s| $crate::to_millis(s.at)))
+                    .bind(&next.note)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+                if let Some(row) = row {
+                    let alarm = $crate::alarm_queue::alarm_from_row(&row)?;
+                    let entry = $crate::AuditEntry {
+                        action: "alarm.handled".into(),
+                        object_type: "alarm".into(),
+                        object_id: alarm.id.to_string(),
+                        unit_code: Some(alarm.unit_code.clone()),
+                        summary: serde_json::json!({
+                            "from": current.state.code(),
+                            "to": alarm.state.code(),
+                            "class": alarm.class.code(),
+                            "note": alarm.note,
+                        }),
+                    };
+                    insert_audit!($tx, &actor, &entry, now);
+                    change = Some(insert_change!(
+                        $store,
+                        $tx,
+                        "alarm.handled",
+                        Some(alarm.unit_code.clone()),
+                        vec![],
+                        $crate::alarm_queue::alarm_json(&alarm),
+                        now
+                    ));
+                }
+            }
+        }
+        change
+    }};
+}
+
 pub(crate) fn alarm_json(a: &AlarmRecord) -> serde_json::Value {
     serde_json::to_value(a).unwrap_or(serde_json::Value::Null)
 }
@@ -434,24 +523,19 @@ impl Store {
                 let mut tx = pool.begin().await?;
                 let ack = next.acknowledged.as_ref();
                 let handled = next.handled.as_ref();
-                let row = sqlx::query(&format!(
-                    "UPDATE alarm_queue SET state = $3, acknowledged_by_id = $4, \
-                     acknowledged_by = $5, acknowledged_at = $6, handled_by_id = $7, \
-                     handled_by = $8, handled_at = $9, note = $10, version = version + 1 \
-                     WHERE id = $1 AND version = $2 RETURNING {ALARM_COLUMNS}"
-                ))
-                .bind(id)
-                .bind(current.version)
-                .bind(next.state.code())
-                .bind(ack.and_then(|s| s.by.user_id))
-                .bind(ack.map(|s| s.by.name.clone()))
-                .bind(ack.map(|s| to_millis(s.at)))
-                .bind(handled.and_then(|s| s.by.user_id))
-                .bind(handled.map(|s| s.by.name.clone()))
-                .bind(handled.map(|s| to_millis(s.at)))
-                .bind(&next.note)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let row = sqlx::query(&step_sql())
+                    .bind(id)
+                    .bind(current.version)
+                    .bind(next.state.code())
+                    .bind(ack.and_then(|s| s.by.user_id))
+                    .bind(ack.map(|s| s.by.name.clone()))
+                    .bind(ack.map(|s| to_millis(s.at)))
+                    .bind(handled.and_then(|s| s.by.user_id))
+                    .bind(handled.map(|s| s.by.name.clone()))
+                    .bind(handled.map(|s| to_millis(s.at)))
+                    .bind(&next.note)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 match row {
                     None => None,
                     Some(row) => {

@@ -1364,11 +1364,15 @@ impl Store {
                 json(&trouble),
                 now
             );
+            let settled = settle_cleared_trouble!(self, tx, trouble.id, now);
             tx.commit().await?;
-            Some((trouble, change))
+            Some((trouble, change, settled))
         });
-        Ok(cleared.map(|(t, c)| {
+        Ok(cleared.map(|(t, c, settled)| {
             self.publish(c);
+            if let Some(s) = settled {
+                self.publish(s);
+            }
             t
         }))
     }
@@ -1505,6 +1509,9 @@ impl Store {
                         json(t),
                         now
                     ));
+                    if let Some(s) = settle_cleared_trouble!(self, tx, t.id, now) {
+                        published.push(s);
+                    }
                 }
                 changes.push(LinkChange { device, trouble });
             }

@@ -1,7 +1,8 @@
 //! The alarm queue in the store: entries raised once per source (repeats counted, the same
-//! signal never twice), troubles and offline devices queued with their trouble, acknowledging
-//! and handling decided once when raced, escalation written once per entry, listing with a real
-//! total. Every case runs on SQLite and, with `BINHYEN_TEST_PG` set, on PostgreSQL.
+//! signal never twice), troubles and offline devices queued with their trouble and closed when
+//! the device reports them over, acknowledging and handling decided once when raced,
+//! escalation written once per entry, listing with a real total. Every case runs on SQLite
+//! and, with `BINHYEN_TEST_PG` set, on PostgreSQL.
 
 mod common;
 
@@ -195,6 +196,36 @@ async fn troubles_and_offline_devices_are_queued_with_their_trouble(store: Store
         .await
         .unwrap()
         .is_empty());
+    // Someone acknowledged the battery; the device then reports it over, and comes back
+    // online: both entries are closed by the receiver, with the acknowledgement kept.
+    let battery = items[0].id;
+    store
+        .acknowledge_alarm(battery, &user(1, "an"), now)
+        .await
+        .unwrap();
+    store
+        .clear_trouble(d, "low_battery", "", later)
+        .await
+        .unwrap()
+        .unwrap();
+    store.record_last_seen(&[(d, later)], later).await.unwrap();
+    let (open, total) = store
+        .list_alarms(&AlarmFilter {
+            open_only: true,
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((open.len(), total), (0, 0));
+    let closed = store.alarm(battery).await.unwrap().unwrap();
+    assert_eq!(closed.state, AlarmState::Handled);
+    assert_eq!(closed.acknowledged_by.as_deref(), Some("an"));
+    assert_eq!(closed.handled_by.as_deref(), Some("system:receiver"));
+    assert!(closed.note.is_some());
+    let offline = store.alarm(items[1].id).await.unwrap().unwrap();
+    assert_eq!(offline.state, AlarmState::Handled);
+    assert_eq!(offline.acknowledged_by.as_deref(), Some("system:receiver"));
 }
 
 async fn acknowledging_is_decided_once_when_raced(store: Store) {

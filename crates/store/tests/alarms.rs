@@ -378,6 +378,8 @@ async fn supervision_transitions_happen_once(store: Store) {
     assert_eq!(feed.recv().await.unwrap().kind, "alarm.raised");
     assert_eq!(feed.recv().await.unwrap().kind, "device.online");
     assert_eq!(feed.recv().await.unwrap().kind, "trouble.cleared");
+    // Heard again: its queue entry is closed with it.
+    assert_eq!(feed.recv().await.unwrap().kind, "alarm.handled");
     assert!(store
         .record_last_seen(&[(quiet.id, later)], later)
         .await
