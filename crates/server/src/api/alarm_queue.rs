@@ -296,6 +296,10 @@ pub fn spawn_escalation_watch(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let every = (after / 4).clamp(Duration::from_millis(200), Duration::from_secs(5));
+    state.metrics.describe(
+        "binhyen_alarms_escalated_total",
+        "Alarms escalated to the shift leaders because nobody acknowledged them in time.",
+    );
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
