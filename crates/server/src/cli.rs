@@ -87,6 +87,9 @@ pub enum Command {
     /// The citizen knowledge base.
     #[command(subcommand)]
     Kb(KbCommand),
+    /// Scenario benchmarks, each against the previous version in the same run.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Generate synthetic residents, households, registrations and foreigner declarations with
     /// planted errors of every rule into the database, and write the answer key.
     GenResidents {
@@ -160,6 +163,13 @@ pub struct KbArgs {
     /// Reference geography, to understand addresses (optional here).
     #[arg(long, env = "BINHYEN_UNITS")]
     pub units: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Response plans: whether the first recommendations fill the incident's plan, the first
+    /// engine's estimated arrival, and recommendation latency with a 2,000-resource fleet.
+    Dispatch(crate::bench_dispatch::DispatchBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -268,6 +278,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Kb(KbCommand::Reload { server }) => kb_reload(&server).await,
         Command::Simulate(args) => crate::simulate::run(args).await,
+        Command::Bench(BenchCommand::Dispatch(args)) => crate::bench_dispatch::run(&args),
         Command::GenResidents {
             serve,
             people,

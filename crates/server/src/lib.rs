@@ -7,6 +7,7 @@ pub mod address_eval;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod bench_dispatch;
 pub mod cli;
 pub mod config;
 pub mod error;

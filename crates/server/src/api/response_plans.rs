@@ -139,39 +139,58 @@ pub async fn context_for(state: &AppState, incident: &Incident) -> ApiResult<(i6
         Some(id) => state.store.facility(id).await?,
         None => None,
     };
+    let premises = facility.as_ref().map(|f| Premises {
+        kind: f.kind.as_str(),
+        floors: f.floors.and_then(|n| u16::try_from(n).ok()),
+    });
+    let ctx = plan_context(&book, incident, premises, &state.units)
+        .ok_or_else(|| ApiError::internal("no response plan for the incident type"))?;
+    Ok((version, ctx))
+}
+
+/// The facility an incident is at, as far as plans care.
+#[derive(Debug, Clone, Copy)]
+pub struct Premises<'a> {
+    /// Facility kind code.
+    pub kind: &'a str,
+    /// Floors above ground.
+    pub floors: Option<u16>,
+}
+
+/// The plan, origin and area for `incident` from `book` (the defaults when the book has no
+/// plan for it). `None` only when neither has one.
+pub fn plan_context(
+    book: &PlanBook,
+    incident: &Incident,
+    premises: Option<Premises<'_>>,
+    units: &domain::units::UnitDirectory,
+) -> Option<PlanContext> {
     let subject = PlanSubject {
         kind: incident.kind,
         subtype: incident.crime_subtype,
         priority: incident.priority,
-        facility_kind: facility.as_ref().map(|f| f.kind.as_str()),
-        floors: facility
-            .as_ref()
-            .and_then(|f| f.floors)
-            .and_then(|f| u16::try_from(f).ok()),
+        facility_kind: premises.map(|p| p.kind),
+        floors: premises.and_then(|p| p.floors),
     };
     let plan = book
         .select(&subject)
-        .or_else(|| PlanBook::defaults().select(&subject))
-        .ok_or_else(|| ApiError::internal("no response plan for the incident type"))?;
+        .or_else(|| PlanBook::defaults().select(&subject))?;
     let unit = incident
         .location
         .unit_code
         .as_deref()
-        .and_then(|code| state.units.get(code));
+        .and_then(|code| units.get(code));
     let origin = origin_of(incident, unit.map(|u| (u.label.lat, u.label.lon)));
     let area = match unit.map(|u| u.kind) {
         Some(UnitKind::Phuong) | None => AreaType::Urban,
         Some(_) => AreaType::Rural,
     };
-    Ok((
-        version,
-        PlanContext {
-            plan,
-            origin,
-            area,
-            travel: TravelModel::default(),
-        },
-    ))
+    Some(PlanContext {
+        plan,
+        origin,
+        area,
+        travel: TravelModel::default(),
+    })
 }
 
 /// Where to measure from: the incident's point (said whether it came from the address), else
