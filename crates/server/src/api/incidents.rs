@@ -933,9 +933,14 @@ pub async fn recommendations(
 ) -> ApiResult<Json<RecommendationsView>> {
     principal.require(&reader_roles())?;
     let stored = load(&state, &principal, id).await?;
+    // Only the available ones can fill the plan; the rest are read when asked for.
+    let filter = store::ResourceFilter {
+        status: (!q.all.unwrap_or(false)).then_some(domain::incident::ResourceStatus::Available),
+        ..Default::default()
+    };
     let records: Vec<store::ResourceRecord> = state
         .store
-        .list_resources(&store::ResourceFilter::default())
+        .list_resources(&filter)
         .await?
         .into_iter()
         .filter(|r| {
