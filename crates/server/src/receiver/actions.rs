@@ -1,15 +1,19 @@
 //! After the commit: turns stored signals into incidents (alarms, through the incident seam)
 //! or facility troubles (fire trouble, supervisory, power, battery, communication), and
-//! restores into restored alarms or cleared troubles. Each signal is marked processed once
-//! done; at start, every signal still pending (the process died between commit and action) is
-//! processed again, which is safe because every step is idempotent.
+//! restores into restored alarms or cleared troubles, in the order of the [`Backlog`] (fire
+//! and life safety first, a storm coalesced per facility). Each signal is marked processed
+//! once done; at start, every signal still pending (the process died between commit and
+//! action) is loaded into the backlog again, which is safe because every step is idempotent.
 
+use super::backlog::{Backlog, Order, Turn};
 use super::incidents::incident_for_signal;
-use super::stats::SIGNAL_TO_ACTION;
+use super::stats::{BACKLOG, SIGNAL_TO_ACTION};
 use crate::metrics::Metrics;
 use chrono::Utc;
+use std::collections::HashMap;
 use std::sync::Arc;
-use store::{Signal, Store, TroubleInput};
+use std::time::Instant;
+use store::{Facility, Signal, Store, TroubleInput};
 use tokio::sync::mpsc;
 
 /// Families whose signals go to an incident.
@@ -52,48 +56,111 @@ pub fn trouble_label_vi(kind: &str) -> &'static str {
     }
 }
 
-/// Processes signals as they are committed, after first sweeping those left pending.
+/// Processes signals as they are committed, after first loading those left pending, in the
+/// order the [`Backlog`] gives: fire and life safety first, one facility's storm in batches.
+///
+/// Everything the writer committed meanwhile is taken into the backlog before each turn, so
+/// a fire that arrives during a storm waits for one turn at most, not for the storm.
 pub async fn run(
     store: Store,
     mut rx: mpsc::UnboundedReceiver<Vec<Signal>>,
     metrics: Arc<Metrics>,
+    order: Order,
 ) {
-    sweep(&store, &metrics).await;
-    while let Some(signals) = rx.recv().await {
-        for s in &signals {
-            process(&store, s, &metrics).await;
+    let mut backlog = Backlog::new(order);
+    sweep(&store, &mut backlog).await;
+    let mut open = true;
+    loop {
+        while open {
+            match rx.try_recv() {
+                Ok(signals) => push_all(&mut backlog, signals),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => open = false,
+            }
+        }
+        metrics.gauge(BACKLOG, &[], backlog.len() as i64);
+        match backlog.next_turn(Instant::now()) {
+            Some(turn) => process_turn(&store, &turn, &metrics).await,
+            None if open => match rx.recv().await {
+                Some(signals) => push_all(&mut backlog, signals),
+                None => open = false,
+            },
+            None => return,
         }
     }
 }
 
-/// Processes every signal still pending in the store (start-up).
-pub async fn sweep(store: &Store, metrics: &Metrics) {
+fn push_all(backlog: &mut Backlog, signals: Vec<Signal>) {
+    let now = Instant::now();
+    for s in signals {
+        backlog.push(s, now);
+    }
+}
+
+/// Loads every signal still pending in the store (start-up): the process died between the
+/// commit and the action, or the action failed every retry.
+pub async fn sweep(store: &Store, backlog: &mut Backlog) {
     let mut after = 0;
+    let mut total = 0;
     loop {
         let page = match store.pending_signals(after, 500).await {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read pending alarm signals");
-                return;
+                break;
             }
         };
-        let Some(last) = page.last() else { return };
+        let Some(last) = page.last() else { break };
         after = last.id;
+        total += page.len();
+        push_all(backlog, page);
+    }
+    if total > 0 {
         tracing::info!(
-            count = page.len(),
+            count = total,
             "processing alarm signals left pending by the last run"
         );
-        for s in &page {
-            process(store, s, metrics).await;
+    }
+}
+
+/// One turn: the signals of one facility and kind, in arrival order. The facility is read
+/// once for the turn and each device once.
+async fn process_turn(store: &Store, turn: &Turn, metrics: &Metrics) {
+    let mut facility: Option<Facility> = None;
+    let mut accounts: HashMap<i64, Option<String>> = HashMap::new();
+    for s in &turn.signals {
+        if opens_incident(&s.family) && facility.is_none() {
+            match store.facility(turn.facility_id).await {
+                Ok(Some(f)) => facility = Some(f),
+                Ok(None) => {
+                    tracing::error!(
+                        signal = s.id,
+                        facility = turn.facility_id,
+                        "alarm signal not processed: facility not found; it stays pending"
+                    );
+                    continue;
+                }
+                Err(e) => {
+                    tracing::error!(signal = s.id, error = %e, "alarm signal not processed; it stays pending for the next start");
+                    continue;
+                }
+            }
         }
+        process(store, s, facility.as_ref(), &mut accounts, metrics).await;
     }
 }
 
 /// Tries a signal a few times: a busy database or a lost connection is usually over in a
 /// moment, and a signal left pending waits for the next start.
-async fn process(store: &Store, s: &Signal, metrics: &Metrics) {
+async fn process(
+    store: &Store,
+    s: &Signal,
+    facility: Option<&Facility>,
+    accounts: &mut HashMap<i64, Option<String>>,
+    metrics: &Metrics,
+) {
     for attempt in 1..=3u64 {
-        match attempt_once(store, s, metrics).await {
+        match attempt_once(store, s, facility, accounts, metrics).await {
             Ok(()) => return,
             Err(e) if attempt < 3 => {
                 tracing::warn!(signal = s.id, attempt, error = %e, "alarm signal not processed yet; retrying");
@@ -106,15 +173,34 @@ async fn process(store: &Store, s: &Signal, metrics: &Metrics) {
     }
 }
 
-async fn attempt_once(store: &Store, s: &Signal, metrics: &Metrics) -> Result<(), String> {
+async fn attempt_once(
+    store: &Store,
+    s: &Signal,
+    facility: Option<&Facility>,
+    accounts: &mut HashMap<i64, Option<String>>,
+    metrics: &Metrics,
+) -> Result<(), String> {
     let now = Utc::now();
     let result: Result<Option<i64>, String> = if opens_incident(&s.family) {
-        match store.facility(s.facility_id).await {
-            Ok(Some(facility)) => incident_for_signal(store, metrics, s, &facility, now)
-                .await
-                .map_err(|e| e.to_string()),
-            Ok(None) => Err(format!("facility {} not found", s.facility_id)),
-            Err(e) => Err(e.to_string()),
+        match facility {
+            Some(facility) => {
+                let account = match accounts.get(&s.device_id) {
+                    Some(a) => a.clone(),
+                    None => {
+                        let a = store
+                            .device(s.device_id)
+                            .await
+                            .map_err(|e| e.to_string())?
+                            .map(|d| d.account);
+                        accounts.insert(s.device_id, a.clone());
+                        a
+                    }
+                };
+                incident_for_signal(store, metrics, s, facility, account, now)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            None => Err(format!("facility {} not found", s.facility_id)),
         }
     } else {
         let kind = trouble_kind(&s.code, &s.family);

@@ -83,12 +83,14 @@ pub fn snapshot(facility: &Facility, device_account: Option<String>) -> Facility
 }
 
 /// Opens or joins the facility's incident for an alarm signal, or marks the alarm restored
-/// for a restore signal. Returns the incident id, if the signal went to one.
+/// for a restore signal. `account` is the account of the signal's device (shown on the
+/// incident). Returns the incident id, if the signal went to one.
 pub async fn incident_for_signal(
     store: &Store,
     metrics: &Metrics,
     signal: &Signal,
     facility: &Facility,
+    account: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, SeamError> {
     let failed = |source| SeamError::Store {
@@ -106,11 +108,6 @@ pub async fn incident_for_signal(
     let Some(category) = alarm_category(&signal.family) else {
         return Ok(None);
     };
-    let account = store
-        .device(signal.device_id)
-        .await
-        .map_err(failed)?
-        .map(|d| d.account);
     let outcome = store
         .open_or_attach_alarm(
             AlarmIncidentInput {

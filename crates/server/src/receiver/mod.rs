@@ -6,9 +6,11 @@
 //! A frame's path: socket → [`dc09::StreamDecoder`] → [`pipeline::decide`] (registry lookup in
 //! memory, decode, build the ACK) → [`writer::Writer`] (one transaction for every frame queued
 //! meanwhile, `synchronous=FULL` on SQLite) → ACK written to the socket → [`actions`] turns
-//! alarm and trouble signals into incidents and troubles.
+//! alarm and trouble signals into incidents and troubles, in the order of [`backlog`] (fire and
+//! life safety first, a storm from one building coalesced into batches of one incident).
 
 pub mod actions;
+pub mod backlog;
 pub mod incidents;
 pub mod keys;
 pub mod listen;
@@ -57,6 +59,9 @@ pub struct ReceiverOptions {
     /// How long a fire, life-safety or intrusion alarm may stay unacknowledged before it is
     /// escalated to the shift leaders (see `api::alarm_queue`).
     pub alarm_escalate: Duration,
+    /// The order in which stored signals become incidents and troubles. Only benchmarks
+    /// change it, to compare with the one-at-a-time arrival order.
+    pub incident_order: backlog::Order,
 }
 
 impl Default for ReceiverOptions {
@@ -73,6 +78,7 @@ impl Default for ReceiverOptions {
             queue: 65_536,
             admission_wait: Duration::from_secs(1),
             alarm_escalate: Duration::from_secs(60),
+            incident_order: backlog::Order::Priority,
         }
     }
 }
@@ -205,7 +211,12 @@ pub async fn start(
     }
     let udp_ports: Vec<u16> = bound.iter().map(SocketAddr::port).collect();
     let background = vec![
-        tokio::spawn(actions::run(store.clone(), actions_rx, metrics.clone())),
+        tokio::spawn(actions::run(
+            store.clone(),
+            actions_rx,
+            metrics.clone(),
+            options.incident_order,
+        )),
         tokio::spawn(refresh_registry(store.clone(), alarms.registry.clone())),
         tokio::spawn(supervise(
             store.clone(),

@@ -16,6 +16,7 @@ pub const BATCHES: &str = "binhyen_dc09_commit_batches_total";
 pub const COMMITTED_FRAMES: &str = "binhyen_dc09_commit_frames_total";
 pub const DEVICES_OFFLINE: &str = "binhyen_dc09_devices_offline";
 pub const SIGNAL_TO_ACTION: &str = "binhyen_dc09_signal_to_action_seconds";
+pub const BACKLOG: &str = "binhyen_dc09_signals_waiting";
 
 /// Hot-path counters.
 #[derive(Default)]
@@ -117,6 +118,10 @@ pub fn describe(metrics: &Metrics) {
     metrics.describe(
         SIGNAL_TO_ACTION,
         "Time from the arrival of an alarm or trouble frame until its incident or trouble is committed.",
+    );
+    metrics.describe(
+        BACKLOG,
+        "Stored alarm and trouble signals waiting to become incidents or troubles.",
     );
 }
 
