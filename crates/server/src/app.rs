@@ -251,6 +251,7 @@ impl Running {
 
 /// Loads everything and starts listening; returns once the sockets are bound.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    open_files_budget(&config);
     let units = UnitDirectory::load(&config.units).with_context(|| {
         format!(
             "cannot load reference geography from {} (pass --units DIR with units.csv and \
@@ -290,7 +291,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     )
     .await?;
     let dc09 = receiver.addrs.clone();
-    let (shutdown, mut stop) = tokio::sync::watch::channel(false);
+    let (shutdown, stop) = tokio::sync::watch::channel(false);
     let state = Arc::new(AppState {
         store: store.clone(),
         boundaries: units
@@ -328,19 +329,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         Some((cert, key)) => Some(crate::tls::load(cert, key)?),
         None => None,
     };
+    let http_limits = config.http_limits.clone();
     let task = tokio::spawn(async move {
-        match tls {
-            Some(tls) => crate::tls::serve(listener, tls, app, stop).await?,
-            None => axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
+        crate::http::serve(listener, tls, app, http_limits, stop)
             .await
-            .context("http server failed")?,
-        }
+            .context("http server failed")?;
         receiver.stop().await;
         store.close().await;
         tracing::info!("stopped; database closed");
@@ -353,6 +346,37 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         shutdown,
         task,
     })
+}
+
+/// Raises the open-file limit and says whether it covers both connection budgets (each
+/// connection is a file descriptor; the database, logs and the rest need some more).
+fn open_files_budget(config: &Config) {
+    let needed = (config.http_limits.max_connections
+        + if config.dc09.is_empty() {
+            0
+        } else {
+            config.receiver.max_connections
+        }
+        + 256) as u64;
+    match crate::http::raise_open_files_limit() {
+        Ok((before, soft, hard)) => {
+            tracing::info!(
+                soft_before = before,
+                soft,
+                hard,
+                "open-file limit raised to the hard limit"
+            );
+            if soft < needed {
+                tracing::warn!(
+                    soft,
+                    needed,
+                    "the open-file limit is below the HTTP and DC-09 connection limits; raise \
+                     LimitNOFILE (systemd) or lower --http-max-connections/--dc09-max-connections"
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot read or raise the open-file limit"),
+    }
 }
 
 fn describe_metrics(m: &Metrics) {

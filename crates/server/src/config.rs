@@ -70,6 +70,17 @@ pub struct ServeArgs {
     /// escalated to the shift leaders (default 60).
     #[arg(long, env = "BINHYEN_ALARM_ESCALATE_SECS")]
     pub alarm_escalate_secs: Option<u64>,
+    /// Open HTTP connections at most (default 1024); more wait until one ends. DC-09
+    /// connections have their own limit.
+    #[arg(long, env = "BINHYEN_HTTP_MAX_CONNECTIONS")]
+    pub http_max_connections: Option<usize>,
+    /// Seconds a client has to send a request's headers, counted from the moment the
+    /// connection waits for a request, so also the longest idle keep-alive (default 10).
+    #[arg(long, env = "BINHYEN_HTTP_HEADER_SECS")]
+    pub http_header_secs: Option<u64>,
+    /// Seconds a request body may stall before the request is answered 408 (default 30).
+    #[arg(long, env = "BINHYEN_HTTP_BODY_SECS")]
+    pub http_body_secs: Option<u64>,
 }
 
 /// How logs are written.
@@ -105,6 +116,9 @@ struct FileConfig {
     dc09_queue: Option<usize>,
     dc09_admission_ms: Option<u64>,
     alarm_escalate_secs: Option<u64>,
+    http_max_connections: Option<usize>,
+    http_header_secs: Option<u64>,
+    http_body_secs: Option<u64>,
 }
 
 /// The effective configuration.
@@ -122,6 +136,8 @@ pub struct Config {
     /// Alarm receiver settings (used when `dc09` lists addresses; the master key also seals
     /// device keys saved through the API).
     pub receiver: crate::receiver::ReceiverOptions,
+    /// The HTTP side's connection budget and timeouts.
+    pub http_limits: crate::http::HttpLimits,
 }
 
 /// Why the configuration cannot be used.
@@ -156,6 +172,7 @@ impl Config {
             None => FileConfig::default(),
         };
         let receiver = receiver_options(args, &file);
+        let http_limits = http_limits(args, &file);
         let units = args
             .units
             .clone()
@@ -186,6 +203,7 @@ impl Config {
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             kb: args.kb.clone().or(file.kb).unwrap_or_else(default_kb_dir),
             receiver,
+            http_limits,
         })
     }
 
@@ -216,6 +234,9 @@ impl Config {
             "log_format": format!("{:?}", self.log_format).to_lowercase(),
             "kb": self.kb,
             "alarm_escalate_secs": self.receiver.alarm_escalate.as_secs(),
+            "http_max_connections": self.http_limits.max_connections,
+            "http_header_secs": self.http_limits.header_timeout.as_secs(),
+            "http_body_secs": self.http_limits.body_timeout.as_secs(),
         })
     }
 }
@@ -279,6 +300,25 @@ fn receiver_options(args: &ServeArgs, file: &FileConfig) -> crate::receiver::Rec
             .or(file.alarm_escalate_secs)
             .map_or(d.alarm_escalate, |s| Duration::from_secs(s.max(1))),
         ..d
+    }
+}
+
+fn http_limits(args: &ServeArgs, file: &FileConfig) -> crate::http::HttpLimits {
+    use std::time::Duration;
+    let d = crate::http::HttpLimits::default();
+    crate::http::HttpLimits {
+        max_connections: args
+            .http_max_connections
+            .or(file.http_max_connections)
+            .map_or(d.max_connections, |n| n.max(1)),
+        header_timeout: args
+            .http_header_secs
+            .or(file.http_header_secs)
+            .map_or(d.header_timeout, |s| Duration::from_secs(s.max(1))),
+        body_timeout: args
+            .http_body_secs
+            .or(file.http_body_secs)
+            .map_or(d.body_timeout, |s| Duration::from_secs(s.max(1))),
     }
 }
 
@@ -359,6 +399,7 @@ mod tests {
             log_format: LogFormat::Text,
             kb: "/kb".into(),
             receiver: Default::default(),
+            http_limits: Default::default(),
         };
         let shown = config.masked().to_string();
         assert!(!shown.contains("hunter2"), "{shown}");

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod history;
+pub mod http;
 pub mod metrics;
 pub mod openapi;
 pub mod quality;

@@ -484,6 +484,7 @@ async fn a_broken_article_keeps_the_old_base_in_service() {
         log_format: server::config::LogFormat::Text,
         kb: kb.clone(),
         receiver: Default::default(),
+        http_limits: Default::default(),
     })
     .await
     .unwrap();

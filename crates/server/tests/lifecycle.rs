@@ -26,6 +26,7 @@ fn config(data_dir: PathBuf) -> Config {
         log_format: LogFormat::Text,
         kb: server::config::default_kb_dir(),
         receiver: Default::default(),
+        http_limits: Default::default(),
     }
 }
 

@@ -82,6 +82,7 @@ impl TestServer {
             log_format: LogFormat::Text,
             kb: server::config::default_kb_dir(),
             receiver: Default::default(),
+            http_limits: Default::default(),
         };
         Some(TestServer::launch(config).await)
     }
@@ -105,7 +106,16 @@ impl TestServer {
     /// file, as it must for several nodes.
     pub async fn start_with_dc09(
         backend: Backend,
+        receiver: server::receiver::ReceiverOptions,
+    ) -> Option<TestServer> {
+        TestServer::start_with_budgets(backend, receiver, Default::default()).await
+    }
+
+    /// As [`TestServer::start_with_dc09`], with the HTTP side's budget too.
+    pub async fn start_with_budgets(
+        backend: Backend,
         mut receiver: server::receiver::ReceiverOptions,
+        http: server::http::HttpLimits,
     ) -> Option<TestServer> {
         let mut plain = TestServer::start(backend).await?;
         let mut config = plain.config.clone();
@@ -120,6 +130,7 @@ impl TestServer {
         }
         config.dc09 = vec!["127.0.0.1:0".parse().expect("addr")];
         config.receiver = receiver;
+        config.http_limits = http;
         Some(TestServer::launch(config).await)
     }
 
