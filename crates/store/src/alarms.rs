@@ -1045,11 +1045,14 @@ impl Store {
     /// On SQLite the transaction runs on the calling thread, on the writer connection's own
     /// handle (see `frame_commit`); on PostgreSQL it is a few multi-row statements.
     pub async fn commit_frames(&self, frames: &[FrameRecord]) -> Result<Vec<FrameOutcome>> {
+        // Bulk writers start no new chunk until this commit is done.
+        let _turn = self.inner.gate.alarm();
         let pool = match &self.inner.db {
             crate::db::Db::Sqlite { write, .. } => {
                 return crate::frame_commit::commit_frames(write, frames).await;
             }
-            crate::db::Db::Postgres { pool, .. } => pool,
+            // Its own connections: a busy API can never leave the receiver waiting for one.
+            crate::db::Db::Postgres { alarm, .. } => alarm,
         };
         let backend = Backend::Postgres;
         let mut outcomes: Vec<Option<FrameOutcome>> = vec![None; frames.len()];

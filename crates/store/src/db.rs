@@ -77,6 +77,9 @@ pub(crate) enum Db {
     },
     Postgres {
         pool: PgPool,
+        /// The receiver's group commit has connections of its own, so that imports and a busy
+        /// API, however many connections they hold, never make an alarm wait for one.
+        alarm: PgPool,
         /// The NOTIFY channel, named after the schema so that two deployments (or two test
         /// runs) sharing one database never see each other's changes.
         channel: String,
@@ -145,13 +148,24 @@ impl Db {
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(options)
+                    .connect_with(options.clone())
                     .await?;
                 let schema: String = sqlx::query_scalar("SELECT current_schema()")
                     .fetch_one(&pool)
                     .await?;
                 let channel = format!("binhyen_changes_{schema}");
-                Ok(Db::Postgres { pool, channel })
+                // One commit runs at a time; the second connection stands by for a retry.
+                let alarm = PgPoolOptions::new()
+                    .max_connections(2)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?;
+                Ok(Db::Postgres {
+                    pool,
+                    alarm,
+                    channel,
+                })
             }
         }
     }
@@ -192,7 +206,10 @@ impl Db {
                 checkpointer.close().await;
                 write.close().await;
             }
-            Db::Postgres { pool, .. } => pool.close().await,
+            Db::Postgres { pool, alarm, .. } => {
+                alarm.close().await;
+                pool.close().await;
+            }
         }
     }
 

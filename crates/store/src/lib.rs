@@ -24,6 +24,7 @@ mod accountability;
 mod alarms;
 mod error;
 mod frame_commit;
+mod gate;
 mod history;
 #[macro_use]
 mod incidents;
@@ -55,7 +56,9 @@ pub use incidents::{
     domain_actor, AlarmAction, AlarmIncidentInput, AlarmOutcome, CreatedIncident, IncidentCommand,
     IncidentFilter, IncidentSummary, StoredDuplicate, StoredIncident,
 };
-pub use records::{AllRecords, FindingFilter, QualityRun, RecordFilter, StoredRecord, Versioned};
+pub use records::{
+    AllRecords, FindingFilter, QualityRun, RecordFilter, RecordImport, StoredRecord, Versioned,
+};
 pub use resources::{
     demo_fleet, NewResource, ResourceFilter, ResourceHistoryEntry, ResourceRecord, ResourceUpdate,
     ResourceView,
@@ -81,6 +84,8 @@ struct Inner {
     feed: broadcast::Sender<Change>,
     /// Keeps the PostgreSQL listener task alive for as long as the store lives.
     _listener: Option<feed::ListenerGuard>,
+    /// Gives the alarm writer priority over bulk writes (see [`gate`]).
+    gate: gate::WriteGate,
 }
 
 impl Store {
@@ -93,7 +98,7 @@ impl Store {
         db.migrate().await?;
         let (feed, _) = broadcast::channel(feed::CAPACITY);
         let listener = match &db {
-            db::Db::Postgres { pool, channel } => {
+            db::Db::Postgres { pool, channel, .. } => {
                 Some(feed::ListenerGuard::start(pool.clone(), channel.clone(), feed.clone()).await?)
             }
             db::Db::Sqlite { .. } => None,
@@ -103,6 +108,7 @@ impl Store {
                 db,
                 feed,
                 _listener: listener,
+                gate: gate::WriteGate::default(),
             }),
         })
     }

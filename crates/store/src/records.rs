@@ -9,6 +9,7 @@
 //! them, and saves the report with the reconciled findings ([`Store::save_quality_run`]): the
 //! work list reads the findings table, never the records.
 
+use crate::gate::BULK_ROWS;
 use crate::{from_millis, to_millis, Actor, AuditEntry, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use domain::records::{
@@ -248,80 +249,201 @@ fn doc_of<T: Serialize>(record: &T) -> String {
     serde_json::to_string(record).unwrap_or_default()
 }
 
+/// An insert of many records of one kind, committed in short transactions of
+/// [`BULK_ROWS`](crate::gate::BULK_ROWS) rows that give way to the alarm writer between them
+/// (see [`crate::gate`]).
+///
+/// The result is still all or nothing: when a chunk fails (an id that exists already, a lost
+/// connection), the rows of the chunks already committed are deleted again before the error is
+/// returned. While the import runs, other readers may see the rows committed so far. The last
+/// chunk is committed with the import's audit row, so an insert that fits in one chunk (every
+/// single record) is one transaction, as before.
+pub struct RecordImport<T: StoredRecord> {
+    store: Store,
+    actor: Actor,
+    now: DateTime<Utc>,
+    pending: Vec<T>,
+    /// Ids of the rows committed so far (what a failure deletes again).
+    written: Vec<String>,
+}
+
+/// Inserts `chunk` into `T`'s table inside the transaction `tx`.
+macro_rules! insert_chunk {
+    ($tx:expr, $table:expr, $chunk:expr, $at:expr) => {{
+        let values = (0..$chunk.len())
+            .map(|i| {
+                let b = i * 6;
+                format!(
+                    "(${}, ${}, ${}, ${}, 1, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO {} (id, unit_code, key1, key2, version, updated_at, doc) \
+             VALUES {values}",
+            $table
+        );
+        let mut q = sqlx::query(&sql);
+        for r in $chunk {
+            q = q
+                .bind(r.id().to_owned())
+                .bind(r.unit().to_owned())
+                .bind(r.key1())
+                .bind(r.key2())
+                .bind($at)
+                .bind(doc_of(r));
+        }
+        q.execute(&mut *$tx).await?;
+    }};
+}
+
+impl<T: StoredRecord> RecordImport<T> {
+    /// Adds records; every full chunk but the last is committed on the way.
+    pub async fn push(&mut self, records: impl IntoIterator<Item = T>) -> Result<()> {
+        self.pending.extend(records);
+        // One chunk always stays behind for `finish`, to go with the audit row.
+        while self.pending.len() > BULK_ROWS {
+            let rest = self.pending.split_off(BULK_ROWS);
+            let chunk = std::mem::replace(&mut self.pending, rest);
+            if let Err(e) = self.commit(&chunk, None).await {
+                return Err(self.undo(e).await);
+            }
+            self.written.extend(chunk.iter().map(|r| r.id().to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Commits what is left with the audit row and says how many records were inserted.
+    pub async fn finish(mut self) -> Result<usize> {
+        let count = self.written.len() + self.pending.len();
+        if count == 0 {
+            return Ok(0);
+        }
+        let entry = AuditEntry {
+            action: format!("{}.create", T::KIND.as_str()),
+            object_type: T::KIND.as_str().to_owned(),
+            object_id: if count == 1 {
+                self.pending[0].id().to_owned()
+            } else {
+                format!("{count} records")
+            },
+            unit_code: (count == 1).then(|| self.pending[0].unit().to_owned()),
+            summary: serde_json::json!({ "count": count }),
+        };
+        let pending = std::mem::take(&mut self.pending);
+        match self.commit(&pending, Some(&entry)).await {
+            Ok(()) => Ok(count),
+            Err(e) => Err(self.undo(e).await),
+        }
+    }
+
+    /// One transaction: `chunk` (and the audit row, when given).
+    async fn commit(&self, chunk: &[T], audit: Option<&AuditEntry>) -> Result<()> {
+        let store = &self.store;
+        let at = to_millis(self.now);
+        store.inner.gate.bulk().await;
+        let result: Result<()> = async {
+            on_write!(store, |pool| {
+                let mut tx = pool.begin().await?;
+                for part in chunk.chunks(CHUNK) {
+                    insert_chunk!(tx, T::TABLE, part, at);
+                }
+                if let Some(entry) = audit {
+                    insert_audit!(tx, &self.actor, entry, self.now);
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+        }
+        .await;
+        // Whoever queued behind this chunk goes first.
+        tokio::task::yield_now().await;
+        match result {
+            Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(format!(
+                "a {} with one of these ids exists already",
+                T::KIND.as_str()
+            ))),
+            other => other,
+        }
+    }
+
+    /// Deletes the rows committed so far and hands back `cause`. Should the delete fail too,
+    /// the log says which rows were left behind.
+    async fn undo(&mut self, cause: StoreError) -> StoreError {
+        let written = std::mem::take(&mut self.written);
+        for chunk in written.chunks(BULK_ROWS) {
+            self.store.inner.gate.bulk().await;
+            let sql = format!(
+                "DELETE FROM {} WHERE id IN ({})",
+                T::TABLE,
+                (1..=chunk.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let result: Result<()> = async {
+                on_write!(self.store, |pool| {
+                    let mut q = sqlx::query(&sql);
+                    for id in chunk {
+                        q = q.bind(id);
+                    }
+                    q.execute(pool).await?;
+                    Ok(())
+                })
+            }
+            .await;
+            if let Err(e) = result {
+                // The cause goes back to the caller; the rows left behind are named here.
+                tracing::error!(
+                    error = %e,
+                    kind = T::KIND.as_str(),
+                    records = written.len(),
+                    first_id = written.first().map_or("-", String::as_str),
+                    "removing the records of a failed import failed; they stay stored"
+                );
+                return cause;
+            }
+            tokio::task::yield_now().await;
+        }
+        cause
+    }
+}
+
 impl Store {
-    /// Inserts records of one kind in chunked multi-row statements inside one transaction: all
-    /// or nothing. An id that exists already is a [`StoreError::Conflict`]. One audit row
-    /// records the import (a single record gets its own audit row with its id).
+    /// Starts an insert of many records of one kind (see [`RecordImport`]).
+    pub fn import_records<T: StoredRecord>(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> RecordImport<T> {
+        RecordImport {
+            store: self.clone(),
+            actor: actor.clone(),
+            now,
+            pending: Vec::new(),
+            written: Vec::new(),
+        }
+    }
+
+    /// Inserts records of one kind: all or nothing, in short transactions (see
+    /// [`RecordImport`]). An id that exists already is a [`StoreError::Conflict`]. One audit
+    /// row records the import (a single record gets its own audit row with its id).
     pub async fn insert_records<T: StoredRecord>(
         &self,
         records: &[T],
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<usize> {
-        if records.is_empty() {
-            return Ok(0);
-        }
-        let at = to_millis(now);
-        let entry = AuditEntry {
-            action: format!("{}.create", T::KIND.as_str()),
-            object_type: T::KIND.as_str().to_owned(),
-            object_id: if records.len() == 1 {
-                records[0].id().to_owned()
-            } else {
-                format!("{} records", records.len())
-            },
-            unit_code: (records.len() == 1).then(|| records[0].unit().to_owned()),
-            summary: serde_json::json!({ "count": records.len() }),
-        };
-        let result: Result<()> = async {
-            on_write!(self, |pool| {
-                let mut tx = pool.begin().await?;
-                for chunk in records.chunks(CHUNK) {
-                    let values = (0..chunk.len())
-                        .map(|i| {
-                            let b = i * 6;
-                            format!(
-                                "(${}, ${}, ${}, ${}, 1, ${}, ${})",
-                                b + 1,
-                                b + 2,
-                                b + 3,
-                                b + 4,
-                                b + 5,
-                                b + 6
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let sql = format!(
-                        "INSERT INTO {} (id, unit_code, key1, key2, version, updated_at, doc) \
-                         VALUES {values}",
-                        T::TABLE
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for r in chunk {
-                        q = q
-                            .bind(r.id().to_owned())
-                            .bind(r.unit().to_owned())
-                            .bind(r.key1())
-                            .bind(r.key2())
-                            .bind(at)
-                            .bind(doc_of(r));
-                    }
-                    q.execute(&mut *tx).await?;
-                }
-                insert_audit!(tx, actor, &entry, now);
-                tx.commit().await?;
-                Ok(())
-            })
-        }
-        .await;
-        match result {
-            Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(format!(
-                "a {} with one of these ids exists already",
-                T::KIND.as_str()
-            ))),
-            other => other.map(|()| records.len()),
-        }
+        let mut import = self.import_records::<T>(actor, now);
+        import.push(records.iter().cloned()).await?;
+        import.finish().await
     }
 
     /// One record by id.
