@@ -8,7 +8,8 @@
 //! keys or accounts; a leader reads.
 
 use super::facilities::{
-    cell, import_response, read_csv, ImportMode, ImportQuery, ImportReport, RowError, IMPORT_LIMIT,
+    cell, import_response, read_csv, ImportBody, ImportMode, ImportQuery, ImportReport, RowError,
+    IMPORT_LIMIT,
 };
 use crate::app::AppState;
 use crate::auth::Principal;
@@ -468,7 +469,7 @@ pub async fn import(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Query(q): Query<ImportQuery>,
-    body: String,
+    ImportBody(body): ImportBody,
 ) -> ApiResult<Response> {
     principal.require(&[Role::Admin, Role::Operator])?;
     let mode = q.mode.unwrap_or(ImportMode::All);

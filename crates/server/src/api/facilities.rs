@@ -22,6 +22,29 @@ use store::{Facility, FacilityContact, FacilityFilter, FacilityInput, TroubleFil
 /// Largest CSV file accepted by the imports.
 pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
 
+/// The body of a CSV import, at most [`IMPORT_LIMIT`] bytes of UTF-8. A larger file is
+/// refused with 413 `body_too_large` naming the limit, before it is read whole.
+pub struct ImportBody(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for ImportBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match String::from_request(req, state).await {
+            Ok(body) => Ok(ImportBody(body)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!(
+                    "an import file may be at most {} MiB; split it into several files",
+                    IMPORT_LIMIT / (1024 * 1024)
+                ),
+            )),
+            Err(e) => Err(ApiError::bad_request("invalid_body", e.body_text())),
+        }
+    }
+}
+
 /// Facility kinds: code, Vietnamese label, English label.
 pub const KINDS: [(&str, &str, &str); 10] = [
     ("apartment_building", "Chung cư", "Apartment building"),
@@ -789,7 +812,7 @@ pub async fn import(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Query(q): Query<ImportQuery>,
-    body: String,
+    ImportBody(body): ImportBody,
 ) -> ApiResult<Response> {
     principal.require(&[Role::Admin, Role::Operator])?;
     let mode = q.mode.unwrap_or(ImportMode::All);

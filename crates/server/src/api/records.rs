@@ -12,7 +12,7 @@
 //! sống" needs them. Requests are refused only when they cannot be stored at all (unknown unit,
 //! malformed JSON, an id that exists, another unit's data).
 
-use crate::api::facilities::{ImportMode, ImportQuery};
+use crate::api::facilities::{ImportBody, ImportMode, ImportQuery};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Json, Query};
@@ -101,6 +101,7 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Who is asking, as far as records go.
+#[derive(Clone)]
 struct Caller {
     principal: Principal,
     /// The establishment of an establishment account.
@@ -402,15 +403,90 @@ fn row_errors(errors: &[CsvRowError]) -> Vec<crate::api::facilities::RowError> {
         .collect()
 }
 
-async fn import_rows<T: ApiRecord>(
+/// Data rows parsed and validated at a time: a large file is never held as records whole, only
+/// as its text and the ids written so far.
+const SLICE_ROWS: usize = 2000;
+
+/// Parses one CSV text into records (the domain's parsers).
+type ParseCsv<T> =
+    fn(&str) -> Result<domain::records::ImportReport<T>, domain::records::RecordsError>;
+
+/// Cuts a CSV text into its header and slices of at most `rows` data rows, each with the line
+/// number of its first row. Slices end on record boundaries, quoted line breaks included.
+fn csv_slices(input: &str, rows: usize) -> (&str, Vec<(u64, &str)>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(input.as_bytes());
+    // A file without a readable header yields no slices; the parser then says what is wrong.
+    if reader.byte_headers().is_err() {
+        return (input, Vec::new());
+    }
+    let header_end = (reader.position().byte() as usize).min(input.len());
+    let mut slices = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    let mut start: Option<(u64, usize)> = None;
+    let mut count = 0;
+    loop {
+        let at = reader.position().clone();
+        // An unreadable record still counts as a row; the parser reports it.
+        if let Ok(false) = reader.read_byte_record(&mut record) {
+            break;
+        }
+        let byte = (at.byte() as usize).min(input.len());
+        match start {
+            None => start = Some((at.line(), byte)),
+            Some((line, from)) if count == rows => {
+                slices.push((line, &input[from..byte]));
+                start = Some((at.line(), byte));
+                count = 0;
+            }
+            Some(_) => {}
+        }
+        count += 1;
+    }
+    if let Some((line, from)) = start {
+        slices.push((line, &input[from..]));
+    }
+    (&input[..header_end], slices)
+}
+
+/// Parses one slice under the file's header, with line numbers counted in the whole file.
+fn parse_slice<T>(
+    parse: ParseCsv<T>,
+    header: &str,
+    first_line: u64,
+    slice: &str,
+) -> ApiResult<domain::records::ImportReport<T>> {
+    let mut text = String::with_capacity(header.len() + slice.len() + 1);
+    text.push_str(header);
+    if !header.ends_with('\n') {
+        text.push('\n');
+    }
+    let header_lines = text.matches('\n').count() as u64;
+    text.push_str(slice);
+    let mut report =
+        parse(&text).map_err(|e| ApiError::bad_request("invalid_csv", e.to_string()))?;
+    // In `text` the slice's first row is on line `header_lines + 1`.
+    let shift = |line: u64| line + first_line - (header_lines + 1);
+    for (line, _) in &mut report.accepted {
+        *line = shift(*line);
+    }
+    for e in &mut report.errors {
+        e.line = shift(e.line);
+    }
+    Ok(report)
+}
+
+/// The records of one slice that can be stored, and the refused rows.
+fn prepare_slice<T: ApiRecord>(
     state: &AppState,
     caller: &Caller,
-    mode: ImportMode,
-    accepted: Vec<(u64, T)>,
-    mut errors: Vec<crate::api::facilities::RowError>,
-) -> ApiResult<Response> {
-    let mut good = Vec::with_capacity(accepted.len());
-    for (line, record) in accepted {
+    report: domain::records::ImportReport<T>,
+    good: &mut Vec<T>,
+    errors: &mut Vec<crate::api::facilities::RowError>,
+) {
+    errors.extend(row_errors(&report.errors));
+    for (line, record) in report.accepted {
         let body = serde_json::to_value(&record).unwrap_or_default();
         let body = match body {
             Value::Object(mut o) => {
@@ -430,45 +506,88 @@ async fn import_rows<T: ApiRecord>(
             }),
         }
     }
-    errors.sort_by_key(|e| e.line);
-    if !errors.is_empty() && mode == ImportMode::All || good.is_empty() {
-        return Ok(crate::api::facilities::import_response(
-            crate::api::facilities::ImportReport {
-                created: 0,
-                ids: vec![],
-                errors,
-            },
-        ));
+}
+
+/// A CSV import of records, slice by slice.
+///
+/// With `mode=all` a first pass checks every row and nothing is written unless all are good.
+/// The second pass writes through a [`store::RecordImport`]: short transactions that give way
+/// to the alarm writer, and all or nothing (a failed chunk removes what the import wrote). The
+/// writing runs as a task of its own, so a client that hangs up midway cannot leave half an
+/// import behind.
+async fn import_csv<T: ApiRecord>(
+    state: Arc<AppState>,
+    caller: Caller,
+    mode: ImportMode,
+    body: String,
+    parse: ParseCsv<T>,
+) -> ApiResult<Response> {
+    let refused = |mut errors: Vec<crate::api::facilities::RowError>| {
+        errors.sort_by_key(|e| e.line);
+        crate::api::facilities::import_response(crate::api::facilities::ImportReport {
+            created: 0,
+            ids: vec![],
+            errors,
+        })
+    };
+    {
+        let (header, slices) = csv_slices(&body, SLICE_ROWS);
+        if slices.is_empty() {
+            // A header alone (or none): the parser reports what is missing.
+            let report = parse_slice(parse, header, 2, "")?;
+            let mut errors = Vec::new();
+            prepare_slice(&state, &caller, report, &mut Vec::new(), &mut errors);
+            return Ok(refused(errors));
+        }
+        if mode == ImportMode::All {
+            let mut errors = Vec::new();
+            for (line, slice) in &slices {
+                let report = parse_slice(parse, header, *line, slice)?;
+                let mut good = Vec::new();
+                prepare_slice(&state, &caller, report, &mut good, &mut errors);
+                tokio::task::yield_now().await;
+            }
+            if !errors.is_empty() {
+                return Ok(refused(errors));
+            }
+        }
     }
-    let created = state
-        .store
-        .insert_records(&good, &caller.principal.actor(), Utc::now())
-        .await?;
-    let body = json!({
-        "created": created,
-        "ids": good.iter().map(|r| r.id().to_owned()).collect::<Vec<_>>(),
-        "errors": errors,
+    let task = tokio::spawn(async move {
+        let (header, slices) = csv_slices(&body, SLICE_ROWS);
+        let mut import = state
+            .store
+            .import_records::<T>(&caller.principal.actor(), Utc::now());
+        let mut ids: Vec<String> = Vec::new();
+        let mut errors = Vec::new();
+        for (line, slice) in &slices {
+            let report = parse_slice(parse, header, *line, slice)?;
+            let mut good = Vec::with_capacity(SLICE_ROWS);
+            prepare_slice(&state, &caller, report, &mut good, &mut errors);
+            ids.extend(good.iter().map(|r| r.id().to_owned()));
+            import.push(good).await?;
+        }
+        if ids.is_empty() {
+            return Ok(refused(errors));
+        }
+        let created = import.finish().await?;
+        errors.sort_by_key(|e| e.line);
+        let body = json!({ "created": created, "ids": ids, "errors": errors });
+        Ok::<_, ApiError>((StatusCode::CREATED, Json(body)).into_response())
     });
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    task.await.map_err(ApiError::internal)?
 }
 
 async fn import_persons(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Query(q): Query<ImportQuery>,
-    body: String,
+    ImportBody(body): ImportBody,
 ) -> ApiResult<Response> {
     let caller = caller(&state, principal, &KEEPERS).await?;
-    let report = domain::records::parse_persons_csv(&body, &[])
-        .map_err(|e| ApiError::bad_request("invalid_csv", e.to_string()))?;
-    let errors = row_errors(&report.errors);
-    import_rows(
-        &state,
-        &caller,
-        q.mode.unwrap_or(ImportMode::All),
-        report.accepted,
-        errors,
-    )
+    let mode = q.mode.unwrap_or(ImportMode::All);
+    import_csv::<Person>(state, caller, mode, body, |text| {
+        domain::records::parse_persons_csv(text, &[])
+    })
     .await
 }
 
@@ -476,21 +595,19 @@ async fn import_declarations(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Query(q): Query<ImportQuery>,
-    body: String,
+    ImportBody(body): ImportBody,
 ) -> ApiResult<Response> {
     let caller = caller(&state, principal, &KEEPERS).await?;
-    let report = domain::records::parse_declarations_csv(&body)
-        .map_err(|e| ApiError::bad_request("invalid_csv", e.to_string()))?;
-    let errors = row_errors(&report.errors);
     if let Some(est) = &caller.establishment {
         own_establishment(&state, est, &caller).await?;
     }
-    import_rows(
-        &state,
-        &caller,
-        q.mode.unwrap_or(ImportMode::All),
-        report.accepted,
-        errors,
+    let mode = q.mode.unwrap_or(ImportMode::All);
+    import_csv::<ForeignerDeclaration>(
+        state,
+        caller,
+        mode,
+        body,
+        domain::records::parse_declarations_csv,
     )
     .await
 }

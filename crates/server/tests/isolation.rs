@@ -1,0 +1,248 @@
+//! Alarms keep being ACKed while a large records import runs: the import commits in short
+//! chunks that give way to the receiver's writer, so no DC-09 frame waits behind it. Also: an
+//! import over the size limit is refused with 413 naming the limit, and a failing import
+//! (an id that exists already, found in a late chunk) leaves nothing behind. Every case runs
+//! on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::{error_code, Backend, TestServer};
+use dc09::{Header, MessageBuilder, StreamDecoder, Token};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::receiver::ReceiverOptions;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const BA_DINH: &str = "00004";
+
+/// Rows of the large import: enough that one transaction for all of them held the SQLite
+/// writer for seconds (3.5 s in a debug build).
+const ROWS: usize = 100_000;
+
+/// How long a panel waits for its ACK in this test: a generous bound (ACKs wait tens of
+/// milliseconds during the import) that waiting for the whole import clearly exceeds.
+const ACK_WAIT: Duration = Duration::from_secs(1);
+
+/// A persons CSV of `rows` valid rows of Ba Đình, ids `{prefix}{n}`.
+fn persons_csv(prefix: &str, rows: usize) -> String {
+    let mut csv = String::from("id,pin,full_name,date_of_birth,sex,unit,phone\n");
+    for n in 0..rows {
+        let _ = writeln!(
+            csv,
+            "{prefix}{n},00109{:07},Nguyễn Văn An,1990-05-01,nam,{BA_DINH},0912345678",
+            n % 10_000_000
+        );
+    }
+    csv
+}
+
+async fn persons_stored(s: &TestServer) -> i64 {
+    let store = s.store().await;
+    let n = store
+        .count_records::<domain::records::Person>(None)
+        .await
+        .expect("count");
+    store.close().await;
+    n
+}
+
+/// Reads one answer frame, waiting at most [`ACK_WAIT`].
+async fn answer(stream: &mut TcpStream, dec: &mut StreamDecoder) -> Option<Vec<u8>> {
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + ACK_WAIT;
+    loop {
+        if let Some(f) = dec.next_frame() {
+            return Some(f.expect("well-formed answer"));
+        }
+        let left = deadline.checked_duration_since(Instant::now())?;
+        let read = tokio::time::timeout(left, stream.read(&mut buf))
+            .await
+            .ok()?
+            .expect("read");
+        assert!(read > 0, "the receiver closed the connection");
+        dec.feed(&buf[..read]);
+    }
+}
+
+async fn alarms_are_acked_during_a_large_import(backend: Backend) {
+    let Some(s) = TestServer::start_with_dc09(backend, ReceiverOptions::default()).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let r = s
+        .post(
+            &admin,
+            "/api/facilities",
+            &json!({
+                "name": "Chung cư thử nghiệm", "address": "Số 1 phố Thử", "lat": 21.0359,
+                "lon": 105.8342, "kind": "apartment_building", "floors": 12,
+                "contacts": [{"name": "Bảo vệ", "phone": "0912345678"}]
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let facility: Value = r.json().await.expect("facility");
+    let r = s
+        .post(
+            &admin,
+            "/api/devices",
+            &json!({"facility_id": facility["id"], "account": "B100", "allow_plain": true}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let officer = s
+        .user(&admin, "ba-dinh", "unit_officer", Some(BA_DINH))
+        .await;
+
+    let csv = persons_csv("IMP", ROWS);
+    let import = tokio::spawn({
+        let client = s.client.clone();
+        let url = s.url("/api/persons/import");
+        async move {
+            let started = Instant::now();
+            let r = client
+                .post(url)
+                .bearer_auth(officer)
+                .header("content-type", "text/csv")
+                .body(csv)
+                .send()
+                .await
+                .expect("import request");
+            let status = r.status();
+            let body: Value = r.json().await.expect("import answer");
+            (status, body, started.elapsed())
+        }
+    });
+
+    // A panel sends a frame, waits for its ACK, and sends the next, for as long as the import
+    // runs (and a little after).
+    let addr = s.dc09.expect("dc09 listener");
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let mut dec = StreamDecoder::default();
+    let mut waits: Vec<Duration> = Vec::new();
+    let mut unanswered = 0;
+    let mut after = 0;
+    let mut seq: u16 = 1;
+    while after < 5 {
+        if import.is_finished() {
+            after += 1;
+        }
+        let event = if seq % 2 == 0 { "OP" } else { "CL" };
+        let frame = MessageBuilder::new(Token::SiaDcs)
+            .seq(seq)
+            .account("B100")
+            .sia(&format!("Nri1/{event}{:03}", seq % 1000))
+            .build()
+            .expect("frame");
+        let sent = Instant::now();
+        stream.write_all(&frame).await.expect("send");
+        match answer(&mut stream, &mut dec).await {
+            Some(reply) => {
+                let h = Header::peek(&reply).expect("valid answer");
+                assert_eq!(h.token, Token::Ack, "frame {seq} answered {:?}", h.token);
+                waits.push(sent.elapsed());
+            }
+            None => {
+                // The panel gave up; reconnect as a panel would, and count it.
+                unanswered += 1;
+                stream = TcpStream::connect(addr).await.expect("reconnect");
+                dec = StreamDecoder::default();
+            }
+        }
+        seq = seq % 9999 + 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, body, took) = import.await.expect("import task");
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["created"], json!(ROWS));
+    waits.sort();
+    let max = waits.last().copied().unwrap_or_default();
+    let p99 = waits
+        .get(waits.len() * 99 / 100)
+        .copied()
+        .unwrap_or_default();
+    eprintln!(
+        "{backend:?}: import of {ROWS} rows took {took:?}; {} frames ACKed, ACK wait max {max:?}, \
+         p99 {p99:?}; {unanswered} unanswered",
+        waits.len()
+    );
+    assert_eq!(
+        unanswered, 0,
+        "frames went unanswered for {ACK_WAIT:?} during the import"
+    );
+    assert!(max < ACK_WAIT, "an ACK waited {max:?}");
+    // Every frame ACKed is stored, once (each carries one signal).
+    let store = s.store().await;
+    let signals = store
+        .facility_signals(facility["id"].as_i64().expect("facility id"), 100_000)
+        .await
+        .expect("signals");
+    store.close().await;
+    assert_eq!(signals.len(), waits.len(), "every ACKed frame stored once");
+    assert_eq!(persons_stored(&s).await, ROWS as i64);
+    s.stop().await;
+}
+
+async fn a_failed_import_leaves_nothing_and_too_big_is_refused(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    // One record exists already; a file that repeats its id near its end fails after several
+    // chunks were committed, and those are removed again.
+    let existing = persons_csv("DUP", 1);
+    let r = s.post_csv(&admin, "/api/persons/import", &existing).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let mut csv = persons_csv("NEW", 3_000);
+    csv.push_str(existing.lines().nth(1).expect("row"));
+    csv.push('\n');
+    let r = s.post_csv(&admin, "/api/persons/import", &csv).await;
+    assert_eq!(error_code(r, StatusCode::CONFLICT).await, "conflict");
+    assert_eq!(
+        persons_stored(&s).await,
+        1,
+        "the failed import left rows behind"
+    );
+
+    // Line numbers stay those of the whole file across slices.
+    let mut csv = persons_csv("LN", 4_500);
+    csv.push_str("LNX,123,Trần Thị Bình,1991-02-03,nữ,00004,\n");
+    let r = s.post_csv(&admin, "/api/persons/import", &csv).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.expect("report");
+    assert_eq!(body["error"]["rows"][0]["line"], json!(4_502), "{body}");
+    assert_eq!(persons_stored(&s).await, 1);
+
+    // Over the limit: 413 naming it, before the file is read whole.
+    let big = "x".repeat(server::api::facilities::IMPORT_LIMIT + 1);
+    let r = s.post_csv(&admin, "/api/persons/import", &big).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = r.json().await.expect("error body");
+    assert_eq!(body["error"]["code"], "body_too_large");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("64 MiB"), "{body}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_alarms_are_acked_during_a_large_import() {
+    alarms_are_acked_during_a_large_import(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_alarms_are_acked_during_a_large_import() {
+    alarms_are_acked_during_a_large_import(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn sqlite_a_failed_import_leaves_nothing_and_too_big_is_refused() {
+    a_failed_import_leaves_nothing_and_too_big_is_refused(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_a_failed_import_leaves_nothing_and_too_big_is_refused() {
+    a_failed_import_leaves_nothing_and_too_big_is_refused(Backend::Postgres).await;
+}
