@@ -1,8 +1,9 @@
 //! Alarms keep being ACKed while a large records import runs: the import commits in short
 //! chunks that give way to the receiver's writer, so no DC-09 frame waits behind it. Also: an
 //! import over the size limit is refused with 413 naming the limit, and a failing import
-//! (an id that exists already, found in a late chunk) leaves nothing behind. Every case runs
-//! on SQLite and on PostgreSQL.
+//! (an id that exists already, found in a late chunk) leaves nothing behind, and a quality run
+//! saved in chunks drops the findings that are gone. Every case runs on SQLite and on
+//! PostgreSQL.
 
 mod common;
 
@@ -227,6 +228,66 @@ async fn a_failed_import_leaves_nothing_and_too_big_is_refused(backend: Backend)
     s.stop().await;
 }
 
+fn wrong_province(n: usize) -> Value {
+    json!({
+        "id": format!("Q{n}"),
+        // 003 is no province code: one finding per person.
+        "pin": format!("003090{n:06}"),
+        "full_name": "Nguyễn Văn An",
+        "date_of_birth": "1990-05-01",
+        "sex": "male",
+        "birth_registration_province": "01",
+        "hometown": "Hà Nội",
+        "ethnicity": "Kinh",
+        "nationality": "VNM",
+        "phone": "0912345678",
+        "verified_at": chrono::Utc::now(),
+    })
+}
+
+async fn province_findings(s: &TestServer, token: &str) -> i64 {
+    let r = s
+        .get(token, "/api/quality?rule=pin.province_code&limit=1")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let q: Value = r.json().await.expect("quality");
+    q["work_list"]["total"].as_i64().expect("total")
+}
+
+async fn a_chunked_quality_run_drops_findings_that_are_gone(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let a = s
+        .user(&admin, "ba-dinh", "unit_officer", Some(BA_DINH))
+        .await;
+    // More findings than one chunk holds.
+    let people: Vec<Value> = (0..1_200).map(wrong_province).collect();
+    let r = s.post(&a, "/api/persons", &json!(people)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = s.post(&a, "/api/quality/run", &json!({})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(province_findings(&s, &a).await, 1_200);
+    // Fixing one person's number removes its finding at the next run; the others stay.
+    let mut fixed = wrong_province(7);
+    fixed["pin"] = json!("001090000007");
+    fixed["version"] = json!(1);
+    let r = s
+        .client
+        .put(s.url("/api/persons/Q7"))
+        .bearer_auth(&a)
+        .json(&fixed)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = s.post(&a, "/api/quality/run", &json!({})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(province_findings(&s, &a).await, 1_199);
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_alarms_are_acked_during_a_large_import() {
     alarms_are_acked_during_a_large_import(Backend::Sqlite).await;
@@ -245,4 +306,14 @@ async fn sqlite_a_failed_import_leaves_nothing_and_too_big_is_refused() {
 #[tokio::test]
 async fn postgres_a_failed_import_leaves_nothing_and_too_big_is_refused() {
     a_failed_import_leaves_nothing_and_too_big_is_refused(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn sqlite_a_chunked_quality_run_drops_findings_that_are_gone() {
+    a_chunked_quality_run_drops_findings_that_are_gone(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_a_chunked_quality_run_drops_findings_that_are_gone() {
+    a_chunked_quality_run_drops_findings_that_are_gone(Backend::Postgres).await;
 }

@@ -603,8 +603,13 @@ impl Store {
         })
     }
 
-    /// Saves a run: its report, and the reconciled findings replacing the previous ones, in one
-    /// transaction.
+    /// Saves a run: the reconciled findings replace the previous ones, then the report.
+    ///
+    /// The findings are written in short transactions of [`BULK_ROWS`] rows that give way to
+    /// the alarm writer (see [`crate::gate`]): each finding is inserted or updated in place,
+    /// and the findings the run no longer has are deleted. While a run saves, the work list
+    /// shows each finding in its old or its new state; the run's report appears once all are
+    /// saved. A run cut short leaves such a mix, which the next run puts right.
     pub async fn save_quality_run(
         &self,
         report: &QualityReport,
@@ -621,45 +626,93 @@ impl Store {
             unit_code: None,
             summary: serde_json::json!({"records": records, "findings": findings.len()}),
         };
+        let keep: std::collections::HashSet<(&str, &str, &str)> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f.record.kind.as_str(),
+                    f.record.id.as_str(),
+                    f.rule.as_str(),
+                )
+            })
+            .collect();
+        let existing: Vec<(String, String, String)> = on_read!(self, |pool| {
+            sqlx::query_as("SELECT record_kind, record_id, rule FROM record_findings")
+                .fetch_all(pool)
+                .await?
+        });
+        let stale: Vec<(String, String, String)> = existing
+            .into_iter()
+            .filter(|(k, id, rule)| !keep.contains(&(k.as_str(), id.as_str(), rule.as_str())))
+            .collect();
+        drop(keep);
+        for chunk in findings.chunks(BULK_ROWS) {
+            self.inner.gate.bulk().await;
+            on_write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                for part in chunk.chunks(CHUNK) {
+                    let values = (0..part.len())
+                        .map(|i| {
+                            let b = i * 7;
+                            format!(
+                                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                                b + 1,
+                                b + 2,
+                                b + 3,
+                                b + 4,
+                                b + 5,
+                                b + 6,
+                                b + 7
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
+                        "INSERT INTO record_findings (record_kind, record_id, rule, unit_code, \
+                         status, severity_rank, doc) VALUES {values} \
+                         ON CONFLICT (record_kind, record_id, rule) DO UPDATE SET \
+                         unit_code = excluded.unit_code, status = excluded.status, \
+                         severity_rank = excluded.severity_rank, doc = excluded.doc"
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for f in part {
+                        q = q
+                            .bind(f.record.kind.as_str())
+                            .bind(f.record.id.clone())
+                            .bind(f.rule.as_str())
+                            .bind(f.unit.clone())
+                            .bind(status_code(f.status))
+                            .bind(severity_rank(f.severity))
+                            .bind(doc_of(f));
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            });
+            tokio::task::yield_now().await;
+        }
+        for chunk in stale.chunks(BULK_ROWS) {
+            self.inner.gate.bulk().await;
+            on_write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                for (kind, id, rule) in chunk {
+                    sqlx::query(
+                        "DELETE FROM record_findings \
+                         WHERE record_kind = $1 AND record_id = $2 AND rule = $3",
+                    )
+                    .bind(kind)
+                    .bind(id)
+                    .bind(rule)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+            });
+            tokio::task::yield_now().await;
+        }
+        self.inner.gate.bulk().await;
         on_write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM record_findings")
-                .execute(&mut *tx)
-                .await?;
-            for chunk in findings.chunks(CHUNK) {
-                let values = (0..chunk.len())
-                    .map(|i| {
-                        let b = i * 7;
-                        format!(
-                            "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                            b + 1,
-                            b + 2,
-                            b + 3,
-                            b + 4,
-                            b + 5,
-                            b + 6,
-                            b + 7
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sql = format!(
-                    "INSERT INTO record_findings (record_kind, record_id, rule, unit_code, \
-                     status, severity_rank, doc) VALUES {values}"
-                );
-                let mut q = sqlx::query(&sql);
-                for f in chunk {
-                    q = q
-                        .bind(f.record.kind.as_str())
-                        .bind(f.record.id.clone())
-                        .bind(f.rule.as_str())
-                        .bind(f.unit.clone())
-                        .bind(status_code(f.status))
-                        .bind(severity_rank(f.severity))
-                        .bind(doc_of(f));
-                }
-                q.execute(&mut *tx).await?;
-            }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO quality_runs (at, records, findings, duration_ms, report) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
