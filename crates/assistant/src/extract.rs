@@ -158,6 +158,8 @@ struct Cues {
     weapons: Vec<(&'static str, PhraseSet)>,
     address_start: PhraseSet,
     address_stop: PhraseSet,
+    address_premise: PhraseSet,
+    address_relation: PhraseSet,
 }
 
 fn cues() -> &'static Cues {
@@ -801,7 +803,73 @@ fn cues() -> &'static Cues {
             "cao tốc",
             "thị trấn",
             "làng",
+            "hầm chui",
+            "khu công nghiệp",
+            "cụm công nghiệp",
+            "kcn",
             "số",
+        ]),
+        // The premises or the spot named before an address: "quán lẩu số 30 Cát Linh",
+        // "phòng 302 nhà nghỉ ở ngõ Văn Chương", "trước cổng chợ Đồng Xuân".
+        address_premise: PhraseSet::new(&[
+            "quán",
+            "nhà nghỉ",
+            "nhà trọ",
+            "khách sạn",
+            "phòng",
+            "tầng",
+            "căn",
+            "cổng",
+            "bãi xe",
+            "bãi",
+            "trạm",
+            "bến đò",
+            "bến",
+            "xưởng",
+            "kho",
+            "điểm chờ",
+            "ngân hàng",
+            "cây xăng",
+            "công trình",
+            "ao",
+            "đình",
+            "chùa",
+            "nhà văn hóa",
+            "siêu thị",
+            "cửa hàng",
+            "tiệm",
+            "nhóm trẻ",
+            "đám cưới",
+            "trước",
+            "đối diện",
+            "cạnh",
+            "bên cạnh",
+            "sau",
+            "giữa",
+            "đầu",
+            "cuối",
+            "ngay",
+        ]),
+        // What may follow an address after a comma and still belong to it: "…, gần Royal
+        // City", "…, chiều đi Hòa Lạc, km 12", "…, làn đi bộ".
+        address_relation: PhraseSet::new(&[
+            "gần",
+            "cạnh",
+            "bên cạnh",
+            "đối diện",
+            "đoạn",
+            "chiều đi",
+            "chiều từ",
+            "chiều về",
+            "km",
+            "làn",
+            "phía",
+            "ngay",
+            "trước",
+            "sau",
+            "cổng",
+            "tầng",
+            "phòng",
         ]),
         address_stop: PhraseSet::new(&[
             "có",
@@ -842,6 +910,13 @@ fn cues() -> &'static Cues {
             "gọi",
             "hiện",
             "đã",
+            "anh ạ",
+            "chị ạ",
+            "anh ơi",
+            "chị ơi",
+            "em ạ",
+            "ơi",
+            "nhé",
         ]),
     })
 }
@@ -967,8 +1042,44 @@ pub fn find_coordinates(text: &str) -> Option<(f64, f64)> {
 /// "phường", "chung cư"…, or "ở"/"tại" followed by one) to the end of the clause. The original
 /// spelling of the message is kept.
 pub fn find_location(text: &str) -> Option<String> {
+    locate(text, true)
+}
+
+/// The part of an address a resolver should read: without the premises before it and the
+/// landmarks after it ("quán lẩu số 30 Cát Linh, gần ga" → "số 30 Cát Linh"), which name other
+/// places and would only add doubt. The whole text when no address word is found.
+pub fn core_address(text: &str) -> String {
     let c = cues();
-    // Words of the original text with their own tokens (one token per word, no expansion).
+    let (words, tokens) = address_words(text);
+    let from = match first_address_word(&tokens, c) {
+        Some(found) if found > 0 && premises_before(&words, &tokens, found, c) == 0 => found,
+        _ => 0,
+    };
+    let to = (from..words.len())
+        .find(|&i| {
+            words[i].0.ends_with(',')
+                && i + 1 < tokens.len()
+                && c.address_relation
+                    .first_in(&tokens[i + 1..])
+                    .is_some_and(|(p, _)| p == 0)
+        })
+        .map_or(words.len(), |i| i + 1);
+    let joined = words[from..to]
+        .iter()
+        .map(|(w, _, _)| *w)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let trimmed = joined.trim_end_matches(|ch: char| !ch.is_alphanumeric());
+    if trimmed.is_empty() {
+        text.to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// The words of a message with their own tokens (one token per word, no expansion) and
+/// whether each ends a clause.
+fn address_words(text: &str) -> (Vec<(&str, Option<Token>, bool)>, Vec<Token>) {
     let words: Vec<(&str, Option<Token>, bool)> = text
         .split_whitespace()
         .map(|w| {
@@ -982,7 +1093,11 @@ pub fn find_location(text: &str) -> Option<String> {
         .iter()
         .map(|(_, t, _)| t.clone().unwrap_or_else(|| Token::new("_")))
         .collect();
-    let mut start = None;
+    (words, tokens)
+}
+
+/// The index of the first word that starts an address.
+fn first_address_word(tokens: &[Token], c: &Cues) -> Option<usize> {
     for i in 0..tokens.len() {
         if let Some((0, _)) = c.address_start.first_in(&tokens[i..]) {
             // "số" only starts an address before a number ("số 12"), not "số điện thoại".
@@ -1009,31 +1124,47 @@ pub fn find_location(text: &str) -> Option<String> {
             if tokens[i].fold == "xom" && (prev == Some("hang") || next == Some("tro")) {
                 continue;
             }
-            start = Some(i);
-            break;
+            return Some(i);
         }
     }
-    let start = start?;
-    let mut end = start;
-    let mut i = start;
+    None
+}
+
+/// [`find_location`]; with `whole` false, without the premises and the landmarks.
+fn locate(text: &str, whole: bool) -> Option<String> {
+    let c = cues();
+    let (words, tokens) = address_words(text);
+    let start = first_address_word(&tokens, c);
+    let found = start?;
+    let start = if whole {
+        premises_before(&words, &tokens, found, c)
+    } else {
+        found
+    };
+    let starts_here = |set: &PhraseSet, at: usize| {
+        at < tokens.len() && set.first_in(&tokens[at..]).is_some_and(|(p, _)| p == 0)
+    };
+    let mut end = found;
+    let mut i = found;
     while i < words.len() {
-        if i > start + 1 {
-            if let Some((0, _)) = c.address_stop.first_in(&tokens[i..]) {
-                break;
-            }
+        if i > found + 1
+            && starts_here(&c.address_stop, i)
+            && !(whole && starts_here(&c.address_relation, i))
+        {
+            break;
         }
         end = i;
         if words[i].2 {
-            // A comma continues the address only when an address word follows.
+            // A comma continues the address only when an address word or a relation to a
+            // landmark ("gần", "chiều đi", "km") follows.
             let continues = words[i].0.ends_with(',')
-                && c.address_start
-                    .first_in(&tokens[i + 1..])
-                    .is_some_and(|(p, _)| p == 0);
+                && (starts_here(&c.address_start, i + 1)
+                    || (whole && starts_here(&c.address_relation, i + 1)));
             if !continues {
                 break;
             }
         }
-        if i - start >= 16 {
+        if i - start >= 20 {
             break;
         }
         i += 1;
@@ -1042,6 +1173,42 @@ pub fn find_location(text: &str) -> Option<String> {
     let joined = text.join(" ");
     let trimmed = joined.trim_end_matches(|ch: char| !ch.is_alphanumeric());
     (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+/// Where an address really starts: up to five words before its first address word, when they
+/// name the premises or the spot ("quán lẩu", "phòng 302 nhà nghỉ ở", "trước cổng") and no
+/// sentence boundary, verb or clause word comes between.
+fn premises_before(
+    words: &[(&str, Option<Token>, bool)],
+    tokens: &[Token],
+    found: usize,
+    c: &Cues,
+) -> usize {
+    const CLAUSE: &[&str] = &[
+        "la", "thi", "do", "roi", "va", "co", "dang", "bi", "da", "vua", "nay", "kia", "ay", "toi",
+        "em", "anh", "chi", "minh", "no", "ho", "den", "tu", "cho", "bao", "goi",
+    ];
+    let mut start = found;
+    let lowest = found.saturating_sub(5);
+    let mut j = found;
+    while j > lowest {
+        j -= 1;
+        // A word ending a clause ("…, ", "….") is not part of this address.
+        if words[j].2 {
+            break;
+        }
+        let fold = tokens[j].fold.as_str();
+        if CLAUSE.contains(&fold) || c.address_stop.first_in(&tokens[j..=j]).is_some() {
+            break;
+        }
+        if c.address_premise
+            .first_in(&tokens[j..found])
+            .is_some_and(|(p, _)| p == 0)
+        {
+            start = j;
+        }
+    }
+    start
 }
 
 /// A number written as digits or as a Vietnamese number word near a cue.
@@ -1405,6 +1572,56 @@ mod tests {
         assert_eq!(
             find_location("cháy ở xóm Chùa, thôn Đông").as_deref(),
             Some("xóm Chùa, thôn Đông")
+        );
+    }
+
+    #[test]
+    fn locations_keep_the_premises_and_the_landmark() {
+        let found = |t: &str| find_location(t);
+        assert_eq!(
+            found("đánh nhau ở quán lẩu số 30 Cát Linh, mọi người ơi").as_deref(),
+            Some("quán lẩu số 30 Cát Linh")
+        );
+        assert_eq!(
+            found("em đang đứng trước cổng chợ Đồng Xuân").as_deref(),
+            Some("trước cổng chợ Đồng Xuân")
+        );
+        assert_eq!(
+            found("tai nạn trên Đại lộ Thăng Long, chiều đi Hòa Lạc, km 12 anh ạ").as_deref(),
+            Some("Đại lộ Thăng Long, chiều đi Hòa Lạc, km 12")
+        );
+        assert_eq!(
+            found("cướp giật ở đường Nguyễn Trãi, gần Royal City").as_deref(),
+            Some("đường Nguyễn Trãi, gần Royal City")
+        );
+        // A clause before the address is not its premises.
+        assert_eq!(
+            found("tôi bị đánh rồi ở ngõ 5 Láng Hạ").as_deref(),
+            Some("ngõ 5 Láng Hạ")
+        );
+        assert_eq!(
+            found("nó chạy rồi, số 12 phố Huế").as_deref(),
+            Some("số 12 phố Huế")
+        );
+        assert_eq!(
+            found("hầm chui Kim Liên, ngập sâu lắm").as_deref(),
+            Some("hầm chui Kim Liên")
+        );
+        // What a resolver reads: no premises, no landmark after the address.
+        assert_eq!(
+            core_address("quán lẩu số 30 Cát Linh, gần ga Cát Linh"),
+            "số 30 Cát Linh"
+        );
+        assert_eq!(
+            core_address("đường Nguyễn Văn Cừ, gần chân cầu Chương Dương"),
+            "đường Nguyễn Văn Cừ"
+        );
+        assert_eq!(core_address("Royal City"), "Royal City");
+        // A street named before the first address word stays: it is the address.
+        assert_eq!(core_address("Láng Hạ, ngõ 5"), "Láng Hạ, ngõ 5");
+        assert_eq!(
+            core_address("45 Hàng Bạc, Hoàn Kiếm, gần hồ"),
+            "45 Hàng Bạc, Hoàn Kiếm"
         );
     }
 

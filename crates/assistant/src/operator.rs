@@ -930,7 +930,14 @@ pub fn suggest(
     // guess between several units).
     // The unit through the shared resolver, from the address only: what else the caller said
     // is full of words that are also place names ("tự nhiên" is a former commune).
-    let unit = resolver.and_then(|r| location_text.as_deref().and_then(|loc| r.resolve(loc)));
+    // The address itself first; the premises and landmarks only when it alone is not enough
+    // ("Nguyễn Trãi, gần Royal City").
+    let unit = resolver.and_then(|r| {
+        location_text.as_deref().and_then(|loc| {
+            r.resolve(&crate::extract::core_address(loc))
+                .or_else(|| r.resolve(loc))
+        })
+    });
     let caller_phone = find_phone(&caller_text);
     let has_location = location_text.is_some() || coords.is_some();
     let mut next = next_questions(&c, has_location, caller_phone.is_some());
