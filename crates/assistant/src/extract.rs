@@ -1077,10 +1077,13 @@ pub fn core_address(text: &str) -> String {
     }
 }
 
+/// A word as written, its own token, and whether it ends a clause.
+type Word<'a> = (&'a str, Option<Token>, bool);
+
 /// The words of a message with their own tokens (one token per word, no expansion) and
 /// whether each ends a clause.
-fn address_words(text: &str) -> (Vec<(&str, Option<Token>, bool)>, Vec<Token>) {
-    let words: Vec<(&str, Option<Token>, bool)> = text
+fn address_words(text: &str) -> (Vec<Word<'_>>, Vec<Token>) {
+    let words: Vec<Word<'_>> = text
         .split_whitespace()
         .map(|w| {
             let clean = w.trim_matches(|ch: char| !ch.is_alphanumeric());
@@ -1179,7 +1182,7 @@ fn locate(text: &str, whole: bool) -> Option<String> {
 /// name the premises or the spot ("quán lẩu", "phòng 302 nhà nghỉ ở", "trước cổng") and no
 /// sentence boundary, verb or clause word comes between.
 fn premises_before(
-    words: &[(&str, Option<Token>, bool)],
+    words: &[Word<'_>],
     tokens: &[Token],
     found: usize,
     c: &Cues,
