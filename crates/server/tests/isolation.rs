@@ -2,8 +2,8 @@
 //! chunks that give way to the receiver's writer, so no DC-09 frame waits behind it. Also: an
 //! import over the size limit is refused with 413 naming the limit, and a failing import
 //! (an id that exists already, found in a late chunk) leaves nothing behind, and a quality run
-//! saved in chunks drops the findings that are gone. Every case runs on SQLite and on
-//! PostgreSQL.
+//! saved in chunks drops the findings that are gone, and a facility import larger than one
+//! chunk is written whole, in file order. Every case runs on SQLite and on PostgreSQL.
 
 mod common;
 
@@ -288,6 +288,40 @@ async fn a_chunked_quality_run_drops_findings_that_are_gone(backend: Backend) {
     s.stop().await;
 }
 
+async fn a_facility_import_of_several_chunks_is_written_whole(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let mut csv = String::from("name,address,lat,lon,kind,floors\n");
+    for n in 0..700 {
+        let _ = writeln!(
+            csv,
+            "Cơ sở {n},Số {} phố Thử,{:.6},105.840000,office,5",
+            n % 300 + 1,
+            21.0285 + (n as f64) * 0.00001
+        );
+    }
+    let r = s.post_csv(&admin, "/api/facilities/import", &csv).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let report: Value = r.json().await.expect("report");
+    assert_eq!(report["created"], 700, "{report}");
+    let ids: Vec<i64> = report["ids"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    assert_eq!(ids.len(), 700);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "file order");
+    let r = s
+        .get(&admin, &format!("/api/facilities/{}", ids[699]))
+        .await;
+    let last: Value = r.json().await.expect("facility");
+    assert_eq!(last["name"], "Cơ sở 699");
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_alarms_are_acked_during_a_large_import() {
     alarms_are_acked_during_a_large_import(Backend::Sqlite).await;
@@ -316,4 +350,14 @@ async fn sqlite_a_chunked_quality_run_drops_findings_that_are_gone() {
 #[tokio::test]
 async fn postgres_a_chunked_quality_run_drops_findings_that_are_gone() {
     a_chunked_quality_run_drops_findings_that_are_gone(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn sqlite_a_facility_import_of_several_chunks_is_written_whole() {
+    a_facility_import_of_several_chunks_is_written_whole(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_a_facility_import_of_several_chunks_is_written_whole() {
+    a_facility_import_of_several_chunks_is_written_whole(Backend::Postgres).await;
 }

@@ -23,6 +23,9 @@ use std::collections::{HashMap, HashSet};
 /// Rows per multi-row INSERT: well under both back ends' bound-parameter limits.
 const CHUNK: usize = 400;
 
+/// Facilities per transaction of a large import (each is a row and its audit row).
+const FACILITY_CHUNK: usize = 250;
+
 /// Rows per statement of the receiver's group commit (a power of two, see [`cached_chunks`]).
 const COMMIT_ROWS: usize = 256;
 
@@ -602,11 +605,46 @@ fn list_params(backend: Backend, n: usize) -> String {
 }
 
 impl Store {
-    /// Creates facilities in one transaction (one facility, or a whole CSV import): all or
-    /// nothing.
+    /// Creates facilities (one, or a whole CSV import): all or nothing.
+    ///
+    /// A large import is written in transactions of [`FACILITY_CHUNK`] facilities that give
+    /// way to the alarm writer between them (see [`crate::gate`]); should a chunk fail, the
+    /// facilities already written are deleted again (one `facility.import_undone` audit row
+    /// says so) before the error is returned. Up to one chunk is one transaction, as before.
     pub async fn create_facilities(
         &self,
         inputs: &[FacilityInput],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Facility>> {
+        let mut created: Vec<Facility> = Vec::with_capacity(inputs.len());
+        let chunks = inputs.len().div_ceil(FACILITY_CHUNK);
+        for (n, chunk) in inputs.chunks(FACILITY_CHUNK).enumerate() {
+            self.inner.gate.bulk().await;
+            let last = n + 1 == chunks;
+            match self
+                .create_facility_chunk(chunk, inputs.len(), last, created.len(), actor, now)
+                .await
+            {
+                Ok(mut more) => created.append(&mut more),
+                Err(e) => {
+                    self.undo_facilities(&created, actor, now).await;
+                    return Err(e);
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+        Ok(created)
+    }
+
+    /// One transaction of [`Store::create_facilities`]. `total` is the size of the whole
+    /// import, `before` how many of it were committed already.
+    async fn create_facility_chunk(
+        &self,
+        inputs: &[FacilityInput],
+        total: usize,
+        last: bool,
+        before: usize,
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<Facility>> {
@@ -646,7 +684,7 @@ impl Store {
                 };
                 insert_audit!(tx, actor, &entry, now);
                 // A bulk import announces itself once, not once per row.
-                if inputs.len() <= 50 {
+                if total <= 50 {
                     changes.push(insert_change!(
                         self,
                         tx,
@@ -659,14 +697,14 @@ impl Store {
                 }
                 created.push(facility);
             }
-            if inputs.len() > 50 {
+            if total > 50 && last {
                 changes.push(insert_change!(
                     self,
                     tx,
                     "facility.imported",
                     None,
                     vec![],
-                    serde_json::json!({"count": created.len()}),
+                    serde_json::json!({"count": before + created.len()}),
                     now
                 ));
             }
@@ -677,6 +715,55 @@ impl Store {
             self.publish(c);
         }
         Ok(created)
+    }
+
+    /// Deletes the facilities a failed import had written. A failure here is logged with the
+    /// ids left behind; the import's own error is what the caller gets.
+    async fn undo_facilities(&self, created: &[Facility], actor: &Actor, now: DateTime<Utc>) {
+        if created.is_empty() {
+            return;
+        }
+        let ids: Vec<i64> = created.iter().map(|f| f.id).collect();
+        for chunk in ids.chunks(FACILITY_CHUNK) {
+            self.inner.gate.bulk().await;
+            let sql = format!(
+                "DELETE FROM facilities WHERE id IN ({})",
+                (1..=chunk.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let result: Result<()> = async {
+                on_write!(self, |pool| {
+                    let mut q = sqlx::query(&sql);
+                    for id in chunk {
+                        q = q.bind(id);
+                    }
+                    q.execute(pool).await?;
+                    Ok(())
+                })
+            }
+            .await;
+            if let Err(e) = result {
+                tracing::error!(
+                    error = %e,
+                    facilities = ids.len(),
+                    first_id = ids[0],
+                    "removing the facilities of a failed import failed; they stay stored"
+                );
+                return;
+            }
+        }
+        let entry = AuditEntry {
+            action: "facility.import_undone".into(),
+            object_type: "facility".into(),
+            object_id: format!("{}..{}", ids[0], ids[ids.len() - 1]),
+            unit_code: None,
+            summary: serde_json::json!({"removed": ids.len()}),
+        };
+        if let Err(e) = self.append_audit(actor, &entry, now).await {
+            tracing::error!(error = %e, "auditing an undone facility import failed");
+        }
     }
 
     /// One facility.
