@@ -2,8 +2,8 @@
 //! chunks that give way to the receiver's writer, so no DC-09 frame waits behind it. Also: an
 //! import over the size limit is refused with 413 naming the limit, and a failing import
 //! (an id that exists already, found in a late chunk) leaves nothing behind, and a quality run
-//! saved in chunks drops the findings that are gone, and a facility import larger than one
-//! chunk is written whole, in file order. Every case runs on SQLite and on PostgreSQL.
+//! saved in chunks drops the findings that are gone, a facility import larger than one chunk
+//! is written whole, in file order, and so is a device import of several chunks. Every case runs on SQLite and on PostgreSQL.
 
 mod common;
 
@@ -131,7 +131,7 @@ async fn alarms_are_acked_during_a_large_import(backend: Backend) {
         if import.is_finished() {
             after += 1;
         }
-        let event = if seq % 2 == 0 { "OP" } else { "CL" };
+        let event = if seq.is_multiple_of(2) { "OP" } else { "CL" };
         let frame = MessageBuilder::new(Token::SiaDcs)
             .seq(seq)
             .account("B100")
@@ -319,6 +319,28 @@ async fn a_facility_import_of_several_chunks_is_written_whole(backend: Backend) 
         .await;
     let last: Value = r.json().await.expect("facility");
     assert_eq!(last["name"], "Cơ sở 699");
+
+    // Devices: 600 at once, then a file whose last row takes an account already used.
+    let devices = |prefix: &str, n: usize| {
+        let mut csv = String::from("account,facility_id,allow_plain\n");
+        for i in 0..n {
+            let _ = writeln!(csv, "{prefix}{i:04},{},true", ids[i % ids.len()]);
+        }
+        csv
+    };
+    let r = s
+        .post_csv(&admin, "/api/devices/import", &devices("D", 600))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let mut csv = devices("E", 600);
+    csv.push_str(&format!("D0000,{},true\n", ids[0]));
+    let r = s.post_csv(&admin, "/api/devices/import", &csv).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let store = s.store().await;
+    let stored = store.all_devices().await.expect("devices");
+    store.close().await;
+    assert_eq!(stored.len(), 600, "the failed import left devices behind");
+    assert!(stored.iter().all(|d| d.account.starts_with('D')));
     s.stop().await;
 }
 

@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 /// Rows per multi-row INSERT: well under both back ends' bound-parameter limits.
 const CHUNK: usize = 400;
 
-/// Facilities per transaction of a large import (each is a row and its audit row).
+/// Facilities or devices per transaction of a large import (each is a row and its audit row).
 const FACILITY_CHUNK: usize = 250;
 
 /// Rows per statement of the receiver's group commit (a power of two, see [`cached_chunks`]).
@@ -628,7 +628,9 @@ impl Store {
             {
                 Ok(mut more) => created.append(&mut more),
                 Err(e) => {
-                    self.undo_facilities(&created, actor, now).await;
+                    let ids: Vec<i64> = created.iter().map(|f| f.id).collect();
+                    self.undo_import("facilities", "facility", &ids, actor, now)
+                        .await;
                     return Err(e);
                 }
             }
@@ -717,17 +719,24 @@ impl Store {
         Ok(created)
     }
 
-    /// Deletes the facilities a failed import had written. A failure here is logged with the
-    /// ids left behind; the import's own error is what the caller gets.
-    async fn undo_facilities(&self, created: &[Facility], actor: &Actor, now: DateTime<Utc>) {
-        if created.is_empty() {
+    /// Deletes the rows of `table` a failed import had written (`ids`) and audits it as
+    /// `{kind}.import_undone`. A failure here is logged with the ids left behind; the import's
+    /// own error is what the caller gets.
+    async fn undo_import(
+        &self,
+        table: &'static str,
+        kind: &'static str,
+        ids: &[i64],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) {
+        let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
             return;
-        }
-        let ids: Vec<i64> = created.iter().map(|f| f.id).collect();
+        };
         for chunk in ids.chunks(FACILITY_CHUNK) {
             self.inner.gate.bulk().await;
             let sql = format!(
-                "DELETE FROM facilities WHERE id IN ({})",
+                "DELETE FROM {table} WHERE id IN ({})",
                 (1..=chunk.len())
                     .map(|i| format!("${i}"))
                     .collect::<Vec<_>>()
@@ -747,22 +756,23 @@ impl Store {
             if let Err(e) = result {
                 tracing::error!(
                     error = %e,
-                    facilities = ids.len(),
-                    first_id = ids[0],
-                    "removing the facilities of a failed import failed; they stay stored"
+                    table,
+                    rows = ids.len(),
+                    first_id = first,
+                    "removing the rows of a failed import failed; they stay stored"
                 );
                 return;
             }
         }
         let entry = AuditEntry {
-            action: "facility.import_undone".into(),
-            object_type: "facility".into(),
-            object_id: format!("{}..{}", ids[0], ids[ids.len() - 1]),
+            action: format!("{kind}.import_undone"),
+            object_type: kind.into(),
+            object_id: format!("{first}..{last}"),
             unit_code: None,
             summary: serde_json::json!({"removed": ids.len()}),
         };
         if let Err(e) = self.append_audit(actor, &entry, now).await {
-            tracing::error!(error = %e, "auditing an undone facility import failed");
+            tracing::error!(error = %e, kind, "auditing an undone import failed");
         }
     }
 
@@ -884,11 +894,48 @@ impl Store {
         Ok(facility)
     }
 
-    /// Creates devices in one transaction: all or nothing. A taken account is a
+    /// Creates devices (one, or a whole CSV import): all or nothing. A taken account is a
     /// [`StoreError::Conflict`]; an unknown facility is [`StoreError::NotFound`].
+    ///
+    /// A large import is written in transactions of [`FACILITY_CHUNK`] devices that give way
+    /// to the alarm writer between them (see [`crate::gate`]); should a chunk fail, the devices
+    /// already written are deleted again (one `device.import_undone` audit row says so) before
+    /// the error is returned. Receivers learn of an import's devices once it is complete.
     pub async fn create_devices(
         &self,
         inputs: &[DeviceInput],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Device>> {
+        let mut created: Vec<Device> = Vec::with_capacity(inputs.len());
+        let chunks = inputs.len().div_ceil(FACILITY_CHUNK);
+        for (n, chunk) in inputs.chunks(FACILITY_CHUNK).enumerate() {
+            self.inner.gate.bulk().await;
+            let last = n + 1 == chunks;
+            match self
+                .create_device_chunk(chunk, inputs.len(), last, created.len(), actor, now)
+                .await
+            {
+                Ok(mut more) => created.append(&mut more),
+                Err(e) => {
+                    let ids: Vec<i64> = created.iter().map(|d| d.id).collect();
+                    self.undo_import("devices", "device", &ids, actor, now)
+                        .await;
+                    return Err(e);
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+        Ok(created)
+    }
+
+    /// One transaction of [`Store::create_devices`] (see [`Store::create_facility_chunk`]).
+    async fn create_device_chunk(
+        &self,
+        inputs: &[DeviceInput],
+        total: usize,
+        last: bool,
+        before: usize,
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<Device>> {
@@ -940,7 +987,7 @@ impl Store {
                     summary: serde_json::json!({"after": device_summary(&device)}),
                 };
                 insert_audit!(tx, actor, &entry, now);
-                if inputs.len() <= 50 {
+                if total <= 50 {
                     changes.push(insert_change!(
                         self,
                         tx,
@@ -953,7 +1000,7 @@ impl Store {
                 }
                 created.push(device);
             }
-            if inputs.len() > 50 {
+            if total > 50 && last {
                 // Receivers reload their whole registry on this one.
                 changes.push(insert_change!(
                     self,
@@ -961,7 +1008,7 @@ impl Store {
                     "device.imported",
                     None,
                     vec![],
-                    serde_json::json!({"count": created.len()}),
+                    serde_json::json!({"count": before + created.len()}),
                     now
                 ));
             }

@@ -1,6 +1,6 @@
 //! The alarm receiver's store: facilities and devices with optimistic versions, group commit
 //! of frames with deduplication, signals pending until processed, troubles opened once,
-//! supervision transitions made once even when raced. Every case runs on SQLite and, with
+//! supervision transitions made once even when raced, large device imports undone whole. Every case runs on SQLite and, with
 //! `BINHYEN_TEST_PG` set, on PostgreSQL.
 
 mod common;
@@ -462,7 +462,34 @@ async fn big_batches_keep_each_frames_signals(store: Store) {
     );
 }
 
+/// An import larger than one transaction that fails in its last chunk (a taken account)
+/// leaves no device behind.
+async fn a_failed_device_import_is_undone(store: Store) {
+    let (f, _) = facility_with_device(&store, "Kho", "TAKEN").await;
+    let actor = Actor::system("test");
+    let mut inputs: Vec<DeviceInput> = (0..600)
+        .map(|i| device(&format!("NEW{i:04}"), f.id, 60))
+        .collect();
+    inputs.push(device("TAKEN", f.id, 60));
+    let err = store
+        .create_devices(&inputs, &actor, Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let left = store.all_devices().await.unwrap();
+    assert_eq!(left.len(), 1, "only the device that was there before");
+    // The same facilities in one import work, in several transactions.
+    inputs.pop();
+    let created = store
+        .create_devices(&inputs, &actor, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 600);
+    assert_eq!(created[599].account, "NEW0599");
+}
+
 on_both_backends!(
+    a_failed_device_import_is_undone,
     big_batches_keep_each_frames_signals,
     facilities_and_devices_have_versions,
     frames_are_deduplicated_within_and_across_batches,
