@@ -301,9 +301,22 @@ fn time_spans(text: &str) -> Vec<String> {
     spans
 }
 
-/// Whether a word is a clock time: "9h", "22h30", "9g", "21:15".
+/// Whether a word is a clock time: "9h", "22h30", "9g", "21:15", or a span of them: "9-10h",
+/// "21h-22h", "1-2h".
 fn is_clock(word: &str) -> bool {
     let w = word.trim_end_matches([',', '.', ';']).to_lowercase();
+    if let Some((from, to)) = w.split_once('-') {
+        let hour = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 2
+                && s.chars().all(|c| c.is_ascii_digit())
+                && s.parse::<u32>().is_ok_and(|h| h < 24)
+        };
+        return (is_clock(to) || hour(to)) && (is_clock(from) || hour(from)) && {
+            // At least one side says it is an hour ("9-10h", not "9-10").
+            is_clock(to) || is_clock(from)
+        };
+    }
     let (hours, rest) = match w.find(['h', 'g', ':']) {
         Some(i) => (&w[..i], &w[i + 1..]),
         None => return false,
@@ -1045,6 +1058,12 @@ mod tests {
             Some("tối qua lúc 10 giờ")
         );
         assert_eq!(find_time("vừa xong").as_deref(), Some("vừa xảy ra"));
+        // Spans of hours are one time.
+        assert_eq!(
+            find_time("thường tầm 9-10h tối có người lạ đến").as_deref(),
+            Some("tầm 9-10h tối")
+        );
+        assert!(is_clock("21h-22h") && is_clock("1-2h") && !is_clock("9-10") && !is_clock("2-3"));
         assert_eq!(find_time("đang đánh nhau").as_deref(), Some("đang diễn ra"));
         assert_eq!(
             find_name("Tôi tên là Nguyễn Văn An, ở Cầu Giấy").as_deref(),
