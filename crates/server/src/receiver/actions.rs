@@ -5,7 +5,7 @@
 //! once done; at start, every signal still pending (the process died between commit and
 //! action) is loaded into the backlog again, which is safe because every step is idempotent.
 
-use super::backlog::{Backlog, Order, Turn};
+use super::backlog::{Backlog, Order, Turn, TURN_BUDGET};
 use super::incidents::incident_for_signal;
 use super::stats::{BACKLOG, SIGNAL_TO_ACTION};
 use crate::metrics::Metrics;
@@ -80,7 +80,10 @@ pub async fn run(
         }
         metrics.gauge(BACKLOG, &[], backlog.len() as i64);
         match backlog.next_turn(Instant::now()) {
-            Some(turn) => process_turn(&store, &turn, &metrics).await,
+            Some(turn) => {
+                let rest = process_turn(&store, turn, &metrics).await;
+                push_all(&mut backlog, rest);
+            }
             None if open => match rx.recv().await {
                 Some(signals) => push_all(&mut backlog, signals),
                 None => open = false,
@@ -123,12 +126,16 @@ pub async fn sweep(store: &Store, backlog: &mut Backlog) {
     }
 }
 
-/// One turn: the signals of one facility and kind, in arrival order. The facility is read
-/// once for the turn and each device once.
-async fn process_turn(store: &Store, turn: &Turn, metrics: &Metrics) {
+/// One turn: the signals of one facility and kind, in arrival order, for at most
+/// [`TURN_BUDGET`]; returns the signals it had no time for (they go back to the backlog). The
+/// facility is read once for the turn and each device once.
+async fn process_turn(store: &Store, turn: Turn, metrics: &Metrics) -> Vec<Signal> {
+    let started = Instant::now();
     let mut facility: Option<Facility> = None;
     let mut accounts: HashMap<i64, Option<String>> = HashMap::new();
-    for s in &turn.signals {
+    let mut signals = turn.signals.into_iter();
+    for s in signals.by_ref() {
+        let s = &s;
         if opens_incident(&s.family) && facility.is_none() {
             match store.facility(turn.facility_id).await {
                 Ok(Some(f)) => facility = Some(f),
@@ -147,7 +154,11 @@ async fn process_turn(store: &Store, turn: &Turn, metrics: &Metrics) {
             }
         }
         process(store, s, facility.as_ref(), &mut accounts, metrics).await;
+        if started.elapsed() >= TURN_BUDGET {
+            break;
+        }
     }
+    signals.collect()
 }
 
 /// Tries a signal a few times: a busy database or a lost connection is usually over in a

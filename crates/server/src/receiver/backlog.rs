@@ -4,13 +4,15 @@
 //! Signals wait in lanes, one lane per facility and kind of work (alarms, which go to
 //! incidents, and troubles, which go to facility troubles). A turn takes up to
 //! [`TURN_SIGNALS`] signals of one lane, in arrival order, so a storm from one building is
-//! handled as one incident updated in batches. Lanes are served:
+//! handled as one incident updated in batches; the caller gives a turn at most
+//! [`TURN_BUDGET`] and pushes back what it had no time for. Lanes are served:
 //!
 //! 1. by class of the most urgent signal waiting: fire and life safety first, then intrusion,
 //!    then troubles and restores, then anything else;
 //! 2. within a class, lanes not served in the last [`RECENT`] first: a building's first alarm
 //!    goes before the next batch of a building already in a storm, which is only an update of
-//!    an incident the consoles already show;
+//!    an incident the consoles already show (and such a first turn takes that one signal, so
+//!    that twenty buildings starting a storm together each get their incident quickly);
 //! 3. then in the order the lanes became ready (a lane served and still not empty goes to the
 //!    back: round robin).
 //!
@@ -27,6 +29,11 @@ use store::Signal;
 /// Signals taken from one lane in one turn at most. Small enough that a fire in another
 /// building waits for one short turn, large enough that a storm drains in few turns.
 pub const TURN_SIGNALS: usize = 32;
+
+/// How long a turn may run before the rest of its signals go back to the backlog: under a
+/// storm each signal's writes wait behind the receiver's own commits, so a count alone does
+/// not bound how long a fire elsewhere waits.
+pub const TURN_BUDGET: Duration = Duration::from_millis(20);
 
 /// A lane served within this long is "in a storm": its next batch yields to first alarms.
 pub const RECENT: Duration = Duration::from_secs(30);
@@ -175,11 +182,14 @@ impl Backlog {
 
     /// Takes the next turn, if any signal waits.
     pub fn next_turn(&mut self, now: Instant) -> Option<Turn> {
-        let (_, key) = self.ready.pop_first()?;
+        let ((_, update, _), key) = self.ready.pop_first()?;
         let lane = self.lanes.get_mut(&key)?;
         lane.ready = None;
         let max = match self.order {
             Order::Arrival => 1,
+            // A building's first alarm alone: it opens the incident, and every other
+            // building's first alarm is waiting for the same.
+            Order::Priority if !update => 1,
             Order::Priority => TURN_SIGNALS,
         };
         let mut signals = Vec::with_capacity(max.min(lane.signals.len()));
@@ -254,7 +264,8 @@ mod tests {
             b.push(signal(i, 1 + i % 2, "fire_alarm", false), t);
         }
         b.push(signal(1000, 9, "fire_alarm", false), t);
-        // The storm lanes were ready first, so one turn of each may go before the fire.
+        // The storm lanes were ready first, so their first alarm each may go before the fire
+        // (it opens their incident); their batches wait.
         let mut turns = 0;
         loop {
             let turn = b.next_turn(t).unwrap();
@@ -262,10 +273,12 @@ mod tests {
             if turn.facility_id == 9 {
                 break;
             }
-            assert_eq!(turn.signals.len(), TURN_SIGNALS, "coalesced per facility");
+            assert_eq!(turn.signals.len(), 1, "a first alarm alone");
         }
-        assert!(turns <= 3, "fire waited for {turns} turns");
-        assert_eq!(b.len(), 400 - (turns - 1) * TURN_SIGNALS);
+        assert_eq!(turns, 3);
+        assert_eq!(b.len(), 398);
+        // Then the storm, coalesced per facility.
+        assert_eq!(b.next_turn(t).unwrap().signals.len(), TURN_SIGNALS);
     }
 
     #[test]
@@ -275,11 +288,17 @@ mod tests {
         for i in 0..100 {
             b.push(signal(i, 1, "fire_alarm", false), t);
         }
-        assert_eq!(b.next_turn(t).unwrap().facility_id, 1);
+        assert_eq!(b.next_turn(t).unwrap().signals.len(), 1);
+        assert_eq!(b.next_turn(t).unwrap().signals.len(), TURN_SIGNALS);
         // The storm keeps coming, and a fire starts across the street.
         b.push(signal(500, 2, "fire_alarm", false), t);
         assert_eq!(b.next_turn(t).unwrap().facility_id, 2);
         assert_eq!(b.next_turn(t).unwrap().facility_id, 1);
+        // A building not heard for a while is new again.
+        let later = t + RECENT;
+        b.push(signal(501, 2, "fire_alarm", false), later);
+        b.push(signal(502, 2, "fire_alarm", false), later);
+        assert_eq!(ids(&b.next_turn(later).unwrap()), vec![501]);
     }
 
     #[test]
@@ -291,10 +310,12 @@ mod tests {
         b.push(signal(3, 3, "burglary", false), t);
         b.push(signal(4, 2, "fire_alarm", false), t);
         b.push(signal(5, 1, "other_trouble", true), t);
-        // Facility 2's lane has a fire: first, with its restore after it, in arrival order.
-        assert_eq!(ids(&b.next_turn(t).unwrap()), vec![2, 4]);
+        // Facility 2's lane has a fire: first, in arrival order within the lane.
+        assert_eq!(ids(&b.next_turn(t).unwrap()), vec![2]);
+        assert_eq!(ids(&b.next_turn(t).unwrap()), vec![4]);
         assert_eq!(ids(&b.next_turn(t).unwrap()), vec![3]);
-        assert_eq!(ids(&b.next_turn(t).unwrap()), vec![1, 5]);
+        assert_eq!(ids(&b.next_turn(t).unwrap()), vec![1]);
+        assert_eq!(ids(&b.next_turn(t).unwrap()), vec![5]);
         assert!(b.next_turn(t).is_none());
         assert!(b.is_empty());
     }
