@@ -191,6 +191,8 @@ export function normDevice(raw) {
     unit: pick(raw.unit_code, raw.facility?.unit_code),
     status: pick(raw.status, raw.state, "unknown"),
     lastSeen: toMs(pick(raw.last_heartbeat_at, raw.last_heartbeat, raw.last_seen_at, raw.last_seen)),
+    // Accepts unencrypted messages: anyone who knows the account number can forge them.
+    plain: raw.allow_plain === true,
   };
 }
 

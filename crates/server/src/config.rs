@@ -70,6 +70,11 @@ pub struct ServeArgs {
     /// escalated to the shift leaders (default 60).
     #[arg(long, env = "BINHYEN_ALARM_ESCALATE_SECS")]
     pub alarm_escalate_secs: Option<u64>,
+    /// Source addresses or CIDR blocks allowed to send unencrypted DC-09 messages
+    /// (comma-separated, e.g. `10.20.0.0/16,192.0.2.7`); from any other source they are
+    /// NAKed and counted (`reason="plain_source"`). Default: any source.
+    #[arg(long, env = "BINHYEN_DC09_PLAIN_SOURCES", value_delimiter = ',')]
+    pub dc09_plain_sources: Option<Vec<String>>,
     /// Open HTTP connections at most (default 1024); more wait until one ends. DC-09
     /// connections have their own limit.
     #[arg(long, env = "BINHYEN_HTTP_MAX_CONNECTIONS")]
@@ -116,6 +121,7 @@ struct FileConfig {
     dc09_queue: Option<usize>,
     dc09_admission_ms: Option<u64>,
     alarm_escalate_secs: Option<u64>,
+    dc09_plain_sources: Option<Vec<String>>,
     http_max_connections: Option<usize>,
     http_header_secs: Option<u64>,
     http_body_secs: Option<u64>,
@@ -157,6 +163,8 @@ pub enum ConfigError {
     MissingUnits,
     #[error("--tls-cert and --tls-key must be given together")]
     HalfTls,
+    #[error("invalid --dc09-plain-sources: {0}")]
+    PlainSources(String),
 }
 
 /// The default HTTP address.
@@ -171,7 +179,15 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let receiver = receiver_options(args, &file);
+        let mut receiver = receiver_options(args, &file);
+        if let Some(list) = args
+            .dc09_plain_sources
+            .as_ref()
+            .or(file.dc09_plain_sources.as_ref())
+        {
+            receiver.plain_sources = crate::receiver::pipeline::PlainSources::parse(list)
+                .map_err(ConfigError::PlainSources)?;
+        }
         let http_limits = http_limits(args, &file);
         let units = args
             .units

@@ -15,6 +15,11 @@ function deviceChip(status) {
   return h("span", { class: `chip dev-${status || "unknown"}` }, label("device_status", status || "unknown"));
 }
 
+/** The risk of a device that may send unencrypted messages, said where it is listed. */
+function plainRisk(d) {
+  return d?.plain ? h("span", { class: "chip plain-risk", role: "note", title: t("plain_risk") }, "⚠ ", t("plain_label"), h("span", { class: "small" }, ": ", t("plain_risk"))) : null;
+}
+
 function heartbeat(ms) {
   return Number.isFinite(ms) ? h("time", { datetime: new Date(ms).toISOString(), title: dateTime(ms) }, t("ago", { t: age(Date.now() - ms, lang()) })) : t("never");
 }
@@ -114,7 +119,7 @@ export function renderDevices(main, _params, ctx) {
       { class: d ? `dev-row dev-${d.status}` : "dev-row" },
       h("td", {}, facilityId != null ? h("a", { href: `/facilities/${facilityId}`, "data-nav": true }, f?.name ?? d?.facilityName ?? `#${facilityId}`) : "—", f?.address ? h("div", { class: "muted small" }, f.address) : null),
       h("td", {}, unitName(f?.unit ?? d?.unit)),
-      h("td", {}, d ? d.name || d.account : "—"),
+      h("td", {}, d ? d.name || d.account : "—", d?.plain ? h("div", {}, plainRisk(d)) : null),
       h("td", {}, d ? deviceChip(d.status) : deviceChip(f?.status)),
       h("td", {}, d ? heartbeat(d.lastSeen) : "—"),
     );
@@ -155,7 +160,7 @@ export function renderFacility(main, { id }, ctx) {
     replace(
       devicesBox,
       devs && devs.length
-        ? h("ul", { class: "plain" }, devs.map((d) => h("li", {}, h("strong", {}, d.name || d.account), " ", deviceChip(d.status), " · ", t("last_heartbeat"), ": ", heartbeat(d.lastSeen))))
+        ? h("ul", { class: "plain" }, devs.map((d) => h("li", {}, h("strong", {}, d.name || d.account), " ", deviceChip(d.status), " · ", t("last_heartbeat"), ": ", heartbeat(d.lastSeen), d.plain ? h("div", {}, plainRisk(d)) : null)))
         : emptyState(t("no_data")),
     );
     const signals = await api(`/api/facilities/${encodeURIComponent(id)}/signals`).then((d) => list(d, "signals")).catch(() => null);

@@ -220,6 +220,7 @@ async fn handle(
         origin,
         &shared.registry,
         &shared.options.window,
+        &shared.options.plain_sources,
         Utc::now(),
         rng,
     ) {

@@ -62,6 +62,8 @@ pub struct ReceiverOptions {
     /// The order in which stored signals become incidents and troubles. Only benchmarks
     /// change it, to compare with the one-at-a-time arrival order.
     pub incident_order: backlog::Order,
+    /// Source addresses allowed to send unencrypted messages; empty: any.
+    pub plain_sources: pipeline::PlainSources,
 }
 
 impl Default for ReceiverOptions {
@@ -79,6 +81,7 @@ impl Default for ReceiverOptions {
             admission_wait: Duration::from_secs(1),
             alarm_escalate: Duration::from_secs(60),
             incident_order: backlog::Order::Priority,
+            plain_sources: pipeline::PlainSources::default(),
         }
     }
 }

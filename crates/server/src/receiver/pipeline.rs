@@ -6,6 +6,7 @@
 use super::registry::{DeviceEntry, Registry};
 use chrono::{DateTime, Utc};
 use dc09::{Category, Error, Header, Message, PadSource, Timestamp, Token, Window};
+use std::net::IpAddr;
 use std::sync::Arc;
 use store::{FrameRecord, SignalInput};
 
@@ -32,6 +33,8 @@ pub enum Outcome {
     NakNoKey,
     NakTimestamp,
     NakPlainRefused,
+    /// An unencrypted message from a source outside `--dc09-plain-sources`.
+    NakPlainSource,
     NakStoreFailed,
     /// NAK of a valid message that found the writer's queue full past the admission wait:
     /// the device retransmits later, nothing was acknowledged.
@@ -45,7 +48,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, for the metrics.
-    pub const ALL: [Outcome; 18] = [
+    pub const ALL: [Outcome; 19] = [
         Outcome::AckNew,
         Outcome::AckDuplicate,
         Outcome::NakFraming,
@@ -59,6 +62,7 @@ impl Outcome {
         Outcome::NakNoKey,
         Outcome::NakTimestamp,
         Outcome::NakPlainRefused,
+        Outcome::NakPlainSource,
         Outcome::NakStoreFailed,
         Outcome::NakOverload,
         Outcome::DuhUnsupportedToken,
@@ -82,6 +86,7 @@ impl Outcome {
             Outcome::NakNoKey => ("nak", "no_key"),
             Outcome::NakTimestamp => ("nak", "timestamp"),
             Outcome::NakPlainRefused => ("nak", "plain_refused"),
+            Outcome::NakPlainSource => ("nak", "plain_source"),
             Outcome::NakStoreFailed => ("nak", "store_failed"),
             Outcome::NakOverload => ("nak", "overload"),
             Outcome::DuhUnsupportedToken => ("duh", "unsupported_token"),
@@ -139,6 +144,76 @@ pub enum Decision {
         /// The NAK to send instead if storing fails.
         nak: Vec<u8>,
     },
+}
+
+/// The source addresses allowed to send unencrypted messages (`--dc09-plain-sources`): a
+/// plain message carries no secret, so anyone who knows a device's account number could
+/// forge one; pinning plain devices to the networks they sit on narrows that. Empty: any
+/// source (the devices' own `allow_plain` still decides).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlainSources(Vec<(IpAddr, u8)>);
+
+impl PlainSources {
+    /// Parses addresses and CIDR blocks (`192.0.2.7`, `10.20.0.0/16`, `2001:db8::/32`).
+    pub fn parse<S: AsRef<str>>(list: &[S]) -> Result<PlainSources, String> {
+        let mut nets = Vec::new();
+        for item in list {
+            let item = item.as_ref().trim();
+            if item.is_empty() {
+                continue;
+            }
+            let (addr, prefix) = match item.split_once('/') {
+                Some((a, p)) => (a, Some(p)),
+                None => (item, None),
+            };
+            let addr: IpAddr = addr
+                .parse()
+                .map_err(|_| format!("not an address or CIDR block: {item}"))?;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            let prefix = match prefix {
+                Some(p) => p
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|p| *p <= max)
+                    .ok_or_else(|| format!("bad prefix length in {item}"))?,
+                None => max,
+            };
+            nets.push((addr, prefix));
+        }
+        Ok(PlainSources(nets))
+    }
+
+    /// Whether no restriction is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `ip` may send unencrypted messages.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        self.0.is_empty()
+            || self.0.iter().any(|(net, prefix)| match (net, ip) {
+                (IpAddr::V4(n), IpAddr::V4(a)) => {
+                    let mask = u32::MAX.checked_shl(32 - u32::from(*prefix)).unwrap_or(0);
+                    u32::from(*n) & mask == u32::from(a) & mask
+                }
+                (IpAddr::V6(n), IpAddr::V6(a)) => {
+                    let mask = u128::MAX.checked_shl(128 - u32::from(*prefix)).unwrap_or(0);
+                    u128::from(*n) & mask == u128::from(a) & mask
+                }
+                _ => false,
+            })
+    }
+
+    fn allows_peer(&self, peer: &str) -> bool {
+        self.is_empty()
+            || peer
+                .parse::<std::net::SocketAddr>()
+                .is_ok_and(|a| self.allows(a.ip()))
+    }
 }
 
 /// Where a frame came from.
@@ -259,6 +334,7 @@ pub fn decide(
     origin: &Origin,
     registry: &Registry,
     window: &Window,
+    plain_sources: &PlainSources,
     now: DateTime<Utc>,
     rng: &mut (impl PadSource + ?Sized),
 ) -> Decision {
@@ -354,6 +430,17 @@ pub fn decide(
             Some(&header),
             Some(&device),
             Outcome::NakPlainRefused,
+            nak(),
+            now,
+        );
+    }
+    if !header.encrypted && !plain_sources.allows_peer(&origin.peer) {
+        return rejected(
+            frame,
+            origin,
+            Some(&header),
+            Some(&device),
+            Outcome::NakPlainSource,
             nak(),
             now,
         );
@@ -477,7 +564,15 @@ mod tests {
             .build()
             .unwrap();
         let mut rng = StdRng::seed_from_u64(1);
-        match decide(&frame, &origin(), &reg, &Window::default(), now(), &mut rng) {
+        match decide(
+            &frame,
+            &origin(),
+            &reg,
+            &Window::default(),
+            &PlainSources::default(),
+            now(),
+            &mut rng,
+        ) {
             Decision::Store { record, ack, .. } => {
                 assert_eq!(record.signals.len(), 1);
                 assert_eq!(record.signals[0].category, "fire_alarm");
@@ -506,6 +601,7 @@ mod tests {
             &origin(),
             &reg,
             &Window::default(),
+            &PlainSources::default(),
             now(),
             rng,
         ) {
@@ -560,6 +656,53 @@ mod tests {
     }
 
     #[test]
+    fn plain_messages_only_from_the_allowed_sources() {
+        let reg = registry_with("1234", None, true);
+        let mut rng = StdRng::seed_from_u64(4);
+        let frame = MessageBuilder::new(Token::AdmCid)
+            .seq(9)
+            .account("1234")
+            .contact_id(1, 110, 1, 1)
+            .build()
+            .unwrap();
+        let sources =
+            PlainSources::parse(&["10.20.0.0/16", "2001:db8::/32", " 192.0.2.7 "]).unwrap();
+        let outcome = |peer: &str, rng: &mut StdRng| {
+            let origin = Origin {
+                transport: "tcp",
+                peer: peer.into(),
+            };
+            match decide(
+                &frame,
+                &origin,
+                &reg,
+                &Window::default(),
+                &sources,
+                now(),
+                rng,
+            ) {
+                Decision::Reply { outcome, .. } => outcome,
+                Decision::Store { .. } => Outcome::AckNew,
+            }
+        };
+        assert_eq!(outcome("10.20.3.4:5000", &mut rng), Outcome::AckNew);
+        assert_eq!(outcome("192.0.2.7:5000", &mut rng), Outcome::AckNew);
+        assert_eq!(
+            outcome("[::ffff:10.20.9.9]:5000", &mut rng),
+            Outcome::AckNew
+        );
+        assert_eq!(outcome("[2001:db8::1]:5000", &mut rng), Outcome::AckNew);
+        assert_eq!(outcome("10.21.0.1:5000", &mut rng), Outcome::NakPlainSource);
+        assert_eq!(outcome("192.0.2.8:5000", &mut rng), Outcome::NakPlainSource);
+        assert_eq!(outcome("not an address", &mut rng), Outcome::NakPlainSource);
+        assert!(PlainSources::parse(&["10.0.0.0/33"]).is_err());
+        assert!(PlainSources::parse(&["ten"]).is_err());
+        assert!(PlainSources::parse(&["0.0.0.0/0"])
+            .unwrap()
+            .allows("8.8.8.8".parse().unwrap()));
+    }
+
+    #[test]
     fn retransmissions_share_a_key_and_wrapped_sequences_do_not() {
         let reg = registry_with("1234", None, true);
         let mut rng = StdRng::seed_from_u64(3);
@@ -577,6 +720,7 @@ mod tests {
             &origin(),
             &reg,
             &Window::default(),
+            &PlainSources::default(),
             now(),
             rng,
         ) {
