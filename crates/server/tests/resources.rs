@@ -119,11 +119,8 @@ async fn slow_http_clients_neither_stop_dc09_nor_new_clients() {
     // A body that stalls is answered 408 once the body timeout passes.
     let mut c = TcpStream::connect(http).await.unwrap();
     c.write_all(
-        format!(
-            "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-             Content-Length: 100\r\n\r\n{{\"user"
-        )
-        .as_bytes(),
+        b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n{\"user",
     )
     .await
     .unwrap();
