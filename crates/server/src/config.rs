@@ -404,6 +404,50 @@ mod tests {
     }
 
     #[test]
+    fn http_budget_and_plain_sources_from_the_file() {
+        let dir = std::env::temp_dir().join(format!("binhyen-cfg-b-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("binhyen.toml");
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        std::fs::write(&file, "units = \"/u\"\n").unwrap();
+        let config = Config::load(&args).unwrap();
+        assert_eq!(config.http_limits.max_connections, 1024);
+        assert_eq!(config.http_limits.header_timeout.as_secs(), 10);
+        assert!(config.receiver.plain_sources.is_empty());
+        std::fs::write(
+            &file,
+            "units = \"/u\"\nhttp_max_connections = 64\nhttp_header_secs = 5\n\
+             http_body_secs = 7\ndc09_plain_sources = [\"10.20.0.0/16\"]\n",
+        )
+        .unwrap();
+        let config = Config::load(&args).unwrap();
+        assert_eq!(config.http_limits.max_connections, 64);
+        assert_eq!(config.http_limits.header_timeout.as_secs(), 5);
+        assert_eq!(config.http_limits.body_timeout.as_secs(), 7);
+        assert!(config
+            .receiver
+            .plain_sources
+            .allows("10.20.1.2".parse().unwrap()));
+        assert!(!config
+            .receiver
+            .plain_sources
+            .allows("10.21.1.2".parse().unwrap()));
+        std::fs::write(
+            &file,
+            "units = \"/u\"\ndc09_plain_sources = [\"10.0.0.0/40\"]\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            Config::load(&args),
+            Err(ConfigError::PlainSources(_))
+        ));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn secrets_are_masked() {
         let config = Config {
             data_dir: "/d".into(),
