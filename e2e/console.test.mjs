@@ -279,6 +279,28 @@ test("screens whose API is missing say 'chưa có dữ liệu' instead of breaki
   await page.context().close();
 });
 
+test("the devices board says the risk of a device that accepts unencrypted messages", async (t) => {
+  if (!needs(t, "devices")) return;
+  const facility = await admin("POST", "/api/facilities", {
+    name: "Kho xăng dầu thử nghiệm",
+    address: "Số 5 phố Thử, phường Ba Đình",
+    lat: 21.0442,
+    lon: 105.8431,
+    unit_code: "00004",
+    kind: "warehouse",
+  });
+  assert.equal(facility.status, 201, JSON.stringify(facility.body));
+  const plain = await admin("POST", "/api/devices", { account: "7E57AB", facility_id: facility.body.id, allow_plain: true });
+  assert.equal(plain.status, 201, JSON.stringify(plain.body));
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, "/devices");
+  const chip = page.locator("#devices-table .plain-risk").first();
+  await chip.waitFor();
+  assert.match(await chip.textContent(), /Tin không mã hóa: ai biết số tài khoản có thể giả mạo/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("keyboard and labels: every form control has an accessible name", async () => {
   const page = await newPage(browser);
   await openAs(page, server.url, admin);
