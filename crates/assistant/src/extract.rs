@@ -1181,12 +1181,7 @@ fn locate(text: &str, whole: bool) -> Option<String> {
 /// Where an address really starts: up to five words before its first address word, when they
 /// name the premises or the spot ("quán lẩu", "phòng 302 nhà nghỉ ở", "trước cổng") and no
 /// sentence boundary, verb or clause word comes between.
-fn premises_before(
-    words: &[Word<'_>],
-    tokens: &[Token],
-    found: usize,
-    c: &Cues,
-) -> usize {
+fn premises_before(words: &[Word<'_>], tokens: &[Token], found: usize, c: &Cues) -> usize {
     const CLAUSE: &[&str] = &[
         "la", "thi", "do", "roi", "va", "co", "dang", "bi", "da", "vua", "nay", "kia", "ay", "toi",
         "em", "anh", "chi", "minh", "no", "ho", "den", "tu", "cho", "bao", "goi",
@@ -1373,6 +1368,72 @@ pub fn has_incident_cue(tokens: &[Token]) -> bool {
         || c.subs.iter().any(|(_, set)| set.any_in(&tokens))
         || !crate::signs::find(&tokens).is_empty()
         || lost_property().any_in(&tokens)
+        || lost_possession(&tokens)
+}
+
+/// "mất 2 con chó", "mất chiếc xe đạp", "mất hết vàng": "mất" then, past a number and a
+/// classifier, something people own. A person ("mất con", "mất mẹ") is never read so.
+pub fn lost_possession(tokens: &[Token]) -> bool {
+    static OWNED: OnceLock<PhraseSet> = OnceLock::new();
+    let owned = OWNED.get_or_init(|| {
+        PhraseSet::new(&[
+            "chó",
+            "gà",
+            "vịt",
+            "ngan",
+            "bò",
+            "trâu",
+            "lợn",
+            "heo",
+            "dê",
+            "mèo",
+            "chim",
+            "xe",
+            "điện thoại",
+            "ví",
+            "túi",
+            "laptop",
+            "máy tính",
+            "dây chuyền",
+            "nhẫn",
+            "vàng",
+            "két",
+            "đồng hồ",
+            "tài sản",
+            "bình ga",
+            "cây cảnh",
+            "máy bơm",
+            "đồ đạc",
+            "ipad",
+            "iphone",
+            "balo",
+            "ba lô",
+            "vali",
+        ])
+    });
+    const SKIP: &[&str] = &[
+        "con", "chiec", "cai", "cap", "doi", "bo", "may", "het", "mot", "hai", "ba", "bon", "nam",
+    ];
+    let lost = Token::new("mất");
+    tokens.iter().enumerate().any(|(i, t)| {
+        if !t.matches(&lost) {
+            return false;
+        }
+        let mut j = i + 1;
+        while j < tokens.len() && j <= i + 3 {
+            let f = tokens[j].fold.as_str();
+            let number = f.chars().all(|ch| ch.is_ascii_digit()) && !f.is_empty();
+            // "bò" is a classifier-like word too ("bộ"); an owned word wins.
+            if owned.first_in(&tokens[j..]).is_some_and(|(p, _)| p == 0) {
+                return true;
+            }
+            if !(number || SKIP.contains(&f)) {
+                return false;
+            }
+            j += 1;
+        }
+        false
+    })
 }
 
 /// Words of something lost or forgotten: no crime, but something to report.
@@ -1432,7 +1493,8 @@ pub fn classify(text: &str) -> Classification {
         .subs
         .iter()
         .find(|(_, set)| set.any_in(&tokens))
-        .map(|(s, _)| *s);
+        .map(|(s, _)| *s)
+        .or_else(|| lost_possession(&tokens).then_some(CrimeSubType::Theft));
     let found: Vec<IncidentType> = c
         .types
         .iter()
@@ -1575,6 +1637,21 @@ mod tests {
         assert_eq!(
             find_location("cháy ở xóm Chùa, thôn Đông").as_deref(),
             Some("xóm Chùa, thôn Đông")
+        );
+    }
+
+    #[test]
+    fn things_lost_are_read_past_numbers_and_classifiers() {
+        let lost = |t: &str| lost_possession(&analyze(t));
+        assert!(lost("nhà e mất 2 con chó đêm hôm kia"));
+        assert!(lost("sáng nay mất chiếc xe đạp điện"));
+        assert!(lost("nha toi mat 3 con ga"));
+        assert!(!lost("nhà tôi mất con"), "a child is not property");
+        assert!(!lost("mất điện cả khu"));
+        assert!(!lost("làm hộ chiếu mất bao lâu"));
+        assert_eq!(
+            classify("nhà e mất 2 con chó đêm hôm kia").sub_type,
+            Some(CrimeSubType::Theft)
         );
     }
 
