@@ -412,6 +412,33 @@ impl Store {
         }))
     }
 
+    /// [`Store::raise_alarm`] for several entries in one transaction (the signals of one
+    /// building's storm). Returns the entries this call changed.
+    pub async fn raise_alarms(
+        &self,
+        inputs: &[NewAlarm],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AlarmRecord>> {
+        let raised = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let mut raised = Vec::new();
+            for input in inputs {
+                if let Some(r) = raise_alarm!(self, tx, input, now) {
+                    raised.push(r);
+                }
+            }
+            tx.commit().await?;
+            raised
+        });
+        Ok(raised
+            .into_iter()
+            .map(|(alarm, change)| {
+                self.publish(change);
+                alarm
+            })
+            .collect())
+    }
+
     /// One entry by id.
     pub async fn alarm(&self, id: i64) -> Result<Option<AlarmRecord>> {
         on_read!(self, |pool| {

@@ -1378,6 +1378,33 @@ impl Store {
         })
     }
 
+    /// [`Store::mark_signal_processed`] for several signals in one transaction. Returns how
+    /// many this call marked.
+    pub async fn mark_signals_processed(
+        &self,
+        done: &[(i64, Option<i64>)],
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let mut marked = 0;
+            for (signal_id, incident_id) in done {
+                marked += sqlx::query(
+                    "UPDATE alarm_signals SET state = 'done', incident_id = $2, \
+                     processed_at = $3 WHERE id = $1 AND state = 'pending'",
+                )
+                .bind(signal_id)
+                .bind(incident_id)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            tx.commit().await?;
+            Ok(marked)
+        })
+    }
+
     /// The signals of a facility, newest first, without routine periodic tests (the device's
     /// `last_seen_at` says when it last reported).
     pub async fn facility_signals(&self, facility_id: i64, limit: i64) -> Result<Vec<Signal>> {

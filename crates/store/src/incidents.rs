@@ -1106,6 +1106,123 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Attaches several alarm signals of one facility to its open incident of their type in one
+    /// transaction: one write of the incident, one audit row and one feed change for the whole
+    /// batch, so a storm updates its incident in batches instead of once per detector. Signals
+    /// already on the incident are skipped (idempotent, as for one signal). Returns `None` when
+    /// the facility has no open incident of that type: open one first with
+    /// [`Store::open_or_attach_alarm`].
+    ///
+    /// Every signal must open an incident of the same type
+    /// (`StoreError::Incident(IncidentError::NotAnIncidentSignal { .. })` otherwise).
+    pub async fn attach_alarm_signals(
+        &self,
+        facility_id: i64,
+        signals: &[AlarmSignal],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AlarmOutcome>> {
+        let Some(first) = signals.first() else {
+            return Ok(None);
+        };
+        let Some((kind, _, _)) = first.category.incident_type() else {
+            return Err(IncidentError::NotAnIncidentSignal {
+                category: first.category.code(),
+            }
+            .into());
+        };
+        if let Some(other) = signals
+            .iter()
+            .find(|s| s.category.incident_type().map(|t| t.0) != Some(kind))
+        {
+            return Err(IncidentError::NotAnIncidentSignal {
+                category: other.category.code(),
+            }
+            .into());
+        }
+        let lock = if self.backend() == Backend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let find = format!(
+            "SELECT version, doc FROM incidents WHERE facility_id = $1 AND kind = $2 \
+             AND is_open = 1 ORDER BY created_at DESC, id DESC LIMIT 1{lock}"
+        );
+        let (outcome, changes) = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query(&find)
+                .bind(facility_id)
+                .bind(kind.code())
+                .fetch_optional(&mut *tx)
+                .await?;
+            match row {
+                None => {
+                    tx.rollback().await?;
+                    (None, Vec::new())
+                }
+                Some(row) => {
+                    let StoredIncident {
+                        mut incident,
+                        version,
+                    } = stored_from_row(&row)?;
+                    let mut events = Vec::new();
+                    for signal in signals {
+                        if let Some(event) = incident.attach_signal(
+                            facility_id,
+                            signal.clone(),
+                            domain_actor(actor),
+                            now,
+                        )? {
+                            events.push(event);
+                        }
+                    }
+                    if events.is_empty() {
+                        tx.rollback().await?;
+                        (
+                            Some(AlarmOutcome {
+                                action: AlarmAction::Retransmission,
+                                incident,
+                                version,
+                                duplicates: Vec::new(),
+                            }),
+                            Vec::new(),
+                        )
+                    } else {
+                        let unit = incident.assignment.primary_unit.clone();
+                        let version = write_incident!(tx, &incident, version);
+                        insert_events!(tx, events.iter());
+                        let changes = record_update!(
+                            self,
+                            tx,
+                            actor,
+                            "incident.alarm_signal",
+                            &incident,
+                            version,
+                            &events,
+                            unit,
+                            now
+                        );
+                        tx.commit().await?;
+                        (
+                            Some(AlarmOutcome {
+                                action: AlarmAction::Attached,
+                                incident,
+                                version,
+                                duplicates: Vec::new(),
+                            }),
+                            changes,
+                        )
+                    }
+                }
+            }
+        });
+        for change in changes {
+            self.publish(change);
+        }
+        Ok(outcome)
+    }
+
     /// Marks the alarm signals of `zone` (every zone when `None`) restored on each open
     /// incident of the facility that carries signals. Statuses do not change: only a person
     /// closes an incident. Returns the incidents that were updated.

@@ -6,7 +6,7 @@
 //! action) is loaded into the backlog again, which is safe because every step is idempotent.
 
 use super::backlog::{Backlog, Order, Turn, TURN_BUDGET};
-use super::incidents::incident_for_signal;
+use super::incidents::{incident_for_signal, incident_for_signals};
 use super::stats::{BACKLOG, SIGNAL_TO_ACTION};
 use crate::metrics::Metrics;
 use chrono::Utc;
@@ -68,9 +68,16 @@ pub async fn run(
     order: Order,
 ) {
     let mut backlog = Backlog::new(order);
-    sweep(&store, &mut backlog).await;
+    sweep(&store, &mut backlog, None).await;
     let mut open = true;
+    let mut next_sweep = Instant::now() + RESWEEP_EVERY;
     loop {
+        if Instant::now() >= next_sweep {
+            // Signals another node stored and did not live to hand over (PostgreSQL), or
+            // that failed every retry here.
+            sweep(&store, &mut backlog, Some(RESWEEP_AGE)).await;
+            next_sweep = Instant::now() + RESWEEP_EVERY;
+        }
         while open {
             match rx.try_recv() {
                 Ok(signals) => push_all(&mut backlog, signals),
@@ -84,10 +91,14 @@ pub async fn run(
                 let rest = process_turn(&store, turn, &metrics).await;
                 push_all(&mut backlog, rest);
             }
-            None if open => match rx.recv().await {
-                Some(signals) => push_all(&mut backlog, signals),
-                None => open = false,
-            },
+            None if open => {
+                let wait = next_sweep.saturating_duration_since(Instant::now());
+                match tokio::time::timeout(wait, rx.recv()).await {
+                    Ok(Some(signals)) => push_all(&mut backlog, signals),
+                    Ok(None) => open = false,
+                    Err(_) => {}
+                }
+            }
             None => return,
         }
     }
@@ -100,9 +111,19 @@ fn push_all(backlog: &mut Backlog, signals: Vec<Signal>) {
     }
 }
 
-/// Loads every signal still pending in the store (start-up): the process died between the
-/// commit and the action, or the action failed every retry.
-pub async fn sweep(store: &Store, backlog: &mut Backlog) {
+/// How often signals left pending elsewhere are looked for, and how old they must be: younger
+/// ones are still on their way through the node that stored them.
+const RESWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+const RESWEEP_AGE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Loads every signal still pending in the store: at start-up (the process died between the
+/// commit and the action), then every [`RESWEEP_EVERY`] those older than `older_than` (a node
+/// that stored them died, or the action failed every retry). A signal already waiting here
+/// is not queued twice; one handed over twice is harmless, every step being idempotent.
+pub async fn sweep(store: &Store, backlog: &mut Backlog, older_than: Option<std::time::Duration>) {
+    let cutoff = older_than
+        .and_then(|age| chrono::Duration::from_std(age).ok())
+        .map(|age| Utc::now() - age);
     let mut after = 0;
     let mut total = 0;
     loop {
@@ -115,10 +136,17 @@ pub async fn sweep(store: &Store, backlog: &mut Backlog) {
         };
         let Some(last) = page.last() else { break };
         after = last.id;
+        let page: Vec<Signal> = match cutoff {
+            Some(cutoff) => page
+                .into_iter()
+                .filter(|s| s.received_at < cutoff)
+                .collect(),
+            None => page,
+        };
         total += page.len();
         push_all(backlog, page);
     }
-    if total > 0 {
+    if total > 0 && older_than.is_none() {
         tracing::info!(
             count = total,
             "processing alarm signals left pending by the last run"
@@ -133,9 +161,13 @@ async fn process_turn(store: &Store, turn: Turn, metrics: &Metrics) -> Vec<Signa
     let started = Instant::now();
     let mut facility: Option<Facility> = None;
     let mut accounts: HashMap<i64, Option<String>> = HashMap::new();
-    let mut signals = turn.signals.into_iter();
-    for s in signals.by_ref() {
-        let s = &s;
+    let signals = turn.signals;
+    let mut i = 0;
+    while i < signals.len() {
+        if i > 0 && started.elapsed() >= TURN_BUDGET {
+            break;
+        }
+        let s = &signals[i];
         if opens_incident(&s.family) && facility.is_none() {
             match store.facility(turn.facility_id).await {
                 Ok(Some(f)) => facility = Some(f),
@@ -145,20 +177,73 @@ async fn process_turn(store: &Store, turn: Turn, metrics: &Metrics) -> Vec<Signa
                         facility = turn.facility_id,
                         "alarm signal not processed: facility not found; it stays pending"
                     );
+                    i += 1;
                     continue;
                 }
                 Err(e) => {
                     tracing::error!(signal = s.id, error = %e, "alarm signal not processed; it stays pending for the next start");
+                    i += 1;
+                    continue;
+                }
+            }
+        }
+        // Alarms of one kind in a row (no restore between them) go to the incident together.
+        let run = if opens_incident(&s.family) && !s.restore {
+            signals[i..]
+                .iter()
+                .take_while(|x| x.family == s.family && !x.restore)
+                .count()
+        } else {
+            1
+        };
+        if run > 1 {
+            if let Some(f) = facility.as_ref() {
+                if process_run(store, &signals[i..i + run], f, metrics).await {
+                    i += run;
                     continue;
                 }
             }
         }
         process(store, s, facility.as_ref(), &mut accounts, metrics).await;
-        if started.elapsed() >= TURN_BUDGET {
-            break;
+        i += 1;
+    }
+    signals.into_iter().skip(i).collect()
+}
+
+/// A run of alarm signals of one facility and family, attached to its open incident in one
+/// transaction and marked processed in another. `false` when there is no open incident yet
+/// or the batch failed: the caller then handles the signals one by one (every step is
+/// idempotent, so a batch that half-happened is safe to repeat).
+async fn process_run(
+    store: &Store,
+    run: &[Signal],
+    facility: &Facility,
+    metrics: &Metrics,
+) -> bool {
+    let now = Utc::now();
+    match incident_for_signals(store, run, facility, now).await {
+        Ok(Some(incident)) => {
+            let done: Vec<(i64, Option<i64>)> =
+                run.iter().map(|s| (s.id, Some(incident))).collect();
+            let at = Utc::now();
+            for s in run {
+                let waited = (at - s.received_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
+                metrics.observe(SIGNAL_TO_ACTION, &[], waited.max(0.0));
+            }
+            match store.mark_signals_processed(&done, now).await {
+                Ok(_) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, signals = run.len(), "cannot mark a batch of alarm signals processed; retrying one by one");
+                    false
+                }
+            }
+        }
+        Ok(None) => false,
+        Err(e) => {
+            tracing::warn!(error = %e, signals = run.len(), "a batch of alarm signals failed; retrying one by one");
+            false
         }
     }
-    signals.collect()
 }
 
 /// Tries a signal a few times: a busy database or a lost connection is usually over in a

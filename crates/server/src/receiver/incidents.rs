@@ -7,6 +7,9 @@
 //! Each alarm also raises (or repeats on) the incident's entry in the alarm queue, which rings
 //! on the consoles until someone acknowledges it (see `api::alarm_queue`).
 //!
+//! A storm's later signals go in batches ([`incident_for_signals`]): one transaction attaches
+//! them all to the incident, one raises their queue entries.
+//!
 //! Every store method used here is idempotent for a signal (a retransmission attaches nothing
 //! twice, a second restore restores nothing more, a signal is counted once on its queue entry),
 //! so the start-up sweep may hand a signal over again.
@@ -147,6 +150,58 @@ pub async fn incident_for_signal(
             .map_err(failed)?;
     }
     Ok(Some(outcome.incident.id.0))
+}
+
+/// Attaches a run of alarm signals of one facility and one category (no restores) to the
+/// facility's open incident in one transaction, then raises or repeats their queue entry in
+/// another: a storm updates its incident in batches. Returns `None`, having written nothing,
+/// when the facility has no open incident of that type yet (the caller opens it with
+/// [`incident_for_signal`]).
+pub async fn incident_for_signals(
+    store: &Store,
+    signals: &[Signal],
+    facility: &Facility,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, SeamError> {
+    let Some(first) = signals.first() else {
+        return Ok(None);
+    };
+    let failed = |source| SeamError::Store {
+        signal_id: first.id,
+        source,
+    };
+    let Some(category) = alarm_category(&first.family) else {
+        return Ok(None);
+    };
+    let inputs: Vec<AlarmSignal> = signals
+        .iter()
+        .map(|s| AlarmSignal {
+            category: alarm_category(&s.family).unwrap_or(category),
+            zone: s.zone.clone(),
+            code: s.code.clone(),
+            text: s.text.clone(),
+            received_at: s.received_at,
+            restored: false,
+            restored_at: None,
+        })
+        .collect();
+    let actor = Actor::system("receiver");
+    let Some(outcome) = store
+        .attach_alarm_signals(facility.id, &inputs, &actor, now)
+        .await
+        .map_err(failed)?
+    else {
+        return Ok(None);
+    };
+    let incident_id = outcome.incident.id.0;
+    if let Some(class) = AlarmClass::of_category(category) {
+        let entries: Vec<NewAlarm> = signals
+            .iter()
+            .map(|s| alarm_entry(s, facility, class, category, incident_id))
+            .collect();
+        store.raise_alarms(&entries, now).await.map_err(failed)?;
+    }
+    Ok(Some(incident_id))
 }
 
 /// The alarm-queue entry of an alarm signal that went to incident `incident_id`.
