@@ -104,9 +104,10 @@ impl Drop for Node {
 }
 
 /// A panel: sends fire alarms one after the other (zone = message number), waits for each
-/// ACK, and after a lost connection reconnects and sends the same bytes again.
+/// ACK, and after a lost connection reconnects and sends the same bytes again — to the next
+/// receiver of `targets` when it has more than one (primary and backup, DC-09 dual path).
 async fn panel(
-    target: SocketAddr,
+    targets: Vec<SocketAddr>,
     account: String,
     stop: Arc<AtomicBool>,
     acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>>,
@@ -115,6 +116,7 @@ async fn panel(
     let mut conn: Option<TcpStream> = None;
     let mut decoder = StreamDecoder::default();
     let mut zone: u16 = 1;
+    let mut at = 0;
     while !stop.load(Ordering::Relaxed) && zone < 999 {
         let frame = MessageBuilder::new(Token::AdmCid)
             .seq(zone)
@@ -126,12 +128,13 @@ async fn panel(
         // Until this message is ACKed: (re)connect, send, wait.
         loop {
             if conn.is_none() {
-                match TcpStream::connect(target).await {
+                match TcpStream::connect(targets[at % targets.len()]).await {
                     Ok(c) => {
                         conn = Some(c);
                         decoder = StreamDecoder::default();
                     }
                     Err(_) => {
+                        at += 1;
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
@@ -141,12 +144,16 @@ async fn panel(
             sent.fetch_add(1, Ordering::Relaxed);
             if c.write_all(&frame).await.is_err() {
                 conn = None;
+                at += 1;
                 continue;
             }
             match wait_answer(c, &mut decoder).await {
                 Some(true) => break,
                 Some(false) => tokio::time::sleep(Duration::from_millis(20)).await,
-                None => conn = None,
+                None => {
+                    conn = None;
+                    at += 1;
+                }
             }
         }
         acked
@@ -290,7 +297,7 @@ struct Fleet {
 }
 
 impl Fleet {
-    fn start(dc09: SocketAddr, devices: &[(String, i64)]) -> Fleet {
+    fn start(targets: &[SocketAddr], devices: &[(String, i64)]) -> Fleet {
         let stop = Arc::new(AtomicBool::new(false));
         let acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>> = Arc::default();
         let sent = Arc::new(AtomicU64::new(0));
@@ -298,7 +305,7 @@ impl Fleet {
             .iter()
             .map(|(account, _)| {
                 tokio::spawn(panel(
-                    dc09,
+                    targets.to_vec(),
                     account.clone(),
                     stop.clone(),
                     acked.clone(),
@@ -342,7 +349,7 @@ async fn crash_and_restart(backend: Backend) {
     node.ready(&client).await;
     let devices = register(&client, node.http).await;
 
-    let fleet = Fleet::start(dc09, &devices);
+    let fleet = Fleet::start(&[dc09], &devices);
     let mut rng = rand::rngs::StdRng::seed_from_u64(rounds as u64);
     let count = |acked: &Mutex<BTreeMap<String, BTreeSet<u16>>>| -> usize {
         acked.lock().unwrap().values().map(BTreeSet::len).sum()
@@ -535,7 +542,7 @@ async fn hostile_clients_do_not_starve_good_panels() {
     let acked: Arc<Mutex<BTreeMap<String, BTreeSet<u16>>>> = Arc::default();
     let good_stop = Arc::new(AtomicBool::new(false));
     let good = tokio::spawn(panel(
-        dc09,
+        vec![dc09],
         devices[1].0.clone(),
         good_stop.clone(),
         acked.clone(),
@@ -624,7 +631,7 @@ async fn overload_is_shed_with_nak(backend: Backend) {
     node.spawn();
     node.ready(&client).await;
     let devices = register(&client, node.http).await;
-    let fleet = Fleet::start(dc09, &devices);
+    let fleet = Fleet::start(&[dc09], &devices);
     let overload_line = "binhyen_dc09_frames_total{result=\"nak\",reason=\"overload\"}";
     let mut shed = 0u64;
     let mut health_max = Duration::ZERO;
@@ -679,4 +686,60 @@ async fn sqlite_overload_is_shed_with_nak() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_overload_is_shed_with_nak() {
     overload_is_shed_with_nak(Backend::Postgres).await;
+}
+
+/// DC-09 dual path: two nodes on one PostgreSQL both receive; the panels send to the first and
+/// fail over to the second when it stops answering. The first is killed mid-flood: every
+/// message ACKed by either is stored exactly once (a message stored by the first whose ACK
+/// was lost, sent again to the second, is not stored twice), with one incident per facility.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_primary_fails_over_to_the_backup_receiver() {
+    let Some(url) = pg_url().await else {
+        eprintln!("skipped: set BINHYEN_TEST_PG to run the two-receiver run");
+        return;
+    };
+    let client = reqwest::Client::new();
+    let (mut primary, primary_dir, primary_dc09) = node(Some(&url));
+    primary.spawn();
+    primary.ready(&client).await;
+    let devices = register(&client, primary.http).await;
+    let (backup, backup_dir, backup_dc09) = node(Some(&url));
+    let mut backup = backup;
+    backup.spawn();
+    backup.ready(&client).await;
+
+    let fleet = Fleet::start(&[primary_dc09, backup_dc09], &devices);
+    let acked = fleet.acked.clone();
+    let count = || -> usize { acked.lock().unwrap().values().map(BTreeSet::len).sum() };
+    // Short bursts: a flood is ACKed far faster than it becomes incidents, and the check
+    // waits for the backlog to drain.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let before = count();
+    primary.kill();
+    let killed = std::time::Instant::now();
+    // Failover time: from the kill to the next ACK, which only the backup can give.
+    let mut failover = None;
+    while killed.elapsed() < Duration::from_secs(20) {
+        if count() > before {
+            failover = Some(killed.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let failover = failover.expect("the backup took over within 20 s");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (acked, sent) = fleet.stop().await;
+    let total: usize = acked.values().map(BTreeSet::len).sum();
+    eprintln!(
+        "dual path: {before} ACKed by the primary before it was killed, {total} in all, {sent} \
+         sends; first ACK from the backup {:.0} ms after the kill",
+        failover.as_secs_f64() * 1000.0
+    );
+    assert!(before >= DEVICES, "the primary carried traffic");
+    assert!(
+        total > before + DEVICES,
+        "the backup carried traffic after the kill"
+    );
+    drain_and_verify(backup, Some(&url), &backup_dir, &devices, &acked).await;
+    let _ = std::fs::remove_dir_all(&primary_dir);
 }
