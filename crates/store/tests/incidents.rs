@@ -983,6 +983,81 @@ async fn imported_history_keeps_numbering_and_timelines(store: Store) {
     assert!(next.duplicates.is_empty());
 }
 
+async fn a_storm_is_attached_in_batches(store: Store) {
+    let system = Actor::system("receiver");
+    let batch: Vec<AlarmSignal> = (0..10)
+        .map(|z| {
+            signal(
+                AlarmCategory::Fire,
+                &format!("B{z:03}"),
+                t0() + Duration::seconds(z),
+            )
+        })
+        .collect();
+    // No open incident yet: nothing is written, the caller opens one first.
+    assert!(store
+        .attach_alarm_signals(43, &batch, &system, t0())
+        .await
+        .unwrap()
+        .is_none());
+    let opened = store
+        .open_or_attach_alarm(
+            AlarmIncidentInput {
+                facility: facility(43),
+                signal: batch[0].clone(),
+            },
+            &system,
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(opened.action, AlarmAction::Opened);
+    let mut feed = store.subscribe();
+    let out = store
+        .attach_alarm_signals(43, &batch, &system, t0() + Duration::seconds(20))
+        .await
+        .unwrap()
+        .expect("the open incident");
+    assert_eq!(out.action, AlarmAction::Attached);
+    assert_eq!(out.incident.id, opened.incident.id);
+    assert_eq!(
+        out.incident.signals.len(),
+        10,
+        "the first was already on it"
+    );
+    // One feed change for the batch, and one timeline event per new signal.
+    let change = feed.recv().await.unwrap();
+    assert!(change.kind.starts_with("incident."), "{}", change.kind);
+    assert!(feed.try_recv().is_err(), "one change for the whole batch");
+    let stored = store.incident(out.incident.id).await.unwrap().unwrap();
+    assert_eq!(
+        store
+            .incident_timeline(&stored.incident)
+            .await
+            .unwrap()
+            .len(),
+        10,
+        "opened + 9 signals attached"
+    );
+    // Handed over again (after a restart): nothing changes.
+    let again = store
+        .attach_alarm_signals(43, &batch, &system, t0() + Duration::seconds(30))
+        .await
+        .unwrap()
+        .expect("the open incident");
+    assert_eq!(again.action, AlarmAction::Retransmission);
+    assert_eq!(again.version, out.version);
+    // Signals of another incident type are refused.
+    let mixed = vec![
+        batch[0].clone(),
+        signal(AlarmCategory::Intrusion, "X1", t0()),
+    ];
+    assert!(store
+        .attach_alarm_signals(43, &mixed, &system, t0())
+        .await
+        .is_err());
+}
+
 on_both_backends!(
     numbers_are_sequential_per_prefix_and_year,
     concurrent_creation_never_repeats_a_number,
@@ -995,6 +1070,7 @@ on_both_backends!(
     the_demo_fleet_is_seeded_once,
     imported_history_keeps_numbering_and_timelines,
     a_units_pages_merge_its_own_and_shared_incidents,
+    a_storm_is_attached_in_batches,
 );
 
 /// The timeline is append-only in the database itself, and the statistics view computes the
