@@ -819,7 +819,8 @@ impl Probe {
     }
 }
 
-macro_rules! duplicate_candidates {
+/// The open incidents near a probe, as stored rows.
+macro_rules! duplicate_rows {
     ($exec:expr, $probe:expr) => {{
         let p: &Probe = $probe;
         let rows = sqlx::query(DUPLICATE_CANDIDATES)
@@ -837,8 +838,18 @@ macro_rules! duplicate_candidates {
             .fetch_all($exec)
             .await?;
         rows.iter()
-            .map(|r| stored_from_row(r).map(|s| s.incident))
-            .collect::<Result<Vec<Incident>>>()?
+            .map(stored_from_row)
+            .collect::<Result<Vec<StoredIncident>>>()?
+    }};
+}
+
+/// The open incidents near a probe.
+macro_rules! duplicate_candidates {
+    ($exec:expr, $probe:expr) => {{
+        duplicate_rows!($exec, $probe)
+            .into_iter()
+            .map(|s| s.incident)
+            .collect::<Vec<Incident>>()
     }};
 }
 
@@ -919,25 +930,7 @@ impl Store {
     ) -> Result<Vec<(DuplicateHint, StoredIncident)>> {
         let cfg = DuplicateConfig::default();
         let bounds = Probe::of_probe(probe, &cfg);
-        let open: Vec<StoredIncident> = on_read!(self, |pool| {
-            let rows = sqlx::query(DUPLICATE_CANDIDATES)
-                .bind(bounds.facility_id)
-                .bind(&bounds.device_id)
-                .bind(&bounds.phone)
-                .bind(bounds.bbox[0])
-                .bind(bounds.bbox[1])
-                .bind(bounds.bbox[2])
-                .bind(bounds.bbox[3])
-                .bind(bounds.caller_window[0])
-                .bind(bounds.caller_window[1])
-                .bind(bounds.near_window[0])
-                .bind(bounds.near_window[1])
-                .fetch_all(pool)
-                .await?;
-            rows.iter()
-                .map(stored_from_row)
-                .collect::<Result<Vec<StoredIncident>>>()?
-        });
+        let open: Vec<StoredIncident> = on_read!(self, |pool| { duplicate_rows!(pool, &bounds) });
         let incidents: Vec<Incident> = open.iter().map(|s| s.incident.clone()).collect();
         let hints = find_duplicates_of(probe, &incidents, &cfg);
         Ok(hints
