@@ -3,7 +3,7 @@
 //! an open incident's page gets its own candidates, a unit officer never sees another unit's
 //! incident, and nothing is compared without something to compare.
 
-mod common;
+use crate::common;
 
 use common::{error_code, Backend, TestServer};
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 //! message from the same source and a plain one from an allowed source are ACKed. The devices
 //! API says which devices accept plain messages (the board marks them with the risk).
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer};
 use dc09::{Key, MessageBuilder, StreamDecoder, Timestamp, Token};

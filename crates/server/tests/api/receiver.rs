@@ -5,7 +5,7 @@
 //! limits, and the key never showing in any API output. Every case runs on SQLite and on
 //! PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer};
 use dc09::{Header, Key, Message, MessageBuilder, StreamDecoder, Timestamp, Token, Window};

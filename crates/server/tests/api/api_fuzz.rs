@@ -4,9 +4,9 @@
 //! properties: no answer is a server error, every error has the uniform shape, and the server
 //! still answers afterwards. Both back ends.
 //!
-//! `BINHYEN_FUZZ_CASES=500 cargo test -p server --test api_fuzz` runs a longer campaign.
+//! `BINHYEN_FUZZ_CASES=500 cargo test -p server --test api api_fuzz::` runs a longer campaign.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer};
 use rand::rngs::StdRng;
@@ -15,7 +15,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
 /// Operations the fuzzer leaves alone: the end of its own session, and the live feed (a
-/// stream that never ends; `tests/feed.rs` covers it).
+/// stream that never ends; `feed.rs` covers it).
 const SKIP: &[&str] = &["/api/auth/logout", "/api/feed"];
 
 fn odd_string(rng: &mut StdRng) -> String {

@@ -4,13 +4,13 @@
 //! and every facility's alarms make exactly one incident. Runs on SQLite and on PostgreSQL.
 //!
 //! The short version runs in CI (3 kills). `BINHYEN_CRASH_ROUNDS=20 cargo test -p server
-//! --test crash -- --nocapture` is the long one.
+//! --test api crash:: -- --nocapture` is the long one.
 //!
 //! Also here, against the same real process: hostile clients (random bytes, frames sent one
 //! byte at a time, a thousand idle connections) while a good panel keeps being served and
 //! the server's memory stays bounded; and overload, shed with NAK while the API answers.
 
-mod common;
+use crate::common;
 
 use common::{unique, units_dir, Backend, ADMIN_PASSWORD};
 use dc09::{MessageBuilder, StreamDecoder, Timestamp, Token};

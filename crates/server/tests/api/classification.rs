@@ -3,7 +3,7 @@
 //! timeline with it, nothing-to-change and a stale version are refused, and another unit's
 //! officer cannot reach the incident.
 
-mod common;
+use crate::common;
 
 use common::{error_code, Backend, TestServer};
 use reqwest::StatusCode;

@@ -4,7 +4,7 @@
 //! incident only; a silent device gets one offline trouble, not one per node.
 //! PostgreSQL only (`BINHYEN_TEST_PG`): the embedded SQLite mode is one node by design.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer};
 use dc09::{MessageBuilder, StreamDecoder, Token};

@@ -3,7 +3,7 @@
 //! still ends as one incident per building. Counts and order, not wall-clock. Runs on SQLite
 //! and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer};
 use dc09::{MessageBuilder, StreamDecoder, Token};

@@ -5,7 +5,7 @@
 //! On PostgreSQL changes arrive through NOTIFY and may come late, so every wait loops until the
 //! expected change arrives (bounded), and no test assumes an order across tests.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer};
 use futures_util::StreamExt;

@@ -4,7 +4,7 @@
 //! cases recorded and solved through the API give the clearance rate; unit officers see only
 //! their unit.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Utc};
 use common::{error_code, Backend, TestServer};

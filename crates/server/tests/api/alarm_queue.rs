@@ -6,7 +6,7 @@
 //! alarm, even with two nodes on one PostgreSQL); troubles are queued quietly. Every case runs
 //! on SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{error_code, Backend, TestServer};
 use dc09::{MessageBuilder, Token};

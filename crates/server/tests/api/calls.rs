@@ -7,7 +7,7 @@
 //! Times that matter are given to the API (`answered_at`, `ended_at` on a fixed past day), so
 //! nothing here depends on the wall clock.
 
-mod common;
+use crate::common;
 
 use common::{error_code, Backend, TestServer};
 use reqwest::StatusCode;

@@ -1,7 +1,7 @@
 //! The foundation over real HTTP: sign-in, roles, the error shape, bad input, units and
 //! jurisdiction, audit, OpenAPI and metrics. Every case runs on SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{error_code, Backend, TestServer};
 use reqwest::StatusCode;

@@ -1,7 +1,7 @@
 //! The server as an operator runs it: HTTPS, a backup while it serves, restart on the same data,
 //! SIGTERM, and the clear error when the reference geography is missing.
 
-mod common;
+use crate::common;
 
 use common::{unique, units_dir};
 use server::config::{Config, LogFormat};

@@ -5,7 +5,7 @@
 //! saved in chunks drops the findings that are gone, a facility import larger than one chunk
 //! is written whole, in file order, and so is a device import of several chunks. Every case runs on SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{error_code, Backend, TestServer};
 use dc09::{Header, MessageBuilder, StreamDecoder, Token};

@@ -3,7 +3,7 @@
 //! responsibility, an inspection campaign from working groups to a verified remediation and
 //! closure, and the overdue watch.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::{error_code, Backend, TestServer};

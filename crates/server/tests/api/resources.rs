@@ -3,7 +3,7 @@
 //! new web client is served as soon as the stalled ones time out. A request body that stalls
 //! is answered 408. Runs on SQLite (the budget is the same on PostgreSQL).
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer};
 use dc09::{MessageBuilder, StreamDecoder, Token};

@@ -5,7 +5,7 @@
 //! resource status following, CAP and EIDO exports, bad input, the public web report with its
 //! rate limit, and an alarm over DC-09 opening an incident.
 
-mod common;
+use crate::common;
 
 use common::{error_code, Backend, TestServer};
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 //! of full views, optimistic concurrency, CSV imports with per-row reports, establishment
 //! accounts, and the quality run with its work list and finding workflow. Both back ends.
 
-mod common;
+use crate::common;
 
 use common::{error_code, Backend, TestServer};
 use reqwest::StatusCode;

@@ -4,7 +4,7 @@
 //! invented weapons, pranks, a corrected address, domestic violence, an uncertain unit), a
 //! multi-turn report that keeps every fact, and the signed-in chat limit. Both back ends.
 
-mod common;
+use crate::common;
 
 use common::{error_code, Backend, TestServer};
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 //! bad input, the knowledge-base reload, the public page, and the `ask`, `eval` and `kb`
 //! commands. HTTP cases run on SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{error_code, Backend, TestServer};
 use reqwest::StatusCode;

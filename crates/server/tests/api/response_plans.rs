@@ -2,7 +2,7 @@
 //! high-rise fire's recommendation filling its plan before any patrol, an incident without
 //! coordinates still ordered by estimate, and the plan dispatched in one all-or-none action.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer};
 use reqwest::StatusCode;

@@ -1,0 +1,31 @@
+//! The server's integration tests, linked into one binary: each module starts the real server
+//! (or the real `binhyen` process) on a free port and talks to it as a client would, on SQLite,
+//! and on PostgreSQL when `BINHYEN_TEST_PG` is set. One binary instead of one per file keeps the
+//! link step and the build directory small; `cargo test -p server --test api feed::` runs one
+//! module.
+
+#[macro_use]
+mod common;
+
+mod accountability;
+mod alarm_queue;
+mod api_foundation;
+mod api_fuzz;
+mod assistant;
+mod calls;
+mod classification;
+mod crash;
+mod duplicates_check;
+mod feed;
+mod fire_first;
+mod incidents;
+mod intake;
+mod isolation;
+mod lifecycle;
+mod plain_messages;
+mod receiver;
+mod records;
+mod resources;
+mod response_plans;
+mod stats;
+mod two_nodes;
