@@ -8,6 +8,7 @@
 mod common;
 
 mod accountability;
+mod accounts;
 mod alarm_queue;
 mod api_foundation;
 mod api_fuzz;
@@ -18,14 +19,17 @@ mod crash;
 mod duplicates_check;
 mod feed;
 mod fire_first;
+mod hygiene;
 mod incidents;
 mod intake;
 mod isolation;
 mod lifecycle;
+mod ops_hardening;
 mod plain_messages;
 mod receiver;
 mod records;
 mod resources;
 mod response_plans;
+mod scope;
 mod stats;
 mod two_nodes;
