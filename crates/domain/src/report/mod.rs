@@ -5,6 +5,13 @@
 //! renders as CSV ([`Table::to_csv`], UTF-8 with a byte-order mark so that Excel opens
 //! Vietnamese text correctly) and as an Excel workbook ([`Table::to_xlsx`]). Neither touches a
 //! file: both return bytes for the caller to send or store.
+//!
+//! Text cells carry what users typed (facility names, task titles, notes). A spreadsheet reads
+//! a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as a formula
+//! (`=HYPERLINK(…)` would put a phishing link in a leader's report), so both renderings pass
+//! every text cell through [`neutralise_formula`]: CSV gets the quote in front, the workbook
+//! writes the cell as a string with Excel's quote prefix. Number cells are never touched, so
+//! negative figures stay numbers.
 
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 use serde::{Deserialize, Serialize};
@@ -139,6 +146,27 @@ impl Cell {
     }
 }
 
+/// Characters that make a spreadsheet read a cell as a formula when they come first.
+const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// True when a spreadsheet would read `text` as a formula (it starts with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return).
+pub fn is_formula_like(text: &str) -> bool {
+    text.starts_with(FORMULA_TRIGGERS)
+}
+
+/// The text of a cell as it may go into a spreadsheet file: text that a spreadsheet would read
+/// as a formula gets a single quote in front (the OWASP advice for CSV injection), so it shows
+/// as the text it is; any other text comes back unchanged. Every export of text cells goes
+/// through here; numeric cells are written as numbers and never passed in.
+pub fn neutralise_formula(text: &str) -> std::borrow::Cow<'_, str> {
+    if is_formula_like(text) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 fn format_number(x: f64) -> String {
     if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{x:.0}")
@@ -236,7 +264,10 @@ impl Table {
             let mut w = csv::Writer::from_writer(&mut out);
             w.write_record(self.columns.iter().map(|c| c.label(lang)))?;
             for row in &self.rows {
-                w.write_record(row.iter().map(|c| c.render(lang)))?;
+                w.write_record(row.iter().map(|c| match c {
+                    Cell::Text(s) => neutralise_formula(s).into_owned(),
+                    other => other.render(lang),
+                }))?;
             }
             w.flush().map_err(csv::Error::from)?;
         }
@@ -267,6 +298,9 @@ impl Table {
         let pct_fmt = Format::new().set_num_format("0.00%");
         let num_fmt = Format::new().set_num_format("0.00");
         let int_fmt = Format::new().set_num_format("#,##0");
+        // Text a spreadsheet would take for a formula: kept a string, shown as typed, and
+        // still text when someone edits the cell.
+        let quoted_fmt = Format::new().set_quote_prefix();
         sheet.write_string_with_format(0, 0, self.title(lang), &title_fmt)?;
         for (c, col) in self.columns.iter().enumerate() {
             let c = col_index(c);
@@ -280,6 +314,9 @@ impl Table {
                 let c = col_index(c);
                 match cell {
                     Cell::Empty => {}
+                    Cell::Text(s) if is_formula_like(s) => {
+                        sheet.write_string_with_format(r, c, s, &quoted_fmt)?;
+                    }
                     Cell::Text(s) => {
                         sheet.write_string(r, c, s)?;
                     }
@@ -450,6 +487,75 @@ mod tests {
         }
         let wb = &files["xl/workbook.xml"];
         assert!(wb.contains("Tình hình tội phạm  so với cùng"), "{wb}");
+    }
+
+    #[test]
+    fn formula_text_is_neutralised() {
+        for risky in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(neutralise_formula(risky), format!("'{risky}"));
+        }
+        for plain in ["Phường Ba Đình", "", "1-2", "a=b", "'quoted", " =1"] {
+            assert_eq!(neutralise_formula(plain), plain);
+        }
+    }
+
+    fn formula_table() -> Table {
+        let mut t = Table::new(
+            "Tên",
+            "Names",
+            vec![
+                Column::new("name", "Tên", "Name"),
+                Column::new("change", "Tăng/giảm", "Change"),
+                Column::new("amount", "Số", "Amount"),
+            ],
+        )
+        .unwrap();
+        t.push_row(vec![
+            Cell::text("=HYPERLINK(\"http://x\",\"y\")"),
+            Cell::Int(-5),
+            Cell::Number(-2.5),
+        ])
+        .unwrap();
+        t.push_row(vec![
+            Cell::text("-1"),
+            Cell::Percent(Some(-25.0)),
+            Cell::Empty,
+        ])
+        .unwrap();
+        t
+    }
+
+    #[test]
+    fn csv_neutralises_text_but_keeps_negative_numbers() {
+        let csv = formula_table().to_csv(Lang::Vi).unwrap();
+        let text = std::str::from_utf8(&csv[3..]).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[1],
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-5,-2.50"
+        );
+        // A text cell "-1" is neutralised; the percentage cell -25 stays a number.
+        assert_eq!(lines[2], "'-1,-25.00,");
+    }
+
+    #[test]
+    fn xlsx_writes_formula_text_as_quoted_strings() {
+        let files = unzip(&formula_table().to_xlsx(Lang::En).unwrap());
+        let sheet = &files["xl/worksheets/sheet1.xml"];
+        assert!(!sheet.contains("<f>"), "no formula may be written: {sheet}");
+        assert!(sheet.contains("<v>-5</v>"), "{sheet}");
+        assert!(sheet.contains("<v>-2.5</v>"), "{sheet}");
+        let strings = &files["xl/sharedStrings.xml"];
+        assert!(strings.contains("=HYPERLINK("), "{strings}");
+        let styles = &files["xl/styles.xml"];
+        assert!(styles.contains("quotePrefix=\"1\""), "{styles}");
     }
 
     #[test]
