@@ -3,12 +3,48 @@
 //!
 //! Hot paths (the alarm receiver) bump counters through a short mutex section; at the rates we
 //! target (tens of thousands of events per second) this costs well under a microsecond each.
+//!
+//! Callers pass label values from bounded sets (see `app::observe` and
+//! [`crate::hygiene::method_label`]). As a second line, one metric holds at most
+//! [`MAX_SERIES_PER_METRIC`] label sets: past that, new label sets are counted in one series
+//! whose every label is `overflow`, so a missed unbounded label can never grow `/metrics`
+//! (and the server's memory) without end.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
 type Key = (&'static str, Vec<(&'static str, String)>);
+
+/// Label sets one metric may hold before new ones fold into the `overflow` series.
+pub const MAX_SERIES_PER_METRIC: usize = 500;
+
+/// The key for `name` and `pairs` in `map`: the label set itself while the metric has room or
+/// already has it, otherwise the same label names with every value `overflow`.
+fn bounded_key<V>(
+    map: &BTreeMap<Key, V>,
+    name: &'static str,
+    pairs: &[(&'static str, &str)],
+) -> Key {
+    let key = (name, labels(pairs));
+    if map.contains_key(&key) {
+        return key;
+    }
+    let start = (name, Vec::new());
+    let series = map
+        .range(start..)
+        .take_while(|((n, _), _)| *n == name)
+        .take(MAX_SERIES_PER_METRIC)
+        .count();
+    if series < MAX_SERIES_PER_METRIC {
+        return key;
+    }
+    let folded = pairs
+        .iter()
+        .map(|(k, _)| (*k, "overflow".to_owned()))
+        .collect();
+    (name, folded)
+}
 
 /// Upper bounds (seconds) of the latency histograms.
 const BUCKETS: [f64; 12] = [
@@ -46,21 +82,24 @@ impl Metrics {
     /// Adds `by` to a counter.
     pub fn count(&self, name: &'static str, pairs: &[(&'static str, &str)], by: u64) {
         if let Ok(mut c) = self.counters.lock() {
-            *c.entry((name, labels(pairs))).or_default() += by;
+            let key = bounded_key(&c, name, pairs);
+            *c.entry(key).or_default() += by;
         }
     }
 
     /// Sets a gauge.
     pub fn gauge(&self, name: &'static str, pairs: &[(&'static str, &str)], value: i64) {
         if let Ok(mut g) = self.gauges.lock() {
-            g.insert((name, labels(pairs)), value);
+            let key = bounded_key(&g, name, pairs);
+            g.insert(key, value);
         }
     }
 
     /// Records one observation (seconds) in a histogram.
     pub fn observe(&self, name: &'static str, pairs: &[(&'static str, &str)], seconds: f64) {
         if let Ok(mut h) = self.histograms.lock() {
-            let hist = h.entry((name, labels(pairs))).or_default();
+            let key = bounded_key(&h, name, pairs);
+            let hist = h.entry(key).or_default();
             for (i, bound) in BUCKETS.iter().enumerate() {
                 if seconds <= *bound {
                     hist.counts[i] += 1;
@@ -180,6 +219,29 @@ mod tests {
             m.counter_value("dc09_frames_total", &[("result", "ack")]),
             2
         );
+    }
+
+    #[test]
+    fn series_per_metric_are_bounded() {
+        let m = Metrics::default();
+        m.count("other_metric", &[("k", "kept")], 1);
+        for i in 0..(MAX_SERIES_PER_METRIC + 300) {
+            m.count("requests", &[("path", &format!("/made-up/{i}"))], 1);
+            m.gauge("level", &[("path", &format!("/made-up/{i}"))], 1);
+            m.observe("latency", &[("path", &format!("/made-up/{i}"))], 0.01);
+        }
+        let text = m.render();
+        let series = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
+        assert_eq!(series("requests{"), MAX_SERIES_PER_METRIC + 1);
+        assert_eq!(series("level{"), MAX_SERIES_PER_METRIC + 1);
+        assert_eq!(series("latency_count{"), MAX_SERIES_PER_METRIC + 1);
+        assert_eq!(m.counter_value("requests", &[("path", "overflow")]), 300);
+        // A label set that was there before the cap keeps counting on its own.
+        m.count("requests", &[("path", "/made-up/0")], 1);
+        assert_eq!(m.counter_value("requests", &[("path", "/made-up/0")]), 2);
+        // Other metrics are not affected.
+        m.count("other_metric", &[("k", "kept")], 1);
+        assert_eq!(m.counter_value("other_metric", &[("k", "kept")]), 2);
     }
 
     #[test]
