@@ -116,6 +116,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(api::health::metrics))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(uniform_errors))
+        .layer(middleware::from_fn(crate::hygiene::reject_nul))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -131,8 +132,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(SetRequestIdLayer::new(x_request_id, RequestIds::new()))
         .with_state(state)
 }
+        .layer(middleware::map_request(crate::hygiene::drop_unsafe_request_id))
 
-/// Counts and times every request by route template and status.
+/// Counts and times every request by route template and status. Every label comes from a
+/// bounded set (standard methods or `other`, route templates or `unmatched`, status codes), so
+/// clients cannot add series.
 async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = request
@@ -140,12 +144,12 @@ async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Nex
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    let method = request.method().as_str().to_owned();
+    let method = crate::hygiene::method_label(request.method());
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     state.metrics.count(
         "binhyen_http_requests_total",
-        &[("method", &method), ("route", &route), ("status", &status)],
+        &[("method", method), ("route", &route), ("status", &status)],
         1,
     );
     state.metrics.observe(

@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod history;
 pub mod http;
+pub mod hygiene;
 pub mod metrics;
 pub mod openapi;
 pub mod quality;
