@@ -1,5 +1,6 @@
 // Small DOM helpers: elements are built with text nodes only (never innerHTML from data), so
-// text from callers, devices or other systems cannot inject markup.
+// text from callers, devices or other systems cannot inject markup. The one place that takes
+// HTML strings, Leaflet's tooltips, gets its text through `escapeHtml`.
 
 /**
  * Creates an element. `attrs`: attributes, plus `class`, `dataset` (object), `on` (event map),
@@ -27,6 +28,16 @@ function append(el, children) {
     if (Array.isArray(c)) append(el, c);
     else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
+}
+
+const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/**
+ * Escapes text for an API that parses its argument as HTML (Leaflet's `bindTooltip`,
+ * `bindPopup`, `divIcon({ html })`): every user-typed string given to one goes through here.
+ */
+export function escapeHtml(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 
 /** Replaces all children of `el`. */

@@ -6,7 +6,7 @@
 import { loadBoundaries, session } from "./session.js";
 import { label, t } from "./i18n.js";
 import { api } from "./api.js";
-import { h, replace } from "./dom.js";
+import { escapeHtml, h, replace } from "./dom.js";
 
 /** Zoom from which the view's streets are drawn. */
 const STREET_ZOOM = 14;
@@ -143,7 +143,7 @@ export function createMap(el, options = {}) {
         style: { color: "#9a7b4f", weight: z >= 16 ? 4 : 2.5, opacity: 0.85 },
         onEachFeature: (f, l) => {
           const name = f.properties.full_name || f.properties.name;
-          l.bindTooltip(name, named ? { permanent: true, direction: "center", className: "street-label street-name" } : { sticky: true, className: "street-label" });
+          l.bindTooltip(escapeHtml(name), named ? { permanent: true, direction: "center", className: "street-label street-name" } : { sticky: true, className: "street-label" });
           l.on("click", (e) => options.onPick && options.onPick(e.latlng));
         },
       }).addTo(streets);
@@ -160,7 +160,7 @@ export function createMap(el, options = {}) {
           fillOpacity: water ? 0.8 : 1,
           className: water ? "place-marker water" : "place-marker",
         })
-          .bindTooltip(f.properties.name, { className: "street-label", permanent: water && named, direction: "center" })
+          .bindTooltip(escapeHtml(f.properties.name), { className: "street-label", permanent: water && named, direction: "center" })
           .on("click", (e) => options.onPick && options.onPick(e.latlng))
           .addTo(streets);
       }
@@ -302,7 +302,7 @@ export function createMap(el, options = {}) {
           className: `incident-marker p${inc.priority}`,
           pane: "incidents",
         });
-        m.bindTooltip(`${inc.number} · ${label("kind", inc.kind)}`);
+        m.bindTooltip(escapeHtml(`${inc.number} · ${label("kind", inc.kind)}`));
         m.on("click", (e) => {
           L.DomEvent.stopPropagation(e);
           onOpen && onOpen(inc);
@@ -319,7 +319,7 @@ export function createMap(el, options = {}) {
           icon: L.divIcon({ className: `facility-marker status-${f.status || "unknown"}`, iconSize: [12, 12] }),
           keyboard: false,
         });
-        m.bindTooltip(f.name);
+        m.bindTooltip(escapeHtml(f.name));
         facilities.addLayer(m);
       }
     },
@@ -332,7 +332,7 @@ export function createMap(el, options = {}) {
           icon: L.divIcon({ className: `resource-marker rs-${r.status}`, iconSize: [14, 14] }),
           keyboard: false,
         });
-        m.bindTooltip(`${r.callSign} · ${label("resource_status", r.status)}`);
+        m.bindTooltip(escapeHtml(`${r.callSign} · ${label("resource_status", r.status)}`));
         resources.addLayer(m);
       }
     },
