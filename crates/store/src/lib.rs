@@ -65,7 +65,7 @@ pub use resources::{
 };
 pub use response_plans::PlanVersion;
 pub use stats::INCIDENT_SOURCE;
-pub use users::{NewUser, Session, SessionKind, User};
+pub use users::{AccountChange, AccountChanged, NewUser, Session, SessionKind, User};
 
 use std::sync::Arc;
 use tokio::sync::broadcast;
