@@ -1,7 +1,7 @@
 //! The running server: shared state, the router with its middleware, start-up (database,
 //! reference data, first admin account) and graceful shutdown.
 
-use crate::auth::{self, RateLimiter};
+use crate::auth::{self, LoginGuard};
 use crate::config::Config;
 use crate::error::uniform_errors;
 use crate::metrics::Metrics;
@@ -34,7 +34,8 @@ pub struct AppState {
     /// Every unit's display boundary as one GeoJSON document, built once at start.
     pub boundaries: Arc<str>,
     pub metrics: Arc<Metrics>,
-    pub login_limiter: RateLimiter,
+    /// Sign-in throttles: attempts per address, locks per account and address.
+    pub login_guard: LoginGuard,
     /// Cookies carry `Secure` when the server speaks HTTPS.
     pub secure_cookies: bool,
     pub started: Instant,
@@ -108,6 +109,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::public_reports::routes());
     let api = api.merge(crate::api::accountability::routes());
     let api = api.merge(crate::api::alarm_queue::routes());
+    let api = api.merge(crate::api::users::routes());
     let api = api.merge(crate::web::routes());
     Router::new()
         .merge(api)
@@ -304,7 +306,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             .into(),
         units,
         metrics,
-        login_limiter: RateLimiter::new(10, Duration::from_secs(60)),
+        login_guard: LoginGuard::default(),
         secure_cookies: config.tls.is_some(),
         started: Instant::now(),
         assistant: Arc::new(assistant),
@@ -393,4 +395,8 @@ fn describe_metrics(m: &Metrics) {
         "HTTP request latency by route.",
     );
     m.describe("binhyen_logins_total", "Sign-in attempts by result.");
+    m.describe(
+        "binhyen_login_guard_entries",
+        "Entries in the sign-in throttles (addresses, account-and-address locks); bounded.",
+    );
 }

@@ -1,6 +1,12 @@
 //! Sign-in and access: Argon2id password hashes, server-side sessions (a cookie for the
-//! console, the same token as a bearer for integrations), the login rate limit, and the
-//! [`Principal`] extractor that every protected route takes.
+//! console, the same token as a bearer for integrations), the sign-in throttles (attempts per
+//! address, locks per account and address, known devices), 2-step verification, the owner's
+//! password change, and the [`Principal`] extractor that every protected route takes.
+
+pub mod guard;
+pub mod totp;
+
+pub use guard::{LoginGuard, RateLimiter};
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, Json};
@@ -9,17 +15,16 @@ use argon2::Argon2;
 use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use domain::access::{Role, Scope};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use store::{Actor, SessionKind, User};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use store::{AccountChange, Actor, AuditEntry, SessionKind, User};
 
 /// Name of the console's session cookie.
 pub const SESSION_COOKIE: &str = "binhyen_session";
@@ -128,14 +133,7 @@ fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
             return Some(token.trim().to_owned());
         }
     }
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+    cookie_value(headers, SESSION_COOKIE)
 }
 
 /// The paths an establishment account may use: its session and its declarations.
@@ -208,46 +206,24 @@ impl OptionalFromRequestParts<Arc<AppState>> for Principal {
     }
 }
 
-/// A fixed-window limiter keyed by client address (and by username for logins).
-pub struct RateLimiter {
-    per_window: u32,
-    window: std::time::Duration,
-    hits: Mutex<HashMap<String, (std::time::Instant, u32)>>,
-}
-
-impl RateLimiter {
-    pub fn new(per_window: u32, window: std::time::Duration) -> Self {
-        RateLimiter {
-            per_window,
-            window,
-            hits: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts one attempt for `key`; `false` when the key is over its limit.
-    pub fn check(&self, key: &str) -> bool {
-        let now = std::time::Instant::now();
-        let Ok(mut hits) = self.hits.lock() else {
-            return false;
-        };
-        if hits.len() > 100_000 {
-            let window = self.window;
-            hits.retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        let entry = hits.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.per_window
-    }
-}
+/// Longest username accepted at sign-in (accounts are created with at most 64 characters).
+pub const MAX_USERNAME: usize = 64;
+/// Longest password accepted anywhere (Argon2 hashes any length; this bounds the work).
+pub const MAX_PASSWORD: usize = 1024;
+/// Name of the known-device cookie: a browser that once signed in to an account.
+pub const DEVICE_COOKIE: &str = "binhyen_device";
+/// How long a browser stays a known device.
+pub const DEVICE_DAYS: i64 = 90;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    /// At most 64 characters.
     pub username: String,
     pub password: String,
+    /// The 6-digit code of the authenticator app, for an account with 2-step verification.
+    #[serde(default)]
+    pub totp_code: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -268,6 +244,18 @@ pub struct UserView {
     pub role: String,
     pub role_label: String,
     pub unit_code: Option<String>,
+    /// A disabled account cannot sign in and has no live session.
+    pub disabled: bool,
+    /// Sign-in asks this account for a 2-step code.
+    pub totp_enabled: bool,
+    /// An admin or operator account without 2-step verification: the policy asks it to enrol.
+    pub needs_totp: bool,
+}
+
+/// Whether the policy asks `role` to use 2-step verification (accounts that dispatch or
+/// administer); other accounts may enrol if they wish.
+pub fn role_needs_totp(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Operator)
 }
 
 impl From<&User> for UserView {
@@ -279,6 +267,9 @@ impl From<&User> for UserView {
             role: u.role.as_str().to_owned(),
             role_label: u.role.label_vi().to_owned(),
             unit_code: u.unit_code.clone(),
+            disabled: u.disabled,
+            totp_enabled: u.totp_enabled(),
+            needs_totp: role_needs_totp(u.role) && !u.totp_enabled(),
         }
     }
 }
@@ -290,9 +281,218 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password(&new_token()).unwrap_or_default())
 }
 
-/// Signs in with a username and password.
+/// Checks a password against a stored hash off the async threads (Argon2 takes a while).
+async fn verify_off_thread(password: &str, hash: &str) -> ApiResult<bool> {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// The value of cookie `name`, if the request carries it.
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn is_token(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether the client shows it already belongs to account `user_id`: a live session of that
+/// account, or the cookie of a device that signed in to it. Such a client gets past a lock
+/// that someone else's guessing put on its address.
+async fn trusted_client(state: &AppState, headers: &HeaderMap, user_id: i64) -> ApiResult<bool> {
+    let now = Utc::now();
+    if let Some(token) = bearer_or_cookie(headers).filter(|t| is_token(t)) {
+        if let Some((_, user)) = state.store.session_user(&token_hash(&token), now).await? {
+            if user.id == user_id {
+                return Ok(true);
+            }
+        }
+    }
+    if let Some(device) = cookie_value(headers, DEVICE_COOKIE).filter(|t| is_token(t)) {
+        if state
+            .store
+            .known_device_user(&token_hash(&device), now)
+            .await?
+            == Some(user_id)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Publishes how many entries the sign-in throttles hold (bounded by their capacity).
+fn publish_guard_size(state: &AppState) {
+    let guard = &state.login_guard;
+    let size = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    state.metrics.gauge(
+        "binhyen_login_guard_entries",
+        &[("table", "addresses")],
+        size(guard.addresses.len()),
+    );
+    state.metrics.gauge(
+        "binhyen_login_guard_entries",
+        &[("table", "locks")],
+        size(guard.locks.len()),
+    );
+}
+
+/// The username as the audit keeps it: at most [`MAX_USERNAME`] characters.
+fn audited_name(username: &str) -> String {
+    username.chars().take(MAX_USERNAME).collect()
+}
+
+/// Appends a sign-in row to the audit trail (never the password or the code).
+async fn audit_sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: IpAddr,
+    username: &str,
+    user: Option<&User>,
+    failure: Option<&str>,
+) -> ApiResult<()> {
+    let name = audited_name(username);
+    let actor = match (user, failure) {
+        (Some(u), None) => Actor {
+            user_id: Some(u.id),
+            name: u.username.clone(),
+            request_id: request_id(headers),
+        },
+        // A failed attempt is not the account's doing: the actor is the address.
+        _ => Actor {
+            user_id: None,
+            name: format!("client:{ip}"),
+            request_id: request_id(headers),
+        },
+    };
+    let entry = AuditEntry {
+        action: if failure.is_some() {
+            "auth.sign_in_failed".into()
+        } else {
+            "auth.sign_in".into()
+        },
+        // Apart from account changes (`user`): sign-ins are many, and listed on their own.
+        object_type: "sign_in".into(),
+        object_id: user.map(|u| u.id.to_string()).unwrap_or_default(),
+        unit_code: user.and_then(|u| u.unit_code.clone()),
+        summary: serde_json::json!({
+            "username": name,
+            "address": ip.to_string(),
+            "reason": failure,
+        }),
+    };
+    state.store.append_audit(&actor, &entry, Utc::now()).await?;
+    Ok(())
+}
+
+fn locked_error(left: std::time::Duration) -> ApiError {
+    ApiError::too_many_requests(format!(
+        "too many failed sign-ins to this account from your address; try again in {} s, or \
+         from a device that signed in to it before",
+        left.as_secs().max(1)
+    ))
+}
+
+/// A failed sign-in: counted against the account for this address, audited, answered.
+async fn sign_in_failed(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: IpAddr,
+    username: &str,
+    user: Option<&User>,
+    reason: &str,
+    error: ApiError,
+) -> ApiError {
+    if let Some(lock) = state
+        .login_guard
+        .locks
+        .fail_at(username, ip, std::time::Instant::now())
+    {
+        tracing::warn!(user = %audited_name(username), %ip, lock_s = lock.as_secs(),
+            "sign-in locked for this account from this address after repeated failures");
+    }
+    state
+        .metrics
+        .count("binhyen_logins_total", &[("result", "failed")], 1);
+    if let Err(e) = audit_sign_in(state, headers, ip, username, user, Some(reason)).await {
+        return e;
+    }
+    error
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "wrong username or password",
+    )
+}
+
+/// The master key that seals 2-step secrets, when this server has one.
+fn master_key(state: &AppState) -> Option<&crate::receiver::keys::MasterKey> {
+    state.alarms.master().ok()
+}
+
+/// Checks a 2-step code for `user` and uses it up: `Err` with the code to answer when it is
+/// missing, wrong or already used.
+async fn check_totp(
+    state: &AppState,
+    user: &User,
+    stored: &str,
+    code: Option<&str>,
+) -> ApiResult<Result<(), (&'static str, ApiError)>> {
+    let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+        return Ok(Err((
+            "totp_required",
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                "this account uses 2-step verification: send totp_code, the 6-digit code of \
+                 the authenticator app",
+            ),
+        )));
+    };
+    let secret = totp::open_secret(master_key(state), stored).map_err(ApiError::internal)?;
+    let Some(step) = totp::matching_step(&secret, code, Utc::now().timestamp()) else {
+        return Ok(Err((
+            "wrong_totp",
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_totp",
+                "wrong or expired 2-step code",
+            ),
+        )));
+    };
+    if !state.store.claim_totp_step(user.id, step).await? {
+        return Ok(Err((
+            "reused_totp",
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_reused",
+                "this 2-step code was already used; wait for the next one",
+            ),
+        )));
+    }
+    Ok(Ok(()))
+}
+
+/// Signs in with a username and password (and the 2-step code, for an account that has one).
+///
+/// Attempts are limited per address; repeated failures lock the account for that address
+/// only, with a lock that doubles on each further failure, and a client holding a live session
+/// or a known-device cookie of the account gets through the lock with the right password.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody),
+    responses((status = 200, body = LoginResponse), (status = 400, body = crate::error::ErrorBody),
+              (status = 401, body = crate::error::ErrorBody),
               (status = 429, body = crate::error::ErrorBody)))]
 pub async fn login(
     State(state): State<Arc<AppState>>,
@@ -301,9 +501,9 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let ip = peer.ip();
-    if !state.login_limiter.check(&format!("ip:{ip}"))
-        || !state.login_limiter.check(&format!("user:{}", req.username))
-    {
+    let allowed = state.login_guard.addresses.check(&ip.to_string());
+    publish_guard_size(&state);
+    if !allowed {
         state
             .metrics
             .count("binhyen_logins_total", &[("result", "rate_limited")], 1);
@@ -311,66 +511,376 @@ pub async fn login(
             "too many sign-in attempts; wait a minute and try again",
         ));
     }
-    if req.username.len() > 64 || req.password.len() > 1024 {
+    // Before the username touches a lock or the database.
+    if req.username.is_empty()
+        || req.username.len() > MAX_USERNAME
+        || req.password.len() > MAX_PASSWORD
+    {
         return Err(ApiError::bad_request(
             "invalid_field",
-            "username or password too long",
+            format!("username: 1 to {MAX_USERNAME} bytes; password: at most {MAX_PASSWORD} bytes"),
         ));
     }
     let user = state.store.user_by_username(&req.username).await?;
-    let password = req.password.clone();
+    if let Some(left) =
+        state
+            .login_guard
+            .locks
+            .locked_at(&req.username, ip, std::time::Instant::now())
+    {
+        let trusted = match &user {
+            Some(u) => trusted_client(&state, &headers, u.id).await?,
+            None => false,
+        };
+        if !trusted {
+            state
+                .metrics
+                .count("binhyen_logins_total", &[("result", "locked")], 1);
+            audit_sign_in(
+                &state,
+                &headers,
+                ip,
+                &req.username,
+                user.as_ref(),
+                Some("locked"),
+            )
+            .await?;
+            return Err(locked_error(left));
+        }
+    }
     let hash = user
         .as_ref()
         .filter(|u| !u.disabled)
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| decoy_hash().to_owned());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(ApiError::internal)?;
-    let Some(user) = user.filter(|u| ok && !u.disabled) else {
-        state
-            .metrics
-            .count("binhyen_logins_total", &[("result", "failed")], 1);
-        return Err(ApiError::new(
-            axum::http::StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "wrong username or password",
-        ));
+    let ok = verify_off_thread(&req.password, &hash).await?;
+    let failure = match &user {
+        None => Some("unknown_user"),
+        Some(u) if u.disabled => Some("disabled"),
+        Some(_) if !ok => Some("wrong_password"),
+        Some(_) => None,
     };
+    let (Some(user), None) = (user.as_ref(), failure) else {
+        let reason = failure.unwrap_or("wrong_password");
+        return Err(sign_in_failed(
+            &state,
+            &headers,
+            ip,
+            &req.username,
+            user.as_ref(),
+            reason,
+            invalid_credentials(),
+        )
+        .await);
+    };
+    if let Some(stored) = &user.totp_secret {
+        if let Err((reason, error)) =
+            check_totp(&state, user, stored, req.totp_code.as_deref()).await?
+        {
+            if reason == "totp_required" {
+                // The right password without a code is the first half of a 2-step sign-in,
+                // not a failure.
+                return Err(error);
+            }
+            return Err(sign_in_failed(
+                &state,
+                &headers,
+                ip,
+                &req.username,
+                Some(user),
+                reason,
+                error,
+            )
+            .await);
+        }
+    }
+    state.login_guard.locks.succeed(&req.username, ip);
     let token = new_token();
     let now = Utc::now();
     let expires_at = now + Duration::hours(SESSION_HOURS);
     state
         .store
         .create_session(
-            &user,
+            user,
             SessionKind::Cookie,
             &token_hash(&token),
             now,
             expires_at,
         )
         .await?;
+    let known_device = match cookie_value(&headers, DEVICE_COOKIE).filter(|t| is_token(t)) {
+        Some(device) => {
+            state
+                .store
+                .known_device_user(&token_hash(&device), now)
+                .await?
+                == Some(user.id)
+        }
+        None => false,
+    };
+    let device_cookie = if known_device {
+        None
+    } else {
+        let device = new_token();
+        state
+            .store
+            .add_known_device(
+                user.id,
+                &token_hash(&device),
+                now,
+                now + Duration::days(DEVICE_DAYS),
+            )
+            .await?;
+        Some(cookie(
+            DEVICE_COOKIE,
+            &device,
+            "/api/auth",
+            state.secure_cookies,
+            DEVICE_DAYS * 86_400,
+        ))
+    };
+    audit_sign_in(&state, &headers, ip, &req.username, Some(user), None).await?;
     state
         .metrics
         .count("binhyen_logins_total", &[("result", "ok")], 1);
     tracing::info!(user = %user.username, request_id = ?request_id(&headers), "signed in");
-    let cookie = session_cookie(&token, state.secure_cookies, SESSION_HOURS * 3600);
+    let session = session_cookie(&token, state.secure_cookies, SESSION_HOURS * 3600);
     let body = LoginResponse {
         token,
         expires_at,
-        user: UserView::from(&user),
+        user: UserView::from(user),
     };
     let mut response = Json(body).into_response();
-    response.headers_mut().insert(SET_COOKIE, cookie);
+    response.headers_mut().append(SET_COOKIE, session);
+    if let Some(device) = device_cookie {
+        response.headers_mut().append(SET_COOKIE, device);
+    }
     Ok(response)
 }
 
-fn session_cookie(token: &str, secure: bool, max_age: i64) -> HeaderValue {
+fn cookie(name: &str, value: &str, path: &str, secure: bool, max_age: i64) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+        "{name}={value}; Path={path}; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn session_cookie(token: &str, secure: bool, max_age: i64) -> HeaderValue {
+    cookie(SESSION_COOKIE, token, "/", secure, max_age)
+}
+
+/// Checks the signed-in user's own password before a sensitive change; wrong guesses count
+/// against the account for this address like failed sign-ins, so a stolen session cannot
+/// be used to guess it.
+async fn check_own_password(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    ip: IpAddr,
+    password: &str,
+) -> ApiResult<()> {
+    let username = &principal.user.username;
+    if let Some(left) = state
+        .login_guard
+        .locks
+        .locked_at(username, ip, std::time::Instant::now())
+    {
+        return Err(locked_error(left));
+    }
+    if password.len() > MAX_PASSWORD
+        || !verify_off_thread(password, &principal.user.password_hash).await?
+    {
+        return Err(sign_in_failed(
+            state,
+            headers,
+            ip,
+            username,
+            Some(&principal.user),
+            "wrong_password",
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "wrong_password",
+                "the current password is wrong",
+            ),
+        )
+        .await);
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 10 characters, at most 1024 bytes.
+    pub new_password: String,
+}
+
+/// How many sessions a change ended.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionsRevoked {
+    pub sessions_revoked: u64,
+}
+
+/// Changes the signed-in user's own password. Every other session and known device of the
+/// account ends; this one stays signed in.
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 200, body = SessionsRevoked), (status = 400, body = crate::error::ErrorBody),
+              (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody)))]
+pub async fn change_password(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    principal: Principal,
+    Json(req): Json<PasswordChange>,
+) -> ApiResult<Json<SessionsRevoked>> {
+    check_own_password(
+        &state,
+        &principal,
+        &headers,
+        peer.ip(),
+        &req.current_password,
+    )
+    .await?;
+    crate::api::users::validate_password(&req.new_password)?;
+    if req.new_password == req.current_password {
+        return Err(ApiError::bad_request(
+            "weak_password",
+            "new_password: must differ from the current password",
+        ));
+    }
+    let hash = hash_off_thread(&req.new_password).await?;
+    let changed = state
+        .store
+        .change_account(
+            principal.user.id,
+            &AccountChange::Password {
+                hash,
+                keep_session: Some(principal.token_hash.clone()),
+                by_admin: false,
+            },
+            &principal.actor(),
+            Utc::now(),
+        )
+        .await?;
+    Ok(Json(SessionsRevoked {
+        sessions_revoked: changed.sessions_revoked,
+    }))
+}
+
+/// Hashes a password off the async threads.
+pub async fn hash_off_thread(password: &str) -> ApiResult<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpEnrol {
+    /// The current password, so that a stolen session cannot tie the account to a phone.
+    pub password: String,
+}
+
+/// A new 2-step secret, to load into an authenticator app.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TotpEnrolment {
+    /// The secret in base32, to type in.
+    pub secret: String,
+    /// The `otpauth://` URI, to show as a QR code.
+    pub otpauth_uri: String,
+    /// Whether the secret is sealed at rest with the server's master key.
+    pub sealed: bool,
+}
+
+/// Starts 2-step enrolment: the server makes a secret, which takes effect once a first code
+/// from it is confirmed. A new enrolment replaces an unconfirmed one.
+#[utoipa::path(post, path = "/api/auth/totp", tag = "auth", request_body = TotpEnrol,
+    responses((status = 200, body = TotpEnrolment), (status = 403, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody)))]
+pub async fn totp_enrol(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    principal: Principal,
+    Json(req): Json<TotpEnrol>,
+) -> ApiResult<Json<TotpEnrolment>> {
+    if principal.user.totp_enabled() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "totp_already_enabled",
+            "2-step verification is already on for this account; an administrator can reset it",
+        ));
+    }
+    check_own_password(&state, &principal, &headers, peer.ip(), &req.password).await?;
+    let secret = totp::new_secret();
+    let master = master_key(&state);
+    let stored = totp::store_secret(master, &secret).map_err(ApiError::internal)?;
+    state
+        .store
+        .set_totp_pending(principal.user.id, &stored)
+        .await?;
+    let text = totp::base32_encode(&secret);
+    Ok(Json(TotpEnrolment {
+        otpauth_uri: totp::otpauth_uri(&principal.user.username, &text),
+        secret: text,
+        sealed: master.is_some(),
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpConfirm {
+    /// The current 6-digit code of the authenticator app.
+    pub code: String,
+}
+
+/// Confirms 2-step enrolment with a first code: from now on, sign-in asks for a code.
+#[utoipa::path(post, path = "/api/auth/totp/confirm", tag = "auth", request_body = TotpConfirm,
+    responses((status = 200, body = UserView), (status = 400, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody)))]
+pub async fn totp_confirm(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Json(req): Json<TotpConfirm>,
+) -> ApiResult<Json<UserView>> {
+    let Some(pending) = principal.user.totp_pending.as_deref() else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no_totp_pending",
+            "start 2-step enrolment first (POST /api/auth/totp)",
+        ));
+    };
+    let secret = totp::open_secret(master_key(&state), pending).map_err(ApiError::internal)?;
+    let step =
+        totp::matching_step(&secret, &req.code, Utc::now().timestamp()).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_totp",
+                "wrong or expired code: check the phone's clock and try the current code",
+            )
+        })?;
+    let changed = state
+        .store
+        .change_account(
+            principal.user.id,
+            &AccountChange::ConfirmTotp { step },
+            &principal.actor(),
+            Utc::now(),
+        )
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Conflict(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "no_totp_pending",
+                "start 2-step enrolment first (POST /api/auth/totp)",
+            ),
+            other => other.into(),
+        })?;
+    Ok(Json(UserView::from(&changed.user)))
 }
 
 /// Signs out: the session is revoked at once, on every node.
@@ -427,14 +937,5 @@ mod tests {
         assert_eq!(bearer_or_cookie(&h).as_deref(), Some("abc"));
         h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer xyz"));
         assert_eq!(bearer_or_cookie(&h).as_deref(), Some("xyz"));
-    }
-
-    #[test]
-    fn rate_limiter_counts_per_key() {
-        let limiter = RateLimiter::new(2, std::time::Duration::from_secs(60));
-        assert!(limiter.check("a"));
-        assert!(limiter.check("a"));
-        assert!(!limiter.check("a"));
-        assert!(limiter.check("b"));
     }
 }

@@ -205,6 +205,42 @@ pub enum UserCommand {
         #[arg(long)]
         display_name: Option<String>,
     },
+    /// Set a new password (read from BINHYEN_PASSWORD or standard input); every session and
+    /// known device of the account ends.
+    Passwd {
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Disable an account: it cannot sign in, and its sessions end at once.
+    Disable {
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// End every session of an account and forget its known devices.
+    RevokeSessions {
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Turn 2-step verification off for an account (a lost phone); the owner can enrol again.
+    ResetTotp {
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[arg(long)]
+        username: String,
+    },
 }
 
 /// Entry point of the binary.
@@ -256,6 +292,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             unit,
             display_name,
         }) => add_user(serve, username, role, unit, display_name).await,
+        Command::User(UserCommand::Passwd { serve, username }) => {
+            let password = read_password()?;
+            crate::api::users::validate_password(&password)
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let hash = crate::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+            let change = store::AccountChange::Password {
+                hash,
+                keep_session: None,
+                by_admin: true,
+            };
+            change_account(serve, username, change).await
+        }
+        Command::User(UserCommand::Disable { serve, username }) => {
+            change_account(serve, username, store::AccountChange::Disable).await
+        }
+        Command::User(UserCommand::Enable { serve, username }) => {
+            change_account(serve, username, store::AccountChange::Enable).await
+        }
+        Command::User(UserCommand::RevokeSessions { serve, username }) => {
+            change_account(serve, username, store::AccountChange::RevokeSessions).await
+        }
+        Command::User(UserCommand::ResetTotp { serve, username }) => {
+            change_account(serve, username, store::AccountChange::ClearTotp).await
+        }
         Command::Ask { kb, json, messages } => ask(&kb, json, &messages),
         Command::Eval {
             kb,
@@ -378,16 +438,7 @@ async fn add_user(
     let config = Config::load(&args)?;
     let units = domain::units::UnitDirectory::load(&config.units)
         .with_context(|| format!("cannot load units from {}", config.units.display()))?;
-    let password = match std::env::var("BINHYEN_PASSWORD") {
-        Ok(p) if !p.is_empty() => p,
-        _ => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("cannot read the password from standard input")?;
-            text.trim_end_matches(['\r', '\n']).to_owned()
-        }
-    };
+    let password = read_password()?;
     let (role, unit) =
         crate::api::users::validate_new_user(&units, &username, &role, unit.as_deref(), &password)
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
@@ -412,6 +463,62 @@ async fn add_user(
         })?;
     store.close().await;
     println!("created {} ({})", user.username, user.role);
+    Ok(())
+}
+
+/// A password from `BINHYEN_PASSWORD`, or else from standard input (without the line end).
+fn read_password() -> anyhow::Result<String> {
+    match std::env::var("BINHYEN_PASSWORD") {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the password from standard input")?;
+            Ok(text.trim_end_matches(['\r', '\n']).to_owned())
+        }
+    }
+}
+
+/// Applies an account change from the command line, audited as `system:cli`.
+async fn change_account(
+    args: ServeArgs,
+    username: String,
+    change: store::AccountChange,
+) -> anyhow::Result<()> {
+    let config = Config::load(&args)?;
+    let store = app::open_store(&config).await?;
+    let result = async {
+        let user = store
+            .user_by_username(&username)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no account {username}"))?;
+        let changed = store
+            .change_account(
+                user.id,
+                &change,
+                &store::Actor::system("cli"),
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Conflict(detail) => anyhow::anyhow!("{detail}"),
+                other => other.into(),
+            })?;
+        anyhow::Ok(changed)
+    }
+    .await;
+    store.close().await;
+    let changed = result?;
+    let u = &changed.user;
+    println!(
+        "{}: {} ({}, 2-step {}, {} session(s) ended)",
+        u.username,
+        if u.disabled { "disabled" } else { "enabled" },
+        u.role,
+        if u.totp_enabled() { "on" } else { "off" },
+        changed.sessions_revoked
+    );
     Ok(())
 }
 

@@ -74,6 +74,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::api::public_reports::Doc::openapi());
     doc.merge(crate::api::accountability::Doc::openapi());
     doc.merge(crate::api::alarm_queue::Doc::openapi());
+    doc.merge(crate::api::users::Doc::openapi());
     doc
 }
 

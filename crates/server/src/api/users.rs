@@ -1,14 +1,18 @@
-//! Accounts, managed by administrators.
+//! Accounts, managed by administrators: creating them, resetting a password, disabling and
+//! enabling, ending every session, and clearing 2-step verification (a lost phone). Every
+//! change is audited. The owner's own password and 2-step enrolment are in [`crate::auth`].
 
 use crate::app::AppState;
-use crate::auth::{self, Principal, UserView};
+use crate::auth::{self, Principal, SessionsRevoked, UserView};
 use crate::error::{ApiError, ApiResult, Json};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::routing::{delete, post};
+use axum::Router;
 use domain::access::Role;
 use serde::Deserialize;
 use std::sync::Arc;
-use store::NewUser;
+use store::{AccountChange, NewUser};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -80,13 +84,26 @@ pub fn validate_new_user(
         }
         (false, None) => None,
     };
+    validate_password(password)?;
+    Ok((role, unit))
+}
+
+/// Checks a new password: at least [`MIN_PASSWORD`] characters, at most
+/// [`auth::MAX_PASSWORD`] bytes.
+pub fn validate_password(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < MIN_PASSWORD {
         return Err(ApiError::bad_request(
             "weak_password",
             format!("password: at least {MIN_PASSWORD} characters"),
         ));
     }
-    Ok((role, unit))
+    if password.len() > auth::MAX_PASSWORD {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            format!("password: at most {} bytes", auth::MAX_PASSWORD),
+        ));
+    }
+    Ok(())
 }
 
 /// Lists accounts (admin only).
@@ -118,11 +135,7 @@ pub async fn create(
         req.unit_code.as_deref(),
         &req.password,
     )?;
-    let password = req.password;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let hash = auth::hash_off_thread(&req.password).await?;
     let user = state
         .store
         .create_user(
@@ -142,4 +155,154 @@ pub async fn create(
             other => other.into(),
         })?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
+}
+
+/// The account-management routes beside `GET`/`POST /api/users`, and the owner's own password
+/// and 2-step enrolment.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/auth/password", post(auth::change_password))
+        .route("/api/auth/totp", post(auth::totp_enrol))
+        .route("/api/auth/totp/confirm", post(auth::totp_confirm))
+        .route("/api/users/{id}/password", post(reset_password))
+        .route("/api/users/{id}/disable", post(disable))
+        .route("/api/users/{id}/enable", post(enable))
+        .route("/api/users/{id}/sessions", delete(revoke_sessions))
+        .route("/api/users/{id}/totp", delete(clear_totp))
+}
+
+/// The account paths for the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    auth::change_password,
+    auth::totp_enrol,
+    auth::totp_confirm,
+    reset_password,
+    disable,
+    enable,
+    revoke_sessions,
+    clear_totp
+))]
+pub struct Doc;
+
+/// Applies an administrator's change to account `id`.
+async fn admin_change(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    change: AccountChange,
+) -> ApiResult<store::AccountChanged> {
+    principal.require(&[Role::Admin])?;
+    Ok(state
+        .store
+        .change_account(id, &change, &principal.actor(), chrono::Utc::now())
+        .await?)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// At least 10 characters, at most 1024 bytes.
+    pub new_password: String,
+}
+
+/// Sets a new password for an account (admin only). Every session and known device of the
+/// account ends, except the administrator's own session when resetting their own password.
+#[utoipa::path(post, path = "/api/users/{id}/password", tag = "users", request_body = PasswordReset,
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = SessionsRevoked), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<i64>,
+    Json(req): Json<PasswordReset>,
+) -> ApiResult<Json<SessionsRevoked>> {
+    principal.require(&[Role::Admin])?;
+    validate_password(&req.new_password)?;
+    let hash = auth::hash_off_thread(&req.new_password).await?;
+    let keep_session = (id == principal.user.id).then(|| principal.token_hash.clone());
+    let changed = admin_change(
+        &state,
+        &principal,
+        id,
+        AccountChange::Password {
+            hash,
+            keep_session,
+            by_admin: true,
+        },
+    )
+    .await?;
+    Ok(Json(SessionsRevoked {
+        sessions_revoked: changed.sessions_revoked,
+    }))
+}
+
+/// Disables an account (admin only): it cannot sign in, and its sessions end at once.
+/// Administrators cannot disable their own account.
+#[utoipa::path(post, path = "/api/users/{id}/disable", tag = "users",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = UserView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn disable(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserView>> {
+    principal.require(&[Role::Admin])?;
+    if id == principal.user.id {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "cannot_disable_self",
+            "you cannot disable your own account; another administrator can",
+        ));
+    }
+    let changed = admin_change(&state, &principal, id, AccountChange::Disable).await?;
+    Ok(Json(UserView::from(&changed.user)))
+}
+
+/// Enables a disabled account again (admin only); its old sessions stay ended.
+#[utoipa::path(post, path = "/api/users/{id}/enable", tag = "users",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = UserView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn enable(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserView>> {
+    let changed = admin_change(&state, &principal, id, AccountChange::Enable).await?;
+    Ok(Json(UserView::from(&changed.user)))
+}
+
+/// Ends every session of an account and forgets its known devices (admin only), e.g. after a
+/// lost laptop.
+#[utoipa::path(delete, path = "/api/users/{id}/sessions", tag = "users",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = SessionsRevoked), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn revoke_sessions(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SessionsRevoked>> {
+    let changed = admin_change(&state, &principal, id, AccountChange::RevokeSessions).await?;
+    Ok(Json(SessionsRevoked {
+        sessions_revoked: changed.sessions_revoked,
+    }))
+}
+
+/// Turns 2-step verification off for an account (admin only), e.g. after a lost phone; the
+/// owner can enrol again.
+#[utoipa::path(delete, path = "/api/users/{id}/totp", tag = "users",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = UserView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn clear_totp(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserView>> {
+    let changed = admin_change(&state, &principal, id, AccountChange::ClearTotp).await?;
+    Ok(Json(UserView::from(&changed.user)))
 }
