@@ -13,7 +13,15 @@
 //!   resource changes (`resource.*` without a unit: engines, ambulances, city teams, which
 //!   they see on their map). Never another unit's data, and no city-level change of any other
 //!   kind (accounts, unassigned incidents).
-//! * A client too slow to keep up gets `{"type":"lagged"}` and carries on from the live edge.
+//! * Each connection queues at most [`QUEUE_MAX_MESSAGES`] messages or [`QUEUE_MAX_BYTES`]
+//!   bytes for its client; a burst waits for room. A client whose queue stays full for
+//!   [`QUEUE_FULL_FOR`] (it stopped reading) is a laggard: its queue is dropped, it is sent
+//!   `{"type":"lagged"}` and the connection ends, so
+//!   a stuck client holds a bounded amount of memory and never slows the others. A WebSocket
+//!   write that stays blocked for [`LAGGARD_GRACE`] after that ends the connection without
+//!   the message.
+//! * An account holds at most [`CONNECTIONS_PER_ACCOUNT`] feed connections at once; one more
+//!   answers 429 `feed_connections_exceeded`.
 //! * Keep-alives: WebSocket pings every [`PING_EVERY`]; SSE comments as often.
 //! * Every connection ends when the server stops.
 
@@ -26,23 +34,87 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use store::Change;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 /// At most this many missed changes are replayed on connect.
 pub const REPLAY_MAX: i64 = 1000;
 /// How often a silent connection is pinged.
 pub const PING_EVERY: Duration = Duration::from_secs(20);
 
+/// At most this many messages wait for one client.
+pub const QUEUE_MAX_MESSAGES: usize = 256;
+/// At most this many bytes of messages wait for one client.
+pub const QUEUE_MAX_BYTES: usize = 512 * 1024;
+/// How long a full queue may stay full before its client is a laggard.
+pub const QUEUE_FULL_FOR: Duration = Duration::from_secs(2);
+/// How long a laggard's blocked connection may take to take its `lagged` message.
+pub const LAGGARD_GRACE: Duration = Duration::from_secs(5);
+/// How many feed connections one account may hold open at once (a console in a few tabs).
+pub const CONNECTIONS_PER_ACCOUNT: usize = 8;
+
 /// The control message that tells a client to reload: it missed changes.
 const LAGGED: &str = r#"{"type":"lagged"}"#;
+
+/// The open feed connections per account, shared by the feed route.
+#[derive(Debug, Default)]
+pub struct FeedConnections {
+    open: Mutex<HashMap<i64, usize>>,
+}
+
+/// One account's claim on a feed connection; released when the connection ends.
+#[derive(Debug)]
+pub struct ConnectionSlot {
+    connections: Arc<FeedConnections>,
+    user: i64,
+}
+
+impl FeedConnections {
+    /// Claims a connection for `user`, or `None` when the account already holds `max`.
+    pub fn claim(self: &Arc<Self>, user: i64, max: usize) -> Option<ConnectionSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(user).or_default();
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(ConnectionSlot {
+            connections: Arc::clone(self),
+            user,
+        })
+    }
+
+    /// How many connections `user` holds now.
+    pub fn held_by(&self, user: i64) -> usize {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.get(&user).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        let mut open = self
+            .connections
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.user) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.user);
+            }
+        }
+    }
+}
 
 /// Resolves once the server is asked to stop (or the sender is gone).
 pub async fn stopped(stop: &mut watch::Receiver<bool>) {
@@ -105,6 +177,171 @@ impl Outgoing {
             Outgoing::Lagged => LAGGED.into(),
         }
     }
+
+    fn queued(&self, last: bool) -> Queued {
+        Queued {
+            json: self.json(),
+            id: match self {
+                Outgoing::Change(c) => Some(c.id),
+                Outgoing::Lagged => None,
+            },
+            last,
+        }
+    }
+}
+
+/// A message waiting in a connection's queue, already serialised.
+struct Queued {
+    json: String,
+    /// The change id (SSE events carry it for `Last-Event-ID`).
+    id: Option<i64>,
+    /// The `lagged` that ends a laggard's connection.
+    last: bool,
+}
+
+/// What the two ends of one connection's queue share.
+#[derive(Default)]
+struct QueueState {
+    bytes: AtomicUsize,
+    laggard: AtomicBool,
+    became_laggard: tokio::sync::Notify,
+    /// Signalled whenever the writer takes a message out.
+    room: tokio::sync::Notify,
+}
+
+/// Where the live changes of one connection are queued for its client, within
+/// [`QUEUE_MAX_MESSAGES`] and [`QUEUE_MAX_BYTES`].
+struct QueueIn {
+    tx: mpsc::Sender<Queued>,
+    state: Arc<QueueState>,
+}
+
+/// Where the writer of one connection takes the next message from.
+struct QueueOut {
+    rx: mpsc::Receiver<Queued>,
+    state: Arc<QueueState>,
+}
+
+/// A bounded queue for one connection. One slot more than the bound is kept for the final
+/// `lagged`.
+fn queue() -> (QueueIn, QueueOut) {
+    let (tx, rx) = mpsc::channel(QUEUE_MAX_MESSAGES + 1);
+    let state = Arc::new(QueueState::default());
+    (
+        QueueIn {
+            tx,
+            state: Arc::clone(&state),
+        },
+        QueueOut { rx, state },
+    )
+}
+
+/// Whether one more message of `len` bytes fits a queue holding `messages` and `bytes`. An
+/// empty queue takes any message, so one large change never makes a laggard by itself.
+fn fits(messages: usize, bytes: usize, len: usize) -> bool {
+    messages == 0 || (messages < QUEUE_MAX_MESSAGES && bytes + len <= QUEUE_MAX_BYTES)
+}
+
+impl QueueIn {
+    /// Queues a message when it fits; gives it back otherwise.
+    fn try_push(&self, queued: Queued) -> Result<(), Queued> {
+        let messages = self.tx.max_capacity() - self.tx.capacity();
+        let bytes = self.state.bytes.load(Ordering::Acquire);
+        if !fits(messages, bytes, queued.json.len()) {
+            return Err(queued);
+        }
+        let len = queued.json.len();
+        self.state.bytes.fetch_add(len, Ordering::AcqRel);
+        self.tx.try_send(queued).map_err(|e| {
+            self.state.bytes.fetch_sub(len, Ordering::AcqRel);
+            match e {
+                mpsc::error::TrySendError::Full(q) | mpsc::error::TrySendError::Closed(q) => q,
+            }
+        })
+    }
+
+    /// Marks the client a laggard: what is queued is dropped, the final `lagged` goes in the
+    /// slot kept for it, and nothing more will be queued.
+    fn give_up(&self) {
+        self.state.laggard.store(true, Ordering::Release);
+        self.state.became_laggard.notify_one();
+        let last = Outgoing::Lagged.queued(true);
+        self.state
+            .bytes
+            .fetch_add(last.json.len(), Ordering::AcqRel);
+        let _ = self.tx.try_send(last);
+    }
+}
+
+impl QueueOut {
+    /// The next message to send; once the client is a laggard, the queued changes are
+    /// dropped and only the final `lagged` is left. `None` when the connection is to end.
+    async fn pop(&mut self) -> Option<Queued> {
+        loop {
+            let queued = self.rx.recv().await?;
+            self.state
+                .bytes
+                .fetch_sub(queued.json.len(), Ordering::AcqRel);
+            self.state.room.notify_one();
+            if queued.last || !self.state.laggard.load(Ordering::Acquire) {
+                return Some(queued);
+            }
+        }
+    }
+
+    /// Resolves [`LAGGARD_GRACE`] after the client became a laggard: a write still blocked
+    /// then is abandoned with the connection.
+    async fn gave_up(state: &QueueState) {
+        if !state.laggard.load(Ordering::Acquire) {
+            state.became_laggard.notified().await;
+        }
+        tokio::time::sleep(LAGGARD_GRACE).await;
+    }
+}
+
+/// Moves the live changes of a session into its connection's queue until the server stops,
+/// the client leaves or stays too far behind. A burst waits for room (in the shared change
+/// buffer, not in this connection's queue); a queue with no room for [`QUEUE_FULL_FOR`]
+/// makes the client a laggard.
+async fn pump(mut session: Session, queue: QueueIn, metrics: Arc<crate::metrics::Metrics>) {
+    loop {
+        let next = tokio::select! {
+            next = session.next() => next,
+            _ = queue.tx.closed() => return,
+        };
+        let Some(message) = next else {
+            return;
+        };
+        let mut queued = message.queued(false);
+        let deadline = tokio::time::Instant::now() + QUEUE_FULL_FOR;
+        loop {
+            match queue.try_push(queued) {
+                Ok(()) => break,
+                Err(back) => queued = back,
+            }
+            let waited = tokio::time::timeout_at(deadline, async {
+                tokio::select! {
+                    _ = queue.state.room.notified() => true,
+                    _ = queue.tx.closed() => false,
+                }
+            })
+            .await;
+            match waited {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(_) => {
+                    queue.give_up();
+                    tracing::info!(
+                        max_messages = QUEUE_MAX_MESSAGES,
+                        max_bytes = QUEUE_MAX_BYTES,
+                        "feed client fell too far behind; sent lagged and disconnected"
+                    );
+                    metrics.count("binhyen_feed_laggards_total", &[], 1);
+                    return;
+                }
+            }
+        }
+    }
 }
 
 impl Session {
@@ -140,6 +377,7 @@ impl Session {
               (status = 401, body = crate::error::ErrorBody)))]
 pub async fn feed(
     State(state): State<Arc<AppState>>,
+    Extension(connections): Extension<Arc<FeedConnections>>,
     principal: Principal,
     Query(q): Query<FeedQuery>,
     headers: HeaderMap,
@@ -151,6 +389,27 @@ pub async fn feed(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok())
     });
+    if ws.is_ok() && !same_origin(&headers) {
+        return Err(ApiError::forbidden(
+            "the feed is only opened from this server's own pages",
+        ));
+    }
+    if let Err(rejection) = &ws {
+        if headers.contains_key(axum::http::header::UPGRADE) {
+            return Err(ApiError::bad_request("bad_upgrade", rejection.body_text()));
+        }
+    }
+    let Some(slot) = connections.claim(principal.user.id, CONNECTIONS_PER_ACCOUNT) else {
+        state.metrics.count("binhyen_feed_refused_total", &[], 1);
+        return Err(ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "feed_connections_exceeded",
+            format!(
+                "this account already holds {CONNECTIONS_PER_ACCOUNT} live feed connections; \
+                 close one first"
+            ),
+        ));
+    };
     // Subscribe before reading the replay, so that nothing falls between the two.
     let live = state.store.subscribe();
     let replay = match since {
@@ -177,17 +436,19 @@ pub async fn feed(
     state
         .metrics
         .count("binhyen_feed_connections_total", &[], 1);
+    let (queue_in, queue_out) = queue();
+    let metrics = Arc::clone(&state.metrics);
     match ws {
-        Ok(_) if !same_origin(&headers) => Err(ApiError::forbidden(
-            "the feed is only opened from this server's own pages",
-        )),
         Ok(upgrade) => Ok(upgrade
-            .on_upgrade(move |socket| serve_websocket(socket, first, session))
+            .on_upgrade(move |socket| async move {
+                tokio::spawn(pump(session, queue_in, metrics));
+                serve_websocket(socket, first, queue_out, slot).await;
+            })
             .into_response()),
-        Err(rejection) if headers.contains_key(axum::http::header::UPGRADE) => {
-            Err(ApiError::bad_request("bad_upgrade", rejection.body_text()))
+        Err(_) => {
+            tokio::spawn(pump(session, queue_in, metrics));
+            Ok(serve_sse(first, queue_out, slot))
         }
-        Err(_) => Ok(serve_sse(first, session)),
     }
 }
 
@@ -209,14 +470,29 @@ fn same_origin(headers: &HeaderMap) -> bool {
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
-async fn serve_websocket(socket: WebSocket, first: Vec<Outgoing>, mut session: Session) {
+/// Sends one message unless the client became a laggard and the write stayed blocked past
+/// the grace; `false` when the connection is to end.
+async fn send(
+    out: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    message: Message,
+    state: &QueueState,
+) -> bool {
+    tokio::select! {
+        sent = out.send(message) => sent.is_ok(),
+        _ = QueueOut::gave_up(state) => false,
+    }
+}
+
+async fn serve_websocket(
+    socket: WebSocket,
+    first: Vec<Outgoing>,
+    mut queue: QueueOut,
+    _slot: ConnectionSlot,
+) {
+    let state = Arc::clone(&queue.state);
     let (mut out, mut inbound) = socket.split();
     for message in &first {
-        if out
-            .send(Message::Text(message.json().into()))
-            .await
-            .is_err()
-        {
+        if !send(&mut out, Message::Text(message.json().into()), &state).await {
             return;
         }
     }
@@ -224,14 +500,16 @@ async fn serve_websocket(socket: WebSocket, first: Vec<Outgoing>, mut session: S
     ping.tick().await;
     loop {
         tokio::select! {
-            next = session.next() => match next {
+            next = queue.pop() => match next {
                 Some(message) => {
-                    if out.send(Message::Text(message.json().into())).await.is_err() {
+                    if !send(&mut out, Message::Text(message.json.into()), &state).await {
                         return;
                     }
                 }
                 None => {
-                    let _ = out.send(Message::Close(None)).await;
+                    // The server stops, or the laggard had its `lagged`.
+                    let _ = tokio::time::timeout(LAGGARD_GRACE, out.send(Message::Close(None)))
+                        .await;
                     return;
                 }
             },
@@ -241,7 +519,7 @@ async fn serve_websocket(socket: WebSocket, first: Vec<Outgoing>, mut session: S
                 Some(Ok(_)) => {}
             },
             _ = ping.tick() => {
-                if out.send(Message::Ping(Vec::new().into())).await.is_err() {
+                if !send(&mut out, Message::Ping(Vec::new().into()), &state).await {
                     return;
                 }
             }
@@ -249,23 +527,24 @@ async fn serve_websocket(socket: WebSocket, first: Vec<Outgoing>, mut session: S
     }
 }
 
-fn event(message: &Outgoing) -> Event {
-    let event = Event::default().data(message.json());
-    match message {
-        Outgoing::Change(c) => event.id(c.id.to_string()),
-        Outgoing::Lagged => event,
+fn event(json: String, id: Option<i64>) -> Event {
+    let event = Event::default().data(json);
+    match id {
+        Some(id) => event.id(id.to_string()),
+        None => event,
     }
 }
 
-fn serve_sse(first: Vec<Outgoing>, session: Session) -> Response {
-    let replay = futures_util::stream::iter(
-        first
-            .into_iter()
-            .map(|m| Ok::<Event, std::convert::Infallible>(event(&m))),
-    );
-    let live = futures_util::stream::unfold(session, |mut session| async move {
-        let message = session.next().await?;
-        Some((Ok(event(&message)), session))
+fn serve_sse(first: Vec<Outgoing>, queue: QueueOut, slot: ConnectionSlot) -> Response {
+    let replay = futures_util::stream::iter(first.into_iter().map(|m| {
+        let q = m.queued(false);
+        Ok::<Event, std::convert::Infallible>(event(q.json, q.id))
+    }));
+    // The slot travels with the stream: it is released when the response ends or its
+    // client goes away.
+    let live = futures_util::stream::unfold((queue, slot), |(mut queue, slot)| async move {
+        let message = queue.pop().await?;
+        Some((Ok(event(message.json, message.id)), (queue, slot)))
     });
     Sse::new(replay.chain(live))
         .keep_alive(KeepAlive::new().interval(PING_EVERY))
@@ -274,7 +553,9 @@ fn serve_sse(first: Vec<Outgoing>, session: Session) -> Response {
 
 /// The feed route.
 pub fn routes() -> Router<Arc<AppState>> {
-    Router::new().route("/api/feed", get(feed))
+    Router::new()
+        .route("/api/feed", get(feed))
+        .layer(Extension(Arc::new(FeedConnections::default())))
 }
 
 /// The feed path for the OpenAPI document.
@@ -313,6 +594,71 @@ mod tests {
         assert!(city.allows(&change("device.offline", Some("00004"), &[])));
         assert!(city.allows(&change("user.created", None, &[])));
         assert!(city.allows(&change("incident.created", Some("00008"), &[])));
+    }
+
+    #[test]
+    fn a_queue_is_bounded_in_messages_and_bytes() {
+        assert!(
+            fits(0, 0, QUEUE_MAX_BYTES * 4),
+            "an empty queue takes one large change"
+        );
+        assert!(fits(QUEUE_MAX_MESSAGES - 1, 0, 10));
+        assert!(!fits(QUEUE_MAX_MESSAGES, 0, 10));
+        assert!(fits(3, QUEUE_MAX_BYTES - 10, 10));
+        assert!(!fits(3, QUEUE_MAX_BYTES - 10, 11));
+    }
+
+    fn queued_change(id: i64) -> Queued {
+        let mut c = change("incident.updated", None, &[]);
+        c.id = id;
+        Outgoing::Change(Box::new(c)).queued(false)
+    }
+
+    #[tokio::test]
+    async fn a_laggard_gets_only_the_final_lagged() {
+        let (queue_in, mut queue_out) = queue();
+        let mut accepted = 0;
+        for id in 0..(QUEUE_MAX_MESSAGES as i64 + 10) {
+            if queue_in.try_push(queued_change(id)).is_err() {
+                break;
+            }
+            accepted += 1;
+        }
+        assert_eq!(accepted, QUEUE_MAX_MESSAGES);
+        queue_in.give_up();
+        drop(queue_in);
+        let last = queue_out.pop().await.expect("the lagged message");
+        assert!(last.last);
+        assert_eq!(last.json, LAGGED);
+        assert!(
+            queue_out.pop().await.is_none(),
+            "the connection ends after it"
+        );
+        assert_eq!(queue_out.state.bytes.load(Ordering::Acquire), 0);
+    }
+
+    #[tokio::test]
+    async fn a_reading_client_never_lags() {
+        let (queue_in, mut queue_out) = queue();
+        for id in 0..(QUEUE_MAX_MESSAGES as i64 * 3) {
+            assert!(queue_in.try_push(queued_change(id)).is_ok());
+            let got = queue_out.pop().await.expect("message");
+            assert_eq!(got.id, Some(id));
+            assert!(!got.last);
+        }
+    }
+
+    #[test]
+    fn an_account_holds_a_bounded_number_of_connections() {
+        let connections = Arc::new(FeedConnections::default());
+        let held: Vec<_> = (0..3).filter_map(|_| connections.claim(7, 3)).collect();
+        assert_eq!(held.len(), 3);
+        assert!(connections.claim(7, 3).is_none());
+        let other = connections.claim(8, 3);
+        assert!(other.is_some(), "another account has its own count");
+        drop(held);
+        assert_eq!(connections.held_by(7), 0);
+        assert!(connections.claim(7, 3).is_some());
     }
 
     #[test]
