@@ -30,7 +30,9 @@ pub enum Command {
     User(UserCommand),
     /// Simulate DC-09 alarm panels against a receiver (demos and load tests).
     Simulate(crate::simulate::SimulateArgs),
-    /// Write a consistent copy of the SQLite database while the server runs.
+    /// Write a consistent copy of the SQLite database while the server runs, and beside it
+    /// (`<to>.master.key`) the master key that unseals the device keys when it lives in the
+    /// data directory. Both files are readable by the owner only.
     Backup {
         #[command(flatten)]
         serve: ServeArgs,
@@ -379,18 +381,95 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             answer_key,
             json,
         } => crate::quality::quality_check(&Config::load(&serve)?, answer_key, json).await,
-        Command::Backup { serve, to } => {
-            let config = Config::load(&serve)?;
-            let store = app::open_store(&config).await?;
-            store
-                .backup_to(&to)
-                .await
-                .with_context(|| format!("backup to {} failed", to.display()))?;
-            store.close().await;
-            println!("backup written to {}", to.display());
-            Ok(())
+        Command::Backup { serve, to } => backup(&Config::load(&serve)?, &to).await,
+    }
+}
+
+/// The file beside a backup that holds the master key of the data directory.
+pub fn backup_key_path(to: &std::path::Path) -> PathBuf {
+    let mut name = to.as_os_str().to_owned();
+    name.push(".master.key");
+    PathBuf::from(name)
+}
+
+/// `binhyen backup`: the database copy, and what a restore needs with it. A data directory
+/// with no database is refused: opening it would create an empty one and back that up.
+async fn backup(config: &Config, to: &std::path::Path) -> anyhow::Result<()> {
+    let target = match &config.database_url {
+        Some(url) => store::DbTarget::from_url(url)?,
+        None => store::DbTarget::in_data_dir(&config.data_dir),
+    };
+    if let store::DbTarget::Sqlite(path) = &target {
+        if !path.is_file() {
+            anyhow::bail!(
+                "no database at {}: nothing to back up (is --data-dir the server's data directory?)",
+                path.display()
+            );
         }
     }
+    // Where the server finds its master key, in the same order as it does.
+    let env_key = std::env::var(crate::receiver::keys::MASTER_KEY_ENV)
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    let data_dir_key = config.data_dir.join(crate::receiver::keys::MASTER_KEY_FILE);
+    let key_copy = backup_key_path(to);
+    let copy_key =
+        env_key.is_none() && config.receiver.master_key_file.is_none() && data_dir_key.is_file();
+    if copy_key && key_copy.exists() {
+        anyhow::bail!(
+            "{} already exists; choose a new backup file",
+            key_copy.display()
+        );
+    }
+    let store = store::Store::open(&target)
+        .await
+        .context("cannot open the database")?;
+    let written = store
+        .backup_to(to)
+        .await
+        .with_context(|| format!("backup to {} failed", to.display()));
+    store.close().await;
+    written?;
+    println!("backup written to {}", to.display());
+    if copy_key {
+        let key = std::fs::read(&data_dir_key)
+            .with_context(|| format!("cannot read {}", data_dir_key.display()))?;
+        write_owner_only(&key_copy, &key)
+            .with_context(|| format!("cannot write {}", key_copy.display()))?;
+        eprintln!(
+            "WARNING: {} is the master key that unseals the device keys in this backup. \
+             Whoever holds both files can read every device key: keep it apart from the backup \
+             (another medium, a safe), never beside it in the same off-site copy. A restore \
+             needs it as master.key in the new data directory, or no encrypted alarm is \
+             accepted.",
+            key_copy.display()
+        );
+    } else if env_key.is_some() {
+        eprintln!(
+            "note: the master key comes from {}; a restored server needs the same value",
+            crate::receiver::keys::MASTER_KEY_ENV
+        );
+    } else if let Some(file) = &config.receiver.master_key_file {
+        eprintln!(
+            "note: the master key comes from {}; a restored server needs the same file",
+            file.display()
+        );
+    } else {
+        eprintln!("note: the data directory holds no master key (no device key was sealed)");
+    }
+    Ok(())
+}
+
+/// Writes a new file readable by the owner only; fails when it exists.
+fn write_owner_only(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

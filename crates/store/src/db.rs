@@ -1,5 +1,9 @@
 //! Opening the database: SQLite pools (one writer, several readers) or a PostgreSQL pool, the
 //! migrations for each, and the macros that run one body of portable SQL on either back end.
+//!
+//! The SQLite files (database, WAL, shared memory, backups) hold personal records, sessions
+//! and sealed keys: they are created readable and writable by the owner only (0600), and a
+//! directory created for them is 0700.
 
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -91,10 +95,13 @@ impl Db {
         match target {
             DbTarget::Sqlite(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent).map_err(|e| {
+                    create_private_dir(parent).map_err(|e| {
                         StoreError::InvalidTarget(format!("{}: {e}", parent.display()))
                     })?;
                 }
+                // SQLite gives the WAL and shared-memory files the mode of the database file.
+                private_sqlite_files(path)
+                    .map_err(|e| StoreError::InvalidTarget(format!("{}: {e}", path.display())))?;
                 let base = SqliteConnectOptions::new()
                     .filename(path)
                     .journal_mode(SqliteJournalMode::Wal)
@@ -227,11 +234,18 @@ impl Db {
                         "the backup must not overwrite the live database".into(),
                     ));
                 }
-                let to = to.to_str().ok_or_else(|| {
+                let name = to.to_str().ok_or_else(|| {
                     StoreError::InvalidTarget(format!("{} is not valid UTF-8", to.display()))
                 })?;
+                // VACUUM INTO writes into an empty file: created here, owner-only, so the copy
+                // is never readable by others, not even while it is written.
+                create_private_file(to)
+                    .map_err(|e| StoreError::InvalidTarget(format!("{}: {e}", to.display())))?;
                 // VACUUM INTO reads one snapshot: a consistent copy while writers go on.
-                sqlx::query("VACUUM INTO $1").bind(to).execute(read).await?;
+                if let Err(e) = sqlx::query("VACUUM INTO $1").bind(name).execute(read).await {
+                    let _ = std::fs::remove_file(to);
+                    return Err(e.into());
+                }
                 Ok(())
             }
             Db::Postgres { .. } => Err(StoreError::Unsupported(
@@ -239,6 +253,59 @@ impl Db {
             )),
         }
     }
+}
+
+/// Creates `dir` (and its missing parents) with mode 0700. An existing directory keeps the
+/// permissions its owner chose.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates a new, empty file readable and writable by the owner only; fails when it exists.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
+/// Makes the database file (created empty here when missing) and any WAL or shared-memory file
+/// beside it owner-only: files an older version left group- or world-readable are tightened.
+fn private_sqlite_files(path: &Path) -> std::io::Result<()> {
+    match create_private_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut names = vec![path.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            names.push(PathBuf::from(name));
+        }
+        for name in names {
+            match std::fs::metadata(&name) {
+                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600))?;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How often the checkpointer looks at the WAL.
@@ -293,6 +360,41 @@ macro_rules! on_read {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn database_wal_and_backup_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| {
+            std::fs::metadata(p)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        };
+        let root = std::env::temp_dir().join(format!(
+            "binhyen-modes-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+        ));
+        let dir = root.join("data");
+        let path = dir.join("binhyen.db");
+        let db = Db::connect(&DbTarget::Sqlite(path.clone())).await.unwrap();
+        db.migrate().await.unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.join("binhyen.db-wal")), 0o600);
+        assert_eq!(mode(&dir.join("binhyen.db-shm")), 0o600);
+        let backup = dir.join("copy.db");
+        db.backup_to(&backup).await.unwrap();
+        assert_eq!(mode(&backup), 0o600);
+        db.close().await;
+
+        // Files an older version left world-readable are tightened on open.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let db = Db::connect(&DbTarget::Sqlite(path.clone())).await.unwrap();
+        assert_eq!(mode(&path), 0o600);
+        db.close().await;
+        let _ = std::fs::remove_dir_all(root);
+    }
 
     #[test]
     fn urls_are_parsed_and_masked() {

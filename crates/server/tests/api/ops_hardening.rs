@@ -223,6 +223,200 @@ async fn feed_connections_per_account_are_capped(backend: Backend) {
     s.stop().await;
 }
 
+/// Whether a DC-09 answer is an encrypted ACK under `key`.
+async fn alarm_acknowledged(addr: std::net::SocketAddr, key: &dc09::Key, seq: u16) -> bool {
+    use rand::SeedableRng;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let now = dc09::Timestamp::from_unix(chrono::Utc::now().timestamp());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(seq));
+    let frame = dc09::MessageBuilder::new(dc09::Token::SiaDcs)
+        .seq(seq)
+        .account("BE128")
+        .sia("Nri1/FA001")
+        .timestamp(now)
+        .build_encrypted(key, &mut rng)
+        .expect("frame");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(&frame).await.expect("send");
+    let mut decoder = dc09::StreamDecoder::default();
+    let mut buf = [0u8; 4096];
+    loop {
+        let read = tokio::time::timeout(WAIT, tcp.read(&mut buf))
+            .await
+            .expect("an answer in time")
+            .expect("read");
+        assert!(read > 0, "the receiver closed without answering");
+        decoder.feed(&buf[..read]);
+        if let Some(answer) = decoder.next_frame() {
+            let answer = answer.expect("a well-formed answer");
+            return dc09::Message::decode(&answer, Some(key), now, &dc09::Window::default())
+                .map(|m| m.token() == dc09::Token::Ack)
+                .unwrap_or(false);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+// Issue #20, item 13: a backup restores, with its master key, into a fresh data directory
+// whose server accepts encrypted alarms from a device registered before the backup. Backups
+// are SQLite's (PostgreSQL is backed up with its own tools).
+#[tokio::test]
+async fn a_backup_restores_into_a_fresh_data_directory_that_receives_encrypted_alarms() {
+    let options = server::receiver::ReceiverOptions::default();
+    let Some(s) = TestServer::start_with_dc09(Backend::Sqlite, options).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let r = s
+        .post(
+            &admin,
+            "/api/facilities",
+            &json!({"name": "Chung cư sao lưu", "address": "Số 2 phố Thử", "lat": 21.0359,
+                    "lon": 105.8342, "kind": "apartment_building", "floors": 12,
+                    "contacts": [{"name": "Bảo vệ", "phone": "0912345678"}]}),
+        )
+        .await;
+    let status = r.status();
+    let body: Value = r.json().await.expect("facility");
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let facility = body["id"].as_i64().expect("id");
+    let hex = "00112233445566778899aabbccddeeff";
+    let r = s
+        .post(
+            &admin,
+            "/api/devices",
+            &json!({"account": "BE128", "key": hex, "facility_id": facility}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let key = dc09::Key::from_hex(hex).expect("key");
+    assert!(alarm_acknowledged(s.dc09.expect("dc09"), &key, 1).await);
+
+    let out_dir = std::env::temp_dir().join(common::unique("binhyen-backups"));
+    std::fs::create_dir_all(&out_dir).expect("backup folder");
+    let backup = out_dir.join("binhyen-2026-12-06.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_binhyen"))
+        .args(["backup", "--units"])
+        .arg(common::units_dir())
+        .arg("--data-dir")
+        .arg(&s.data_dir)
+        .arg("--to")
+        .arg(&backup)
+        .env_remove("BINHYEN_MASTER_KEY")
+        .output()
+        .expect("run backup");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let key_copy = server::cli::backup_key_path(&backup);
+    assert!(
+        stderr.contains("WARNING") && stderr.contains(&key_copy.display().to_string()),
+        "the operator is told where the master key went: {stderr}"
+    );
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&backup), 0o600, "the backup is owner-only");
+        assert_eq!(mode(&key_copy), 0o600, "the key copy is owner-only");
+    }
+    let config = s.config().clone();
+    s.stop().await;
+
+    // Restore as docs/operations.md says: a new data directory with the backup as binhyen.db
+    // and the key as master.key.
+    let fresh = std::env::temp_dir().join(common::unique("binhyen-restored"));
+    std::fs::create_dir_all(&fresh).expect("fresh data directory");
+    std::fs::copy(&backup, fresh.join("binhyen.db")).expect("restore the database");
+    std::fs::copy(&key_copy, fresh.join("master.key")).expect("restore the key");
+    let mut config = config;
+    config.data_dir = fresh.clone();
+    config.http = "127.0.0.1:0".parse().expect("addr");
+    config.dc09 = vec!["127.0.0.1:0".parse().expect("addr")];
+    let running = server::app::start(config)
+        .await
+        .expect("the restored server starts");
+    let dc09 = *running.dc09.first().expect("dc09 listener");
+    assert!(
+        alarm_acknowledged(dc09, &key, 2).await,
+        "the restored server unseals the device key of before the backup"
+    );
+    let base = format!("http://{}", running.http);
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"username": "admin", "password": common::ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("login body");
+    let token = login["token"].as_str().expect("token").to_owned();
+    let signals: Value = client
+        .get(format!("{base}/api/facilities/{facility}/signals"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("signals")
+        .json()
+        .await
+        .expect("signals body");
+    let count = signals.as_array().map_or(0, Vec::len);
+    assert_eq!(count, 2, "the alarm of before and the one after: {signals}");
+    running.stop().await.expect("clean stop");
+    let _ = std::fs::remove_dir_all(fresh);
+    let _ = std::fs::remove_dir_all(out_dir);
+}
+
+// Issue #20, item 13: a data directory without a database is refused, and none is created.
+#[test]
+fn a_backup_of_a_data_directory_without_a_database_is_refused() {
+    let empty = std::env::temp_dir().join(common::unique("binhyen-empty"));
+    std::fs::create_dir_all(&empty).expect("empty folder");
+    for dir in [empty.clone(), empty.join("missing")] {
+        let to = empty.join(common::unique("copy"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_binhyen"))
+            .args(["backup", "--units"])
+            .arg(common::units_dir())
+            .arg("--data-dir")
+            .arg(&dir)
+            .arg("--to")
+            .arg(&to)
+            .output()
+            .expect("run backup");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "refused for {}", dir.display());
+        assert!(stderr.contains("no database"), "{stderr}");
+        assert!(!dir.join("binhyen.db").exists(), "no empty database made");
+        assert!(!to.exists(), "no backup file written");
+    }
+    let _ = std::fs::remove_dir_all(empty);
+}
+
+// Issue #20, item 14: the data directory, the database and its WAL are owner-only.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_database_files_are_owner_only() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    // A write, so that the WAL has content.
+    let _ = s.user(&admin, "truc_ban_quyen", "operator", None).await;
+    assert_eq!(mode(&s.data_dir), 0o700);
+    for name in ["binhyen.db", "binhyen.db-wal", "binhyen.db-shm"] {
+        assert_eq!(mode(&s.data_dir.join(name)), 0o600, "{name}");
+    }
+    s.stop().await;
+}
+
 crate::api_on_both_backends!(
     a_client_that_never_reads_is_dropped_while_a_reader_keeps_up,
     feed_connections_per_account_are_capped,
