@@ -32,6 +32,12 @@ use utoipa::{Modify, OpenApi};
         crate::api::health::readyz,
         crate::api::health::metrics,
     ),
+    components(schemas(
+        // Query parameters of other areas refer to these by name.
+        crate::api::accountability::Format,
+        crate::api::accountability::LangParam,
+        crate::api::facilities::ImportMode,
+    )),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = []))
 )]

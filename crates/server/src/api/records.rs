@@ -943,16 +943,41 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     use utoipa::openapi::path::{
         HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
     };
-    use utoipa::openapi::{OpenApiBuilder, Required};
-    let op = |summary: &str, params: &[(&str, ParameterIn)]| {
+    use utoipa::openapi::request_body::{RequestBody, RequestBodyBuilder};
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+    use utoipa::openapi::{ContentBuilder, OpenApiBuilder, Required};
+    // Every parameter and body has a schema, so that schema-driven clients and fuzzers can
+    // build requests for these operations.
+    let text = || Schema::Object(ObjectBuilder::new().schema_type(Type::String).build());
+    let integer = || Schema::Object(ObjectBuilder::new().schema_type(Type::Integer).build());
+    let one_of = |values: &[&str]| {
+        Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(values.iter().map(|v| (*v).to_owned())))
+                .build(),
+        )
+    };
+    let json_body = |schema: Schema| -> RequestBody {
+        RequestBodyBuilder::new()
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(schema)).build(),
+            )
+            .required(Some(Required::True))
+            .build()
+    };
+    let op = |summary: &str, params: &[(&str, ParameterIn, Schema)], body: Option<RequestBody>| {
         let mut b = OperationBuilder::new()
             .tag("records")
-            .summary(Some(summary.to_owned()));
-        for (name, place) in params {
+            .summary(Some(summary.to_owned()))
+            .request_body(body);
+        for (name, place, schema) in params {
             b = b.parameter(
                 ParameterBuilder::new()
                     .name(*name)
                     .parameter_in(place.clone())
+                    .schema(Some(schema.clone()))
                     .required(if *place == ParameterIn::Path {
                         Required::True
                     } else {
@@ -962,14 +987,47 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         }
         b.build()
     };
+    // A record's fields depend on its kind (docs/records.md); the server validates them all.
+    let record = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(true),
+            ))
+    };
+    let one_or_many = || {
+        Schema::OneOf(
+            OneOfBuilder::new()
+                .item(record().build())
+                .item(ArrayBuilder::new().items(record().build()).build())
+                .build(),
+        )
+    };
+    let versioned = || {
+        Schema::Object(
+            record()
+                .property("version", integer())
+                .required("version")
+                .build(),
+        )
+    };
+    let csv_body = || {
+        RequestBodyBuilder::new()
+            .content(
+                "text/csv",
+                ContentBuilder::new().schema(Some(text())).build(),
+            )
+            .required(Some(Required::True))
+            .build()
+    };
     let list = [
-        ("unit", ParameterIn::Query),
-        ("key", ParameterIn::Query),
-        ("key2", ParameterIn::Query),
-        ("after_id", ParameterIn::Query),
-        ("limit", ParameterIn::Query),
+        ("unit", ParameterIn::Query, text()),
+        ("key", ParameterIn::Query, text()),
+        ("key2", ParameterIn::Query, text()),
+        ("after_id", ParameterIn::Query, text()),
+        ("limit", ParameterIn::Query, integer()),
     ];
-    let id = [("id", ParameterIn::Path)];
+    let id = [("id", ParameterIn::Path, text())];
     let mut paths = PathsBuilder::new();
     for (base, label) in [
         ("/api/persons", "persons"),
@@ -983,19 +1041,26 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 base,
                 PathItem::new(
                     HttpMethod::Get,
-                    op(&format!("List {label} (numbers masked)"), &list),
+                    op(&format!("List {label} (numbers masked)"), &list, None),
                 ),
             )
             .path(
                 base,
                 PathItem::new(
                     HttpMethod::Post,
-                    op(&format!("Create one or an array of {label}"), &[]),
+                    op(
+                        &format!("Create one or an array of {label}"),
+                        &[],
+                        Some(json_body(one_or_many())),
+                    ),
                 ),
             )
             .path(
                 format!("{base}/{{id}}"),
-                PathItem::new(HttpMethod::Get, op(&format!("One of the {label}"), &id)),
+                PathItem::new(
+                    HttpMethod::Get,
+                    op(&format!("One of the {label}"), &id, None),
+                ),
             )
             .path(
                 format!("{base}/{{id}}"),
@@ -1004,60 +1069,106 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                     op(
                         &format!("Replace one of the {label} (with its version)"),
                         &id,
+                        Some(json_body(versioned())),
                     ),
                 ),
             );
     }
-    let mode = [("mode", ParameterIn::Query)];
+    let mode = [("mode", ParameterIn::Query, one_of(&["all", "valid-only"]))];
     let quality = [
-        ("unit", ParameterIn::Query),
-        ("rule", ParameterIn::Query),
-        ("status", ParameterIn::Query),
-        ("offset", ParameterIn::Query),
-        ("limit", ParameterIn::Query),
-        ("format", ParameterIn::Query),
-        ("lang", ParameterIn::Query),
+        ("unit", ParameterIn::Query, text()),
+        ("rule", ParameterIn::Query, text()),
+        (
+            "status",
+            ParameterIn::Query,
+            one_of(&["open", "resolved", "dismissed"]),
+        ),
+        ("offset", ParameterIn::Query, integer()),
+        ("limit", ParameterIn::Query, integer()),
+        ("format", ParameterIn::Query, one_of(&["csv", "xlsx"])),
+        ("lang", ParameterIn::Query, one_of(&["vi", "en"])),
     ];
     let finding = [
-        ("kind", ParameterIn::Path),
-        ("id", ParameterIn::Path),
-        ("rule", ParameterIn::Path),
+        ("kind", ParameterIn::Path, text()),
+        ("id", ParameterIn::Path, text()),
+        ("rule", ParameterIn::Path, text()),
     ];
+    let account = Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("username", text())
+            .property("display_name", text())
+            .property("password", text())
+            .required("username")
+            .required("password")
+            .build(),
+    );
+    let change = Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("to", one_of(&["open", "resolved", "dismissed"]))
+            .property("reason", text())
+            .required("to")
+            .required("reason")
+            .build(),
+    );
     paths = paths
         .path(
             "/api/persons/import",
-            PathItem::new(HttpMethod::Post, op("Import persons from CSV", &mode)),
+            PathItem::new(
+                HttpMethod::Post,
+                op("Import persons from CSV", &mode, Some(csv_body())),
+            ),
         )
         .path(
             "/api/foreigner-declarations/import",
             PathItem::new(
                 HttpMethod::Post,
-                op("Import foreigner declarations from CSV", &mode),
+                op(
+                    "Import foreigner declarations from CSV",
+                    &mode,
+                    Some(csv_body()),
+                ),
             ),
         )
         .path(
             "/api/establishments/{id}/account",
             PathItem::new(
                 HttpMethod::Post,
-                op("Create an establishment's account", &id),
+                op(
+                    "Create an establishment's account",
+                    &id,
+                    Some(json_body(account)),
+                ),
             ),
         )
         .path(
             "/api/quality",
             PathItem::new(
                 HttpMethod::Get,
-                op("The four rates, their trend and the work list", &quality),
+                op(
+                    "The four rates, their trend and the work list",
+                    &quality,
+                    None,
+                ),
             ),
         )
         .path(
             "/api/quality/run",
-            PathItem::new(HttpMethod::Post, op("Run the quality checks now", &[])),
+            PathItem::new(
+                HttpMethod::Post,
+                op("Run the quality checks now", &[], None),
+            ),
         )
         .path(
             "/api/quality/findings/{kind}/{id}/{rule}",
             PathItem::new(
                 HttpMethod::Post,
-                op("Resolve, dismiss or reopen a finding", &finding),
+                op(
+                    "Resolve, dismiss or reopen a finding",
+                    &finding,
+                    Some(json_body(change)),
+                ),
             ),
         );
     OpenApiBuilder::new().paths(paths.build()).build()
