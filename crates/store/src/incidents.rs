@@ -68,6 +68,15 @@ pub struct CreatedIncident {
     pub duplicates: Vec<DuplicateHint>,
 }
 
+/// What else happens when an incident is opened, in the same transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// A unit (other than the owner) to share the new incident with.
+    pub share_with: Option<String>,
+    /// The hex SHA-256 of the citizen's lookup reference, for a public report.
+    pub public_ref_hash: Option<String>,
+}
+
 /// An alarm signal for the incident workflow, from the alarm receiver.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlarmIncidentInput {
@@ -623,7 +632,11 @@ macro_rules! lock_incident {
 /// `Incident::open`, appends the `opened` event, the duplicate hints, the audit row and the
 /// feed row. Evaluates to `(Incident, Change)`.
 macro_rules! open_in_tx {
-    ($store:expr, $tx:expr, $valid:expr, $dups:expr, $actor:expr, $now:expr, $action:expr) => {{
+    ($store:expr, $tx:expr, $valid:expr, $dups:expr, $actor:expr, $now:expr, $action:expr) => {
+        open_in_tx!($store, $tx, $valid, $dups, $actor, $now, $action, None::<&str>)
+    };
+    ($store:expr, $tx:expr, $valid:expr, $dups:expr, $actor:expr, $now:expr, $action:expr, $share:expr) => {{
+        let share: Option<&str> = $share;
         let valid: ValidNewIncident = $valid;
         let dups: &[DuplicateHint] = $dups;
         let actor: &Actor = $actor;
@@ -660,10 +673,16 @@ macro_rules! open_in_tx {
         .bind(to_millis(now))
         .fetch_one(&mut *$tx)
         .await?;
-        let (incident, opened) =
+        let (mut incident, opened) =
             Incident::open(IncidentId(id), number, valid, domain_actor(actor), now);
+        let mut events = vec![opened];
+        // Filed into a neighbour's unit from the field: the filer's unit keeps seeing it.
+        if let Some(unit) = share.filter(|u| incident.assignment.primary_unit.as_deref() != Some(*u)) {
+            events.push(incident.share_with_unit(unit, None, domain_actor(actor), now)?);
+        }
         let _version = write_incident!($tx, &incident, 0);
-        insert_events!($tx, [&opened]);
+        insert_events!($tx, &events);
+        sync_shares!($tx, &incident, &[], now);
         for hint in dups {
             let json = serde_json::to_string(hint).map_err(|e| StoreError::Corrupt {
                 what: "incident_duplicates.hint",
@@ -695,18 +714,16 @@ macro_rules! open_in_tx {
             }),
         };
         insert_audit!($tx, actor, &entry, now);
-        let mut payload = serde_json::to_value(IncidentSummary::of(&incident, 1))
+        // The probable duplicates stay off the feed: they may be other units' incidents, and
+        // the feed goes to the whole unit. The incident page shows those the reader may see.
+        let payload = serde_json::to_value(IncidentSummary::of(&incident, 1))
             .unwrap_or(serde_json::Value::Null);
-        payload["probable_duplicates"] = serde_json::json!(dups
-            .iter()
-            .map(|d| serde_json::json!({"id": d.incident_id, "number": d.number}))
-            .collect::<Vec<_>>());
         let change = insert_change!(
             $store,
             $tx,
             "incident.created",
             incident.assignment.primary_unit.clone(),
-            Vec::new(),
+            incident.assignment.shared_with.clone(),
             payload,
             now
         );
@@ -893,10 +910,45 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<CreatedIncident> {
+        self.create_incident_with(valid, &OpenOptions::default(), actor, now)
+            .await
+    }
+
+    /// [`Store::create_incident`], in the same transaction sharing the new incident with a
+    /// unit (an officer filing into a neighbour's unit keeps seeing it) and keeping the hash
+    /// of a citizen's lookup reference (see [`Store::public_report_by_ref`]).
+    pub async fn create_incident_with(
+        &self,
+        valid: ValidNewIncident,
+        options: &OpenOptions,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<CreatedIncident> {
         let duplicates = self.duplicate_hints(&valid, now).await?;
+        let share = options.share_with.as_deref();
         let (incident, change) = on_write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let out = open_in_tx!(self, tx, valid, &duplicates, actor, now, "incident.create");
+            let out = open_in_tx!(
+                self,
+                tx,
+                valid,
+                &duplicates,
+                actor,
+                now,
+                "incident.create",
+                share
+            );
+            if let Some(hash) = &options.public_ref_hash {
+                sqlx::query(
+                    "INSERT INTO public_report_refs (ref_hash, incident_id, created_at) \
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(hash)
+                .bind(out.0.id.0)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
             out
         });
@@ -1600,6 +1652,21 @@ impl Store {
                 })
                 .collect()
         })
+    }
+
+    /// The citizen report whose lookup reference hashes to `ref_hash` (hex SHA-256), if any.
+    /// Only reports filed with a reference (web form, citizen chat) have one.
+    pub async fn public_report_by_ref(&self, ref_hash: &str) -> Result<Option<StoredIncident>> {
+        let id: Option<i64> = on_read!(self, |pool| {
+            sqlx::query_scalar("SELECT incident_id FROM public_report_refs WHERE ref_hash = $1")
+                .bind(ref_hash)
+                .fetch_optional(pool)
+                .await?
+        });
+        match id {
+            Some(id) => self.incident(IncidentId(id)).await,
+            None => Ok(None),
+        }
     }
 
     /// Open incidents (at most 20 000), newest first: what the overdue check reads.

@@ -54,7 +54,7 @@ pub use feed::Change;
 pub use history::{HistoryCursor, Timeline};
 pub use incidents::{
     domain_actor, AlarmAction, AlarmIncidentInput, AlarmOutcome, CreatedIncident, IncidentCommand,
-    IncidentFilter, IncidentSummary, StoredDuplicate, StoredIncident,
+    IncidentFilter, IncidentSummary, OpenOptions, StoredDuplicate, StoredIncident,
 };
 pub use records::{
     AllRecords, FindingFilter, QualityRun, RecordFilter, RecordImport, StoredRecord, Versioned,

@@ -139,7 +139,10 @@ pub async fn detail(
         version,
     } = stored;
     incident.history = state.store.incident_timeline(&incident).await?;
-    let duplicates = state.store.incident_duplicates(incident.id).await?;
+    let mut duplicates = state.store.incident_duplicates(incident.id).await?;
+    let ids = duplicates.iter().map(|d| d.duplicate_of).collect();
+    let seen = visible_ids(state, principal, ids).await?;
+    duplicates.retain(|d| seen.contains(&d.duplicate_of));
     let records = state.store.incident_resources(incident.id).await?;
     let summary = serde_json::to_value(IncidentSummary::of(&incident, version))
         .map_err(ApiError::internal)?;
@@ -197,6 +200,39 @@ pub async fn detail(
         );
     }
     Ok(v)
+}
+
+/// Of the incidents `ids`, those the caller may see. A duplicate hint names the other
+/// incident, its age and its exact distance: for a unit officer, another unit's incident must
+/// not show through it, so hints are kept only for incidents of the unit or shared with it.
+pub async fn visible_ids(
+    state: &AppState,
+    principal: &Principal,
+    ids: Vec<i64>,
+) -> ApiResult<std::collections::HashSet<i64>> {
+    let mut seen = std::collections::HashSet::new();
+    for id in ids {
+        if seen.contains(&id) {
+            continue;
+        }
+        let visible = match principal.scope.unit() {
+            None => true,
+            Some(_) => state
+                .store
+                .incident(IncidentId(id))
+                .await?
+                .is_some_and(|s| {
+                    let a = &s.incident.assignment;
+                    principal
+                        .scope
+                        .allows(a.primary_unit.as_deref(), &a.shared_with)
+                }),
+        };
+        if visible {
+            seen.insert(id);
+        }
+    }
+    Ok(seen)
 }
 
 async fn load(state: &AppState, principal: &Principal, id: i64) -> ApiResult<StoredIncident> {
@@ -380,15 +416,39 @@ pub async fn create(
     } else {
         "hotline_113"
     };
+    if let (Some(fid), Some(_)) = (body.facility_id, mine.as_deref()) {
+        // Another unit's facility is answered as one that does not exist.
+        let visible = state
+            .store
+            .facility(fid)
+            .await?
+            .is_some_and(|f| principal.scope.allows(Some(&f.unit_code), &[]));
+        if !visible {
+            return Err(unprocessable(
+                "facility_id",
+                format!("không có cơ sở số {fid}"),
+            ));
+        }
+    }
     let form = form_of(&state, body, default_channel, mine.as_deref()).await?;
+    // An officer may file into a neighbour's unit (by `unit_code` or by a place that lies
+    // there) only as a shared incident: it belongs to that unit, and theirs keeps seeing it.
+    let options = store::OpenOptions {
+        share_with: mine.filter(|m| form.unit_code.as_deref() != Some(m.as_str())),
+        ..Default::default()
+    };
     let now = Utc::now();
     let valid = form.validate(now)?;
     let created = state
         .store
-        .create_incident(valid, &principal.actor(), now)
+        .create_incident_with(valid, &options, &principal.actor(), now)
         .await?;
     count_created(&state, &created.incident);
-    let hints = serde_json::to_value(&created.duplicates).map_err(ApiError::internal)?;
+    let mut hints = created.duplicates;
+    let ids = hints.iter().map(|h| h.incident_id.0).collect();
+    let seen = visible_ids(&state, &principal, ids).await?;
+    hints.retain(|h| seen.contains(&h.incident_id.0));
+    let hints = serde_json::to_value(&hints).map_err(ApiError::internal)?;
     let mut view = detail(
         &state,
         &principal,
