@@ -64,8 +64,9 @@
       item.appendChild(document.createElement("br"));
     }
     item.appendChild(document.createTextNode(r.reply));
-    if (r.report_number) {
-      item.appendChild(el("span", "reference", "Mã số tin báo: " + r.report_number));
+    if (r.report_reference) {
+      // The lookup reference, not the incident number, is what follows the report.
+      item.appendChild(el("span", "reference", "Mã tra cứu: " + r.report_reference));
     }
     if (Array.isArray(r.citations) && r.citations.length > 0) {
       const list = el("ul", "sources");

@@ -600,15 +600,32 @@ impl Assistant {
         reference: &str,
         now: DateTime<Utc>,
     ) -> ChatResponse {
+        self.confirm_filed_report(conversation_id, reference, None, now)
+    }
+
+    /// Completes a confirmed report with its number and, when the server issued one, the
+    /// lookup reference the citizen follows it with (the number alone does not look it up).
+    pub fn confirm_filed_report(
+        &self,
+        conversation_id: &str,
+        reference: &str,
+        lookup_reference: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> ChatResponse {
         let phone = match self.conversations.get(conversation_id, now) {
             ConversationState::AwaitingReference(intake) => intake.phone.clone(),
             _ => None,
         };
         self.conversations
             .set(conversation_id, ConversationState::Idle, now);
-        let lookup = match phone {
-            Some(p) => format!(" Bạn có thể tra cứu tình trạng tin báo bằng mã số này và số điện thoại {p}."),
-            None => " Bạn có thể tra cứu tình trạng tin báo bằng mã số này và số điện thoại đã cung cấp.".into(),
+        let lookup = match (lookup_reference, phone) {
+            (Some(code), Some(p)) => format!(
+                " Mã tra cứu tình trạng: {code} (hãy lưu lại và không chia sẻ; mã chỉ hiện một lần). Bạn có thể tra cứu tình trạng tin báo bằng mã tra cứu này và số điện thoại {p}."
+            ),
+            (Some(code), None) => format!(
+                " Mã tra cứu tình trạng: {code} (hãy lưu lại và không chia sẻ; mã chỉ hiện một lần). Bạn có thể tra cứu tình trạng tin báo bằng mã tra cứu này."
+            ),
+            (None, _) => String::new(),
         };
         ChatResponse {
             reply: format!(
@@ -741,8 +758,14 @@ mod tests {
             draft.occurred_at_text.as_deref(),
             Some("khoảng 9 giờ tối qua")
         );
-        let done = b.confirm_report(conv, "HN-2026-000123", now());
+        let done = b.confirm_filed_report(
+            conv,
+            "HN-2026-000123",
+            Some("7K3M-Q9XA-2HDF-W8RC-B1TN"),
+            now(),
+        );
         assert!(done.reply.contains("HN-2026-000123"));
+        assert!(done.reply.contains("7K3M-Q9XA-2HDF-W8RC-B1TN"));
         assert!(done.reply.contains("0903123456"));
         // The conversation is idle again: a question is answered normally.
         let r = say(&b, conv, "lam the can cuoc lan dau o dau").into_response();

@@ -181,6 +181,8 @@ pub fn new_incident(
 pub struct FiledReport {
     /// The incident's reference number, told to the citizen.
     pub number: String,
+    /// The lookup reference the citizen follows the report with (`/api/public/reports`).
+    pub lookup_reference: String,
     /// The unit it was filed to.
     pub unit_code: Option<String>,
 }
@@ -193,9 +195,18 @@ async fn store_incident(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<FiledReport, AssistantError> {
-    let created = state.store.create_incident(incident, actor, now).await?;
+    let lookup = crate::api::public_reports::LookupReference::generate();
+    let options = store::OpenOptions {
+        public_ref_hash: Some(lookup.hash()),
+        ..Default::default()
+    };
+    let created = state
+        .store
+        .create_incident_with(incident, &options, actor, now)
+        .await?;
     Ok(FiledReport {
         number: created.incident.number.to_string(),
+        lookup_reference: lookup.to_string(),
         unit_code: created.incident.assignment.primary_unit.clone(),
     })
 }
@@ -293,6 +304,10 @@ pub struct ChatReply {
     /// Reference number of the report filed by this message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_number: Option<String>,
+    /// The lookup reference of the report filed by this message: with the phone given, the
+    /// only way to follow it (`GET /api/public/reports/{reference}`). Shown once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_reference: Option<String>,
     /// The reply offers to take a report of the event told ("có" starts it).
     #[serde(default)]
     pub report_offered: bool,
@@ -317,6 +332,7 @@ impl From<ChatResponse> for ChatReply {
             conversation_id: r.conversation_id,
             suggestions: r.suggestions,
             report_number: None,
+            report_reference: None,
             report_offered: r.report_offered,
         }
     }
@@ -588,12 +604,15 @@ pub async fn chat(
                         1,
                     );
                     tracing::info!(number = %filed.number, unit = ?filed.unit_code, "chat report filed");
-                    let mut reply = ChatReply::from(state.assistant.assistant.confirm_report(
-                        &conversation,
-                        &filed.number,
-                        now,
-                    ));
+                    let mut reply =
+                        ChatReply::from(state.assistant.assistant.confirm_filed_report(
+                            &conversation,
+                            &filed.number,
+                            Some(&filed.lookup_reference),
+                            now,
+                        ));
                     reply.report_number = Some(filed.number);
+                    reply.report_reference = Some(filed.lookup_reference);
                     reply
                 }
                 Err(e) => {

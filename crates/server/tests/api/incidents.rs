@@ -1104,16 +1104,14 @@ async fn public_report_opens_an_incident_and_is_rate_limited(backend: Backend) {
     assert_eq!(r.status(), StatusCode::CREATED);
     let receipt: Value = r.json().await.unwrap();
     let reference = receipt["reference"].as_str().unwrap().to_owned();
+    let number = receipt["number"].as_str().unwrap().to_owned();
     assert_eq!(receipt["status"], "received");
     assert!(
         receipt.get("id").is_none(),
         "the citizen sees the reference only"
     );
     let (_, found) = site
-        .get(
-            &site.operator,
-            &format!("/api/incidents?number={reference}"),
-        )
+        .get(&site.operator, &format!("/api/incidents?number={number}"))
         .await;
     let row = &found.as_array().unwrap()[0];
     assert_eq!(row["channel"], "web_report");
