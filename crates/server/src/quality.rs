@@ -1,10 +1,10 @@
-//! Quality runs over the residence and foreigner records: load every record, check and score
-//! them with the rules in force (`domain::records`), carry the status of earlier findings over,
-//! and save the report and the work list. Shared by `POST /api/quality/run`, the first
-//! `GET /api/quality` and `binhyen quality-check`.
+//! Quality runs over the residence and foreigner records: load every record (or one unit's, for
+//! a unit officer's run), check and score them with the rules in force (`domain::records`),
+//! carry the status of earlier findings over, and save the report and the work list. Shared by
+//! `POST /api/quality/run`, the first `GET /api/quality` and `binhyen quality-check`.
 
 use chrono::{DateTime, Utc};
-use domain::records::{assess, reconcile, AddressResolver, RuleSet};
+use domain::records::{assess, reconcile, AddressResolver, QualityReport, RuleSet, UnitQuality};
 use domain::units::UnitDirectory;
 use std::borrow::Cow;
 use std::time::Instant;
@@ -99,6 +99,117 @@ pub async fn run(
         save_ms: saving.elapsed().as_millis() as u64,
     };
     Ok((summary, findings))
+}
+
+/// Runs the checks over one unit's records only, as a unit officer may: the duplicate and
+/// conflict rules compare the unit's records among themselves, only that unit's findings are
+/// replaced, and the saved report is the previous run's with this unit's figures (and the
+/// city's, which add up from the units') brought up to date. No other unit's data is read
+/// for the check or changed. The summary counts the unit's records and findings.
+pub async fn run_unit(
+    store: &Store,
+    units: &UnitDirectory,
+    rules: &RuleSet,
+    unit: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(RunSummary, Vec<domain::records::Finding>), RunError> {
+    let started = Instant::now();
+    let records = store.load_records_of(Some(unit)).await?;
+    let mut previous = store.all_findings().await?;
+    previous.retain(|f| f.unit == unit);
+    let latest = store.quality_runs(1).await?.into_iter().next();
+    let load_ms = started.elapsed().as_millis() as u64;
+    let checking = Instant::now();
+    let resolver = UnitResolver { units };
+    let set = records.as_set();
+    let assessment = assess(set, rules, Some(&resolver), now)?;
+    // A record's findings are its keeping unit's; the set holds that unit's records only.
+    let fresh = assessment
+        .findings
+        .into_iter()
+        .filter(|f| f.unit == unit)
+        .collect();
+    let findings = reconcile(previous, fresh, &actor.name, now);
+    let scored = domain::records::Checker::new(rules, Some(&resolver), now)?.score(set, &findings);
+    let mine = scored.unit(unit).cloned().unwrap_or_else(|| UnitQuality {
+        unit: unit.to_owned(),
+        ..Default::default()
+    });
+    let report = merge_unit(latest.map(|r| r.report), scored, mine);
+    let check_ms = checking.elapsed().as_millis() as u64;
+    let saving = Instant::now();
+    let city_records = report.city.records.values().sum::<u64>() as i64;
+    let run_id = store
+        .save_unit_quality_run(
+            unit,
+            &report,
+            city_records,
+            &findings,
+            (load_ms + check_ms) as i64,
+            actor,
+            now,
+        )
+        .await?;
+    let summary = RunSummary {
+        run_id,
+        records: set.len() as i64,
+        findings: findings.len(),
+        open_findings: findings.iter().filter(|f| f.is_open()).count(),
+        load_ms,
+        check_ms,
+        save_ms: saving.elapsed().as_millis() as u64,
+    };
+    Ok((summary, findings))
+}
+
+/// The city report after a run over one unit: the previous report (if any) with that unit's
+/// figures replaced by `mine` (dropped when the unit has no records left), and the city's
+/// figures summed again from the units: each record belongs to one unit and fails a dimension
+/// at most once, so the city's counts are the sum of the units'.
+fn merge_unit(
+    previous: Option<QualityReport>,
+    scored: QualityReport,
+    mine: UnitQuality,
+) -> QualityReport {
+    let mut report = previous.unwrap_or_else(|| scored.clone());
+    report.checked_at = scored.checked_at;
+    report.check_date = scored.check_date;
+    report.units.retain(|u| u.unit != mine.unit);
+    if !mine.records.is_empty() {
+        report.units.push(mine);
+    }
+    report.units.sort_by(|a, b| a.unit.cmp(&b.unit));
+    let mut city = UnitQuality::default();
+    for u in &report.units {
+        for (kind, n) in &u.records {
+            *city.records.entry(*kind).or_default() += n;
+        }
+        for (rule, n) in &u.by_rule {
+            *city.by_rule.entry(*rule).or_default() += n;
+        }
+        city.open_errors += u.open_errors;
+        city.open_warnings += u.open_warnings;
+        for (sum, part) in [
+            (&mut city.correct, &u.correct),
+            (&mut city.complete, &u.complete),
+            (&mut city.clean, &u.clean),
+            (&mut city.alive, &u.alive),
+        ] {
+            sum.checked += part.checked;
+            sum.passing += part.passing;
+        }
+    }
+    for d in [
+        &mut city.correct,
+        &mut city.complete,
+        &mut city.clean,
+        &mut city.alive,
+    ] {
+        d.rate = (d.checked > 0).then(|| d.passing as f64 / d.checked as f64);
+    }
+    report.city = city;
+    report
 }
 
 /// `binhyen gen-residents`: generates a synthetic city of residents with planted errors into the
@@ -280,5 +391,63 @@ mod tests {
             Some(ba_dinh.code.as_str())
         );
         assert_eq!(r.resolve("không rõ địa chỉ"), None);
+    }
+
+    use domain::records::{DimensionScore, RecordKind};
+
+    fn unit(code: &str, persons: u64, passing: u64) -> UnitQuality {
+        let score = DimensionScore {
+            checked: persons,
+            passing,
+            rate: Some(passing as f64 / persons as f64),
+        };
+        UnitQuality {
+            unit: code.to_owned(),
+            records: [(RecordKind::Person, persons)].into_iter().collect(),
+            correct: score,
+            open_errors: persons - passing,
+            ..Default::default()
+        }
+    }
+
+    fn report(units: Vec<UnitQuality>) -> QualityReport {
+        QualityReport {
+            checked_at: Utc::now(),
+            check_date: Utc::now().date_naive(),
+            city: UnitQuality::default(),
+            units,
+        }
+    }
+
+    #[test]
+    fn a_units_run_replaces_its_figures_and_the_city_adds_up_again() {
+        let previous = report(vec![unit("00004", 3, 0), unit("00008", 2, 0)]);
+        let scored = report(vec![unit("00008", 2, 1)]);
+        let merged = merge_unit(Some(previous), scored, unit("00008", 2, 1));
+        assert_eq!(merged.unit("00004"), Some(&unit("00004", 3, 0)));
+        assert_eq!(merged.unit("00008"), Some(&unit("00008", 2, 1)));
+        assert_eq!(merged.city.correct.checked, 5);
+        assert_eq!(merged.city.correct.passing, 1);
+        assert_eq!(merged.city.correct.rate, Some(0.2));
+        assert_eq!(merged.city.open_errors, 4);
+        assert_eq!(merged.city.records[&RecordKind::Person], 5);
+    }
+
+    #[test]
+    fn a_first_run_by_a_unit_is_the_city_and_a_unit_left_empty_is_dropped() {
+        let first = merge_unit(None, report(vec![unit("00008", 2, 2)]), unit("00008", 2, 2));
+        assert_eq!(first.units.len(), 1);
+        assert_eq!(first.city.correct.rate, Some(1.0));
+        let emptied = merge_unit(
+            Some(first),
+            report(vec![]),
+            UnitQuality {
+                unit: "00008".into(),
+                ..Default::default()
+            },
+        );
+        assert!(emptied.units.is_empty());
+        assert_eq!(emptied.city.correct.checked, 0);
+        assert_eq!(emptied.city.correct.rate, None);
     }
 }

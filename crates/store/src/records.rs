@@ -561,11 +561,14 @@ impl Store {
         })
     }
 
-    async fn load_all<T: StoredRecord>(&self) -> Result<Vec<T>> {
+    async fn load_all<T: StoredRecord>(&self, unit: Option<&str>) -> Result<Vec<T>> {
         use futures_util::TryStreamExt;
-        let sql = format!("SELECT id, doc FROM {} ORDER BY id", T::TABLE);
+        let sql = format!(
+            "SELECT id, doc FROM {} WHERE CAST($1 AS TEXT) IS NULL OR unit_code = $1 ORDER BY id",
+            T::TABLE
+        );
         on_read!(self, |pool| {
-            let mut rows = sqlx::query(&sql).fetch(pool);
+            let mut rows = sqlx::query(&sql).bind(unit).fetch(pool);
             let mut out = Vec::new();
             while let Some(row) = rows.try_next().await? {
                 let id: String = row.try_get("id")?;
@@ -579,12 +582,17 @@ impl Store {
     /// Every record of every kind (a quality run checks them together: duplicates and
     /// conflicts cross units).
     pub async fn load_records(&self) -> Result<AllRecords> {
+        self.load_records_of(None).await
+    }
+
+    /// The records of one unit (`None`: every unit), as a run over that unit checks them.
+    pub async fn load_records_of(&self, unit: Option<&str>) -> Result<AllRecords> {
         Ok(AllRecords {
-            persons: self.load_all().await?,
-            households: self.load_all().await?,
-            registrations: self.load_all().await?,
-            establishments: self.load_all().await?,
-            declarations: self.load_all().await?,
+            persons: self.load_all(unit).await?,
+            households: self.load_all(unit).await?,
+            registrations: self.load_all(unit).await?,
+            establishments: self.load_all(unit).await?,
+            declarations: self.load_all(unit).await?,
         })
     }
 
@@ -619,11 +627,59 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<i64> {
+        self.save_run(None, report, records, findings, duration_ms, actor, now)
+            .await
+    }
+
+    /// Saves a run over one unit's records: `findings` (all of `unit`) replace that unit's
+    /// findings and no other unit's; `report` is the whole city's, the unit's figures merged
+    /// into the previous run's by the caller, and `records` the city's count. The run's
+    /// finding count is the city's after the save.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_unit_quality_run(
+        &self,
+        unit: &str,
+        report: &QualityReport,
+        records: i64,
+        findings: &[Finding],
+        duration_ms: i64,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        if let Some(f) = findings.iter().find(|f| f.unit != unit) {
+            return Err(StoreError::Conflict(format!(
+                "a run over unit {unit} cannot save a finding of unit {}",
+                f.unit
+            )));
+        }
+        self.save_run(
+            Some(unit),
+            report,
+            records,
+            findings,
+            duration_ms,
+            actor,
+            now,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn save_run(
+        &self,
+        unit: Option<&str>,
+        report: &QualityReport,
+        records: i64,
+        findings: &[Finding],
+        duration_ms: i64,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         let entry = AuditEntry {
             action: "quality.run".into(),
             object_type: "quality_run".into(),
             object_id: "-".into(),
-            unit_code: None,
+            unit_code: unit.map(str::to_owned),
             summary: serde_json::json!({"records": records, "findings": findings.len()}),
         };
         let keep: std::collections::HashSet<(&str, &str, &str)> = findings
@@ -636,10 +692,15 @@ impl Store {
                 )
             })
             .collect();
+        // A unit's run replaces that unit's findings only.
         let existing: Vec<(String, String, String)> = on_read!(self, |pool| {
-            sqlx::query_as("SELECT record_kind, record_id, rule FROM record_findings")
-                .fetch_all(pool)
-                .await?
+            sqlx::query_as(
+                "SELECT record_kind, record_id, rule FROM record_findings \
+                 WHERE CAST($1 AS TEXT) IS NULL OR unit_code = $1",
+            )
+            .bind(unit)
+            .fetch_all(pool)
+            .await?
         });
         let stale: Vec<(String, String, String)> = existing
             .into_iter()
@@ -713,13 +774,21 @@ impl Store {
         self.inner.gate.bulk().await;
         on_write!(self, |pool| {
             let mut tx = pool.begin().await?;
+            let total: i64 = match unit {
+                None => findings.len() as i64,
+                Some(_) => {
+                    sqlx::query_scalar("SELECT COUNT(*) FROM record_findings")
+                        .fetch_one(&mut *tx)
+                        .await?
+                }
+            };
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO quality_runs (at, records, findings, duration_ms, report) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(to_millis(now))
             .bind(records)
-            .bind(findings.len() as i64)
+            .bind(total)
             .bind(duration_ms)
             .bind(doc_of(report))
             .fetch_one(&mut *tx)

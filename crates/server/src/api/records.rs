@@ -274,6 +274,19 @@ async fn create<T: ApiRecord>(
     if let Some(est) = &caller.establishment {
         own_establishment(&state, est, &caller).await?;
     }
+    let mut gate = EstablishmentGate::of(&caller);
+    for (i, r) in records.iter().enumerate() {
+        gate.check(&state, r).await.map_err(|e| {
+            if many {
+                ApiError {
+                    message: format!("record {}: {}", i + 1, e.message),
+                    ..e
+                }
+            } else {
+                e
+            }
+        })?;
+    }
     let now = Utc::now();
     state
         .store
@@ -293,6 +306,66 @@ async fn create<T: ApiRecord>(
         out.into_iter().next().unwrap_or_default()
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The rule for foreigner declarations filed by a unit's people (officers and establishment
+/// accounts): only for an establishment of their own unit. Establishments already looked up
+/// in a request are remembered, so an import of thousands of rows asks once per establishment.
+struct EstablishmentGate {
+    /// The caller's unit; `None` (city level) passes everything.
+    unit: Option<String>,
+    /// Establishment id → whether it is one of the unit's.
+    seen: std::collections::HashMap<String, bool>,
+}
+
+impl EstablishmentGate {
+    fn of(caller: &Caller) -> Self {
+        EstablishmentGate {
+            unit: caller.principal.scope.unit().map(str::to_owned),
+            seen: Default::default(),
+        }
+    }
+
+    /// 403 `establishment_of_other_unit` when a declaration names an establishment that is
+    /// not the caller's unit's. An unknown establishment answers the same, so the answer
+    /// does not tell whether another unit has it.
+    async fn check<T: ApiRecord>(&mut self, state: &AppState, record: &T) -> ApiResult<()> {
+        let Some(unit) = &self.unit else {
+            return Ok(());
+        };
+        if T::KIND != RecordKind::Declaration {
+            return Ok(());
+        }
+        let est = serde_json::to_value(record)
+            .ok()
+            .and_then(|v| v.get("establishment_id")?.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let ours = match self.seen.get(&est) {
+            Some(ours) => *ours,
+            None => {
+                let ours = !est.is_empty()
+                    && state
+                        .store
+                        .record::<Establishment>(&est)
+                        .await?
+                        .is_some_and(|e| &e.record.unit == unit);
+                self.seen.insert(est.clone(), ours);
+                ours
+            }
+        };
+        if ours {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "establishment_of_other_unit",
+                format!(
+                    "establishment_id: {est} is not an establishment of your unit; a unit \
+                     files foreigner declarations for its own establishments only"
+                ),
+            ))
+        }
+    }
 }
 
 /// An establishment account declares at its own establishment, in that establishment's unit.
@@ -382,6 +455,9 @@ async fn replace<T: ApiRecord>(
             .or_insert_with(|| json!(current.record.unit()));
     }
     let record = prepare::<T>(&state, &caller, body)?;
+    EstablishmentGate::of(&caller)
+        .check(&state, &record)
+        .await?;
     let saved = state
         .store
         .update_record(&record, version, &caller.principal.actor(), Utc::now())
@@ -478,13 +554,14 @@ fn parse_slice<T>(
 }
 
 /// The records of one slice that can be stored, and the refused rows.
-fn prepare_slice<T: ApiRecord>(
+async fn prepare_slice<T: ApiRecord>(
     state: &AppState,
     caller: &Caller,
+    gate: &mut EstablishmentGate,
     report: domain::records::ImportReport<T>,
     good: &mut Vec<T>,
     errors: &mut Vec<crate::api::facilities::RowError>,
-) {
+) -> ApiResult<()> {
     errors.extend(row_errors(&report.errors));
     for (line, record) in report.accepted {
         let body = serde_json::to_value(&record).unwrap_or_default();
@@ -497,7 +574,16 @@ fn prepare_slice<T: ApiRecord>(
             }
             other => other,
         };
-        match prepare::<T>(state, caller, body) {
+        let prepared = match prepare::<T>(state, caller, body) {
+            Ok(r) => match gate.check(state, &r).await {
+                // The store failing is not the row's fault: the import stops.
+                Err(e) if e.status.is_server_error() => return Err(e),
+                Err(e) => Err(e),
+                Ok(()) => Ok(r),
+            },
+            Err(e) => Err(e),
+        };
+        match prepared {
             Ok(r) => good.push(r),
             Err(e) => errors.push(crate::api::facilities::RowError {
                 line,
@@ -506,6 +592,7 @@ fn prepare_slice<T: ApiRecord>(
             }),
         }
     }
+    Ok(())
 }
 
 /// A CSV import of records, slice by slice.
@@ -536,15 +623,25 @@ async fn import_csv<T: ApiRecord>(
             // A header alone (or none): the parser reports what is missing.
             let report = parse_slice(parse, header, 2, "")?;
             let mut errors = Vec::new();
-            prepare_slice(&state, &caller, report, &mut Vec::new(), &mut errors);
+            let mut gate = EstablishmentGate::of(&caller);
+            prepare_slice(
+                &state,
+                &caller,
+                &mut gate,
+                report,
+                &mut Vec::new(),
+                &mut errors,
+            )
+            .await?;
             return Ok(refused(errors));
         }
         if mode == ImportMode::All {
             let mut errors = Vec::new();
+            let mut gate = EstablishmentGate::of(&caller);
             for (line, slice) in &slices {
                 let report = parse_slice(parse, header, *line, slice)?;
                 let mut good = Vec::new();
-                prepare_slice(&state, &caller, report, &mut good, &mut errors);
+                prepare_slice(&state, &caller, &mut gate, report, &mut good, &mut errors).await?;
                 tokio::task::yield_now().await;
             }
             if !errors.is_empty() {
@@ -559,10 +656,11 @@ async fn import_csv<T: ApiRecord>(
             .import_records::<T>(&caller.principal.actor(), Utc::now());
         let mut ids: Vec<String> = Vec::new();
         let mut errors = Vec::new();
+        let mut gate = EstablishmentGate::of(&caller);
         for (line, slice) in &slices {
             let report = parse_slice(parse, header, *line, slice)?;
             let mut good = Vec::with_capacity(SLICE_ROWS);
-            prepare_slice(&state, &caller, report, &mut good, &mut errors);
+            prepare_slice(&state, &caller, &mut gate, report, &mut good, &mut errors).await?;
             ids.extend(good.iter().map(|r| r.id().to_owned()));
             import.push(good).await?;
         }
@@ -702,16 +800,34 @@ fn definitions() -> Value {
     })
 }
 
+/// Runs the checks now: over the whole city for a city-level user, over their own unit's
+/// records only for a unit's user (no other unit's data is checked, changed or counted).
 async fn run_now(state: &AppState, principal: &Principal) -> ApiResult<quality::RunSummary> {
-    let (summary, _) = quality::run(
-        &state.store,
-        &state.units,
-        &RuleSet::builtin(),
-        &principal.actor(),
-        Utc::now(),
-    )
-    .await
-    .map_err(|e| match e {
+    let rules = RuleSet::builtin();
+    let ran = match principal.scope.unit() {
+        None => {
+            quality::run(
+                &state.store,
+                &state.units,
+                &rules,
+                &principal.actor(),
+                Utc::now(),
+            )
+            .await
+        }
+        Some(unit) => {
+            quality::run_unit(
+                &state.store,
+                &state.units,
+                &rules,
+                unit,
+                &principal.actor(),
+                Utc::now(),
+            )
+            .await
+        }
+    };
+    let (summary, _) = ran.map_err(|e| match e {
         quality::RunError::Store(s) => ApiError::from(s),
         other => ApiError::internal(other),
     })?;
@@ -878,7 +994,7 @@ fn export(work: &[Finding], format: &str, lang: Lang, unit: Option<&str>) -> Api
         .into_response())
 }
 
-/// Runs the checks now over every record (admin and unit officers).
+/// Runs the checks now: an admin over every record, a unit officer over their unit's.
 async fn quality_run(
     State(state): State<Arc<AppState>>,
     principal: Principal,
