@@ -313,7 +313,10 @@ async fn load(state: &AppState, principal: &Principal, id: i64) -> ApiResult<Dev
         .device(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("device {id} not found")))?;
-    principal.require_unit(Some(&d.unit_code), &[])?;
+    // Another unit's device answers as absent: a 403 would confirm that it exists.
+    if !principal.scope.allows(Some(&d.unit_code), &[]) {
+        return Err(ApiError::not_found(format!("device {id} not found")));
+    }
     Ok(d)
 }
 

@@ -448,7 +448,10 @@ async fn load(state: &AppState, principal: &Principal, id: i64) -> ApiResult<Fac
         .facility(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("facility {id} not found")))?;
-    principal.require_unit(Some(&f.unit_code), &[])?;
+    // Another unit's facility answers as absent: a 403 would confirm that it exists.
+    if !principal.scope.allows(Some(&f.unit_code), &[]) {
+        return Err(ApiError::not_found(format!("facility {id} not found")));
+    }
     Ok(f)
 }
 

@@ -10,7 +10,7 @@
 //! `version` read and gets 409 when someone else changed the campaign meanwhile.
 
 use super::tasks::TaskView;
-use super::{account, export, me, person_of, Format, LangParam};
+use super::{export, me, officer_account, person_of, Format, LangParam};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Json, Query};
@@ -375,10 +375,10 @@ pub async fn add_group(
     if b.member_ids.len() > 50 {
         return Err(unprocessable("member_ids: at most 50 members"));
     }
-    let leader = person_of(&account(&state, b.leader_id, "leader_id").await?);
+    let leader = person_of(&officer_account(&state, b.leader_id, "leader_id").await?);
     let mut members: Vec<PersonRef> = Vec::new();
     for m in &b.member_ids {
-        members.push(person_of(&account(&state, *m, "member_ids").await?));
+        members.push(person_of(&officer_account(&state, *m, "member_ids").await?));
     }
     let (c, group) = change(
         &state,
@@ -663,7 +663,7 @@ pub async fn recommend(
         .finding(finding)
         .map(|f| f.unit.clone())
         .ok_or_else(|| ApiError::not_found(format!("finding {finding} not found")))?;
-    let owner = account(&state, b.owner_id, "owner_id").await?;
+    let owner = officer_account(&state, b.owner_id, "owner_id").await?;
     if owner.unit_code.as_deref() != Some(unit.as_str()) {
         return Err(unprocessable(format!(
             "owner_id: the owner must be an officer of the inspected unit {unit}"

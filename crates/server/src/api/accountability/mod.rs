@@ -18,6 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use domain::access::Role;
 use domain::inspection::InspectionError;
 use domain::report::{Lang, Table};
 use domain::stats::StatsError;
@@ -124,6 +125,34 @@ pub async fn account(state: &AppState, id: i64, field: &str) -> ApiResult<User> 
         .into_iter()
         .find(|u| u.id == id && !u.disabled)
         .ok_or_else(|| unprocessable("invalid_field", format!("{field}: no active account {id}")))
+}
+
+/// The roles that may own a task, lead or join an inspection group, own a recommendation or be
+/// a unit's chief: the force's own people. An accommodation establishment's account declares
+/// its foreign guests and is never answerable for the force's work.
+pub const OFFICER_ROLES: [Role; 5] = [
+    Role::Admin,
+    Role::Operator,
+    Role::UnitOfficer,
+    Role::Leader,
+    Role::Inspector,
+];
+
+/// An active account of one of the [`OFFICER_ROLES`] by id: 422 `invalid_field` when there is
+/// no such account, 422 `not_an_officer` when it is an establishment's.
+pub async fn officer_account(state: &AppState, id: i64, field: &str) -> ApiResult<User> {
+    let user = account(state, id, field).await?;
+    if !OFFICER_ROLES.contains(&user.role) {
+        return Err(unprocessable(
+            "not_an_officer",
+            format!(
+                "{field}: account {id} is a {} account; only the force's officers can be \
+                 answerable for this",
+                user.role
+            ),
+        ));
+    }
+    Ok(user)
 }
 
 /// Export format of a list or report.

@@ -9,7 +9,10 @@
 //! Scope: a unit officer sees the tasks of their unit and the tasks they own; anything else is
 //! 404 to them, as if it did not exist. City-level roles see every task.
 
-use super::{account, export, me, person_of, scoped_unit, unit_name, Format, LangParam};
+use super::{
+    export, me, officer_account, person_of, scoped_unit, unit_name, Format, LangParam,
+    OFFICER_ROLES,
+};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Json, Query};
@@ -183,7 +186,7 @@ pub async fn create(
     too_long("title", &body.title, 300)?;
     too_long("description", &body.description, 5000)?;
     too_long("expected_result", &body.expected_result, 2000)?;
-    let owner = account(&state, body.owner_id, "owner_id").await?;
+    let owner = officer_account(&state, body.owner_id, "owner_id").await?;
     let asked = body
         .unit
         .as_deref()
@@ -865,6 +868,7 @@ pub async fn assignees(
         .await?
         .into_iter()
         .filter(|u| !u.disabled && unit.is_none_or(|c| u.unit_code.as_deref() == Some(c)))
+        .filter(|u| OFFICER_ROLES.contains(&u.role))
         .map(|u| Assignee {
             id: u.id,
             display_name: u.display_name,
@@ -900,7 +904,7 @@ pub async fn set_chief(
     if code != HQ && state.units.get(&code).is_none() {
         return Err(ApiError::not_found(format!("unit {code} not found")));
     }
-    let chief = account(&state, body.user_id, "user_id").await?;
+    let chief = officer_account(&state, body.user_id, "user_id").await?;
     if chief.unit_code.as_deref().is_some_and(|u| u != code) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
