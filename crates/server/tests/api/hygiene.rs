@@ -313,9 +313,77 @@ async fn exports_neutralise_spreadsheet_formulas(backend: Backend) {
     s.stop().await;
 }
 
+/// Every route the OpenAPI document lists: GET routes with a NUL in the query, routes with a
+/// JSON body with a NUL in it. None may answer 5xx; every JSON-body route answers
+/// `nul_character` (whatever else is wrong with the body, the NUL is found while reading it).
+async fn no_route_answers_5xx_to_a_nul(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let spec: Value = s
+        .get(&admin, "/api/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let paths = spec["paths"].as_object().expect("paths");
+    let (mut queries, mut bodies) = (0, 0);
+    for (template, operations) in paths {
+        // Path parameters get a plain value; the NUL goes where the check is.
+        let path: String = template
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        for (method, op) in operations.as_object().into_iter().flatten() {
+            let json_body = op["requestBody"]["content"]
+                .as_object()
+                .is_some_and(|c| c.contains_key("application/json"));
+            let r = match method.as_str() {
+                "get" => {
+                    queries += 1;
+                    s.get(&admin, &format!("{path}?q=%00")).await
+                }
+                "post" | "patch" | "put" if json_body => {
+                    bodies += 1;
+                    let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                    s.client
+                        .request(m, s.url(&path))
+                        .bearer_auth(&admin)
+                        .header("content-type", "application/json")
+                        .body(r#"{"text":"a\u0000b","name":"\u0000"}"#)
+                        .send()
+                        .await
+                        .unwrap()
+                }
+                _ => continue,
+            };
+            let status = r.status();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            assert!(
+                !status.is_server_error(),
+                "{method} {path}: {status} {body}"
+            );
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("nul_character")),
+                "{method} {path}: {body}"
+            );
+        }
+    }
+    eprintln!("{backend:?}: {queries} GET routes and {bodies} JSON-body routes refuse a NUL");
+    assert!(
+        queries >= 30 && bodies >= 30,
+        "{queries} GET, {bodies} JSON routes"
+    );
+    s.stop().await;
+}
+
 api_on_both_backends!(
     nul_characters_are_refused_everywhere,
     metrics_stay_bounded_under_made_up_methods_and_paths,
     only_short_plain_request_ids_are_kept,
     exports_neutralise_spreadsheet_formulas,
+    no_route_answers_5xx_to_a_nul,
 );
