@@ -116,9 +116,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
         .route("/metrics", get(api::health::metrics))
+        .layer(middleware::from_fn(crate::hygiene::reject_nul))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(uniform_errors))
-        .layer(middleware::from_fn(crate::hygiene::reject_nul))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -132,9 +132,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, RequestIds::new()))
+        .layer(middleware::map_request(crate::hygiene::drop_unsafe_request_id))
         .with_state(state)
 }
-        .layer(middleware::map_request(crate::hygiene::drop_unsafe_request_id))
 
 /// Counts and times every request by route template and status. Every label comes from a
 /// bounded set (standard methods or `other`, route templates or `unmatched`, status codes), so
