@@ -62,7 +62,9 @@ fuzz() {
     python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
   echo "fuzzing $name for at most ${seconds}s ($base)"
   status=0
-  "$venv/bin/schemathesis" run "$base/api/openapi.json" \
+  # Run from a folder under target/: the fuzzer keeps its example database in the current one.
+  mkdir -p "$root/target/ci/fuzz-work"
+  (cd "$root/target/ci/fuzz-work" && "$venv/bin/schemathesis" run "$base/api/openapi.json" \
     --checks not_a_server_error \
     -H "Authorization: Bearer $token" \
     --exclude-path /api/feed \
@@ -72,7 +74,7 @@ fuzz() {
     --request-timeout 20 \
     --workers 2 \
     --no-color \
-    --report junit --report-junit-path "$root/target/ci/fuzz-$name.xml" || status=$?
+    --report junit --report-junit-path "$root/target/ci/fuzz-$name.xml") || status=$?
   # The verdict comes from the report: a failed check (a 5xx) or a schema the fuzzer cannot
   # generate from fails the step; the fuzzer's own internal errors ("Runtime Error", e.g.
   # "Inconsistent results" from its test-case reduction) are shown but do not.
