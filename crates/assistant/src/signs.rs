@@ -255,6 +255,10 @@ enum Cue {
     Any(PhraseSet),
     /// A phrase of the first set followed, within `window` syllables, by one of the second.
     Then(PhraseSet, PhraseSet, usize),
+    /// A thing of the first set and a state of the second within `window` syllables, in
+    /// either order: "thang máy … đứng im", "kẹt … trong thang máy". The state must not be
+    /// negated.
+    Near(PhraseSet, PhraseSet, usize),
 }
 
 struct Rule {
@@ -272,6 +276,67 @@ fn any(p: &[&str]) -> Cue {
 fn then(a: &[&str], b: &[&str], window: usize) -> Cue {
     Cue::Then(PhraseSet::new(a), PhraseSet::new(b), window)
 }
+
+fn near(a: &[&str], b: &[&str], window: usize) -> Cue {
+    Cue::Near(PhraseSet::new(a), PhraseSet::new(b), window)
+}
+
+/// Places a person can be shut in or fall into and not get out of by themselves.
+const ENCLOSURES: &[&str] = &[
+    "thang máy",
+    "cabin",
+    "ô tô",
+    "xe hơi",
+    "cống",
+    "hố ga",
+    "=hố",
+    "giếng",
+    "hầm",
+    "khe",
+    "đường ống",
+    "bồn nước",
+    "bể nước",
+    "téc nước",
+    "nhà vệ sinh",
+    "phòng tắm",
+    "ban công",
+    "lan can",
+    "cửa cuốn",
+    "cửa sắt",
+    "máy trộn",
+    "máy xay",
+    "băng chuyền",
+];
+
+/// What shows they cannot get out now.
+const STUCK: &[&str] = &[
+    "không ra được",
+    "ko ra được",
+    "không lên được",
+    "không thoát được",
+    "không mở được",
+    "không mở ra được",
+    "không rút ra được",
+    "không kéo lên được",
+    "không leo lên được",
+    "kẹt",
+    "bị nhốt",
+    "nhốt trong",
+    "khóa trái",
+    "bị khóa",
+    "đứng im",
+    "đứng yên",
+    "dừng đột ngột",
+    "dừng giữa",
+    "dừng lại giữa",
+    "chết máy",
+    "giữa tầng",
+    "giữa hai tầng",
+    "đang ở trong",
+    "ở bên trong",
+    "còn ở trong",
+    "vẫn ở trong",
+];
 
 /// Negation words that undo a cue right after them.
 fn negation() -> &'static PhraseSet {
@@ -318,42 +383,51 @@ fn rules() -> &'static [Rule] {
             Rule {
                 needs_now: false,
                 sign: S::Fire,
-                cues: vec![any(&[
-                    "bốc lửa",
-                    "bén sang",
-                    "bốc hỏa",
-                    "cháy đùng đùng",
-                    "lửa ngùn ngụt",
-                    "cháy khét",
-                    "cháy ngùn ngụt",
-                    "=cháy",
-                    "=lửa",
-                    "bốc cháy",
-                    "hỏa hoạn",
-                    "bén lửa",
-                    "lửa bốc",
-                    "cháy lan",
-                    "đang cháy",
-                    "bị cháy",
-                    "cháy nhà",
-                    "nhà cháy",
-                    "cháy rồi",
-                    "cháy to",
-                    "cháy lớn",
-                    "ngọn lửa",
-                    "đám cháy",
-                    "có cháy",
-                    "cháy dữ",
-                    "lửa bùng",
-                    "bùng cháy",
-                    "lửa to",
-                    "lửa cháy",
-                    "phát hỏa",
-                    "bắt lửa",
-                    "lửa lan",
-                    "cháy nổ",
-                    "chập cháy",
-                ])],
+                cues: vec![
+                    any(&[
+                        "bốc lửa",
+                        "bén sang",
+                        "bốc hỏa",
+                        "cháy đùng đùng",
+                        "lửa ngùn ngụt",
+                        "cháy khét",
+                        "cháy ngùn ngụt",
+                        "=cháy",
+                        "=lửa",
+                        "bốc cháy",
+                        "hỏa hoạn",
+                        "bén lửa",
+                        "lửa bốc",
+                        "cháy lan",
+                        "đang cháy",
+                        "bị cháy",
+                        "cháy nhà",
+                        "nhà cháy",
+                        "cháy rồi",
+                        "cháy to",
+                        "cháy lớn",
+                        "ngọn lửa",
+                        "đám cháy",
+                        "có cháy",
+                        "cháy dữ",
+                        "lửa bùng",
+                        "bùng cháy",
+                        "lửa to",
+                        "lửa cháy",
+                        "phát hỏa",
+                        "bắt lửa",
+                        "lửa lan",
+                        "cháy nổ",
+                        "chập cháy",
+                    ]),
+                    // A pan or fuel flaring: "nồi dầu trên bếp bùng lên cao". Strict marks where
+                    // the unmarked syllable is another word: "dau bung" is a stomach ache.
+                    then(
+                        &["=dầu", "chảo", "bếp", "=nồi", "xăng", "lửa"],
+                        &["=bùng", "bùng lên", "bắt lửa", "phựt lên", "bốc lên"],
+                        4,
+                    ),
+                ],
             },
             Rule {
                 needs_now: false,
@@ -409,7 +483,33 @@ fn rules() -> &'static [Rule] {
                     ]),
                     then(
                         &["ga", "gas"],
-                        &["xì", "rò", "hở", "kêu xì", "nồng", "bốc", "bị rò", "bị xì"],
+                        &[
+                            "xì",
+                            "rò",
+                            "hở",
+                            "kêu xì",
+                            "nồng",
+                            "bốc",
+                            "bị rò",
+                            "bị xì",
+                            "bục",
+                            "nứt",
+                            "nồng nặc",
+                        ],
+                        6,
+                    ),
+                    near(
+                        &[
+                            "khí gas",
+                            "khí ga",
+                            "ống gas",
+                            "ống ga",
+                            "ống dẫn khí",
+                            "đường ống khí",
+                            "bình gas",
+                            "bình ga",
+                        ],
+                        &["bục", "vỡ", "nứt", "rò", "xì", "hở", "mùi", "nồng"],
                         6,
                     ),
                 ],
@@ -470,6 +570,25 @@ fn rules() -> &'static [Rule] {
                         &["đổ", "sập", "sụp", "rơi xuống", "đổ xuống", "gãy đổ"],
                         3,
                     ),
+                    // Wider, for structures that do not "đổ" in daily speech ("nhà em đổ
+                    // rác" is no collapse): "trần thạch cao hội trường rơi xuống đè".
+                    then(
+                        &[
+                            "trần",
+                            "trần thạch cao",
+                            "tường",
+                            "bức tường",
+                            "mái",
+                            "mái tôn",
+                            "giàn giáo",
+                            "lán",
+                            "ban công",
+                            "cầu thang",
+                            "cột điện",
+                        ],
+                        &["đổ sập", "=sập", "sụp", "đổ ập", "ập xuống", "đè"],
+                        6,
+                    ),
                 ],
             },
             Rule {
@@ -510,6 +629,20 @@ fn rules() -> &'static [Rule] {
                         &["kẹt", "nhốt"],
                         &["thang máy", "trong xe", "trong nhà", "trong phòng"],
                         3,
+                    ),
+                    near(ENCLOSURES, STUCK, 8),
+                    near(
+                        &["thang máy"],
+                        &["mất điện", "dừng", "đứng", "hỏng", "tắt đèn", "rơi"],
+                        6,
+                    ),
+                    // Buried: "bị đất đá vùi", "người bị bê tông đè".
+                    // Strict marks: unmarked "vui", "de", "chon" are happy, to put, to choose.
+                    then(&["bị", "người"], &["=vùi", "vùi lấp", "=chôn", "=đè"], 4),
+                    near(
+                        &["cống", "hố ga", "=hố", "giếng", "hầm", "khe"],
+                        &["kêu cứu"],
+                        8,
                     ),
                 ],
             },
@@ -560,7 +693,30 @@ fn rules() -> &'static [Rule] {
                             "xuống đầm",
                             "xuống hố nước",
                         ],
-                        2,
+                        // "nhảy từ cầu Long Biên xuống sông"
+                        5,
+                    ),
+                    near(
+                        &[
+                            "tắm ao",
+                            "tắm sông",
+                            "tắm hồ",
+                            "tắm suối",
+                            "tắm biển",
+                            "đi bơi",
+                            "bơi",
+                        ],
+                        &[
+                            "mất hút",
+                            "chưa thấy",
+                            "không thấy",
+                            "chìm",
+                            "đuối",
+                            "chới với",
+                            "mất tích",
+                            "ngoi lên",
+                        ],
+                        8,
                     ),
                 ],
             },
@@ -796,6 +952,27 @@ fn rules() -> &'static [Rule] {
                         4,
                     ),
                     then(&["đang"], &["trộm", "lấy đồ", "bê đồ", "dắt xe"], 3),
+                    near(
+                        &[
+                            "tiếng người",
+                            "có người",
+                            "có đứa",
+                            "có thằng",
+                            "có kẻ",
+                            "người lạ",
+                            "kẻ lạ",
+                            "tiếng động",
+                        ],
+                        &[
+                            "lục đồ",
+                            "lục lọi",
+                            "lục tủ",
+                            "lục tung",
+                            "khuân đồ",
+                            "bê đồ",
+                        ],
+                        6,
+                    ),
                 ],
             },
             Rule {
@@ -1392,6 +1569,17 @@ fn compound_goes_on(tokens: &[Token], end: usize) -> bool {
         || (last.fold == "chay"
             && !last.has_diacritics()
             && next.is_some_and(|t| RUNNING.contains(&t.fold.as_str())))
+        // "kẹt xe", "kẹt đường", "kẹt tiền" are traffic jams and money, nobody shut in.
+        || (last.fold == "ket"
+            && next.is_some_and(|t| ["xe", "duong", "tien", "lich", "viec"].contains(&t.fold.as_str())))
+        // "đổ rác", "đổ nước", "đổ lỗi": pouring and blaming, nothing falls down.
+        || (last.fold == "do"
+            && next.is_some_and(|t| {
+                ["rac", "nuoc", "xang", "tien", "loi", "thua", "dat", "tho"]
+                    .contains(&t.fold.as_str())
+            }))
+        // "bị nhốt ngoài cửa" is locked out, not shut in.
+        || (last.fold == "nhot" && next.is_some_and(|t| t.fold == "ngoai"))
         // "không dậy được" is cannot get up, not does not wake.
         || (last.fold == "day" && next.is_some_and(|t| t.fold == "duoc" || t.fold == "noi"))
         || (last.fold == "danh"
@@ -1442,6 +1630,25 @@ fn cue_at(cue: &Cue, tokens: &[Token]) -> Option<(usize, usize)> {
             .occurrences(tokens)
             .into_iter()
             .find(|&(at, len)| !negated(tokens, at) && !compound_goes_on(tokens, at + len)),
+        Cue::Near(things, states, window) => {
+            let states: Vec<_> = states
+                .occurrences(tokens)
+                .into_iter()
+                .filter(|&(at, len)| !negated(tokens, at) && !compound_goes_on(tokens, at + len))
+                .collect();
+            things
+                .occurrences(tokens)
+                .into_iter()
+                .find_map(|(at, len)| {
+                    states
+                        .iter()
+                        .find(|&&(b, blen)| b + blen + window >= at && b <= at + len + window)
+                        .map(|&(b, blen)| {
+                            let start = at.min(b);
+                            (start, (at + len).max(b + blen) - start)
+                        })
+                })
+        }
         Cue::Then(first, second, window) => {
             let seconds = second.occurrences(tokens);
             first.occurrences(tokens).into_iter().find_map(|(at, len)| {
@@ -1510,6 +1717,82 @@ mod tests {
             ("xe tải đâm xe máy ở ngã tư", LifeSign::TrafficAccident),
         ] {
             assert_eq!(sign(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn things_and_states_near_each_other() {
+        for (text, expected) in [
+            (
+                "thang máy chung cư đứng im giữa tầng 9 với tầng 10, trong có 4 người",
+                LifeSign::Trapped,
+            ),
+            (
+                "thang may dung dot ngot, ca nha toi dang o trong",
+                LifeSign::Trapped,
+            ),
+            (
+                "con em tự khóa trái cửa trong ô tô ngoài trời nắng",
+                LifeSign::Trapped,
+            ),
+            (
+                "ông cụ trượt chân xuống cái cống, ông kêu cứu mà không lên được",
+                LifeSign::Trapped,
+            ),
+            ("có người bị đất đá vùi ở công trình", LifeSign::Trapped),
+            ("nồi dầu trên bếp bùng lên cao", LifeSign::Fire),
+            (
+                "đường ống khí gas trong bếp nhà hàng bị bục",
+                LifeSign::GasLeak,
+            ),
+            (
+                "trần thạch cao hội trường rơi xuống đè mấy người",
+                LifeSign::StructureCollapse,
+            ),
+            (
+                "có người vừa nhảy từ cầu Long Biên xuống sông",
+                LifeSign::Drowning,
+            ),
+            (
+                "thằng bé tắm ao mất hút chưa thấy ngoi lên",
+                LifeSign::Drowning,
+            ),
+            (
+                "nghe tiếng người lục đồ dưới tầng 1, nhà em không ai ở dưới",
+                LifeSign::BreakIn,
+            ),
+        ] {
+            assert_eq!(sign(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn lookalikes_of_the_near_cues_are_no_sign() {
+        for text in [
+            // "dầu bùng" unmarked is a stomach ache; "người … lập bập" is speech.
+            "gio ai cung non, dau bung quan",
+            "ong toi noi lap bap",
+            // Traffic jams, being locked out, rubbish and falling plaster are no rescue.
+            "đường Nguyễn Trãi kẹt xe ô tô cứng ngắc từ sáng",
+            "em bị nhốt ngoài cửa vì quên chìa khóa",
+            "nhà hàng xóm đổ rác sang cửa nhà em",
+            "tòa nhà bên cạnh đang xây làm rơi xuống sân nhà em ít vữa",
+            // An abduction into a car is the police's: the car is no entrapment.
+            "co 2 thang dang loi 1 co gai len xe oto, co ay dang keu cuu",
+        ] {
+            let found = sign(text);
+            assert!(
+                !matches!(
+                    found,
+                    Some(
+                        LifeSign::Trapped
+                            | LifeSign::Fire
+                            | LifeSign::StructureCollapse
+                            | LifeSign::Drowning
+                    )
+                ),
+                "{text}: {found:?}"
+            );
         }
     }
 
