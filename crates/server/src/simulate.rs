@@ -44,6 +44,11 @@ pub struct SimulateArgs {
     /// Messages per second from all devices together.
     #[arg(long, default_value_t = 1000.0)]
     pub rate: f64,
+    /// Ignore --rate: every device sends its next message as soon as the previous one is
+    /// answered (one message in flight per device, as a panel), which measures the receiver's
+    /// capacity rather than a chosen load.
+    #[arg(long)]
+    pub closed_loop: bool,
     /// tcp or udp.
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
     pub proto: Proto,
@@ -158,6 +163,7 @@ struct Outstanding {
 
 struct Plan {
     rate_per_conn: f64,
+    closed_loop: bool,
     duration: Duration,
     timeout: Duration,
     fire_every: Option<Duration>,
@@ -199,6 +205,51 @@ fn build_frame(
         None => b.build(),
     };
     frame.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The messages due now on one connection: as many as the rate asks since the start or, in a
+/// closed loop, one for every device not waiting for an answer.
+fn due_messages(
+    plan: &Plan,
+    slice: &mut Slice,
+    all: &[SimDevice],
+    sent_count: &mut u64,
+    rng: &mut StdRng,
+    totals: &Totals,
+) -> anyhow::Result<Vec<Outstanding>> {
+    let due = if plan.closed_loop {
+        u64::MAX
+    } else {
+        (plan.started.elapsed().as_secs_f64() * plan.rate_per_conn) as u64
+    };
+    let mut out = Vec::new();
+    while *sent_count < due {
+        let Some((_, device, seq)) = slice.take() else {
+            if !plan.closed_loop {
+                totals
+                    .backlog
+                    .fetch_add(due - *sent_count, Ordering::Relaxed);
+                *sent_count = due;
+            }
+            break;
+        };
+        let fire = fire_due(plan);
+        let frame = build_frame(&all[device], seq, fire, plan.events, rng)?;
+        if fire {
+            totals.fires.fetch_add(1, Ordering::Relaxed);
+        }
+        let now = Instant::now();
+        out.push(Outstanding {
+            device,
+            seq,
+            sent: now,
+            first_sent: now,
+            frame,
+        });
+        *sent_count += 1;
+        totals.sent.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(out)
 }
 
 /// Whether it is time for the next fire alarm (one sender wins each slot).
@@ -380,6 +431,17 @@ async fn tcp_connection(
                             }
                         }
                     }
+                    if plan.closed_loop && sending {
+                        let Ok(next) = due_messages(&plan, &mut slice, &all, &mut sent_count, &mut rng, &totals) else { break 'reconnect };
+                        let mut out = Vec::new();
+                        for o in next {
+                            out.extend_from_slice(&o.frame);
+                            queue.push_back(o);
+                        }
+                        if !out.is_empty() && wr.write_all(&out).await.is_err() {
+                            continue 'reconnect;
+                        }
+                    }
                 }
                 _ = tick.tick() => {
                     // Retransmit the held messages whose back-off is over.
@@ -405,24 +467,11 @@ async fn tcp_connection(
                     if !sending {
                         continue;
                     }
-                    let due = (plan.started.elapsed().as_secs_f64() * plan.rate_per_conn) as u64;
+                    let Ok(next) = due_messages(&plan, &mut slice, &all, &mut sent_count, &mut rng, &totals) else { break 'reconnect };
                     let mut out = Vec::new();
-                    while sent_count < due {
-                        let Some((_, device, seq)) = slice.take() else {
-                            totals.backlog.fetch_add(due - sent_count, Ordering::Relaxed);
-                            sent_count = due;
-                            break;
-                        };
-                        let fire = fire_due(&plan);
-                        let Ok(frame) = build_frame(&all[device], seq, fire, plan.events, &mut rng) else { break };
-                        if fire {
-                            totals.fires.fetch_add(1, Ordering::Relaxed);
-                        }
-                        out.extend_from_slice(&frame);
-                        let now = Instant::now();
-                        queue.push_back(Outstanding { device, seq, sent: now, first_sent: now, frame });
-                        sent_count += 1;
-                        totals.sent.fetch_add(1, Ordering::Relaxed);
+                    for o in next {
+                        out.extend_from_slice(&o.frame);
+                        queue.push_back(o);
                     }
                     if !out.is_empty() && wr.write_all(&out).await.is_err() {
                         continue 'reconnect;
@@ -494,6 +543,12 @@ async fn udp_socket(
                     // A NAK names no account: the message it answers is resent on timeout.
                     _ => { totals.naks.fetch_add(1, Ordering::Relaxed); }
                 }
+                if plan.closed_loop && sending {
+                    for o in due_messages(&plan, &mut slice, &all, &mut sent_count, &mut rng, &totals)? {
+                        let _ = socket.send(&o.frame).await;
+                        waiting.insert((all[o.device].account.clone(), o.seq), o);
+                    }
+                }
             }
             _ = tick.tick() => {
                 let now = Instant::now();
@@ -508,26 +563,9 @@ async fn udp_socket(
                 if !sending {
                     continue;
                 }
-                let due = (plan.started.elapsed().as_secs_f64() * plan.rate_per_conn) as u64;
-                while sent_count < due {
-                    let Some((_, device, seq)) = slice.take() else {
-                        totals.backlog.fetch_add(due - sent_count, Ordering::Relaxed);
-                        sent_count = due;
-                        break;
-                    };
-                    let fire = fire_due(&plan);
-                    let frame = build_frame(&all[device], seq, fire, plan.events, &mut rng)?;
-                    if fire {
-                        totals.fires.fetch_add(1, Ordering::Relaxed);
-                    }
-                    let _ = socket.send(&frame).await;
-                    let now = Instant::now();
-                    waiting.insert(
-                        (all[device].account.clone(), seq),
-                        Outstanding { device, seq, sent: now, first_sent: now, frame },
-                    );
-                    sent_count += 1;
-                    totals.sent.fetch_add(1, Ordering::Relaxed);
+                for o in due_messages(&plan, &mut slice, &all, &mut sent_count, &mut rng, &totals)? {
+                    let _ = socket.send(&o.frame).await;
+                    waiting.insert((all[o.device].account.clone(), o.seq), o);
                 }
             }
         }
@@ -650,6 +688,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         .clamp(1, args.devices) as usize;
     let plan = Arc::new(Plan {
         rate_per_conn: args.rate / conns as f64,
+        closed_loop: args.closed_loop,
         duration: Duration::from_secs_f64(args.duration),
         timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
         fire_every: args.fire_every.map(Duration::from_secs_f64),
