@@ -30,6 +30,7 @@ mod history;
 mod incidents;
 // After `incidents`: opening an incident from a call uses its transaction macros.
 mod calls;
+mod receivers;
 mod records;
 mod resources;
 mod response_plans;
@@ -56,6 +57,7 @@ pub use incidents::{
     domain_actor, AlarmAction, AlarmIncidentInput, AlarmOutcome, CreatedIncident, IncidentCommand,
     IncidentFilter, IncidentSummary, OpenOptions, StoredDuplicate, StoredIncident,
 };
+pub use receivers::SilentReceiver;
 pub use records::{
     AllRecords, FindingFilter, QualityRun, RecordFilter, RecordImport, StoredRecord, Versioned,
 };

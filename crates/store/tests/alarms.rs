@@ -488,7 +488,49 @@ async fn a_failed_device_import_is_undone(store: Store) {
     assert_eq!(created[599].account, "NEW0599");
 }
 
+async fn a_silent_receiver_is_claimed_once_and_not_after_it_beats_again(store: Store) {
+    let t0 = Utc::now() - Duration::hours(1);
+    store.receiver_beat("a", t0).await.unwrap();
+    store.receiver_beat("b", t0).await.unwrap();
+    store
+        .receiver_beat("a", t0 + Duration::seconds(4))
+        .await
+        .unwrap();
+    let silent = store
+        .silent_receivers(t0 + Duration::seconds(3))
+        .await
+        .unwrap();
+    assert_eq!(silent.len(), 1);
+    assert_eq!(silent[0].node_id, "b");
+    assert!(store.claim_silent_receiver(&silent[0]).await.unwrap());
+    assert!(
+        !store.claim_silent_receiver(&silent[0]).await.unwrap(),
+        "claimed twice"
+    );
+    // Seen silent, then beating again before the claim: the node is alive, not claimed.
+    let late = store
+        .silent_receivers(t0 + Duration::seconds(10))
+        .await
+        .unwrap();
+    assert_eq!(late.len(), 1);
+    store
+        .receiver_beat("a", t0 + Duration::seconds(11))
+        .await
+        .unwrap();
+    assert!(!store.claim_silent_receiver(&late[0]).await.unwrap());
+    let later = store
+        .silent_receivers(t0 + Duration::seconds(60))
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(
+        later[0].beat_at.timestamp_millis(),
+        (t0 + Duration::seconds(11)).timestamp_millis()
+    );
+}
+
 on_both_backends!(
+    a_silent_receiver_is_claimed_once_and_not_after_it_beats_again,
     a_failed_device_import_is_undone,
     big_batches_keep_each_frames_signals,
     facilities_and_devices_have_versions,

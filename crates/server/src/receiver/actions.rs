@@ -117,13 +117,30 @@ const RESWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 const RESWEEP_AGE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Loads every signal still pending in the store: at start-up (the process died between the
-/// commit and the action), then every [`RESWEEP_EVERY`] those older than `older_than` (a node
-/// that stored them died, or the action failed every retry). A signal already waiting here
-/// is not queued twice; one handed over twice is harmless, every step being idempotent.
+/// commit and the action), then every [`RESWEEP_EVERY`] those older than `older_than` (the
+/// action failed every retry, or a node that stored them died without its takeover). A
+/// signal already waiting here is not queued twice; one handed over twice is harmless, every
+/// step being idempotent.
 pub async fn sweep(store: &Store, backlog: &mut Backlog, older_than: Option<std::time::Duration>) {
     let cutoff = older_than
         .and_then(|age| chrono::Duration::from_std(age).ok())
         .map(|age| Utc::now() - age);
+    let total = load_pending(store, cutoff, |page| push_all(backlog, page)).await;
+    if total > 0 && older_than.is_none() {
+        tracing::info!(
+            count = total,
+            "processing alarm signals left pending by the last run"
+        );
+    }
+}
+
+/// Reads the pending signals received before `cutoff` (all of them without one), a page at a
+/// time, handing each page to `each`; returns how many there were.
+pub async fn load_pending(
+    store: &Store,
+    cutoff: Option<chrono::DateTime<Utc>>,
+    mut each: impl FnMut(Vec<Signal>),
+) -> usize {
     let mut after = 0;
     let mut total = 0;
     loop {
@@ -144,14 +161,11 @@ pub async fn sweep(store: &Store, backlog: &mut Backlog, older_than: Option<std:
             None => page,
         };
         total += page.len();
-        push_all(backlog, page);
+        if !page.is_empty() {
+            each(page);
+        }
     }
-    if total > 0 && older_than.is_none() {
-        tracing::info!(
-            count = total,
-            "processing alarm signals left pending by the last run"
-        );
-    }
+    total
 }
 
 /// One turn: the signals of one facility and kind, in arrival order, for at most

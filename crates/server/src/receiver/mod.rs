@@ -17,6 +17,7 @@ pub mod listen;
 pub mod pipeline;
 pub mod registry;
 pub mod stats;
+pub mod takeover;
 pub mod writer;
 
 use crate::metrics::Metrics;
@@ -174,6 +175,7 @@ pub async fn start(
     }
     stats::describe(&metrics);
     let (actions_tx, actions_rx) = mpsc::unbounded_channel();
+    let takeover_tx = actions_tx.clone();
     let (writer, writer_task) = writer::Writer::start(
         store.clone(),
         alarms.registry.clone(),
@@ -213,7 +215,7 @@ pub async fn start(
         )));
     }
     let udp_ports: Vec<u16> = bound.iter().map(SocketAddr::port).collect();
-    let background = vec![
+    let mut background = vec![
         tokio::spawn(actions::run(
             store.clone(),
             actions_rx,
@@ -230,6 +232,13 @@ pub async fn start(
         tokio::spawn(retention(store.clone(), options.retention)),
         tokio::spawn(flush_stats(alarms.stats.clone(), metrics, udp_ports)),
     ];
+    if store.backend() == store::Backend::Postgres {
+        background.push(tokio::spawn(takeover::run(
+            store.clone(),
+            takeover::node_id(),
+            takeover_tx,
+        )));
+    }
     Ok(Receiver {
         addrs: bound,
         stop,

@@ -202,3 +202,106 @@ async fn two_nodes_share_one_postgresql() {
     b.stop().await;
     a.stop().await;
 }
+
+/// A node killed after storing (and ACKing) an alarm but before turning it into an incident
+/// leaves the signal pending. Once that node has missed a few heartbeats, a live node takes
+/// its signals over: here within the wait, while the age-based sweep would only reach this
+/// signal 30 s after it was received.
+#[tokio::test]
+async fn a_silent_nodes_pending_alarm_is_taken_over() {
+    let Some(a) =
+        TestServer::start_with_dc09(Backend::Postgres, ReceiverOptions::default()).await
+    else {
+        return;
+    };
+    let token = a.admin().await;
+    let facility = json_ok(
+        a.post(
+            &token,
+            "/api/facilities",
+            &json!({"name": "Kho nút đã chết", "address": "Số 3 phố Thử", "lat": 21.0359,
+                    "lon": 105.8342, "kind": "warehouse"}),
+        )
+        .await,
+    )
+    .await;
+    let facility_id = facility["id"].as_i64().unwrap();
+    let device = json_ok(
+        a.post(
+            &token,
+            "/api/devices",
+            &json!({"account": "2B07", "allow_plain": true, "facility_id": facility_id}),
+        )
+        .await,
+    )
+    .await;
+    let device_id = device["id"].as_i64().unwrap();
+
+    // What the dead node left: its last heartbeat 10 s ago, and an alarm it stored a second
+    // later that never became an incident.
+    let db = a.store().await;
+    let now = chrono::Utc::now();
+    db.receiver_beat("node-killed-mid-flood", now - chrono::Duration::seconds(10))
+        .await
+        .unwrap();
+    let stored = db
+        .commit_frames(&[store::FrameRecord {
+            received_at: now - chrono::Duration::seconds(9),
+            transport: "tcp",
+            peer: "127.0.0.1:9".into(),
+            account: Some("2B07".into()),
+            device_id: Some(device_id),
+            result: "ack",
+            reason: "event",
+            frame: "\"ADM-CID\"0001L0#2B07[#2B07|1110 01 007]".into(),
+            dedup_key: Some("2B07:1:takeover".into()),
+            dedup_probe: None,
+            signals: vec![store::SignalInput {
+                device_id,
+                facility_id,
+                unit_code: facility["unit_code"].as_str().unwrap().into(),
+                code: "1110".into(),
+                category: "fire_alarm".into(),
+                family: "fire_alarm".into(),
+                restore: false,
+                zone: Some("007".into()),
+                partition: Some(1),
+                text: None,
+                meaning_vi: "Báo cháy".into(),
+                raw_event: "1110 01 007".into(),
+                actionable: true,
+            }],
+        }])
+        .await
+        .unwrap();
+    assert!(
+        matches!(stored[0], store::FrameOutcome::Stored { .. }),
+        "{stored:?}"
+    );
+
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let open = db.open_incidents().await.unwrap();
+        if open
+            .iter()
+            .any(|i| i.incident.facility_id == Some(facility_id))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the dead node's alarm became an incident on the live node"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(db.pending_signals(0, 10).await.unwrap().is_empty());
+    // The dead node was claimed once; the live node is the only one beating.
+    let silent = db
+        .silent_receivers(chrono::Utc::now() + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(silent.len(), 1, "{silent:?}");
+    assert_ne!(silent[0].node_id, "node-killed-mid-flood");
+    db.close().await;
+    a.stop().await;
+}
