@@ -17,5 +17,6 @@ pub mod public_reports;
 pub mod records;
 pub mod resources;
 pub mod response_plans;
+pub mod spooled_csv;
 pub mod units;
 pub mod users;

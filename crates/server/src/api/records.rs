@@ -12,7 +12,8 @@
 //! sống" needs them. Requests are refused only when they cannot be stored at all (unknown unit,
 //! malformed JSON, an id that exists, another unit's data).
 
-use crate::api::facilities::{ImportBody, ImportMode, ImportQuery};
+use crate::api::facilities::{ImportMode, ImportQuery};
+use crate::api::spooled_csv::{SpooledCsv, SLICE_ROWS};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Json, Query};
@@ -479,52 +480,9 @@ fn row_errors(errors: &[CsvRowError]) -> Vec<crate::api::facilities::RowError> {
         .collect()
 }
 
-/// Data rows parsed and validated at a time: a large file is never held as records whole, only
-/// as its text and the ids written so far.
-const SLICE_ROWS: usize = 2000;
-
 /// Parses one CSV text into records (the domain's parsers).
 type ParseCsv<T> =
     fn(&str) -> Result<domain::records::ImportReport<T>, domain::records::RecordsError>;
-
-/// Cuts a CSV text into its header and slices of at most `rows` data rows, each with the line
-/// number of its first row. Slices end on record boundaries, quoted line breaks included.
-fn csv_slices(input: &str, rows: usize) -> (&str, Vec<(u64, &str)>) {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(input.as_bytes());
-    // A file without a readable header yields no slices; the parser then says what is wrong.
-    if reader.byte_headers().is_err() {
-        return (input, Vec::new());
-    }
-    let header_end = (reader.position().byte() as usize).min(input.len());
-    let mut slices = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    let mut start: Option<(u64, usize)> = None;
-    let mut count = 0;
-    loop {
-        let at = reader.position().clone();
-        // An unreadable record still counts as a row; the parser reports it.
-        if let Ok(false) = reader.read_byte_record(&mut record) {
-            break;
-        }
-        let byte = (at.byte() as usize).min(input.len());
-        match start {
-            None => start = Some((at.line(), byte)),
-            Some((line, from)) if count == rows => {
-                slices.push((line, &input[from..byte]));
-                start = Some((at.line(), byte));
-                count = 0;
-            }
-            Some(_) => {}
-        }
-        count += 1;
-    }
-    if let Some((line, from)) = start {
-        slices.push((line, &input[from..]));
-    }
-    (&input[..header_end], slices)
-}
 
 /// Parses one slice under the file's header, with line numbers counted in the whole file.
 fn parse_slice<T>(
@@ -606,7 +564,7 @@ async fn import_csv<T: ApiRecord>(
     state: Arc<AppState>,
     caller: Caller,
     mode: ImportMode,
-    body: String,
+    csv: SpooledCsv,
     parse: ParseCsv<T>,
 ) -> ApiResult<Response> {
     let refused = |mut errors: Vec<crate::api::facilities::RowError>| {
@@ -618,10 +576,9 @@ async fn import_csv<T: ApiRecord>(
         })
     };
     {
-        let (header, slices) = csv_slices(&body, SLICE_ROWS);
-        if slices.is_empty() {
+        if csv.is_empty() {
             // A header alone (or none): the parser reports what is missing.
-            let report = parse_slice(parse, header, 2, "")?;
+            let report = parse_slice(parse, csv.header(), 2, "")?;
             let mut errors = Vec::new();
             let mut gate = EstablishmentGate::of(&caller);
             prepare_slice(
@@ -638,8 +595,9 @@ async fn import_csv<T: ApiRecord>(
         if mode == ImportMode::All {
             let mut errors = Vec::new();
             let mut gate = EstablishmentGate::of(&caller);
-            for (line, slice) in &slices {
-                let report = parse_slice(parse, header, *line, slice)?;
+            for i in 0..csv.len() {
+                let (line, slice) = csv.slice(i).await?;
+                let report = parse_slice(parse, csv.header(), line, &slice)?;
                 let mut good = Vec::new();
                 prepare_slice(&state, &caller, &mut gate, report, &mut good, &mut errors).await?;
                 tokio::task::yield_now().await;
@@ -650,15 +608,15 @@ async fn import_csv<T: ApiRecord>(
         }
     }
     let task = tokio::spawn(async move {
-        let (header, slices) = csv_slices(&body, SLICE_ROWS);
         let mut import = state
             .store
             .import_records::<T>(&caller.principal.actor(), Utc::now());
         let mut ids: Vec<String> = Vec::new();
         let mut errors = Vec::new();
         let mut gate = EstablishmentGate::of(&caller);
-        for (line, slice) in &slices {
-            let report = parse_slice(parse, header, *line, slice)?;
+        for i in 0..csv.len() {
+            let (line, slice) = csv.slice(i).await?;
+            let report = parse_slice(parse, csv.header(), line, &slice)?;
             let mut good = Vec::with_capacity(SLICE_ROWS);
             prepare_slice(&state, &caller, &mut gate, report, &mut good, &mut errors).await?;
             ids.extend(good.iter().map(|r| r.id().to_owned()));
@@ -679,11 +637,11 @@ async fn import_persons(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Query(q): Query<ImportQuery>,
-    ImportBody(body): ImportBody,
+    csv: SpooledCsv,
 ) -> ApiResult<Response> {
     let caller = caller(&state, principal, &KEEPERS).await?;
     let mode = q.mode.unwrap_or(ImportMode::All);
-    import_csv::<Person>(state, caller, mode, body, |text| {
+    import_csv::<Person>(state, caller, mode, csv, |text| {
         domain::records::parse_persons_csv(text, &[])
     })
     .await
@@ -693,7 +651,7 @@ async fn import_declarations(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Query(q): Query<ImportQuery>,
-    ImportBody(body): ImportBody,
+    csv: SpooledCsv,
 ) -> ApiResult<Response> {
     let caller = caller(&state, principal, &KEEPERS).await?;
     if let Some(est) = &caller.establishment {
@@ -704,7 +662,7 @@ async fn import_declarations(
         state,
         caller,
         mode,
-        body,
+        csv,
         domain::records::parse_declarations_csv,
     )
     .await

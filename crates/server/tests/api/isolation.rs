@@ -228,6 +228,74 @@ async fn a_failed_import_leaves_nothing_and_too_big_is_refused(backend: Backend)
     s.stop().await;
 }
 
+/// Posts `csv` to the persons import as a chunked body of `piece`-byte chunks, with no
+/// length announced, as a client streaming a file does.
+async fn post_streamed(
+    s: &TestServer,
+    token: &str,
+    csv: String,
+    piece: usize,
+) -> reqwest::Response {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = csv
+        .into_bytes()
+        .chunks(piece)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    s.client
+        .post(s.url("/api/persons/import"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .expect("request")
+}
+
+/// A streamed import (no length announced) is spooled to disk and processed slice by slice:
+/// records split across the client's chunks arrive whole, and a stream that goes past the
+/// limit is refused with 413 once it does.
+async fn a_streamed_import_is_spooled_and_bounded(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    // Chunks of 1,000 bytes cut records (and multi-byte characters) anywhere.
+    let r = post_streamed(&s, &admin, persons_csv("ST", 4_100), 1_000).await;
+    let status = r.status();
+    let body: Value = r.json().await.expect("import answer");
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["created"], json!(4_100));
+    assert_eq!(persons_stored(&s).await, 4_100);
+
+    let mut big = persons_csv("BIG", 1);
+    while big.len() <= server::api::facilities::IMPORT_LIMIT {
+        big.push_str(&"#".repeat(1 << 20));
+    }
+    let r = post_streamed(&s, &admin, big, 256 * 1024).await;
+    assert_eq!(
+        error_code(r, StatusCode::PAYLOAD_TOO_LARGE).await,
+        "body_too_large"
+    );
+    assert_eq!(
+        persons_stored(&s).await,
+        4_100,
+        "nothing of the refused file was written"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn sqlite_a_streamed_import_is_spooled_and_bounded() {
+    a_streamed_import_is_spooled_and_bounded(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_a_streamed_import_is_spooled_and_bounded() {
+    a_streamed_import_is_spooled_and_bounded(Backend::Postgres).await;
+}
+
 fn wrong_province(n: usize) -> Value {
     json!({
         "id": format!("Q{n}"),
