@@ -53,7 +53,9 @@ pub async fn run(store: Store, node: String, actions: mpsc::UnboundedSender<Vec<
             match store.claim_silent_receiver(gone).await {
                 Ok(true) => take_over(&store, gone, &actions).await,
                 Ok(false) => {}
-                Err(e) => tracing::error!(error = %e, node = %gone.node_id, "cannot claim a silent receiver"),
+                Err(e) => {
+                    tracing::error!(error = %e, node = %gone.node_id, "cannot claim a silent receiver")
+                }
             }
         }
     }

@@ -209,8 +209,7 @@ async fn two_nodes_share_one_postgresql() {
 /// signal 30 s after it was received.
 #[tokio::test]
 async fn a_silent_nodes_pending_alarm_is_taken_over() {
-    let Some(a) =
-        TestServer::start_with_dc09(Backend::Postgres, ReceiverOptions::default()).await
+    let Some(a) = TestServer::start_with_dc09(Backend::Postgres, ReceiverOptions::default()).await
     else {
         return;
     };
