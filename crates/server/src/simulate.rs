@@ -252,6 +252,25 @@ fn due_messages(
     Ok(out)
 }
 
+/// [`due_messages`] on a TCP connection: queues them as awaiting an answer and returns the
+/// bytes to write.
+fn queue_due(
+    plan: &Plan,
+    slice: &mut Slice,
+    all: &[SimDevice],
+    sent_count: &mut u64,
+    rng: &mut StdRng,
+    totals: &Totals,
+    queue: &mut VecDeque<Outstanding>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for o in due_messages(plan, slice, all, sent_count, rng, totals)? {
+        out.extend_from_slice(&o.frame);
+        queue.push_back(o);
+    }
+    Ok(out)
+}
+
 /// Whether it is time for the next fire alarm (one sender wins each slot).
 fn fire_due(plan: &Plan) -> bool {
     let Some(every) = plan.fire_every else {
@@ -432,12 +451,7 @@ async fn tcp_connection(
                         }
                     }
                     if plan.closed_loop && sending {
-                        let Ok(next) = due_messages(&plan, &mut slice, &all, &mut sent_count, &mut rng, &totals) else { break 'reconnect };
-                        let mut out = Vec::new();
-                        for o in next {
-                            out.extend_from_slice(&o.frame);
-                            queue.push_back(o);
-                        }
+                        let Ok(out) = queue_due(&plan, &mut slice, &all, &mut sent_count, &mut rng, &totals, &mut queue) else { break 'reconnect };
                         if !out.is_empty() && wr.write_all(&out).await.is_err() {
                             continue 'reconnect;
                         }
@@ -467,12 +481,7 @@ async fn tcp_connection(
                     if !sending {
                         continue;
                     }
-                    let Ok(next) = due_messages(&plan, &mut slice, &all, &mut sent_count, &mut rng, &totals) else { break 'reconnect };
-                    let mut out = Vec::new();
-                    for o in next {
-                        out.extend_from_slice(&o.frame);
-                        queue.push_back(o);
-                    }
+                    let Ok(out) = queue_due(&plan, &mut slice, &all, &mut sent_count, &mut rng, &totals, &mut queue) else { break 'reconnect };
                     if !out.is_empty() && wr.write_all(&out).await.is_err() {
                         continue 'reconnect;
                     }
@@ -752,6 +761,13 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         percentile(&latencies, 0.999),
         percentile(&latencies, 1.0),
     );
+    if t(&totals.acked) == 0 && t(&totals.duhs) == 0 {
+        anyhow::bail!(
+            "no message was acknowledged by {}: is a receiver listening there, and are the \
+             devices registered with these accounts and keys?",
+            args.target
+        );
+    }
     Ok(())
 }
 
@@ -829,7 +845,9 @@ mod tests {
             "--timeout",
             "1",
         ]);
-        run(cli.args).await.expect("simulation runs");
+        // Every message was refused: the run says so by failing.
+        let outcome = run(cli.args).await;
+        assert!(outcome.is_err(), "a run with nothing acknowledged fails");
         let seen = receiver.await.expect("receiver");
         assert!(
             seen.len() >= 2,

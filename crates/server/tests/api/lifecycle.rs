@@ -206,6 +206,32 @@ fn missing_reference_geography_is_a_clear_error() {
     assert!(err.contains("/nonexistent/folder"), "{err}");
 }
 
+/// `simulate` against an address where nothing listens fails instead of reporting zeros.
+#[test]
+fn simulate_fails_when_nothing_is_acknowledged() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = Command::new(env!("CARGO_BIN_EXE_binhyen"))
+        .args([
+            "simulate",
+            "--devices",
+            "2",
+            "--duration",
+            "0.3",
+            "--timeout",
+            "0.2",
+        ])
+        .args(["--target", &format!("127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no message was acknowledged"), "{err}");
+}
+
 #[test]
 fn sigterm_stops_gracefully() {
     let dir = std::env::temp_dir().join(unique("binhyen-sigterm"));
