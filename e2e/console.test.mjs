@@ -297,6 +297,12 @@ test("the devices board says the risk of a device that accepts unencrypted messa
   const chip = page.locator("#devices-table .plain-risk").first();
   await chip.waitFor();
   assert.match(await chip.textContent(), /Tin không mã hóa: ai biết số tài khoản có thể giả mạo/);
+  // The facility's own page lists its device (it once asked for a filter the API does not
+  // have, and showed the error as "no data").
+  await page.goto(`${server.url}/facilities/${facility.body.id}`);
+  const device = page.locator(".facility .panel ul.plain li", { hasText: "7E57AB" });
+  await device.waitFor();
+  assert.match(await device.textContent(), /Tin không mã hóa/);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -156,27 +156,19 @@ export function renderFacility(main, { id }, ctx) {
       h("h1", {}, f.name),
       h("div", { class: "facility-grid" }, facilityCard(f), h("div", {}, section(t("devices"), devicesBox), section(t("signals"), signalsBox), section(t("incidents"), incidentsBox))),
     );
-    const devs = f.devices.length ? f.devices.map(normDevice) : await api(`/api/devices?facility=${encodeURIComponent(id)}`).then((d) => list(d, "devices").map(normDevice)).catch(() => null);
-    replace(
-      devicesBox,
-      devs && devs.length
-        ? h("ul", { class: "plain" }, devs.map((d) => h("li", {}, h("strong", {}, d.name || d.account), " ", deviceChip(d.status), " · ", t("last_heartbeat"), ": ", heartbeat(d.lastSeen), d.plain ? h("div", {}, plainRisk(d)) : null)))
-        : emptyState(t("no_data")),
-    );
-    const signals = await api(`/api/facilities/${encodeURIComponent(id)}/signals`).then((d) => list(d, "signals")).catch(() => null);
-    replace(
-      signalsBox,
-      signals && signals.length
-        ? h("ol", { class: "timeline" }, signals.slice(0, 50).map((s) => h("li", {}, h("time", {}, dateTime(s.received_at ?? s.at)), h("span", { class: "tl-text" }, [s.code, s.event, s.category && label("kind", s.category), s.zone && `vùng ${s.zone}`].filter(Boolean).join(" · ")))))
-        : emptyState(t("no_data")),
-    );
-    const incs = await api(`/api/incidents?facility=${encodeURIComponent(id)}`).then((d) => list(d, "incidents").map(normIncident)).catch(() => null);
-    replace(
-      incidentsBox,
-      incs && incs.length
-        ? h("ul", { class: "plain" }, incs.map((i) => h("li", {}, h("a", { href: `/incidents/${i.id}`, "data-nav": true }, `${i.number} · ${label("kind", i.kind)}`), " ", statusChip(i.status), " ", dateTime(i.received))))
-        : emptyState(t("no_data")),
-    );
+    // A list that failed to load says so; only a list that loaded empty says "no data".
+    const load = (path, key, norm = (x) => x) => api(path).then((d) => list(d, key).map(norm), (e) => e);
+    const show = (box, items, draw) => replace(box, items instanceof Error ? errorState(items) : items.length ? draw(items) : emptyState(t("no_data")));
+    const fid = encodeURIComponent(id);
+    const devs = f.devices.length ? f.devices.map(normDevice) : await load(`/api/devices?facility_id=${fid}`, "devices", normDevice);
+    if (!alive) return;
+    show(devicesBox, devs, (ds) => h("ul", { class: "plain" }, ds.map((d) => h("li", {}, h("strong", {}, d.name || d.account), " ", deviceChip(d.status), " · ", t("last_heartbeat"), ": ", heartbeat(d.lastSeen), d.plain ? h("div", {}, plainRisk(d)) : null))));
+    const signals = await load(`/api/facilities/${fid}/signals`, "signals");
+    if (!alive) return;
+    show(signalsBox, signals, (ss) => h("ol", { class: "timeline" }, ss.slice(0, 50).map((s) => h("li", {}, h("time", {}, dateTime(s.received_at ?? s.at)), h("span", { class: "tl-text" }, [s.code, s.event, s.category && label("kind", s.category), s.zone && `vùng ${s.zone}`].filter(Boolean).join(" · "))))));
+    const incs = await load(`/api/incidents?facility=${fid}`, "incidents", normIncident);
+    if (!alive) return;
+    show(incidentsBox, incs, (is) => h("ul", { class: "plain" }, is.map((i) => h("li", {}, h("a", { href: `/incidents/${i.id}`, "data-nav": true }, `${i.number} · ${label("kind", i.kind)}`), " ", statusChip(i.status), " ", dateTime(i.received)))));
   })();
   return () => {
     alive = false;
