@@ -307,6 +307,31 @@ test("the devices board says the risk of a device that accepts unencrypted messa
   await page.context().close();
 });
 
+test("the devices board's totals are the server's, and a partial list says so and loads the rest", async (t) => {
+  if (!needs(t, "devices")) return;
+  const facility = await admin("POST", "/api/facilities", { name: "Chợ nhiều thiết bị", address: "Số 9 phố Thử", lat: 21.0442, lon: 105.8431, unit_code: "00004", kind: "market" });
+  assert.equal(facility.status, 201, JSON.stringify(facility.body));
+  // More devices than one page of the board (500).
+  let csv = "account,facility_id,allow_plain\n";
+  for (let n = 0; n < 520; n++) csv += `${(0xb000 + n).toString(16).toUpperCase()},${facility.body.id},true\n`;
+  const imported = await fetch(`${server.url}/api/devices/import`, { method: "POST", headers: { Authorization: `Bearer ${admin.token}`, "Content-Type": "text/csv" }, body: csv });
+  assert.equal(imported.status, 201, await imported.text());
+  const totals = (await admin("GET", "/api/devices/summary")).body;
+  assert.ok(totals.total >= 520, JSON.stringify(totals));
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, "/devices");
+  await page.locator(".dev-summary .dev-total").waitFor();
+  assert.equal(await page.locator(".dev-summary .dev-total").textContent(), `Thiết bị: ${totals.total}`);
+  assert.equal(await page.locator(".dev-summary .dev-new").textContent(), `Chưa có tín hiệu: ${totals.new}`);
+  const shown = page.locator(".dev-shown");
+  assert.equal(await shown.textContent().then((s) => s.replace(/\s*Xem thêm$/, "")), `Đang hiển thị 500 / ${totals.total} thiết bị`);
+  await page.locator("#dev-more").click();
+  await page.waitForFunction((n) => document.querySelectorAll("#devices-table tbody tr.dev-row.dev-new, #devices-table tbody tr.dev-row.dev-online, #devices-table tbody tr.dev-row.dev-offline").length === n, totals.total);
+  assert.equal(await page.locator(".dev-shown").count(), 0, "the whole list is shown");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("keyboard and labels: every form control has an accessible name", async () => {
   const page = await newPage(browser);
   await openAs(page, server.url, admin);

@@ -1075,6 +1075,24 @@ impl Store {
         })
     }
 
+    /// How many devices there are in each status (`new`, `online`, `offline`), in one unit or
+    /// everywhere: the real totals, whatever a list shows of them.
+    pub async fn device_counts(&self, unit_code: Option<&str>) -> Result<Vec<(String, i64)>> {
+        on_read!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT d.status, COUNT(*) AS n FROM devices d \
+                 JOIN facilities f ON f.id = d.facility_id \
+                 WHERE ($1 IS NULL OR f.unit_code = $1) GROUP BY d.status ORDER BY d.status",
+            )
+            .bind(unit_code)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+                .collect()
+        })
+    }
+
     /// Replaces a device's fields if it is still at `version`.
     pub async fn update_device(
         &self,

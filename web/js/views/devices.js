@@ -24,6 +24,12 @@ function heartbeat(ms) {
   return Number.isFinite(ms) ? h("time", { datetime: new Date(ms).toISOString(), title: dateTime(ms) }, t("ago", { t: age(Date.now() - ms, lang()) })) : t("never");
 }
 
+/** The device statuses the server keeps, in the board's order. */
+const STATUSES = ["online", "offline", "new"];
+
+/** Devices loaded per page of the board. */
+const PAGE = 500;
+
 /** Draws the devices board. */
 export function renderDevices(main, _params, ctx) {
   let unit = isCityUser() ? document.getElementById("unit-select").value || "" : session.me.unit_code;
@@ -36,7 +42,7 @@ export function renderDevices(main, _params, ctx) {
     session.unitList.filter((u) => isCityUser() || u.code === unit).map((u) => h("option", { value: u.code }, u.full_name)),
   );
   unitSel.value = unit;
-  const statusSel = h("select", { id: "dev-status" }, h("option", { value: "" }, t("all")), ["online", "offline", "trouble"].map((s) => h("option", { value: s }, label("device_status", s))));
+  const statusSel = h("select", { id: "dev-status" }, h("option", { value: "" }, t("all")), STATUSES.map((s) => h("option", { value: s }, label("device_status", s))));
   const summary = h("div", { class: "dev-summary", "aria-live": "polite" });
   const body = h("div", { class: "dev-body" }, h("p", { class: "muted" }, t("loading")));
   replace(
@@ -59,13 +65,16 @@ export function renderDevices(main, _params, ctx) {
     load();
   });
 
+  // Pages of devices loaded so far; the totals always come from the server.
+  let devices = [];
+  let totals = null;
+
   async function load() {
+    devices = [];
+    totals = null;
     const q = new URLSearchParams();
     if (unit) q.set("unit", unit);
-    const dq = new URLSearchParams(q);
-    if (status) dq.set("status", status);
     let facilities = [];
-    let devices = [];
     let failure = null;
     try {
       facilities = list(await api(`/api/facilities?${q}`), "facilities").map(normFacility);
@@ -73,7 +82,8 @@ export function renderDevices(main, _params, ctx) {
       failure = e;
     }
     try {
-      devices = list(await api(`/api/devices?${dq}`), "devices").map(normDevice);
+      totals = await api(`/api/devices/summary?${q}`);
+      devices = await page(null);
     } catch (e) {
       failure = failure || e;
     }
@@ -82,15 +92,31 @@ export function renderDevices(main, _params, ctx) {
       replace(body, errorState(failure));
       return;
     }
+    draw(facilities);
+  }
+
+  /** The next page of devices after `afterId`. */
+  async function page(afterId) {
+    const dq = new URLSearchParams({ limit: String(PAGE) });
+    if (unit) dq.set("unit", unit);
+    if (status) dq.set("status", status);
+    if (afterId != null) dq.set("after_id", String(afterId));
+    return list(await api(`/api/devices?${dq}`), "devices").map(normDevice);
+  }
+
+  function draw(facilities) {
     const byFacility = new Map();
     for (const d of devices) {
       const key = String(d.facilityId ?? "");
       if (!byFacility.has(key)) byFacility.set(key, []);
       byFacility.get(key).push(d);
     }
-    const counts = { online: 0, offline: 0, trouble: 0 };
-    for (const d of devices) if (d.status in counts) counts[d.status] += 1;
-    replace(summary, ["online", "offline", "trouble"].map((s) => h("span", { class: `sum dev-${s}` }, `${label("device_status", s)}: ${counts[s]}`)));
+    // Totals from the server: every device, not only the pages loaded.
+    const total = totals ? (status ? totals[status] ?? 0 : totals.total) : null;
+    replace(
+      summary,
+      totals ? [h("span", { class: "sum dev-total" }, `${t("devices")}: ${totals.total}`), STATUSES.map((s) => h("span", { class: `sum dev-${s}` }, `${label("device_status", s)}: ${totals[s] ?? 0}`))] : null,
+    );
     const facilityById = new Map(facilities.map((f) => [String(f.id), f]));
     const rows = [];
     const seen = new Set();
@@ -101,6 +127,11 @@ export function renderDevices(main, _params, ctx) {
     }
     if (!status) for (const f of facilities) if (!seen.has(String(f.id))) rows.push(deviceRow(null, f));
     if (!rows.length) return replace(body, emptyState(t("no_data")));
+    // A list that shows part of the set says so, and loads the next page on request.
+    const partial = total != null && devices.length < total;
+    const more = partial
+      ? h("p", { class: "dev-shown muted", role: "status" }, t("devices_shown", { n: devices.length, total }), " ", h("button", { type: "button", class: "btn", id: "dev-more", on: { click: () => loadMore(facilities) } }, t("show_more")))
+      : null;
     replace(
       body,
       h(
@@ -109,7 +140,18 @@ export function renderDevices(main, _params, ctx) {
         h("thead", {}, h("tr", {}, [t("facility"), t("unit"), t("device"), t("status"), t("last_heartbeat")].map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, rows),
       ),
+      more,
     );
+  }
+
+  async function loadMore(facilities) {
+    const last = devices[devices.length - 1];
+    try {
+      devices = devices.concat(await page(last ? last.raw.id : null));
+    } catch (e) {
+      return replace(body, errorState(e));
+    }
+    draw(facilities);
   }
 
   function deviceRow(d, f) {

@@ -453,6 +453,53 @@ pub async fn offline_by_unit(
     ))
 }
 
+/// The unit filter of the devices summary.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryQuery {
+    pub unit: Option<String>,
+}
+
+/// How many devices there are, in all and in each status: the totals a board shows, whatever
+/// part of the list it has loaded.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeviceSummary {
+    pub total: i64,
+    /// Registered, not heard from yet.
+    pub new: i64,
+    pub online: i64,
+    pub offline: i64,
+}
+
+/// Device totals, everywhere or in one unit (a unit officer's are always their unit's).
+#[utoipa::path(get, path = "/api/devices/summary", tag = "devices", params(SummaryQuery),
+    responses((status = 200, body = DeviceSummary), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn summary(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<SummaryQuery>,
+) -> ApiResult<Json<DeviceSummary>> {
+    principal.require(&reader_roles())?;
+    let unit = principal.unit_filter(q.unit)?;
+    let mut s = DeviceSummary {
+        total: 0,
+        new: 0,
+        online: 0,
+        offline: 0,
+    };
+    for (status, n) in state.store.device_counts(unit.as_deref()).await? {
+        s.total += n;
+        match status.as_str() {
+            "new" => s.new += n,
+            "online" => s.online += n,
+            "offline" => s.offline += n,
+            _ => {}
+        }
+    }
+    Ok(Json(s))
+}
+
 fn parse_bool(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "co" | "có" => Some(true),
@@ -608,12 +655,13 @@ pub fn routes() -> Router<Arc<AppState>> {
             post(import).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
         .route("/api/devices/offline-by-unit", get(offline_by_unit))
+        .route("/api/devices/summary", get(summary))
         .route("/api/devices/{id}", get(get_one).patch(patch))
 }
 
 /// The device paths for the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, get_one, patch, offline_by_unit, import))]
+#[openapi(paths(create, list, get_one, patch, offline_by_unit, summary, import))]
 pub struct Doc;
 
 #[cfg(test)]

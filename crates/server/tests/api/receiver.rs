@@ -754,7 +754,56 @@ async fn limits_and_oversized_frames(backend: Backend) {
     site.s.stop().await;
 }
 
+/// The devices board's totals come from the server: with more devices than a list page, the
+/// summary still counts them all, by status and per unit.
+async fn device_totals_count_past_a_list_page(backend: Backend) {
+    let Some(site) = site(backend, options()).await else {
+        return;
+    };
+    let (s, admin) = (&site.s, &site.admin);
+    let mut csv = String::from("account,facility_id,allow_plain\n");
+    for n in 0..130 {
+        csv.push_str(&format!("{:X},{},true\n", 0xA000 + n, site.facility));
+    }
+    let r = s.post_csv(admin, "/api/devices/import", &csv).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let page: Vec<Value> = s.get(admin, "/api/devices").await.json().await.unwrap();
+    assert_eq!(page.len(), 100, "one list page");
+    let summary: Value = s
+        .get(admin, "/api/devices/summary")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        summary,
+        json!({"total": 130, "new": 130, "online": 0, "offline": 0})
+    );
+    let mine: Value = s
+        .get(admin, &format!("/api/devices/summary?unit={}", site.unit))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["total"], 130);
+    let other = if site.unit == "00004" {
+        "00008"
+    } else {
+        "00004"
+    };
+    let elsewhere: Value = s
+        .get(admin, &format!("/api/devices/summary?unit={other}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere["total"], 0);
+    let r = s.get(admin, "/api/devices/summary?status=online").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "unknown filter");
+}
+
 api_on_both_backends!(
+    device_totals_count_past_a_list_page,
     acks_plain_and_encrypted_over_tcp_and_udp,
     every_nak_case_and_duh,
     retransmission_is_acked_and_stored_once,
