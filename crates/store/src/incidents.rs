@@ -1605,6 +1605,22 @@ impl Store {
         })
     }
 
+    /// How many incidents `filter` finds, without its page limit: the total a list of them
+    /// shows part of.
+    pub async fn count_incidents(&self, filter: &IncidentFilter) -> Result<i64> {
+        let (sql, params) = incident_query(filter, true);
+        on_read!(self, |pool| {
+            let mut q = sqlx::query_scalar::<_, i64>(&sql);
+            for p in &params {
+                q = match p {
+                    Param::I(i) => q.bind(*i),
+                    Param::S(s) => q.bind(s.as_str()),
+                };
+            }
+            Ok(q.fetch_one(pool).await?)
+        })
+    }
+
     /// The whole timeline of an incident, oldest first: its own events and, for a survivor of
     /// merges, the events of every incident merged into it.
     pub async fn incident_timeline(&self, incident: &Incident) -> Result<Vec<IncidentEvent>> {
@@ -1837,6 +1853,12 @@ enum Param {
 
 /// The SQL and the parameters of [`Store::list_incidents`].
 fn list_query(filter: &IncidentFilter) -> (String, Vec<Param>) {
+    incident_query(filter, false)
+}
+
+/// The statement of [`list_query`], or with `count` the number of incidents it would find with
+/// no page limit (and `before_id` still applied).
+fn incident_query(filter: &IncidentFilter, count: bool) -> (String, Vec<Param>) {
     use Param as P;
     let mut cond: Vec<String> = Vec::new();
     let mut params: Vec<P> = Vec::new();
@@ -1871,7 +1893,11 @@ fn list_query(filter: &IncidentFilter) -> (String, Vec<Param>) {
         let n = next(P::I(before), &mut params);
         cond.push(format!("id < {n}"));
     }
-    let limit = next(P::I(filter.limit.clamp(1, 500)), &mut params);
+    let limit = if count {
+        String::new()
+    } else {
+        next(P::I(filter.limit.clamp(1, 500)), &mut params)
+    };
     let and = |extra: &str| -> String {
         let all: Vec<&str> = std::iter::once(extra)
             .filter(|e| !e.is_empty())
@@ -1884,6 +1910,18 @@ fn list_query(filter: &IncidentFilter) -> (String, Vec<Param>) {
         }
     };
     let sql = match &filter.visible_to_unit {
+        None if count => format!("SELECT COUNT(*) AS n FROM incidents{}", and("")),
+        Some(unit) if count => {
+            let n = next(P::S(unit.clone()), &mut params);
+            let own = and(&format!("unit_code = {n}"));
+            let shared = and(&format!(
+                "id IN (SELECT incident_id FROM incident_shares WHERE unit_code = {n})"
+            ));
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT id FROM incidents{own} \
+                 UNION SELECT id FROM incidents{shared}) AS v"
+            )
+        }
         None => format!(
             "SELECT version, doc FROM incidents{} ORDER BY id DESC LIMIT {limit}",
             and("")

@@ -30,6 +30,8 @@ export function renderBoard(main, { unit }, ctx) {
   }
   ctx.refreshUnitSelect(unit || "");
   const incidents = new Map();
+  // Open incidents the server counted beyond the page the board loaded (the oldest).
+  let unloaded = 0;
   const fresh = new Set();
   let filterText = "";
 
@@ -99,7 +101,9 @@ export function renderBoard(main, { unit }, ctx) {
   function draw() {
     const all = [...incidents.values()].filter(visible).sort(byUrgency);
     const shown = all.filter(matches);
-    count.textContent = t("queue_count", { n: all.length });
+    // The total is the server's: open incidents beyond the loaded page are counted and said.
+    const total = all.length + unloaded;
+    count.textContent = unloaded > 0 ? t("queue_partial", { n: all.length, total }) : t("queue_count", { n: total });
     if (all.length === 0) replace(listEl, h("li", { class: "queue-empty" }, t("queue_empty")));
     else replace(listEl, shown.map(row));
     map.setIncidents(all, (inc) => ctx.go(`/incidents/${inc.id}`));
@@ -114,7 +118,7 @@ export function renderBoard(main, { unit }, ctx) {
     try {
       const q = new URLSearchParams({ status: "open" });
       if (unit) q.set("unit", unit);
-      const data = await api(`/api/incidents?${q}`);
+      const [data, counted] = await Promise.all([api(`/api/incidents?${q}`), api(`/api/incidents/count?${q}`)]);
       incidents.clear();
       for (const raw of list(data, "incidents")) {
         const inc = normIncident(raw);
@@ -123,6 +127,7 @@ export function renderBoard(main, { unit }, ctx) {
           if (isFireAlarm(inc)) raise(inc);
         }
       }
+      unloaded = Math.max(0, (counted?.total ?? 0) - incidents.size);
       replace(status);
       draw();
     } catch (e) {

@@ -495,6 +495,40 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<IncidentSummary>>> {
     principal.require(&reader_roles())?;
+    let filter = list_filter(&principal, q)?;
+    let rows = state.store.list_incidents(&filter).await?;
+    Ok(Json(
+        rows.iter()
+            .map(|s| IncidentSummary::of(&s.incident, s.version))
+            .collect(),
+    ))
+}
+
+/// The total of a list of incidents.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct IncidentCount {
+    /// Every incident the filters find, not only one page of them.
+    pub total: i64,
+}
+
+/// How many incidents the list with the same filters finds in all (`limit` is ignored): the
+/// total a board or a search shows, whatever page of the list it has loaded.
+#[utoipa::path(get, path = "/api/incidents/count", tag = "incidents", params(ListQuery),
+    responses((status = 200, body = IncidentCount), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn count(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<IncidentCount>> {
+    principal.require(&reader_roles())?;
+    let filter = list_filter(&principal, q)?;
+    let total = state.store.count_incidents(&filter).await?;
+    Ok(Json(IncidentCount { total }))
+}
+
+/// The store filter of a list query, in the caller's scope.
+fn list_filter(principal: &Principal, q: ListQuery) -> ApiResult<IncidentFilter> {
     let visible_to_unit = principal.unit_filter(q.unit)?.filter(|u| !u.is_empty());
     let (open_only, status) = match q.status.as_deref().map(str::trim) {
         None | Some("") | Some("all") => (false, None),
@@ -520,26 +554,18 @@ pub async fn list(
         ),
         None => None,
     };
-    let rows = state
-        .store
-        .list_incidents(&IncidentFilter {
-            open_only,
-            status,
-            visible_to_unit,
-            unit: None,
-            facility_id: q.facility,
-            caller_phone,
-            number,
-            before_id: q.before_id,
-            // The board loads every open incident at once.
-            limit: q.limit.unwrap_or(if open_only { 500 } else { 100 }),
-        })
-        .await?;
-    Ok(Json(
-        rows.iter()
-            .map(|s| IncidentSummary::of(&s.incident, s.version))
-            .collect(),
-    ))
+    Ok(IncidentFilter {
+        open_only,
+        status,
+        visible_to_unit,
+        unit: None,
+        facility_id: q.facility,
+        caller_phone,
+        number,
+        before_id: q.before_id,
+        // The board loads every open incident at once.
+        limit: q.limit.unwrap_or(if open_only { 500 } else { 100 }),
+    })
 }
 
 /// One incident with its timeline, resources and duplicates.
@@ -1254,6 +1280,7 @@ pub fn spawn_overdue_timer(state: Arc<AppState>, mut stop: tokio::sync::watch::R
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/incidents", get(list).post(create))
+        .route("/api/incidents/count", get(count))
         .route("/api/incidents/by-number/{number}", get(get_by_number))
         .route("/api/incidents/{id}", get(get_one))
         .route("/api/incidents/{id}/transitions", post(transition))
@@ -1275,6 +1302,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 #[openapi(paths(
     create,
     list,
+    count,
     get_one,
     get_by_number,
     transition,

@@ -85,6 +85,65 @@ fn ids(list: &Value) -> Vec<i64> {
         .collect()
 }
 
+/// The total of a list is counted by the server, past the page the list returns, in the
+/// caller's scope: a unit counts its own incidents and those shared with it.
+async fn a_list_total_counts_past_its_page_and_in_scope(backend: Backend) {
+    let Some(site) = site(backend).await else {
+        return;
+    };
+    let a = site.fire_in("00004", "0912000001").await;
+    site.fire_in("00004", "0912000002").await;
+    let c = site.fire_in("00008", "0912000003").await;
+    let (status, page) = site
+        .get(&site.operator, "/api/incidents?status=open&limit=2")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids(&page).len(), 2);
+    let (_, count) = site
+        .get(&site.operator, "/api/incidents/count?status=open&limit=2")
+        .await;
+    assert_eq!(count, json!({"total": 3}));
+    // Ba Đình's officer: its two, then also the one Ngọc Hà shares with it.
+    let badinh = site
+        .s
+        .user(&site.admin, "congan_badinh", "unit_officer", Some("00004"))
+        .await;
+    let (_, count) = site.get(&badinh, "/api/incidents/count?status=open").await;
+    assert_eq!(count["total"], 2, "{count}");
+    let id = c["id"].as_i64().unwrap();
+    let (status, _) = site
+        .post(
+            &site.admin,
+            &format!("/api/incidents/{id}/share"),
+            json!({"unit_code": "00004", "reason": "Hỗ trợ"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, count) = site.get(&badinh, "/api/incidents/count?status=open").await;
+    assert_eq!(count["total"], 3, "{count}");
+    // Closing one lowers the open total; the count of all stays.
+    let id = a["id"].as_i64().unwrap();
+    let (status, _) = site
+        .transition(
+            id,
+            json!({"version": a["version"], "to": "cancelled", "reason": "báo nhầm"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, open) = site
+        .get(&site.admin, "/api/incidents/count?status=open")
+        .await;
+    let (_, all) = site.get(&site.admin, "/api/incidents/count").await;
+    assert_eq!(
+        (open["total"].clone(), all["total"].clone()),
+        (json!(2), json!(3))
+    );
+    let (status, _) = site
+        .get(&site.admin, "/api/incidents/count?status=nope")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
 async fn hotline_report_with_an_old_ward_name_goes_to_its_unit(backend: Backend) {
     let Some(site) = site(backend).await else {
         return;
@@ -1412,6 +1471,7 @@ async fn random_transition_sequences_keep_the_state_machine(backend: Backend) {
 }
 
 api_on_both_backends!(
+    a_list_total_counts_past_its_page_and_in_scope,
     random_transition_sequences_keep_the_state_machine,
     the_demo_fleet_is_seeded_once_by_an_admin,
     hotline_report_with_an_old_ward_name_goes_to_its_unit,
