@@ -1225,6 +1225,27 @@ impl Store {
         }))
     }
 
+    /// How many cases `filter` finds, and how many of them are solved, without its row limit:
+    /// the totals a clearance rate is computed from.
+    pub async fn count_cases(&self, filter: &CaseFilter) -> AccResult<(i64, i64)> {
+        Ok(on_read!(self, |pool| {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS total, \
+                 COALESCE(SUM(CASE WHEN c.solved_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS solved \
+                 FROM cases c WHERE ($1 IS NULL OR c.unit_code = $1) \
+                 AND ($2 IS NULL OR c.discovered_at >= $2) AND ($3 IS NULL OR c.discovered_at < $3) \
+                 AND ($4 IS NULL OR ($4 = 1) = (c.solved_at IS NOT NULL))",
+            )
+            .bind(&filter.unit)
+            .bind(filter.from.map(to_millis))
+            .bind(filter.to.map(to_millis))
+            .bind(filter.solved.map(i64::from))
+            .fetch_one(pool)
+            .await?;
+            (row.try_get("total")?, row.try_get("solved")?)
+        }))
+    }
+
     /// Marks a case solved at `solved_at` (or un-marks it with `None`), only if it is still at
     /// the version read (and at `expected_version` when given).
     pub async fn set_case_solved(

@@ -104,8 +104,9 @@ export function renderCases(main, _params, ctx) {
     if (toIn.value) q.set("to", hanoiInstant(nextDay(toIn.value)));
     if (solvedSel.value) q.set("solved", solvedSel.value);
     let rows;
+    let totals;
     try {
-      rows = await api(`/api/cases?${q}`);
+      [rows, totals] = await Promise.all([api(`/api/cases?${q}`), api(`/api/cases/summary?${q}`)]);
     } catch (e) {
       if (!alive) return;
       replace(summary);
@@ -113,12 +114,13 @@ export function renderCases(main, _params, ctx) {
       return;
     }
     if (!alive) return;
-    const solved = rows.filter((c) => c.solved_at).length;
+    // Totals and the rate are the server's, over every case, not over the rows listed.
     replace(
       summary,
-      h("span", { class: "sum" }, `${t("cases_total")}: ${rows.length}`),
-      h("span", { class: "sum" }, `${t("case_solved")}: ${solved}`),
-      rows.length ? h("span", { class: "sum" }, `${t("cases_clearance")}: ${((solved / rows.length) * 100).toFixed(1)} %`) : null,
+      h("span", { class: "sum", id: "cases-total" }, `${t("cases_total")}: ${totals.total}`),
+      h("span", { class: "sum" }, `${t("case_solved")}: ${totals.solved}`),
+      totals.clearance_percent != null ? h("span", { class: "sum", id: "cases-clearance" }, `${t("cases_clearance")}: ${totals.clearance_percent.toFixed(1)} %`) : null,
+      rows.length < totals.total ? h("span", { class: "sum muted", role: "status" }, t("cases_shown", { n: rows.length, total: totals.total })) : null,
     );
     if (!rows.length) return replace(body, emptyState(t("cases_empty")));
     replace(

@@ -643,6 +643,31 @@ async fn cases_solved_give_the_clearance_rate(backend: Backend) {
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, "not_found");
     let open = json_ok(s.get(&leader, "/api/cases?solved=false").await).await;
     assert_eq!(open.as_array().unwrap().len(), 2);
+
+    // The totals and the rate count every case, past the rows a list returns.
+    let page = json_ok(s.get(&officer, "/api/cases?limit=2").await).await;
+    assert_eq!(page.as_array().unwrap().len(), 2);
+    let totals = json_ok(s.get(&officer, "/api/cases/summary?limit=2").await).await;
+    let solved = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["solved_at"].is_null())
+        .count() as i64;
+    assert_eq!(totals["total"], 6, "{totals}");
+    assert_eq!(totals["solved"], solved, "{totals}");
+    let rate = totals["clearance_percent"].as_f64().unwrap();
+    assert!(
+        (rate - solved as f64 * 100.0 / 6.0).abs() < 1e-9,
+        "{totals}"
+    );
+    let none = json_ok(s.get(&other, "/api/cases/summary").await).await;
+    assert_eq!(
+        none,
+        json!({"total": 0, "solved": 0, "clearance_percent": null})
+    );
+    let r = s.get(&other, "/api/cases/summary?unit=00004").await;
+    assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, "forbidden");
     s.stop().await;
 }
 

@@ -173,15 +173,47 @@ pub async fn list(
 ) -> ApiResult<Json<Vec<CaseView>>> {
     let rows = state
         .store
-        .list_cases(&CaseFilter {
-            unit: scoped_unit(&state, &principal, q.unit.as_deref())?,
-            from: q.from,
-            to: q.to,
-            solved: q.solved,
-            limit: q.limit.unwrap_or(1000),
-        })
+        .list_cases(&case_filter(&state, &principal, &q)?)
         .await?;
     Ok(Json(rows.iter().map(|c| view(&state, c)).collect()))
+}
+
+fn case_filter(state: &AppState, principal: &Principal, q: &ListQuery) -> ApiResult<CaseFilter> {
+    Ok(CaseFilter {
+        unit: scoped_unit(state, principal, q.unit.as_deref())?,
+        from: q.from,
+        to: q.to,
+        solved: q.solved,
+        limit: q.limit.unwrap_or(1000),
+    })
+}
+
+/// The totals of the cases a list finds: every case, not only the rows it returns.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CaseSummary {
+    pub total: i64,
+    pub solved: i64,
+    /// Solved in percent of the total; absent when there are no cases.
+    pub clearance_percent: Option<f64>,
+}
+
+/// Case totals and the clearance rate with the filters of the list (`limit` is ignored).
+#[utoipa::path(get, path = "/api/cases/summary", tag = "cases", params(ListQuery),
+    responses((status = 200, body = CaseSummary), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn summary(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<CaseSummary>> {
+    let (total, solved) = state
+        .store
+        .count_cases(&case_filter(&state, &principal, &q)?)
+        .await?;
+    Ok(Json(CaseSummary {
+        total,
+        solved,
+        clearance_percent: (total > 0).then(|| solved as f64 * 100.0 / total as f64),
+    }))
 }
 
 async fn load(state: &AppState, principal: &Principal, id: i64) -> ApiResult<StoredCase> {
@@ -244,11 +276,12 @@ pub async fn solved(
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/cases", get(list).post(create))
+        .route("/api/cases/summary", get(summary))
         .route("/api/cases/{id}", get(get_one))
         .route("/api/cases/{id}/solved", post(solved))
 }
 
 /// The case paths for the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, get_one, solved))]
+#[openapi(paths(create, list, summary, get_one, solved))]
 pub struct Doc;
