@@ -287,6 +287,12 @@ fn rules() -> &'static Rules {
             "ngộ nhỡ",
             "nhỡ đâu",
             "=nhỡ",
+            "nguy cơ",
+            "sợ bị",
+            "sợ cháy",
+            "phòng đuối nước",
+            "phòng tránh",
+            "phòng chống",
         ]),
         info: PhraseSet::new(&[
             "có được",
@@ -386,7 +392,15 @@ fn rules() -> &'static Rules {
             "giờ phải làm gì",
             "cứu với",
         ]),
-        recent_past: PhraseSet::new(&["vừa rồi", "vừa qua", "mới rồi"]),
+        recent_past: PhraseSet::new(&[
+            "vừa rồi",
+            "vừa qua",
+            "mới rồi",
+            "cứu được rồi",
+            "cứu được",
+            "được cứu",
+            "cứu sống",
+        ]),
         past: PhraseSet::new(&[
             "hồi trẻ",
             "hồi xưa",
@@ -408,6 +422,7 @@ fn rules() -> &'static Rules {
             "hôm trước",
             "mấy hôm",
             "mấy ngày trước",
+            "ngày trước",
             "hôm kia",
             "năm trước",
             "tuần rồi",
@@ -620,6 +635,10 @@ fn rules() -> &'static Rules {
             "bỏng ngô",
             "lửa trại",
             "bình ga mini",
+            "phòng đuối nước",
+            "chống đuối nước",
+            "phòng chống đuối nước",
+            "đuối nước ở trẻ",
         ]),
     })
 }
@@ -710,6 +729,7 @@ fn long_ago(tokens: &[Token], raw: &str) -> bool {
             "trước kia",
             "hồi nhỏ",
             "cách đây",
+            "ngày trước",
         ])
     })
     .any_in(tokens)

@@ -281,6 +281,162 @@ fn near(a: &[&str], b: &[&str], window: usize) -> Cue {
     Cue::Near(PhraseSet::new(a), PhraseSet::new(b), window)
 }
 
+/// People a message may be about, by kin, age or role, in every register.
+const PEOPLE: &[&str] = &[
+    "người",
+    "ông",
+    "bà",
+    "bố",
+    "mẹ",
+    "ba",
+    "má",
+    "cha",
+    "con",
+    "cháu",
+    "em",
+    "anh",
+    "chị",
+    "bé",
+    "ổng",
+    "bả",
+    "tui",
+    "tôi",
+    "mình",
+    "nó",
+    "thằng",
+    "đứa",
+    "cụ",
+    "vợ",
+    "chồng",
+    "công nhân",
+    "bạn",
+];
+
+/// Parts of the body that can be burnt or hurt.
+const BODY: &[&str] = &[
+    "=da",
+    "tay",
+    "chân",
+    "mặt",
+    "ngực",
+    "lưng",
+    "bụng",
+    "đùi",
+    "mông",
+    "cổ",
+    "vai",
+    "đầu",
+    "cả người",
+    "khắp người",
+    "=người",
+    "bàn tay",
+    "bàn chân",
+    "cánh tay",
+    "ống chân",
+    "mắt",
+];
+
+/// What burnt skin looks like.
+const BURN_STATES: &[&str] = &[
+    "=phồng",
+    "rộp",
+    "phồng rộp",
+    "phồng nước",
+    "bong tróc",
+    "tróc da",
+    "lột da",
+    "tuột da",
+    "bong ra",
+    "cháy đen",
+    "cháy xém",
+    "cháy sém",
+    "=bỏng",
+    "=phỏng",
+    "rát bỏng",
+    "phỏng rộp",
+];
+
+/// What burns a body: hot liquid, fat, steam, corrosives.
+const BURN_AGENTS: &[&str] = &[
+    "nước sôi",
+    "dầu sôi",
+    "dầu nóng",
+    "mỡ nóng",
+    "canh nóng",
+    "cháo nóng",
+    "hơi nóng",
+    "hóa chất",
+    "axit",
+    "xút",
+    "vôi tôi",
+    "nước nóng",
+    "=nồi",
+    "ấm nước",
+];
+
+/// Lips and faces, whose colour shows a body short of air.
+const LIPS_FACE: &[&str] = &["=môi", "=mặt", "=da", "mặt mũi", "=người"];
+
+/// Things people choke on.
+const FOOD: &[&str] = &[
+    "miếng",
+    "thịt",
+    "cá",
+    "xương",
+    "cơm",
+    "bánh",
+    "kẹo",
+    "thạch",
+    "hạt",
+    "đồ ăn",
+    "viên",
+    "nho",
+    "chôm chôm",
+    "nhãn",
+    "xôi",
+    "đồ chơi",
+];
+
+/// What sets off a severe allergic reaction.
+const ALLERGY_TRIGGERS: &[&str] = &[
+    "ăn",
+    "uống",
+    "tiêm",
+    "truyền",
+    "kháng sinh",
+    "ong",
+    "kiến",
+    "côn trùng",
+    "tôm",
+    "cua",
+    "hải sản",
+    "đậu phộng",
+    "lạc",
+    "thuốc",
+    "đốt",
+];
+
+/// How a body reacts to it, badly.
+const ALLERGY_SIGNS: &[&str] = &[
+    "nổi mẩn",
+    "mẩn đỏ",
+    "mề đay",
+    "phát ban",
+    "sưng môi",
+    "sưng mặt",
+    "sưng vù",
+    "sưng húp",
+    "phù",
+    "khó thở",
+    "choáng",
+    "tụt huyết áp",
+    "mạch yếu",
+    "ngứa khắp",
+    "nuốt không được",
+    "họng bị bóp",
+    "thở khò khè",
+];
+
 /// Places a person can be shut in or fall into and not get out of by themselves.
 const ENCLOSURES: &[&str] = &[
     "thang máy",
@@ -445,9 +601,6 @@ fn rules() -> &'static [Rule] {
                     "khét lẹt",
                     "khét lẹt",
                     "=khét",
-                    "xèo xèo",
-                    "tóe lửa",
-                    "tia lửa",
                     "ngạt khói",
                 ])],
             },
@@ -455,6 +608,14 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::GasLeak,
                 cues: vec![
+                    // A cylinder or pipe hissing: "mấy bình rơi ra đang xì hơi".
+                    near(
+                        &["bình", "ống", "van", "khí gas", "khí ga"],
+                        &[
+                            "xì hơi", "xì ra", "kêu xì", "bị rò", "rò rỉ", "=rò", "bị xì",
+                        ],
+                        10,
+                    ),
                     any(&[
                         "rò rỉ gas",
                         "rò gas",
@@ -536,6 +697,42 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::StructureCollapse,
                 cues: vec![
+                    // Earth, walls or roofs that gave way, with people under.
+                    near(
+                        &[
+                            "vách đất",
+                            "đất",
+                            "taluy",
+                            "hố móng",
+                            "mái tôn",
+                            "mái",
+                            "tường",
+                            "trần",
+                            "nhà",
+                            "giàn giáo",
+                            "cầu",
+                        ],
+                        &[
+                            "=sụt",
+                            "=sạt",
+                            "sụt xuống",
+                            "sạt lở",
+                            "=sập",
+                            "vừa sập",
+                            "đổ sập",
+                            "=sụp",
+                            "bị sập",
+                            "giật sập",
+                            "sập rồi",
+                            "sập xuống",
+                        ],
+                        4,
+                    ),
+                    near(
+                        &["dưới đống", "đống gạch", "đống đổ nát", "đống đất"],
+                        &["người", "công nhân", "kêu", "tiếng"],
+                        6,
+                    ),
                     any(&[
                         "=sập",
                         "bị sập",
@@ -595,6 +792,11 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Trapped,
                 cues: vec![
+                    near(
+                        &["gầm xe", "dưới gầm", "dưới xe", "đống đổ nát", "trong xe"],
+                        &["kẹt", "mắc kẹt", "không ra được", "đè"],
+                        6,
+                    ),
                     any(&[
                         "kẹt vào",
                         "kẹt giữa",
@@ -650,6 +852,12 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Drowning,
                 cues: vec![
+                    // Swept away by moving water.
+                    near(
+                        &["cuốn", "cuốn trôi", "bị cuốn", "trôi"],
+                        &["nước", "cống", "sông", "suối", "lũ", "mương", "dòng"],
+                        5,
+                    ),
                     any(&[
                         "ngộp nước",
                         "trôi sông",
@@ -724,6 +932,27 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Electrocution,
                 cues: vec![
+                    near(
+                        &[
+                            "điện",
+                            "cột điện",
+                            "dây điện",
+                            "ổ điện",
+                            "ổ cắm",
+                            "thợ điện",
+                            "trạm biến áp",
+                        ],
+                        &[
+                            "bị giật",
+                            "giật ngã",
+                            "co quắp",
+                            "dính chặt",
+                            "không buông ra",
+                            "không buông",
+                        ],
+                        8,
+                    ),
+                    then(&["thò", "chọc", "cắm", "cho"], &["ổ điện", "ổ cắm"], 4),
                     any(&[
                         "điện giựt",
                         "giựt điện",
@@ -795,6 +1024,47 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Abduction,
                 cues: vec![
+                    then(
+                        &[
+                            "lôi",
+                            "kéo",
+                            "ép",
+                            "bế",
+                            "đẩy",
+                            "nhét",
+                            "tống",
+                            "bắt",
+                            "kéo tuột",
+                            "pulled",
+                        ],
+                        &[
+                            "lên taxi",
+                            "vào taxi",
+                            "vào cốp",
+                            "cốp xe",
+                            "lên xe",
+                            "into a van",
+                            "into a car",
+                        ],
+                        6,
+                    ),
+                    near(
+                        &["nhốt", "bắt giữ", "giam"],
+                        &["biên giới", "tiền chuộc", "chuộc"],
+                        30,
+                    ),
+                    any(&[
+                        "bịt miệng",
+                        "bắt cóc",
+                        "bắt đi",
+                        "chở đi mất",
+                        "không phải bố cháu",
+                        "không phải mẹ cháu",
+                        "bán qua biên giới",
+                        "bán sang",
+                        "đòi tiền chuộc",
+                        "kidnap",
+                    ]),
                     any(&[
                         "bồng lên xe",
                         "bị khống chế",
@@ -834,6 +1104,35 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Violence,
                 cues: vec![
+                    then(
+                        &["đang"],
+                        &[
+                            "đánh",
+                            "đập",
+                            "đấm",
+                            "đạp",
+                            "chém",
+                            "=đâm",
+                            "bóp cổ",
+                            "hành hạ",
+                        ],
+                        2,
+                    ),
+                    near(
+                        &["đánh", "quất", "vụt"],
+                        &[
+                            "dây lưng",
+                            "thắt lưng",
+                            "gậy",
+                            "=roi",
+                            "=ghế",
+                            "chai",
+                            "gạch",
+                            "tuýp",
+                        ],
+                        6,
+                    ),
+                    any(&["tiếng súng", "súng nổ", "bắn nhau", "gunshot"]),
                     any(&[
                         "đánh nhau",
                         "bị đánh",
@@ -975,10 +1274,59 @@ fn rules() -> &'static [Rule] {
                     ),
                 ],
             },
+            // Someone forcing a way in (a lock or bars being cut, a masked man going through the
+            // drawers) only while it is happening: a lock found forced is a past break-in.
+            // Strict marks: unmarked "cua", "cay", "pha", "be" are "của", "cay", "pha", "bé".
+            Rule {
+                needs_now: true,
+                sign: S::BreakIn,
+                cues: vec![
+                    near(
+                        &[
+                            "=cửa",
+                            "=khóa",
+                            "ổ khóa",
+                            "song sắt",
+                            "cửa sổ",
+                            "cửa cuốn",
+                            "=két",
+                        ],
+                        &["=cạy", "=cắt", "bị cắt", "=phá", "=bẻ", "đập vỡ", "=cưa"],
+                        5,
+                    ),
+                    any(&["trùm mặt", "lục lọi", "lục tủ", "tiếng kính vỡ"]),
+                ],
+            },
+            // Sparks alone are weak: a lock cut with a grinder sparks too, so they come after
+            // violence and break-ins.
+            Rule {
+                needs_now: false,
+                sign: S::Smoke,
+                cues: vec![any(&["xèo xèo", "tóe lửa", "tia lửa", "tóe điện"])],
+            },
             Rule {
                 needs_now: false,
                 sign: S::NotBreathing,
                 cues: vec![
+                    // The chest that does not move, lips or face gone dark.
+                    near(
+                        &["ngực", "lồng ngực"],
+                        &["=im", "im re", "im lìm", "không nhô", "không động"],
+                        3,
+                    ),
+                    near(
+                        LIPS_FACE,
+                        &[
+                            "=thâm",
+                            "thâm đen",
+                            "=tím",
+                            "tím đen",
+                            "tái xanh",
+                            "xám ngoét",
+                            "tái nhợt",
+                        ],
+                        2,
+                    ),
                     any(&[
                         "ngộp thở",
                         "nghẹt thở",
@@ -1033,6 +1381,11 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Unconscious,
                 cues: vec![
+                    then(
+                        PEOPLE,
+                        &["lịm", "=lim", "gục", "=mê", "li bì", "không biết gì"],
+                        3,
+                    ),
                     any(&[
                         "tái mét",
                         "người lạnh ngắt",
@@ -1095,6 +1448,20 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Choking,
                 cues: vec![
+                    // Something stuck in the throat: a mouthful, a bone, a sweet.
+                    then(&["=hóc", "=mắc", "nghẹn", "mắc nghẹn"], FOOD, 3),
+                    near(
+                        &["ôm cổ", "ôm họng", "bóp cổ mình"],
+                        &[
+                            "không ra tiếng",
+                            "không phát ra tiếng",
+                            "không nói được",
+                            "không thở",
+                            "tím",
+                        ],
+                        6,
+                    ),
+                    then(&["ho"], &["không ra tiếng", "không thành tiếng"], 1),
                     any(&[
                         "=hóc",
                         "bị hóc",
@@ -1130,127 +1497,285 @@ fn rules() -> &'static [Rule] {
             Rule {
                 needs_now: false,
                 sign: S::Stroke,
-                cues: vec![any(&[
-                    "tê nửa mặt",
-                    "yếu một bên",
-                    "liệt một bên",
-                    "nói không thành tiếng",
-                    "đột quỵ",
-                    "tai biến",
-                    "méo miệng",
-                    "méo mồm",
-                    "lệch miệng",
-                    "miệng méo",
-                    "mồm méo",
-                    "méo xệch",
-                    "yếu nửa người",
-                    "liệt nửa người",
-                    "tê nửa người",
-                    "nửa người",
-                    "nói ngọng",
-                    "nói không rõ",
-                    "nói lắp bắp",
-                    "nói lắp",
-                    "líu lưỡi",
-                    "nói líu",
-                    "cứng lưỡi",
-                    "xệ mặt",
-                    "mặt xệ",
-                    "lệch mặt",
-                    "mặt lệch",
-                    "một bên mặt",
-                    "1 bên mặt",
-                    "nói không ra tiếng",
-                    "không nói được",
-                    "không nhấc",
-                    "tay chân yếu",
-                    "nói đớ",
-                ])],
+                cues: vec![
+                    // One side of the body or of the face, speech gone.
+                    near(
+                        &[
+                            "một bên",
+                            "1 bên",
+                            "nửa người",
+                            "bên trái",
+                            "bên phải",
+                            "tay trái",
+                            "tay phải",
+                            "chân trái",
+                            "chân phải",
+                        ],
+                        &[
+                            "liệt",
+                            "=yếu",
+                            "=tê",
+                            "tê rần",
+                            "không nhấc",
+                            "không cử động",
+                            "không đứng được",
+                            "không cầm được",
+                            "=rũ",
+                            "không dùng được",
+                        ],
+                        6,
+                    ),
+                    near(
+                        &["miệng", "mồm", "=mặt", "=môi"],
+                        &["=méo", "=lệch", "=xệ", "trễ xuống", "drooping"],
+                        3,
+                    ),
+                    then(
+                        &["nói"],
+                        &[
+                            "không ra câu",
+                            "không ra chữ",
+                            "không rõ chữ",
+                            "ngọng",
+                            "lơ lớ",
+                            "không tròn chữ",
+                            "đớ",
+                        ],
+                        3,
+                    ),
+                    any(&[
+                        "face drooping",
+                        "slurred",
+                        "can't lift",
+                        "cannot lift",
+                        "stroke",
+                    ]),
+                    any(&[
+                        "tê nửa mặt",
+                        "yếu một bên",
+                        "liệt một bên",
+                        "nói không thành tiếng",
+                        "đột quỵ",
+                        "tai biến",
+                        "méo miệng",
+                        "méo mồm",
+                        "lệch miệng",
+                        "miệng méo",
+                        "mồm méo",
+                        "méo xệch",
+                        "yếu nửa người",
+                        "liệt nửa người",
+                        "tê nửa người",
+                        "nửa người",
+                        "nói ngọng",
+                        "nói không rõ",
+                        "nói lắp bắp",
+                        "nói lắp",
+                        "líu lưỡi",
+                        "nói líu",
+                        "cứng lưỡi",
+                        "xệ mặt",
+                        "mặt xệ",
+                        "lệch mặt",
+                        "mặt lệch",
+                        "một bên mặt",
+                        "1 bên mặt",
+                        "nói không ra tiếng",
+                        "không nói được",
+                        "không nhấc",
+                        "tay chân yếu",
+                        "nói đớ",
+                    ]),
+                ],
             },
             Rule {
                 needs_now: false,
                 sign: S::ChestPain,
-                cues: vec![any(&[
-                    "nhói ngực",
-                    "đau vùng tim",
-                    "nhói tim",
-                    "đau ngực dữ dội",
-                    "đau ngực",
-                    "tức ngực",
-                    "thắt ngực",
-                    "đau tim",
-                    "nhồi máu",
-                    "ôm ngực",
-                    "ngực đau",
-                    "đau thắt",
-                    "trụy tim",
-                    "lên cơn tim",
-                    "bóp nghẹt",
-                    "đau ngực trái",
-                    "đè nặng ngực",
-                ])],
+                cues: vec![
+                    near(
+                        &["ngực", "vùng tim", "chest"],
+                        &[
+                            "đau",
+                            "tức",
+                            "thắt",
+                            "bóp",
+                            "ôm",
+                            "đè",
+                            "nặng trĩu",
+                            "nhói",
+                            "pain",
+                            "crushing",
+                        ],
+                        3,
+                    ),
+                    near(
+                        &["đau"],
+                        &[
+                            "xuyên ra sau lưng",
+                            "lan ra tay trái",
+                            "lan xuống tay",
+                            "lan lên hàm",
+                        ],
+                        4,
+                    ),
+                    any(&[
+                        "nhói ngực",
+                        "đau vùng tim",
+                        "nhói tim",
+                        "đau ngực dữ dội",
+                        "đau ngực",
+                        "tức ngực",
+                        "thắt ngực",
+                        "đau tim",
+                        "nhồi máu",
+                        "ôm ngực",
+                        "ngực đau",
+                        "đau thắt",
+                        "trụy tim",
+                        "lên cơn tim",
+                        "bóp nghẹt",
+                        "đau ngực trái",
+                        "đè nặng ngực",
+                    ]),
+                ],
             },
             Rule {
                 needs_now: false,
                 sign: S::Seizure,
-                cues: vec![any(&[
-                    "lên cơn động kinh",
-                    "co quắp",
-                    "giật liên hồi",
-                    "co giật",
-                    "động kinh",
-                    "giật liên tục",
-                    "sùi bọt mép",
-                    "sùi bọt",
-                    "bọt mép",
-                    "giật giật",
-                    "lên cơn giật",
-                    "mắt trợn",
-                    "trợn ngược",
-                    "giật tay chân",
-                    "co cứng",
-                    "lên cơn co",
-                ])],
+                cues: vec![
+                    any(&[
+                        "kinh phong",
+                        "giật đùng đùng",
+                        "giật bần bật",
+                        "run bần bật",
+                        "giật bắn",
+                        "cứng đơ",
+                        "cứng đờ",
+                        "mắt trắng dã",
+                        "trắng dã",
+                        "trợn mắt",
+                        "cắn lưỡi",
+                        "sùi bọt",
+                        "lên cơn giật",
+                        "seizure",
+                        "convulsing",
+                    ]),
+                    then(
+                        &["lên cơn"],
+                        &["giật", "co", "kinh", "động kinh", "cứng"],
+                        2,
+                    ),
+                    any(&[
+                        "lên cơn động kinh",
+                        "co quắp",
+                        "giật liên hồi",
+                        "co giật",
+                        "động kinh",
+                        "giật liên tục",
+                        "sùi bọt mép",
+                        "sùi bọt",
+                        "bọt mép",
+                        "giật giật",
+                        "lên cơn giật",
+                        "mắt trợn",
+                        "trợn ngược",
+                        "giật tay chân",
+                        "co cứng",
+                        "lên cơn co",
+                    ]),
+                ],
             },
             Rule {
                 needs_now: false,
                 sign: S::SevereBleeding,
-                cues: vec![any(&[
-                    "nôn ra máu",
-                    "ói ra máu",
-                    "thổ huyết",
-                    "đầu chảy máu",
-                    "vỡ đầu",
-                    "toác đầu",
-                    "máu chảy lênh láng",
-                    "chảy máu",
-                    "mất máu",
-                    "máu chảy",
-                    "máu phun",
-                    "máu ra",
-                    "chảy nhiều máu",
-                    "đầy máu",
-                    "bê bết máu",
-                    "máu me",
-                    "cầm máu",
-                    "đứt động mạch",
-                    "vết thương sâu",
-                    "thủng bụng",
-                    "máu không ngừng",
-                    "ra máu",
-                    "băng huyết",
-                    "máu tuôn",
-                    "máu xối",
-                    "lênh láng máu",
-                    "máu lênh láng",
-                    "đứt lìa",
-                    "cứa vào",
-                ])],
+                cues: vec![
+                    // A wound that will not stop: "toác thịt", "thấm đẫm khăn".
+                    any(&[
+                        "toác thịt",
+                        "thấm đẫm",
+                        "thấm đỏ",
+                        "ướt đẫm máu",
+                        "không cầm được máu",
+                        "máu thấm",
+                        "bleeding",
+                    ]),
+                    then(
+                        &["máu"],
+                        &[
+                            "không cầm",
+                            "không ngừng",
+                            "vẫn chảy",
+                            "vẫn ra",
+                            "chảy mãi",
+                            "phun",
+                            "xối",
+                            "thấm",
+                        ],
+                        4,
+                    ),
+                    any(&[
+                        "nôn ra máu",
+                        "ói ra máu",
+                        "thổ huyết",
+                        "đầu chảy máu",
+                        "vỡ đầu",
+                        "toác đầu",
+                        "máu chảy lênh láng",
+                        "chảy máu",
+                        "mất máu",
+                        "máu chảy",
+                        "máu phun",
+                        "máu ra",
+                        "chảy nhiều máu",
+                        "đầy máu",
+                        "bê bết máu",
+                        "máu me",
+                        "cầm máu",
+                        "đứt động mạch",
+                        "vết thương sâu",
+                        "thủng bụng",
+                        "máu không ngừng",
+                        "ra máu",
+                        "băng huyết",
+                        "máu tuôn",
+                        "máu xối",
+                        "lênh láng máu",
+                        "máu lênh láng",
+                        "đứt lìa",
+                        "cứa vào",
+                    ]),
+                ],
             },
             Rule {
                 needs_now: false,
                 sign: S::Overdose,
                 cues: vec![
+                    // Many pills or a whole bottle at once.
+                    then(
+                        &["uống", "nuốt", "uống hết", "nuốt hết"],
+                        &[
+                            "nửa chai",
+                            "cả chai",
+                            "hết chai",
+                            "một lúc",
+                            "cả nắm",
+                            "cả vốc",
+                            "mấy chục viên",
+                        ],
+                        6,
+                    ),
+                    near(
+                        &["thuốc", "siro", "viên"],
+                        &[
+                            "cả chai",
+                            "nửa chai",
+                            "hết chai",
+                            "tưởng là kẹo",
+                            "tưởng kẹo",
+                            "một lúc",
+                        ],
+                        6,
+                    ),
                     any(&[
                         "quá liều",
                         "sốc thuốc",
@@ -1282,6 +1807,20 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Poisoning,
                 cues: vec![
+                    any(&[
+                        "rượu tự nấu",
+                        "rượu pha cồn",
+                        "rượu giả",
+                        "cồn công nghiệp",
+                        "ngộ độc methanol",
+                        "uống phải",
+                        "ăn phải",
+                    ]),
+                    near(
+                        &["rượu", "ăn", "uống"],
+                        &["mờ mắt", "mắt mờ", "không nhìn rõ", "không nhìn thấy gì"],
+                        10,
+                    ),
                     any(&[
                         "rắn cắn",
                         "bị rắn",
@@ -1337,6 +1876,13 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Allergy,
                 cues: vec![
+                    // Something eaten, injected or a sting, then the body reacts.
+                    near(ALLERGY_TRIGGERS, ALLERGY_SIGNS, 14),
+                    then(
+                        &["họng", "cổ họng"],
+                        &["bóp", "thắt", "sưng", "nghẹt", "như bị"],
+                        4,
+                    ),
                     any(&[
                         "sốc phản vệ",
                         "phản vệ",
@@ -1361,6 +1907,26 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Burn,
                 cues: vec![
+                    // Skin that blisters or peels, or something hot or corrosive on the body.
+                    near(BODY, BURN_STATES, 6),
+                    then(
+                        BURN_AGENTS,
+                        &[
+                            "bắn",
+                            "bắn vào",
+                            "đổ vào",
+                            "đổ lên",
+                            "hắt",
+                            "táp",
+                            "phụt",
+                            "tạt",
+                            "dội",
+                            "đổ hết",
+                            "văng",
+                        ],
+                        5,
+                    ),
+                    any(&["lửa táp", "bị lửa táp", "bỏng nước sôi", "bỏng dầu"]),
                     any(&[
                         "=bỏng",
                         "bị bỏng",
@@ -1459,6 +2025,8 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Suicide,
                 cues: vec![
+                    any(&["tự thiêu", "châm lửa đốt mình"]),
+                    near(&["xăng", "dầu"], &["lên người", "lên mình", "vào người"], 4),
                     any(&[
                         "lời cuối",
                         "nói lời cuối",
@@ -1667,9 +2235,9 @@ fn cue_at(cue: &Cue, tokens: &[Token]) -> Option<(usize, usize)> {
 /// The signs found in a message, in order of precedence: hazards to many people first, then
 /// violence, then medical signs, a road accident last (the injured need 115 first).
 pub fn find(tokens: &[Token]) -> Vec<Found> {
-    let masked = crate::extract::mask_vehicle_collisions(tokens);
+    let masked = not_signs().mask(&crate::extract::mask_vehicle_collisions(tokens));
     let tokens = &masked[..];
-    rules()
+    let mut found: Vec<Found> = rules()
         .iter()
         .filter_map(|r| {
             r.cues
@@ -1682,7 +2250,103 @@ pub fn find(tokens: &[Token]) -> Vec<Found> {
                     needs_now: r.needs_now,
                 })
         })
-        .collect()
+        .collect();
+    settle(&mut found, tokens);
+    found
+}
+
+/// Words that look like a sign and are not: crying hard ("khóc ngất"), a simile ("rát như
+/// lửa đốt"), an envelope ("phong bì", unmarked "phong bi" reads as "bị phỏng").
+fn not_signs() -> &'static PhraseSet {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "khóc ngất",
+            "như lửa",
+            "như lửa đốt",
+            "phong bì",
+            "chuẩn bị",
+            "bóng đập",
+            "bóng đá",
+            "bầm tím",
+            "thâm tím",
+        ])
+    })
+}
+
+/// Puts first the sign that says whom to call when two signs tell one scene: a body burnt by a
+/// fire that is out needs 115 before 114; someone setting themselves alight or jumping is a
+/// person in crisis (113); a stab wound whose attacker has run is a wound (115); people held
+/// by others are abducted, not trapped.
+fn settle(found: &mut Vec<Found>, tokens: &[Token]) {
+    static OVER: OnceLock<PhraseSet> = OnceLock::new();
+    static GONE: OnceLock<PhraseSet> = OnceLock::new();
+    static GOES_ON: OnceLock<PhraseSet> = OnceLock::new();
+    let has = |s: LifeSign, found: &[Found]| found.iter().any(|f| f.sign == s);
+    let to_front = |s: LifeSign, found: &mut Vec<Found>| {
+        if let Some(i) = found.iter().position(|f| f.sign == s) {
+            let f = found.remove(i);
+            found.insert(0, f);
+        }
+    };
+    // Someone hiding from a burglar or held by people is not waiting for a rescue team.
+    if has(LifeSign::Abduction, found) || has(LifeSign::BreakIn, found) {
+        found.retain(|f| f.sign != LifeSign::Trapped);
+    }
+    let hazard = found
+        .iter()
+        .any(|f| f.sign.class() != EmergencyClass::Medical);
+    if hazard && has(LifeSign::Burn, found) {
+        let over = OVER.get_or_init(|| {
+            PhraseSet::new(&[
+                "tắt rồi",
+                "dập rồi",
+                "đã tắt",
+                "dập tắt",
+                "tắt hẳn",
+                "lửa tắt",
+                "lửa dập",
+                "dập được",
+            ])
+        });
+        let goes_on = GOES_ON.get_or_init(|| {
+            PhraseSet::new(&["đang", "vẫn", "lan", "bùng", "ngùn ngụt", "khói", "cháy to"])
+        });
+        // A hazard still going on keeps 114 first; otherwise the burnt body comes first.
+        let hazard_live = found.iter().any(|f| {
+            f.sign.class() != EmergencyClass::Medical && {
+                let from = f.at.saturating_sub(3);
+                let to = (f.at + f.len + 3).min(tokens.len());
+                goes_on.any_in(&tokens[from..to])
+            }
+        });
+        if over.any_in(tokens) || !hazard_live {
+            to_front(LifeSign::Burn, found);
+        }
+    }
+    if has(LifeSign::Violence, found) && has(LifeSign::SevereBleeding, found) {
+        let gone = GONE.get_or_init(|| {
+            PhraseSet::new(&[
+                "chạy mất",
+                "bỏ chạy",
+                "chạy rồi",
+                "trốn mất",
+                "bỏ đi",
+                "đi rồi",
+                "phóng đi",
+                "tẩu thoát",
+            ])
+        });
+        if gone.any_in(tokens) {
+            to_front(LifeSign::SevereBleeding, found);
+        }
+    }
+    if has(LifeSign::Abduction, found) {
+        to_front(LifeSign::Abduction, found);
+    }
+    if has(LifeSign::Suicide, found) {
+        to_front(LifeSign::Suicide, found);
+    }
 }
 
 #[cfg(test)]
@@ -1717,6 +2381,101 @@ mod tests {
             ("xe tải đâm xe máy ở ngã tư", LifeSign::TrafficAccident),
         ] {
             assert_eq!(sign(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn signs_by_a_body_part_and_its_state() {
+        for (text, expected) in [
+            (
+                "ngực ông ấy im lìm, môi thâm đen lại",
+                LifeSign::NotBreathing,
+            ),
+            ("bác ấy ôm ngực kêu đau, mồ hôi vã ra", LifeSign::ChestPain),
+            (
+                "mẹ tôi tự dưng tay phải không nhấc lên được",
+                LifeSign::Stroke,
+            ),
+            (
+                "ông nói không ra câu, miệng lệch sang một bên",
+                LifeSign::Stroke,
+            ),
+            (
+                "nó bị mắc miếng thịt, ôm cổ không phát ra tiếng",
+                LifeSign::Choking,
+            ),
+            (
+                "cháu vừa tiêm thuốc xong thì nổi mẩn đỏ khắp người",
+                LifeSign::Allergy,
+            ),
+            (
+                "chị ấy bị dầu nóng bắn vào, tay phồng rộp hết",
+                LifeSign::Burn,
+            ),
+            ("bé uống hết nửa chai thuốc ho", LifeSign::Overdose),
+            ("ba tui lên cơn giật, mắt trắng dã", LifeSign::Seizure),
+            (
+                "vết cắt sâu, máu vẫn chảy, khăn thấm đẫm",
+                LifeSign::SevereBleeding,
+            ),
+            ("nước lũ cuốn trôi một người đi xe đạp", LifeSign::Drowning),
+            (
+                "mái tôn nhà kho vừa sập, còn người ở dưới",
+                LifeSign::StructureCollapse,
+            ),
+            (
+                "có thằng đang dùng kìm cắt ổ khóa cửa cuốn",
+                LifeSign::BreakIn,
+            ),
+            (
+                "hai người lôi một cô gái lên taxi rồi phóng đi",
+                LifeSign::Abduction,
+            ),
+            ("chayyy nha toi dang chay", LifeSign::Fire),
+        ] {
+            assert_eq!(sign(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_sign_to_call_about_first() {
+        for (text, expected) in [
+            // The fire is out; the burnt body needs 115.
+            (
+                "lửa dập rồi nhưng chân nó cháy đen, da bong tróc",
+                LifeSign::Burn,
+            ),
+            // The attacker has run; the wound needs 115.
+            (
+                "nó đâm anh tôi rồi bỏ chạy, máu vẫn chảy không cầm được",
+                LifeSign::SevereBleeding,
+            ),
+            // Hiding from a burglar is not waiting for rescue.
+            (
+                "trộm đang ở dưới nhà, em trốn trong nhà vệ sinh",
+                LifeSign::BreakIn,
+            ),
+            // Pouring petrol over oneself is a person in crisis before a fire.
+            ("anh ta tưới xăng lên người đòi châm lửa", LifeSign::Suicide),
+            // A lock being cut while it happens.
+            ("đang có người cắt khóa cửa nhà bên", LifeSign::BreakIn),
+        ] {
+            assert_eq!(sign(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn unmarked_words_that_only_look_like_signs() {
+        for text in [
+            "cho em hoi dia chi cua ban em",
+            "bo me mat khong de lai di chuc",
+            "hom kia bi mat vi tren xe buyt",
+            "em chuan bi phong bi mung cuoi",
+            "chân bầm tím một mảng",
+            "be khoc ngat vi bi mang",
+            "nguoi co tham quyen giai quyet",
+        ] {
+            assert_eq!(sign(text), None, "{text}");
         }
     }
 

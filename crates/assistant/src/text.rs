@@ -187,11 +187,61 @@ pub fn analyze_with(text: &str, lexicon: &Lexicon) -> Vec<Token> {
     let mut out = Vec::new();
     let mut previous = String::new();
     for word in normalized.split(' ').filter(|w| !w.is_empty()) {
-        let after_place_word = BEFORE_NAME.contains(&previous.as_str());
+        let squeezed = squeeze_repeats(word);
+        let word = squeezed.as_str();
+        // "sông hong" is the Red River, but "đường ko thở" has no street named "ko".
+        let after_place_word = BEFORE_NAME.contains(&previous.as_str()) && could_be_syllable(word);
         previous = domain::text::fold(word);
         match lexicon.expand(word).filter(|_| !after_place_word) {
             Some(expansion) => out.extend(expansion.iter().map(|w| Token::new(w))),
             None => out.push(Token::new(word)),
+        }
+    }
+    out
+}
+
+/// Whether a word is spelt like a Vietnamese syllable, so it may be part of a name: it has a
+/// vowel, no letter Vietnamese does not use, and no "k" before a, o or u ("ko" is never a name,
+/// "hong" may be).
+fn could_be_syllable(word: &str) -> bool {
+    let folded = domain::text::fold(word);
+    let has_vowel = folded.chars().any(|c| "aeiouy".contains(c));
+    let foreign = folded
+        .chars()
+        .any(|c| "fjwz".contains(c) || c.is_ascii_digit());
+    let bad_k = folded.starts_with('k')
+        && !folded.starts_with("kh")
+        && folded.chars().nth(1).is_some_and(|c| "aou".contains(c));
+    has_vowel && !foreign && !bad_k
+}
+
+/// A word typed with a letter held down ("chayyy", "cuuuu") as it is meant: no Vietnamese
+/// syllable repeats a letter three times. Digits are left alone ("1000", "0999").
+fn squeeze_repeats(word: &str) -> String {
+    // Abbreviations have no vowel and may repeat a letter ("pccc", "cccd").
+    if !domain::text::fold(word)
+        .chars()
+        .any(|c| "aeiouy".contains(c))
+    {
+        return word.to_string();
+    }
+    let mut out = String::with_capacity(word.len());
+    let mut last = None;
+    let mut run = 0;
+    for c in word.chars() {
+        if Some(c) == last && c.is_alphabetic() {
+            run += 1;
+        } else {
+            last = Some(c);
+            run = 1;
+        }
+        if run == 1 {
+            out.push(c);
+        } else if run == 2 {
+            // A doubled letter may be real ("xoong", "quốc lộ 1AA"); keep it unless a third follows.
+            out.push(c);
+        } else if run == 3 {
+            out.pop();
         }
     }
     out
@@ -494,6 +544,25 @@ mod tests {
 
     fn norms(text: &str) -> Vec<String> {
         analyze(text).into_iter().map(|t| t.norm).collect()
+    }
+
+    #[test]
+    fn held_down_letters_are_squeezed_and_numbers_kept() {
+        assert_eq!(squeeze_repeats("chayyy"), "chay");
+        assert_eq!(squeeze_repeats("cuuuuu"), "cu");
+        assert_eq!(squeeze_repeats("xoong"), "xoong");
+        assert_eq!(squeeze_repeats("1000"), "1000");
+        assert_eq!(squeeze_repeats("0999"), "0999");
+    }
+
+    #[test]
+    fn an_abbreviation_after_a_street_word_is_expanded_unless_it_could_be_a_name() {
+        let norms = |s: &str| analyze(s).into_iter().map(|t| t.norm).collect::<Vec<_>>();
+        assert_eq!(
+            norms("giua duong ko tho"),
+            ["giua", "duong", "không", "tho"]
+        );
+        assert_eq!(norms("song hong"), ["song", "hong"]);
     }
 
     #[test]
