@@ -124,8 +124,28 @@ fn report_start() -> &'static PhraseSet {
             "trình báo việc",
             "gửi vị trí của tôi",
             "báo tin",
+            "phản ánh",
+            "tố giác",
+            "trình báo",
         ])
     })
+}
+
+/// Whether a message asks something. A question word followed by "cũng" is an indefinite,
+/// not a question: "hỏi gì cũng không biết", "ai cũng thấy", "đi đâu cũng gặp".
+fn asks_question(tokens: &[Token]) -> bool {
+    static INDEFINITE: std::sync::OnceLock<PhraseSet> = std::sync::OnceLock::new();
+    let indefinite = INDEFINITE.get_or_init(|| {
+        PhraseSet::new(&[
+            "gì cũng",
+            "ai cũng",
+            "đâu cũng",
+            "nào cũng",
+            "sao cũng",
+            "bao giờ cũng",
+        ])
+    });
+    question_frame().any_in(&indefinite.mask(tokens))
 }
 
 fn question_frame() -> &'static PhraseSet {
@@ -336,7 +356,13 @@ impl Assistant {
             .filter(|id| !id.is_empty() && id.len() <= 128)
             .unwrap_or_else(ConversationStore::new_id);
         let message: String = req.message.chars().take(self.max_message_chars).collect();
-        let state = self.conversations.get(&conversation_id, now);
+        let mut state = self.conversations.get(&conversation_id, now);
+        // What the citizen told before this message, if a report starts now.
+        let at_rest = matches!(state, ConversationState::Idle | ConversationState::Told(_));
+        let earlier = match &mut state {
+            ConversationState::Told(told) => std::mem::take(told),
+            _ => Vec::new(),
+        };
         let tokens = text::analyze(&message);
         let respond = |reply: String, kind: ReplyKind, suggestions: Vec<String>| ChatResponse {
             reply,
@@ -349,8 +375,20 @@ impl Assistant {
             report_offered: false,
         };
 
-        // 1–2. Safety rules first.
-        match safety::check(&tokens, &message) {
+        // 1–2. Safety rules first. A sign may be told over two messages ("trẻ con chơi ở mép
+        // sông" … "vừa có đứa trượt chân xuống, đang bám cành cây"): what was told before is
+        // read with this message for an emergency, never for a decline.
+        let checked = safety::check(&tokens, &message).or_else(|| {
+            if earlier.is_empty() {
+                return None;
+            }
+            let joined = format!("{}. {message}", earlier.join(". "));
+            match safety::check(&text::analyze(&joined), &joined) {
+                Some(Safety::Emergency(e)) => Some(Safety::Emergency(e)),
+                _ => None,
+            }
+        });
+        match checked {
             Some(Safety::Emergency(emergency)) => {
                 let mut reply = emergency.reply();
                 let next_state = match state {
@@ -368,6 +406,7 @@ impl Assistant {
                     _ => {
                         reply.push_str("\n\nSau khi đã gọi, bạn có thể gửi vị trí hoặc địa chỉ để báo tin cho công an: bấm \"Gửi vị trí của tôi\" hoặc nhập địa chỉ.");
                         ConversationState::ReportOffered(Box::new(Intake::from_emergency(
+                            &earlier,
                             &message,
                             emergency.class(),
                         )))
@@ -407,8 +446,7 @@ impl Assistant {
                 // The citizen goes on telling what happened: keep taking the report. Only a
                 // plain "no" or an unrelated question leaves it.
                 let goes_on = answer.is_none()
-                    && (crate::extract::has_incident_cue(&tokens)
-                        || !question_frame().any_in(&tokens));
+                    && (crate::extract::has_incident_cue(&tokens) || !asks_question(&tokens));
                 if place || answer == Some(true) || report_start().any_in(&tokens) || goes_on {
                     Some(intake)
                 } else if answer == Some(false) {
@@ -430,7 +468,7 @@ impl Assistant {
         // 4. A wish to file a report, or a past event told: how and where to report, and the
         // offer to take it here.
         let wants_report = report_start().any_in(&tokens);
-        let asks = question_frame().any_in(&tokens);
+        let asks = asks_question(&tokens);
         let tells_event =
             crate::extract::has_incident_cue(&tokens) && !asks && !safety::is_hypothetical(&tokens);
         if intake.is_none()
@@ -439,7 +477,7 @@ impl Assistant {
                 || tells_event
                 || safety::is_past_event(&tokens, &message))
         {
-            let offered = Intake::start(Some(message.as_str()), req.lat, req.lon);
+            let offered = Intake::start_after(&earlier, Some(message.as_str()), req.lat, req.lon);
             self.conversations.set(
                 &conversation_id,
                 ConversationState::ReportOffered(Box::new(offered)),
@@ -461,9 +499,9 @@ impl Assistant {
             r.report_offered = true;
             return ChatOutcome::Reply(r);
         }
-        if intake.is_none() && wants_report && !question_frame().any_in(&tokens) {
+        if intake.is_none() && wants_report && !asks {
             let description = has_event_content(&tokens).then_some(message.as_str());
-            let fresh = Intake::start(description, req.lat, req.lon);
+            let fresh = Intake::start_after(&earlier, description, req.lat, req.lon);
             let reply = fresh.prompt();
             self.conversations.set(
                 &conversation_id,
@@ -514,8 +552,19 @@ impl Assistant {
             };
         }
 
-        // 5. Knowledge base.
-        ChatOutcome::Reply(self.answer(&message, &conversation_id, now))
+        // 5. Knowledge base. A message that tells rather than asks is kept for a report that
+        // may follow.
+        let reply = self.answer(&message, &conversation_id, now);
+        if at_rest && !asks && analyze_len(&message) >= 3 {
+            let mut told = earlier;
+            told.push(message);
+            if told.len() > crate::conversation::TOLD_KEPT {
+                told.remove(0);
+            }
+            self.conversations
+                .set(&conversation_id, ConversationState::Told(told), now);
+        }
+        ChatOutcome::Reply(reply)
     }
 
     fn intake_response(&self, reply: IntakeReply, conversation_id: &str) -> ChatResponse {
@@ -770,6 +819,77 @@ mod tests {
         // The conversation is idle again: a question is answered normally.
         let r = say(&b, conv, "lam the can cuoc lan dau o dau").into_response();
         assert_eq!(r.kind, ReplyKind::Answer);
+    }
+
+    #[test]
+    fn what_was_told_before_a_report_is_part_of_it() {
+        let b = bot();
+        let conv = "conv-told";
+        // Told, not asked: no report yet, but kept.
+        say(&b, conv, "sáng nay bà nội em đi chợ bị một ông đẩy ngã");
+        let r = say(&b, conv, "giờ bà đập đầu chảy máu nhiều lắm").into_response();
+        assert_eq!(r.kind, ReplyKind::Emergency);
+        let draft = b.report_preview(conv, now()).expect("a report is offered");
+        assert!(
+            draft.description.contains("bị một ông đẩy ngã"),
+            "{draft:?}"
+        );
+        assert!(draft.description.contains("chảy máu"), "{draft:?}");
+        assert_eq!(draft.occurred_at_text.as_deref(), Some("sáng nay"));
+    }
+
+    #[test]
+    fn a_sign_told_over_two_messages_is_an_emergency() {
+        let b = bot();
+        let conv = "conv-two-messages";
+        let r = say(&b, conv, "mấy đứa trẻ đang chơi ở mép sông").into_response();
+        assert_ne!(r.kind, ReplyKind::Emergency);
+        let r = say(
+            &b,
+            conv,
+            "vừa có một đứa trượt chân xuống, đang bám cành cây",
+        )
+        .into_response();
+        assert_eq!(r.kind, ReplyKind::Emergency);
+        assert_eq!(r.emergency_number.as_deref(), Some("114"));
+        // A question in between is no part of a story.
+        let b = bot();
+        say(&b, "conv-q", "đăng ký tạm trú cần giấy tờ gì");
+        let r = say(&b, "conv-q", "vừa có một đứa trượt chân xuống").into_response();
+        assert_ne!(r.kind, ReplyKind::Emergency);
+    }
+
+    #[test]
+    fn an_indefinite_is_not_a_question_and_a_name_is_not_a_cancel() {
+        let b = bot();
+        let conv = "conv-offer";
+        let r = say(&b, conv, "con em bị mất xe đạp ở trường").into_response();
+        assert!(r.report_offered, "{}", r.reply);
+        // Neither yes nor no, and "hỏi gì cũng không biết" asks nothing: the report goes on.
+        let r = say(
+            &b,
+            conv,
+            "để ở nhà xe trường THCS Huy Văn, bảo vệ hỏi gì cũng không biết",
+        )
+        .into_response();
+        assert!(!r.reply.contains("Đã hủy"), "{}", r.reply);
+        let draft = b
+            .report_preview(conv, now())
+            .expect("still taking the report");
+        assert!(draft.description.contains("Huy Văn"), "{draft:?}");
+    }
+
+    #[test]
+    fn an_address_given_for_the_phone_is_taken_without_a_format_error() {
+        let b = bot();
+        let conv = "conv-phone";
+        say(
+            &b,
+            conv,
+            "tôi muốn báo tin xe máy bị trộm ở ngõ 5 Láng Hạ tối qua",
+        );
+        let r = say(&b, conv, "ngõ 12 Đội Cung").into_response();
+        assert!(!r.reply.contains("chưa đúng định dạng"), "{}", r.reply);
     }
 
     #[test]

@@ -23,9 +23,16 @@ pub enum ConversationState {
     ReportOffered(Box<Intake>),
     /// Collecting a report.
     Intake(Box<Intake>),
+    /// Messages that told something without asking (they got an answer or nothing): if a
+    /// report starts next, they are part of it ("sáng nay mẹ em bị xô ngã" before "giờ bà
+    /// chảy máu đầu"). At most [`TOLD_KEPT`] are kept, the latest.
+    Told(Vec<String>),
     /// The report was handed to the caller; waiting for its reference number.
     AwaitingReference(Box<Intake>),
 }
+
+/// How many earlier told messages a conversation keeps for a report that may follow.
+pub const TOLD_KEPT: usize = 4;
 
 /// An in-memory store of conversation states with expiry.
 #[derive(Debug)]

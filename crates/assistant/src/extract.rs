@@ -1369,6 +1369,56 @@ pub fn has_incident_cue(tokens: &[Token]) -> bool {
         || !crate::signs::find(&tokens).is_empty()
         || lost_property().any_in(&tokens)
         || lost_possession(&tokens)
+        || damaged_possession(&tokens)
+}
+
+/// "xe em bị bẻ gương", "gương 2 bên mất sạch", "bị rạch yên xe": something owned broken,
+/// taken apart or taken, told without a crime word.
+pub fn damaged_possession(tokens: &[Token]) -> bool {
+    static THING: OnceLock<PhraseSet> = OnceLock::new();
+    static DONE: OnceLock<PhraseSet> = OnceLock::new();
+    let thing = THING.get_or_init(|| {
+        PhraseSet::new(&[
+            "xe",
+            "gương",
+            "kính",
+            "lốp",
+            "yên xe",
+            "biển số",
+            "=cửa",
+            "ô tô",
+            "xe máy",
+            "cửa kính",
+            "camera",
+            "đồng hồ nước",
+            "công tơ",
+        ])
+    });
+    let done = DONE.get_or_init(|| {
+        PhraseSet::new(&[
+            "bị bẻ",
+            "bị đập",
+            "bị rạch",
+            "bị cào",
+            "bị chọc thủng",
+            "bị xì",
+            "bị phá",
+            "bị đốt",
+            "bị tháo",
+            "bị vặt",
+            "bị cạy",
+            "mất sạch",
+            "mất hết",
+            "vỡ nát",
+            "bị ném vỡ",
+        ])
+    });
+    let things = thing.occurrences(tokens);
+    done.occurrences(tokens).into_iter().any(|(at, len)| {
+        things
+            .iter()
+            .any(|&(t, tlen)| t + tlen + 4 >= at && t <= at + len + 4)
+    })
 }
 
 /// "mất 2 con chó", "mất chiếc xe đạp", "mất hết vàng": "mất" then, past a number and a

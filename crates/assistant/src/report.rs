@@ -488,6 +488,17 @@ fn find_name(text: &str) -> Option<String> {
     None
 }
 
+/// Whether a message holds a try at a phone number: a run of digits that starts like one
+/// ("0912…", "+84…"), whether or not it is complete.
+fn tries_a_phone(message: &str) -> bool {
+    message
+        .split(|c: char| !(c.is_ascii_digit() || c == '+'))
+        .any(|run| {
+            let digits = run.trim_start_matches('+');
+            digits.len() >= 3 && (digits.starts_with('0') || digits.starts_with("84"))
+        })
+}
+
 impl Intake {
     /// A new intake; `message` is the first message (it may already say what happened).
     pub fn start(message: Option<&str>, lat: Option<f64>, lon: Option<f64>) -> Intake {
@@ -500,9 +511,33 @@ impl Intake {
         intake
     }
 
-    /// An intake started by an emergency message: the description and type are known.
-    pub fn from_emergency(message: &str, class: EmergencyClass) -> Intake {
-        let mut intake = Intake::start(Some(message), None, None);
+    /// A new intake after messages the citizen told earlier in the conversation: they come
+    /// first in the description, and their time or place count when this one has none.
+    pub fn start_after(
+        earlier: &[String],
+        message: Option<&str>,
+        lat: Option<f64>,
+        lon: Option<f64>,
+    ) -> Intake {
+        let mut intake = Intake::default();
+        for m in earlier.iter().map(String::as_str).chain(message) {
+            intake.absorb_description(m);
+        }
+        // The newest message's facts first; an earlier one fills only what is still missing.
+        if let Some(m) = message {
+            intake.absorb_extras(m, lat, lon);
+        }
+        for m in earlier.iter().rev() {
+            intake.absorb_extras(m, None, None);
+        }
+        intake.advance();
+        intake
+    }
+
+    /// An intake started by an emergency message (after what was told before it): the
+    /// description and type are known.
+    pub fn from_emergency(earlier: &[String], message: &str, class: EmergencyClass) -> Intake {
+        let mut intake = Intake::start_after(earlier, Some(message), None, None);
         if intake
             .incident_type
             .is_none_or(|t| t == IncidentType::Other)
@@ -562,6 +597,8 @@ impl Intake {
             self.occurred_at_text = Some(match self.occurred_at_text.take() {
                 // A corrected time ("à không, tối hôm kia") or a fuller one replaces it.
                 Some(t) if vague(&t) || time.contains(&t) || corrected != message => time,
+                // "giờ đang khâu vết thương" says nothing of when it happened.
+                Some(t) if vague(&time) => t,
                 Some(t) if t.contains(&time) => t,
                 Some(t) => format!("{t}, {time}"),
                 None => time,
@@ -772,8 +809,21 @@ impl Intake {
         let tokens = analyze(message);
         // "hủy" cancels; "dừng lại", "bỏ qua" only when they are the whole answer ("nó không
         // dừng lại" tells of the driver).
-        let explicit = PhraseSet::new(&["hủy", "huỷ", "cancel", "không báo nữa", "thôi không báo"]);
-        if explicit.any_in(&tokens) || (tokens.len() <= 4 && cancel_words().any_in(&tokens)) {
+        // A bare "hủy" cancels only in a short message: in a long one, "huy" is more likely a
+        // name ("trường THCS Huy Văn").
+        let explicit = PhraseSet::new(&[
+            "hủy tin",
+            "hủy báo",
+            "hủy đi",
+            "cancel",
+            "không báo nữa",
+            "thôi không báo",
+        ]);
+        let bare = PhraseSet::new(&["hủy", "huỷ"]);
+        if explicit.any_in(&tokens)
+            || (tokens.len() <= 6 && bare.any_in(&tokens))
+            || (tokens.len() <= 4 && cancel_words().any_in(&tokens))
+        {
             return IntakeReply::Cancelled;
         }
         let had_place = self.has_place();
@@ -844,10 +894,9 @@ impl Intake {
                     return self.prompt();
                 }
             }
-            // More of the story instead of a number: it was kept; ask again kindly.
-            IntakeStep::Phone
-                if analyze(message).len() > 5 || !message.chars().any(|c| c.is_ascii_digit()) =>
-            {
+            // More of the story (or an address, "ngõ 12 Đội Cung") instead of a number: it was
+            // kept; ask again kindly. Only a try at a number ("0912 abc") is told it is wrong.
+            IntakeStep::Phone if analyze(message).len() > 5 || !tries_a_phone(message) => {
                 return self.prompt()
             }
             IntakeStep::Phone => match find_phone(message) {

@@ -852,6 +852,30 @@ fn rules() -> &'static [Rule] {
                 needs_now: false,
                 sign: S::Drowning,
                 cues: vec![
+                    // Slipped or fell where the water is, told in either order: "chơi ở mép sông …
+                    // vừa có đứa trượt chân xuống, đang bám cành cây".
+                    near(
+                        &[
+                            "trượt chân",
+                            "ngã xuống",
+                            "rơi xuống",
+                            "lọt xuống",
+                            "té xuống",
+                            "đang bám",
+                        ],
+                        &[
+                            "=sông",
+                            "=hồ",
+                            "=ao",
+                            "=suối",
+                            "=kênh",
+                            "=mương",
+                            "mép nước",
+                            "bờ sông",
+                            "nước chảy xiết",
+                        ],
+                        14,
+                    ),
                     // Swept away by moving water.
                     near(
                         &["cuốn", "cuốn trôi", "bị cuốn", "trôi"],
