@@ -243,7 +243,9 @@ fn cues() -> &'static Cues {
                     "tai nạn",
                     "đâm xe",
                     "xe đâm",
-                    "tông",
+                    COLLISION,
+                    "bị tông",
+                    "tông vào",
                     "va chạm",
                     "lật xe",
                     "xe lật",
@@ -1253,6 +1255,10 @@ fn count(tokens: &[Token], cue: &PhraseSet) -> Option<u32> {
     }
 }
 
+/// The token a collision verb next to a vehicle is rewritten to: rules name a crash by it, so
+/// "Tông" in a street name ("Trần Thái Tông") or an unmarked "tong" is no crash.
+pub const COLLISION: &str = "vachamxe";
+
 /// Rewrites "đâm", "tông", "húc", "va", "đụng" next to a vehicle as a collision, so that
 /// "xe tải đâm xe máy" reads as a road accident and not as a stabbing.
 pub fn mask_vehicle_collisions(tokens: &[Token]) -> Vec<Token> {
@@ -1308,7 +1314,7 @@ pub fn mask_vehicle_collisions(tokens: &[Token]) -> Vec<Token> {
         });
         if near {
             for t in &mut out[at..at + len] {
-                *t = Token::new("tông");
+                *t = Token::new(COLLISION);
             }
         }
     }
@@ -1512,7 +1518,8 @@ pub fn has_crime_cue(tokens: &[Token]) -> bool {
     SET.get_or_init(|| {
         PhraseSet::new(&[
             "húc",
-            "tông",
+            COLLISION,
+            "bị tông",
             "va chạm",
             "đâm xe",
             "tai nạn",

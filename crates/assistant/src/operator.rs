@@ -859,6 +859,34 @@ pub fn suggest(
     {
         c.ongoing = true;
     }
+    // A crash is over once it has happened: people waiting, calling or in pain are its
+    // aftermath ("2 bên đang đợi công an", "đang kêu đau"), unless a fire or a leak goes on.
+    if c.incident_type == IncidentType::TrafficAccident {
+        c.ongoing = live_signs.iter().any(|f| {
+            matches!(
+                f.sign.class(),
+                crate::safety::EmergencyClass::Fire | crate::safety::EmergencyClass::Explosion
+            )
+        });
+    }
+    // Disorder and violence told in the present ("có đánh nhau trước quán", "hát từ 9h đến
+    // giờ chưa nghỉ", "ông say nằm chắn giữa đường chửi bới") are going on while the caller
+    // speaks, unless the call says they are over.
+    if !c.past
+        && (c.incident_type == IncidentType::PublicOrder
+            || (c.incident_type == IncidentType::Crime
+                && matches!(
+                    c.sub_type,
+                    Some(
+                        CrimeSubType::Fight
+                            | CrimeSubType::Assault
+                            | CrimeSubType::DomesticViolence
+                            | CrimeSubType::Weapons
+                    )
+                )))
+    {
+        c.ongoing = true;
+    }
     c.said_safe = phrases(
         &SAFE,
         &[
@@ -1000,6 +1028,30 @@ mod tests {
             .starts_with("số 15 ngõ 42"));
         assert!(s.next_questions.iter().any(|q| q.contains("gas")));
         assert!(!s.next_questions.iter().any(|q| q.contains("Địa chỉ")));
+    }
+
+    #[test]
+    fn a_crash_is_over_and_a_fight_told_now_goes_on() {
+        let s = run(
+            "CT: 113 nghe / NG: 2 xe máy va chạm ở phố Lò Đúc, không ai bị thương, 2 bên đang \
+             đợi công an xuống lập biên bản",
+        );
+        assert_eq!(s.incident_type, IncidentType::TrafficAccident);
+        assert!(!s.ongoing);
+        let s = run("CT: 113 xin nghe / NG: có mấy thằng đánh nhau trước quán bia ở phố Huế");
+        assert_eq!(s.incident_type, IncidentType::Crime);
+        assert!(s.ongoing);
+        let s = run("CT: 113 xin nghe / NG: tối qua có mấy thằng đánh nhau trước quán bia");
+        assert!(!s.ongoing);
+    }
+
+    #[test]
+    fn a_street_named_tong_is_no_crash() {
+        let s = run(
+            "CT: 115 / NG: chú bảo vệ ở sảnh tòa nhà số 15 Trần Thái Tông tự nhiên ôm ngực ngã \
+             gục xuống, mặt tím tái",
+        );
+        assert_eq!(s.incident_type, IncidentType::Medical);
     }
 
     #[test]

@@ -2131,7 +2131,10 @@ fn rules() -> &'static [Rule] {
                     "bị xe",
                     "xe container",
                     "lao vào",
-                    "=tông",
+                    crate::extract::COLLISION,
+                    "tông chết",
+                    "tông trúng",
+                    "tông ngã",
                 ])],
             },
         ]
