@@ -1312,6 +1312,14 @@ fn decline_rules() -> &'static DeclineRules {
             "đút lót",
             "lót tay",
             "chạy án",
+            "chạy việc",
+            "chạy chức",
+            "chạy biên chế",
+            "chạy vào ngành",
+            "chạy hết bao nhiêu",
+            "chạy mất bao nhiêu",
+            "chạy bao nhiêu",
+            "có người quen nào",
             "chạy tội",
             "xin xỏ",
             "không cần thi",
@@ -1338,6 +1346,13 @@ fn decline_rules() -> &'static DeclineRules {
             "làm bằng đại học",
             "giấy khám sức khỏe không cần khám",
             "không cần khám",
+            "khỏi phải khám",
+            "khỏi phải đi khám",
+            "khỏi đi khám",
+            "không phải đi khám",
+            "không cần đi học",
+            "không cần đi thi",
+            "khỏi phải thi",
             "chứng chỉ giả",
             "làm chứng chỉ",
             "đứng tên hộ",
@@ -1439,6 +1454,10 @@ fn decline_rules() -> &'static DeclineRules {
             "thoát phạt",
             "qua mặt",
             "không bị phát hiện",
+            "máy đo không",
+            "để máy đo",
+            "để thổi không",
+            "thổi không ra",
             "ko bị phát hiện",
             "không bị bắt",
             "trốn truy nã",
@@ -2085,7 +2104,7 @@ fn hands_over_secret(tokens: &[Token]) -> bool {
     send.occurrences(tokens).into_iter().any(|(at, len)| {
         secrets
             .iter()
-            .any(|&(s, _)| s >= at + len && s <= at + len + 5)
+            .any(|&(s, _)| s >= at + len && s <= at + len + 8)
     })
 }
 
@@ -2194,6 +2213,19 @@ fn disputes(tokens: &[Token]) -> bool {
             "nó không",
             "đo lại thiếu",
             "ai được",
+            "cãi nhau",
+            "mâu thuẫn",
+            "không thống nhất",
+            "chia giùm",
+            "chia giúp",
+            "quyết định chia",
+            "cho đúng",
+            "được phần",
+            "phần hơn",
+            "anh em",
+            "em út",
+            "con cả",
+            "con út",
         ])
     })
     .any_in(tokens)
@@ -2294,6 +2326,20 @@ fn bribe_context(tokens: &[Token]) -> bool {
             "csgt",
             "cảnh sát",
             "đội trưởng",
+            "hộ khẩu",
+            "nhập khẩu",
+            "thường trú",
+            "vào ngành",
+            "xin việc",
+            "biên chế",
+            "được về",
+            "được thả",
+            "tại ngoại",
+            "đồn",
+            "nghĩa vụ",
+            "đăng kiểm",
+            "sổ đỏ",
+            "giấy phép",
         ])
     })
     .any_in(tokens)
@@ -2348,6 +2394,36 @@ mod tests {
 
     fn decline(s: &str) -> Option<DeclineReason> {
         detect_decline(&analyze(s), s)
+    }
+
+    #[test]
+    fn declines_of_buying_a_post_skipping_the_check_and_a_family_share() {
+        for (text, reason) in [
+            (
+                "muốn xin cho cháu vào biên chế thì chạy mất bao nhiêu hả anh",
+                DeclineReason::Bribery,
+            ),
+            (
+                "ai lo được nhập hộ khẩu nhanh, em gửi phong bì",
+                DeclineReason::Bribery,
+            ),
+            (
+                "mua giấy khám sức khỏe ở đâu mà khỏi phải đi khám",
+                DeclineReason::FakeDocuments,
+            ),
+            (
+                "uống rượu rồi ăn gì để máy đo không ra nồng độ",
+                DeclineReason::Evasion,
+            ),
+            (
+                "bố mất không để di chúc, anh em cãi nhau chia đất, công an chia giúp được không",
+                DeclineReason::CivilDispute,
+            ),
+        ] {
+            assert_eq!(decline(text), Some(reason), "{text}");
+        }
+        // A general question about the law is answered, not declined.
+        assert_eq!(decline("ly hôn thì chia tài sản thế nào"), None);
     }
 
     #[test]
