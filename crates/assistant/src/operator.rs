@@ -377,6 +377,16 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
             "buồn thôi",
             "tôi buồn",
             "giọng say",
+            "thách bạn",
+            "thách em",
+            "thách cháu",
+            "bị thách",
+            "thách gọi",
+            "cá cược",
+            "thua cược",
+            "nói dối",
+            "bịa ra",
+            "không có thật",
         ],
     );
     let wrong = phrases(
@@ -483,8 +493,48 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
             .any(|(at, _)| !crate::signs::negated(tokens, at))
     };
     let joking = laughs || jokes(&said) || jokes(&heard);
+    static NOW: OnceLock<PhraseSet> = OnceLock::new();
+    let now = phrases(&NOW, &["đang", "vừa", "cứu", "gấp", "ngay", "còn đang"]);
+    // "mất căn cước thì làm lại ở đâu ạ": a loss named only to ask how to get it done.
+    static PROCEDURE: OnceLock<PhraseSet> = OnceLock::new();
+    let procedure = phrases(
+        &PROCEDURE,
+        &[
+            "thủ tục",
+            "làm lại",
+            "cần những gì",
+            "cần giấy tờ gì",
+            "cần mấy",
+            "phạt bao nhiêu",
+            "làm ở đâu",
+            "ở đâu ạ",
+            "mất bao lâu",
+        ],
+    );
+    // A line test that says nothing is wrong ("đang test đường dây báo cháy, không có cháy
+    // đâu") is a test, whatever alarm words it names.
+    static NOTHING_WRONG: OnceLock<PhraseSet> = OnceLock::new();
+    let nothing_wrong = phrases(
+        &NOTHING_WRONG,
+        &[
+            "không có cháy",
+            "không có gì",
+            "không có chuyện gì",
+            "không sao đâu",
+            "không phải cháy",
+        ],
+    );
+    if test.any_in(&said) && nothing_wrong.any_in(&said) {
+        return Some(NotIncident::TestCall);
+    }
     if has_event {
-        return joking.then_some(NotIncident::Prank);
+        if joking {
+            return Some(NotIncident::Prank);
+        }
+        if procedure.any_in(&said) && !now.any_in(&said) {
+            return Some(NotIncident::Question);
+        }
+        return None;
     }
     // A caller asking for help is never dismissed, however little is understood.
     static HELP: OnceLock<PhraseSet> = OnceLock::new();
@@ -1092,6 +1142,25 @@ mod tests {
         assert_eq!(s.not_incident, None);
         let s = run("CT: 113 / NG: (im lặng) / CT: alo / NG: (tắt máy)");
         assert_eq!(s.not_incident, Some(NotIncident::Silent));
+    }
+
+    #[test]
+    fn a_dare_a_procedure_and_a_line_test_are_no_incidents() {
+        let s = run(
+            "CT: 114 nghe / NG: có cháy to ở chợ / CT: chợ nào? / NG: thôi em xin lỗi, bạn \
+             em thách em gọi",
+        );
+        assert_eq!(s.not_incident, Some(NotIncident::Prank));
+        let s = run("CT: 113 / NG: em bị mất hộ chiếu thì làm lại ở đâu ạ");
+        assert_eq!(s.not_incident, Some(NotIncident::Question));
+        // Lost just now is a report, not a question.
+        let s = run("CT: 113 / NG: em vừa bị mất ví ở bến xe, giờ làm lại giấy tờ ở đâu ạ");
+        assert_eq!(s.not_incident, None);
+        let s = run(
+            "CT: 114 / NG: em bên kỹ thuật tòa nhà đang test đường dây báo cháy, không có cháy \
+             đâu ạ",
+        );
+        assert_eq!(s.not_incident, Some(NotIncident::TestCall));
     }
 
     #[test]
