@@ -613,7 +613,10 @@ mod tests {
             vec!["dang", "ky", "can", "cuoc", "cong", "dan"]
         );
         assert_eq!(folds("hok bik"), vec!["khong", "biet"]);
-        assert_eq!(folds("hqua bi giat tui"), vec!["hom", "qua", "bi", "giat", "tui"]);
+        assert_eq!(
+            folds("hqua bi giat tui"),
+            vec!["hom", "qua", "bi", "giat", "tui"]
+        );
         assert_eq!(norms("pccc")[0], "phòng");
         // a word typed with diacritics is never taken for an abbreviation
         assert_eq!(norms("cá"), vec!["cá"]);
