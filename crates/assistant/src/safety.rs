@@ -2397,6 +2397,19 @@ mod tests {
     }
 
     #[test]
+    fn a_sign_that_needs_now_is_read_wherever_it_is_told() {
+        // The first cue ("tiếng kính vỡ") has no "đang" beside it; the second does.
+        assert_eq!(
+            emergency("tầng dưới có tiếng kính vỡ, camera thấy hai đứa trùm mặt đang lục két"),
+            Some(EmergencyClass::Violence)
+        );
+        assert_eq!(
+            emergency("sáng ra thấy kính vỡ, tiếng kính vỡ từ đêm, giờ không còn ai"),
+            None
+        );
+    }
+
+    #[test]
     fn declines_of_buying_a_post_skipping_the_check_and_a_family_share() {
         for (text, reason) in [
             (

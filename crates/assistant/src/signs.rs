@@ -2219,42 +2219,58 @@ pub struct Found {
     pub needs_now: bool,
 }
 
-fn cue_at(cue: &Cue, tokens: &[Token]) -> Option<(usize, usize)> {
+/// Where a cue matches, as (position, length), in text order.
+fn cue_hits<'a>(
+    cue: &'a Cue,
+    tokens: &'a [Token],
+) -> Box<dyn Iterator<Item = (usize, usize)> + 'a> {
     match cue {
-        Cue::Any(set) => set
-            .occurrences(tokens)
-            .into_iter()
-            .find(|&(at, len)| !negated(tokens, at) && !compound_goes_on(tokens, at + len)),
+        Cue::Any(set) => Box::new(
+            set.occurrences(tokens)
+                .into_iter()
+                .filter(|&(at, len)| !negated(tokens, at) && !compound_goes_on(tokens, at + len)),
+        ),
         Cue::Near(things, states, window) => {
             let states: Vec<_> = states
                 .occurrences(tokens)
                 .into_iter()
                 .filter(|&(at, len)| !negated(tokens, at) && !compound_goes_on(tokens, at + len))
                 .collect();
-            things
-                .occurrences(tokens)
-                .into_iter()
-                .find_map(|(at, len)| {
-                    states
-                        .iter()
-                        .find(|&&(b, blen)| b + blen + window >= at && b <= at + len + window)
-                        .map(|&(b, blen)| {
-                            let start = at.min(b);
-                            (start, (at + len).max(b + blen) - start)
-                        })
-                })
+            let window = *window;
+            Box::new(
+                things
+                    .occurrences(tokens)
+                    .into_iter()
+                    .filter_map(move |(at, len)| {
+                        states
+                            .iter()
+                            .find(|&&(b, blen)| b + blen + window >= at && b <= at + len + window)
+                            .map(|&(b, blen)| {
+                                let start = at.min(b);
+                                (start, (at + len).max(b + blen) - start)
+                            })
+                    }),
+            )
         }
         Cue::Then(first, second, window) => {
             let seconds = second.occurrences(tokens);
-            first.occurrences(tokens).into_iter().find_map(|(at, len)| {
-                let from = at + len;
-                seconds
-                    .iter()
-                    .find(|&&(b, blen)| {
-                        b >= from && b <= from + window && !compound_goes_on(tokens, b + blen)
-                    })
-                    .map(|&(b, blen)| (at, b + blen - at))
-            })
+            let window = *window;
+            Box::new(
+                first
+                    .occurrences(tokens)
+                    .into_iter()
+                    .filter_map(move |(at, len)| {
+                        let from = at + len;
+                        seconds
+                            .iter()
+                            .find(|&&(b, blen)| {
+                                b >= from
+                                    && b <= from + window
+                                    && !compound_goes_on(tokens, b + blen)
+                            })
+                            .map(|&(b, blen)| (at, b + blen - at))
+                    }),
+            )
         }
     }
 }
@@ -2264,20 +2280,25 @@ fn cue_at(cue: &Cue, tokens: &[Token]) -> Option<(usize, usize)> {
 pub fn find(tokens: &[Token]) -> Vec<Found> {
     let masked = not_signs().mask(&crate::extract::mask_vehicle_collisions(tokens));
     let tokens = &masked[..];
-    let mut found: Vec<Found> = rules()
-        .iter()
-        .filter_map(|r| {
-            r.cues
-                .iter()
-                .find_map(|c| cue_at(c, tokens))
-                .map(|(at, len)| Found {
-                    sign: r.sign,
-                    at,
-                    len,
-                    needs_now: r.needs_now,
-                })
-        })
-        .collect();
+    let mut found = Vec::new();
+    for r in rules() {
+        let found_at = |(at, len)| Found {
+            sign: r.sign,
+            at,
+            len,
+            needs_now: r.needs_now,
+        };
+        if r.needs_now {
+            // Every place it is told: any of them may be the one that says it goes on
+            // ("tiếng kính vỡ … người trùm mặt đang lục tủ").
+            let mut hits: Vec<_> = r.cues.iter().flat_map(|c| cue_hits(c, tokens)).collect();
+            hits.sort_unstable();
+            hits.dedup();
+            found.extend(hits.into_iter().map(found_at));
+        } else if let Some(hit) = r.cues.iter().find_map(|c| cue_hits(c, tokens).next()) {
+            found.push(found_at(hit));
+        }
+    }
     settle(&mut found, tokens);
     found
 }
