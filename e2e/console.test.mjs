@@ -541,6 +541,52 @@ test("the alarm queue: a fire alarm rings on two consoles, still rings after a r
   await two.context().close();
 });
 
+test("an alarm raised while the console is loading the queue keeps ringing when the older list arrives", async (t) => {
+  if (!needs(t, "incidents", "devices", "feed", "alarms")) return;
+  if (!server.dc09) return t.skip("set E2E_DC09=1 once the server has a DC-09 listener");
+  const page = await newPage(browser);
+  // Hold the console's first read of the queue: it is read before the alarm exists and answers
+  // only after the alarm rang through the live feed (a slow network at the wrong moment).
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  let asked;
+  const readBefore = new Promise((resolve) => (asked = resolve));
+  let reads = 0;
+  await page.route(/\/api\/alarms\?state=open/, async (route) => {
+    reads += 1;
+    if (reads > 1) return route.continue();
+    const response = await route.fetch();
+    asked();
+    await held;
+    await route.fulfill({ response });
+  });
+  await openAs(page, server.url, admin);
+  await readBefore;
+  await page.waitForFunction(() => ["live", "sse"].includes(document.getElementById("feed-state").dataset.state));
+  await sendFireAlarm(server, admin, { account: "5566CC" });
+  const ringing = () => {
+    const b = document.getElementById("alarm-banner");
+    return !b.hidden && b.dataset.alarm ? b.dataset.alarm : null;
+  };
+  const rang = await (await page.waitForFunction(ringing)).jsonValue();
+  // The board saw the alarm's incident too and asked for the queue again, while the first read
+  // was still out.
+  const incident = await page.locator("#alarm-banner").getAttribute("data-incident");
+  await page.locator(`#queue li[data-id="${incident}"]`).waitFor();
+  await page.waitForTimeout(600);
+  release();
+  // The older list arrives: the alarm it does not know yet must keep ringing.
+  await page.waitForFunction(() => !document.querySelector("#alarm-banner").hidden);
+  await page.waitForTimeout(1000);
+  assert.equal(await page.evaluate(ringing), rang);
+  const queue = await admin("GET", "/api/alarms?state=open&limit=200");
+  assert.ok(queue.body.items.some((a) => String(a.id) === rang && a.state === "new"), JSON.stringify(queue.body));
+  await page.getByTestId("alarm-ack").click();
+  await page.locator("#alarm-banner").waitFor({ state: "hidden" });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("an alarm nobody acknowledges is escalated: the operator's banner changes and the shift leader's console rings", async (t) => {
   if (!needs(t, "incidents", "devices", "feed", "alarms")) return;
   if (!server.dc09) return t.skip("set E2E_DC09=1 once the server has a DC-09 listener");

@@ -22,6 +22,10 @@ let beepLoud = false;
 let beeps = 0;
 let started = false;
 let loading = null;
+/** Alarms the feed changed while a load was in flight: the load's answer may predate them. */
+let seenWhileLoading = null;
+/** A reload was asked for while one was in flight: run another once it ends. */
+let loadAgain = false;
 let reloadTimer = null;
 let navigate = () => {};
 
@@ -103,10 +107,16 @@ function put(a) {
   }
 }
 
-/** Loads every alarm not handled yet from the server, then redraws. */
+/** Loads every alarm not handled yet from the server, then redraws. A change that arrives on
+ * the feed while the pages load is applied again on top of them (the pages may have been read
+ * before it), and a reload asked for meanwhile runs once this one ends. */
 export function loadAlarms() {
   if (!session.me) return Promise.resolve();
-  if (loading) return loading;
+  if (loading) {
+    loadAgain = true;
+    return loading;
+  }
+  seenWhileLoading = [];
   loading = (async () => {
     try {
       const fresh = new Map();
@@ -117,12 +127,18 @@ export function loadAlarms() {
       }
       open.clear();
       for (const [id, a] of fresh) open.set(id, a);
+      for (const a of seenWhileLoading) put(a);
       render();
     } catch (e) {
       // A server without the queue, or a role that may not read it: nothing rings.
       if (!(e instanceof ApiError) || ![403, 404].includes(e.status)) console.warn("alarm queue not loaded", e);
     } finally {
       loading = null;
+      seenWhileLoading = null;
+      if (loadAgain) {
+        loadAgain = false;
+        loadAlarms();
+      }
     }
   })();
   return loading;
@@ -141,6 +157,7 @@ export function startAlerts() {
       if (!session.me) return;
       if (change.kind === "resync") return reloadSoon();
       if (!change.kind || !change.kind.startsWith("alarm.")) return;
+      if (seenWhileLoading) seenWhileLoading.push(change.payload);
       put(change.payload);
       render();
     });
