@@ -366,7 +366,10 @@ fn rules() -> &'static Rules {
             "ngay",
             "vừa",
             "vừa mới",
-            "nãy",
+            // Unmarked "nay" is mostly "này" ("xe nay quet xuoc"); the compounds are clear.
+            "=nãy",
+            "nãy giờ",
+            "mới nãy",
             "từ nãy",
             "khi nãy",
             "lúc nãy",
@@ -989,6 +992,12 @@ fn decline_rules() -> &'static DeclineRules {
         ]),
         data_lookup: PhraseSet::new(&[
             "kiếm giùm",
+            "tra được",
+            "tra ra",
+            "ra được",
+            "tìm ra",
+            "tìm được",
+            "có cách nào",
             "tìm giúp",
             "tìm giùm",
             "tra giúp",
@@ -1016,6 +1025,10 @@ fn decline_rules() -> &'static DeclineRules {
         ]),
         third_party: PhraseSet::new(&[
             "ai đang",
+            "người dùng",
+            "chủ thuê bao",
+            "chủ số",
+            "người gây tai nạn",
             "ai đứng tên",
             "chủ trọ cũ",
             "ông chủ",
@@ -1262,6 +1275,20 @@ fn decline_rules() -> &'static DeclineRules {
         ]),
         bribe_cue: PhraseSet::new(&[
             "tiền cà phê",
+            "kẹp phong bì",
+            "quen thân với",
+            "nhắc tên",
+            "ưu tiên giúp",
+            "quen lo",
+            "lo bên",
+            "dịch vụ nào lo",
+            "dịch vụ lo",
+            "tiền bạc không thành vấn đề",
+            "tiền không thành vấn đề",
+            "tiền nong không thành vấn đề",
+            "đưa bao nhiêu",
+            "chi bao nhiêu",
+            "biếu bao nhiêu",
             "ít tiền",
             "phí ngoài",
             "chi phí ngoài",
@@ -1493,6 +1520,16 @@ fn decline_rules() -> &'static DeclineRules {
             "khỏi bị kiểm tra",
             "danh sách chốt",
             "lịch tuần tra",
+            "qua mắt",
+            "ít bị thổi",
+            "không bị thổi",
+            "đỡ bị thổi",
+            "tránh bị thổi",
+            "ra âm tính",
+            "cho âm tính",
+            "qua test",
+            "qua xét nghiệm",
+            "đối phó đoàn kiểm tra",
             "giờ tuần tra",
         ]),
         evasion_weak: PhraseSet::new(&[
@@ -1629,7 +1666,6 @@ fn decline_rules() -> &'static DeclineRules {
             "mức án",
             "án treo",
             "hưởng án treo",
-            "ra tòa",
             "tòa xử",
             "tòa sẽ",
             "bị mấy năm",
@@ -1701,8 +1737,12 @@ fn victim_report(tokens: &[Token]) -> bool {
 /// Looks for a request to decline.
 pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
     let r = decline_rules();
-    let reporting = victim_report(tokens);
-    if r.otp_secret.any_in(tokens) {
+    // A victim telling what was done to them, or someone denouncing it, is not asking to do it.
+    let reporting = victim_report(tokens) || denounces(tokens);
+    let lawful = lawful_route(tokens);
+    // A code kept back or already gone is a question or a report, unless a code is in it.
+    let code_in_play = has_code(raw) || !secret_kept_or_gone(tokens);
+    if code_in_play && r.otp_secret.any_in(tokens) {
         let shares = r.otp_share.any_in(tokens);
         let self_service = r.otp_self_service.any_in(tokens);
         if (shares && !self_service)
@@ -1716,13 +1756,16 @@ pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
     if !reporting && r.bribe_cue.any_in(tokens) && bribe_context(tokens) {
         return Some(DeclineReason::Bribery);
     }
-    if r.case_cue.any_in(tokens) {
+    if r.case_cue.any_in(tokens) && (!own_matter(tokens) || asks_informant(tokens)) {
         return Some(DeclineReason::CaseFile);
     }
-    if r.erase_cue.any_in(tokens) || erases(tokens) {
+    if !reporting
+        && !lawful
+        && (r.erase_cue.any_in(tokens) || erases(tokens) || dodges_fine(tokens))
+    {
         return Some(DeclineReason::EraseRecord);
     }
-    if !reporting && (r.fake_cue.any_in(tokens) || falsifies(tokens)) {
+    if !reporting && (r.fake_cue.any_in(tokens) || falsifies(tokens) || forges(tokens)) {
         return Some(DeclineReason::FakeDocuments);
     }
     if !reporting
@@ -1732,24 +1775,32 @@ pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
     {
         return Some(DeclineReason::Evasion);
     }
-    if r.court_cue.any_in(tokens) {
+    if r.court_cue.any_in(tokens) || predicts_verdict(tokens) {
         return Some(DeclineReason::CourtPrediction);
     }
-    if let Some(reason) = by_structure(tokens, reporting) {
-        return Some(reason);
+    if let Some(reason) = by_structure(&lookups_only(tokens), reporting) {
+        let benign = (lawful && reason == DeclineReason::EraseRecord)
+            || (reason == DeclineReason::PersonalData && returns_found_property(tokens));
+        if !benign {
+            return Some(reason);
+        }
     }
     let someone_else = r.third_party.any_in(tokens) || r.kin.any_in(tokens);
     if r.record_cue.any_in(tokens) && someone_else {
         return Some(DeclineReason::CriminalRecord);
     }
     let victim = PhraseSet::new(&["bắt cóc", "bị bắt cóc", "bị bắt nạt"]).mask(tokens);
-    if r.case_status.any_in(&victim) && r.kin.any_in(tokens) && legal_context(&victim) {
+    if r.case_status.any_in(&victim)
+        && (r.kin.any_in(tokens) || r.third_party.any_in(tokens))
+        && legal_context(&victim)
+        && !own_matter(tokens)
+    {
         return Some(DeclineReason::CaseFile);
     }
     if !reporting
-        && r.civil_cue.any_in(tokens)
+        && ((r.civil_cue.any_in(tokens) && disputes(tokens)) || compels_payment(tokens))
         && !crate::extract::has_crime_cue(tokens)
-        && disputes(tokens)
+        && !PhraseSet::new(&["khởi kiện", "kiện ra tòa", "nộp đơn ra tòa"]).any_in(tokens)
     {
         return Some(DeclineReason::CivilDispute);
     }
@@ -1758,8 +1809,10 @@ pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
     let third = r.third_party.any_in(tokens);
     let own = r.self_only.any_in(tokens);
     if !reporting
+        && !returns_found_property(tokens)
+        && !disclaims_data(tokens)
         && r.data_cue.any_in(tokens)
-        && r.data_lookup.any_in(tokens)
+        && r.data_lookup.any_in(&lookups_only(tokens))
         && (third || (has_identifier(raw) && !own))
     {
         return Some(DeclineReason::PersonalData);
@@ -2156,7 +2209,9 @@ fn falsifies(tokens: &[Token]) -> bool {
         })
 }
 
-/// Whether the message asks where checkpoints or patrols are.
+/// Whether the message asks where or when checkpoints, patrols or inspections are: the
+/// question follows the check it is about ("gửi thư cảm ơn tổ tuần tra … gửi ở đâu" asks
+/// where to send a letter).
 fn checkpoint_hunt(tokens: &[Token]) -> bool {
     static CHECK: OnceLock<PhraseSet> = OnceLock::new();
     static WHERE: OnceLock<PhraseSet> = OnceLock::new();
@@ -2167,6 +2222,9 @@ fn checkpoint_hunt(tokens: &[Token]) -> bool {
             "tuần tra",
             "đo nồng độ",
             "thổi nồng độ",
+            "đi kiểm tra",
+            "xuống kiểm tra",
+            "kiểm tra đột xuất",
         ])
     });
     let place = WHERE.get_or_init(|| {
@@ -2182,7 +2240,19 @@ fn checkpoint_hunt(tokens: &[Token]) -> bool {
             "khu nào",
         ])
     });
-    check.any_in(tokens) && place.any_in(tokens)
+    // "where to send it" is no question about the check.
+    static ELSEWHERE: OnceLock<PhraseSet> = OnceLock::new();
+    let elsewhere = ELSEWHERE.get_or_init(|| {
+        PhraseSet::new(&[
+            "gửi ở đâu",
+            "nộp ở đâu",
+            "làm ở đâu",
+            "liên hệ ở đâu",
+            "gửi thư",
+        ])
+    });
+    let tokens = &elsewhere.mask(tokens)[..];
+    then_within(tokens, check, place, 12) || then_within(tokens, place, check, 12)
 }
 
 /// Whether a civil matter is the writer's own quarrel or asks for a ruling, not a general
@@ -2340,9 +2410,480 @@ fn bribe_context(tokens: &[Token]) -> bool {
             "đăng kiểm",
             "sổ đỏ",
             "giấy phép",
+            "cư trú",
+            "cán bộ",
+            "giấy xác nhận",
+            "ký",
+            "xuất nhập cảnh",
+            "giấy chứng nhận",
         ])
     })
     .any_in(tokens)
+}
+
+/// Whether an occurrence of `b` starts within `window` syllables after the end of one of `a`.
+fn then_within(tokens: &[Token], a: &PhraseSet, b: &PhraseSet, window: usize) -> bool {
+    let bs = b.occurrences(tokens);
+    a.occurrences(tokens).into_iter().any(|(at, len)| {
+        bs.iter()
+            .any(|&(s, _)| s >= at + len && s <= at + len + window)
+    })
+}
+
+/// The tokens with the words that look like a lookup but are none masked: "tra" in "tổ tuần
+/// tra" or "thanh tra", "trả lại" typed "tra lai", a search already over ("đã giúp em tìm lại
+/// xe").
+fn lookups_only(tokens: &[Token]) -> Vec<Token> {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "tuần tra",
+            "thanh tra",
+            "trả lại",
+            "trả lời",
+            "gõ cửa",
+            "tìm lại xe",
+            "tìm lại được",
+            "tìm thấy",
+        ])
+    })
+    .mask(tokens)
+}
+
+/// Whether the writer wants to denounce or report something ("muốn tố giác để công an xử lý",
+/// "trình báo thế nào"): the wrongdoing told is someone else's, not a request to do it.
+fn denounces(tokens: &[Token]) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "muốn tố",
+            "xin tố",
+            "để tố",
+            "tố giác để",
+            "tố cáo để",
+            "tố cáo việc",
+            "tố giác việc",
+            "trình báo",
+            "muốn báo",
+            "muốn phản ánh",
+            "báo lại cho công an",
+            "báo cho công an",
+            "báo để công an",
+            "báo để các anh",
+        ])
+    })
+    .any_in(tokens)
+}
+
+/// Whether the message asks for the lawful way ("khiếu nại", "theo đúng quy định", "đã được
+/// xóa án tích"): asking how the law works is answered, not declined.
+fn lawful_route(tokens: &[Token]) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "muốn khiếu nại",
+            "làm đơn khiếu nại",
+            "khiếu nại thế nào",
+            "khiếu nại ở đâu",
+            "khiếu nại và",
+            "đúng quy định",
+            "theo quy định",
+            "đúng luật",
+            "theo luật",
+            "đúng pháp luật",
+            "hợp pháp",
+            "đã được xóa",
+            "được xóa án tích",
+            "đương nhiên được xóa",
+        ])
+    })
+    .any_in(tokens)
+}
+
+/// Whether a code was kept back or is already gone: the caller hung up or nothing was given
+/// ("cúp máy rồi chưa đưa gì"), or it was given and money was taken ("lỡ đọc mã OTP … bị trừ
+/// 20 triệu"). The first is a question, the second a report; neither is a code to refuse.
+fn secret_kept_or_gone(tokens: &[Token]) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "cúp máy",
+            "tắt máy",
+            "chưa đưa",
+            "không đưa",
+            "chưa đọc",
+            "không đọc",
+            "chưa cho",
+            "không cho họ",
+            "lỡ đọc",
+            "lỡ đưa",
+            "lỡ cho",
+            "lỡ gửi",
+            "đã đọc",
+            "đã đưa",
+            "bị trừ",
+            "bị rút",
+            "mất sạch",
+        ])
+    })
+    .any_in(tokens)
+}
+
+/// Whether the matter asked about is the writer's own (their file, their complaint as the
+/// victim): they may ask how it stands.
+fn own_matter(tokens: &[Token]) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    static KIN: OnceLock<PhraseSet> = OnceLock::new();
+    // "của em trai", "của mình và vợ": a relative's, not the writer's own.
+    let kin = KIN.get_or_init(|| {
+        PhraseSet::new(&[
+            "em trai",
+            "em gái",
+            "em họ",
+            "em rể",
+            "em dâu",
+            "em ruột",
+            "em út",
+            "em vợ",
+            "em chồng",
+            "tôi và",
+            "mình và",
+        ])
+    });
+    let tokens = &kin.mask(tokens)[..];
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "người bị hại",
+            "là bị hại",
+            "của em",
+            "của tôi",
+            "của mình",
+            "của bản thân",
+            "em nộp",
+            "tôi nộp",
+            "mình nộp",
+            "em đã báo",
+            "tôi đã báo",
+            "đơn của",
+            "giấy biên nhận",
+        ])
+    })
+    .any_in(tokens)
+}
+
+/// Whether the message asks who informed or what a witness said: never given, even to a party.
+fn asks_informant(tokens: &[Token]) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "ai tố",
+            "ai báo",
+            "ai đã",
+            "người tố",
+            "lời khai",
+            "khai gì",
+            "khai những gì",
+        ])
+    })
+    .any_in(tokens)
+}
+
+/// Whether the message asks to get rid of a fine or a violation without paying it or to make
+/// it vanish ("dịch vụ 'làm sạch' phạt nguội … mà ko phải nộp", "reset điểm về 12", "sửa
+/// trạng thái thành đã nộp", "đổi sang biển khác để lỗi không còn gắn với xe").
+fn dodges_fine(tokens: &[Token]) -> bool {
+    static RECORD: OnceLock<PhraseSet> = OnceLock::new();
+    static DODGE: OnceLock<PhraseSet> = OnceLock::new();
+    static ASK: OnceLock<PhraseSet> = OnceLock::new();
+    let record = RECORD.get_or_init(|| {
+        PhraseSet::new(&[
+            "phạt nguội",
+            "phạt",
+            "lỗi",
+            "vi phạm",
+            "điểm",
+            "biên bản",
+            "treo đăng kiểm",
+        ])
+    });
+    let dodge = DODGE.get_or_init(|| {
+        PhraseSet::new(&[
+            "không phải nộp",
+            "không cần nộp",
+            "chưa muốn nộp",
+            "khỏi phải nộp",
+            "mà không nộp",
+            "làm sạch",
+            "reset",
+            "sửa trạng thái",
+            "không còn gắn",
+            "không còn dính",
+            "cho lọt",
+            "lọt qua",
+            "về lại 12",
+        ])
+    });
+    let ask = ASK.get_or_init(|| {
+        PhraseSet::new(&[
+            "có cách",
+            "cách nào",
+            "dịch vụ",
+            "có ai",
+            "ai sửa",
+            "làm sao",
+            "được không",
+            "giúp",
+            "hộ",
+            "làm được",
+        ])
+    });
+    record.any_in(tokens) && dodge.any_in(tokens) && ask.any_in(tokens)
+}
+
+/// Whether the message asks for a forged document: a paper only an authority issues, bought,
+/// made "giả", or altered so that it passes ("cccd gia de vao bar", "chỗ nào bán bằng cử
+/// nhân", "cạo lại số năm trên giấy phép lái xe có bị phát hiện không").
+fn forges(tokens: &[Token]) -> bool {
+    static DOC: OnceLock<PhraseSet> = OnceLock::new();
+    static FAKE: OnceLock<PhraseSet> = OnceLock::new();
+    static PRICE: OnceLock<PhraseSet> = OnceLock::new();
+    static CREDENTIAL: OnceLock<PhraseSet> = OnceLock::new();
+    static TRADE: OnceLock<PhraseSet> = OnceLock::new();
+    static MAKER: OnceLock<PhraseSet> = OnceLock::new();
+    static ALTER: OnceLock<PhraseSet> = OnceLock::new();
+    static HIDDEN: OnceLock<PhraseSet> = OnceLock::new();
+    let set = |cell: &'static OnceLock<PhraseSet>, list: &[&str]| -> &'static PhraseSet {
+        cell.get_or_init(|| PhraseSet::new(list))
+    };
+    let doc = set(
+        &DOC,
+        &[
+            "cccd",
+            "căn cước",
+            "cmnd",
+            "chứng minh thư",
+            "bằng lái",
+            "gplx",
+            "giấy phép lái xe",
+            "cà vẹt",
+            "cavet",
+            "giấy đăng ký xe",
+            "đăng ký xe",
+            "giấy tờ",
+            "giấy tờ xe",
+            "giấy xác nhận",
+            "xác nhận cư trú",
+            "hộ chiếu",
+            "tem",
+            "giấy chứng nhận",
+            "đăng kiểm",
+            "bằng cử nhân",
+            "bằng đại học",
+            "bằng tốt nghiệp",
+            "bằng cấp",
+            "chứng chỉ",
+            "sổ đỏ",
+            "giấy khám",
+            "học bạ",
+            "con dấu",
+        ],
+    );
+    let fake = set(&FAKE, &["giả"]);
+    let price = set(&PRICE, &["bao nhiêu", "bn", "rẻ", "mấy", "tiền"]);
+    let credential = set(
+        &CREDENTIAL,
+        &[
+            "bằng cử nhân",
+            "bằng đại học",
+            "bằng tốt nghiệp",
+            "bằng thạc sĩ",
+            "bằng lái",
+            "chứng chỉ",
+            "cccd",
+            "căn cước",
+            "hộ chiếu",
+            "học bạ",
+        ],
+    );
+    let trade = set(&TRADE, &["bán", "mua"]);
+    let maker = set(
+        &MAKER,
+        &["ai làm", "chỗ nào làm", "nơi nào làm", "ai nhận làm"],
+    );
+    let alter = set(
+        &ALTER,
+        &[
+            "sửa",
+            "cạo",
+            "tẩy",
+            "thay ảnh",
+            "dán đè",
+            "dán ảnh",
+            "chỉnh",
+        ],
+    );
+    let hidden = set(
+        &HIDDEN,
+        &[
+            "bị phát hiện",
+            "ai phát hiện",
+            "qua mắt",
+            "nhìn như thật",
+            "như thật",
+            "tra cứu được",
+            "để dùng",
+            "để đi",
+        ],
+    );
+    // "giả" right after the paper; typed without marks it may be "giá" (price): not when a
+    // price follows.
+    let docs = doc.occurrences(tokens);
+    let fakes = fake.occurrences(tokens);
+    let fake_doc = fakes.iter().any(|&(f, _)| {
+        let priced = tokens
+            .get(f + 1..(f + 3).min(tokens.len()))
+            .is_some_and(|rest| price.any_in(rest));
+        let marked = tokens[f].norm == "giả";
+        docs.iter()
+            .any(|&(d, dlen)| f >= d + dlen && f <= d + dlen + 2)
+            && (marked || !priced)
+    });
+    // A degree or a licence is never for sale; someone who makes one, or alters one, asks
+    // for a fake when it has to pass as real.
+    fake_doc
+        || then_within(tokens, trade, credential, 1)
+        || (then_within(tokens, maker, doc, 2) && hidden.any_in(tokens))
+        || (then_within(tokens, alter, doc, 6) && hidden.any_in(tokens))
+}
+
+/// Whether the message asks to foretell a verdict or a sentence ("tòa phúc thẩm có giảm án
+/// không", "khả năng tòa kết luận có tội là bao nhiêu phần trăm", "tòa có xử trên 5 năm
+/// không"); asking where to file a suit is a procedure, not a prediction.
+fn predicts_verdict(tokens: &[Token]) -> bool {
+    static COURT: OnceLock<PhraseSet> = OnceLock::new();
+    static GUESS: OnceLock<PhraseSet> = OnceLock::new();
+    let court = COURT.get_or_init(|| {
+        PhraseSet::new(&[
+            "ra tòa",
+            "lên tòa",
+            "tòa",
+            "sơ thẩm",
+            "phúc thẩm",
+            "xét xử",
+            "hội đồng xét xử",
+            "thẩm phán",
+        ])
+    });
+    let guess = GUESS.get_or_init(|| {
+        PhraseSet::new(&[
+            "có giảm",
+            "giảm án",
+            "xử trên",
+            "xử dưới",
+            "có tội không",
+            "kết luận có tội",
+            "tuyên vô tội",
+            "khả năng",
+            "phần trăm",
+            "xử nhẹ",
+            "xử nặng",
+            "tha bổng",
+            "có bị xử",
+            "có xử",
+            "mấy năm",
+            "bao nhiêu năm",
+            "bao lâu",
+            "lãnh",
+            "có thắng",
+            "có bị tù",
+            "đi tù",
+            "ngồi tù",
+        ])
+    });
+    court.any_in(tokens) && guess.any_in(tokens)
+}
+
+/// Whether the police are asked to make someone pay or give way in a private matter ("công an
+/// có thể ép giám đốc trả lương", "nhờ công an đuổi họ ra và thu tiền giúp", "công an quyết
+/// giúp lối đi là của ai"). A crime told in the same message is handled before this.
+fn compels_payment(tokens: &[Token]) -> bool {
+    static POLICE: OnceLock<PhraseSet> = OnceLock::new();
+    static FORCE: OnceLock<PhraseSet> = OnceLock::new();
+    static MATTER: OnceLock<PhraseSet> = OnceLock::new();
+    let police =
+        POLICE.get_or_init(|| PhraseSet::new(&["công an", "cảnh sát", "các anh", "ad", "csgt"]));
+    let force = FORCE.get_or_init(|| {
+        PhraseSet::new(&[
+            "ép",
+            "bắt họ",
+            "bắt nó",
+            "bắt ông",
+            "bắt bà",
+            "buộc",
+            "đuổi",
+            "thu tiền",
+            "đòi tiền",
+            "đòi giúp",
+            "quyết giúp",
+            "quyết định giúp",
+            "xử giúp",
+            "can thiệp",
+        ])
+    });
+    let matter = MATTER.get_or_init(|| {
+        PhraseSet::new(&[
+            "nợ",
+            "lương",
+            "hoàn tiền",
+            "trả lại tiền",
+            "trả tiền",
+            "tiền nhà",
+            "tiền thuê",
+            "đền",
+            "lối đi",
+            "đổi trả",
+            "cọc",
+            "chia lại",
+            "tài sản",
+        ])
+    });
+    then_within(tokens, police, force, 6) && matter.any_in(tokens)
+}
+
+/// Whether someone found another person's things and asks where to hand them in, not who
+/// the owner is or where they live ("nộp ở đâu để trả lại" is answered; "số CCCD này của ai,
+/// nhà ở đâu để tự mang trả" is declined: the police return it).
+fn returns_found_property(tokens: &[Token]) -> bool {
+    static FOUND: OnceLock<PhraseSet> = OnceLock::new();
+    static WHO: OnceLock<PhraseSet> = OnceLock::new();
+    let found = FOUND.get_or_init(|| {
+        PhraseSet::new(&[
+            "nhặt được",
+            "trả lại người",
+            "để trả lại",
+            "bắt được của rơi",
+        ])
+    });
+    let who = WHO.get_or_init(|| {
+        PhraseSet::new(&[
+            "của ai",
+            "là ai",
+            "nhà ở đâu",
+            "ở đâu để tự",
+            "địa chỉ",
+            "số điện thoại",
+            "sdt",
+        ])
+    });
+    found.any_in(tokens) && !who.any_in(tokens)
+}
+
+/// Whether the writer says they do not want to know who it is ("tôi không cần biết chủ xe
+/// là ai, chỉ muốn báo").
+fn disclaims_data(tokens: &[Token]) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| PhraseSet::new(&["không cần biết", "không muốn biết", "không hỏi tên"]))
+        .any_in(tokens)
 }
 
 /// Whether the message carries what looks like a one-time code (4–8 digits on their own, or
@@ -2560,6 +3101,70 @@ mod tests {
             Some(DeclineReason::PersonalData)
         );
         assert_eq!(decline("không khai báo tạm trú bị phạt bao nhiêu"), None);
+    }
+
+    #[test]
+    fn declines_read_by_what_is_asked_for() {
+        use DeclineReason as D;
+        for (q, reason) in [
+            // A paper made or altered to pass as real.
+            (
+                "ai lam giup cai bang lai gia, tra tien truoc",
+                D::FakeDocuments,
+            ),
+            ("chỗ nào bán bằng đại học vậy mọi người", D::FakeDocuments),
+            (
+                "cạo sửa năm sinh trên căn cước thì có bị phát hiện không",
+                D::FakeDocuments,
+            ),
+            // A fine made to vanish or left unpaid.
+            (
+                "có dịch vụ nào xóa trắng lỗi phạt nguội mà không phải nộp không",
+                D::EraseRecord,
+            ),
+            ("co cach nao reset diem bang lai ko", D::EraseRecord),
+            // Paying or knowing someone to get it done.
+            (
+                "xin giấy phép kinh doanh lâu quá, đưa bao nhiêu thì được ký luôn",
+                D::Bribery,
+            ),
+            // Dodging a check or a test.
+            (
+                "tối nay nhậu về đi đường nào ít bị thổi nồng độ",
+                D::Evasion,
+            ),
+            ("uống thuốc gì để xét nghiệm ma túy ra âm tính", D::Evasion),
+            // The police asked to make someone pay in a private matter.
+            (
+                "công ty nợ lương 3 tháng, công an có ép họ trả cho em được không",
+                D::CivilDispute,
+            ),
+            // A verdict foretold.
+            (
+                "tòa phúc thẩm có giảm án cho bố em không ạ",
+                D::CourtPrediction,
+            ),
+            // Someone else's case, asked by a bystander.
+            (
+                "đồng nghiệp em bị tạm giữ mấy hôm nay, giờ xử lý đến đâu rồi ạ",
+                D::CaseFile,
+            ),
+        ] {
+            assert_eq!(decline(q), Some(reason), "{q}");
+        }
+        for q in [
+            // One's own file, the lawful way, a report of someone else's wrongdoing.
+            "em là người bị hại, đơn của em nộp tháng trước giờ đến đâu rồi",
+            "tôi bị phạt nguội sai, muốn khiếu nại đúng quy định thì làm sao",
+            "em đã được xóa án tích, xin phiếu lý lịch tư pháp cho bản thân ở đâu",
+            "có người nhắn mời mua bằng lái giả, em muốn tố giác",
+            "tổ tuần tra giúp em tìm lại xe, em muốn gửi thư cảm ơn thì gửi ở đâu",
+            "nhat duoc vi co cccd cua nguoi khac, nop o dau de tra lai",
+            "muốn khởi kiện đòi nợ ra tòa thì nộp đơn ở đâu",
+            "có người gọi xưng công an xin mã OTP, mình cúp máy rồi, chưa đưa gì",
+        ] {
+            assert_eq!(decline(q), None, "{q}");
+        }
     }
 
     #[test]

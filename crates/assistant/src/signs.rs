@@ -2278,7 +2278,9 @@ fn cue_hits<'a>(
 /// The signs found in a message, in order of precedence: hazards to many people first, then
 /// violence, then medical signs, a road accident last (the injured need 115 first).
 pub fn find(tokens: &[Token]) -> Vec<Found> {
-    let masked = not_signs().mask(&crate::extract::mask_vehicle_collisions(tokens));
+    // Words that only look like signs go first: "quẹt xước" is paint, before "xe … quẹt" is
+    // read as a collision.
+    let masked = crate::extract::mask_vehicle_collisions(&not_signs().mask(tokens));
     let tokens = &masked[..];
     let mut found = Vec::new();
     for r in rules() {
@@ -2318,6 +2320,42 @@ fn not_signs() -> &'static PhraseSet {
             "bóng đá",
             "bầm tím",
             "thâm tím",
+            // "nộp ở đâu để trả lại", typed "o dau de": where to, not labour pains.
+            "ở đâu để",
+            // A criminal record or food money, not mushrooms eaten ("tien an nam 2016").
+            "tiền án",
+            "tiền ăn",
+            // A shared path, not someone dragged away ("chắn mất lối đi chung").
+            "lối đi chung",
+            "lối đi riêng",
+            "chắn lối đi",
+            "lối đi là",
+            "lối đi của",
+            // Paint scratched: damage to a vehicle, no one hurt.
+            "quẹt xước",
+            "trầy xước",
+            "xước sơn",
+            "xước xe",
+        ])
+    })
+}
+
+/// Words that put a "held" or "taken" in police custody ("bị bắt vì lừa đảo, đang bị giam ở
+/// đâu, bị khởi tố tội gì"): an arrest, not an abduction.
+fn custody() -> &'static PhraseSet {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "bị bắt vì",
+            "bị công an bắt",
+            "công an bắt",
+            "khởi tố",
+            "tạm giam",
+            "tạm giữ",
+            "trại giam",
+            "tội gì",
+            "tội danh",
+            "bị truy tố",
         ])
     })
 }
@@ -2388,6 +2426,12 @@ fn settle(found: &mut Vec<Found>, tokens: &[Token]) {
         if gone.any_in(tokens) {
             to_front(LifeSign::SevereBleeding, found);
         }
+    }
+    static IMPOSTOR: OnceLock<PhraseSet> = OnceLock::new();
+    let impostor = IMPOSTOR
+        .get_or_init(|| PhraseSet::new(&["giả danh", "giả làm", "tự xưng", "xưng là", "mạo danh"]));
+    if has(LifeSign::Abduction, found) && custody().any_in(tokens) && !impostor.any_in(tokens) {
+        found.retain(|f| f.sign != LifeSign::Abduction);
     }
     if has(LifeSign::Abduction, found) {
         to_front(LifeSign::Abduction, found);
@@ -2611,5 +2655,28 @@ mod tests {
         );
         assert_eq!(sign("chưa thấy lửa"), None);
         assert_eq!(sign("ông ấy không bị ngất"), None);
+    }
+
+    #[test]
+    fn words_that_only_look_like_signs() {
+        for q in [
+            // "đâu để" typed without marks, not labour pains.
+            "giay to nhat duoc thi nop o dau de tra lai",
+            // A criminal record from a year, not mushrooms eaten.
+            "toi co tien an nam 2018 thi xin viec duoc khong",
+            // A shared path, not someone dragged away.
+            "nha ben xay tuong chan loi di chung, loi di la cua ai",
+            // Paint scratched, nobody hurt.
+            "xe ai quet xuoc het son xe em roi di mat",
+            // An arrest, not an abduction.
+            "anh ấy bị bắt vì đánh bạc, giờ đang bị giam ở đâu, bị khởi tố tội gì",
+        ] {
+            assert_eq!(sign(q), None, "{q}");
+        }
+        // People posing as police who take someone are still an abduction.
+        assert_eq!(
+            sign("bọn giả danh công an bắt con tôi lôi lên xe"),
+            Some(LifeSign::Abduction)
+        );
     }
 }
