@@ -1,5 +1,6 @@
 //! Prints what the safety rules read in each message: the life signs found (in precedence
-//! order, with the syllables that matched) and the decision (emergency, decline or none).
+//! order, with the syllables that matched) and the decision (emergency, decline, a decline by
+//! the model when the rules saw none, or none).
 //! Messages come from the arguments, or one per line from standard input.
 //!
 //! `cargo run -p assistant --example signs -- "bo em nga ra ko tho"`
@@ -34,6 +35,9 @@ fn main() {
         let decision = match safety::check(&tokens, &message) {
             Some(safety::Safety::Emergency(e)) => format!("emergency {:?}", e.class()),
             Some(safety::Safety::Decline(d)) => format!("decline {d:?}"),
+            None if safety::second_reading(&tokens).is_some() => {
+                format!("decline {:?} (model)", safety::second_reading(&tokens))
+            }
             None if safety::is_past_event(&tokens, &message) => "past event".to_string(),
             None => "none".to_string(),
         };

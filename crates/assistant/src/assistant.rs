@@ -388,6 +388,14 @@ impl Assistant {
                 _ => None,
             }
         });
+        // A message that opens a matter gets a second reading for a decline; an answer inside
+        // a report being taken does not (its details are the report's).
+        let checked = checked.or_else(|| {
+            at_rest
+                .then(|| safety::second_reading(&tokens))
+                .flatten()
+                .map(Safety::Decline)
+        });
         match checked {
             Some(Safety::Emergency(emergency)) => {
                 let mut reply = emergency.reply();
@@ -928,6 +936,23 @@ mod tests {
         let draft = say(&b, conv, "ok").draft().cloned().unwrap();
         assert_eq!(draft.incident_type, IncidentType::Fire);
         assert_eq!(draft.lat, Some(21.0285));
+    }
+
+    #[test]
+    fn the_decline_model_reads_a_new_matter_but_not_a_report_being_taken() {
+        // Worded so that no decline rule matches it; the model reads it as a request for
+        // other people's data.
+        let ask = "trong khu tro co anh nguoi nuoc ngoai, ad cho em xem so ho chieu voi visa cua anh ta duoc khong";
+        let tokens = text::analyze(ask);
+        assert_eq!(safety::check(&tokens, ask), None);
+        let b = bot();
+        let r = say(&b, "conv-model", ask).into_response();
+        assert_eq!(r.kind, ReplyKind::Decline, "{}", r.reply);
+        // The same words as a detail of a report being taken stay in the report.
+        let conv = "conv-model-report";
+        say(&b, conv, "tôi muốn báo tin");
+        let r = say(&b, conv, ask).into_response();
+        assert_ne!(r.kind, ReplyKind::Decline, "{}", r.reply);
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod answer;
 pub mod api;
 mod assistant;
 pub mod conversation;
+pub mod decline_model;
 pub mod error;
 pub mod eval;
 pub mod extract;

@@ -2924,6 +2924,19 @@ pub fn check(tokens: &[Token], raw: &str) -> Option<Safety> {
     }
 }
 
+/// What the decline model ([`crate::decline_model`]) reads in a message that [`check`] let
+/// through; for a message that opens a matter, not for an answer inside a report being taken.
+/// Someone reporting or denouncing a wrong, asking for the lawful way, or locked out of their
+/// own account is never declined by it.
+pub fn second_reading(tokens: &[Token]) -> Option<DeclineReason> {
+    if victim_report(tokens) || denounces(tokens) || lawful_route(tokens) {
+        return None;
+    }
+    crate::decline_model::classify(tokens).filter(|&reason| {
+        reason != DeclineReason::Otp || !decline_rules().otp_self_service.any_in(tokens)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
