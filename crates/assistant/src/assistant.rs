@@ -218,6 +218,8 @@ phạm và lừa đảo.";
 impl Assistant {
     /// An assistant over a knowledge base, with no phraser and no address resolver.
     pub fn new(kb: KnowledgeBase) -> Assistant {
+        // Train the decline model now rather than in the first citizen's turn.
+        crate::decline_model::warm();
         Assistant {
             loaded: RwLock::new(load(kb)),
             conversations: ConversationStore::default(),

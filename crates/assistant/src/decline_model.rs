@@ -151,6 +151,11 @@ impl Model {
     }
 }
 
+/// Trains the model if it is not trained yet (it takes some tens of milliseconds).
+pub fn warm() {
+    model();
+}
+
 /// The most likely reason to decline and by how much (natural log) it beats "nothing to
 /// decline"; `None` when the model knows no decline class.
 pub fn margin(tokens: &[Token]) -> Option<(DeclineReason, f64)> {

@@ -8,8 +8,9 @@
 //! - [`KnowledgeBase::load_dir`] reads the articles of `data/kb/` ([`kb`] documents the format).
 //! - [`Assistant::new`] indexes them ([`index`], BM25F over syllables and bigrams, with and
 //!   without diacritics) and keeps conversation state in memory ([`conversation`]).
-//! - [`Assistant::chat`] runs the decision order: emergency rules, declines ([`safety`]), a
-//!   pending report dialogue ([`report`]), then retrieval and the answer ([`answer`]).
+//! - [`Assistant::chat`] runs the decision order: emergency rules, declines ([`safety`], then
+//!   a second reading by [`decline_model`] for a message that opens a matter), a pending
+//!   report dialogue ([`report`]), then retrieval and the answer ([`answer`]).
 //! - [`Assistant::operator`] reads a hotline transcript ([`operator`], [`extract`]).
 //! - [`eval::evaluate`] measures retrieval and routing on `data/eval/` against a plain BM25
 //!   baseline.
