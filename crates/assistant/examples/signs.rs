@@ -1,6 +1,6 @@
 //! Prints what the safety rules read in each message: the life signs found (in precedence
 //! order, with the syllables that matched) and the decision (emergency, decline, a decline by
-//! the model when the rules saw none, or none).
+//! the model when the rules saw none, a past event (by the rules or by the model), or none).
 //! Messages come from the arguments, or one per line from standard input.
 //!
 //! `cargo run -p assistant --example signs -- "bo em nga ra ko tho"`
@@ -39,6 +39,9 @@ fn main() {
                 format!("decline {:?} (model)", safety::second_reading(&tokens))
             }
             None if safety::is_past_event(&tokens, &message) => "past event".to_string(),
+            None if assistant::report_model::tells_event(&tokens) => {
+                "past event (model)".to_string()
+            }
             None => "none".to_string(),
         };
         println!("{decision:<28} {:<50} {message}", found.join(" "));

@@ -220,6 +220,7 @@ impl Assistant {
     pub fn new(kb: KnowledgeBase) -> Assistant {
         // Train the decline model now rather than in the first citizen's turn.
         crate::decline_model::warm();
+        crate::report_model::warm();
         Assistant {
             loaded: RwLock::new(load(kb)),
             conversations: ConversationStore::default(),
@@ -413,10 +414,15 @@ impl Assistant {
                         }
                         ConversationState::Intake(intake)
                     }
-                    _ => {
+                    other => {
                         reply.push_str("\n\nSau khi đã gọi, bạn có thể gửi vị trí hoặc địa chỉ để báo tin cho công an: bấm \"Gửi vị trí của tôi\" hoặc nhập địa chỉ.");
+                        // A past event offered a report just before is part of the story.
+                        let mut before = earlier.clone();
+                        if let ConversationState::ReportOffered(offered) = other {
+                            before.extend(offered.description);
+                        }
                         ConversationState::ReportOffered(Box::new(Intake::from_emergency(
-                            &earlier,
+                            &before,
                             &message,
                             emergency.class(),
                         )))
@@ -485,7 +491,8 @@ impl Assistant {
             && (asks || !wants_report)
             && ((wants_report && has_event_content(&tokens))
                 || tells_event
-                || safety::is_past_event(&tokens, &message))
+                || safety::is_past_event(&tokens, &message)
+                || (at_rest && crate::report_model::tells_event(&tokens)))
         {
             let offered = Intake::start_after(&earlier, Some(message.as_str()), req.lat, req.lon);
             self.conversations.set(
@@ -955,6 +962,21 @@ mod tests {
         say(&b, conv, "tôi muốn báo tin");
         let r = say(&b, conv, ask).into_response();
         assert_ne!(r.kind, ReplyKind::Decline, "{}", r.reply);
+    }
+
+    #[test]
+    fn a_story_the_rules_miss_is_offered_a_report_and_a_match_score_is_not() {
+        let b = bot();
+        // No past-event rule reads this; the report model does.
+        let story =
+            "bố em bị người ta gọi điện dọa nạt đòi tiền mấy hôm nay, có cần làm đơn không ạ";
+        let tokens = text::analyze(story);
+        assert!(!safety::is_past_event(&tokens, story));
+        let r = say(&b, "conv-story", story).into_response();
+        assert!(r.report_offered, "{}", r.reply);
+        // Time words alone are no story.
+        let r = say(&b, "conv-score", "tỉ số trận đấu bóng đá tối qua thế nào").into_response();
+        assert!(!r.report_offered, "{}", r.reply);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //!   without diacritics) and keeps conversation state in memory ([`conversation`]).
 //! - [`Assistant::chat`] runs the decision order: emergency rules, declines ([`safety`], then
 //!   a second reading by [`decline_model`] for a message that opens a matter), a pending
-//!   report dialogue ([`report`]), then retrieval and the answer ([`answer`]).
+//!   report dialogue ([`report`]), a past event told (rules, then [`report_model`]), then
+//!   retrieval and the answer ([`answer`]).
 //! - [`Assistant::operator`] reads a hotline transcript ([`operator`], [`extract`]).
 //! - [`eval::evaluate`] measures retrieval and routing on `data/eval/` against a plain BM25
 //!   baseline.
@@ -36,6 +37,7 @@
 pub mod answer;
 pub mod api;
 mod assistant;
+pub mod bayes;
 pub mod conversation;
 pub mod decline_model;
 pub mod error;
@@ -47,6 +49,7 @@ pub mod kb;
 pub mod llm;
 pub mod operator;
 pub mod report;
+pub mod report_model;
 pub mod safety;
 pub mod signs;
 pub mod text;
