@@ -1794,6 +1794,7 @@ pub fn detect_decline(tokens: &[Token], raw: &str) -> Option<DeclineReason> {
         && (r.kin.any_in(tokens) || r.third_party.any_in(tokens))
         && legal_context(&victim)
         && !own_matter(tokens)
+        && !family_rights(tokens)
     {
         return Some(DeclineReason::CaseFile);
     }
@@ -2571,6 +2572,27 @@ fn own_matter(tokens: &[Token]) -> bool {
     .any_in(tokens)
 }
 
+/// Whether a relative of someone held asks what the family may do (visit, send things, hire a
+/// lawyer): those rules are public and answered, unlike the case itself.
+fn family_rights(tokens: &[Token]) -> bool {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        PhraseSet::new(&[
+            "gửi đồ",
+            "gửi quà",
+            "tiếp tế",
+            "thăm gặp",
+            "thăm nuôi",
+            "được thăm",
+            "đi thăm",
+            "vào thăm",
+            "thuê luật sư",
+            "mời luật sư",
+        ])
+    })
+    .any_in(tokens)
+}
+
 /// Whether the message asks who informed or what a witness said: never given, even to a party.
 fn asks_informant(tokens: &[Token]) -> bool {
     static SET: OnceLock<PhraseSet> = OnceLock::new();
@@ -3175,6 +3197,8 @@ mod tests {
             "nhat duoc vi co cccd cua nguoi khac, nop o dau de tra lai",
             "muốn khởi kiện đòi nợ ra tòa thì nộp đơn ở đâu",
             "có người gọi xưng công an xin mã OTP, mình cúp máy rồi, chưa đưa gì",
+            "chồng tôi bị tạm giữ, gia đình được gửi đồ vào không",
+            "em trai bị tạm giam, nhà em muốn thuê luật sư thì làm thế nào",
         ] {
             assert_eq!(decline(q), None, "{q}");
         }
