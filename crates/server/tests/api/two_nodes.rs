@@ -294,13 +294,18 @@ async fn a_silent_nodes_pending_alarm_is_taken_over() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(db.pending_signals(0, 10).await.unwrap().is_empty());
-    // The dead node was claimed once; the live node is the only one beating.
-    let silent = db
+    // The dead node was claimed (its row is gone) and the live node still beats. The row of
+    // the plain server this test server was restarted from may also be there: a node that
+    // stops keeps its row so that a peer takes over whatever it left pending.
+    let beating = db
         .silent_receivers(chrono::Utc::now() + chrono::Duration::hours(1))
         .await
         .unwrap();
-    assert_eq!(silent.len(), 1, "{silent:?}");
-    assert_ne!(silent[0].node_id, "node-killed-mid-flood");
+    assert!(!beating.is_empty(), "the live node beats");
+    assert!(
+        beating.iter().all(|s| s.node_id != "node-killed-mid-flood"),
+        "{beating:?}"
+    );
     db.close().await;
     a.stop().await;
 }
