@@ -147,7 +147,7 @@ where
 struct Cues {
     types: Vec<(IncidentType, PhraseSet)>,
     subs: Vec<(CrimeSubType, PhraseSet)>,
-    fire_not: PhraseSet,
+    look_alikes: PhraseSet,
     ongoing: PhraseSet,
     past: PhraseSet,
     injured: PhraseSet,
@@ -456,7 +456,23 @@ fn cues() -> &'static Cues {
             ),
             (
                 CrimeSubType::Fight,
-                PhraseSet::new(&["đánh nhau", "ẩu đả", "hỗn chiến", "xô xát", "đánh lộn"]),
+                PhraseSet::new(&[
+                    "đánh nhau",
+                    "ẩu đả",
+                    "hỗn chiến",
+                    "xô xát",
+                    "đánh lộn",
+                    "choảng nhau",
+                    "tẩn nhau",
+                    "oánh nhau",
+                    "uýnh nhau",
+                    "đấm nhau",
+                    "đập nhau",
+                    "chém nhau",
+                    "đâm chém nhau",
+                    "thanh toán nhau",
+                    "giằng co",
+                ]),
             ),
             (
                 CrimeSubType::Weapons,
@@ -470,6 +486,8 @@ fn cues() -> &'static Cues {
                     "vật liệu nổ",
                     "cầm súng",
                     "dao",
+                    "con dao",
+                    "vác dao",
                 ]),
             ),
             (
@@ -502,6 +520,7 @@ fn cues() -> &'static Cues {
                     "cạy cửa",
                     "mất két",
                     "cuỗm",
+                    // "khoang" before a number is "khoảng" (about): see `without_look_alikes`.
                     "khoắng",
                     "bị phá khóa",
                     "khóa cửa bị phá",
@@ -529,6 +548,16 @@ fn cues() -> &'static Cues {
                     "giả danh",
                     "mạo danh",
                     "lừa",
+                    "lừa tiền",
+                    "lừa mất",
+                    "xưng là",
+                    "tự xưng",
+                    "gửi link",
+                    "bấm link",
+                    "bấm vào link",
+                    "mã otp",
+                    "cài ứng dụng",
+                    "cài app",
                     "chuyển khoản",
                     "chuyển tiền",
                     "trúng thưởng",
@@ -595,7 +624,7 @@ fn cues() -> &'static Cues {
                 ]),
             ),
         ],
-        fire_not: PhraseSet::new(&[
+        look_alikes: PhraseSet::new(&[
             "phòng cháy",
             "chữa cháy",
             "báo cháy",
@@ -606,6 +635,24 @@ fn cues() -> &'static Cues {
             "đầu báo",
             "hút khói",
             "khói thuốc",
+            // Words that only look like cues: a seeking "kiếm" is no sword, a heat "như lửa"
+            // is no fire.
+            "tìm kiếm",
+            "đi kiếm",
+            "kiếm tiền",
+            "kiếm ăn",
+            "kiếm việc",
+            "kiếm sống",
+            "kiếm được",
+            "như lửa",
+            "đi dạo",
+            "dạo này",
+            "dạo gần đây",
+            // Typed without marks "on" is also "ơn" and "ổn", which are no noise.
+            "cảm ơn",
+            "vẫn ổn",
+            "ổn định",
+            "ổn rồi",
         ]),
         ongoing: PhraseSet::new(&[
             "đang",
@@ -1271,8 +1318,20 @@ pub fn mask_vehicle_collisions(tokens: &[Token]) -> Vec<Token> {
             "tông",
             "húc",
             "=va",
-            "đụng",
-            "cán",
+            // Typed without marks "dung" is mostly "dựng" (a bike parked upright) or "đúng",
+            // and "can" is "cần" or "căn": those count only with their marks or a preposition.
+            "=đụng",
+            "đụng phải",
+            "đụng vào",
+            "đụng nhau",
+            "đụng trúng",
+            "=cán",
+            "cán qua",
+            "cán lên",
+            "cán phải",
+            "cán người",
+            "cán chết",
+            "cán trúng",
             "quệt",
             "đâm sầm",
         ])
@@ -1361,15 +1420,61 @@ pub struct Classification {
     pub noise_only: bool,
 }
 
-/// Masks fire-prevention phrases so that "phòng cháy" is not a fire.
-fn without_fire_prevention(tokens: &[Token]) -> Vec<Token> {
-    cues().fire_not.mask(tokens)
+/// Whether the cue at `at` is denied: right after "không", "chưa", "chẳng" or "chả", or with
+/// at most three carrying words between ("không có dao", "chưa thấy khói", "không còn
+/// cháy"). "Ai" and "người" do not carry the denial on: in "nhà không có người,
+/// cháy to lắm" the fire is there (the comma is gone by now).
+fn denied(tokens: &[Token], at: usize) -> bool {
+    // "chẳng" and "chả" only with their marks: "chang", "cha" are "chàng", "cha" too.
+    let not = |t: &Token| {
+        matches!(t.fold.as_str(), "khong" | "chua") || matches!(t.norm.as_str(), "chẳng" | "chả")
+    };
+    // Also the verbs that come with a smoke or fire noun ("không bốc khói", "không thấy xẹt
+    // lửa", "không có mùi khét"), so the noun inside a denied phrase stays denied.
+    const CARRY: &[&str] = &[
+        "có", "thấy", "còn", "bị", "hề", "phải", "bốc", "xẹt", "tóe", "mùi", "ra",
+    ];
+    let mut i = at;
+    let mut carried = 0;
+    while i > 0 && carried <= 2 {
+        i -= 1;
+        let t = &tokens[i];
+        if not(t) {
+            return true;
+        }
+        if !CARRY.iter().any(|w| t.matches(&Token::new(w))) {
+            return false;
+        }
+        carried += 1;
+    }
+    false
+}
+
+/// Masks phrases that only look like cues: fire prevention ("phòng cháy" is no fire), a
+/// seeking "kiếm", a heat "như lửa".
+fn without_look_alikes(tokens: &[Token]) -> Vec<Token> {
+    let mut out = cues().look_alikes.mask(tokens);
+    // Typed without marks, "khoang" before an amount is "khoảng" (about: "khoang chuc nguoi",
+    // "khoang 10h"), not "khoắng" (to steal).
+    const AMOUNT: &[&str] = &[
+        "chuc", "tram", "nghin", "ngan", "may", "vai", "mot", "hai", "ba", "bon", "nam", "sau",
+        "bay", "tam", "chin", "muoi", "hon", "gan", "nua", "tu",
+    ];
+    for i in 0..out.len().saturating_sub(1) {
+        let next = &out[i + 1].fold;
+        let amount =
+            next.starts_with(|c: char| c.is_ascii_digit()) || AMOUNT.contains(&next.as_str());
+        if out[i].norm == "khoang" && amount {
+            out[i] = Token::new("khoảng");
+        }
+    }
+    out
 }
 
 /// Whether the tokens name any kind of incident or crime (a theft, a fraud, a fire…).
 pub fn has_incident_cue(tokens: &[Token]) -> bool {
     let c = cues();
-    let tokens = mask_vehicle_collisions(&without_fire_prevention(tokens));
+    let tokens = mask_vehicle_collisions(&without_look_alikes(tokens));
     c.types.iter().any(|(_, set)| set.any_in(&tokens))
         || c.subs.iter().any(|(_, set)| set.any_in(&tokens))
         || !crate::signs::find(&tokens).is_empty()
@@ -1545,17 +1650,32 @@ pub fn has_crime_cue(tokens: &[Token]) -> bool {
 /// Classifies a description or transcript.
 pub fn classify(text: &str) -> Classification {
     let c = cues();
-    let tokens = mask_vehicle_collisions(&without_fire_prevention(&analyze(text)));
+    let tokens = mask_vehicle_collisions(&without_look_alikes(&analyze(text)));
+    // A cue said only in the negative ("không cháy gì", "chưa thấy khói", "không có dao kéo
+    // gì", "chưa xô xát") names what did not happen.
+    let said = |set: &PhraseSet| {
+        set.occurrences(&tokens)
+            .into_iter()
+            .any(|(at, _)| !denied(&tokens, at))
+    };
     let sub_type = c
         .subs
         .iter()
-        .find(|(_, set)| set.any_in(&tokens))
+        .find(|(_, set)| said(set))
         .map(|(s, _)| *s)
         .or_else(|| lost_possession(&tokens).then_some(CrimeSubType::Theft));
+    // A missing person is told through what they never do ("bà không bị lẫn", "cháu chưa
+    // đi lạc bao giờ"): those cues count as said.
     let found: Vec<IncidentType> = c
         .types
         .iter()
-        .filter(|(_, set)| set.any_in(&tokens))
+        .filter(|(t, set)| {
+            if *t == IncidentType::MissingPerson {
+                set.any_in(&tokens)
+            } else {
+                said(set)
+            }
+        })
         .map(|(t, _)| *t)
         .collect();
     let has = |t: IncidentType| found.contains(&t);
@@ -1601,7 +1721,7 @@ pub fn classify(text: &str) -> Classification {
     let weapons = c
         .weapons
         .iter()
-        .filter(|(_, set)| set.any_in(&tokens))
+        .filter(|(_, set)| said(set))
         .map(|(name, _)| name.to_string())
         .collect();
     let people = People {
@@ -1760,6 +1880,27 @@ mod tests {
             core_address("45 Hàng Bạc, Hoàn Kiếm, gần hồ"),
             "45 Hàng Bạc, Hoàn Kiếm"
         );
+    }
+
+    #[test]
+    fn look_alikes_typed_without_marks() {
+        // "khoang" before an amount is "khoảng"; otherwise it may be "khoắng" (to steal).
+        assert_ne!(
+            classify("khoang chuc nguoi ngoi hat").sub_type,
+            Some(CrimeSubType::Theft)
+        );
+        assert_eq!(
+            classify("dem qua nha toi bi khoang sach do dac").sub_type,
+            Some(CrimeSubType::Theft)
+        );
+        // A missing person told through what she never does is still missing.
+        assert_eq!(
+            classify("bà tôi không bị lẫn, chưa đi lạc bao giờ mà từ sáng đến giờ mất liên lạc")
+                .incident_type,
+            IncidentType::MissingPerson
+        );
+        // Thanks are no noise.
+        assert_eq!(classify("ok cam on anh").incident_type, IncidentType::Other);
     }
 
     #[test]

@@ -30,8 +30,17 @@ pub fn priority(c: &Classification) -> u8 {
                 | CrimeSubType::DomesticViolence
         )
     );
-    // A sign that a life is at risk now makes any call priority 1, whatever its type.
+    // A sign that a life is at risk now makes any call priority 1, whatever its type; so does
+    // a gun or an explosive at hand, fired or not.
     if c.critical && !c.past {
+        return 1;
+    }
+    if !c.past
+        && c.people
+            .weapons
+            .iter()
+            .any(|w| w == "súng" || w == "vật liệu nổ")
+    {
         return 1;
     }
     match c.incident_type {
@@ -354,11 +363,13 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
     static SILENT: OnceLock<PhraseSet> = OnceLock::new();
     static TEST: OnceLock<PhraseSet> = OnceLock::new();
     static QUESTION: OnceLock<PhraseSet> = OnceLock::new();
+    // Typed without diacritics "cuoi" is mostly "cuối" (the end: "nhà cuối ngách") and "dua"
+    // is "đứa" or "đưa" ("có đứa đang gọi"): alone they count only with their marks.
     let joke = phrases(
         &JOKE,
         &[
-            "cười",
-            "đùa",
+            "=cười",
+            "=đùa",
             "trêu",
             "chọc",
             "troll",
@@ -370,8 +381,8 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
             "cho vui",
             "nói đùa",
             "gọi đùa",
-            "cháu đùa",
-            "em đùa",
+            "=cháu đùa",
+            "=em đùa",
             "đùa thôi",
             "uống với tôi",
             "buồn thôi",
@@ -412,6 +423,8 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
             "lộn số",
             "gửi hàng",
             "phải không ạ",
+            "lưu nhầm",
+            "nhầm người",
         ],
     );
     let silent = phrases(
@@ -428,6 +441,12 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
             "mất kết nối",
             "máy ngắt",
             "tắt máy",
+            "mất sóng",
+            "=rè",
+            "tút",
+            "cúp máy",
+            "ngắt máy",
+            "im bặt",
         ],
     );
     let test = phrases(
@@ -467,8 +486,53 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
             "mấy giờ",
             "có bị phạt",
             "ở đâu ạ",
+            "muốn hỏi",
+            "chỉ hỏi",
+            "xin số",
+            "thì đến đâu",
+            "phải đến đâu",
+            "đến đâu để",
+            "đi đâu để",
         ],
     );
+    // A nuisance call: abuse, or company asked for, with nothing to report.
+    static NUISANCE: OnceLock<PhraseSet> = OnceLock::new();
+    static OWNED_MISTAKE: OnceLock<PhraseSet> = OnceLock::new();
+    let nuisance = phrases(
+        &NUISANCE,
+        &[
+            "chửi tục",
+            "chửi bậy",
+            "văng tục",
+            "ăn hại",
+            "buồn quá",
+            "người nói chuyện",
+            "nói chuyện với anh",
+            "nói chuyện với em",
+            "người yêu chưa",
+            "hát cho",
+            "bấm phím",
+        ],
+    );
+    // What the call-taker answered: "chị gọi nhầm số rồi" tells a wrong number ("đây là 113"
+    // alone does not: it is said when a call is passed on to 115); "đây là đường dây khẩn
+    // cấp" a line used for nothing.
+    static TOLD_WRONG: OnceLock<PhraseSet> = OnceLock::new();
+    let told_wrong = phrases(&TOLD_WRONG, &["gọi nhầm", "nhầm số"]);
+    static TOLD_IDLE: OnceLock<PhraseSet> = OnceLock::new();
+    let told_idle = phrases(
+        &TOLD_IDLE,
+        &[
+            "đường dây khẩn cấp",
+            "không gọi khi không",
+            "không gọi khi không có việc",
+        ],
+    );
+    let taker: Vec<Token> = turns
+        .iter()
+        .filter(|(s, _)| *s == Speaker::CallTaker)
+        .flat_map(|(_, t)| analyze(&spoken(t)))
+        .collect();
     let caller_turns = turns.iter().filter(|(s, _)| *s == Speaker::Caller);
     let said: Vec<Token> = caller_turns
         .clone()
@@ -477,11 +541,18 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
     let heard: Vec<Token> = turns.iter().flat_map(|(_, t)| analyze(&notes(t))).collect();
     // "bóng cười" (laughing gas) is a drug, not laughter.
     let said = PhraseSet::new(&["bóng cười", "khí cười"]).mask(&said);
-    let laughs = said.iter().chain(&heard).any(|t| {
-        ["haha", "hihi", "hehe", "kkk", "hihihi"]
-            .iter()
-            .any(|l| t.fold.starts_with(l))
-    });
+    // Laughter, written in one word ("haha") or as a repeated syllable ("ha ha", "hớ hớ").
+    let laughter = |tokens: &[Token]| {
+        tokens.iter().any(|t| {
+            ["haha", "hihi", "hehe", "kkk", "hihihi"]
+                .iter()
+                .any(|l| t.fold.starts_with(l))
+        }) || tokens.windows(2).any(|w| {
+            w[0].norm == w[1].norm
+                && ["ha", "hi", "he", "hì", "hề", "khà", "kha"].contains(&w[0].norm.as_str())
+        })
+    };
+    let laughs = laughter(&said) || laughter(&heard);
     let words = said
         .iter()
         .filter(|t| t.fold.chars().any(char::is_alphanumeric))
@@ -509,6 +580,10 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
             "làm ở đâu",
             "ở đâu ạ",
             "mất bao lâu",
+            "chỉ hỏi",
+            "thì đến đâu",
+            "phải đến đâu",
+            "đến đâu để",
         ],
     );
     // A line test that says nothing is wrong ("đang test đường dây báo cháy, không có cháy
@@ -527,9 +602,28 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
     if test.any_in(&said) && nothing_wrong.any_in(&said) {
         return Some(NotIncident::TestCall);
     }
+    // Told by the call-taker that this is the police line, the caller owns the mistake ("em
+    // lưu nhầm số", "bấm nhầm"): a wrong number, whatever trouble it was meant for.
+    // A bare "nhầm" is as often an address corrected ("à nhầm, số 15"): only the forms that
+    // name the number count.
+    let owns_mistake = phrases(
+        &OWNED_MISTAKE,
+        &[
+            "bấm nhầm",
+            "gọi nhầm",
+            "lưu nhầm",
+            "nhầm số",
+            "nhầm máy",
+            "lộn số",
+        ],
+    )
+    .any_in(&said);
     if has_event {
         if joking {
             return Some(NotIncident::Prank);
+        }
+        if owns_mistake && told_wrong.any_in(&taker) {
+            return Some(NotIncident::WrongNumber);
         }
         if procedure.any_in(&said) && !now.any_in(&said) {
             return Some(NotIncident::Question);
@@ -566,16 +660,20 @@ fn not_incident(turns: &[(Speaker, String)], has_event: bool) -> Option<NotIncid
     if test.any_in(&said) {
         return Some(NotIncident::TestCall);
     }
-    if wrong.any_in(&said) {
-        return Some(NotIncident::WrongNumber);
-    }
     if words <= 3 && (silent.any_in(&heard) || silent.any_in(&said) || words == 0) {
         return Some(NotIncident::Silent);
     }
+    if owns_mistake || told_wrong.any_in(&taker) {
+        return Some(NotIncident::WrongNumber);
+    }
+    // "Cho hỏi" before the weaker signs of another business ("cửa hàng", "taxi").
     if question.any_in(&said) {
         return Some(NotIncident::Question);
     }
-    if joking {
+    if wrong.any_in(&said) {
+        return Some(NotIncident::WrongNumber);
+    }
+    if joking || nuisance.any_in(&said) || nuisance.any_in(&heard) || told_idle.any_in(&taker) {
         return Some(NotIncident::Prank);
     }
     None
@@ -847,7 +945,17 @@ pub fn suggest(
     if c.people.trapped.is_none() {
         c.people.trapped = answered(&turns, &trapped_cue).filter(|n| *n > 0);
     }
-    if answered(&turns, &weapon_cue) == Some(0) {
+    // "Có hung khí không? / Không" clears the weapons; "đã nổ súng chưa? / chưa" asks about
+    // their use and clears nothing.
+    let use_cue = PhraseSet::new(&["nổ súng", "bắn", "đâm ai", "chém ai"]);
+    let about_having: Vec<(Speaker, String)> = turns
+        .iter()
+        .map(|(s, t)| match s {
+            Speaker::CallTaker if use_cue.any_in(&analyze(t)) => (*s, String::new()),
+            _ => (*s, t.clone()),
+        })
+        .collect();
+    if answered(&about_having, &weapon_cue) == Some(0) {
         c.people.weapons.clear();
     }
     let live_signs = crate::signs::find(&analyze(&caller_text));
@@ -1216,5 +1324,65 @@ mod tests {
         assert_eq!(s.incident_type, IncidentType::Medical);
         assert_eq!(s.priority, 1);
         assert_eq!(s.caller_phone.as_deref(), Some("0912345678"));
+    }
+
+    #[test]
+    fn words_typed_without_marks_are_not_read_as_their_look_alikes() {
+        // "đứa" is no joke, "cuối" no laughter: a fire told without marks stays a fire.
+        let s = run("CT: 114 nghe / NG: dong rac sau nha toi boc chay lan sang hang rao, voi ca nghi co dua co tinh cham / CT: dia chi? / NG: ngo 236 Doi Can, ngach 37, nha cuoi ngach");
+        assert_eq!(s.not_incident, None);
+        assert_eq!(s.incident_type, IncidentType::Fire);
+        // "khoảng" is not "khoắng" (a theft).
+        let s = run("CT: 113 / NG: phong VIP 3 khach dang bay ke voi thuoc lac, khoang chuc nguoi");
+        assert_eq!(s.sub_type, Some(CrimeSubType::Drugs));
+        // A bike parked ("dựng") in the yard did not crash.
+        let s =
+            run("CT: 113 / NG: sang nay day thi mat cai xe may dung trong san, cong bi cat khoa");
+        assert_eq!(s.incident_type, IncidentType::Crime);
+        assert_eq!(s.sub_type, Some(CrimeSubType::Theft));
+    }
+
+    #[test]
+    fn what_the_caller_denies_is_not_read_as_said() {
+        let s = run("CT: 114 / NG: dây điện đứt treo lủng lẳng sát đầu người đi đường / CT: có cháy không? / NG: không cháy gì, không thấy xẹt lửa");
+        assert_ne!(s.incident_type, IncidentType::Fire);
+        let s = run("CT: 113 / NG: xe buýt lao lên vỉa hè đâm vào gốc cây, 3 người bị thương / CT: có bốc khói không? / NG: không thấy khói");
+        assert_eq!(s.incident_type, IncidentType::TrafficAccident);
+        let s = run("CT: 113 / NG: đám cưới có mấy ông say rượu choảng nhau, lật cả mâm / CT: có hung khí không? / NG: không có dao kéo gì, đánh tay không thôi");
+        assert_eq!(s.sub_type, Some(CrimeSubType::Fight));
+        assert!(s.people.weapons.is_empty(), "{:?}", s.people.weapons);
+        // A fire where nobody is home is still a fire.
+        let s = run("CT: 114 / NG: nhà bên cạnh không có người, lửa to lắm rồi");
+        assert_eq!(s.incident_type, IncidentType::Fire);
+    }
+
+    #[test]
+    fn wrong_numbers_silences_and_nuisance_from_both_sides_of_the_call() {
+        let s = run("CT: 113 nghe / NG: tổng đài Viettel phải không, mạng nhà tôi chập chờn từ sáng / CT: bác gọi nhầm, đây là đường dây công an 113 / NG: thế à");
+        assert_eq!(s.not_incident, Some(NotIncident::WrongNumber));
+        // Trouble meant for someone else, owned as a mistake once told.
+        let s = run("CT: 114 xin nghe / NG: anh Dũng điện nước phải không, bình nóng lạnh nhà em lại rò nước / CT: chị ơi đây là 114, chị gọi nhầm số rồi / NG: ơ, em lưu nhầm số à, em xin lỗi");
+        assert_eq!(s.not_incident, Some(NotIncident::WrongNumber));
+        let s = run(
+            "CT: 113 xin nghe / NG: alo... / CT: alo, chị nói đi ạ / NG: (rè rè, mất sóng rồi tắt)",
+        );
+        assert_eq!(s.not_incident, Some(NotIncident::Silent));
+        let s = run("CT: 113 nghe / NG: tôi thấy đĩa bay hạ cánh trên nóc nhà hàng xóm / CT: bác đang ở đâu? / NG: ha ha, thôi chào nhé");
+        assert_eq!(s.not_incident, Some(NotIncident::Prank));
+        let s = run("CT: 113 nghe / NG: anh buồn quá, hát cho anh nghe một bài đi / CT: đây là đường dây khẩn cấp, anh vui lòng không gọi khi không có việc");
+        assert_eq!(s.not_incident, Some(NotIncident::Prank));
+        // "Đây là 113" is also said when a call is passed on: no wrong number by itself.
+        let s = run("CT: 113 nghe / NG: mẹ tôi tự nhiên lả đi, gọi không dậy / CT: đây là 113, tôi nối máy sang 115 cho chị");
+        assert_eq!(s.not_incident, None);
+        // A question answered by the call-taker is closed as a question.
+        let s = run("CT: 113 nghe / NG: sáng nay tôi đánh rơi ví trên đường đi làm, chỉ hỏi giờ muốn báo mất giấy tờ thì đến đâu / CT: anh đến công an phường để khai báo");
+        assert_eq!(s.not_incident, Some(NotIncident::Question));
+    }
+
+    #[test]
+    fn a_gun_at_hand_is_priority_one_fired_or_not() {
+        let s = run("CT: 113 / NG: có thằng cầm súng ngắn trong quán cà phê, quát tháo đòi nợ / CT: đã nổ súng chưa? / NG: chưa, chưa ai bị gì");
+        assert_eq!(s.incident_type, IncidentType::Crime);
+        assert_eq!(s.priority, 1);
     }
 }

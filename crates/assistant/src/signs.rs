@@ -512,7 +512,7 @@ fn negation() -> &'static PhraseSet {
 
 /// Words that may sit between a negation and what it negates ("không ai bị", "chưa thấy").
 const NEGATION_GAP: &[&str] = &[
-    "ai", "có", "bị", "thấy", "còn", "hề", "phải", "người", "nào", "gì",
+    "ai", "có", "bị", "thấy", "còn", "hề", "phải", "người", "nào", "gì", "bốc", "xẹt", "tóe", "mùi",
 ];
 
 const NEG: &[&str] = &[

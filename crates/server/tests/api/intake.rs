@@ -168,6 +168,33 @@ async fn the_operator_helper_reads_the_call(backend: Backend) {
     .await;
     assert_eq!(v["not_incident"], "prank", "{v}");
 
+    // A fire typed without marks: "co dua" is "có đứa" (someone), no joke; "không cháy gì"
+    // at a fallen power line is no fire.
+    let v = operator(
+        &s,
+        &token,
+        "CT: 114 / NG: dong rac sau nha toi boc chay lan sang hang rao, nghi co dua co tinh cham / CT: dia chi? / NG: ngo 236 Doi Can, nha cuoi ngach",
+    )
+    .await;
+    assert!(v["not_incident"].is_null(), "{v}");
+    assert_eq!(v["incident_type"], "fire", "{v}");
+    let v = operator(
+        &s,
+        &token,
+        "CT: 114 / NG: dây điện đứt treo sát đầu người đi đường / CT: có cháy không? / NG: không cháy gì, không thấy xẹt lửa",
+    )
+    .await;
+    assert_ne!(v["incident_type"], "fire", "{v}");
+
+    // A wrong number told by the call-taker.
+    let v = operator(
+        &s,
+        &token,
+        "CT: 113 nghe / NG: tổng đài Viettel phải không, mạng nhà tôi chập chờn / CT: bác gọi nhầm số rồi / NG: thế à",
+    )
+    .await;
+    assert_eq!(v["not_incident"], "wrong_number", "{v}");
+
     // A wrong number and a silent call.
     let v = operator(
         &s,
