@@ -1176,6 +1176,18 @@ fn first_address_word(tokens: &[Token], c: &Cues) -> Option<usize> {
             if tokens[i].fold == "xom" && (prev == Some("hang") || next == Some("tro")) {
                 continue;
             }
+            // A way described, not named ("đi đường lớn rẽ vào", "đường mòn"): no address.
+            // Only words no street name starts with ("to" may be "Tô", "chính" "Chính Kinh"),
+            // and not "đường vào", which often names its place ("đường vào chợ Bưởi").
+            const ANY_ROAD: &[&str] = &["lớn", "nhỏ", "mòn", "tắt", "hẹp"];
+            const ANY_ROAD_UNMARKED: &[&str] = &["lon", "mon", "hep"];
+            let any_road = tokens.get(i + 1).is_some_and(|n| {
+                ANY_ROAD.contains(&n.norm.as_str())
+                    || (!n.has_diacritics() && ANY_ROAD_UNMARKED.contains(&n.fold.as_str()))
+            });
+            if tokens[i].fold == "duong" && any_road {
+                continue;
+            }
             return Some(i);
         }
     }
@@ -1307,7 +1319,8 @@ fn count(tokens: &[Token], cue: &PhraseSet) -> Option<u32> {
 pub const COLLISION: &str = "vachamxe";
 
 /// Rewrites "đâm", "tông", "húc", "va", "đụng" next to a vehicle as a collision, so that
-/// "xe tải đâm xe máy" reads as a road accident and not as a stabbing.
+/// "xe tải đâm xe máy" reads as a road accident and not as a stabbing; so are the mishaps of a
+/// vehicle on its own ("máy cày lật xuống ruộng", "xe máy trượt ngã", "ô tô lao xuống hồ").
 pub fn mask_vehicle_collisions(tokens: &[Token]) -> Vec<Token> {
     static VERB: OnceLock<PhraseSet> = OnceLock::new();
     static VEHICLE: OnceLock<PhraseSet> = OnceLock::new();
@@ -1325,6 +1338,14 @@ pub fn mask_vehicle_collisions(tokens: &[Token]) -> Vec<Token> {
             "đụng vào",
             "đụng nhau",
             "đụng trúng",
+            "=lật",
+            "lật xuống",
+            "lật nghiêng",
+            "trượt ngã",
+            "trượt bánh",
+            "lao xuống",
+            "lao vào",
+            "lao lên",
             "=cán",
             "cán qua",
             "cán lên",
@@ -1363,11 +1384,22 @@ pub fn mask_vehicle_collisions(tokens: &[Token]) -> Vec<Token> {
             "xe ben",
             "xe bồn",
             "xe cẩu",
+            "máy cày",
         ])
     });
+    // A vehicle gone into the water is a drowning first ("ô tô lao xuống hồ").
+    const WATER: &[&str] = &[
+        "hồ", "sông", "ao", "kênh", "mương", "suối", "biển", "nước", "đầm",
+    ];
     let vehicles = vehicle.occurrences(tokens);
     let mut out = tokens.to_vec();
     for (at, len) in verb.occurrences(tokens) {
+        if tokens
+            .get(at + len)
+            .is_some_and(|t| WATER.iter().any(|w| t.matches(&Token::new(w))))
+        {
+            continue;
+        }
         let near = vehicles.iter().any(|&(v, vlen)| {
             (v + vlen <= at && at - (v + vlen) <= 3) || (v >= at + len && v - (at + len) <= 3)
         });
@@ -1418,6 +1450,37 @@ pub struct Classification {
     pub threat: bool,
     /// A public-order call about noise only (karaoke, music), with no danger named.
     pub noise_only: bool,
+}
+
+/// Whether someone was struck by people ("bị mấy thằng đánh", "bị khách đập chai bia vào
+/// đầu", "cầm mũ bảo hiểm phang vào đầu"): "bị" with a blow up to three words on, or a blow
+/// aimed at the head, face or body. A vehicle's blow was rewritten as a collision before.
+fn beaten(tokens: &[Token]) -> bool {
+    const BLOW: &[&str] = &[
+        "đánh", "đấm", "đá", "chém", "phang", "quất", "vụt", "tát", "đạp", "đập", "ném",
+    ];
+    const AIMED: &[&str] = &["đầu", "mặt", "người", "bụng", "ngực", "lưng", "gáy"];
+    // Typed without marks only the blows no other word shares ("dam" is also "đám").
+    const BLOW_UNMARKED: &[&str] = &["danh", "chem", "phang", "vut"];
+    let blow = |t: &Token| {
+        BLOW.iter().any(|w| t.norm == *w)
+            || (!t.has_diacritics() && BLOW_UNMARKED.contains(&t.fold.as_str()))
+    };
+    tokens.iter().enumerate().any(|(i, t)| {
+        let after_bi = t.matches(&Token::new("bị"))
+            && tokens[i + 1..]
+                .iter()
+                .take(3)
+                .position(blow)
+                .is_some_and(|p| !denied(tokens, i + 1 + p));
+        let aimed = blow(t)
+            && !denied(tokens, i)
+            && tokens[i + 1..]
+                .windows(2)
+                .take(4)
+                .any(|w| w[0].matches(&Token::new("vào")) && AIMED.iter().any(|a| w[1].norm == *a));
+        after_bi || aimed
+    })
 }
 
 /// Whether the cue at `at` is denied: right after "không", "chưa", "chẳng" or "chả", or with
@@ -1663,6 +1726,7 @@ pub fn classify(text: &str) -> Classification {
         .iter()
         .find(|(_, set)| said(set))
         .map(|(s, _)| *s)
+        .or_else(|| beaten(&tokens).then_some(CrimeSubType::Assault))
         .or_else(|| lost_possession(&tokens).then_some(CrimeSubType::Theft));
     // A missing person is told through what they never do ("bà không bị lẫn", "cháu chưa
     // đi lạc bao giờ"): those cues count as said.
@@ -1899,6 +1963,14 @@ mod tests {
                 .incident_type,
             IncidentType::MissingPerson
         );
+        // A vehicle's mishap on its own is a road accident; into the water it is not masked.
+        assert_eq!(
+            classify("xe máy trượt ngã liên tiếp trên cầu, 2 người trầy xước").incident_type,
+            IncidentType::TrafficAccident
+        );
+        assert!(!mask_vehicle_collisions(&analyze("ô tô lao xuống hồ"))
+            .iter()
+            .any(|t| t.fold == COLLISION));
         // Thanks are no noise.
         assert_eq!(classify("ok cam on anh").incident_type, IncidentType::Other);
     }

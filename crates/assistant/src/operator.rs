@@ -974,8 +974,17 @@ pub fn suggest(
         let first =
             |s: crate::signs::LifeSign| live_signs.iter().find(|f| f.sign == s).map(|f| f.at);
         let fire = first(crate::signs::LifeSign::Fire).or(first(crate::signs::LifeSign::Smoke));
+        // A pop that starts a fire ("nổ lụp bụp rồi cháy bùng lên", "nổ bụp một cái rồi
+        // cháy") is how the fire began: a fire.
+        let tokens = analyze(&caller_text);
+        let popped = |at: usize| {
+            tokens[at..]
+                .iter()
+                .take(3)
+                .any(|t| matches!(t.fold.as_str(), "bup" | "lup" | "lach" | "tach" | "pop"))
+        };
         if let Some(boom) = first(crate::signs::LifeSign::Explosion) {
-            if fire.is_none_or(|f| boom < f) {
+            if fire.is_none_or(|f| boom < f && !(popped(boom) && f < boom + 12)) {
                 c.incident_type = IncidentType::Explosion;
             }
         }
@@ -1384,5 +1393,26 @@ mod tests {
         let s = run("CT: 113 / NG: có thằng cầm súng ngắn trong quán cà phê, quát tháo đòi nợ / CT: đã nổ súng chưa? / NG: chưa, chưa ai bị gì");
         assert_eq!(s.incident_type, IncidentType::Crime);
         assert_eq!(s.priority, 1);
+    }
+
+    #[test]
+    fn blows_struck_by_people_and_fires_begun_by_a_pop() {
+        let s = run("CT: 113 / NG: chồng tôi vừa bị mấy thằng đánh, nó cầm mũ bảo hiểm phang vào đầu, chảy máu tai");
+        assert_eq!(s.incident_type, IncidentType::Crime);
+        assert_eq!(s.sub_type, Some(CrimeSubType::Assault));
+        let s = run("CT: 113 / NG: bảo vệ quán nhậu bị khách đập chai bia vào đầu, máu me đầy mặt");
+        assert_eq!(s.sub_type, Some(CrimeSubType::Assault));
+        let s = run("CT: 114 / NG: hầm B2 có xe đạp điện đang sạc nổ bụp một cái rồi cháy, khói bốc lên mù mịt");
+        assert_eq!(s.incident_type, IncidentType::Fire);
+        // A blast that is the event stays an explosion.
+        let s = run("CT: 114 / NG: vừa có tiếng nổ lớn ở quán ăn, vỡ hết kính, sau đó thấy cháy");
+        assert_eq!(s.incident_type, IncidentType::Explosion);
+    }
+
+    #[test]
+    fn a_way_described_is_no_address() {
+        let s = run("CT: 114 / NG: xưởng gỗ ở thôn Văn Lôi, xã Tiến Thắng cháy to lắm rồi / CT: xe cứu hỏa vào được không? / NG: được, đi đường lớn rẽ vào cạnh nhà văn hóa thôn");
+        let place = s.location_text.unwrap_or_default();
+        assert!(place.contains("Tiến Thắng"), "{place}");
     }
 }

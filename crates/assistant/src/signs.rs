@@ -2175,6 +2175,8 @@ fn compound_goes_on(tokens: &[Token], end: usize) -> bool {
             }))
         // "bị nhốt ngoài cửa" is locked out, not shut in.
         || (last.fold == "nhot" && next.is_some_and(|t| t.fold == "ngoai"))
+        // "tỉnh táo" is awake and clear: in "không bị đè, tỉnh táo" the "không" is another's.
+        || (last.fold == "tinh" && next.is_some_and(|t| t.fold == "tao"))
         // "không dậy được" is cannot get up, not does not wake.
         || (last.fold == "day" && next.is_some_and(|t| t.fold == "duoc" || t.fold == "noi"))
         || (last.fold == "danh"
@@ -2259,6 +2261,7 @@ fn cue_hits<'a>(
                 first
                     .occurrences(tokens)
                     .into_iter()
+                    .filter(|&(at, _)| !negated(tokens, at))
                     .filter_map(move |(at, len)| {
                         let from = at + len;
                         seconds
@@ -2448,6 +2451,14 @@ mod tests {
 
     fn sign(s: &str) -> Option<LifeSign> {
         find(&analyze(s)).first().map(|f| f.sign)
+    }
+
+    #[test]
+    fn a_denied_state_and_an_alert_person_are_no_signs() {
+        // "không bị đè" denies the weight; "tỉnh táo" is awake, whatever "không" came before.
+        assert_eq!(sign("ông ấy không bị đè, tỉnh táo, kêu đau tay"), None);
+        assert_eq!(sign("không thấy xẹt lửa, không cháy gì"), None);
+        assert_eq!(sign("bà tôi gọi không tỉnh"), Some(LifeSign::Unconscious));
     }
 
     #[test]
