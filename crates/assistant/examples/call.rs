@@ -4,21 +4,12 @@
 //!
 //! `cargo run -p assistant --example call -- "CT: 113 nghe / NG: nhà tôi cháy"`
 
-use std::io::BufRead;
+mod common;
 
 use assistant::{operator, OperatorRequest};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let transcripts: Vec<String> = if args.is_empty() {
-        std::io::stdin()
-            .lock()
-            .lines()
-            .map_while(Result::ok)
-            .collect()
-    } else {
-        args
-    };
+    let transcripts = common::texts();
     for transcript in transcripts {
         let s = operator::suggest(&OperatorRequest { transcript }, None);
         let reading = match s.not_incident {

@@ -5,21 +5,12 @@
 //!
 //! `cargo run -p assistant --example signs -- "bo em nga ra ko tho"`
 
-use std::io::BufRead;
+mod common;
 
 use assistant::{safety, signs, text};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let messages: Vec<String> = if args.is_empty() {
-        std::io::stdin()
-            .lock()
-            .lines()
-            .map_while(Result::ok)
-            .collect()
-    } else {
-        args
-    };
+    let messages = common::texts();
     for message in messages {
         let tokens = text::analyze(&message);
         let found: Vec<String> = signs::find(&tokens)
