@@ -900,6 +900,17 @@ pub(crate) fn merge_address(previous: &str, later: &str) -> String {
     if admin_only {
         return format!("{previous}, {later}");
     }
+    // A place that names nothing ("đầu đường đứng vẫy", "cạnh đầu ngõ": no number, no name)
+    // is where the caller stands, not a new address: the named one stays.
+    let names = |text: &str| {
+        text.split_whitespace().enumerate().any(|(i, w)| {
+            w.chars().any(|c| c.is_ascii_digit())
+                || (i > 0 && w.chars().next().is_some_and(char::is_uppercase))
+        })
+    };
+    if !names(later) && names(previous) {
+        return previous.to_string();
+    }
     // "số 15" or "ngõ 21" alone replaces the same part of the earlier address.
     if words.len() <= 3 && matches!(head.as_str(), "so" | "ngo" | "ngach" | "hem" | "kiet") {
         let prev: Vec<&str> = previous.split_whitespace().collect();
@@ -1414,5 +1425,18 @@ mod tests {
         let s = run("CT: 114 / NG: xưởng gỗ ở thôn Văn Lôi, xã Tiến Thắng cháy to lắm rồi / CT: xe cứu hỏa vào được không? / NG: được, đi đường lớn rẽ vào cạnh nhà văn hóa thôn");
         let place = s.location_text.unwrap_or_default();
         assert!(place.contains("Tiến Thắng"), "{place}");
+    }
+
+    #[test]
+    fn where_the_caller_stands_does_not_replace_the_address_named() {
+        assert_eq!(
+            merge_address("lán sau đình thôn Cần Khê, xã Phúc Thịnh", "cạnh đầu ngõ"),
+            "lán sau đình thôn Cần Khê, xã Phúc Thịnh"
+        );
+        // A number or a name is a new address, or a correction of one.
+        assert_eq!(merge_address("số 51 Hàng Bạc", "số 15"), "số 15 Hàng Bạc");
+        assert_eq!(merge_address("chợ Mơ", "phố Lạc Trung"), "phố Lạc Trung");
+        let s = run("CT: 114 / NG: xưởng gỗ ở thôn Văn Lôi, xã Tiến Thắng cháy to lắm rồi / CT: xe vào được không? / NG: được, tôi ra đầu đường đứng vẫy");
+        assert!(s.location_text.unwrap_or_default().contains("Tiến Thắng"));
     }
 }
