@@ -807,9 +807,25 @@ fn correction_span(text: &str) -> (usize, usize) {
             "a khong",
             "xin sửa",
             "sửa lại",
+            "à xin lỗi",
+            "a xin loi",
+            "à lộn",
+            "ý lộn",
+            "em lộn",
+            "tôi lộn",
+            "ý nhầm",
         ] {
+            // A marker with nothing after it ("…, tôi gõ nhầm") closes the correction; the
+            // corrected words came before it.
             if let Some(i) = lower[..end].rfind(marker) {
-                start = start.max(i + marker.len());
+                let after = i + marker.len();
+                let rest = lower.get(after..end).unwrap_or_default();
+                if rest
+                    .split_whitespace()
+                    .any(|w| w.chars().filter(|c| c.is_alphanumeric()).count() > 1)
+                {
+                    start = start.max(after);
+                }
             }
         }
     }
@@ -1438,5 +1454,15 @@ mod tests {
         assert_eq!(merge_address("chợ Mơ", "phố Lạc Trung"), "phố Lạc Trung");
         let s = run("CT: 114 / NG: xưởng gỗ ở thôn Văn Lôi, xã Tiến Thắng cháy to lắm rồi / CT: xe vào được không? / NG: được, tôi ra đầu đường đứng vẫy");
         assert!(s.location_text.unwrap_or_default().contains("Tiến Thắng"));
+    }
+
+    #[test]
+    fn a_correction_closed_by_nham_keeps_the_corrected_words() {
+        assert_eq!(
+            stated_address("Nhà tôi ở thôn Lũng Vân, xã An Khánh, à không, thôn Lũng Kênh, xã Hoài Đức mới đúng, tôi gõ nhầm")
+                .as_deref()
+                .map(|a| a.contains("Lũng Kênh") && !a.contains("Lũng Vân")),
+            Some(true)
+        );
     }
 }
