@@ -974,7 +974,8 @@ pub fn suggest(
     }
     // "Có hung khí không? / Không" clears the weapons; "đã nổ súng chưa? / chưa" asks about
     // their use and clears nothing.
-    let use_cue = PhraseSet::new(&["nổ súng", "bắn", "đâm ai", "chém ai"]);
+    static USE: OnceLock<PhraseSet> = OnceLock::new();
+    let use_cue = phrases(&USE, &["nổ súng", "bắn", "đâm ai", "chém ai"]);
     let about_having: Vec<(Speaker, String)> = turns
         .iter()
         .map(|(s, t)| match s {
