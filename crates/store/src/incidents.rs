@@ -1608,16 +1608,30 @@ impl Store {
     /// How many incidents `filter` finds, without its page limit: the total a list of them
     /// shows part of.
     pub async fn count_incidents(&self, filter: &IncidentFilter) -> Result<i64> {
+        Ok(self
+            .count_incidents_by_unit(filter)
+            .await?
+            .iter()
+            .map(|(_, n)| n)
+            .sum())
+    }
+
+    /// How many incidents the filter finds, per owning unit (`None`: no unit yet), ordered by
+    /// unit code. In a unit's scope an incident shared with it counts under its owner.
+    pub async fn count_incidents_by_unit(
+        &self,
+        filter: &IncidentFilter,
+    ) -> Result<Vec<(Option<String>, i64)>> {
         let (sql, params) = incident_query(filter, true);
         on_read!(self, |pool| {
-            let mut q = sqlx::query_scalar::<_, i64>(&sql);
+            let mut q = sqlx::query_as::<_, (Option<String>, i64)>(&sql);
             for p in &params {
                 q = match p {
                     Param::I(i) => q.bind(*i),
                     Param::S(s) => q.bind(s.as_str()),
                 };
             }
-            Ok(q.fetch_one(pool).await?)
+            Ok(q.fetch_all(pool).await?)
         })
     }
 
@@ -1910,7 +1924,10 @@ fn incident_query(filter: &IncidentFilter, count: bool) -> (String, Vec<Param>) 
         }
     };
     let sql = match &filter.visible_to_unit {
-        None if count => format!("SELECT COUNT(*) AS n FROM incidents{}", and("")),
+        None if count => format!(
+            "SELECT unit_code, COUNT(*) AS n FROM incidents{} GROUP BY unit_code ORDER BY unit_code",
+            and("")
+        ),
         Some(unit) if count => {
             let n = next(P::S(unit.clone()), &mut params);
             let own = and(&format!("unit_code = {n}"));
@@ -1918,8 +1935,9 @@ fn incident_query(filter: &IncidentFilter, count: bool) -> (String, Vec<Param>) 
                 "id IN (SELECT incident_id FROM incident_shares WHERE unit_code = {n})"
             ));
             format!(
-                "SELECT COUNT(*) AS n FROM (SELECT id FROM incidents{own} \
-                 UNION SELECT id FROM incidents{shared}) AS v"
+                "SELECT unit_code, COUNT(*) AS n FROM (SELECT id, unit_code FROM incidents{own} \
+                 UNION SELECT id, unit_code FROM incidents{shared}) AS v \
+                 GROUP BY unit_code ORDER BY unit_code"
             )
         }
         None => format!(

@@ -116,7 +116,10 @@ pub struct FacilityView {
     pub updated_at: chrono::DateTime<Utc>,
 }
 
-fn view(state: &AppState, f: &Facility) -> FacilityView {
+/// A facility as `principal` may see it: contacts' phones are masked for those who see a
+/// caller's phone masked.
+fn view(state: &AppState, principal: &Principal, f: &Facility) -> FacilityView {
+    let full = crate::api::incidents::sees_caller(principal);
     let (vi, en) = kind_labels(&f.kind);
     FacilityView {
         id: f.id,
@@ -136,7 +139,11 @@ fn view(state: &AppState, f: &Facility) -> FacilityView {
             .iter()
             .map(|c| ContactBody {
                 name: c.name.clone(),
-                phone: c.phone.clone(),
+                phone: if full {
+                    c.phone.clone()
+                } else {
+                    domain::incident::masked_phone(&c.phone)
+                },
                 role: c.role.clone(),
             })
             .collect(),
@@ -392,7 +399,7 @@ pub async fn create(
     let f = created
         .first()
         .ok_or_else(|| ApiError::internal("facility not returned"))?;
-    Ok((StatusCode::CREATED, Json(view(&state, f))).into_response())
+    Ok((StatusCode::CREATED, Json(view(&state, &principal, f))).into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -439,7 +446,9 @@ pub async fn list(
             limit: q.limit.unwrap_or(100),
         })
         .await?;
-    Ok(Json(rows.iter().map(|f| view(&state, f)).collect()))
+    Ok(Json(
+        rows.iter().map(|f| view(&state, &principal, f)).collect(),
+    ))
 }
 
 async fn load(state: &AppState, principal: &Principal, id: i64) -> ApiResult<Facility> {
@@ -465,7 +474,7 @@ pub async fn get_one(
 ) -> ApiResult<Json<FacilityView>> {
     principal.require(&reader_roles())?;
     let f = load(&state, &principal, id).await?;
-    Ok(Json(view(&state, &f)))
+    Ok(Json(view(&state, &principal, &f)))
 }
 
 /// Changes a facility. A unit officer may edit its own unit's facilities but not hand them
@@ -523,7 +532,7 @@ pub async fn patch(
         .store
         .update_facility(id, body.version, &input, &principal.actor(), Utc::now())
         .await?;
-    Ok(Json(view(&state, &updated)))
+    Ok(Json(view(&state, &principal, &updated)))
 }
 
 /// A stored alarm signal as the API shows it.

@@ -89,8 +89,9 @@ pub fn actor_roles() -> [Role; 3] {
     [Role::Admin, Role::Operator, Role::UnitOfficer]
 }
 
-/// Whether the user sees the caller's name and full phone number.
-fn sees_caller(principal: &Principal) -> bool {
+/// Whether the user sees a caller's (or a facility contact's) name and full phone number;
+/// leaders and inspectors see them masked.
+pub fn sees_caller(principal: &Principal) -> bool {
     actor_roles().contains(&principal.user.role)
 }
 
@@ -509,10 +510,20 @@ pub async fn list(
 pub struct IncidentCount {
     /// Every incident the filters find, not only one page of them.
     pub total: i64,
+    /// The same total per owning unit, by unit code (`unit_code` null: not assigned yet).
+    pub by_unit: Vec<UnitCount>,
+}
+
+/// Incidents of one owning unit in a count.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UnitCount {
+    pub unit_code: Option<String>,
+    pub count: i64,
 }
 
 /// How many incidents the list with the same filters finds in all (`limit` is ignored): the
-/// total a board or a search shows, whatever page of the list it has loaded.
+/// total a board or a search shows, whatever page of the list it has loaded, and the same
+/// per owning unit (the statistics page's map of open incidents).
 #[utoipa::path(get, path = "/api/incidents/count", tag = "incidents", params(ListQuery),
     responses((status = 200, body = IncidentCount), (status = 400, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody)))]
@@ -523,8 +534,15 @@ pub async fn count(
 ) -> ApiResult<Json<IncidentCount>> {
     principal.require(&reader_roles())?;
     let filter = list_filter(&principal, q)?;
-    let total = state.store.count_incidents(&filter).await?;
-    Ok(Json(IncidentCount { total }))
+    let by_unit: Vec<UnitCount> = state
+        .store
+        .count_incidents_by_unit(&filter)
+        .await?
+        .into_iter()
+        .map(|(unit_code, count)| UnitCount { unit_code, count })
+        .collect();
+    let total = by_unit.iter().map(|u| u.count).sum();
+    Ok(Json(IncidentCount { total, by_unit }))
 }
 
 /// The store filter of a list query, in the caller's scope.

@@ -102,7 +102,13 @@ async fn a_list_total_counts_past_its_page_and_in_scope(backend: Backend) {
     let (_, count) = site
         .get(&site.operator, "/api/incidents/count?status=open&limit=2")
         .await;
-    assert_eq!(count, json!({"total": 3}));
+    assert_eq!(
+        count,
+        json!({"total": 3, "by_unit": [
+            {"unit_code": "00004", "count": 2},
+            {"unit_code": "00008", "count": 1},
+        ]})
+    );
     // Ba Đình's officer: its two, then also the one Ngọc Hà shares with it.
     let badinh = site
         .s
@@ -121,6 +127,11 @@ async fn a_list_total_counts_past_its_page_and_in_scope(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     let (_, count) = site.get(&badinh, "/api/incidents/count?status=open").await;
     assert_eq!(count["total"], 3, "{count}");
+    // The shared one counts under the unit that owns it.
+    assert_eq!(
+        count["by_unit"],
+        json!([{"unit_code": "00004", "count": 2}, {"unit_code": "00008", "count": 1}])
+    );
     // Closing one lowers the open total; the count of all stays.
     let id = a["id"].as_i64().unwrap();
     let (status, _) = site
@@ -231,6 +242,26 @@ async fn hotline_report_with_an_old_ward_name_goes_to_its_unit(backend: Backend)
     let (_, seen) = site.get(&leader, &format!("/api/incidents/{id}")).await;
     assert_eq!(seen["caller"]["phone"], "0912***678");
     assert!(seen["caller"]["name"].is_null());
+    // A phone masked as a caller's is masked as a facility contact's too.
+    let r = site
+        .s
+        .post(
+            &site.admin,
+            "/api/facilities",
+            &json!({"name": "Chợ thử", "address": "Số 2 phố Thử", "lat": 21.0359,
+                    "lon": 105.8342, "kind": "market",
+                    "contacts": [{"name": "Ban quản lý", "phone": "0912345678"}]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let facility: Value = r.json().await.unwrap();
+    let path = format!("/api/facilities/{}", facility["id"]);
+    let (_, by_leader) = site.get(&leader, &path).await;
+    assert_eq!(by_leader["contacts"][0]["phone"], "0912***678");
+    let (_, listed) = site.get(&leader, "/api/facilities").await;
+    assert!(!listed.to_string().contains("0912345678"), "{listed}");
+    let (_, by_operator) = site.get(&site.operator, &path).await;
+    assert_eq!(by_operator["contacts"][0]["phone"], "0912345678");
     let r = site
         .s
         .post(
