@@ -72,7 +72,7 @@ pub enum Severity {
 }
 
 macro_rules! rule_ids {
-    ($( $(#[$doc:meta])* $variant:ident = $id:literal => [$($kind:ident),+], )+) => {
+    ($( $(#[$doc:meta])* $variant:ident = $id:literal => [$($kind:ident),+], $vi:literal, $en:literal, )+) => {
         /// Identifier of an implemented rule. The string form (`pin.province_code`) is what rule
         /// files, findings and answer keys use.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -87,6 +87,16 @@ macro_rules! rule_ids {
             /// The dotted string id.
             pub fn as_str(self) -> &'static str {
                 match self { $(RuleId::$variant => $id,)+ }
+            }
+
+            /// The rule's name as the work list shows it, in Vietnamese.
+            pub fn label_vi(self) -> &'static str {
+                match self { $(RuleId::$variant => $vi,)+ }
+            }
+
+            /// The rule's name in English.
+            pub fn label_en(self) -> &'static str {
+                match self { $(RuleId::$variant => $en,)+ }
             }
 
             /// Kinds of record the rule is evaluated on.
@@ -109,77 +119,77 @@ macro_rules! rule_ids {
 
 rule_ids! {
     /// The identification number is not twelve digits.
-    PinFormat = "pin.format" => [Person],
+    PinFormat = "pin.format" => [Person], "Số định danh không đủ 12 chữ số", "Identification number is not 12 digits",
     /// The number's province code is not in the code table.
-    PinProvinceCode = "pin.province_code" => [Person],
+    PinProvinceCode = "pin.province_code" => [Person], "Mã tỉnh trong số định danh không hợp lệ", "Province code of the number is not valid",
     /// The number's century digit does not match the date of birth.
-    PinCentury = "pin.century" => [Person],
+    PinCentury = "pin.century" => [Person], "Mã thế kỷ trong số định danh không khớp ngày sinh", "Century digit does not match the date of birth",
     /// The number's year digits do not match the date of birth.
-    PinBirthYear = "pin.birth_year" => [Person],
+    PinBirthYear = "pin.birth_year" => [Person], "Năm sinh trong số định danh không khớp ngày sinh", "Birth year digits do not match the date of birth",
     /// The number's sex does not match the recorded sex.
-    PinSex = "pin.sex" => [Person],
+    PinSex = "pin.sex" => [Person], "Giới tính trong số định danh không khớp", "Sex in the number does not match",
     /// The number's province differs from the recorded birth-registration province.
-    PinBirthProvince = "pin.birth_province" => [Person],
+    PinBirthProvince = "pin.birth_province" => [Person], "Tỉnh trong số định danh khác nơi đăng ký khai sinh", "Province of the number differs from the birth registration",
     /// Date of birth in the future or implausibly old.
-    PersonBirthDate = "person.birth_date" => [Person],
+    PersonBirthDate = "person.birth_date" => [Person], "Ngày sinh không hợp lý", "Implausible date of birth",
     /// Full name with digits or symbols, or a single word.
-    PersonName = "person.name" => [Person],
+    PersonName = "person.name" => [Person], "Họ tên không hợp lệ", "Invalid full name",
     /// Malformed phone number.
-    PersonPhone = "person.phone" => [Person],
+    PersonPhone = "person.phone" => [Person], "Số điện thoại sai định dạng", "Malformed phone number",
     /// Household head is not a known person.
-    HouseholdHead = "household.head" => [Household],
+    HouseholdHead = "household.head" => [Household], "Chủ hộ không có trong dữ liệu nhân khẩu", "Household head is not a known person",
     /// Address resolves to no unit.
-    AddressUnresolved = "address.unresolved" => [Household, Registration, Establishment],
+    AddressUnresolved = "address.unresolved" => [Household, Registration, Establishment], "Địa chỉ không xác định được đơn vị", "Address resolves to no unit",
     /// Address resolves to another unit than the record's.
-    AddressUnitMismatch = "address.unit_mismatch" => [Household, Registration, Establishment],
+    AddressUnitMismatch = "address.unit_mismatch" => [Household, Registration, Establishment], "Địa chỉ thuộc đơn vị khác", "Address belongs to another unit",
     /// Registration of an unknown person.
-    RegistrationPerson = "registration.person" => [Registration],
+    RegistrationPerson = "registration.person" => [Registration], "Đăng ký cư trú của người không có trong dữ liệu", "Registration of an unknown person",
     /// Registration ends before it starts.
-    RegistrationDates = "registration.dates" => [Registration],
+    RegistrationDates = "registration.dates" => [Registration], "Ngày kết thúc trước ngày bắt đầu", "Registration ends before it starts",
     /// Temporary residence registered for longer than the law allows.
-    RegistrationTemporaryTerm = "registration.temporary_term" => [Registration],
+    RegistrationTemporaryTerm = "registration.temporary_term" => [Registration], "Thời hạn tạm trú vượt quá luật định", "Temporary residence longer than the law allows",
     /// Declaration dates incoherent (departure before arrival, birth in the future).
-    DeclarationDates = "declaration.dates" => [Declaration],
+    DeclarationDates = "declaration.dates" => [Declaration], "Ngày khai báo lưu trú không hợp lý", "Incoherent declaration dates",
     /// Malformed passport number or country code.
-    DeclarationPassport = "declaration.passport" => [Declaration],
+    DeclarationPassport = "declaration.passport" => [Declaration], "Số hộ chiếu hoặc mã quốc tịch sai định dạng", "Malformed passport number or country code",
     /// Unknown establishment, or one of another unit.
-    DeclarationEstablishment = "declaration.establishment" => [Declaration],
+    DeclarationEstablishment = "declaration.establishment" => [Declaration], "Cơ sở lưu trú không có hoặc thuộc đơn vị khác", "Unknown establishment, or one of another unit",
     /// Person lacks required fields.
-    PersonRequired = "person.required" => [Person],
+    PersonRequired = "person.required" => [Person], "Nhân khẩu thiếu thông tin bắt buộc", "Person lacks required fields",
     /// Household lacks required fields.
-    HouseholdRequired = "household.required" => [Household],
+    HouseholdRequired = "household.required" => [Household], "Hộ thiếu thông tin bắt buộc", "Household lacks required fields",
     /// Registration lacks required fields for its kind.
-    RegistrationRequired = "registration.required" => [Registration],
+    RegistrationRequired = "registration.required" => [Registration], "Đăng ký cư trú thiếu thông tin bắt buộc", "Registration lacks required fields",
     /// Establishment lacks required fields.
-    EstablishmentRequired = "establishment.required" => [Establishment],
+    EstablishmentRequired = "establishment.required" => [Establishment], "Cơ sở lưu trú thiếu thông tin bắt buộc", "Establishment lacks required fields",
     /// Declaration lacks required fields.
-    DeclarationRequired = "declaration.required" => [Declaration],
+    DeclarationRequired = "declaration.required" => [Declaration], "Khai báo tạm trú người nước ngoài thiếu thông tin", "Declaration lacks required fields",
     /// Two person records with the same identification number.
-    PersonDuplicatePin = "person.duplicate_pin" => [Person],
+    PersonDuplicatePin = "person.duplicate_pin" => [Person], "Trùng số định danh", "Duplicate identification number",
     /// Same name (without diacritics) and date of birth under different numbers.
-    PersonDuplicateNameDob = "person.duplicate_name_dob" => [Person],
+    PersonDuplicateNameDob = "person.duplicate_name_dob" => [Person], "Trùng họ tên và ngày sinh, khác số định danh", "Same name and date of birth, different numbers",
     /// Same name and date of birth, numbers one typo apart.
-    PersonDuplicatePinTypo = "person.duplicate_pin_typo" => [Person],
+    PersonDuplicatePinTypo = "person.duplicate_pin_typo" => [Person], "Có thể trùng người: số định danh lệch một ký tự", "Probable duplicate: numbers one typo apart",
     /// Same date of birth, names one typo apart.
-    PersonDuplicateNameTypo = "person.duplicate_name_typo" => [Person],
+    PersonDuplicateNameTypo = "person.duplicate_name_typo" => [Person], "Có thể trùng người: họ tên lệch một ký tự", "Probable duplicate: names one typo apart",
     /// Two active permanent residences for one person.
-    RegistrationMultiplePermanent = "registration.multiple_permanent" => [Registration],
+    RegistrationMultiplePermanent = "registration.multiple_permanent" => [Registration], "Hai nơi thường trú cùng lúc", "Two active permanent residences",
     /// Two active temporary residences overlapping in time.
-    RegistrationOverlappingTemporary = "registration.overlapping_temporary" => [Registration],
+    RegistrationOverlappingTemporary = "registration.overlapping_temporary" => [Registration], "Hai nơi tạm trú trùng thời gian", "Overlapping temporary residences",
     /// Two declarations of one passport overlapping in time.
-    DeclarationDuplicate = "declaration.duplicate" => [Declaration],
+    DeclarationDuplicate = "declaration.duplicate" => [Declaration], "Khai báo trùng hộ chiếu, trùng thời gian", "Duplicate declarations of one passport",
     /// Temporary residence past its expiry still active.
-    RegistrationTemporaryExpired = "registration.temporary_expired" => [Registration],
+    RegistrationTemporaryExpired = "registration.temporary_expired" => [Registration], "Tạm trú đã hết hạn nhưng còn hiệu lực", "Expired temporary residence still active",
     /// Absence or stay past its end still active.
-    RegistrationPeriodEnded = "registration.period_ended" => [Registration],
+    RegistrationPeriodEnded = "registration.period_ended" => [Registration], "Vắng mặt hoặc lưu trú đã hết nhưng còn hiệu lực", "Ended absence or stay still active",
     /// Stay notified after the deadline.
-    StayLateNotification = "stay.late_notification" => [Registration],
+    StayLateNotification = "stay.late_notification" => [Registration], "Thông báo lưu trú muộn", "Stay notified late",
     /// Foreigner declared after the deadline.
-    DeclarationLate = "declaration.late" => [Declaration],
+    DeclarationLate = "declaration.late" => [Declaration], "Khai báo tạm trú người nước ngoài muộn", "Foreigner declared late",
     /// Foreigner staying past the visa or permit.
-    DeclarationOverstay = "declaration.overstay" => [Declaration],
+    DeclarationOverstay = "declaration.overstay" => [Declaration], "Người nước ngoài ở quá hạn thị thực", "Foreigner staying past the visa or permit",
     /// Person not verified within the configured period.
-    PersonUnverified = "person.unverified" => [Person],
+    PersonUnverified = "person.unverified" => [Person], "Nhân khẩu chưa được xác minh", "Person not verified in time",
 }
 
 impl RuleId {
@@ -471,6 +481,20 @@ mod tests {
             let rule = rule.unwrap();
             assert!(!rule.description_vi.is_empty() && !rule.description_en.is_empty());
             assert!(!rule.legal_basis.is_empty(), "{id} lacks a legal basis");
+        }
+    }
+
+    #[test]
+    fn every_rule_has_a_short_name_of_its_own_in_both_languages() {
+        let mut vi = std::collections::HashSet::new();
+        let mut en = std::collections::HashSet::new();
+        for id in RuleId::ALL {
+            assert!(vi.insert(id.label_vi()), "{id}: name shared");
+            assert!(en.insert(id.label_en()), "{id}: name shared");
+            assert!(
+                id.label_vi().chars().count() <= 60,
+                "{id}: too long for a column"
+            );
         }
     }
 

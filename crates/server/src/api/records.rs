@@ -687,7 +687,7 @@ async fn establishment_account(
     let est = load::<Establishment>(&state, &caller, &id).await?;
     // Name, password and unit follow the rules of every account; the role is set below.
     let (_, unit) = crate::api::users::validate_new_user(
-        &state.units,
+        |code| state.units.get(code).is_some(),
         &body.username,
         Role::UnitOfficer.as_str(),
         Some(&est.record.unit),
@@ -828,6 +828,10 @@ async fn quality_report(
     };
     // Personal details in the work list are for keepers; readers get the rates only.
     let keeper = KEEPERS.contains(&principal.user.role);
+    let offset = q.offset.unwrap_or(0).max(0);
+    let limit = q
+        .limit
+        .unwrap_or(if q.format.is_some() { 5000 } else { 200 });
     let (work, total) = if keeper {
         state
             .store
@@ -835,10 +839,8 @@ async fn quality_report(
                 unit: unit.clone(),
                 status: q.status,
                 rule: q.rule.clone(),
-                offset: q.offset.unwrap_or(0),
-                limit: q
-                    .limit
-                    .unwrap_or(if q.format.is_some() { 5000 } else { 200 }),
+                offset,
+                limit,
             })
             .await?
     } else {
@@ -878,9 +880,22 @@ async fn quality_report(
         "rates": pick(&latest.report),
         "definitions": definitions(),
         "trend": trend,
-        "work_list": {"total": total, "items": work},
+        "work_list": {
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "items": work.iter().map(work_item).collect::<Vec<_>>(),
+        },
     }))
     .into_response())
+}
+
+/// A finding of the work list with the names a person reads: the rule's and the dimension's.
+fn work_item(f: &Finding) -> Value {
+    let mut item = serde_json::to_value(f).unwrap_or_default();
+    item["rule_label_vi"] = json!(f.rule.label_vi());
+    item["rule_label_en"] = json!(f.rule.label_en());
+    item
 }
 
 fn export(work: &[Finding], format: &str, lang: Lang, unit: Option<&str>) -> ApiResult<Response> {
@@ -891,7 +906,8 @@ fn export(work: &[Finding], format: &str, lang: Lang, unit: Option<&str>) -> Api
         vec![
             col("unit", "Đơn vị", "Unit"),
             col("record", "Bản ghi", "Record"),
-            col("rule", "Quy tắc", "Rule"),
+            col("rule", "Mã quy tắc", "Rule id"),
+            col("rule_name", "Quy tắc", "Rule"),
             col("dimension", "Tiêu chí", "Dimension"),
             col("severity", "Mức độ", "Severity"),
             col("message", "Nội dung", "Finding"),
@@ -905,6 +921,10 @@ fn export(work: &[Finding], format: &str, lang: Lang, unit: Option<&str>) -> Api
                 Cell::text(f.unit.clone()),
                 Cell::text(f.record.to_string()),
                 Cell::text(f.rule.as_str()),
+                Cell::text(match lang {
+                    Lang::Vi => f.rule.label_vi(),
+                    Lang::En => f.rule.label_en(),
+                }),
                 Cell::text(f.dimension.label_vi()),
                 Cell::text(match (f.severity, lang) {
                     (Severity::Error, Lang::Vi) => "lỗi",

@@ -442,6 +442,31 @@ async fn quality_run_work_list_and_findings(backend: Backend) {
     }
     let first = &q["work_list"]["items"][0];
     assert!(first["message_vi"].as_str().unwrap().len() > 10);
+    // Each row names its rule for a person, in both languages.
+    let rule: domain::records::RuleId = first["rule"].as_str().unwrap().parse().unwrap();
+    assert_eq!(first["rule_label_vi"], rule.label_vi());
+    assert_eq!(first["rule_label_en"], rule.label_en());
+    assert_eq!(
+        (&q["work_list"]["offset"], &q["work_list"]["limit"]),
+        (&json!(0), &json!(200))
+    );
+    // The list pages: the second row alone, then past the end.
+    let total = q["work_list"]["total"].as_u64().unwrap();
+    let second = json_of(
+        s.get(&a, "/api/quality?offset=1&limit=1").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(second["work_list"]["items"].as_array().unwrap().len(), 1);
+    assert_eq!(second["work_list"]["total"].as_u64(), Some(total));
+    assert_eq!(second["work_list"]["items"][0], q["work_list"]["items"][1]);
+    let past = json_of(
+        s.get(&a, &format!("/api/quality?offset={total}&limit=10"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(past["work_list"]["items"], json!([]));
     assert_eq!(first["severity"], "error", "errors come first");
 
     // Another unit's work list is empty; leaders get rates without personal details.
@@ -520,6 +545,10 @@ async fn quality_run_work_list_and_findings(backend: Backend) {
         .contains(".csv"));
     let text = csv.text().await.unwrap();
     assert!(text.contains("pin.province_code"), "{text}");
+    assert!(
+        text.contains(domain::records::RuleId::PinProvinceCode.label_vi()),
+        "{text}"
+    );
     let xlsx = s.get(&a, "/api/quality?format=xlsx").await;
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert_eq!(&xlsx.bytes().await.unwrap()[..2], b"PK");
