@@ -193,10 +193,10 @@ fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
 }
 
 /// Creates the `admin` account on first start: password from `BINHYEN_ADMIN_PASSWORD`, or a
-/// random one printed once.
-pub async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
+/// random one, which is returned so that it can be shown once.
+pub async fn ensure_admin(store: &Store) -> anyhow::Result<Option<String>> {
     if store.count_users().await? > 0 {
-        return Ok(());
+        return Ok(None);
     }
     let (password, generated) = match std::env::var("BINHYEN_ADMIN_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
@@ -217,13 +217,45 @@ pub async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
         )
         .await?;
     if generated {
-        // Printed once, on purpose, so the operator can sign in the first time.
-        println!("created account 'admin' with password: {password}");
-        println!("(set BINHYEN_ADMIN_PASSWORD before the first start to choose it)");
+        tracing::info!("created account 'admin' with a generated password");
+        Ok(Some(password))
     } else {
         tracing::info!("created account 'admin' with the password from BINHYEN_ADMIN_PASSWORD");
+        Ok(None)
     }
-    Ok(())
+}
+
+/// The block printed when the server is ready: where the console is, where alarms are received
+/// and, on the first start only, the generated `admin` password (printed once, on purpose, so
+/// that the first person can sign in).
+pub fn welcome(running: &Running, https: bool) -> String {
+    let scheme = if https { "https" } else { "http" };
+    let host = match running.http.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let mut lines = vec![
+        format!("Bình Yên {} is running", env!("CARGO_PKG_VERSION")),
+        format!("Console:  {scheme}://{host}:{}/", running.http.port()),
+    ];
+    for addr in &running.dc09 {
+        lines.push(format!("DC-09:    {addr} (TCP and UDP)"));
+    }
+    if let Some(password) = &running.first_admin_password {
+        lines.push(format!("Sign in:  admin / {password}"));
+        lines.push("This password is shown only now: sign in and change it.".into());
+        lines.push("(Set BINHYEN_ADMIN_PASSWORD before the first start to choose it.)".into());
+    }
+    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let rule = "─".repeat(width + 2);
+    let mut out = format!("┌{rule}┐\n");
+    for line in &lines {
+        let pad = width - line.chars().count();
+        out.push_str(&format!("│ {line}{} │\n", " ".repeat(pad)));
+    }
+    out.push_str(&format!("└{rule}┘"));
+    out
 }
 
 /// A server that is listening.
@@ -232,6 +264,8 @@ pub struct Running {
     pub http: SocketAddr,
     /// The DC-09 addresses actually bound (TCP and UDP on each).
     pub dc09: Vec<SocketAddr>,
+    /// The `admin` password generated on this first start, to be shown once.
+    pub first_admin_password: Option<String>,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -283,7 +317,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let units = Arc::new(units);
     let assistant = crate::api::assistant::AssistantService::load(&config.kb, units.clone())?;
     let store = open_store(&config).await?;
-    ensure_admin(&store).await?;
+    let first_admin_password = ensure_admin(&store).await?;
     crate::api::response_plans::install(&store, &config.data_dir).await?;
     let alarms =
         Arc::new(crate::receiver::Alarms::open(&store, &config.data_dir, &config.receiver).await?);
@@ -349,6 +383,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     Ok(Running {
         http,
         dc09,
+        first_admin_password,
         shutdown,
         task,
     })

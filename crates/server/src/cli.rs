@@ -3,7 +3,7 @@
 //! `eval`, `kb check`, `kb reload`).
 
 use crate::app;
-use crate::config::{Config, LogFormat, ServeArgs};
+use crate::config::{Config, DataArgs, LogFormat, ServeArgs};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use std::io::Read as _;
@@ -21,6 +21,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start and matched once: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (HTTP API, console, alarm listeners).
@@ -35,7 +37,7 @@ pub enum Command {
     /// data directory. Both files are readable by the owner only.
     Backup {
         #[command(flatten)]
-        serve: ServeArgs,
+        data: DataArgs,
         /// The new file to write.
         #[arg(long)]
         to: PathBuf,
@@ -96,7 +98,7 @@ pub enum Command {
     /// planted errors of every rule into the database, and write the answer key.
     GenResidents {
         #[command(flatten)]
-        serve: ServeArgs,
+        data: DataArgs,
         /// Residents to generate.
         #[arg(long, default_value_t = 10_000)]
         people: usize,
@@ -115,7 +117,7 @@ pub enum Command {
     /// criminal cases with discovery and clearance dates.
     GenHistory {
         #[command(flatten)]
-        serve: ServeArgs,
+        data: DataArgs,
         /// Incidents to generate.
         #[arg(long, default_value_t = 100_000)]
         incidents: usize,
@@ -142,7 +144,7 @@ pub enum Command {
     /// with an answer key, print the detectors' precision and recall per rule.
     QualityCheck {
         #[command(flatten)]
-        serve: ServeArgs,
+        data: DataArgs,
         /// The generator's answer key.
         #[arg(long)]
         answer_key: Option<PathBuf>,
@@ -194,7 +196,7 @@ pub enum UserCommand {
     /// Add an account; the password is read from BINHYEN_PASSWORD or standard input.
     Add {
         #[command(flatten)]
-        serve: ServeArgs,
+        data: DataArgs,
         #[arg(long)]
         username: String,
         /// admin, operator, unit_officer, leader or inspector.
@@ -211,35 +213,35 @@ pub enum UserCommand {
     /// known device of the account ends.
     Passwd {
         #[command(flatten)]
-        serve: ServeArgs,
+        data: DataArgs,
         #[arg(long)]
         username: String,
     },
     /// Disable an account: it cannot sign in, and its sessions end at once.
     Disable {
         #[command(flatten)]
-        serve: ServeArgs,
+        data: DataArgs,
         #[arg(long)]
         username: String,
     },
     /// Enable a disabled account again.
     Enable {
         #[command(flatten)]
-        serve: ServeArgs,
+        data: DataArgs,
         #[arg(long)]
         username: String,
     },
     /// End every session of an account and forget its known devices.
     RevokeSessions {
         #[command(flatten)]
-        serve: ServeArgs,
+        data: DataArgs,
         #[arg(long)]
         username: String,
     },
     /// Turn 2-step verification off for an account (a lost phone); the owner can enrol again.
     ResetTotp {
         #[command(flatten)]
-        serve: ServeArgs,
+        data: DataArgs,
         #[arg(long)]
         username: String,
     },
@@ -290,13 +292,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::User(UserCommand::Add {
-            serve,
+            data,
             username,
             role,
             unit,
             display_name,
-        }) => add_user(serve, username, role, unit, display_name).await,
-        Command::User(UserCommand::Passwd { serve, username }) => {
+        }) => add_user(data, username, role, unit, display_name).await,
+        Command::User(UserCommand::Passwd { data, username }) => {
             let password = read_password()?;
             crate::api::users::validate_password(&password)
                 .map_err(|e| anyhow::anyhow!("{}", e.message))?;
@@ -306,19 +308,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 keep_session: None,
                 by_admin: true,
             };
-            change_account(serve, username, change).await
+            change_account(data, username, change).await
         }
-        Command::User(UserCommand::Disable { serve, username }) => {
-            change_account(serve, username, store::AccountChange::Disable).await
+        Command::User(UserCommand::Disable { data, username }) => {
+            change_account(data, username, store::AccountChange::Disable).await
         }
-        Command::User(UserCommand::Enable { serve, username }) => {
-            change_account(serve, username, store::AccountChange::Enable).await
+        Command::User(UserCommand::Enable { data, username }) => {
+            change_account(data, username, store::AccountChange::Enable).await
         }
-        Command::User(UserCommand::RevokeSessions { serve, username }) => {
-            change_account(serve, username, store::AccountChange::RevokeSessions).await
+        Command::User(UserCommand::RevokeSessions { data, username }) => {
+            change_account(data, username, store::AccountChange::RevokeSessions).await
         }
-        Command::User(UserCommand::ResetTotp { serve, username }) => {
-            change_account(serve, username, store::AccountChange::ClearTotp).await
+        Command::User(UserCommand::ResetTotp { data, username }) => {
+            change_account(data, username, store::AccountChange::ClearTotp).await
         }
         Command::Ask { kb, json, messages } => ask(&kb, json, &messages),
         Command::Eval {
@@ -344,17 +346,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(args) => crate::simulate::run(args).await,
         Command::Bench(BenchCommand::Dispatch(args)) => crate::bench_dispatch::run(&args),
         Command::GenResidents {
-            serve,
+            data,
             people,
             error_rate,
             seed,
             answer_key,
         } => {
-            let config = Config::load(&serve)?;
+            let config = data.load()?;
             crate::quality::gen_residents(&config, people, error_rate, seed, answer_key).await
         }
         Command::GenHistory {
-            serve,
+            data,
             incidents,
             open,
             cases,
@@ -376,14 +378,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 seed,
             };
-            crate::history::gen_history(&Config::load(&serve)?, spec).await
+            crate::history::gen_history(&data.load()?, spec).await
         }
         Command::QualityCheck {
-            serve,
+            data,
             answer_key,
             json,
-        } => crate::quality::quality_check(&Config::load(&serve)?, answer_key, json).await,
-        Command::Backup { serve, to } => backup(&Config::load(&serve)?, &to).await,
+        } => crate::quality::quality_check(&data.load()?, answer_key, json).await,
+        Command::Backup { data, to } => backup(&data.load_without_units()?, &to).await,
     }
 }
 
@@ -480,7 +482,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // server is starting is kept and stops it cleanly once it runs, instead of killing it.
     let stop_signal = shutdown_signal()?;
     tracing::info!(config = %config.masked(), "starting binhyen {}", env!("CARGO_PKG_VERSION"));
+    let https = config.tls.is_some();
     let running = app::start(config).await?;
+    println!("{}", app::welcome(&running, https));
     let stop = running.shutdown_handle();
     tokio::spawn(async move {
         stop_signal.await;
@@ -510,19 +514,31 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 }
 
 async fn add_user(
-    args: ServeArgs,
+    args: DataArgs,
     username: String,
     role: String,
     unit: Option<String>,
     display_name: Option<String>,
 ) -> anyhow::Result<()> {
-    let config = Config::load(&args)?;
-    let units = domain::units::UnitDirectory::load(&config.units)
-        .with_context(|| format!("cannot load units from {}", config.units.display()))?;
+    // Only a unit officer's unit is checked against the reference geography.
+    let (config, units) = if unit.is_some() {
+        let config = args.load()?;
+        let units = domain::units::UnitDirectory::load(&config.units)
+            .with_context(|| format!("cannot load units from {}", config.units.display()))?;
+        (config, Some(units))
+    } else {
+        (args.load_without_units()?, None)
+    };
     let password = read_password()?;
-    let (role, unit) =
-        crate::api::users::validate_new_user(&units, &username, &role, unit.as_deref(), &password)
-            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let known_unit = |code: &str| units.as_ref().is_some_and(|u| u.get(code).is_some());
+    let (role, unit) = crate::api::users::validate_new_user(
+        known_unit,
+        &username,
+        &role,
+        unit.as_deref(),
+        &password,
+    )
+    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let store = app::open_store(&config).await?;
     let hash = crate::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
     let user = store
@@ -563,11 +579,11 @@ fn read_password() -> anyhow::Result<String> {
 
 /// Applies an account change from the command line, audited as `system:cli`.
 async fn change_account(
-    args: ServeArgs,
+    args: DataArgs,
     username: String,
     change: store::AccountChange,
 ) -> anyhow::Result<()> {
-    let config = Config::load(&args)?;
+    let config = args.load_without_units()?;
     let store = app::open_store(&config).await?;
     let result = async {
         let user = store

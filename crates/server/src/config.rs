@@ -12,16 +12,19 @@ pub struct ServeArgs {
     /// TOML configuration file (keys as the flags, with underscores).
     #[arg(long, env = "BINHYEN_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Directory for the embedded database and server files (created when missing).
+    /// Directory for the embedded database and server files (created when missing)
+    /// [default: binhyen-data].
     #[arg(long, env = "BINHYEN_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// HTTP listen address.
+    /// HTTP listen address [default: 127.0.0.1:8080].
     #[arg(long, env = "BINHYEN_HTTP")]
     pub http: Option<SocketAddr>,
-    /// DC-09 alarm listen address(es), TCP and UDP on the same port; comma-separated.
+    /// DC-09 alarm listen address(es), TCP and UDP on the same port; comma-separated
+    /// [default: 127.0.0.1:7100 when --http is not given either, else none].
     #[arg(long, env = "BINHYEN_DC09", value_delimiter = ',')]
     pub dc09: Option<Vec<SocketAddr>>,
-    /// Folder with the reference geography: units.csv and units.geojson.
+    /// Folder with the reference geography: units.csv and units.geojson [required: here, in
+    /// BINHYEN_UNITS or in the configuration file].
     #[arg(long, env = "BINHYEN_UNITS")]
     pub units: Option<PathBuf>,
     /// PostgreSQL URL (`postgres://…`) to run on PostgreSQL instead of the embedded SQLite.
@@ -33,7 +36,7 @@ pub struct ServeArgs {
     /// TLS private key (PEM).
     #[arg(long, env = "BINHYEN_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
-    /// Log format: `text` or `json`.
+    /// Log format: `text` or `json` [default: text].
     #[arg(long, env = "BINHYEN_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
     /// Folder with the citizen knowledge base (one Markdown article per file). Default:
@@ -44,19 +47,21 @@ pub struct ServeArgs {
     /// PostgreSQL unless BINHYEN_MASTER_KEY is set (every node must share it).
     #[arg(long, env = "BINHYEN_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
-    /// Days raw DC-09 frames are kept for forensics.
+    /// Days raw DC-09 frames are kept for forensics [default: 30].
     #[arg(long, env = "BINHYEN_DC09_RETENTION_DAYS")]
     pub dc09_retention_days: Option<u32>,
-    /// Seconds of silence allowed past a device's supervision interval before it is offline.
+    /// Seconds of silence allowed past a device's supervision interval before it is offline
+    /// [default: 30].
     #[arg(long, env = "BINHYEN_DC09_GRACE_SECS")]
     pub dc09_grace_secs: Option<u64>,
-    /// Open DC-09 TCP connections at most, in total.
+    /// Open DC-09 TCP connections at most, in total [default: 20000].
     #[arg(long, env = "BINHYEN_DC09_MAX_CONNECTIONS")]
     pub dc09_max_connections: Option<usize>,
-    /// Open DC-09 TCP connections at most from one source address.
+    /// Open DC-09 TCP connections at most from one source address [default: 1000].
     #[arg(long, env = "BINHYEN_DC09_MAX_PER_SOURCE")]
     pub dc09_max_per_source: Option<usize>,
-    /// Seconds after which a silent DC-09 connection, or one that takes no answers, is closed.
+    /// Seconds after which a silent DC-09 connection, or one that takes no answers, is closed
+    /// [default: 300].
     #[arg(long, env = "BINHYEN_DC09_IDLE_SECS")]
     pub dc09_idle_secs: Option<u64>,
     /// Valid DC-09 frames waiting to be stored at most (default 65536).
@@ -86,6 +91,55 @@ pub struct ServeArgs {
     /// Seconds a request body may stall before the request is answered 408 (default 30).
     #[arg(long, env = "BINHYEN_HTTP_BODY_SECS")]
     pub http_body_secs: Option<u64>,
+}
+
+/// What the commands that work on the database alone need (accounts, backups, generators,
+/// quality runs): where the database is, and the reference geography when they use it. The
+/// same flags, environment variables and TOML file as `serve`, without the server's own.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DataArgs {
+    /// TOML configuration file (keys as the flags, with underscores).
+    #[arg(long, env = "BINHYEN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory of the embedded database [default: binhyen-data].
+    #[arg(long, env = "BINHYEN_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (`postgres://…`), when the server runs on PostgreSQL.
+    #[arg(long, env = "BINHYEN_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Folder with the reference geography (units.csv, units.geojson); needed by the
+    /// generators and quality runs, and to check a unit officer's unit.
+    #[arg(long, env = "BINHYEN_UNITS")]
+    pub units: Option<PathBuf>,
+}
+
+impl DataArgs {
+    /// The configuration, with the reference geography required.
+    pub fn load(&self) -> Result<Config, ConfigError> {
+        Config::load(&self.as_serve())
+    }
+
+    /// The configuration of a command that does not read the reference geography: a missing
+    /// `units` is no error (the field is then empty and must not be read).
+    pub fn load_without_units(&self) -> Result<Config, ConfigError> {
+        match Config::load(&self.as_serve()) {
+            Err(ConfigError::MissingUnits) => Config::load(&ServeArgs {
+                units: Some(PathBuf::new()),
+                ..self.as_serve()
+            }),
+            other => other,
+        }
+    }
+
+    fn as_serve(&self) -> ServeArgs {
+        ServeArgs {
+            config: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            units: self.units.clone(),
+            ..ServeArgs::default()
+        }
+    }
 }
 
 /// How logs are written.
@@ -169,6 +223,8 @@ pub enum ConfigError {
 
 /// The default HTTP address.
 pub const DEFAULT_HTTP: &str = "127.0.0.1:8080";
+/// The DC-09 listener of a server whose HTTP address is also left at its default.
+pub const DEFAULT_DC09: &str = "127.0.0.1:7100";
 /// The default data directory.
 pub const DEFAULT_DATA_DIR: &str = "binhyen-data";
 
@@ -202,17 +258,23 @@ impl Config {
             (None, None) => None,
             _ => return Err(ConfigError::HalfTls),
         };
+        let http = args.http.or(file.http);
+        // With every address left at its default (the local quick start) alarms are received
+        // on loopback too, so that `simulate` works against it; a deployment that names its
+        // HTTP address names its DC-09 listeners (or has none).
+        let dc09 = match (args.dc09.clone().or(file.dc09), http) {
+            (Some(list), _) => list,
+            (None, None) => vec![DEFAULT_DC09.parse().expect("valid default address")],
+            (None, Some(_)) => Vec::new(),
+        };
         Ok(Config {
             data_dir: args
                 .data_dir
                 .clone()
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
-            http: args
-                .http
-                .or(file.http)
-                .unwrap_or_else(|| DEFAULT_HTTP.parse().expect("valid default address")),
-            dc09: args.dc09.clone().or(file.dc09).unwrap_or_default(),
+            http: http.unwrap_or_else(|| DEFAULT_HTTP.parse().expect("valid default address")),
+            dc09,
             units,
             database_url: args.database_url.clone().or(file.database_url),
             tls,
@@ -401,6 +463,44 @@ mod tests {
             Err(ConfigError::Parse { .. })
         ));
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_quick_start_receives_alarms_on_loopback_and_a_named_address_does_not() {
+        let quick = ServeArgs {
+            units: Some("/u".into()),
+            ..Default::default()
+        };
+        let config = Config::load(&quick).unwrap();
+        assert_eq!(config.http, DEFAULT_HTTP.parse().unwrap());
+        assert_eq!(config.dc09, vec![DEFAULT_DC09.parse().unwrap()]);
+        assert!(config.dc09.iter().all(|a| a.ip().is_loopback()));
+        let named = ServeArgs {
+            http: Some("0.0.0.0:8080".parse().unwrap()),
+            ..quick.clone()
+        };
+        assert!(Config::load(&named).unwrap().dc09.is_empty());
+        let both = ServeArgs {
+            dc09: Some(vec!["127.0.0.1:7200".parse().unwrap()]),
+            ..named
+        };
+        assert_eq!(
+            Config::load(&both).unwrap().dc09,
+            vec!["127.0.0.1:7200".parse().unwrap()]
+        );
+    }
+
+    /// The defaults `serve --help` states are the ones applied.
+    #[test]
+    fn the_defaults_in_the_help_are_the_defaults() {
+        let d = crate::receiver::ReceiverOptions::default();
+        assert_eq!(d.retention.as_secs(), 30 * 86_400);
+        assert_eq!(d.grace.as_secs(), 30);
+        assert_eq!(d.max_connections, 20_000);
+        assert_eq!(d.max_per_source, 1_000);
+        assert_eq!(d.idle_timeout.as_secs(), 300);
+        assert_eq!(DEFAULT_DATA_DIR, "binhyen-data");
+        assert_eq!(LogFormat::default(), LogFormat::Text);
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub const MIN_PASSWORD: usize = 10;
 
 /// Checks a new account's fields against the rules and the loaded units.
 pub fn validate_new_user(
-    units: &domain::units::UnitDirectory,
+    unit_exists: impl Fn(&str) -> bool,
     username: &str,
     role: &str,
     unit_code: Option<&str>,
@@ -74,7 +74,7 @@ pub fn validate_new_user(
             ))
         }
         (true, Some(code)) => {
-            if units.get(code).is_none() {
+            if !unit_exists(code) {
                 return Err(ApiError::bad_request(
                     "unknown_unit",
                     format!("unit_code: no unit {code}"),
@@ -129,7 +129,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     principal.require(&[Role::Admin])?;
     let (role, unit_code) = validate_new_user(
-        &state.units,
+        |code| state.units.get(code).is_some(),
         &req.username,
         &req.role,
         req.unit_code.as_deref(),

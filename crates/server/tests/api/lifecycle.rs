@@ -206,6 +206,181 @@ fn missing_reference_geography_is_a_clear_error() {
     assert!(err.contains("/nonexistent/folder"), "{err}");
 }
 
+/// The first start prints one framed block with the console's address, where alarms are
+/// received and the generated admin password, which then signs in; a restart shows no password.
+#[tokio::test]
+async fn the_first_start_frames_the_console_address_and_the_admin_password() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(unique("binhyen-welcome"));
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (http, dc09) = (free(), free());
+    let start = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_binhyen"))
+            .args(["serve", "--units"])
+            .arg(units_dir())
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(["--http", &format!("127.0.0.1:{http}")])
+            .args(["--dc09", &format!("127.0.0.1:{dc09}")])
+            .env_remove("BINHYEN_ADMIN_PASSWORD")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut block = Vec::new();
+        for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            let end = line.starts_with('└');
+            block.push(line);
+            if end {
+                break;
+            }
+        }
+        (child, block)
+    };
+    let stop = |child: std::process::Child| {
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        child.wait_with_output().unwrap();
+    };
+    let (child, block) = start();
+    assert!(block[0].starts_with('┌'), "{block:#?}");
+    let text = block.join("\n");
+    assert!(
+        text.contains(&format!("Console:  http://127.0.0.1:{http}/")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("DC-09:    127.0.0.1:{dc09} (TCP and UDP)")),
+        "{text}"
+    );
+    // Every line of the frame is as wide as the others.
+    let widths: Vec<usize> = block.iter().map(|l| l.chars().count()).collect();
+    assert!(widths.iter().all(|w| *w == widths[0]), "{text}");
+    let password = block
+        .iter()
+        .find_map(|l| l.split("Sign in:  admin / ").nth(1))
+        .map(|rest| rest.trim_end_matches(['│', ' ']).to_owned())
+        .expect("the first start shows the password");
+    let r = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{http}/api/auth/login"))
+        .json(&serde_json::json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the password shown signs in");
+    stop(child);
+    let (child, block) = start();
+    let text = block.join("\n");
+    assert!(text.contains("Console:"), "{text}");
+    assert!(!text.contains("Sign in:"), "shown only once: {text}");
+    stop(child);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The commands that work on the database show their own flags, not the server's, and `serve
+/// --help` states its defaults.
+#[test]
+fn each_command_shows_its_own_flags_and_serve_its_defaults() {
+    let help = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_binhyen"))
+            .args(args)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for command in [
+        &["backup"][..],
+        &["user", "add"],
+        &["user", "disable"],
+        &["gen-history"],
+        &["gen-residents"],
+        &["quality-check"],
+    ] {
+        let text = help(command);
+        assert!(text.contains("--data-dir"), "{command:?}: {text}");
+        for server_only in ["--http", "--dc09", "--tls-cert", "--kb"] {
+            assert!(
+                !text.contains(server_only),
+                "{command:?} lists {server_only}"
+            );
+        }
+    }
+    let serve = help(&["serve"]);
+    for said in [
+        "[default: 127.0.0.1:8080]",
+        "[default: binhyen-data]",
+        "[default: 127.0.0.1:7100 when --http is not given either, else none]",
+        "[required: here, in BINHYEN_UNITS or in the configuration file]",
+    ] {
+        assert!(serve.contains(said), "serve --help lacks {said}: {serve}");
+    }
+}
+
+/// Only a unit officer's account needs the reference geography (to check the unit).
+#[test]
+fn user_add_needs_the_units_only_for_a_unit_officer() {
+    let dir = std::env::temp_dir().join(unique("binhyen-user-add"));
+    let add = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_binhyen"))
+            .args(["user", "add", "--data-dir"])
+            .arg(&dir)
+            .args(extra)
+            .env_remove("BINHYEN_UNITS")
+            .env("BINHYEN_PASSWORD", "mat-khau-du-dai-123")
+            .output()
+            .unwrap()
+    };
+    let out = add(&["--username", "truc.ban", "--role", "operator"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = add(&[
+        "--username",
+        "cong.an",
+        "--role",
+        "unit_officer",
+        "--unit",
+        "00004",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--units"));
+    let out = Command::new(env!("CARGO_BIN_EXE_binhyen"))
+        .args(["user", "add", "--data-dir"])
+        .arg(&dir)
+        .args([
+            "--username",
+            "cong.an",
+            "--role",
+            "unit_officer",
+            "--unit",
+            "00004",
+        ])
+        .arg("--units")
+        .arg(units_dir())
+        .env("BINHYEN_PASSWORD", "mat-khau-du-dai-123")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// `simulate` against an address where nothing listens fails instead of reporting zeros.
 #[test]
 fn simulate_fails_when_nothing_is_acknowledged() {
