@@ -504,6 +504,9 @@ test("the alarm queue: a fire alarm rings on two consoles, still rings after a r
   const id = await one.locator("#alarm-banner").getAttribute("data-alarm");
   assert.equal(await two.locator("#alarm-banner").getAttribute("data-alarm"), id);
   assert.match(await two.locator("#alarm-banner").textContent(), /BÁO CHÁY MỚI/);
+  // The flame is drawn, not an emoji that needs a colour-emoji font.
+  assert.equal(await two.locator("#alarm-banner .alarm-title svg.flame-icon").count(), 1);
+  assert.doesNotMatch(await two.locator("#alarm-banner").textContent(), /\p{Extended_Pictographic}/u);
   // Nobody acknowledged: a reload (or a new tab) rings again, from the server's queue.
   await two.reload();
   await two.waitForSelector("#topbar:not([hidden])");
@@ -684,9 +687,28 @@ test("the residence-data page shows the four rates with their definitions and th
   await page.waitForURL("**/quality");
   for (const d of ["Đúng", "Đủ", "Sạch", "Sống"]) await page.getByRole("heading", { name: d, exact: true }).waitFor();
   assert.match(await page.textContent('[data-dimension="correct"] .quality-definition'), /Đúng = /);
-  await page.locator("table", { hasText: "pin.province_code" }).waitFor();
+  // The rule is named for a person; the row links to the record, which is corrected there.
+  const row = page.locator('[data-testid=quality-work] tr[data-rule="pin.province_code"]', { hasText: "E2E-P1" });
+  await row.waitFor();
+  assert.match(await row.textContent(), /Mã tỉnh trong số định danh không hợp lệ/);
+  assert.match(await page.getByTestId("quality-pager").textContent(), /Hiển thị 1–\d+ \/ \d+/);
   assert.ok(await page.locator('a[href*="format=xlsx"]').count());
   await shot(page, "quality");
+  await row.getByRole("link", { name: "Nhân khẩu E2E-P1" }).click();
+  await page.waitForURL("**/records/person/E2E-P1");
+  await page.getByRole("heading", { name: "Nhân khẩu: Trần Thị Bình" }).waitFor();
+  const pin = page.getByLabel("Số định danh cá nhân");
+  assert.equal(await pin.inputValue(), "003190000002");
+  await pin.fill("001190000002");
+  await page.getByRole("button", { name: "Lưu" }).click();
+  await page.locator("#toast", { hasText: "Đã lưu bản ghi" }).waitFor();
+  const saved = await officer("GET", "/api/persons/E2E-P1");
+  assert.equal(saved.body.pin, "001190000002");
+  assert.equal(saved.body.full_name, "Trần Thị Bình", "the fields not edited are kept");
+  const again = await officer("POST", "/api/quality/run");
+  assert.equal(again.status, 200, JSON.stringify(again.body));
+  const left = await officer("GET", "/api/quality?rule=pin.province_code&limit=5000");
+  assert.ok(!left.body.work_list.items.some((f) => f.record.id === "E2E-P1"), "the corrected record left the work list");
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

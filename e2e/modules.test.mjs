@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { REPO } from "./lib/harness.mjs";
 import { crc16arc, frame } from "./lib/dc09.mjs";
 
-let time, model, i18n;
+let time, model, i18n, periods;
 
 before(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "binhyen-js-"));
@@ -22,6 +22,7 @@ before(async () => {
   time = await load("time.js");
   model = await load("model.js");
   i18n = await load("i18n.js");
+  periods = await load("periods.js");
 });
 
 test("times are shown in Hanoi time (UTC+7) whatever the process time zone", () => {
@@ -103,6 +104,60 @@ test("the response timer runs by stage and turns overdue at the priority's targe
   assert.equal(model.timer(dispatched, received + 50_000 + 321_000).overdue, true);
   const closed = model.normIncident({ ...inc.raw, status: "closed" });
   assert.equal(model.timer(closed, received + 10 ** 9).overdue, false);
+});
+
+test("a resolved incident's timer stops at the time the work took; reopened, it runs again", () => {
+  const received = Date.parse("2026-11-26T10:00:00Z");
+  const times = { received: "2026-11-26T10:00:00Z", dispatched: "2026-11-26T10:01:00Z", resolved: "2026-11-26T10:25:30Z" };
+  const resolved = model.normIncident({ id: 1, kind: "fire", priority: 1, status: "resolved", times });
+  for (const later of [0, 60_000, 10 ** 8]) {
+    const tm = model.timer(resolved, received + 25 * 60_000 + 30_000 + later);
+    assert.equal(tm.stopped, true);
+    assert.equal(tm.elapsed, 25 * 60_000 + 30_000);
+    assert.equal(tm.overdue, false);
+  }
+  const closed = model.normIncident({ id: 1, priority: 1, status: "closed", times: { ...times, closed: "2026-11-26T11:00:00Z" } });
+  assert.equal(model.timer(closed, received + 10 ** 9).elapsed, 25 * 60_000 + 30_000, "the work ended when it was resolved");
+  const reopened = model.normIncident({ id: 1, priority: 1, status: "dispatched", times });
+  const tm = model.timer(reopened, received + 3_600_000);
+  assert.equal(tm.stopped, false);
+  assert.equal(tm.elapsed, 3_600_000);
+});
+
+test("the queue: waiting before worked on, priority first, an alarm nobody took on top, the rest oldest first", () => {
+  const at = (min) => `2026-11-26T10:${String(min).padStart(2, "0")}:00Z`;
+  const inc = (id, priority, status, min, channel = "hotline_113") => model.normIncident({ id, priority, status, channel, times: { received: at(min) } });
+  const rows = [
+    inc(1, 2, "received", 1),
+    inc(2, 1, "received", 2),
+    inc(3, 1, "received", 5, "alarm_device"),
+    inc(4, 1, "received", 9, "alarm_device"),
+    inc(5, 1, "verified", 0, "alarm_device"),
+    inc(6, 1, "dispatched", 0),
+    inc(7, 3, "on_scene", 3),
+    inc(8, 2, "resolved", 4),
+  ];
+  assert.deepEqual(rows.filter(model.isPending).map((r) => r.id), [1, 2, 3, 4, 5]);
+  // The newest untaken alarm leads its priority; a verified alarm was taken, so it waits by age.
+  assert.deepEqual([...rows].filter(model.isPending).sort(model.queueOrder).map((r) => r.id), [4, 3, 5, 2, 1]);
+  assert.deepEqual([...rows].filter((r) => !model.isPending(r)).sort(model.queueOrder).map((r) => r.id), [6, 8, 7]);
+});
+
+test("the statistics periods follow the police reporting month, which turns on the 15th", () => {
+  const codes = (at) => periods.periodChoices(Date.parse(at)).map((c) => c.code);
+  // 7 December (Vietnam): reporting month 12 (15/11–14/12).
+  assert.deepEqual(codes("2026-12-07T03:00:00Z"), ["R2026-12", "R2026-11", "R2026-Q4", "R2026-H2", "R2026-9M", "R2026", "custom"]);
+  // 15 December in Vietnam (still the 14th in UTC): month 1 of the next reporting year.
+  assert.deepEqual(codes("2026-12-14T18:00:00Z").slice(0, 6), ["R2027-01", "R2026-12", "R2027-Q1", "R2027-H1", "R2027-9M", "R2027"]);
+  assert.deepEqual(codes("2026-06-20T03:00:00Z").slice(0, 4), ["R2026-07", "R2026-06", "R2026-Q3", "R2026-H2"]);
+});
+
+test("a series shows no future days as zeros", () => {
+  const day = (d) => ({ from: `2026-12-${d}`, to: `2026-12-${d}` });
+  const series = { buckets: [day("05"), day("06"), day("07"), day("08"), day("09")], totals: [3, 0, 2, 0, 0] };
+  const past = periods.pastBuckets(series, Date.parse("2026-12-07T10:00:00Z"));
+  assert.deepEqual(past.labels, ["05/12", "06/12", "07/12"]);
+  assert.deepEqual(past.totals, [3, 0, 2]);
 });
 
 test("the status machine matches the server's rules for reasons and dispositions", () => {

@@ -30,14 +30,15 @@ export function unitsPath() {
 const DC09_LINE = /listening for DC-09 alarms[^\n]*?local=([\d.]+):(\d+)/;
 
 /**
- * Starts a server. Resolves to {url, port, dc09, stop(), log()} once it listens.
- * `dc09: true` also opens a DC-09 listener on a free port.
+ * Starts a server. Resolves to {url, port, dc09, dataDir, stop(), log()} once it listens.
+ * `dc09: true` also opens a DC-09 listener on a free port. `dataDir` and `port` start it again
+ * on what an earlier one left (after `stop({ keepData: true })`), as after an outage.
  */
-export async function startServer({ dc09 = false } = {}) {
+export async function startServer({ dc09 = false, dataDir = null, port: wanted = 0 } = {}) {
   const bin = binaryPath();
   if (!existsSync(bin)) throw new Error(`binhyen binary not found at ${bin}: build it with cargo build -p server`);
-  const dataDir = mkdtempSync(path.join(tmpdir(), "binhyen-e2e-"));
-  const args = ["serve", "--http", "127.0.0.1:0", "--data-dir", dataDir, "--units", unitsPath()];
+  dataDir = dataDir || mkdtempSync(path.join(tmpdir(), "binhyen-e2e-"));
+  const args = ["serve", "--http", `127.0.0.1:${wanted}`, "--data-dir", dataDir, "--units", unitsPath()];
   if (dc09) args.push("--dc09", "127.0.0.1:0");
   const proc = spawn(bin, args, {
     env: { ...process.env, BINHYEN_ADMIN_PASSWORD: ADMIN_PASSWORD, BINHYEN_LOG: "info", NO_COLOR: "1", RUST_LOG_STYLE: "never" },
@@ -68,11 +69,12 @@ export async function startServer({ dc09 = false } = {}) {
     url: `http://127.0.0.1:${port}`,
     port,
     dc09: dc09Port,
+    dataDir,
     log: () => output,
-    async stop() {
+    async stop({ keepData = false } = {}) {
       proc.kill("SIGTERM");
       await new Promise((r) => (proc.exitCode != null ? r() : proc.once("exit", r)));
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

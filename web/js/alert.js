@@ -68,6 +68,48 @@ function beep() {
   }
 }
 
+/** A flame drawn as SVG: the console must not depend on an emoji font being installed. */
+function flame() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 16 16");
+  svg.setAttribute("width", "18");
+  svg.setAttribute("height", "18");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "flame-icon");
+  const outer = document.createElementNS(ns, "path");
+  outer.setAttribute("d", "M8 1c.5 2.6 4.5 4.6 4.5 8.6A4.5 4.5 0 0 1 3.5 9.6C3.5 7.4 5 6.3 5.6 4.5 6.6 5.6 7 6.6 7 7.6 8.2 6 8.4 3.6 8 1z");
+  outer.setAttribute("fill", "#ffb300");
+  const inner = document.createElementNS(ns, "path");
+  inner.setAttribute("d", "M8 8.2c.4 1.2 2.2 2 2.2 3.6a2.2 2.2 0 0 1-4.4 0c0-.9.5-1.5 1-2 .3.4.5.8.5 1.2.5-.8.8-1.8.7-2.8z");
+  inner.setAttribute("fill", "#fff3c4");
+  svg.append(outer, inner);
+  return svg;
+}
+
+let outageTones = 0;
+
+/** The sound of a lost server: two low falling tones, unlike any alarm's. */
+export function outageTone() {
+  outageTones += 1;
+  document.body.dataset.outageTones = String(outageTones);
+  if (!audio) unlockAudio();
+  if (!audio) return;
+  const now = audio.currentTime;
+  for (const [i, freq] of [440, 330].entries()) {
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.type = "sine";
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.0001, now + i * 0.4);
+    gain.gain.exponentialRampToValueAtTime(0.3, now + i * 0.4 + 0.03);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.4 + 0.35);
+    osc.connect(gain).connect(audio.destination);
+    osc.start(now + i * 0.4);
+    osc.stop(now + i * 0.4 + 0.38);
+  }
+}
+
 const RINGING_CLASSES = ["fire", "life_safety", "intrusion"];
 const CLASS_RANK = { fire: 0, life_safety: 1, intrusion: 2, trouble: 3, offline: 4 };
 
@@ -336,10 +378,10 @@ function render() {
         text: t("alarm_ack"),
       })
     : null;
-  const title = first.class === "fire" ? `🔥 ${t("alarm_new_fire")}` : `⚠ ${t(`alarm_new_${first.class}`)}`;
+  const title = h("strong", { class: "alarm-title" }, first.class === "fire" ? [flame(), t("alarm_new_fire")] : `⚠ ${t(`alarm_new_${first.class}`)}`);
   replace(
     banner,
-    h("strong", { class: "alarm-title" }, title),
+    title,
     h("span", { class: "alarm-text" }, alarmLine(first)),
     first.escalated_at ? h("span", { class: "alarm-escalation", "data-testid": "alarm-escalated" }, t("alarm_escalated", { n: waitedSecs(first) })) : null,
     more > 0 ? h("span", { class: "alarm-more" }, t("alarm_more", { n: more })) : null,

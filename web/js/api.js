@@ -1,5 +1,8 @@
 // The HTTP API client: JSON in and out, the session cookie sent by the browser, errors turned
-// into ApiError with the server's stable code. A 401 sends the operator back to sign in.
+// into ApiError with the server's stable code. A 401 sends the operator back to sign in. Every
+// answer and every failure to reach the server is reported to the outage watch.
+
+import { serverAnswered, serverUnreachable, isGatewayFailure } from "./outage.js";
 
 /** An error answered by the API (or the network). */
 export class ApiError extends Error {
@@ -7,6 +10,11 @@ export class ApiError extends Error {
     super(message || code);
     this.status = status;
     this.code = code;
+  }
+
+  /** True when the server could not be reached (network down, or a gateway saying so). */
+  get unreachable() {
+    return this.status === 0 || isGatewayFailure(this.status);
   }
 
   /** True when the route itself does not exist on this server (a feature not installed yet). */
@@ -34,8 +42,11 @@ export async function api(path, { method = "GET", body, signal, raw = false } = 
     res = await fetch(path, init);
   } catch (e) {
     if (e.name === "AbortError") throw e;
+    serverUnreachable();
     throw new ApiError(0, "network", e.message);
   }
+  if (isGatewayFailure(res.status)) serverUnreachable();
+  else serverAnswered();
   if (raw) return res;
   const type = res.headers.get("content-type") || "";
   let data = null;

@@ -149,6 +149,14 @@ export function startFeed() {
   connectWs();
 }
 
+/** Reconnects at once (the server is back after an outage) instead of waiting for the next
+ * retry; the new connection's `resync` reloads the screens. */
+export function reconnectFeed() {
+  if (stopped || socket || source || state === "live") return;
+  attempts = 0;
+  connectWs();
+}
+
 /** Closes the feed (on sign-out). */
 export function stopFeed() {
   stopped = true;

@@ -6,8 +6,9 @@ import { h, replace } from "./dom.js";
 import { applyI18n, lang, onLangChange, setLang, t, label } from "./i18n.js";
 import { clockTime } from "./time.js";
 import { session, loadUnits, isCityUser, clearSession } from "./session.js";
-import { startFeed, stopFeed, onFeedState } from "./feed.js";
-import { setAlertNavigator, acknowledge, resetAlerts, unlockAudio, startAlerts } from "./alert.js";
+import { startFeed, stopFeed, onFeedState, reconnectFeed } from "./feed.js";
+import { setAlertNavigator, acknowledge, resetAlerts, unlockAudio, startAlerts, outageTone } from "./alert.js";
+import { onOutage, setOutageTone, resetOutage } from "./outage.js";
 import { renderLogin } from "./views/login.js";
 import { renderBoard } from "./views/board.js";
 import { renderIncident } from "./views/incident.js";
@@ -17,6 +18,7 @@ import { renderDevices, renderFacility } from "./views/devices.js";
 import { renderStats } from "./views/stats.js";
 import { renderTasks } from "./views/tasks.js";
 import { renderQuality } from "./views/quality.js";
+import { renderRecord } from "./views/record.js";
 import { renderCampaigns } from "./views/campaigns.js";
 import { renderCases } from "./views/cases.js";
 import { renderAssistant } from "./views/assistant.js";
@@ -37,6 +39,7 @@ const ROUTES = [
   [/^\/stats$/, "stats", (m) => renderStats(m, {}, ctx)],
   [/^\/tasks$/, "tasks", (m) => renderTasks(m, {}, ctx)],
   [/^\/quality$/, "quality", (m) => renderQuality(m, {}, ctx)],
+  [/^\/records\/([^/]+)\/([^/]+)$/, "quality", (m, [kind, id]) => renderRecord(m, { kind: decodeURIComponent(kind), id: decodeURIComponent(id) }, ctx)],
   [/^\/campaigns$/, "campaigns", (m) => renderCampaigns(m, {}, ctx)],
   [/^\/campaigns\/(\d+)$/, "campaigns", (m, [id]) => renderCampaigns(m, { id }, ctx)],
   [/^\/cases$/, "cases", (m) => renderCases(m, {}, ctx)],
@@ -140,6 +143,8 @@ function setupTopbar() {
     el.dataset.state = s;
     el.textContent = t(`feed_${s}`);
   });
+  setOutageTone(outageTone);
+  onOutage(showOutage);
   setInterval(tickClock, 1000);
   tickClock();
   document.addEventListener("keydown", (e) => {
@@ -163,8 +168,27 @@ function setupTopbar() {
     document.getElementById("clock").setAttribute("aria-label", t("clock_label"));
     renderWho();
     refreshUnitSelect(document.getElementById("unit-select").value);
+    if (outageState.offline) showOutage(outageState);
     route();
   });
+}
+
+/** The offline state: said under the top bar with the age of what is on screen; when the
+ * server answers again the live feed reconnects at once and its resync reloads the screen. */
+let outageState = { offline: false };
+function showOutage(state) {
+  outageState = state;
+  const { offline, since, lastOk } = state;
+  const el = document.getElementById("outage-banner");
+  document.body.classList.toggle("offline", offline);
+  if (!offline) {
+    if (!el.hidden) reconnectFeed();
+    el.hidden = true;
+    el.textContent = "";
+    return;
+  }
+  el.hidden = false;
+  el.textContent = t("outage_banner", { since: clockTime(since), data: lastOk ? clockTime(lastOk) : "—" });
 }
 
 function tickClock() {
@@ -195,6 +219,7 @@ async function signedIn(me) {
 
 function signedOut() {
   clearSession();
+  resetOutage();
   stopFeed();
   resetAlerts();
   go("/login", true);

@@ -33,6 +33,29 @@ export function isOpen(status) {
   return !["closed", "cancelled", "merged"].includes(status);
 }
 
+/** Not dispatched yet: waiting for the operator (the rest is being worked on). */
+export function isPending(inc) {
+  return inc.status === "received" || inc.status === "verified";
+}
+
+/** An alarm from a device nobody has taken yet: it must be seen first. */
+function isUntakenAlarm(inc) {
+  return inc.isAlarm && inc.status === "received";
+}
+
+/**
+ * Queue order: priority first; within a priority the alarms nobody has taken yet lead, newest
+ * first (the one that just rang is on top), then the rest oldest first (longest waiting).
+ */
+export function queueOrder(a, b) {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  const ua = isUntakenAlarm(a);
+  const ub = isUntakenAlarm(b);
+  if (ua !== ub) return ua ? -1 : 1;
+  const age = (a.received || 0) - (b.received || 0);
+  return (ua ? -age : age) || String(a.id).localeCompare(String(b.id));
+}
+
 /**
  * Response targets in seconds per priority: verify, dispatch (both from received) and on scene
  * (from first dispatch). The defaults of the server's timer rules.
@@ -97,6 +120,8 @@ export function normIncident(raw) {
     verified: toMs(pick(times.verified, times.false_alarm, raw.verified_at)),
     dispatched: toMs(pick(times.dispatched, raw.dispatched_at)),
     onScene: toMs(pick(times.on_scene, raw.on_scene_at)),
+    // When the work on it ended (resolved, or closed/cancelled/merged without a resolution).
+    ended: toMs(pick(times.resolved, times.closed, times.cancelled, times.merged, raw.resolved_at)),
     updated: toMs(pick(raw.updated_at, times.received)),
     resources: (raw.resources || raw.assignments || []).map(normAssignment),
     history: raw.history || raw.timeline || raw.events || [],
@@ -134,7 +159,11 @@ export function timer(inc, now) {
   const received = Number.isFinite(inc.received) ? inc.received : now;
   let stage = null;
   let since = received;
-  if (!isOpen(inc.status)) return { stage: null, elapsed: 0, overdue: false, since: received };
+  if (!isOpen(inc.status) || inc.status === "resolved") {
+    // Stopped: the time it took, from the report to the end of the work (0 when unknown).
+    const elapsed = Number.isFinite(inc.ended) ? Math.max(0, inc.ended - received) : 0;
+    return { stage: null, elapsed, overdue: false, since: received, stopped: true };
+  }
   if (!Number.isFinite(inc.verified) && !Number.isFinite(inc.dispatched) && inc.status === "received") {
     stage = "verify";
   } else if (!Number.isFinite(inc.dispatched) && ["received", "verified"].includes(inc.status)) {
@@ -145,7 +174,7 @@ export function timer(inc, now) {
   }
   const elapsed = now - since;
   const overdue = stage ? elapsed > targets[stage] * 1000 : false;
-  return { stage, elapsed: now - received, stageElapsed: elapsed, overdue, since };
+  return { stage, elapsed: now - received, stageElapsed: elapsed, overdue, since, stopped: false };
 }
 
 /** A flat view of a facility. */
@@ -163,6 +192,8 @@ export function normFacility(raw) {
     floors: pick(raw.floors, raw.floors_above, raw.storeys),
     basements: pick(raw.basements, raw.floors_below),
     hazards: toList(pick(raw.hazards, raw.hazard_notes)),
+    // How to get in: gates, keys, the guard's post, where to stage.
+    access: pick(raw.access_notes, raw.access),
     waterSources: toList(pick(raw.water_sources, raw.water)),
     contacts: toList(pick(raw.contacts)),
     kind: pick(raw.kind, raw.category, raw.use),

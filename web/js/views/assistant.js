@@ -77,7 +77,7 @@ function operatorPane(ctx) {
       submit.disabled = false;
     }
   });
-  return [form, result];
+  return [abilities("op"), form, result];
 }
 
 /** The people involved, in words; only what the call said. */
@@ -252,5 +252,15 @@ function citizenPane() {
     input.value = "";
     say(text);
   });
-  return [log, quick, form];
+  return [abilities("chat"), log, quick, form];
+}
+
+/** What the assistant of a mode does and does not do, said before it is used. */
+function abilities(mode) {
+  return h(
+    "details",
+    { class: "assistant-abilities", open: true, "data-testid": `abilities-${mode}` },
+    h("summary", {}, t("assistant_can")),
+    h("ul", {}, [1, 2, 3, 4].map((n) => h("li", {}, t(`${mode}_can_${n}`)))),
+  );
 }

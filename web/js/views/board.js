@@ -1,21 +1,20 @@
 // The board: the live incident queue beside the map. The city view shows every unit shaded by
 // its open incidents; the unit view zooms to one unit, highlights it and lists only its work.
+// The queue shows what waits for dispatch apart from what is being worked on, two compact lines
+// a row; J/K (or the arrows) move through it and Enter opens the incident. When the server
+// cannot be reached the last picture stays, saying how old it is, and is retried.
 
-import { api, list } from "../api.js";
+import { api, list, ApiError } from "../api.js";
 import { h, replace } from "../dom.js";
 import { t, label } from "../i18n.js";
 import { duration, shortTime } from "../time.js";
 import { session, isCityUser, unitName } from "../session.js";
 import { onChange } from "../feed.js";
-import { normIncident, normResource, normFacility, timer, isOpen } from "../model.js";
+import { normIncident, normResource, normFacility, timer, isOpen, isPending, queueOrder } from "../model.js";
 import { createMap } from "../map.js";
 import { raise, isFireAlarm } from "../alert.js";
 import { emptyState, errorState, priorityBadge, statusChip } from "./common.js";
-
-/** Sort order: priority first, then oldest first. */
-function byUrgency(a, b) {
-  return a.priority - b.priority || (a.received || 0) - (b.received || 0);
-}
+import { dataTime } from "../outage.js";
 
 /** Draws the board for `unit` (a code) or the whole city (`null`). */
 export function renderBoard(main, { unit }, ctx) {
@@ -34,6 +33,11 @@ export function renderBoard(main, { unit }, ctx) {
   let unloaded = 0;
   const fresh = new Set();
   let filterText = "";
+  // The row the keyboard is on (an incident id), whether a first load succeeded, and the
+  // retry of a load that could not reach the server.
+  let selected = null;
+  let loaded = false;
+  let retry = null;
 
   const count = h("span", { class: "queue-count", "data-testid": "queue-count" });
   const filter = h("input", {
@@ -84,34 +88,71 @@ export function renderBoard(main, { unit }, ctx) {
 
   function row(inc) {
     const tm = timer(inc, Date.now());
-    const timerEl = h("span", { class: "timer", dataset: { id: String(inc.id) } }, timerText(tm));
+    const key = String(inc.id);
+    const timerEl = h("span", { class: "timer", dataset: { id: key } }, timerText(tm));
+    const where = inc.address || (inc.lat != null ? `${Number(inc.lat).toFixed(5)}, ${Number(inc.lon).toFixed(5)}` : "—");
     return h(
       "li",
-      { class: `queue-item prio-edge-${inc.priority}${fresh.has(String(inc.id)) ? " fresh" : ""}${tm.overdue ? " overdue" : ""}`, dataset: { id: String(inc.id), unit: inc.unit || "" } },
+      {
+        class: `queue-item prio-edge-${inc.priority}${fresh.has(key) ? " fresh" : ""}${tm.overdue ? " overdue" : ""}${key === selected ? " selected" : ""}`,
+        dataset: { id: key, unit: inc.unit || "" },
+      },
       h(
         "a",
-        { href: `/incidents/${inc.id}`, "data-nav": true, class: "queue-link" },
-        h("span", { class: "qi-top" }, priorityBadge(inc.priority), h("span", { class: "qi-kind" }, label("kind", inc.kind)), h("span", { class: "qi-number" }, inc.number), statusChip(inc.status)),
-        h("span", { class: "qi-address" }, inc.address || (inc.lat != null ? `${Number(inc.lat).toFixed(5)}, ${Number(inc.lon).toFixed(5)}` : "—")),
-        h("span", { class: "qi-bottom" }, h("span", { class: "qi-unit" }, unitName(inc.unit) || t("unit_unknown")), h("span", { class: "qi-time" }, shortTime(inc.received)), timerEl),
+        { href: `/incidents/${inc.id}`, "data-nav": true, class: "queue-link", on: { focus: () => select(key, false) } },
+        h("span", { class: "qi-top" }, priorityBadge(inc.priority), h("span", { class: "qi-kind" }, label("kind", inc.kind)), statusChip(inc.status), h("span", { class: "qi-number" }, inc.number), timerEl),
+        h("span", { class: "qi-bottom" }, h("span", { class: "qi-address" }, where), h("span", { class: "qi-unit" }, unitName(inc.unit) || t("unit_unknown")), h("span", { class: "qi-time" }, shortTime(inc.received))),
       ),
     );
   }
 
+  /** Marks the row of `key` as the keyboard's place in the queue (and focuses it). */
+  function select(key, focus = true) {
+    selected = key;
+    for (const el of listEl.querySelectorAll(".queue-item.selected")) el.classList.remove("selected");
+    const li = key == null ? null : listEl.querySelector(`li[data-id="${CSS.escape(key)}"]`);
+    if (!li) return;
+    li.classList.add("selected");
+    if (focus) {
+      li.querySelector(".queue-link").focus();
+      li.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  /** Moves the selection `step` rows down (or up), in the order shown. */
+  function move(step) {
+    const keys = [...listEl.querySelectorAll("li.queue-item")].map((li) => li.dataset.id);
+    if (keys.length === 0) return;
+    const at = keys.indexOf(selected);
+    const next = at < 0 ? (step > 0 ? 0 : keys.length - 1) : Math.min(keys.length - 1, Math.max(0, at + step));
+    select(keys[next]);
+  }
+
   function draw() {
-    const all = [...incidents.values()].filter(visible).sort(byUrgency);
+    const all = [...incidents.values()].filter(visible).sort(queueOrder);
     const shown = all.filter(matches);
     // The total is the server's: open incidents beyond the loaded page are counted and said.
     const total = all.length + unloaded;
     count.textContent = unloaded > 0 ? t("queue_partial", { n: all.length, total }) : t("queue_count", { n: total });
+    // A redraw replaces the rows: the keyboard's place is kept, and so is the focus.
+    const hadFocus = listEl.contains(document.activeElement);
     if (all.length === 0) replace(listEl, h("li", { class: "queue-empty" }, t("queue_empty")));
-    else replace(listEl, shown.map(row));
+    else {
+      const pending = shown.filter(isPending);
+      const active = shown.filter((inc) => !isPending(inc));
+      replace(listEl, groupHead("pending", pending.length), pending.map(row), groupHead("active", active.length), active.map(row));
+    }
+    if (selected != null) select(selected, hadFocus);
     map.setIncidents(all, (inc) => ctx.go(`/incidents/${inc.id}`));
     if (!unit) {
       const load = {};
       for (const inc of all) if (inc.unit) load[inc.unit] = (load[inc.unit] || 0) + 1;
       map.setLoad(load);
     }
+  }
+
+  function groupHead(group, n) {
+    return h("li", { class: `queue-group queue-group-${group}`, "data-testid": `queue-${group}`, role: "presentation" }, `${t(`queue_${group}`)} (${n})`);
   }
 
   async function load() {
@@ -128,9 +169,21 @@ export function renderBoard(main, { unit }, ctx) {
         }
       }
       unloaded = Math.max(0, (counted?.total ?? 0) - incidents.size);
+      loaded = true;
+      clearTimeout(retry);
+      status.className = "queue-status";
       replace(status);
       draw();
     } catch (e) {
+      if (e instanceof ApiError && e.unreachable) {
+        // Keep the last picture, say how old it is, and try again.
+        status.className = "queue-status stale";
+        replace(status, loaded ? t("queue_stale", { time: dataTime() }) : emptyState(t("feed_offline")));
+        clearTimeout(retry);
+        retry = setTimeout(load, 5000);
+        return;
+      }
+      status.className = "queue-status";
       replace(status, errorState(e));
       replace(listEl);
       count.textContent = "";
@@ -195,9 +248,21 @@ export function renderBoard(main, { unit }, ctx) {
   }, 1000);
 
   const onKey = (e) => {
-    if (e.key === "/" && !e.target.matches("input, textarea, select")) {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const typing = e.target.matches("input, textarea, select");
+    if (e.key === "/" && !typing) {
       e.preventDefault();
       filter.focus();
+    } else if ((e.key === "j" || e.key === "J" || e.key === "ArrowDown") && (!typing || (e.key === "ArrowDown" && e.target === filter))) {
+      e.preventDefault();
+      move(1);
+    } else if ((e.key === "k" || e.key === "K" || e.key === "ArrowUp") && !typing) {
+      e.preventDefault();
+      move(-1);
+    } else if (e.key === "Enter" && !typing && selected != null && !listEl.contains(e.target)) {
+      // On a focused row the link itself opens it.
+      e.preventDefault();
+      ctx.go(`/incidents/${selected}`);
     }
   };
   document.addEventListener("keydown", onKey);
@@ -207,6 +272,7 @@ export function renderBoard(main, { unit }, ctx) {
 
   return () => {
     off();
+    clearTimeout(retry);
     clearInterval(tick);
     document.removeEventListener("keydown", onKey);
     map.destroy();

@@ -11,6 +11,16 @@ import { normDevice, normFacility, normIncident } from "../model.js";
 import { errorState, emptyState, section, statusChip } from "./common.js";
 import { facilityCard } from "./incident.js";
 
+/** Signals a facility page lists, newest first. */
+const SIGNALS_SHOWN = 50;
+
+/** A signal as a line: its code, what it means (in Vietnamese the receiver's own words), the
+ * kind of signal and the zone. */
+function signalText(s) {
+  const meaning = lang() === "vi" ? s.meaning : null;
+  return [s.code, meaning, s.category && label("signal_category", s.category), s.zone && `${t("zone")} ${s.zone}`].filter(Boolean).join(" · ");
+}
+
 function deviceChip(status) {
   return h("span", { class: `chip dev-${status || "unknown"}` }, label("device_status", status || "unknown"));
 }
@@ -207,7 +217,14 @@ export function renderFacility(main, { id }, ctx) {
     show(devicesBox, devs, (ds) => h("ul", { class: "plain" }, ds.map((d) => h("li", {}, h("strong", {}, d.name || d.account), " ", deviceChip(d.status), " · ", t("last_heartbeat"), ": ", heartbeat(d.lastSeen), d.plain ? h("div", {}, plainRisk(d)) : null))));
     const signals = await load(`/api/facilities/${fid}/signals`, "signals");
     if (!alive) return;
-    show(signalsBox, signals, (ss) => h("ol", { class: "timeline" }, ss.slice(0, 50).map((s) => h("li", {}, h("time", {}, dateTime(s.received_at ?? s.at)), h("span", { class: "tl-text" }, [s.code, s.event, s.category && label("kind", s.category), s.zone && `vùng ${s.zone}`].filter(Boolean).join(" · "))))));
+    show(signalsBox, signals, (ss) =>
+      h(
+        "div",
+        {},
+        ss.length > SIGNALS_SHOWN ? h("p", { class: "muted", "data-testid": "signals-partial" }, t("signals_partial", { n: SIGNALS_SHOWN })) : null,
+        h("ol", { class: "timeline" }, ss.slice(0, SIGNALS_SHOWN).map((s) => h("li", {}, h("time", {}, dateTime(s.received_at ?? s.at)), h("span", { class: "tl-text" }, signalText(s))))),
+      ),
+    );
     const incs = await load(`/api/incidents?facility=${fid}`, "incidents", normIncident);
     if (!alive) return;
     show(incidentsBox, incs, (is) => h("ul", { class: "plain" }, is.map((i) => h("li", {}, h("a", { href: `/incidents/${i.id}`, "data-nav": true }, `${i.number} · ${label("kind", i.kind)}`), " ", statusChip(i.status), " ", dateTime(i.received)))));

@@ -44,7 +44,12 @@ export function renderIncident(main, { id }, ctx) {
       map = null;
     }
     const tm = timer(inc, Date.now());
-    const timerEl = h("span", { class: `timer big${tm.overdue ? " overdue" : ""}`, id: "incident-timer" }, duration(tm.elapsed));
+    const timerEl = h(
+      "span",
+      { class: "timer-box" },
+      h("span", { class: "timer-label", id: "incident-timer-label" }, t(tm.stopped ? "timer_total" : "timer_running")),
+      h("span", { class: `timer big${tm.overdue ? " overdue" : ""}${tm.stopped ? " stopped" : ""}`, id: "incident-timer", "aria-labelledby": "incident-timer-label" }, duration(tm.elapsed)),
+    );
     const head = h(
       "header",
       { class: "incident-head" },
@@ -796,11 +801,21 @@ export function renderIncident(main, { id }, ctx) {
 
   function transferSection() {
     if (!canAct() || !isOpen(inc.status) || !isCityUser()) return null;
-    const sel = h("select", { id: "transfer-unit", "aria-label": t("transfer_to") }, session.unitList.filter((u) => u.code !== inc.unit).map((u) => h("option", { value: u.code }, u.full_name)));
+    // No unit is chosen until the operator chooses one.
+    const sel = h(
+      "select",
+      { id: "transfer-unit", "aria-label": t("transfer_to"), required: true },
+      h("option", { value: "" }, t("transfer_pick_unit")),
+      session.unitList.filter((u) => u.code !== inc.unit).map((u) => h("option", { value: u.code }, u.full_name)),
+    );
     const reason = h("input", { id: "transfer-reason", placeholder: t("reason"), "aria-label": t("reason") });
-    const form = h("form", { class: "inline-form" }, sel, reason, h("button", { type: "submit", class: "btn" }, t("transfer")));
+    const form = h("form", { class: "inline-form", novalidate: true }, sel, reason, h("button", { type: "submit", class: "btn" }, t("transfer")));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
+      if (!sel.value) {
+        sel.focus();
+        return toast(t("transfer_pick_unit"), "error");
+      }
       if (!reason.value.trim()) return toast(t("reason_required"), "error");
       act(() => api(`/api/incidents/${inc.id}/transfer`, { method: "POST", body: { unit_code: sel.value, reason: reason.value.trim() } }), t("transfer"));
     });
@@ -871,6 +886,7 @@ export function renderIncident(main, { id }, ctx) {
     const el = document.getElementById("incident-timer");
     if (!el || !inc) return;
     const tm = timer(inc, Date.now());
+    if (tm.stopped) return;
     el.textContent = duration(tm.elapsed);
     el.classList.toggle("overdue", tm.overdue);
   }, 1000);
@@ -930,7 +946,8 @@ export function facilityCard(f) {
     facts([
       [t("address"), f.address],
       [t("unit_owner"), unitName(f.unit)],
-      [t("floors"), f.floors != null ? `${f.floors}${f.basements ? ` + ${f.basements} hầm` : ""}` : null],
+      [t("floors"), f.floors != null ? `${f.floors}${f.basements ? ` + ${t("basements", { n: f.basements })}` : ""}` : null],
+      [t("access_notes"), f.access ? h("p", { class: "access-notes", "data-testid": "facility-access" }, f.access) : null],
       [t("contacts"), f.contacts.length ? h("ul", {}, f.contacts.map((c) => h("li", {}, contact(c)))) : null],
       [t("hazards"), f.hazards.length ? h("ul", { class: "hazards" }, f.hazards.map((x) => h("li", {}, typeof x === "string" ? x : JSON.stringify(x)))) : null],
       [t("water_sources"), f.waterSources.length ? h("ul", {}, f.waterSources.map((w) => h("li", {}, water(w)))) : null],

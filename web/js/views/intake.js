@@ -2,7 +2,9 @@
 // live while the address is typed (old ward names understood) or when the map is clicked, and
 // the keyboard does everything (Ctrl+Enter creates, Esc clears). Open incidents the report
 // probably repeats (same caller, same place and type) show live beside the form, each with one
-// action that joins the call to it instead of opening a second incident.
+// action that joins the call to it instead of opening a second incident. What is typed is
+// kept as a draft in this tab until the incident is made or the form cleared, so a reload, a
+// trip to another screen or a server outage loses nothing.
 
 import { api, ApiError } from "../api.js";
 import { unitAtPoint, resolveAddress, candidateChips, whyUnit } from "../location.js";
@@ -15,6 +17,10 @@ import { errorText } from "./incident.js";
 
 /** sessionStorage key of a form suggested elsewhere (the assistant), read once on opening. */
 export const PREFILL_KEY = "binhyen.intake.prefill";
+
+/** sessionStorage key of the form being typed (per tab: it holds a caller's details, and is
+ * gone with the tab). */
+const DRAFT_KEY = "binhyen.intake.draft";
 
 /** Draws the intake form with its map. */
 export function renderIntake(main, _params, ctx) {
@@ -92,6 +98,7 @@ export function renderIntake(main, _params, ctx) {
     state.lon = lon;
     state.source = "map";
     map.pick(lat, lon);
+    saveDraft();
     coords.textContent = `${t("coords")}: ${lat.toFixed(5)}, ${lon.toFixed(5)}`;
     replace(candidates);
     unitOut.textContent = t("looking_up");
@@ -170,10 +177,18 @@ export function renderIntake(main, _params, ctx) {
     }
   });
 
+  // The form as it opens, to clear it back to (the reset event itself is cancelled below).
+  const initialChannel = channel.value;
+  function clearFields() {
+    for (const el of [kind, subtype, address, priority, callerName, callerPhone, description]) el.value = "";
+    channel.value = initialChannel;
+  }
+
   function reset() {
+    sessionStorage.removeItem(DRAFT_KEY);
     generation += 1;
     if (lookup) lookup.abort();
-    form.reset();
+    clearFields();
     Object.assign(state, { lat: null, lon: null, unit: null, nearBoundary: false, distance: null, oldName: null, source: null, addressPoint: null });
     dupGeneration += 1;
     dupBox.hidden = true;
@@ -185,6 +200,55 @@ export function renderIntake(main, _params, ctx) {
     subtypeField.hidden = true;
     error.textContent = "";
     kind.focus();
+  }
+
+  // Every change is kept as the draft (the map's point too).
+  function saveDraft() {
+    const draft = {
+      call: fromCall,
+      kind: kind.value,
+      crime_subtype: subtype.value,
+      address: address.value,
+      channel: channel.value,
+      priority: priority.value,
+      caller_name: callerName.value,
+      caller_phone: callerPhone.value,
+      description: description.value,
+      lat: state.source === "map" || state.source === "map+address" ? state.lat : null,
+      lon: state.source === "map" || state.source === "map+address" ? state.lon : null,
+    };
+    const empty = !draft.kind && !draft.address.trim() && !draft.caller_name.trim() && !draft.caller_phone.trim() && !draft.description.trim() && draft.lat == null;
+    if (empty) sessionStorage.removeItem(DRAFT_KEY);
+    else sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+  }
+  form.addEventListener("input", saveDraft);
+  form.addEventListener("change", saveDraft);
+
+  /** Puts back a draft typed earlier in this tab (for the same call, or with no call). */
+  function restoreDraft() {
+    let d = null;
+    try {
+      d = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null");
+    } catch {
+      /* an unreadable draft is dropped */
+    }
+    if (!d || (d.call || null) !== fromCall) return false;
+    if (codes("kind").includes(d.kind)) kind.value = d.kind;
+    subtypeField.hidden = kind.value !== "crime";
+    if (codes("crime_subtype").includes(d.crime_subtype)) subtype.value = d.crime_subtype;
+    if ([...channel.options].some((o) => o.value === d.channel)) channel.value = d.channel;
+    if (["1", "2", "3", "4"].includes(d.priority)) priority.value = d.priority;
+    callerName.value = d.caller_name || "";
+    callerPhone.value = d.caller_phone || "";
+    description.value = d.description || "";
+    address.value = d.address || "";
+    if (Number.isFinite(d.lat) && Number.isFinite(d.lon)) {
+      pickPoint(d.lat, d.lon);
+      if (address.value) state.source = "map+address";
+    } else if (address.value) lookupAddress();
+    if (kind.value || callerPhone.value) checkDuplicates();
+    toast(t("draft_restored"), "info");
+    return true;
   }
 
   form.addEventListener("reset", (e) => {
@@ -236,7 +300,8 @@ export function renderIntake(main, _params, ctx) {
       reset();
       if (created && created.id != null) ctx.go(`/incidents/${created.id}`);
     } catch (err) {
-      fail(err instanceof ApiError && err.status === 404 ? `${t("no_data")}: POST /api/incidents` : err.message);
+      if (err instanceof ApiError && err.unreachable) fail(t("intake_not_sent_offline"));
+      else fail(err instanceof ApiError && err.status === 404 ? `${t("no_data")}: POST /api/incidents` : errorText(err));
     } finally {
       submit.disabled = !canAct();
     }
@@ -252,7 +317,7 @@ export function renderIntake(main, _params, ctx) {
       /* an unreadable suggestion is dropped */
     }
     sessionStorage.removeItem(PREFILL_KEY);
-    if (!pre) return;
+    if (!pre) return false;
     if (codes("kind").includes(pre.kind)) kind.value = pre.kind;
     subtypeField.hidden = kind.value !== "crime";
     if (pre.crime_subtype && codes("crime_subtype").includes(pre.crime_subtype)) subtype.value = pre.crime_subtype;
@@ -263,6 +328,8 @@ export function renderIntake(main, _params, ctx) {
     if (pre.unit_code) showUnit(pre.unit_code, t("unit_from_assistant"));
     else if (pre.address) lookupAddress();
     else if (pre.lat != null && pre.lon != null) pickPoint(pre.lat, pre.lon);
+    saveDraft();
+    return true;
   }
 
   // A place no longer found by the address no longer counts for the duplicate check.
@@ -363,7 +430,8 @@ export function renderIntake(main, _params, ctx) {
     if (focusEl) focusEl.focus();
   }
 
-  prefill();
+  // A suggestion from the assistant is newer than any draft.
+  if (!prefill()) restoreDraft();
   kind.focus();
   return () => {
     document.removeEventListener("keydown", onKey);
