@@ -215,13 +215,10 @@ async fn sqlite_audit_rows_cannot_be_changed() {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL: set BINHYEN_TEST_PG and run with --ignored"]
 async fn postgres_audit_rows_cannot_be_changed() {
     use sqlx::Connection;
-    let Some(base) = common::pg_url() else {
-        eprintln!("skipped: set BINHYEN_TEST_PG to run the PostgreSQL suite");
-        return;
-    };
-    let url = common::fresh_pg_schema(&base).await;
+    let url = common::fresh_pg_schema(&common::pg_base()).await;
     let store = Store::open(&store::DbTarget::Postgres(url.clone()))
         .await
         .unwrap();

@@ -424,6 +424,7 @@ async fn the_escalation_check_decides_from_the_now_it_is_given(backend: Backend)
 
 /// Two nodes on one PostgreSQL both run the escalation check: the alarm is escalated once.
 #[tokio::test]
+#[ignore = "PostgreSQL: set BINHYEN_TEST_PG and run with --ignored"]
 async fn two_nodes_escalate_an_alarm_once() {
     let Some(site) = site(Backend::Postgres, Duration::from_secs(1)).await else {
         return;

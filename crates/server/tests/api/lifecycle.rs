@@ -331,53 +331,35 @@ fn each_command_shows_its_own_flags_and_serve_its_defaults() {
 #[test]
 fn user_add_needs_the_units_only_for_a_unit_officer() {
     let dir = std::env::temp_dir().join(unique("binhyen-user-add"));
-    let add = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_binhyen"))
-            .args(["user", "add", "--data-dir"])
-            .arg(&dir)
-            .args(extra)
-            .env_remove("BINHYEN_UNITS")
-            .env("BINHYEN_PASSWORD", "mat-khau-du-dai-123")
-            .output()
-            .unwrap()
-    };
-    let out = add(&["--username", "truc.ban", "--role", "operator"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = add(&[
+    let officer = [
         "--username",
         "cong.an",
         "--role",
         "unit_officer",
         "--unit",
         "00004",
-    ]);
+    ];
+    let add = |account: &[&str], units: Option<PathBuf>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_binhyen"));
+        command
+            .args(["user", "add", "--data-dir"])
+            .arg(&dir)
+            .args(account)
+            .env_remove("BINHYEN_UNITS")
+            .env("BINHYEN_PASSWORD", "mat-khau-du-dai-123");
+        if let Some(units) = units {
+            command.arg("--units").arg(units);
+        }
+        command.output().unwrap()
+    };
+    let out = add(&["--username", "truc.ban", "--role", "operator"], None);
+    let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = add(&officer, None);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--units"));
-    let out = Command::new(env!("CARGO_BIN_EXE_binhyen"))
-        .args(["user", "add", "--data-dir"])
-        .arg(&dir)
-        .args([
-            "--username",
-            "cong.an",
-            "--role",
-            "unit_officer",
-            "--unit",
-            "00004",
-        ])
-        .arg("--units")
-        .arg(units_dir())
-        .env("BINHYEN_PASSWORD", "mat-khau-du-dai-123")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(stderr(&out).contains("--units"), "{}", stderr(&out));
+    let out = add(&officer, Some(units_dir()));
+    assert!(out.status.success(), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(dir);
 }
 

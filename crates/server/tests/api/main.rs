@@ -1,8 +1,8 @@
 //! The server's integration tests, linked into one binary: each module starts the real server
 //! (or the real `binhyen` process) on a free port and talks to it as a client would, on SQLite,
-//! and on PostgreSQL when `BINHYEN_TEST_PG` is set. One binary instead of one per file keeps the
-//! link step and the build directory small; `cargo test -p server --test api feed::` runs one
-//! module.
+//! and on PostgreSQL when asked (`BINHYEN_TEST_PG=… cargo test -- --ignored`). One binary
+//! instead of one per file keeps the link step and the build directory small;
+//! `cargo test -p server --test api feed::` runs one module.
 
 #[macro_use]
 mod common;
