@@ -268,3 +268,29 @@ test("in English every screen speaks English (no raw codes or message keys) and 
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test("two screens: the map moves to a window of its own, the queue takes the whole first one, both live", async () => {
+  await report(79);
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, "/");
+  await page.locator("#queue li.queue-item").first().waitFor();
+  const [mapWindow] = await Promise.all([page.context().waitForEvent("page"), page.getByTestId("open-map-window").click()]);
+  await mapWindow.waitForLoadState();
+  assert.match(mapWindow.url(), /\?layout=map$/);
+  // The units are drawn, over the whole window's width.
+  await mapWindow.waitForFunction(() => document.querySelectorAll("#board-map path.leaflet-interactive").length >= 126);
+  assert.ok((await mapWindow.locator("#board-map").evaluate((el) => el.getBoundingClientRect().width)) > 1000);
+  assert.equal(await mapWindow.locator("#queue").count(), 0, "the map window has no queue");
+  await page.waitForURL(/\?layout=queue$/);
+  assert.equal(await page.locator("#board-map").count(), 0, "the queue window has no map");
+  // The queue fills the window's width.
+  const width = await page.locator(".queue").evaluate((el) => el.getBoundingClientRect().width);
+  assert.ok(width > 1000, `queue ${width} px wide`);
+  const later = await report(80);
+  await page.locator(`#queue li[data-id="${later.id}"]`).waitFor();
+  await page.getByTestId("map-back-here").click();
+  await page.locator("#board-map").waitFor();
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(mapWindow.errors ?? [], []);
+  await page.context().close();
+});

@@ -57,21 +57,52 @@ export function renderBoard(main, { unit }, ctx) {
   const listEl = h("ol", { class: "queue-list", id: "queue", "aria-label": t("queue_title"), "aria-live": "polite", "aria-relevant": "additions" });
   const status = h("div", { class: "queue-status" });
   const mapEl = h("div", { class: "map", id: "board-map" });
-  const header = unit ? unitHeader(unit) : h("div", { class: "board-head" }, h("h1", {}, t("city_view")), h("p", { class: "muted" }, t("shortcuts")));
+  // Several screens: `?layout=queue` is the queue alone (full height, full width) and
+  // `?layout=map` the map alone, each in a window of its own, both live.
+  const layout = new URLSearchParams(location.search).get("layout");
+  const here = location.pathname;
+  const otherScreen = layout
+    ? null
+    : h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-sm",
+          "data-testid": "open-map-window",
+          on: {
+            click: () => {
+              window.open(`${here}?layout=map`, `binhyen-map-${unit || "city"}`);
+              ctx.go(`${here}?layout=queue`);
+            },
+          },
+        },
+        t("open_map_window"),
+      );
+  const header = unit ? unitHeader(unit, otherScreen) : h("div", { class: "board-head" }, h("h1", {}, t("city_view")), otherScreen, h("p", { class: "muted" }, t("shortcuts")));
   const queue = h(
     "section",
     { class: "queue panel", "aria-labelledby": "queue-title" },
-    h("div", { class: "queue-head" }, h("h2", { id: "queue-title", class: "panel-title" }, t("queue_title")), count),
+    h(
+      "div",
+      { class: "queue-head" },
+      h("h2", { id: "queue-title", class: "panel-title" }, t("queue_title")),
+      count,
+      layout === "queue" ? h("button", { type: "button", class: "btn btn-sm", "data-testid": "map-back-here", on: { click: () => ctx.go(here) } }, t("map_back_here")) : null,
+    ),
     filter,
     status,
     listEl,
   );
-  replace(main, h("div", { class: "board" }, h("div", { class: "board-map" }, header, mapEl, legend()), queue));
+  const mapSide = h("div", { class: "board-map" }, header, mapEl, legend());
+  replace(main, h("div", { class: `board${layout === "queue" ? " board-queue-only" : layout === "map" ? " board-map-only" : ""}` }, layout === "queue" ? null : mapSide, layout === "map" ? null : queue));
 
-  const map = createMap(mapEl, {
-    search: true,
-    onUnitClick: isCityUser() ? (code) => ctx.go(`/units/${code}`) : null,
-  });
+  const map =
+    layout === "queue"
+      ? NO_MAP
+      : createMap(mapEl, {
+          search: true,
+          onUnitClick: isCityUser() ? (code) => ctx.go(`/units/${code}`) : null,
+        });
   map.highlight(unit, true).catch(() => {});
 
   function visible(inc) {
@@ -279,18 +310,29 @@ export function renderBoard(main, { unit }, ctx) {
   };
 }
 
+/** The map of a queue-only window: nothing to draw. */
+const NO_MAP = {
+  highlight: async () => {},
+  setIncidents() {},
+  setLoad() {},
+  setResources() {},
+  setFacilities() {},
+  destroy() {},
+};
+
 function timerText(tm) {
   const base = duration(tm.elapsed);
   if (tm.overdue) return `${base} · ${t("overdue_stage", { stage: t(`stage_${tm.stage}`) })}`;
   return base;
 }
 
-function unitHeader(code) {
+function unitHeader(code, extra) {
   const u = session.units.get(code);
   return h(
     "div",
     { class: "board-head" },
     h("h1", {}, u.police_name || u.full_name),
+    extra,
     h(
       "p",
       { class: "muted" },
