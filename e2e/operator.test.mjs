@@ -130,6 +130,41 @@ test("a resolved incident's timer stops and says it is the total; transfer asks 
   await page.context().close();
 });
 
+test("casualty figures are recorded on the incident page, shown on its timeline, and after closing need a reason", async () => {
+  const fire = await report(70, { kind: "fire", crime_subtype: undefined, priority: 1, description: "Cháy nhà ống" });
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, `/incidents/${fire.id}`);
+  await page.locator("#casualty-box").waitFor();
+  assert.equal(await page.locator("#casualty-figures").count(), 0, "nothing recorded yet");
+  await page.locator("#casualty-box summary").click();
+  await page.locator("#casualty-injured").fill("2");
+  await page.locator("#casualty-trapped").fill("3");
+  await page.locator("#casualty-submit").click();
+  await page.locator('#casualty-figures dd[data-field="trapped"]', { hasText: "3" }).waitFor();
+  await page.locator(".timeline li", { hasText: "Mắc kẹt 0 → 3" }).waitFor();
+  // Unchanged figures are not sent.
+  await page.locator("#casualty-box summary").click();
+  await page.locator("#casualty-submit").click();
+  assert.equal(await page.locator("#casualty-error").textContent(), "Số liệu chưa thay đổi.");
+
+  // Closed, a correction asks for a reason first.
+  const now = await admin("GET", `/api/incidents/${fire.id}`);
+  const done = await admin("POST", `/api/incidents/${fire.id}/transitions`, { to: "cancelled", reason: "Đã dập tắt trước khi lực lượng đến", version: now.body.version });
+  assert.equal(done.status, 200, JSON.stringify(done.body));
+  await page.reload();
+  await page.locator("#casualty-box summary").click();
+  await page.locator("#casualty-dead").fill("1");
+  await page.locator("#casualty-submit").click();
+  assert.equal(await page.locator("#casualty-error").textContent(), "Cần ghi lý do.");
+  await page.locator("#casualty-reason").fill("Nạn nhân tử vong tại bệnh viện");
+  await page.locator("#casualty-submit").click();
+  await page.locator('#casualty-figures dd[data-field="dead"]', { hasText: "1" }).waitFor();
+  const after = await admin("GET", `/api/incidents/${fire.id}`);
+  assert.deepEqual(after.body.casualties, { dead: 1, injured: 2, trapped: 3, rescued: 0 });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("an outage keeps the last picture and the typed form, sounds, and recovers on its own", async () => {
   const known = await report(60);
   const board = await newPage(browser);

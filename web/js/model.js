@@ -126,6 +126,7 @@ export function normIncident(raw) {
     resources: (raw.resources || raw.assignments || []).map(normAssignment),
     history: raw.history || raw.timeline || raw.events || [],
     notes: raw.notes || [],
+    casualties: { dead: 0, injured: 0, trapped: 0, rescued: 0, ...(raw.casualties || {}) },
     mergedInto: pick(raw.merged_into),
     mergedFrom: raw.merged_from || [],
     version: pick(raw.version),

@@ -8,7 +8,7 @@
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, Utc};
 use domain::incident::{
-    Actor, Caller, Channel, CrimeSubtype, Disposition, GeoPoint, Incident, IncidentId,
+    Actor, Caller, Casualties, Channel, CrimeSubtype, Disposition, GeoPoint, Incident, IncidentId,
     IncidentKind, IncidentLocation, IncidentNumber, IncidentStatus, NewIncident, TransitionDetails,
 };
 use domain::stats::MaxPenalty;
@@ -214,6 +214,10 @@ fn incident(
         }
         step(&mut inc, rng, to, lo, hi, TransitionDetails::default())?;
     }
+    if let Some(toll) = casualties(rng, inc.kind) {
+        let at = inc.updated_at;
+        inc.record_casualties(toll, None, actor.clone(), at)?;
+    }
     let disposition = match rng.gen_range(0..10) {
         0..=5 => Disposition::ReportTaken,
         6 => Disposition::ArrestMade,
@@ -230,6 +234,34 @@ fn incident(
         TransitionDetails::disposition(disposition),
     )?;
     Ok(inc)
+}
+
+/// The toll of a resolved incident, for the kinds that have one: most have nobody hurt, some a
+/// few injured, a few a death; fires and rescues also rescue people.
+fn casualties(rng: &mut StdRng, kind: IncidentKind) -> Option<Casualties> {
+    let hurt_share = match kind {
+        IncidentKind::TrafficAccident => 60,
+        IncidentKind::Fire | IncidentKind::Explosion => 25,
+        IncidentKind::Rescue => 50,
+        _ => return None,
+    };
+    let roll = rng.gen_range(0..100);
+    let toll = Casualties {
+        dead: u32::from(roll < hurt_share / 10),
+        injured: if roll < hurt_share {
+            rng.gen_range(1..=3)
+        } else {
+            0
+        },
+        trapped: 0,
+        rescued: match kind {
+            IncidentKind::Fire | IncidentKind::Rescue if roll < hurt_share * 2 => {
+                rng.gen_range(1..=5)
+            }
+            _ => 0,
+        },
+    };
+    (!toll.is_none()).then_some(toll)
 }
 
 fn kind_label(kind: IncidentKind) -> &'static str {

@@ -153,6 +153,14 @@ pub enum IncidentCommand {
         /// Why (required when the unit changes after dispatch).
         reason: Option<String>,
     },
+    /// Record or correct the casualty figures (a reason is required once the incident is
+    /// closed).
+    Casualties {
+        /// The new figures.
+        casualties: inc::Casualties,
+        /// Why.
+        reason: Option<String>,
+    },
     /// Correct the type (with its crime sub-type) and/or change the priority: one timeline
     /// event for each. A reason is required, since both change who is sent and how fast.
     Reclassify {
@@ -175,6 +183,7 @@ impl IncidentCommand {
             IncidentCommand::Escalate { .. } => "incident.escalate",
             IncidentCommand::Relocate { .. } => "incident.relocate",
             IncidentCommand::Reclassify { .. } => "incident.reclassify",
+            IncidentCommand::Casualties { .. } => "incident.casualties",
         }
     }
 
@@ -200,6 +209,9 @@ impl IncidentCommand {
             }
             IncidentCommand::Relocate { location, reason } => {
                 incident.relocate(location, reason.as_deref(), actor, now)?
+            }
+            IncidentCommand::Casualties { casualties, reason } => {
+                incident.record_casualties(casualties, reason.as_deref(), actor, now)?
             }
             IncidentCommand::Reclassify {
                 kind,
@@ -399,6 +411,8 @@ pub(crate) struct Columns {
     pub(crate) received_at: i64,
     pub(crate) times: [Option<i64>; 9],
     pub(crate) updated_at: i64,
+    /// Dead, injured, trapped, rescued.
+    pub(crate) casualties: [i64; 4],
     pub(crate) doc: String,
 }
 
@@ -438,6 +452,12 @@ impl Columns {
                 ms(t.merged),
             ],
             updated_at: to_millis(i.updated_at),
+            casualties: [
+                i64::from(i.casualties.dead),
+                i64::from(i.casualties.injured),
+                i64::from(i.casualties.trapped),
+                i64::from(i.casualties.rescued),
+            ],
             doc: doc_of(i)?,
         })
     }
@@ -482,7 +502,8 @@ pub(crate) const UPDATE_INCIDENT: &str =
      lon = $17, address = $18, merged_into = $19, created_at = $20, received_at = $21, \
      verified_at = $22, false_alarm_at = $23, dispatched_at = $24, en_route_at = $25, \
      on_scene_at = $26, resolved_at = $27, closed_at = $28, cancelled_at = $29, merged_at = $30, \
-     updated_at = $31, doc = $32, version = version + 1 WHERE id = $1 AND version = $2";
+     updated_at = $31, doc = $32, dead = $33, injured = $34, trapped = $35, rescued = $36, \
+     version = version + 1 WHERE id = $1 AND version = $2";
 
 /// Writes the incident's columns and document over version `$version` inside `$tx`; a row that
 /// moved on in between is a conflict. Evaluates to the new version.
@@ -524,6 +545,10 @@ macro_rules! write_incident {
             .bind(c.times[8])
             .bind(c.updated_at)
             .bind(&c.doc)
+            .bind(c.casualties[0])
+            .bind(c.casualties[1])
+            .bind(c.casualties[2])
+            .bind(c.casualties[3])
             .execute(&mut *$tx)
             .await?;
         if done.rows_affected() != 1 {

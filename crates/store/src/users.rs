@@ -67,6 +67,14 @@ pub enum AccountChange {
     ConfirmTotp { step: i64 },
     /// The account's TOTP secret is removed (a lost phone); sign-in asks for the password only.
     ClearTotp,
+    /// The account's name, role and unit. A change of role or unit ends its sessions (what it
+    /// may see changes), and a unit officer moved to another unit stops being its old unit's
+    /// chief.
+    Assignment {
+        display_name: String,
+        role: Role,
+        unit_code: Option<String>,
+    },
 }
 
 impl AccountChange {
@@ -79,15 +87,23 @@ impl AccountChange {
             AccountChange::RevokeSessions => "user.sessions_revoke",
             AccountChange::ConfirmTotp { .. } => "user.totp_enable",
             AccountChange::ClearTotp => "user.totp_clear",
+            AccountChange::Assignment { .. } => "user.assignment",
         }
     }
 
-    /// Whether the change ends the account's sessions.
-    fn revokes_sessions(&self) -> bool {
-        matches!(
-            self,
-            AccountChange::Password { .. } | AccountChange::Disable | AccountChange::RevokeSessions
-        )
+    /// Whether the change ends the sessions of the account as it was (`before`).
+    fn revokes_sessions(&self, before: &User) -> bool {
+        match self {
+            AccountChange::Password { .. }
+            | AccountChange::Disable
+            | AccountChange::RevokeSessions => true,
+            AccountChange::Assignment {
+                role, unit_code, ..
+            } => *role != before.role || *unit_code != before.unit_code,
+            AccountChange::Enable
+            | AccountChange::ConfirmTotp { .. }
+            | AccountChange::ClearTotp => false,
+        }
     }
 }
 
@@ -378,9 +394,34 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                AccountChange::Assignment {
+                    display_name,
+                    role,
+                    unit_code,
+                } => {
+                    sqlx::query(
+                        "UPDATE users SET display_name = $2, role = $3, unit_code = $4 \
+                         WHERE id = $1",
+                    )
+                    .bind(user_id)
+                    .bind(display_name)
+                    .bind(role.as_str())
+                    .bind(unit_code)
+                    .execute(&mut *tx)
+                    .await?;
+                    if let Some(unit) = unit_code {
+                        sqlx::query(
+                            "DELETE FROM unit_chiefs WHERE user_id = $1 AND unit_code <> $2",
+                        )
+                        .bind(user_id)
+                        .bind(unit)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
             }
             let mut sessions_revoked = 0;
-            if change.revokes_sessions() {
+            if change.revokes_sessions(&before) {
                 let keep = match change {
                     AccountChange::Password { keep_session, .. } => keep_session.clone(),
                     _ => None,
@@ -414,8 +455,12 @@ impl Store {
                 // Never the hash or the secret: only what an auditor needs.
                 summary: serde_json::json!({
                     "username": user.username,
-                    "before": {"disabled": before.disabled, "totp": before.totp_enabled()},
-                    "after": {"disabled": user.disabled, "totp": user.totp_enabled()},
+                    "before": {"disabled": before.disabled, "totp": before.totp_enabled(),
+                               "display_name": before.display_name, "role": before.role,
+                               "unit_code": before.unit_code},
+                    "after": {"disabled": user.disabled, "totp": user.totp_enabled(),
+                              "display_name": user.display_name, "role": user.role,
+                              "unit_code": user.unit_code},
                     "sessions_revoked": sessions_revoked,
                 }),
             };

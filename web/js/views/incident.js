@@ -16,6 +16,8 @@ import { acknowledge, settle } from "../alert.js";
 import { emptyState, errorState, priorityBadge, statusChip, section, facts } from "./common.js";
 
 /** The next status of a resource working an incident. */
+/** The casualty counts, in the order the reports list them. */
+const CASUALTY_FIELDS = ["dead", "injured", "trapped", "rescued"];
 const RESOURCE_NEXT = { dispatched: "en_route", en_route: "on_scene", on_scene: "returning", returning: "available" };
 
 /** Draws incident `id`. */
@@ -60,7 +62,7 @@ export function renderIncident(main, { id }, ctx) {
     const info = locationSection();
     const facilityBox = h("div", { id: "facility-box" });
     const callsBox = h("div", { id: "incident-calls" });
-    const left = h("div", { class: "incident-main" }, info, inc.facilityId != null ? facilityBox : null, callsBox, timelineSection(), notesSection());
+    const left = h("div", { class: "incident-main" }, info, casualtiesSection(), inc.facilityId != null ? facilityBox : null, callsBox, timelineSection(), notesSection());
     const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), duplicatesSection(), controlsSection(), transferSection(), mergeSection(), exportsSection());
     replace(root, head, h("div", { class: "incident-grid" }, left, right));
     loadCalls(callsBox);
@@ -733,6 +735,44 @@ export function renderIncident(main, { id }, ctx) {
     return section(t("coordination"), notes, forms);
   }
 
+  /**
+   * The human toll: four counts, shown always and recorded as the facts come in (also after
+   * the incident has ended, then only with a reason, since the reports are made from them).
+   */
+  function casualtiesSection() {
+    const now = inc.casualties;
+    const figures = h(
+      "dl",
+      { class: "casualties", id: "casualty-figures" },
+      CASUALTY_FIELDS.flatMap((f) => [h("dt", {}, t(`casualty_${f}`)), h("dd", { class: now[f] ? "some" : "", "data-field": f }, String(now[f]))]),
+    );
+    const nothing = CASUALTY_FIELDS.every((f) => !now[f]) ? h("p", { class: "muted" }, t("casualty_none")) : null;
+    if (!canAct() || inc.status === "merged") return section(t("casualties"), nothing || figures);
+    const finished = ["closed", "cancelled"].includes(inc.status);
+    const inputs = CASUALTY_FIELDS.map((f) => [f, h("input", { id: `casualty-${f}`, type: "number", min: "0", max: "10000", step: "1", inputmode: "numeric", value: String(now[f]) })]);
+    const reason = h("input", { id: "casualty-reason", placeholder: t(finished ? "casualty_reason_required" : "reason_optional") });
+    const form = miniForm("casualty", t("casualty_update"), [...inputs.map(([f, input]) => [t(`casualty_${f}`), input]), [t("reason"), reason]], t("save"), () => {
+      const body = {};
+      for (const [f, input] of inputs) {
+        const n = Number(input.value);
+        if (input.value.trim() === "" || !Number.isInteger(n) || n < 0) {
+          input.focus();
+          return { error: t("casualty_invalid") };
+        }
+        body[f] = n;
+      }
+      if (CASUALTY_FIELDS.every((f) => body[f] === now[f])) return { error: t("casualty_same") };
+      const why = reason.value.trim();
+      if (finished && !why) {
+        reason.focus();
+        return { error: t("reason_required") };
+      }
+      if (why) body.reason = why;
+      return { path: "casualties", body, ok: t("casualty_ok") };
+    });
+    return section(t("casualties"), nothing || figures, form);
+  }
+
   /** Type and priority: what the incident is and how urgent, changed only with a reason. */
   function classifyForm() {
     const kind = h("select", { id: "classify-kind" }, codes("kind").map((c) => h("option", { value: c, selected: c === inc.kind }, label("kind", c))));
@@ -979,6 +1019,7 @@ const EVENT_TEXT = {
   alarm_restored: ["Báo động đã phục hồi", "Alarm restored"],
   resource_assigned: ["Điều động", "Resource assigned"],
   resource_released: ["Kết thúc nhiệm vụ", "Resource released"],
+  casualties_recorded: ["Thương vong", "Casualties"],
 };
 
 /** One timeline line in words. */
@@ -1007,10 +1048,15 @@ export function eventText(change) {
     case "merged_into":
       return `${name} ${change.survivor_number ?? change.survivor}`;
     case "signal_attached":
-      return `${name} ${change.code}${change.zone ? ` · vùng ${change.zone}` : ""}`;
+      return `${name} ${change.code}${change.zone ? ` · ${t("zone")} ${change.zone}` : ""}`;
     case "resource_assigned":
     case "resource_released":
       return `${name}: ${change.call_sign}`;
+    case "casualties_recorded": {
+      const count = (side, f) => change[side]?.[f] ?? 0;
+      const moved = CASUALTY_FIELDS.filter((f) => count("from", f) !== count("to", f));
+      return `${name}: ${moved.map((f) => `${t(`casualty_${f}`)} ${count("from", f)} → ${count("to", f)}`).join(", ")}${change.reason ? ` (${change.reason})` : ""}`;
+    }
     default:
       return name;
   }

@@ -57,6 +57,7 @@
 
 pub mod alarm;
 pub mod cap;
+pub mod casualties;
 pub mod catalogue;
 pub mod dispatch;
 pub mod duplicates;
@@ -76,6 +77,7 @@ pub use alarm::{
     find_absorbing_incident, AlarmCategory, AlarmSignal, FacilityContact, FacilitySnapshot,
     IncidentFromAlarm, MAX_SIGNALS_PER_INCIDENT,
 };
+pub use casualties::{Casualties, MAX_CASUALTY_COUNT};
 pub use catalogue::{
     Channel, CrimeSubtype, Disposition, IncidentKind, Priority, ResourceKind, Service, Vocabulary,
 };

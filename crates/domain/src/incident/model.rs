@@ -24,6 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::alarm::AlarmSignal;
+use super::casualties::Casualties;
 use super::catalogue::{Channel, CrimeSubtype, Disposition, IncidentKind, Priority, ResourceKind};
 use super::error::{FieldError, IncidentError};
 use super::number::IncidentNumber;
@@ -366,6 +367,15 @@ pub enum IncidentChange {
         /// Call sign.
         call_sign: String,
     },
+    /// The casualty figures were recorded or corrected.
+    CasualtiesRecorded {
+        /// The figures before.
+        from: Casualties,
+        /// The figures now.
+        to: Casualties,
+        /// Why (required once the incident is closed).
+        reason: Option<String>,
+    },
 }
 
 /// One entry of an incident's timeline.
@@ -457,6 +467,9 @@ pub struct Incident {
     pub merged_from: Vec<IncidentId>,
     /// Notes, oldest first.
     pub notes: Vec<Note>,
+    /// People dead, injured, trapped and rescued, as last recorded.
+    #[serde(default)]
+    pub casualties: Casualties,
     /// Unit responsibility.
     pub assignment: UnitAssignment,
     /// Resources sent.
@@ -516,6 +529,7 @@ impl Incident {
             merged_into: None,
             merged_from: Vec::new(),
             notes: Vec::new(),
+            casualties: Casualties::default(),
             resources: Vec::new(),
             times: StatusTimes::new(received),
             opened_by: actor.clone(),
@@ -1045,6 +1059,7 @@ pub fn merge_incidents(
         super::alarm::push_signal(survivor, signal.clone());
     }
     survivor.signals_dropped += merged.signals_dropped;
+    survivor.casualties = survivor.casualties.merged_with(merged.casualties);
     for id in merged.related.iter().copied() {
         if id != survivor.id && !survivor.related.contains(&id) {
             survivor.related.push(id);

@@ -10,6 +10,7 @@ pub mod duplicates_check;
 pub mod facilities;
 pub mod feed;
 pub mod health;
+pub mod incident_casualties;
 pub mod incident_classification;
 pub mod incidents;
 pub mod public_chat;

@@ -14,6 +14,7 @@ mod api_foundation;
 mod api_fuzz;
 mod assistant;
 mod calls;
+mod casualties;
 mod classification;
 mod crash;
 mod duplicates_check;

@@ -1,0 +1,136 @@
+//! Casualty figures on an incident (`POST /api/incidents/{id}/casualties`) through HTTP, on
+//! SQLite and on PostgreSQL: recorded on the incident and its timeline with the previous
+//! figures, refused when nothing changes or a count is absurd, correctable after closing only
+//! with a reason, and counted by the fire statistics.
+
+use crate::common;
+
+use common::{error_code, Backend, TestServer};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn casualties_are_recorded_and_counted(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let operator = s.user(&admin, "trucban", "operator", None).await;
+    let other = s
+        .user(&admin, "cb.ngocha", "unit_officer", Some("00008"))
+        .await;
+    let r = s
+        .post(
+            &operator,
+            "/api/incidents",
+            &json!({"kind": "fire", "channel": "hotline_114", "description": "Cháy nhà dân",
+                    "lat": 21.0385, "lon": 105.838}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let made: Value = r.json().await.unwrap();
+    let id = made["id"].as_i64().unwrap();
+    assert_eq!(
+        made["casualties"],
+        json!({"dead": 0, "injured": 0, "trapped": 0, "rescued": 0})
+    );
+    let path = format!("/api/incidents/{id}/casualties");
+
+    // Two people trapped, one injured.
+    let r = s
+        .post(
+            &operator,
+            &path,
+            &json!({"dead": 0, "injured": 1, "trapped": 2, "rescued": 0, "version": made["version"]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let now: Value = r.json().await.unwrap();
+    assert_eq!(now["casualties"]["trapped"], 2);
+    // The same figures again change nothing; an absurd count is refused; a stale version too.
+    let same = json!({"dead": 0, "injured": 1, "trapped": 2, "rescued": 0});
+    let r = s.post(&operator, &path, &same).await;
+    assert_eq!(
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "invalid_input"
+    );
+    let r = s
+        .post(
+            &operator,
+            &path,
+            &json!({"dead": 0, "injured": 912345678, "trapped": 2, "rescued": 0}),
+        )
+        .await;
+    assert_eq!(
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "invalid_input"
+    );
+    let r = s
+        .post(
+            &operator,
+            &path,
+            &json!({"dead": 0, "injured": 1, "trapped": 0, "rescued": 2, "version": made["version"]}),
+        )
+        .await;
+    assert_eq!(error_code(r, StatusCode::CONFLICT).await, "conflict");
+    let r = s.post(&other, &path, &same).await;
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, "not_found");
+
+    // Both trapped people are brought out.
+    let r = s
+        .post(
+            &operator,
+            &path,
+            &json!({"dead": 0, "injured": 1, "trapped": 0, "rescued": 2, "reason": "Tổ CNCH báo"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let now: Value = r.json().await.unwrap();
+    let records: Vec<&Value> = now["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["change"])
+        .filter(|c| c["type"] == "casualties_recorded")
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records[1]["from"]["trapped"], 2);
+    assert_eq!(records[1]["to"]["rescued"], 2);
+    assert_eq!(records[1]["reason"], "Tổ CNCH báo");
+
+    // Finished: a correction needs a reason.
+    let r = s
+        .post(
+            &operator,
+            &format!("/api/incidents/{id}/transitions"),
+            &json!({"to": "cancelled", "reason": "Lực lượng tại chỗ đã xử lý"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let late = json!({"dead": 1, "injured": 0, "trapped": 0, "rescued": 2});
+    let r = s.post(&operator, &path, &late).await;
+    assert_eq!(
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "reason_required"
+    );
+    let mut with_reason = late.clone();
+    with_reason["reason"] = json!("Nạn nhân tử vong tại bệnh viện");
+    let r = s.post(&operator, &path, &with_reason).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // The fire statistics of this reporting month count the people.
+    let r = s.get(&admin, "/api/stats/fires").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let report: Value = r.json().await.unwrap();
+    let fire = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["family"] == "fire")
+        .expect("a fire row");
+    assert_eq!(fire["deaths"]["current"], 1, "{fire}");
+    assert_eq!(fire["injured"]["current"], 0, "{fire}");
+    assert_eq!(fire["current"]["rescued"], 2, "{fire}");
+    s.stop().await;
+}
+
+api_on_both_backends!(casualties_are_recorded_and_counted);

@@ -1,0 +1,30 @@
+-- Casualty figures of an incident (people dead, injured, trapped, rescued), kept as columns
+-- beside the document so that the statistics read real figures instead of zeros.
+ALTER TABLE incidents ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN injured INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN trapped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN rescued INTEGER NOT NULL DEFAULT 0;
+
+DROP VIEW incident_stats;
+CREATE VIEW incident_stats AS
+SELECT id,
+       COALESCE(unit_code, '') AS unit,
+       COALESCE(crime_subtype, kind) AS category,
+       kind,
+       priority,
+       channel,
+       status,
+       disposition,
+       received_at AS created_at,
+       COALESCE(closed_at, cancelled_at) AS closed_at,
+       verified_at, dispatched_at, en_route_at, on_scene_at, resolved_at,
+       (verified_at - received_at) / 1000 AS verify_secs,
+       (dispatched_at - received_at) / 1000 AS dispatch_secs,
+       (on_scene_at - dispatched_at) / 1000 AS travel_secs,
+       (resolved_at - on_scene_at) / 1000 AS control_secs,
+       CAST(dead AS BIGINT) AS deaths,
+       CAST(injured AS BIGINT) AS injured,
+       CAST(rescued AS BIGINT) AS rescued,
+       CAST(NULL AS BIGINT) AS damage_vnd
+FROM incidents
+WHERE status <> 'merged';
