@@ -7,7 +7,7 @@ use crate::auth::{self, Principal, SessionsRevoked, UserView};
 use crate::error::{ApiError, ApiResult, Json};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, post};
+use axum::routing::{delete, post, put};
 use axum::Router;
 use domain::access::Role;
 use serde::Deserialize;
@@ -48,6 +48,18 @@ pub fn validate_new_user(
             "username: 3 to 64 characters among a-z, 0-9, '.', '_' and '-'",
         ));
     }
+    let (role, unit) = validate_role_unit(unit_exists, role, unit_code)?;
+    validate_password(password)?;
+    Ok((role, unit))
+}
+
+/// Checks an account's role and unit: a known staff role, and a unit (that exists) exactly
+/// when the role is bound to one.
+pub fn validate_role_unit(
+    unit_exists: impl Fn(&str) -> bool,
+    role: &str,
+    unit_code: Option<&str>,
+) -> Result<(Role, Option<String>), ApiError> {
     let role = Role::parse(role).ok_or_else(|| {
         ApiError::bad_request(
             "invalid_field",
@@ -84,7 +96,6 @@ pub fn validate_new_user(
         }
         (false, None) => None,
     };
-    validate_password(password)?;
     Ok((role, unit))
 }
 
@@ -157,6 +168,80 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
+/// An account's name, role and unit, all three as they should be.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// The name shown to others (1 to 100 characters).
+    pub display_name: String,
+    /// admin, operator, unit_officer, leader or inspector.
+    pub role: String,
+    /// The unit code for a unit officer; null for every other role.
+    pub unit_code: Option<String>,
+}
+
+/// Longest display name.
+const MAX_DISPLAY_NAME: usize = 100;
+
+/// Sets an account's name, role and unit (admin only). A change of role or unit ends the
+/// account's sessions, since what it may see changes. An administrator cannot take the
+/// administrator role from their own account, and establishment accounts keep theirs.
+#[utoipa::path(put, path = "/api/users/{id}/assignment", tag = "users", request_body = Assignment,
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = UserView), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody)))]
+pub async fn assign(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<i64>,
+    Json(req): Json<Assignment>,
+) -> ApiResult<Json<UserView>> {
+    principal.require(&[Role::Admin])?;
+    let display_name = req.display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > MAX_DISPLAY_NAME {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            format!("display_name: 1 to {MAX_DISPLAY_NAME} characters"),
+        ));
+    }
+    let (role, unit_code) = validate_role_unit(
+        |code| state.units.get(code).is_some(),
+        &req.role,
+        req.unit_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty()),
+    )?;
+    let before = state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("account {id} not found")))?;
+    if before.role.is_establishment() {
+        return Err(ApiError::conflict(
+            "an establishment account keeps its role and establishment",
+        ));
+    }
+    if id == principal.user.id && role != Role::Admin {
+        return Err(ApiError::conflict(
+            "you cannot take the administrator role from your own account",
+        ));
+    }
+    let changed = admin_change(
+        &state,
+        &principal,
+        id,
+        AccountChange::Assignment {
+            display_name: display_name.to_owned(),
+            role,
+            unit_code,
+        },
+    )
+    .await?;
+    Ok(Json(UserView::from(&changed.user)))
+}
+
 /// The account-management routes beside `GET`/`POST /api/users`, and the owner's own password
 /// and 2-step enrolment.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -169,20 +254,25 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/users/{id}/enable", post(enable))
         .route("/api/users/{id}/sessions", delete(revoke_sessions))
         .route("/api/users/{id}/totp", delete(clear_totp))
+        .route("/api/users/{id}/assignment", put(assign))
 }
 
 /// The account paths for the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    auth::change_password,
-    auth::totp_enrol,
-    auth::totp_confirm,
-    reset_password,
-    disable,
-    enable,
-    revoke_sessions,
-    clear_totp
-))]
+#[openapi(
+    paths(
+        auth::change_password,
+        auth::totp_enrol,
+        auth::totp_confirm,
+        reset_password,
+        disable,
+        enable,
+        revoke_sessions,
+        clear_totp,
+        assign
+    ),
+    components(schemas(Assignment))
+)]
 pub struct Doc;
 
 /// Applies an administrator's change to account `id`.

@@ -359,6 +359,148 @@ async fn disabled_account_stops_at_once(backend: Backend) {
     s.stop().await;
 }
 
+async fn name_role_and_unit_are_changed(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let token = s
+        .user(&admin, "cb.badinh", "unit_officer", Some("00004"))
+        .await;
+    let id = user_id(&s, &admin, "cb.badinh").await;
+    let admin_id = user_id(&s, &admin, "admin").await;
+    let path = format!("/api/users/{id}/assignment");
+    let put = |token: &str, path: &str, body: Value| {
+        s.client
+            .put(s.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    // The chief of Ba Đình, for the chain of responsibility of its tasks.
+    let r = s
+        .client
+        .put(s.url("/api/units/00004/chief"))
+        .bearer_auth(&admin)
+        .json(&json!({"user_id": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let chiefs: Value = s
+        .get(&admin, "/api/unit-chiefs")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(chiefs, json!([{"unit_code": "00004", "user_id": id}]));
+    assert_eq!(
+        error_code(
+            s.get(&token, "/api/unit-chiefs").await,
+            StatusCode::FORBIDDEN
+        )
+        .await,
+        "forbidden"
+    );
+
+    // Bad requests change nothing.
+    for (body, code) in [
+        (
+            json!({"display_name": "A", "role": "unit_officer", "unit_code": null}),
+            "invalid_field",
+        ),
+        (
+            json!({"display_name": "A", "role": "operator", "unit_code": "00004"}),
+            "invalid_field",
+        ),
+        (
+            json!({"display_name": "A", "role": "unit_officer", "unit_code": "99999"}),
+            "unknown_unit",
+        ),
+        (
+            json!({"display_name": " ", "role": "leader", "unit_code": null}),
+            "invalid_field",
+        ),
+        (
+            json!({"display_name": "A", "role": "establishment", "unit_code": null}),
+            "invalid_field",
+        ),
+    ] {
+        let r = put(&admin, &path, body.clone()).await.unwrap();
+        assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, code, "{body}");
+    }
+    let r = put(
+        &admin,
+        "/api/users/999999/assignment",
+        json!({"display_name": "A", "role": "leader", "unit_code": null}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, "not_found");
+    let r = put(
+        &admin,
+        &format!("/api/users/{admin_id}/assignment"),
+        json!({"display_name": "Quản trị", "role": "operator", "unit_code": null}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(error_code(r, StatusCode::CONFLICT).await, "conflict");
+    let r = put(
+        &token,
+        &path,
+        json!({"display_name": "A", "role": "admin", "unit_code": null}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, "forbidden");
+    assert_eq!(s.get(&token, "/api/auth/me").await.status(), StatusCode::OK);
+
+    // A new name alone keeps the session.
+    let r = put(
+        &admin,
+        &path,
+        json!({"display_name": "Nguyễn Văn Bình", "role": "unit_officer", "unit_code": "00004"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(s.get(&token, "/api/auth/me").await.status(), StatusCode::OK);
+    // Moved to Ngọc Hà: the session ends, the next sign-in sees the new unit, and the account
+    // is no longer Ba Đình's chief.
+    let r = put(
+        &admin,
+        &path,
+        json!({"display_name": "Nguyễn Văn Bình", "role": "unit_officer", "unit_code": "00008"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let view: Value = r.json().await.unwrap();
+    assert_eq!(view["unit_code"], "00008");
+    assert_eq!(view["display_name"], "Nguyễn Văn Bình");
+    assert_eq!(
+        s.get(&token, "/api/auth/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let again = s.login("cb.badinh", "cb.badinh-mat-khau-dai").await;
+    let me: Value = s.get(&again, "/api/auth/me").await.json().await.unwrap();
+    assert_eq!(me["unit_code"], "00008");
+    let chiefs: Value = s
+        .get(&admin, "/api/unit-chiefs")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(chiefs, json!([]));
+    let rows = audit_rows(&s, &admin, "user").await;
+    let moved = rows
+        .iter()
+        .find(|r| r["action"] == "user.assignment")
+        .expect("user.assignment audited");
+    assert_eq!(moved["summary"]["after"]["unit_code"], "00008", "{moved}");
+    s.stop().await;
+}
+
 async fn all_sessions_revoked(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else {
         return;
@@ -657,6 +799,7 @@ api_on_both_backends!(
     attacker_cannot_lock_out_the_owner,
     password_change_and_reset,
     disabled_account_stops_at_once,
+    name_role_and_unit_are_changed,
     all_sessions_revoked,
     sign_ins_are_audited_without_the_password,
     two_step_sign_in,

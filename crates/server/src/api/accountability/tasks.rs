@@ -919,6 +919,32 @@ pub async fn set_chief(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// One unit's chief.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnitChief {
+    /// The unit's code (`hq` for the headquarters).
+    pub unit_code: String,
+    /// The chief's account id.
+    pub user_id: i64,
+}
+
+/// Every recorded unit chief, by unit code (admin).
+#[utoipa::path(get, path = "/api/unit-chiefs", tag = "tasks",
+    responses((status = 200, body = [UnitChief]), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn chiefs(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+) -> ApiResult<Json<Vec<UnitChief>>> {
+    principal.require(&[Role::Admin])?;
+    let chiefs = state.store.unit_chiefs().await?;
+    Ok(Json(
+        chiefs
+            .into_iter()
+            .map(|(unit_code, user_id)| UnitChief { unit_code, user_id })
+            .collect(),
+    ))
+}
+
 /// The task routes.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -935,6 +961,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/tasks/{id}/reopen", post(reopen))
         .route("/api/tasks/{id}/deadline", post(deadline))
         .route("/api/units/{code}/chief", put(set_chief))
+        .route("/api/unit-chiefs", get(chiefs))
 }
 
 /// The task paths for the OpenAPI document.
@@ -953,6 +980,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     cancel,
     reopen,
     deadline,
-    set_chief
+    set_chief,
+    chiefs
 ))]
 pub struct Doc;
