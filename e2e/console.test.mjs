@@ -694,7 +694,8 @@ test("the residence-data page shows the four rates with their definitions and th
   assert.match(await page.getByTestId("quality-pager").textContent(), /Hiển thị 1–\d+ \/ \d+/);
   assert.ok(await page.locator('a[href*="format=xlsx"]').count());
   await shot(page, "quality");
-  await row.getByRole("link", { name: "Nhân khẩu E2E-P1" }).click();
+  // The record is named by the person's name, its kind and id beside.
+  await row.getByRole("link", { name: "Trần Thị Bình" }).click();
   await page.waitForURL("**/records/person/E2E-P1");
   await page.getByRole("heading", { name: "Nhân khẩu: Trần Thị Bình" }).waitFor();
   const pin = page.getByLabel("Số định danh cá nhân");

@@ -14,12 +14,13 @@ use crate::{from_millis, to_millis, Actor, AuditEntry, Result, Store, StoreError
 use chrono::{DateTime, Utc};
 use domain::records::{
     Establishment, Finding, FindingStatus, ForeignerDeclaration, Household, Person, QualityReport,
-    RecordKind, Registration, Severity,
+    RecordKind, RecordRef, Registration, Severity,
 };
 use domain::text::fold;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// Rows per multi-row INSERT: 7 parameters each, well under both back ends' limits.
 const CHUNK: usize = 500;
@@ -444,6 +445,93 @@ impl Store {
         let mut import = self.import_records::<T>(actor, now);
         import.push(records.iter().cloned()).await?;
         import.finish().await
+    }
+
+    /// The names a person reads for records, by reference: a person's or a foreigner's full
+    /// name, an establishment's name, and a household or a registration by its person's name.
+    /// Records that are gone, or whose person is unknown, are left out.
+    pub async fn record_names(&self, refs: &[RecordRef]) -> Result<HashMap<RecordRef, String>> {
+        let mut names = HashMap::new();
+        // Households and registrations name a person: looked up in a second pass.
+        let mut person_of: Vec<(RecordRef, String)> = Vec::new();
+        for kind in RecordKind::ALL {
+            let ids: Vec<&str> = refs
+                .iter()
+                .filter(|r| r.kind == kind)
+                .map(|r| r.id.as_str())
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let (table, field) = match kind {
+                RecordKind::Person => (Person::TABLE, "full_name"),
+                RecordKind::Household => (Household::TABLE, "head_person_id"),
+                RecordKind::Registration => (Registration::TABLE, "person_id"),
+                RecordKind::Establishment => (Establishment::TABLE, "name"),
+                RecordKind::Declaration => (ForeignerDeclaration::TABLE, "full_name"),
+            };
+            for (id, doc) in self.docs_by_id(table, &ids).await? {
+                let Some(text) = doc
+                    .get(field)
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|s| !s.trim().is_empty())
+                else {
+                    continue;
+                };
+                let r = RecordRef::new(kind, id);
+                match kind {
+                    RecordKind::Household | RecordKind::Registration => {
+                        person_of.push((r, text.to_owned()))
+                    }
+                    _ => {
+                        names.insert(r, text.to_owned());
+                    }
+                }
+            }
+        }
+        if !person_of.is_empty() {
+            let ids: Vec<&str> = person_of.iter().map(|(_, p)| p.as_str()).collect();
+            let people: HashMap<String, String> = self
+                .docs_by_id(Person::TABLE, &ids)
+                .await?
+                .into_iter()
+                .filter_map(|(id, doc)| Some((id, doc.get("full_name")?.as_str()?.to_owned())))
+                .collect();
+            for (r, person) in person_of {
+                if let Some(name) = people.get(&person) {
+                    names.insert(r, name.clone());
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    /// The documents of `ids` in `table` (a record table), parsed; unparsable ones skipped.
+    async fn docs_by_id(
+        &self,
+        table: &str,
+        ids: &[&str],
+    ) -> Result<Vec<(String, serde_json::Value)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            on_read!(self, |pool| {
+                let mut q =
+                    sqlx::QueryBuilder::new(format!("SELECT id, doc FROM {table} WHERE id IN ("));
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                for row in q.build().fetch_all(pool).await? {
+                    let id: String = row.try_get("id")?;
+                    let doc: String = row.try_get("doc")?;
+                    if let Ok(value) = serde_json::from_str(&doc) {
+                        out.push((id, value));
+                    }
+                }
+            });
+        }
+        Ok(out)
     }
 
     /// One record by id.

@@ -1,7 +1,7 @@
 // The residence-data quality page ("đúng, đủ, sạch, sống"): the four rates of the selected unit
 // (or the city) with their exact definitions, their trend over the last checks, and the work
-// list of records to fix (errors first), a page at a time, each row naming its rule and linking
-// to the record's edit screen, downloadable as CSV or Excel. Leaders and inspectors see the
+// list of records to fix (errors first), a page at a time, each row naming its record and rule
+// and linking to the record's edit screen, downloadable as CSV or Excel. Leaders and inspectors see the
 // rates; the detailed list is for the units that keep the records.
 
 import { api } from "../api.js";
@@ -112,7 +112,12 @@ export function renderQuality(main, _params, ctx) {
             "tr",
             { dataset: { rule: f.rule, severity: f.severity } },
             h("td", {}, unitName(f.unit)),
-            h("td", {}, h("a", { href: recordHref(f.record), "data-nav": true }, `${label("record_kind", f.record.kind)} ${f.record.id}`)),
+            h(
+              "td",
+              {},
+              h("a", { href: recordHref(f.record), "data-nav": true }, f.record_name || `${label("record_kind", f.record.kind)} ${f.record.id}`),
+              f.record_name ? h("small", { class: "muted record-ref" }, ` ${label("record_kind", f.record.kind)} ${f.record.id}`) : null,
+            ),
             h("td", { title: f.rule }, (lng === "en" ? f.rule_label_en : f.rule_label_vi) || f.rule),
             h("td", {}, t(`quality_${f.dimension}`)),
             h("td", {}, lng === "en" ? f.message_en : f.message_vi),

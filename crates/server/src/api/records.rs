@@ -27,11 +27,13 @@ use chrono::Utc;
 use domain::access::Role;
 use domain::records::{
     mask_document, mask_pin, Establishment, Finding, FindingStatus, ForeignerDeclaration,
-    Household, Person, RecordKind, Registration, RowError as CsvRowError, RuleSet, Severity,
+    Household, Person, RecordKind, RecordRef, Registration, RowError as CsvRowError, RuleSet,
+    Severity,
 };
 use domain::report::{Cell, Column, Lang, Table};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 use store::{AuditEntry, FindingFilter, RecordFilter, StoredRecord, Versioned};
 
@@ -857,7 +859,8 @@ async fn quality_report(
         } else {
             Lang::Vi
         };
-        return export(&work, format, lang, unit.as_deref());
+        let names = state.store.record_names(&record_refs(&work)).await?;
+        return export(&work, &names, format, lang, unit.as_deref());
     }
     let trend: Vec<Value> = runs
         .iter()
@@ -874,6 +877,7 @@ async fn quality_report(
             })
         })
         .collect();
+    let names = state.store.record_names(&record_refs(&work)).await?;
     Ok(Json(json!({
         "unit": unit,
         "run": {"id": latest.id, "at": latest.at, "records": latest.records, "duration_ms": latest.duration_ms},
@@ -884,21 +888,37 @@ async fn quality_report(
             "total": total,
             "offset": offset,
             "limit": limit,
-            "items": work.iter().map(work_item).collect::<Vec<_>>(),
+            "items": work.iter().map(|f| work_item(f, &names)).collect::<Vec<_>>(),
         },
     }))
     .into_response())
 }
 
-/// A finding of the work list with the names a person reads: the rule's and the dimension's.
-fn work_item(f: &Finding) -> Value {
+/// The records a page of findings is about, each once.
+fn record_refs(work: &[Finding]) -> Vec<RecordRef> {
+    let mut refs: Vec<RecordRef> = work.iter().map(|f| f.record.clone()).collect();
+    refs.sort_by(|a, b| (a.kind.as_str(), &a.id).cmp(&(b.kind.as_str(), &b.id)));
+    refs.dedup();
+    refs
+}
+
+/// A finding of the work list with the names a person reads: the record's (`record_name`,
+/// null when the record is gone), the rule's and the dimension's.
+fn work_item(f: &Finding, names: &HashMap<RecordRef, String>) -> Value {
     let mut item = serde_json::to_value(f).unwrap_or_default();
+    item["record_name"] = json!(names.get(&f.record));
     item["rule_label_vi"] = json!(f.rule.label_vi());
     item["rule_label_en"] = json!(f.rule.label_en());
     item
 }
 
-fn export(work: &[Finding], format: &str, lang: Lang, unit: Option<&str>) -> ApiResult<Response> {
+fn export(
+    work: &[Finding],
+    names: &HashMap<RecordRef, String>,
+    format: &str,
+    lang: Lang,
+    unit: Option<&str>,
+) -> ApiResult<Response> {
     let col = |k: &str, vi: &str, en: &str| Column::new(k, vi, en);
     let mut table = Table::new(
         "Danh sách bản ghi cần chuẩn hóa",
@@ -906,6 +926,7 @@ fn export(work: &[Finding], format: &str, lang: Lang, unit: Option<&str>) -> Api
         vec![
             col("unit", "Đơn vị", "Unit"),
             col("record", "Bản ghi", "Record"),
+            col("record_name", "Tên", "Name"),
             col("rule", "Mã quy tắc", "Rule id"),
             col("rule_name", "Quy tắc", "Rule"),
             col("dimension", "Tiêu chí", "Dimension"),
@@ -920,6 +941,7 @@ fn export(work: &[Finding], format: &str, lang: Lang, unit: Option<&str>) -> Api
             .push_row(vec![
                 Cell::text(f.unit.clone()),
                 Cell::text(f.record.to_string()),
+                Cell::text(names.get(&f.record).cloned().unwrap_or_default()),
                 Cell::text(f.rule.as_str()),
                 Cell::text(match lang {
                     Lang::Vi => f.rule.label_vi(),

@@ -446,6 +446,18 @@ async fn quality_run_work_list_and_findings(backend: Backend) {
     let rule: domain::records::RuleId = first["rule"].as_str().unwrap().parse().unwrap();
     assert_eq!(first["rule_label_vi"], rule.label_vi());
     assert_eq!(first["rule_label_en"], rule.label_en());
+    // And its record by the name a person reads: a person by their name, a registration by
+    // its person's.
+    let items = q["work_list"]["items"].as_array().unwrap();
+    let name_of = |rule: &str| {
+        items
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["record_name"].clone())
+            .unwrap()
+    };
+    assert_eq!(name_of("pin.province_code"), "Trần Thị Bình");
+    assert_eq!(name_of("registration.temporary_expired"), "Nguyễn Văn An");
     assert_eq!(
         (&q["work_list"]["offset"], &q["work_list"]["limit"]),
         (&json!(0), &json!(200))
