@@ -131,7 +131,7 @@ test("a resolved incident's timer stops and says it is the total; transfer asks 
 });
 
 test("casualty figures are recorded on the incident page, shown on its timeline, and after closing need a reason", async () => {
-  const fire = await report(70, { kind: "fire", crime_subtype: undefined, priority: 1, description: "Cháy nhà ống" });
+  const fire = await report(72, { kind: "fire", crime_subtype: undefined, priority: 1, description: "Cháy nhà ống" });
   const page = await newPage(browser);
   await openAs(page, server.url, admin, `/incidents/${fire.id}`);
   await page.locator("#casualty-box").waitFor();
@@ -248,6 +248,17 @@ test("statistics: the period and the unit are chosen, totals are the server's, n
   // Nothing is wider than the window.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "the page fits 1366 px");
 
+  // Drill-down: every unit of the by-unit report opens the page for that unit alone.
+  await page.locator("#stats-all-units summary").click();
+  await page.locator(`#stats-all-units tr[data-unit="${BA_DINH.code}"] button`).click();
+  assert.equal(await page.locator("#stats-unit").inputValue(), BA_DINH.code);
+  const own = await admin("GET", `/api/incidents/count?status=open&unit=${BA_DINH.code}`);
+  await page.waitForFunction((want) => document.querySelector("[data-testid=stats-open-total]")?.textContent === want, `Đang mở: ${own.body.total} vụ việc`);
+  await page.locator("#stats-city").click();
+  await page.waitForFunction((want) => document.querySelector("[data-testid=stats-open-total]")?.textContent === want, `Đang mở: ${all.body.total} vụ việc`);
+  assert.equal(await page.locator("#stats-unit").inputValue(), "");
+  assert.equal(await page.locator("#stats-city").isVisible(), false);
+
   // A quarter for one unit: every report is asked again with both, and the exports follow.
   asked.length = 0;
   const quarter = await page.locator("#stats-period option").nth(2).getAttribute("value");
@@ -287,18 +298,24 @@ test("in English every screen speaks English (no raw codes or message keys) and 
   await openAs(page, server.url, admin, "/");
   const nav = await page.locator(".mainnav").innerText();
   for (const word of ["Board", "Intake", "Statistics"]) assert.match(nav, new RegExp(word));
-  const pages = ["/", "/intake", "/calls", "/devices", "/tasks", "/campaigns", "/cases", "/stats", "/quality", "/assistant"];
+  const pages = ["/", "/intake", "/calls", "/devices", "/tasks", "/campaigns", "/cases", "/stats", "/quality", "/assistant", "/admin", "/admin/units", "/admin/plans", "/admin/imports"];
   for (const path of pages) {
     await page.goto(`${server.url}${path}`);
     await page.waitForSelector("main h1, main h2");
     await page.waitForFunction(() => !document.querySelector("main").innerText.includes("Loading…"), null, { timeout: 15000 }).catch(() => {});
-    const text = await page.evaluate(() => `${document.getElementById("topbar").innerText}\n${document.querySelector("main").innerText}`);
+    // Column names of a CSV file (in <code>) are shown as they must be written.
+    const text = await page.evaluate(() => {
+      for (const el of document.querySelectorAll("main code")) el.hidden = true;
+      return `${document.getElementById("topbar").innerText}\n${document.querySelector("main").innerText}`;
+    });
     // A missing translation shows its key (`stats_title`) and an unlabelled code shows itself
     // (`fire_alarm`): both are snake_case words a person never writes.
     const raw = text.match(/\b[a-z]+(?:_[a-z0-9]+)+\b/g);
     assert.equal(raw, null, `${path} shows ${raw}`);
     // Nothing is cut off or scrolls sideways at 1366 px.
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${path} is wider than the window`);
+    // Every link of the top bar is in sight, none scrolled away.
+    assert.ok(await page.evaluate(() => { const nav = document.querySelector(".mainnav"); return nav.scrollWidth <= nav.clientWidth; }), `${path}: the top bar's links overflow`);
   }
   assert.deepEqual(page.errors, []);
   await page.context().close();

@@ -6,10 +6,12 @@ import { serverAnswered, serverUnreachable, isGatewayFailure } from "./outage.js
 
 /** An error answered by the API (or the network). */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, rows = []) {
     super(message || code);
     this.status = status;
     this.code = code;
+    // Row errors of a refused import: [{line, field, message}].
+    this.rows = rows;
   }
 
   /** True when the server could not be reached (network down, or a gateway saying so). */
@@ -30,12 +32,18 @@ export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
 }
 
-/** Calls the API. `body` is sent as JSON. Resolves to the parsed JSON (or text, or null). */
-export async function api(path, { method = "GET", body, signal, raw = false } = {}) {
+/**
+ * Calls the API. `body` is sent as JSON; `text` is sent as is with `contentType` (a CSV file).
+ * Resolves to the parsed JSON (or text, or null).
+ */
+export async function api(path, { method = "GET", body, text, contentType = "text/plain", signal, raw = false } = {}) {
   const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin", signal };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
+  } else if (text !== undefined) {
+    init.headers["Content-Type"] = contentType;
+    init.body = text;
   }
   let res;
   try {
@@ -56,7 +64,7 @@ export async function api(path, { method = "GET", body, signal, raw = false } = 
   if (!res.ok) {
     const err = data && data.error ? data.error : {};
     if (res.status === 401 && !path.startsWith("/api/auth/login")) onUnauthorized();
-    throw new ApiError(res.status, err.code || `http_${res.status}`, err.message || res.statusText);
+    throw new ApiError(res.status, err.code || `http_${res.status}`, err.message || res.statusText, err.rows || []);
   }
   return data;
 }

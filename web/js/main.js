@@ -22,6 +22,7 @@ import { renderRecord } from "./views/record.js";
 import { renderCampaigns } from "./views/campaigns.js";
 import { renderCases } from "./views/cases.js";
 import { renderAssistant } from "./views/assistant.js";
+import { renderAdmin } from "./views/admin.js";
 import { emptyState } from "./views/common.js";
 
 const main = document.getElementById("main");
@@ -44,6 +45,7 @@ const ROUTES = [
   [/^\/campaigns\/(\d+)$/, "campaigns", (m, [id]) => renderCampaigns(m, { id }, ctx)],
   [/^\/cases$/, "cases", (m) => renderCases(m, {}, ctx)],
   [/^\/assistant$/, "assistant", (m) => renderAssistant(m, {}, ctx)],
+  [/^\/admin(?:\/([a-z]+))?$/, "admin", (m, [tab]) => renderAdmin(m, { tab }, ctx)],
 ];
 
 /** A unit officer's home: their own unit's board. */
@@ -200,6 +202,7 @@ function tickClock() {
 
 function renderWho() {
   const el = document.getElementById("whoami");
+  document.getElementById("nav-admin").hidden = session.me?.role !== "admin";
   if (!session.me) return replace(el);
   replace(el, h("span", { class: "who-name" }, session.me.display_name || session.me.username), " · ", label("role", session.me.role));
 }

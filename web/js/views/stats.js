@@ -2,8 +2,9 @@
 // months, or any days) and the unit are chosen at the top; every figure below is the server's
 // (`/api/stats/…`, and `/api/incidents/count` for what is open now): incidents by day, unit and
 // type against the same period of last year, crimes and the clearance rate against the
-// Assembly's targets, response times, and fires, explosions and rescues. Each report can be
-// downloaded as CSV or XLSX with the same period and unit.
+// Assembly's targets, response times, and fires, explosions and rescues. The by-unit report
+// lists every unit, each opening the page for that unit alone. Each report can be downloaded
+// as CSV or XLSX with the same period and unit.
 
 import { api, list } from "../api.js";
 import { h, replace } from "../dom.js";
@@ -46,6 +47,7 @@ export function renderStats(main, _params, ctx) {
     (isCityUser() ? session.unitList : session.unitList.filter((u) => u.code === own)).map((u) => h("option", { value: u.code }, u.full_name)),
   );
   unitSel.value = own;
+  const cityButton = h("button", { type: "button", class: "btn btn-sm", id: "stats-city", hidden: true }, t("stats_back_to_city"));
   const periodLabel = h("p", { class: "muted", id: "stats-period-label", "aria-live": "polite" });
   const boxes = {
     open: h("div", { id: "stats-open" }),
@@ -70,6 +72,7 @@ export function renderStats(main, _params, ctx) {
         custom,
         h("label", { for: "stats-unit" }, t("unit")),
         unitSel,
+        cityButton,
       ),
       periodLabel,
       h(
@@ -154,6 +157,7 @@ export function renderStats(main, _params, ctx) {
       replace(boxes.day, lineChart(labels, [{ name: t("incidents"), values: totals }], { title: t("stats_by_day") }), legend(t("incidents_per_day")), exportLinks("/api/stats/incidents/series", new URLSearchParams([...q, ["granularity", "day"]]), "incidents-by-day"));
     });
 
+    cityButton.hidden = !unitSel.value || !isCityUser();
     for (const [by, box, name] of [
       ["unit", boxes.unit, (k) => unitName(k.unit) || t("unit_unknown")],
       // A crime is counted under its sub-type.
@@ -161,7 +165,7 @@ export function renderStats(main, _params, ctx) {
     ]) {
       show(box, `/api/stats/incidents?by=${by}&${q}`, (report) => {
         const rows = list(report, "rows")
-          .map((r) => ({ label: name(r.key || {}), value: Number(r.count?.current ?? 0), previous: Number(r.count?.previous ?? 0) }))
+          .map((r) => ({ code: r.key?.unit, label: name(r.key || {}), value: Number(r.count?.current ?? 0), previous: Number(r.count?.previous ?? 0), pct: r.count?.pct }))
           .filter((r) => r.value || r.previous)
           .sort((a, b) => b.value - a.value || b.previous - a.previous);
         const shown = rows.slice(0, 15);
@@ -173,6 +177,7 @@ export function renderStats(main, _params, ctx) {
           barChart(shown, { title: t(by === "unit" ? "stats_by_unit" : "stats_by_kind") }),
           legend(t("this_period"), t("same_period_last_year")),
           rows.length > shown.length ? h("p", { class: "muted" }, t("shown_of", { n: shown.length, total: rows.length })) : null,
+          by === "unit" && isCityUser() && !unitSel.value ? drillTable(rows) : null,
           exports,
         );
       });
@@ -224,6 +229,42 @@ export function renderStats(main, _params, ctx) {
     });
   }
 
+  /** Every unit of the by-unit report, each opening the page for that unit alone. */
+  function drillTable(rows) {
+    const body = rows.map((r) =>
+      h(
+        "tr",
+        { dataset: { unit: r.code || "" } },
+        h("td", {}, r.code ? h("button", { type: "button", class: "link-button", on: { click: () => drill(r.code) } }, r.label) : r.label),
+        h("td", {}, num(r.value)),
+        h("td", {}, num(r.previous)),
+        h("td", {}, pct(r.pct)),
+      ),
+    );
+    return h(
+      "details",
+      { class: "mini", id: "stats-all-units" },
+      h("summary", {}, t("stats_all_units", { n: rows.length })),
+      h(
+        "table",
+        { class: "table stats-table" },
+        h("thead", {}, h("tr", {}, [t("unit"), t("this_period"), t("same_period_last_year"), t("change")].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, body),
+      ),
+    );
+  }
+
+  /** Shows the page for one unit (the unit select follows). */
+  function drill(code) {
+    unitSel.value = code;
+    reload();
+    main.querySelector("h1")?.scrollIntoView();
+  }
+
+  cityButton.addEventListener("click", () => {
+    unitSel.value = "";
+    reload();
+  });
   periodSel.addEventListener("change", reload);
   from.addEventListener("change", reload);
   to.addEventListener("change", reload);
