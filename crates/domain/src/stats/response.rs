@@ -75,21 +75,32 @@ pub struct ResponseTargets {
 }
 
 impl Default for ResponseTargets {
-    /// Placeholder internal indicators (not legal thresholds): dispatch within 2 minutes
-    /// (1 minute for priority 1), on scene within 15 minutes of the call (10 for priority 1).
+    /// The command center's own targets (the live timers' defaults, see
+    /// [`crate::incident::ResponseTargets`]), so that the statistics measure what the console's
+    /// timers show.
     fn default() -> Self {
-        let by_stage = BTreeMap::from([
-            (Stage::Dispatch, 120),
-            (Stage::Travel, 780),
-            (Stage::CallToArrival, 900),
-        ]);
-        let by_stage_priority = BTreeMap::from([
-            ((Stage::Dispatch, 1), 60),
-            ((Stage::Travel, 1), 540),
-            ((Stage::CallToArrival, 1), 600),
-        ]);
+        Self::from(&crate::incident::ResponseTargets::default())
+    }
+}
+
+impl From<&crate::incident::ResponseTargets> for ResponseTargets {
+    /// The statistics' targets from the live timers' targets, per priority: dispatch is the
+    /// dispatch target, travel the on-scene target (counted from the first dispatch), and call to
+    /// arrival their sum. Control has no target.
+    fn from(timers: &crate::incident::ResponseTargets) -> Self {
+        let mut by_stage_priority = BTreeMap::new();
+        for p in crate::incident::Priority::ALL {
+            let t = timers.for_priority(p);
+            let n = p.number();
+            by_stage_priority.insert((Stage::Dispatch, n), t.dispatch_secs);
+            by_stage_priority.insert((Stage::Travel, n), t.on_scene_secs);
+            by_stage_priority.insert(
+                (Stage::CallToArrival, n),
+                t.dispatch_secs.saturating_add(t.on_scene_secs),
+            );
+        }
         Self {
-            by_stage,
+            by_stage: BTreeMap::new(),
             by_stage_priority,
         }
     }
@@ -352,6 +363,23 @@ mod tests {
         );
         assert_eq!(none.rows[0].within_target_pct, None);
         assert_eq!(r.to_table(Lang::Vi).unwrap().rows.len(), 2);
+    }
+
+    #[test]
+    fn the_statistics_measure_the_live_timers_targets() {
+        let timers = crate::incident::ResponseTargets::default();
+        let stats = ResponseTargets::default();
+        for p in crate::incident::Priority::ALL {
+            let t = timers.for_priority(p);
+            let n = p.number();
+            assert_eq!(stats.target(Stage::Dispatch, n), Some(t.dispatch_secs));
+            assert_eq!(stats.target(Stage::Travel, n), Some(t.on_scene_secs));
+            assert_eq!(
+                stats.target(Stage::CallToArrival, n),
+                Some(t.dispatch_secs + t.on_scene_secs)
+            );
+            assert_eq!(stats.target(Stage::Control, n), None);
+        }
     }
 
     proptest! {

@@ -486,7 +486,8 @@ pub async fn response_times(
         }
     };
     let stage = q.stage.unwrap_or(Stage::CallToArrival);
-    let targets = ResponseTargets::default();
+    // The same targets as the live timers of this server.
+    let targets = ResponseTargets::from(&state.cad.targets);
     let report = state
         .store
         .stats_response_times(&period, stage, &targets, by, unit.as_deref())
