@@ -5,7 +5,7 @@
 
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -23,6 +23,9 @@ before(async () => {
   model = await load("model.js");
   i18n = await load("i18n.js");
   periods = await load("periods.js");
+  // The vocabulary the server serves (checked against the domain by a Rust test).
+  const vocabulary = await load("vocabulary.js");
+  vocabulary.applyVocabulary(JSON.parse(readFileSync(path.join(REPO, "e2e/fixtures/vocabulary.json"), "utf8")));
 });
 
 test("times are shown in Hanoi time (UTC+7) whatever the process time zone", () => {

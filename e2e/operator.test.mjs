@@ -165,6 +165,33 @@ test("casualty figures are recorded on the incident page, shown on its timeline,
   await page.context().close();
 });
 
+test("labels, transitions and timer targets come from the server's vocabulary", async () => {
+  const vocabulary = await admin("GET", "/api/vocabulary");
+  assert.equal(vocabulary.status, 200, JSON.stringify(vocabulary.body));
+  const order = await report(73, { kind: "public_order", crime_subtype: undefined, priority: 2, description: "Tụ tập gây ồn ào" });
+  const page = await newPage(browser);
+  let asked = 0;
+  page.on("request", (r) => r.url().endsWith("/api/vocabulary") && asked++);
+  await openAs(page, server.url, admin, `/incidents/${order.id}`);
+  const served = vocabulary.body.kinds.find((k) => k.code === "public_order");
+  await page.locator("h1", { hasText: served.label_vi }).waitFor();
+  // The status buttons are the server's transitions from "received".
+  const next = vocabulary.body.statuses.find((s) => s.code === "received").next;
+  const labels = next.map((code) => vocabulary.body.statuses.find((s) => s.code === code).label_vi);
+  for (const text of labels) await page.getByRole("button", { name: text, exact: true }).waitFor();
+  // The timer turns overdue at the server's P2 verify target, not before.
+  const p2 = vocabulary.body.priorities.find((p) => p.priority === 2);
+  const overdue = await page.evaluate(async (verify) => {
+    const model = await import("/js/model.js");
+    const inc = { status: "received", priority: 2, received: 0 };
+    return [model.timer(inc, verify * 1000 - 1).overdue, model.timer(inc, verify * 1000 + 1).overdue];
+  }, p2.verify_secs);
+  assert.deepEqual(overdue, [false, true]);
+  assert.equal(asked, 1, "the vocabulary is loaded once");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("an outage keeps the last picture and the typed form, sounds, and recovers on its own", async () => {
   const known = await report(60);
   const board = await newPage(browser);

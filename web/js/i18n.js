@@ -1410,6 +1410,9 @@ const DICT = {
 };
 
 /// Labels of the shared vocabulary: [vi, en] per code.
+// Vocabularies of the console's own screens. Those of incidents and resources (kind,
+// crime_subtype, status, priority, channel, disposition, resource_kind, resource_status) come
+// from the server at sign-in (`vocabulary.js`).
 const VOCAB = {
   signal_category: {
     fire_alarm: ["Báo cháy", "Fire alarm"],
@@ -1479,86 +1482,6 @@ const VOCAB = {
     unit: ["Đơn vị", "Unit"],
     place: ["Địa danh", "Place"],
     street: ["Đường phố", "Street"],
-  },
-  kind: {
-    fire: ["Cháy", "Fire"],
-    explosion: ["Nổ", "Explosion"],
-    rescue: ["Cứu nạn, cứu hộ", "Rescue"],
-    traffic_accident: ["Tai nạn giao thông", "Traffic accident"],
-    crime: ["Tội phạm", "Crime"],
-    public_order: ["Gây rối trật tự", "Public order"],
-    flood: ["Ngập lụt, thiên tai", "Flood, disaster"],
-    missing_person: ["Người mất tích", "Missing person"],
-    medical: ["Cấp cứu y tế", "Medical"],
-    other: ["Khác", "Other"],
-  },
-  crime_subtype: {
-    robbery: ["Cướp tài sản", "Robbery"],
-    theft: ["Trộm cắp", "Theft"],
-    assault: ["Cố ý gây thương tích", "Assault"],
-    fight: ["Đánh nhau", "Fight"],
-    weapons: ["Liên quan vũ khí", "Weapons"],
-    drugs: ["Ma túy", "Drugs"],
-    fraud: ["Lừa đảo", "Fraud"],
-    kidnapping: ["Bắt cóc", "Kidnapping"],
-    domestic_violence: ["Bạo lực gia đình", "Domestic violence"],
-    other: ["Tội phạm khác", "Other crime"],
-  },
-  status: {
-    received: ["Mới tiếp nhận", "Received"],
-    verified: ["Đã xác minh", "Verified"],
-    false_alarm: ["Tin báo sai", "False alarm"],
-    dispatched: ["Đã điều động", "Dispatched"],
-    en_route: ["Đang đến hiện trường", "En route"],
-    on_scene: ["Có mặt tại hiện trường", "On scene"],
-    resolved: ["Đã xử lý xong", "Resolved"],
-    closed: ["Đã kết thúc", "Closed"],
-    cancelled: ["Đã hủy", "Cancelled"],
-    merged: ["Đã gộp", "Merged"],
-  },
-  priority: {
-    1: ["Khẩn cấp", "Emergency"],
-    2: ["Cao", "High"],
-    3: ["Trung bình", "Normal"],
-    4: ["Thấp", "Low"],
-  },
-  channel: {
-    hotline_113: ["Tổng đài 113", "113 hotline"],
-    hotline_114: ["Tổng đài 114", "114 hotline"],
-    alarm_device: ["Thiết bị báo cháy", "Alarm device"],
-    assistant: ["Trợ lý ảo", "Citizen assistant"],
-    web_report: ["Cổng thông tin", "Web report"],
-    field_officer: ["Cán bộ hiện trường", "Field officer"],
-  },
-  disposition: {
-    report_taken: ["Đã lập biên bản", "Report taken"],
-    arrest_made: ["Đã bắt giữ", "Arrest made"],
-    no_action_required: ["Không cần xử lý", "No action required"],
-    false_alarm: ["Tin báo sai", "False alarm"],
-    referred: ["Chuyển cơ quan khác", "Referred"],
-    cancelled_by_caller: ["Người báo hủy", "Cancelled by caller"],
-    duplicate: ["Trùng lặp", "Duplicate"],
-    unable_to_locate: ["Không xác định được", "Unable to locate"],
-    cancelled_prior_to_arrival: ["Hủy trước khi đến", "Cancelled before arrival"],
-  },
-  resource_status: {
-    available: ["Sẵn sàng", "Available"],
-    dispatched: ["Đã nhận lệnh", "Dispatched"],
-    en_route: ["Đang di chuyển", "En route"],
-    on_scene: ["Tại hiện trường", "On scene"],
-    returning: ["Đang trở về", "Returning"],
-    off_duty: ["Ngoài ca trực", "Off duty"],
-  },
-  resource_kind: {
-    patrol: ["Tuần tra", "Patrol"],
-    fire_engine: ["Xe chữa cháy", "Fire engine"],
-    rescue_team: ["Đội cứu nạn", "Rescue team"],
-    ambulance: ["Xe cấp cứu", "Ambulance"],
-    traffic_police: ["Cảnh sát giao thông", "Traffic police"],
-    city_team: ["Tổ công tác thành phố", "City team"],
-    aerial_ladder: ["Xe thang chữa cháy", "Aerial ladder"],
-    water_tanker: ["Xe chở nước", "Water tanker"],
-    hazmat: ["Tổ xử lý hóa chất", "Hazmat team"],
   },
   device_status: {
     online: ["Trực tuyến", "Online"],
@@ -1646,6 +1569,11 @@ export function label(vocab, code) {
   const entry = VOCAB[vocab]?.[code];
   if (!entry) return code == null ? "" : String(code);
   return current === "en" ? entry[1] : entry[0];
+}
+
+/** Replaces a vocabulary with the server's terms (`[{code, label_vi, label_en}]`, in order). */
+export function setVocabulary(vocab, terms) {
+  VOCAB[vocab] = Object.fromEntries(terms.map((term) => [term.code, [term.label_vi, term.label_en]]));
 }
 
 /** Every code of a vocabulary, in display order. */

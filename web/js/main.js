@@ -6,6 +6,7 @@ import { h, replace } from "./dom.js";
 import { applyI18n, lang, onLangChange, setLang, t, label } from "./i18n.js";
 import { clockTime } from "./time.js";
 import { session, loadUnits, isCityUser, clearSession } from "./session.js";
+import { loadVocabulary } from "./vocabulary.js";
 import { startFeed, stopFeed, onFeedState, reconnectFeed } from "./feed.js";
 import { setAlertNavigator, acknowledge, resetAlerts, unlockAudio, startAlerts, outageTone } from "./alert.js";
 import { onOutage, setOutageTone, resetOutage } from "./outage.js";
@@ -207,10 +208,18 @@ function renderWho() {
   replace(el, h("span", { class: "who-name" }, session.me.display_name || session.me.username), " · ", label("role", session.me.role));
 }
 
+/** What every screen needs before it draws: the units and the vocabulary (labels, targets). */
+async function loadShared() {
+  await Promise.all([
+    loadUnits(),
+    loadVocabulary().catch((e) => console.error("vocabulary", e)),
+  ]);
+}
+
 async function signedIn(me) {
   session.me = me;
   unlockAudio();
-  await loadUnits();
+  await loadShared();
   renderWho();
   refreshUnitSelect();
   startFeed();
@@ -243,7 +252,7 @@ async function start() {
     session.me = null;
   }
   if (session.me) {
-    await loadUnits();
+    await loadShared();
     renderWho();
     refreshUnitSelect();
     startFeed();

@@ -1,26 +1,26 @@
 // Reading the API's objects: one place that knows where each field lives (an incident's unit
 // may be `unit_code`, `assignment.primary_unit` or `location.unit_code`), the status machine and
-// the response-time targets, so the views stay simple.
+// the response-time targets (both as the server's vocabulary gives them), so the views stay
+// simple.
 
 import { toMs } from "./time.js";
 
-/** Statuses reachable in one step (the same table as the server's incident state machine). */
-export const TRANSITIONS = {
-  received: ["verified", "false_alarm", "dispatched", "cancelled"],
-  verified: ["dispatched", "resolved", "false_alarm", "cancelled"],
-  false_alarm: ["closed", "verified"],
-  dispatched: ["en_route", "on_scene", "cancelled"],
-  en_route: ["on_scene", "cancelled"],
-  on_scene: ["resolved"],
-  resolved: ["closed", "dispatched"],
-  closed: [],
-  cancelled: [],
-  merged: [],
-};
+/** Statuses reachable in one step, from the server's incident state machine (`setStatuses`). */
+export const TRANSITIONS = {};
+// For each status, the next statuses whose transition needs a written reason.
+const REASONED = {};
+
+/** Takes the statuses of `GET /api/vocabulary`: where each may go, and with a reason where. */
+export function setStatuses(statuses) {
+  for (const s of statuses || []) {
+    TRANSITIONS[s.code] = s.next || [];
+    REASONED[s.code] = s.next_needs_reason || [];
+  }
+}
 
 /** Whether moving `from → to` needs a written reason. */
 export function needsReason(from, to) {
-  return to === "cancelled" || to === "false_alarm" || (from === "false_alarm" && to === "verified") || (from === "resolved" && to === "dispatched");
+  return (REASONED[from] || []).includes(to);
 }
 
 /** Whether moving to `to` needs a disposition (closing, except from a false alarm). */
@@ -58,14 +58,15 @@ export function queueOrder(a, b) {
 
 /**
  * Response targets in seconds per priority: verify, dispatch (both from received) and on scene
- * (from first dispatch). The defaults of the server's timer rules.
+ * (from first dispatch). Filled from the server's vocabulary at sign-in (`setTargets`), so the
+ * timers count against the targets the server's statistics use; empty until then.
  */
-export const TARGETS = {
-  1: { verify: 30, dispatch: 60, on_scene: 320 },
-  2: { verify: 60, dispatch: 120, on_scene: 600 },
-  3: { verify: 300, dispatch: 600, on_scene: 1800 },
-  4: { verify: 900, dispatch: 3600, on_scene: 7200 },
-};
+export const TARGETS = {};
+
+/** Takes the targets of `GET /api/vocabulary`'s `priorities`. */
+export function setTargets(priorities) {
+  for (const p of priorities || []) TARGETS[p.priority] = { verify: p.verify_secs, dispatch: p.dispatch_secs, on_scene: p.on_scene_secs };
+}
 
 function pick(...values) {
   for (const v of values) if (v !== undefined && v !== null && v !== "") return v;
@@ -174,7 +175,7 @@ export function timer(inc, now) {
     since = inc.dispatched;
   }
   const elapsed = now - since;
-  const overdue = stage ? elapsed > targets[stage] * 1000 : false;
+  const overdue = stage && targets ? elapsed > targets[stage] * 1000 : false;
   return { stage, elapsed: now - received, stageElapsed: elapsed, overdue, since, stopped: false };
 }
 

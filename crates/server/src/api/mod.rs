@@ -21,3 +21,4 @@ pub mod response_plans;
 pub mod spooled_csv;
 pub mod units;
 pub mod users;
+pub mod vocabulary;

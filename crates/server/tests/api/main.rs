@@ -34,3 +34,4 @@ mod response_plans;
 mod scope;
 mod stats;
 mod two_nodes;
+mod vocabulary;

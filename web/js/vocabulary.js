@@ -1,0 +1,44 @@
+// The command center's vocabulary as the server defines it (`GET /api/vocabulary`): the labels
+// of incident types, crime sub-types, channels, dispositions, statuses, priorities, resource
+// kinds and statuses, the transitions each status allows, and the response targets the timers
+// count against. Loaded once at sign-in; the console keeps no copy of its own.
+
+import { api } from "./api.js";
+import { setVocabulary } from "./i18n.js";
+import { setStatuses, setTargets } from "./model.js";
+
+let loading = null;
+
+/** Takes a vocabulary answer: labels into `label()`, transitions and targets into the model. */
+export function applyVocabulary(v) {
+  for (const [name, terms] of [
+    ["kind", v.kinds],
+    ["crime_subtype", v.crime_subtypes],
+    ["channel", v.channels],
+    ["disposition", v.dispositions],
+    ["resource_kind", v.resource_kinds],
+    ["resource_status", v.resource_statuses],
+    ["status", v.statuses],
+  ]) {
+    setVocabulary(name, terms || []);
+  }
+  setVocabulary(
+    "priority",
+    (v.priorities || []).map((p) => ({ code: String(p.priority), label_vi: p.label_vi, label_en: p.label_en })),
+  );
+  setStatuses(v.statuses || []);
+  setTargets(v.priorities || []);
+}
+
+/** Loads the vocabulary once (again after a failure). */
+export function loadVocabulary() {
+  if (!loading) {
+    loading = api("/api/vocabulary")
+      .then(applyVocabulary)
+      .catch((e) => {
+        loading = null;
+        throw e;
+      });
+  }
+  return loading;
+}
