@@ -146,10 +146,10 @@ impl From<JsonRejection> for ApiError {
                 if status == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::new(status, "body_too_large", "the request body is too large")
                 } else {
-                    ApiError::new(status, "bad_body", e.body_text())
+                    ApiError::new(status, "invalid_body", e.body_text())
                 }
             }
-            other => ApiError::bad_request("bad_body", other.body_text()),
+            other => ApiError::bad_request("invalid_body", other.body_text()),
         }
     }
 }

@@ -201,7 +201,7 @@ impl IncidentError {
     /// Stable snake_case code for API responses.
     pub fn code(&self) -> &'static str {
         match self {
-            IncidentError::Invalid { .. } => "invalid_input",
+            IncidentError::Invalid { .. } => "invalid_field",
             IncidentError::UnknownCode { .. } => "unknown_code",
             IncidentError::IllegalTransition { .. } => "illegal_transition",
             IncidentError::ReasonRequired { .. } => "reason_required",

@@ -35,7 +35,7 @@ pub struct CasualtiesBody {
 }
 
 /// Records the casualty figures. Figures equal to the recorded ones or a count above 10,000
-/// answer 422 `invalid_input` (naming the field), a closed incident without a reason 422
+/// answer 422 `invalid_field` (naming the field), a closed incident without a reason 422
 /// `reason_required`, a merged one or a stale `version` 409.
 #[utoipa::path(post, path = "/api/incidents/{id}/casualties", tag = "incidents",
     params(("id" = i64, Path)), request_body = CasualtiesBody,

@@ -1047,7 +1047,7 @@ async fn change_finding(
         ))),
         Err(e) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_transition",
+            "illegal_transition",
             e.to_string(),
         )),
     }

@@ -372,7 +372,7 @@ async fn task_lifecycle_with_every_refusal(backend: Backend) {
         .await;
     assert_eq!(
         error_code(r, StatusCode::CONFLICT).await,
-        "invalid_transition"
+        "illegal_transition"
     );
     let r = s.get(&leader.token, "/api/tasks/999999").await;
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, "not_found");
@@ -906,7 +906,7 @@ async fn a_campaign_runs_from_groups_to_verified_remediation(backend: Backend) {
         .await;
     assert_eq!(
         error_code(r, StatusCode::CONFLICT).await,
-        "invalid_transition"
+        "illegal_transition"
     );
     let r = s
         .post(
@@ -917,7 +917,7 @@ async fn a_campaign_runs_from_groups_to_verified_remediation(backend: Backend) {
         .await;
     assert_eq!(
         error_code(r, StatusCode::CONFLICT).await,
-        "invalid_transition"
+        "illegal_transition"
     );
     json_ok(
         s.post(

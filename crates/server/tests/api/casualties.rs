@@ -51,7 +51,7 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
     let r = s.post(&operator, &path, &same).await;
     assert_eq!(
         error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
-        "invalid_input"
+        "invalid_field"
     );
     let r = s
         .post(
@@ -62,7 +62,7 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
         .await;
     assert_eq!(
         error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
-        "invalid_input"
+        "invalid_field"
     );
     let r = s
         .post(

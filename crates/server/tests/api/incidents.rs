@@ -1127,7 +1127,7 @@ async fn unknown_ids_and_bad_bodies(backend: Backend) {
         .post(op, "/api/incidents", json!({"kind": "dragon"}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    assert_eq!(v["error"]["code"], "invalid_input");
+    assert_eq!(v["error"]["code"], "invalid_field");
     let message = v["error"]["message"].as_str().unwrap();
     for field in ["kind", "description", "location"] {
         assert!(message.contains(field), "{field} in {message}");

@@ -507,7 +507,7 @@ async fn quality_run_work_list_and_findings(backend: Backend) {
         .await;
     assert_eq!(
         error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
-        "invalid_transition"
+        "illegal_transition"
     );
     assert_eq!(
         error_code(

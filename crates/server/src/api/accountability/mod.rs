@@ -53,15 +53,15 @@ fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }
 
-fn invalid_transition(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "invalid_transition", message)
+fn illegal_transition(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "illegal_transition", message)
 }
 
 fn task_error(e: TaskError) -> ApiError {
     let message = e.to_string();
     match e {
         TaskError::NotAssigner { .. } => ApiError::forbidden(message),
-        TaskError::InvalidTransition { .. } => invalid_transition(message),
+        TaskError::InvalidTransition { .. } => illegal_transition(message),
         TaskError::OutOfOrder { .. } => ApiError::conflict(message),
         TaskError::EvidenceRequired => unprocessable("evidence_required", message),
         _ => unprocessable("invalid_field", message),
@@ -80,7 +80,7 @@ fn inspection_error(e: InspectionError) -> ApiError {
         | InspectionError::IncompleteRecord { .. }
         | InspectionError::FindingWithoutNotes { .. }
         | InspectionError::UnitNotInGroup { .. } => unprocessable("invalid_field", message),
-        _ => invalid_transition(message),
+        _ => illegal_transition(message),
     }
 }
 
