@@ -23,10 +23,11 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The relation the incident statistics read: one row per incident with the columns `unit`,
 /// `category`, `priority`, `created_at`, `closed_at`, `dispatch_secs`, `travel_secs`,
-/// `control_secs`, `deaths`, `injured`, `rescued`, `damage_vnd` (times in unix milliseconds,
-/// durations in seconds), i.e. `domain::stats::IncidentRow` as SQL. It is the view over the
-/// real `incidents` table (migrations 0002 and 0006); an incident not yet given to a unit has
-/// the empty code as its `unit`.
+/// `control_secs`, `deaths`, `injured`, `rescued`, `damage_vnd`, `confirmed`, `false_alarm`
+/// (times in unix milliseconds, durations in seconds, flags 0 or 1), i.e.
+/// `domain::stats::IncidentRow` as SQL. It is the view over the real `incidents` table
+/// (migrations 0002, 0006 and 0014); an incident not yet given to a unit has the empty code as
+/// its `unit`.
 pub const INCIDENT_SOURCE: &str = "incident_stats";
 
 const DAY_MS: i64 = 86_400_000;
@@ -503,11 +504,15 @@ impl Store {
         }
         case.push_str(" END");
         let sql = format!(
-            "SELECT fam, COUNT(*) AS n, CAST(SUM(deaths) AS BIGINT) AS deaths, \
-             CAST(SUM(injured) AS BIGINT) AS injured, CAST(SUM(rescued) AS BIGINT) AS rescued, \
-             CAST(COALESCE(SUM(damage_vnd), 0) AS BIGINT) AS damage, \
-             COUNT(damage_vnd) AS assessed \
-             FROM (SELECT CAST({case} AS BIGINT) AS fam, deaths, injured, rescued, damage_vnd \
+            "SELECT fam, CAST(SUM(confirmed) AS BIGINT) AS n, \
+             CAST(SUM(confirmed * deaths) AS BIGINT) AS deaths, \
+             CAST(SUM(confirmed * injured) AS BIGINT) AS injured, \
+             CAST(SUM(confirmed * rescued) AS BIGINT) AS rescued, \
+             CAST(COALESCE(SUM(CASE WHEN confirmed = 1 THEN damage_vnd END), 0) AS BIGINT) AS damage, \
+             COUNT(CASE WHEN confirmed = 1 THEN damage_vnd END) AS assessed, \
+             CAST(SUM((1 - confirmed) * false_alarm) AS BIGINT) AS false_alarms \
+             FROM (SELECT CAST({case} AS BIGINT) AS fam, deaths, injured, rescued, damage_vnd, \
+                          confirmed, false_alarm \
                    FROM {INCIDENT_SOURCE} WHERE created_at >= $1 AND created_at < $2 \
                    AND ($3 IS NULL OR unit = $3)) f \
              WHERE fam IS NOT NULL GROUP BY fam"
@@ -533,6 +538,7 @@ impl Store {
                             rescued: get("rescued")?,
                             damage_vnd: get("damage")?,
                             damage_assessed: get("assessed")?,
+                            false_alarms: get("false_alarms")?,
                         },
                     ))
                 })

@@ -67,7 +67,7 @@ async fn exec(url: &str, statements: &[String]) {
 }
 
 /// The incident rows the statistics read, as a table in place of the view over `incidents`,
-/// so that the fixture can carry casualties and damage the incident workflow does not record.
+/// so that the fixture can carry damage the incident workflow does not record.
 fn incident_ddl() -> Vec<String> {
     vec![
         format!("DROP VIEW {}", store::INCIDENT_SOURCE),
@@ -75,7 +75,8 @@ fn incident_ddl() -> Vec<String> {
          priority BIGINT NOT NULL, created_at BIGINT NOT NULL, closed_at BIGINT, \
          dispatch_secs BIGINT, travel_secs BIGINT, control_secs BIGINT, \
          deaths BIGINT NOT NULL DEFAULT 0, injured BIGINT NOT NULL DEFAULT 0, \
-         rescued BIGINT NOT NULL DEFAULT 0, damage_vnd BIGINT)"
+         rescued BIGINT NOT NULL DEFAULT 0, damage_vnd BIGINT, \
+         confirmed BIGINT NOT NULL DEFAULT 1, false_alarm BIGINT NOT NULL DEFAULT 0)"
             .into(),
         "CREATE INDEX incident_stats_created ON incident_stats(created_at, unit, category)".into(),
     ]
@@ -91,14 +92,15 @@ fn incident_inserts(rows: &[IncidentRow], per_statement: usize) -> Vec<String> {
         .map(|chunk| {
             let mut sql = String::from(
                 "INSERT INTO incident_stats (unit, category, priority, created_at, closed_at, \
-                 dispatch_secs, travel_secs, control_secs, deaths, injured, rescued, damage_vnd) VALUES ",
+                 dispatch_secs, travel_secs, control_secs, deaths, injured, rescued, damage_vnd, \
+                 confirmed, false_alarm) VALUES ",
             );
             for (i, r) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push(',');
                 }
                 sql.push_str(&format!(
-                    "('{}','{}',{},{},{},{},{},{},{},{},{},{})",
+                    "('{}','{}',{},{},{},{},{},{},{},{},{},{},{},{})",
                     r.unit,
                     r.category,
                     r.priority,
@@ -110,7 +112,9 @@ fn incident_inserts(rows: &[IncidentRow], per_statement: usize) -> Vec<String> {
                     r.deaths,
                     r.injured,
                     r.rescued,
-                    opt(r.damage_vnd)
+                    opt(r.damage_vnd),
+                    i64::from(r.confirmed),
+                    i64::from(r.false_alarm)
                 ));
             }
             sql
@@ -684,6 +688,9 @@ fn random_incidents(n: usize, seed: u64) -> Vec<IncidentRow> {
             r.injured = rng.gen_range(0..4);
             r.rescued = rng.gen_range(0..5);
             r.damage_vnd = rng.gen_bool(0.4).then(|| rng.gen_range(0..2_000_000_000));
+            // Some reports are false alarms, some cancelled or never verified.
+            r.false_alarm = rng.gen_bool(0.1);
+            r.confirmed = !r.false_alarm && rng.gen_bool(0.9);
             r
         })
         .collect()

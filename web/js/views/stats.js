@@ -221,9 +221,10 @@ export function renderStats(main, _params, ctx) {
         boxes.fires,
         visibleTable(
           t("stats_fires"),
-          ["", t("incidents"), t("deaths"), t("injured"), t("rescued"), t("damage_vnd"), t("same_period_last_year")],
-          rows.map((r) => [r.label, num(r.current.count), num(r.current.deaths), num(r.current.injured), num(r.current.rescued), num(r.current.damage_vnd), num(r.previous.count)]),
+          ["", t("incidents"), t("deaths"), t("injured"), t("rescued"), t("damage_vnd"), t("same_period_last_year"), t("false_alarms_apart")],
+          rows.map((r) => [r.label, num(r.current.count), num(r.current.deaths), num(r.current.injured), num(r.current.rescued), num(r.current.damage_vnd), num(r.previous.count), num(r.current.false_alarms)]),
         ),
+        h("p", { class: "muted" }, t("fires_confirmed_only")),
         exportLinks("/api/stats/fires", q, "fires"),
       );
     });

@@ -96,10 +96,16 @@ pub struct FireFigures {
     pub damage_vnd: u64,
     /// Incidents whose damage was assessed (the rest contribute nothing to `damage_vnd`).
     pub damage_assessed: u64,
+    /// Reports of the family declared false alarms (not in `count`).
+    pub false_alarms: u64,
 }
 
 impl FireFigures {
     fn add(&mut self, r: &IncidentRow) {
+        if !r.confirmed {
+            self.false_alarms += u64::from(r.false_alarm);
+            return;
+        }
         self.count += 1;
         self.deaths += u64::from(r.deaths);
         self.injured += u64::from(r.injured);
@@ -140,11 +146,13 @@ pub struct FireReport {
 }
 
 /// Fire, explosion and rescue figures for incidents created in `period` and in the same period
-/// of the previous year, optionally for one unit only.
+/// of the previous year, optionally for one unit only. Only confirmed incidents count (a false
+/// alarm, a cancelled or unverified report is not a fire); false alarms are counted apart.
 ///
-/// SQL: `SELECT family(category), COUNT(*), SUM(deaths), SUM(injured), SUM(rescued),
-/// SUM(damage_vnd), COUNT(damage_vnd) FROM incidents WHERE created_at in window [AND unit =
-/// :unit] GROUP BY family`, once per window.
+/// SQL: `SELECT family(category), SUM(confirmed), SUM(deaths), SUM(injured), SUM(rescued),
+/// SUM(damage_vnd), COUNT(damage_vnd) (each over confirmed rows), SUM(false_alarm AND NOT
+/// confirmed) FROM incidents WHERE created_at in window [AND unit = :unit] GROUP BY family`,
+/// once per window.
 pub fn fire_report(
     rows: &[IncidentRow],
     period: &Period,
@@ -212,6 +220,11 @@ impl FireReport {
                 Column::new("injured", "Người bị thương", "Injured"),
                 Column::new("rescued", "Người được cứu", "People rescued"),
                 Column::new("damage_vnd", "Thiệt hại (đồng)", "Damage (VND)"),
+                Column::new(
+                    "false_alarms",
+                    "Báo cháy giả (không tính)",
+                    "False alarms (not counted)",
+                ),
             ],
         )?;
         for r in &self.rows {
@@ -228,6 +241,7 @@ impl FireReport {
                 Cell::count(r.current.injured),
                 Cell::count(r.current.rescued),
                 Cell::count(r.current.damage_vnd),
+                Cell::count(r.current.false_alarms),
             ])?;
         }
         Ok(t)
@@ -251,7 +265,15 @@ mod tests {
         let c = IncidentRow::new("A", "fire", 1, t("2025-03-05T00:00:00Z"));
         let d = IncidentRow::new("A", "rescue", 2, t("2026-03-03T00:00:00Z"));
         let e = IncidentRow::new("A", "theft", 2, t("2026-03-03T00:00:00Z"));
-        let rows = vec![a, b, c, d, e];
+        // A false alarm and a report cancelled unverified are no fires; the false alarm is
+        // counted apart.
+        let mut f = IncidentRow::new("A", "fire", 1, t("2026-03-04T00:00:00Z"));
+        f.confirmed = false;
+        f.false_alarm = true;
+        f.injured = 9;
+        let mut g = IncidentRow::new("B", "fire", 1, t("2026-03-04T00:00:00Z"));
+        g.confirmed = false;
+        let rows = vec![a, b, c, d, e, f, g];
         let p = Period::month(2026, 3).unwrap();
         let r = fire_report(&rows, &p, &FamilyMap::default(), None).unwrap();
         let fire = &r.rows[0];
@@ -261,6 +283,7 @@ mod tests {
         assert_eq!(fire.current.rescued, 4);
         assert_eq!(fire.current.damage_vnd, 500_000_000);
         assert_eq!(fire.current.damage_assessed, 1);
+        assert_eq!(fire.current.false_alarms, 1);
         assert_eq!(fire.count.pct, Some(100.0));
         assert_eq!(r.rows[1].current.count, 0);
         assert_eq!(r.rows[1].count.pct, None);

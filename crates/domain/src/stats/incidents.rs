@@ -41,6 +41,11 @@ pub struct IncidentRow {
     pub rescued: u32,
     /// Estimated property damage in VND, if assessed.
     pub damage_vnd: Option<u64>,
+    /// The event was confirmed: verified or dispatched to, and not declared a false alarm,
+    /// cancelled or a duplicate. Only confirmed incidents are fires in the fire figures.
+    pub confirmed: bool,
+    /// Declared a false alarm (status or disposition): counted apart in the fire figures.
+    pub false_alarm: bool,
 }
 
 impl IncidentRow {
@@ -59,6 +64,8 @@ impl IncidentRow {
             injured: 0,
             rescued: 0,
             damage_vnd: None,
+            confirmed: true,
+            false_alarm: false,
         }
     }
 }

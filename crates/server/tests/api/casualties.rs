@@ -1,7 +1,8 @@
 //! Casualty figures on an incident (`POST /api/incidents/{id}/casualties`) through HTTP, on
 //! SQLite and on PostgreSQL: recorded on the incident and its timeline with the previous
 //! figures, refused when nothing changes or a count is absurd, correctable after closing only
-//! with a reason, and counted by the fire statistics.
+//! with a reason, and counted by the fire statistics (a false alarm's are not, and it is no
+//! fire).
 
 use crate::common;
 
@@ -97,15 +98,21 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
     assert_eq!(records[1]["to"]["rescued"], 2);
     assert_eq!(records[1]["reason"], "Tổ CNCH báo");
 
-    // Finished: a correction needs a reason.
-    let r = s
-        .post(
-            &operator,
-            &format!("/api/incidents/{id}/transitions"),
-            &json!({"to": "cancelled", "reason": "Lực lượng tại chỗ đã xử lý"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    // Closed: a correction needs a reason.
+    for body in [
+        json!({"to": "verified"}),
+        json!({"to": "resolved"}),
+        json!({"to": "closed", "disposition": "report_taken"}),
+    ] {
+        let r = s
+            .post(
+                &operator,
+                &format!("/api/incidents/{id}/transitions"),
+                &body,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{body}");
+    }
     let late = json!({"dead": 1, "injured": 0, "trapped": 0, "rescued": 2});
     let r = s.post(&operator, &path, &late).await;
     assert_eq!(
@@ -117,7 +124,35 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
     let r = s.post(&operator, &path, &with_reason).await;
     assert_eq!(r.status(), StatusCode::OK);
 
-    // The fire statistics of this reporting month count the people.
+    // A second report of fire turns out false: it is no fire, and its figures count nowhere.
+    let r = s
+        .post(
+            &operator,
+            "/api/incidents",
+            &json!({"kind": "fire", "channel": "hotline_114", "description": "Báo cháy",
+                    "lat": 21.0285, "lon": 105.8542}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let false_alarm = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let r = s
+        .post(
+            &operator,
+            &format!("/api/incidents/{false_alarm}/casualties"),
+            &json!({"dead": 0, "injured": 5, "trapped": 0, "rescued": 0}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = s
+        .post(
+            &operator,
+            &format!("/api/incidents/{false_alarm}/transitions"),
+            &json!({"to": "false_alarm", "reason": "Hơi nước từ bếp, không có cháy"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // The fire statistics of this reporting month count the confirmed fire's people only.
     let r = s.get(&admin, "/api/stats/fires").await;
     assert_eq!(r.status(), StatusCode::OK);
     let report: Value = r.json().await.unwrap();
@@ -130,6 +165,8 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
     assert_eq!(fire["deaths"]["current"], 1, "{fire}");
     assert_eq!(fire["injured"]["current"], 0, "{fire}");
     assert_eq!(fire["current"]["rescued"], 2, "{fire}");
+    assert_eq!(fire["current"]["count"], 1, "{fire}");
+    assert_eq!(fire["current"]["false_alarms"], 1, "{fire}");
     s.stop().await;
 }
 

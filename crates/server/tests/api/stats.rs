@@ -42,10 +42,25 @@ async fn open_incidents(s: &TestServer, rows: &[(&str, &str, &str)]) {
         }
         .validate(now)
         .expect("valid incident");
-        store
+        let opened = store
             .create_incident(valid, &store::Actor::system("fixture"), now)
             .await
             .expect("incident opened");
+        // Verified: the fire figures count confirmed incidents only.
+        store
+            .apply_incident(
+                opened.incident.id,
+                store::IncidentCommand::Transition {
+                    to: domain::incident::IncidentStatus::Verified,
+                    details: Default::default(),
+                },
+                None,
+                &domain::access::Scope::City,
+                &store::Actor::system("fixture"),
+                now + chrono::Duration::seconds(30),
+            )
+            .await
+            .expect("incident verified");
     }
     // Dropped, not closed: on PostgreSQL `close` would wait for the connection its feed
     // listener holds.

@@ -1,5 +1,6 @@
 -- Casualty figures of an incident (people dead, injured, trapped, rescued), kept as columns
--- beside the document so that the statistics read real figures instead of zeros.
+-- beside the document so that the statistics read real figures instead of zeros; and whether
+-- the incident was confirmed, so that false alarms and unverified reports are not fires.
 ALTER TABLE incidents ADD COLUMN dead BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE incidents ADD COLUMN injured BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE incidents ADD COLUMN trapped BIGINT NOT NULL DEFAULT 0;
@@ -25,6 +26,14 @@ SELECT id,
        CAST(dead AS BIGINT) AS deaths,
        CAST(injured AS BIGINT) AS injured,
        CAST(rescued AS BIGINT) AS rescued,
-       CAST(NULL AS BIGINT) AS damage_vnd
+       CAST(NULL AS BIGINT) AS damage_vnd,
+       -- Confirmed: verified or dispatched to, and not declared false, cancelled or a duplicate.
+       -- Only confirmed incidents are fires in the fire figures; false alarms are counted apart.
+       CAST(CASE WHEN (verified_at IS NOT NULL OR dispatched_at IS NOT NULL)
+                      AND status NOT IN ('false_alarm', 'cancelled')
+                      AND COALESCE(disposition, '') NOT IN ('false_alarm', 'duplicate')
+                 THEN 1 ELSE 0 END AS BIGINT) AS confirmed,
+       CAST(CASE WHEN status = 'false_alarm' OR disposition = 'false_alarm'
+                 THEN 1 ELSE 0 END AS BIGINT) AS false_alarm
 FROM incidents
 WHERE status <> 'merged';
