@@ -192,6 +192,41 @@ test("labels, transitions and timer targets come from the server's vocabulary", 
   await page.context().close();
 });
 
+test("a fire closes only once its fire report is filed on the incident page", async () => {
+  const fire = await report(74, { kind: "fire", crime_subtype: undefined, priority: 1, description: "Cháy kho hàng" });
+  let v = fire.version;
+  for (const to of ["verified", "resolved"]) {
+    const r = await admin("POST", `/api/incidents/${fire.id}/transitions`, { to, version: v });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    v = r.body.version;
+  }
+  const refused = await admin("POST", `/api/incidents/${fire.id}/transitions`, { to: "closed", disposition: "report_taken" });
+  assert.equal(refused.status, 422);
+  assert.equal(refused.body.error.code, "fire_report_required");
+
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, `/incidents/${fire.id}`);
+  await page.locator("#fire-report-missing.warn-text").waitFor();
+  await page.locator("#fire-report-box summary").click();
+  await page.locator("#fire-report-submit").click();
+  assert.equal(await page.locator("#fire-report-error").textContent(), "Chọn nguyên nhân cháy (\"Chưa xác định\" nếu chưa rõ).");
+  await page.locator("#fr-cause").selectOption("electrical");
+  await page.locator("#fr-damage").fill("250000000");
+  await page.locator("#fr-vehicles").fill("3");
+  await page.locator("#fr-personnel").fill("20");
+  await page.locator("#fire-report-submit").click();
+  await page.locator("#toast", { hasText: "Đã lưu báo cáo vụ cháy" }).waitFor();
+  await page.locator("section", { hasText: "Sự cố điện" }).first().waitFor();
+  await page.locator(".timeline li", { hasText: "Báo cáo vụ cháy: Có cháy" }).waitFor();
+  const filed = await admin("GET", `/api/incidents/${fire.id}/fire-report`);
+  assert.equal(filed.body.report.cause, "electrical");
+  assert.equal(filed.body.report.damage_vnd, 250000000);
+  const closed = await admin("POST", `/api/incidents/${fire.id}/transitions`, { to: "closed", disposition: "report_taken" });
+  assert.equal(closed.status, 200, JSON.stringify(closed.body));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("an outage keeps the last picture and the typed form, sounds, and recovers on its own", async () => {
   const known = await report(60);
   const board = await newPage(browser);

@@ -128,6 +128,7 @@ export function normIncident(raw) {
     history: raw.history || raw.timeline || raw.events || [],
     notes: raw.notes || [],
     casualties: { dead: 0, injured: 0, trapped: 0, rescued: 0, ...(raw.casualties || {}) },
+    fireReport: raw.fire_report || null,
     mergedInto: pick(raw.merged_into),
     mergedFrom: raw.merged_from || [],
     version: pick(raw.version),

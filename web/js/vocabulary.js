@@ -1,6 +1,6 @@
 // The command center's vocabulary as the server defines it (`GET /api/vocabulary`): the labels
 // of incident types, crime sub-types, channels, dispositions, statuses, priorities, resource
-// kinds and statuses, the transitions each status allows, and the response targets the timers
+// kinds and statuses, fire and false-alarm causes, the transitions each status allows, and the response targets the timers
 // count against. Loaded once at sign-in; the console keeps no copy of its own.
 
 import { api } from "./api.js";
@@ -19,6 +19,8 @@ export function applyVocabulary(v) {
     ["resource_kind", v.resource_kinds],
     ["resource_status", v.resource_statuses],
     ["status", v.statuses],
+    ["fire_cause", v.fire_causes],
+    ["false_alarm_cause", v.false_alarm_causes],
   ]) {
     setVocabulary(name, terms || []);
   }

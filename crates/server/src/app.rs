@@ -104,6 +104,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::incident_classification::routes());
     let api = api.merge(crate::api::incident_casualties::routes());
     let api = api.merge(crate::api::vocabulary::routes());
+    let api = api.merge(crate::api::fire_report::routes());
     let api = api.merge(crate::api::calls::routes());
     let api = api.merge(crate::api::response_plans::routes());
     let api = api.merge(crate::api::resources::routes());

@@ -8,8 +8,9 @@
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, Utc};
 use domain::incident::{
-    Actor, Caller, Casualties, Channel, CrimeSubtype, Disposition, GeoPoint, Incident, IncidentId,
-    IncidentKind, IncidentLocation, IncidentNumber, IncidentStatus, NewIncident, TransitionDetails,
+    takes_fire_report, Actor, Caller, Casualties, Channel, CrimeSubtype, Disposition,
+    FalseAlarmCause, FireCause, FireReport, GeoPoint, Incident, IncidentId, IncidentKind,
+    IncidentLocation, IncidentNumber, IncidentStatus, NewIncident, TransitionDetails,
 };
 use domain::stats::MaxPenalty;
 use domain::units::UnitDirectory;
@@ -218,6 +219,10 @@ fn incident(
         let at = inc.updated_at;
         inc.record_casualties(toll, None, actor.clone(), at)?;
     }
+    if takes_fire_report(inc.kind) {
+        let at = inc.updated_at;
+        inc.file_fire_report(fire_report(rng, &inc), actor.clone(), at)?;
+    }
     let disposition = match rng.gen_range(0..10) {
         0..=5 => Disposition::ReportTaken,
         6 => Disposition::ArrestMade,
@@ -262,6 +267,38 @@ fn casualties(rng: &mut StdRng, kind: IncidentKind) -> Option<Casualties> {
         },
     };
     (!toll.is_none()).then_some(toll)
+}
+
+/// The report of a fire that was responded to: most are real, with a cause and an estimate.
+fn fire_report(rng: &mut StdRng, inc: &Incident) -> FireReport {
+    const CAUSES: [FireCause; 6] = [
+        FireCause::Electrical,
+        FireCause::Electrical,
+        FireCause::Cooking,
+        FireCause::OpenFlame,
+        FireCause::Smoking,
+        FireCause::Unknown,
+    ];
+    let real_fire = rng.gen_range(0..100) < 85;
+    let under_control = inc
+        .times
+        .on_scene
+        .map(|t| t + Duration::minutes(rng.gen_range(5..40)));
+    FireReport {
+        real_fire,
+        false_alarm_cause: (!real_fire).then_some(FalseAlarmCause::Fault),
+        cause: real_fire.then(|| CAUSES[rng.gen_range(0..CAUSES.len())]),
+        premises: None,
+        floors_affected: real_fire.then(|| rng.gen_range(1..4)),
+        area_burned_m2: real_fire.then(|| rng.gen_range(5..300)),
+        evacuated: if real_fire { rng.gen_range(0..40) } else { 0 },
+        damage_vnd: real_fire.then(|| rng.gen_range(1..200) * 10_000_000),
+        under_control_at: under_control.filter(|t| *t <= inc.updated_at),
+        extinguished_at: None,
+        vehicles: rng.gen_range(1..5),
+        personnel: rng.gen_range(6..30),
+        notes: None,
+    }
 }
 
 fn kind_label(kind: IncidentKind) -> &'static str {

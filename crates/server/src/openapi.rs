@@ -75,6 +75,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::api::incident_classification::Doc::openapi());
     doc.merge(crate::api::incident_casualties::Doc::openapi());
     doc.merge(crate::api::vocabulary::Doc::openapi());
+    doc.merge(crate::api::fire_report::Doc::openapi());
     doc.merge(crate::api::calls::Doc::openapi());
     doc.merge(crate::api::response_plans::Doc::openapi());
     doc.merge(crate::api::resources::Doc::openapi());

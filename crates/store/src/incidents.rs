@@ -153,6 +153,11 @@ pub enum IncidentCommand {
         /// Why (required when the unit changes after dispatch).
         reason: Option<String>,
     },
+    /// File or replace the fire report (fire and explosion incidents).
+    FireReport {
+        /// The report.
+        report: inc::FireReport,
+    },
     /// Record or correct the casualty figures (a reason is required once the incident is
     /// closed).
     Casualties {
@@ -184,6 +189,7 @@ impl IncidentCommand {
             IncidentCommand::Relocate { .. } => "incident.relocate",
             IncidentCommand::Reclassify { .. } => "incident.reclassify",
             IncidentCommand::Casualties { .. } => "incident.casualties",
+            IncidentCommand::FireReport { .. } => "incident.fire_report",
         }
     }
 
@@ -209,6 +215,9 @@ impl IncidentCommand {
             }
             IncidentCommand::Relocate { location, reason } => {
                 incident.relocate(location, reason.as_deref(), actor, now)?
+            }
+            IncidentCommand::FireReport { report } => {
+                incident.file_fire_report(report, actor, now)?
             }
             IncidentCommand::Casualties { casualties, reason } => {
                 incident.record_casualties(casualties, reason.as_deref(), actor, now)?
@@ -413,6 +422,10 @@ pub(crate) struct Columns {
     pub(crate) updated_at: i64,
     /// Dead, injured, trapped, rescued.
     pub(crate) casualties: [i64; 4],
+    /// The fire report's damage estimate, VND.
+    pub(crate) damage_vnd: Option<i64>,
+    /// The fire report's verdict: 1 a real fire, 0 a false alarm; `None` without a report.
+    pub(crate) real_fire: Option<i64>,
     pub(crate) doc: String,
 }
 
@@ -458,6 +471,12 @@ impl Columns {
                 i64::from(i.casualties.trapped),
                 i64::from(i.casualties.rescued),
             ],
+            damage_vnd: i
+                .fire_report
+                .as_ref()
+                .and_then(|r| r.damage_vnd)
+                .map(|d| i64::try_from(d).unwrap_or(i64::MAX)),
+            real_fire: i.fire_report.as_ref().map(|r| i64::from(r.real_fire)),
             doc: doc_of(i)?,
         })
     }
@@ -503,7 +522,7 @@ pub(crate) const UPDATE_INCIDENT: &str =
      verified_at = $22, false_alarm_at = $23, dispatched_at = $24, en_route_at = $25, \
      on_scene_at = $26, resolved_at = $27, closed_at = $28, cancelled_at = $29, merged_at = $30, \
      updated_at = $31, doc = $32, dead = $33, injured = $34, trapped = $35, rescued = $36, \
-     version = version + 1 WHERE id = $1 AND version = $2";
+     damage_vnd = $37, real_fire = $38, version = version + 1 WHERE id = $1 AND version = $2";
 
 /// Writes the incident's columns and document over version `$version` inside `$tx`; a row that
 /// moved on in between is a conflict. Evaluates to the new version.
@@ -549,6 +568,8 @@ macro_rules! write_incident {
             .bind(c.casualties[1])
             .bind(c.casualties[2])
             .bind(c.casualties[3])
+            .bind(c.damage_vnd)
+            .bind(c.real_fire)
             .execute(&mut *$tx)
             .await?;
         if done.rows_affected() != 1 {

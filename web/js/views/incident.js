@@ -13,7 +13,7 @@ import { onChange } from "../feed.js";
 import { normIncident, normFacility, nextStatuses, needsReason, needsDisposition, timer, isOpen } from "../model.js";
 import { createMap } from "../map.js";
 import { acknowledge, settle } from "../alert.js";
-import { emptyState, errorState, priorityBadge, statusChip, section, facts } from "./common.js";
+import { emptyState, errorState, priorityBadge, statusChip, section, facts, hanoiInstant } from "./common.js";
 
 /** The next status of a resource working an incident. */
 /** The casualty counts, in the order the reports list them. */
@@ -62,7 +62,7 @@ export function renderIncident(main, { id }, ctx) {
     const info = locationSection();
     const facilityBox = h("div", { id: "facility-box" });
     const callsBox = h("div", { id: "incident-calls" });
-    const left = h("div", { class: "incident-main" }, info, casualtiesSection(), inc.facilityId != null ? facilityBox : null, callsBox, timelineSection(), notesSection());
+    const left = h("div", { class: "incident-main" }, info, casualtiesSection(), fireReportSection(), inc.facilityId != null ? facilityBox : null, callsBox, timelineSection(), notesSection());
     const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), duplicatesSection(), controlsSection(), transferSection(), mergeSection(), exportsSection());
     replace(root, head, h("div", { class: "incident-grid" }, left, right));
     loadCalls(callsBox);
@@ -773,6 +773,106 @@ export function renderIncident(main, { id }, ctx) {
     return section(t("casualties"), nothing || figures, form);
   }
 
+  /**
+   * The fire report of a fire or explosion: what it says, and the form to file or correct it.
+   * A fire that was responded to closes only once it is filed.
+   */
+  function fireReportSection() {
+    if (!["fire", "explosion"].includes(inc.kind)) return null;
+    const r = inc.fireReport;
+    const waiting = !r && inc.status !== "false_alarm" && inc.status !== "merged";
+    const summary = r
+      ? facts([
+          [t("fire_real"), t(r.real_fire ? "fire_real_yes" : "fire_real_no")],
+          [t("fire_cause"), r.real_fire ? label("fire_cause", r.cause) : label("false_alarm_cause", r.false_alarm_cause)],
+          [t("fire_premises"), r.premises],
+          [t("fire_floors"), r.floors_affected],
+          [t("fire_area"), r.area_burned_m2 != null ? `${r.area_burned_m2} m²` : null],
+          [t("fire_evacuated"), r.evacuated || null],
+          [t("fire_damage"), r.damage_vnd != null ? `${Number(r.damage_vnd).toLocaleString("vi-VN")} đ` : t("fire_damage_unassessed")],
+          [t("fire_under_control"), r.under_control_at ? dateTime(r.under_control_at) : null],
+          [t("fire_extinguished"), r.extinguished_at ? dateTime(r.extinguished_at) : null],
+          [t("fire_forces"), t("fire_forces_value", { vehicles: r.vehicles, personnel: r.personnel })],
+          [t("notes"), r.notes],
+        ])
+      : h("p", { class: waiting && inc.status === "resolved" ? "warn-text" : "muted", id: "fire-report-missing" }, t(waiting ? "fire_report_needed" : "fire_report_none"));
+    if (!canAct() || inc.status === "merged") return section(t("fire_report"), summary);
+    const v = r || { real_fire: true, evacuated: 0, vehicles: 0, personnel: 0 };
+    const real = h("select", { id: "fr-real" }, h("option", { value: "yes", selected: v.real_fire }, t("fire_real_yes")), h("option", { value: "no", selected: !v.real_fire }, t("fire_real_no")));
+    const cause = h("select", { id: "fr-cause" }, h("option", { value: "" }, "—"), codes("fire_cause").map((c) => h("option", { value: c, selected: c === v.cause }, label("fire_cause", c))));
+    const falseCause = h("select", { id: "fr-false-cause" }, h("option", { value: "" }, "—"), codes("false_alarm_cause").map((c) => h("option", { value: c, selected: c === v.false_alarm_cause }, label("false_alarm_cause", c))));
+    const num = (id, value) => h("input", { id, type: "number", min: "0", step: "1", inputmode: "numeric", value: value == null ? "" : String(value) });
+    const premises = h("input", { id: "fr-premises", value: v.premises || "" });
+    const floors = num("fr-floors", v.floors_affected);
+    const area = num("fr-area", v.area_burned_m2);
+    const evacuated = num("fr-evacuated", v.evacuated);
+    const damage = num("fr-damage", v.damage_vnd);
+    const local = (at) => (at ? new Date(Date.parse(at) + 7 * 3600 * 1000).toISOString().slice(0, 16) : "");
+    const control = h("input", { id: "fr-control", type: "datetime-local", value: local(v.under_control_at) });
+    const out = h("input", { id: "fr-out", type: "datetime-local", value: local(v.extinguished_at) });
+    const vehicles = num("fr-vehicles", v.vehicles);
+    const personnel = num("fr-personnel", v.personnel);
+    const notes = h("input", { id: "fr-notes", value: v.notes || "" });
+    const form = miniForm(
+      "fire-report",
+      t(r ? "fire_report_edit" : "fire_report_file"),
+      [
+        [t("fire_real"), real],
+        [t("fire_cause"), cause],
+        [t("false_alarm_cause"), falseCause],
+        [t("fire_premises"), premises],
+        [t("fire_floors"), floors],
+        [t("fire_area_m2"), area],
+        [t("fire_evacuated"), evacuated],
+        [t("fire_damage_vnd"), damage],
+        [t("fire_under_control"), control],
+        [t("fire_extinguished"), out],
+        [t("fire_vehicles"), vehicles],
+        [t("fire_personnel"), personnel],
+        [t("notes"), notes],
+      ],
+      t("save"),
+      () => {
+        const isReal = real.value === "yes";
+        if (isReal && !cause.value) return { error: t("fire_cause_required") };
+        if (!isReal && !falseCause.value) return { error: t("false_alarm_cause_required") };
+        const n = (input) => (input.value.trim() === "" ? null : Number(input.value));
+        for (const input of [floors, area, evacuated, damage, vehicles, personnel]) {
+          const x = n(input);
+          if (x != null && (!Number.isInteger(x) || x < 0)) {
+            input.focus();
+            return { error: t("casualty_invalid") };
+          }
+        }
+        const body = {
+          real_fire: isReal,
+          cause: isReal ? cause.value : null,
+          false_alarm_cause: isReal ? null : falseCause.value,
+          premises: premises.value.trim() || null,
+          floors_affected: n(floors),
+          area_burned_m2: n(area),
+          evacuated: n(evacuated) ?? 0,
+          damage_vnd: n(damage),
+          under_control_at: control.value ? hanoiInstant(control.value) : null,
+          extinguished_at: out.value ? hanoiInstant(out.value) : null,
+          vehicles: n(vehicles) ?? 0,
+          personnel: n(personnel) ?? 0,
+          notes: notes.value.trim() || null,
+        };
+        return { path: "fire-report", method: "PUT", body, ok: t("fire_report_saved") };
+      },
+    );
+    const causeField = cause.closest("label");
+    const falseField = falseCause.closest("label");
+    const showCause = () => {
+      causeField.hidden = real.value !== "yes";
+      falseField.hidden = real.value === "yes";
+    };
+    real.addEventListener("change", showCause);
+    showCause();
+    return section(t("fire_report"), summary, form);
+  }
+
   /** Type and priority: what the incident is and how urgent, changed only with a reason. */
   function classifyForm() {
     const kind = h("select", { id: "classify-kind" }, codes("kind").map((c) => h("option", { value: c, selected: c === inc.kind }, label("kind", c))));
@@ -818,7 +918,7 @@ export function renderIncident(main, { id }, ctx) {
       const body = { ...req.body };
       if (!req.versionless && inc.version != null) body.version = inc.version;
       try {
-        await api(`/api/incidents/${inc.id}/${req.path}`, { method: "POST", body });
+        await api(`/api/incidents/${inc.id}/${req.path}`, { method: req.method || "POST", body });
         toast(req.ok, "ok");
         await load();
       } catch (x) {
@@ -969,7 +1069,7 @@ export function errorText(e) {
     const id = (e.message.match(/resource (\d+)/) || [])[1];
     return t("resource_taken", { name: id ? `#${id}` : "" });
   }
-  const known = ["illegal_transition", "already_linked", "already_assigned", "already_escalated", "self_reference", "incident_finished", "reason_required", "illegal_resource_transition", "nothing_to_change"];
+  const known = ["fire_report_required", "illegal_transition", "already_linked", "already_assigned", "already_escalated", "self_reference", "incident_finished", "reason_required", "illegal_resource_transition", "nothing_to_change"];
   if (known.includes(e.code)) return t(`err_${e.code}`);
   if (e.code === "network") return t("network_error");
   if (e.status === 403) return t("forbidden");
@@ -1020,6 +1120,7 @@ const EVENT_TEXT = {
   resource_assigned: ["Điều động", "Resource assigned"],
   resource_released: ["Kết thúc nhiệm vụ", "Resource released"],
   casualties_recorded: ["Thương vong", "Casualties"],
+  fire_report_filed: ["Báo cáo vụ cháy", "Fire report"],
 };
 
 /** One timeline line in words. */
@@ -1052,6 +1153,8 @@ export function eventText(change) {
     case "resource_assigned":
     case "resource_released":
       return `${name}: ${change.call_sign}`;
+    case "fire_report_filed":
+      return `${name}: ${t(change.real_fire ? "fire_real_yes" : "fire_real_no")}${change.replaced ? ` (${t("fire_report_replaced")})` : ""}`;
     case "casualties_recorded": {
       const count = (side, f) => change[side]?.[f] ?? 0;
       const moved = CASUALTY_FIELDS.filter((f) => count("from", f) !== count("to", f));

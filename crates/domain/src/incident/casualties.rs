@@ -187,6 +187,12 @@ mod tests {
             inc.transition(to, TransitionDetails::default(), system(), now)
                 .expect("moves");
         }
+        inc.file_fire_report(
+            crate::incident::fire_report::sample_fire_report(),
+            system(),
+            now,
+        )
+        .expect("reported");
         inc.transition(
             S::Closed,
             TransitionDetails::disposition(Disposition::NoActionRequired),

@@ -1047,6 +1047,12 @@ mod tests {
             t0() + Duration::seconds(40),
         )
         .unwrap();
+        a.file_fire_report(
+            crate::incident::fire_report::sample_fire_report(),
+            operator(),
+            t0() + Duration::seconds(45),
+        )
+        .unwrap();
         a.close(
             Some(Disposition::NoActionRequired),
             None,

@@ -76,6 +76,12 @@ pub enum IncidentError {
         /// The operation, e.g. "cancel", "transfer".
         action: &'static str,
     },
+    /// A fire that was responded to is closed only after its fire report is filed.
+    #[error("incident {id} is a fire: file its fire report before closing it")]
+    FireReportRequired {
+        /// The incident.
+        id: IncidentId,
+    },
     /// Closing needs a disposition, or the given one does not fit the status.
     #[error("disposition {given:?} does not fit a transition to {to}")]
     DispositionMismatch {
@@ -206,6 +212,7 @@ impl IncidentError {
             IncidentError::IllegalTransition { .. } => "illegal_transition",
             IncidentError::ReasonRequired { .. } => "reason_required",
             IncidentError::DispositionMismatch { .. } => "disposition_mismatch",
+            IncidentError::FireReportRequired { .. } => "fire_report_required",
             IncidentError::UseDedicatedOperation { .. } => "use_dedicated_operation",
             IncidentError::IncidentFinished { .. } => "incident_finished",
             IncidentError::AlreadyAssigned { .. } => "already_assigned",

@@ -63,6 +63,7 @@ pub mod dispatch;
 pub mod duplicates;
 pub mod eido;
 mod error;
+pub mod fire_report;
 pub mod geo;
 mod model;
 mod number;
@@ -92,6 +93,7 @@ pub use duplicates::{
     DuplicateReason,
 };
 pub use error::{ErrorClass, FieldError, IncidentError};
+pub use fire_report::{takes_fire_report, FalseAlarmCause, FireCause, FireReport};
 pub use geo::GeoPoint;
 pub use model::{
     merge_incidents, Actor, Incident, IncidentChange, IncidentEvent, IncidentId, MergeOutcome,

@@ -27,6 +27,7 @@ use super::alarm::AlarmSignal;
 use super::casualties::Casualties;
 use super::catalogue::{Channel, CrimeSubtype, Disposition, IncidentKind, Priority, ResourceKind};
 use super::error::{FieldError, IncidentError};
+use super::fire_report::FireReport;
 use super::number::IncidentNumber;
 use super::status::IncidentStatus;
 use super::validate::{
@@ -367,6 +368,13 @@ pub enum IncidentChange {
         /// Call sign.
         call_sign: String,
     },
+    /// The fire report was filed (or replaced); the report itself is on the incident.
+    FireReportFiled {
+        /// What it said: a real fire, or a false alarm.
+        real_fire: bool,
+        /// It replaced an earlier report.
+        replaced: bool,
+    },
     /// The casualty figures were recorded or corrected.
     CasualtiesRecorded {
         /// The figures before.
@@ -470,6 +478,9 @@ pub struct Incident {
     /// People dead, injured, trapped and rescued, as last recorded.
     #[serde(default)]
     pub casualties: Casualties,
+    /// The fire report (fire and explosion incidents), once filed.
+    #[serde(default)]
+    pub fire_report: Option<FireReport>,
     /// Unit responsibility.
     pub assignment: UnitAssignment,
     /// Resources sent.
@@ -530,6 +541,7 @@ impl Incident {
             merged_from: Vec::new(),
             notes: Vec::new(),
             casualties: Casualties::default(),
+            fire_report: None,
             resources: Vec::new(),
             times: StatusTimes::new(received),
             opened_by: actor.clone(),
@@ -637,6 +649,7 @@ impl Incident {
             optional_text(details.reason)?
         };
         let disposition = resolve_disposition(from, to, details.disposition)?;
+        self.check_fire_report_before(to)?;
 
         let event = self.record(
             actor,
@@ -1292,6 +1305,12 @@ pub(crate) mod tests {
             secs(2000),
         )
         .unwrap();
+        inc.file_fire_report(
+            crate::incident::fire_report::sample_fire_report(),
+            operator(),
+            secs(2500),
+        )
+        .unwrap();
         let ev = inc
             .close(Some(Disposition::ReportTaken), None, operator(), secs(3000))
             .unwrap();
@@ -1300,8 +1319,9 @@ pub(crate) mod tests {
         assert_eq!(inc.times.verified, Some(secs(20)));
         assert_eq!(inc.times.on_scene, Some(secs(400)));
         assert_eq!(inc.times.closed, Some(secs(3000)));
-        assert_eq!(ev.seq, 7);
-        assert_eq!(inc.history.len(), 7);
+        // Seven steps and the fire report.
+        assert_eq!(ev.seq, 8);
+        assert_eq!(inc.history.len(), 8);
         // Terminal: nothing else is accepted.
         let err = inc.add_note("x", operator(), secs(3001));
         assert!(err.is_ok(), "notes on closed incidents are allowed");
@@ -1401,6 +1421,12 @@ pub(crate) mod tests {
             inc.close(Some(Disposition::Duplicate), None, operator(), secs(4)),
             Err(IncidentError::DispositionMismatch { .. })
         ));
+        inc.file_fire_report(
+            crate::incident::fire_report::sample_fire_report(),
+            operator(),
+            secs(4),
+        )
+        .unwrap();
         inc.close(
             Some(Disposition::NoActionRequired),
             None,

@@ -9,6 +9,7 @@ pub mod devices;
 pub mod duplicates_check;
 pub mod facilities;
 pub mod feed;
+pub mod fire_report;
 pub mod health;
 pub mod incident_casualties;
 pub mod incident_classification;

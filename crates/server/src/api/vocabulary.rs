@@ -11,8 +11,8 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use domain::incident::{
-    Channel, CrimeSubtype, Disposition, IncidentKind, IncidentStatus, Priority, ResourceKind,
-    ResourceStatus, ResponseTargets, Vocabulary as DomainVocabulary,
+    Channel, CrimeSubtype, Disposition, FalseAlarmCause, FireCause, IncidentKind, IncidentStatus,
+    Priority, ResourceKind, ResourceStatus, ResponseTargets, Vocabulary as DomainVocabulary,
 };
 use serde::Serialize;
 use std::sync::Arc;
@@ -90,6 +90,10 @@ pub struct VocabularyView {
     pub channels: Vec<Term>,
     pub dispositions: Vec<Term>,
     pub resource_kinds: Vec<Term>,
+    /// Causes of fire, for the fire report.
+    pub fire_causes: Vec<Term>,
+    /// Causes of false alarms, for the fire report.
+    pub false_alarm_causes: Vec<Term>,
     pub resource_statuses: Vec<ResourceStatusTerm>,
     pub statuses: Vec<StatusTerm>,
     pub priorities: Vec<PriorityTerm>,
@@ -105,6 +109,8 @@ impl VocabularyView {
             channels: Term::all::<Channel>(),
             dispositions: Term::all::<Disposition>(),
             resource_kinds: Term::all::<ResourceKind>(),
+            fire_causes: Term::all::<FireCause>(),
+            false_alarm_causes: Term::all::<FalseAlarmCause>(),
             resource_statuses: ResourceStatus::ALL
                 .iter()
                 .map(|s| ResourceStatusTerm {
@@ -216,6 +222,8 @@ mod tests {
         assert_eq!(v.channels.len(), Channel::ALL.len());
         assert_eq!(v.dispositions.len(), Disposition::ALL.len());
         assert_eq!(v.resource_kinds.len(), ResourceKind::ALL.len());
+        assert_eq!(v.fire_causes.len(), FireCause::ALL.len());
+        assert_eq!(v.false_alarm_causes.len(), FalseAlarmCause::ALL.len());
         assert_eq!(v.resource_statuses.len(), ResourceStatus::ALL.len());
         assert_eq!(v.statuses.len(), IncidentStatus::ALL.len());
         assert_eq!(v.priorities.len(), Priority::ALL.len());

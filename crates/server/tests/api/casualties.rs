@@ -98,7 +98,16 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
     assert_eq!(records[1]["to"]["rescued"], 2);
     assert_eq!(records[1]["reason"], "Tổ CNCH báo");
 
-    // Closed: a correction needs a reason.
+    // Closed (with its fire report): a correction needs a reason.
+    let r = s
+        .client
+        .put(s.url(&format!("/api/incidents/{id}/fire-report")))
+        .bearer_auth(&operator)
+        .json(&json!({"real_fire": true, "cause": "cooking", "damage_vnd": 80000000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     for body in [
         json!({"to": "verified"}),
         json!({"to": "resolved"}),
@@ -167,6 +176,9 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
     assert_eq!(fire["current"]["rescued"], 2, "{fire}");
     assert_eq!(fire["current"]["count"], 1, "{fire}");
     assert_eq!(fire["current"]["false_alarms"], 1, "{fire}");
+    // The damage is the fire report's.
+    assert_eq!(fire["current"]["damage_vnd"], 80000000, "{fire}");
+    assert_eq!(fire["current"]["damage_assessed"], 1, "{fire}");
     s.stop().await;
 }
 

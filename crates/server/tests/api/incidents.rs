@@ -447,12 +447,44 @@ async fn full_lifecycle_is_on_the_timeline(backend: Backend) {
     let (status, v) = site.transition(id, json!({"to": "closed"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["code"], "disposition_mismatch");
-    let (status, closed) = site
-        .transition(
-            id,
-            json!({"to": "closed", "disposition": "report_taken", "reason": "Đã dập tắt"}),
+    // A fire closes only with its fire report.
+    let close = json!({"to": "closed", "disposition": "report_taken", "reason": "Đã dập tắt"});
+    let (status, v) = site.transition(id, close.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["code"], "fire_report_required");
+    let path = format!("/api/incidents/{id}/fire-report");
+    let empty: Value = site
+        .s
+        .get(&site.operator, &path)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(empty, json!({"report": null, "required": true}));
+    let r = site
+        .s
+        .client
+        .put(site.s.url(&path))
+        .bearer_auth(&site.operator)
+        .json(
+            &json!({"real_fire": true, "cause": "electrical", "floors_affected": 1,
+                      "area_burned_m2": 25, "evacuated": 6, "damage_vnd": 120000000,
+                      "vehicles": 2, "personnel": 12}),
         )
-        .await;
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let filed: Value = site
+        .s
+        .get(&site.operator, &path)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(filed["report"]["cause"], "electrical");
+    assert_eq!(filed["report"]["damage_vnd"], 120000000);
+    let (status, closed) = site.transition(id, close).await;
     assert_eq!(status, StatusCode::OK, "{closed}");
     assert_eq!(closed["status"], "closed");
     assert_eq!(closed["disposition"], "report_taken");
