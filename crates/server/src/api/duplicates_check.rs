@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
-use domain::incident::{geo::GeoPoint, normalize_phone, DuplicateProbe, IncidentId, IncidentKind};
+use domain::incident::{geo::GeoPoint, normalize_phone, DuplicateProbe, IncidentKind};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use store::IncidentSummary;
@@ -92,17 +92,7 @@ pub async fn check(
     principal.require(&crate::api::incidents::reader_roles())?;
     let probe = match q.incident {
         Some(id) => {
-            let stored = state
-                .store
-                .incident(IncidentId(id))
-                .await?
-                .filter(|s| {
-                    let a = &s.incident.assignment;
-                    principal
-                        .scope
-                        .allows(a.primary_unit.as_deref(), &a.shared_with)
-                })
-                .ok_or_else(|| ApiError::not_found(format!("incident {id} not found")))?;
+            let stored = crate::api::incidents::load(&state, &principal, id).await?;
             DuplicateProbe::from_incident(&stored.incident)
         }
         None => probe_of(&q)?,

@@ -2,7 +2,7 @@
 //! responded to closes only once its report is filed (the domain refuses the close with
 //! `fire_report_required`); the fire statistics read its verdict and damage estimate.
 
-use crate::api::incidents::{actor_roles, detail, reader_roles};
+use crate::api::incidents::{actor_roles, detail, load, reader_roles};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Json};
@@ -142,17 +142,7 @@ pub async fn read(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<FireReportView>> {
     principal.require(&reader_roles())?;
-    let stored = state
-        .store
-        .incident(IncidentId(id))
-        .await?
-        .filter(|s| {
-            let a = &s.incident.assignment;
-            principal
-                .scope
-                .allows(a.primary_unit.as_deref(), &a.shared_with)
-        })
-        .ok_or_else(|| ApiError::not_found(format!("incident {id} not found")))?;
+    let stored = load(&state, &principal, id).await?;
     let inc = &stored.incident;
     Ok(Json(FireReportView {
         report: inc.fire_report.as_ref().map(FireReportBody::of),

@@ -2,7 +2,7 @@
 //! facts become clearer during the call or on scene. Both decide who is sent and how fast, so
 //! a reason is required and each change is its own timeline event.
 
-use crate::api::incidents::{actor_roles, detail};
+use crate::api::incidents::{actor_roles, detail, load};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Json};
@@ -62,17 +62,7 @@ pub async fn classify(
             "reason: cần ghi lý do đổi loại hoặc mức ưu tiên",
         ));
     }
-    let current = state
-        .store
-        .incident(IncidentId(id))
-        .await?
-        .filter(|s| {
-            let a = &s.incident.assignment;
-            principal
-                .scope
-                .allows(a.primary_unit.as_deref(), &a.shared_with)
-        })
-        .ok_or_else(|| ApiError::not_found(format!("incident {id} not found")))?;
+    let current = load(&state, &principal, id).await?;
     let inc = &current.incident;
     let kind = match code(&body.kind) {
         Some(k) => k

@@ -236,7 +236,9 @@ pub async fn visible_ids(
     Ok(seen)
 }
 
-async fn load(state: &AppState, principal: &Principal, id: i64) -> ApiResult<StoredIncident> {
+/// The incident `id` as the principal may see it: 404 when it does not exist or belongs to a
+/// unit outside the principal's scope (another unit's incident does not exist for them).
+pub async fn load(state: &AppState, principal: &Principal, id: i64) -> ApiResult<StoredIncident> {
     let stored = state
         .store
         .incident(IncidentId(id))
