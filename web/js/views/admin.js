@@ -281,7 +281,8 @@ async function usersTab(body, state) {
 // Units, their accounts and chiefs
 
 async function unitsTab(body, state) {
-  let [users, chiefs] = await Promise.all([api("/api/users"), api("/api/unit-chiefs")]);
+  const fetchBoth = () => Promise.all([api("/api/users"), api("/api/unit-chiefs")]);
+  let [users, chiefs] = await fetchBoth();
   if (!state.alive) return;
   const search = h("input", { id: "units-search", type: "search", placeholder: t("units_search"), "aria-label": t("units_search") });
   const onlyEmpty = h("input", { id: "units-empty", type: "checkbox" });
@@ -290,7 +291,7 @@ async function unitsTab(body, state) {
   onlyEmpty.addEventListener("change", drawList);
 
   async function reload() {
-    [users, chiefs] = await Promise.all([api("/api/users"), api("/api/unit-chiefs")]);
+    [users, chiefs] = await fetchBoth();
     if (state.alive) drawList();
   }
 

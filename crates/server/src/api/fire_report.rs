@@ -12,6 +12,7 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use domain::incident::{
     takes_fire_report, FalseAlarmCause, FireCause, FireReport, IncidentId, IncidentStatus,
+    Vocabulary,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -66,21 +67,15 @@ pub struct FireReportView {
     pub required: bool,
 }
 
-/// A code of a snake_case domain enum.
-fn code_of<T: for<'de> Deserialize<'de>>(field: &str, code: &str) -> ApiResult<T> {
-    serde_json::from_value(Value::String(code.trim().to_owned())).map_err(|_| {
+/// A cause given by its code; an unknown code is a bad field.
+fn code_of<T: Vocabulary>(field: &str, code: &str) -> ApiResult<T> {
+    T::from_code(code.trim()).map_err(|_| {
         ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_field",
             format!("{field}: no code {code:?}"),
         )
     })
-}
-
-fn text_of<T: Serialize>(v: T) -> Option<String> {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
 }
 
 impl FireReportBody {
@@ -115,8 +110,8 @@ impl FireReportBody {
     fn of(r: &FireReport) -> Self {
         FireReportBody {
             real_fire: r.real_fire,
-            false_alarm_cause: r.false_alarm_cause.and_then(text_of),
-            cause: r.cause.and_then(text_of),
+            false_alarm_cause: r.false_alarm_cause.map(|c| c.code().to_owned()),
+            cause: r.cause.map(|c| c.code().to_owned()),
             premises: r.premises.clone(),
             floors_affected: r.floors_affected,
             area_burned_m2: r.area_burned_m2,
