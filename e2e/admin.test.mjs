@@ -137,6 +137,18 @@ test("response plans: a broken book is refused, a good one becomes a version, an
   assert.equal(now.version, before.version + 2);
   assert.equal(now.reason, `Khôi phục phiên bản ${before.version}`);
   assert.equal(now.plans.find((p) => p.id === "fire").name_vi, "Cháy (phương án cơ bản)");
+  assert.equal(await page.locator("#plans-history-partial").count(), 0, "every version is listed");
+
+  // More versions than the server lists at once: the screen says it shows only the newest.
+  let version = now.version;
+  for (let i = 0; i < 50; i++) {
+    const r = await admin("PUT", "/api/response-plans", { version, reason: `Sửa lần ${i}`, toml: i % 2 ? now.toml : now.toml.replace("Cháy (phương án cơ bản)", "Cháy (cơ bản)") });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    version = r.body.version;
+  }
+  await page.reload();
+  await page.locator("#plans-history-partial", { hasText: `50 / ${version}` }).waitFor();
+  assert.equal(await page.locator("#plans-history tbody tr").count(), 50);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

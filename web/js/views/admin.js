@@ -455,11 +455,13 @@ async function plansTab(body, state) {
     }
   }
 
+  // The server answers the newest versions (50 by default): say so when there are more.
+  const partial = history.versions.length < history.total ? h("p", { class: "muted", id: "plans-history-partial" }, t("shown_of", { n: history.versions.length, total: history.total })) : null;
   replace(
     body,
     section(t("plans_in_force"), headline, plans),
     section(t("plan_edit"), h("details", { class: "mini", id: "plans-edit-box" }, h("summary", {}, t("plan_edit")), editor)),
-    section(t("plan_history", { total: history.total }), versions, viewer),
+    section(t("plan_history", { total: history.total }), partial, versions, viewer),
   );
 }
 
