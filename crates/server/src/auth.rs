@@ -9,13 +9,13 @@ pub mod totp;
 pub use guard::{LoginGuard, RateLimiter};
 
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult, Json};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use domain::access::{Role, Scope};
@@ -200,7 +200,7 @@ impl OptionalFromRequestParts<Arc<AppState>> for Principal {
         match <Principal as FromRequestParts<Arc<AppState>>>::from_request_parts(parts, state).await
         {
             Ok(principal) => Ok(Some(principal)),
-            Err(e) if e.status.is_client_error() => Ok(None),
+            Err(e) if e.status().is_client_error() => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -430,11 +430,7 @@ async fn sign_in_failed(
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-        "wrong username or password",
-    )
+    ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password")
 }
 
 /// The master key that seals 2-step secrets, when this server has one.
@@ -454,8 +450,7 @@ async fn check_totp(
         return Ok(Err((
             "totp_required",
             ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "totp_required",
+                ErrorCode::TotpRequired,
                 "this account uses 2-step verification: send totp_code, the 6-digit code of \
                  the authenticator app",
             ),
@@ -465,19 +460,14 @@ async fn check_totp(
     let Some(step) = totp::matching_step(&secret, code, Utc::now().timestamp()) else {
         return Ok(Err((
             "wrong_totp",
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_totp",
-                "wrong or expired 2-step code",
-            ),
+            ApiError::new(ErrorCode::InvalidTotp, "wrong or expired 2-step code"),
         )));
     };
     if !state.store.claim_totp_step(user.id, step).await? {
         return Ok(Err((
             "reused_totp",
             ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "totp_reused",
+                ErrorCode::TotpReused,
                 "this 2-step code was already used; wait for the next one",
             ),
         )));
@@ -516,8 +506,8 @@ pub async fn login(
         || req.username.len() > MAX_USERNAME
         || req.password.len() > MAX_PASSWORD
     {
-        return Err(ApiError::bad_request(
-            "invalid_field",
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
             format!("username: 1 to {MAX_USERNAME} bytes; password: at most {MAX_PASSWORD} bytes"),
         ));
     }
@@ -698,11 +688,7 @@ async fn check_own_password(
             username,
             Some(&principal.user),
             "wrong_password",
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                "wrong_password",
-                "the current password is wrong",
-            ),
+            ApiError::new(ErrorCode::WrongPassword, "the current password is wrong"),
         )
         .await);
     }
@@ -746,8 +732,8 @@ pub async fn change_password(
     .await?;
     crate::api::users::validate_password(&req.new_password)?;
     if req.new_password == req.current_password {
-        return Err(ApiError::bad_request(
-            "weak_password",
+        return Err(ApiError::new(
+            ErrorCode::WeakPassword,
             "new_password: must differ from the current password",
         ));
     }
@@ -811,8 +797,7 @@ pub async fn totp_enrol(
 ) -> ApiResult<Json<TotpEnrolment>> {
     if principal.user.totp_enabled() {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "totp_already_enabled",
+            ErrorCode::TotpAlreadyEnabled,
             "2-step verification is already on for this account; an administrator can reset it",
         ));
     }
@@ -850,17 +835,18 @@ pub async fn totp_confirm(
 ) -> ApiResult<Json<UserView>> {
     let Some(pending) = principal.user.totp_pending.as_deref() else {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "no_totp_pending",
+            ErrorCode::NoTotpPending,
             "start 2-step enrolment first (POST /api/auth/totp)",
         ));
     };
     let secret = totp::open_secret(master_key(&state), pending).map_err(ApiError::internal)?;
     let step =
         totp::matching_step(&secret, &req.code, Utc::now().timestamp()).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_totp",
-                "wrong or expired code: check the phone's clock and try the current code",
+            // The signed-in user mistyped the code: a wrong field, not a lost session (401
+            // would send the console back to the sign-in page).
+            ApiError::new(
+                ErrorCode::InvalidField,
+                "code: wrong or expired code; check the phone's clock and try the current code",
             )
         })?;
     let changed = state
@@ -874,8 +860,7 @@ pub async fn totp_confirm(
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "no_totp_pending",
+                ErrorCode::NoTotpPending,
                 "start 2-step enrolment first (POST /api/auth/totp)",
             ),
             other => other.into(),

@@ -13,7 +13,7 @@
 //! Bodies are checked as they stream through, never buffered here: each route's own body limit
 //! still decides how much is read.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
@@ -23,15 +23,12 @@ use futures_util::StreamExt as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// The stable error code of a request refused for a NUL character.
-pub const NUL_CODE: &str = "nul_character";
-
 /// Longest client-sent request id that is kept.
 pub const MAX_REQUEST_ID_LEN: usize = 64;
 
 fn nul_error(place: &str) -> ApiError {
-    ApiError::bad_request(
-        NUL_CODE,
+    ApiError::new(
+        ErrorCode::NulCharacter,
         format!("the {place} contains a NUL character (\\u0000), which no field accepts"),
     )
 }

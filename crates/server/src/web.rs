@@ -4,7 +4,7 @@
 //! so that the browser's router can draw them; unknown `/api/…` paths stay JSON 404s.
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -99,8 +99,7 @@ pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     }
     if method != Method::GET && method != Method::HEAD {
         return ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "the console only answers GET and HEAD",
         )
         .into_response();

@@ -19,7 +19,7 @@
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -98,7 +98,7 @@ pub struct AlarmConflictDetail {
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request("invalid_query", message)
+    ApiError::new(ErrorCode::InvalidQuery, message)
 }
 
 /// Lists the queue.
@@ -201,9 +201,7 @@ fn refused(e: AlarmError, alarm: AlarmRecord) -> Response {
             }),
         )
             .into_response(),
-        _ => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()).into_response()
-        }
+        _ => ApiError::new(ErrorCode::of_domain(e.code()), e.to_string()).into_response(),
     }
 }
 

@@ -9,13 +9,13 @@
 
 use crate::app::AppState;
 use crate::auth::{self, Principal, RateLimiter};
-use crate::error::{ApiError, ApiResult, Json};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json};
 use assistant::{
     AddressResolver, Assistant, ChatOutcome, ChatRequest, ChatResponse, KbError, KnowledgeBase,
     OperatorRequest, OperatorSuggestion, ReplyKind, ReportDraft,
 };
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::Router;
 use chrono::{DateTime, Utc};
@@ -474,7 +474,7 @@ pub struct ReloadResult {
 // Validation
 
 fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
+    ApiError::new(ErrorCode::InvalidField, message)
 }
 
 /// Checks a chat body and turns it into the library's request.
@@ -688,8 +688,7 @@ pub async fn reload(
     let articles = result.map_err(|e| {
         tracing::warn!(error = %e, "knowledge base reload refused");
         ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_knowledge_base",
+            ErrorCode::InvalidKnowledgeBase,
             format!("the articles in service are kept: {e}"),
         )
     })?;

@@ -16,7 +16,7 @@
 use crate::api::incidents::{self, NewIncidentBody};
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -31,7 +31,6 @@ use domain::calls::{
 use domain::incident::{normalize_phone, IncidentId};
 use domain::stats::period::vn_date;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::sync::Arc;
 use store::{CallFilter, NewCall, StoredCall, StoredIncident};
 
@@ -50,13 +49,9 @@ const MAX_REF: usize = 200;
 /// How far in the future a given `answered_at` may be (clock skew of a telephony link).
 const ANSWERED_SKEW: Duration = Duration::seconds(60);
 
-fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-}
-
 impl From<CallError> for ApiError {
     fn from(e: CallError) -> Self {
-        unprocessable(e.code(), e.to_string())
+        ApiError::new(ErrorCode::of_domain(e.code()), e.to_string())
     }
 }
 
@@ -192,8 +187,8 @@ fn caller_number(raw: Option<&str>) -> ApiResult<Option<String>> {
     match raw.map(str::trim).filter(|p| !p.is_empty()) {
         None => Ok(None),
         Some(p) => normalize_phone(p).map(Some).ok_or_else(|| {
-            unprocessable(
-                "invalid_field",
+            ApiError::new(
+                ErrorCode::InvalidField,
                 format!("caller_number: {p:?} is not a phone number (leave it empty when hidden)"),
             )
         }),
@@ -241,15 +236,15 @@ pub async fn open(
     principal.require(&taker_roles())?;
     let now = Utc::now();
     let line = Line::parse(&body.line).ok_or_else(|| {
-        unprocessable(
-            "invalid_field",
+        ApiError::new(
+            ErrorCode::InvalidField,
             format!("line: {:?} is not 113 or 114", body.line),
         )
     })?;
     let answered_at = body.answered_at.unwrap_or(now);
     if answered_at > now + ANSWERED_SKEW {
-        return Err(unprocessable(
-            "invalid_field",
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
             "answered_at: a call cannot be answered in the future",
         ));
     }
@@ -268,8 +263,7 @@ pub async fn open(
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "duplicate_call",
+                ErrorCode::DuplicateCall,
                 "a call with this external_call_id is already logged",
             ),
             other => other.into(),
@@ -304,8 +298,7 @@ async fn open_call_of(state: &AppState, id: i64) -> ApiResult<StoredCall> {
     let call = state.store.call(id).await?.ok_or_else(|| not_found(id))?;
     if !call.open {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "call_closed",
+            ErrorCode::CallClosed,
             format!("call {id} is already closed"),
         ));
     }
@@ -328,8 +321,8 @@ pub async fn close(
     principal.require(&taker_roles())?;
     let outcome = Outcome::parse(&body.outcome).ok_or_else(|| {
         let known: Vec<&str> = Outcome::ALL.iter().map(|o| o.code()).collect();
-        unprocessable(
-            "invalid_field",
+        ApiError::new(
+            ErrorCode::InvalidField,
             format!(
                 "outcome: {:?} is not one of {}",
                 body.outcome,
@@ -351,15 +344,15 @@ pub async fn close(
         .ended_at
         .is_some_and(|e| e < call.answered_at || e > now + ANSWERED_SKEW)
     {
-        return Err(unprocessable(
-            "invalid_field",
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
             "ended_at: between the answer and now",
         ));
     }
     if let Some(incident) = closing.incident_id {
         if state.store.incident(IncidentId(incident)).await?.is_none() {
-            return Err(unprocessable(
-                "invalid_outcome_link",
+            return Err(ApiError::new(
+                ErrorCode::InvalidOutcomeLink,
                 format!("incident_id: no incident {incident}"),
             ));
         }
@@ -380,8 +373,7 @@ pub async fn close(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CallIncident {
     /// The incident, as `GET /api/incidents/{id}` shows it (with probable `duplicates`).
-    #[schema(value_type = Object)]
-    pub incident: Value,
+    pub incident: crate::api::incident_view::IncidentDetail,
     pub call: CallView,
 }
 
@@ -417,8 +409,7 @@ pub async fn to_incident(
         .open_incident_from_call(id, valid, None, &principal.actor(), now)
         .await?;
     incidents::count_created(&state, &created.incident);
-    let hints = serde_json::to_value(&created.duplicates).map_err(ApiError::internal)?;
-    let mut incident = incidents::detail(
+    let incident = incidents::detail(
         &state,
         &principal,
         StoredIncident {
@@ -427,7 +418,6 @@ pub async fn to_incident(
         },
     )
     .await?;
-    incident["duplicates"] = hints;
     let body = CallIncident {
         incident,
         call: view_with_history(&state, &call).await?,
@@ -477,7 +467,7 @@ pub struct CallPage {
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request("invalid_query", message)
+    ApiError::new(ErrorCode::InvalidQuery, message)
 }
 
 /// A bound of the list: a Vietnam day (its midnight, or the next midnight for an inclusive

@@ -13,7 +13,7 @@ use super::facilities::{
 };
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use crate::receiver::keys::parse_format;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
@@ -153,13 +153,10 @@ fn seal_key(state: &AppState, text: &str, format: Option<&str>) -> Result<Sealed
     let format =
         parse_format(&format_name).map_err(|e| field_error("key_format", e.to_string()))?;
     Key::parse(text, format).map_err(|e| field_error("key", format!("invalid key: {e}")))?;
-    let master = state.alarms.master().map_err(|why| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no_master_key",
-            why.to_owned(),
-        )
-    })?;
+    let master = state
+        .alarms
+        .master()
+        .map_err(|why| ApiError::new(ErrorCode::NoMasterKey, why.to_owned()))?;
     let sealed = master.seal(text).map_err(ApiError::internal)?;
     Ok(SealedKey {
         sealed,
@@ -169,11 +166,7 @@ fn seal_key(state: &AppState, text: &str, format: Option<&str>) -> Result<Sealed
 }
 
 fn field_error(field: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_field",
-        format!("{field}: {message}"),
-    )
+    ApiError::new(ErrorCode::InvalidField, format!("{field}: {message}"))
 }
 
 /// Checks a new device (all but the facility's existence and the account's uniqueness, which
@@ -287,8 +280,8 @@ pub async fn list(
     principal.require(&reader_roles())?;
     if let Some(s) = q.status.as_deref() {
         if !matches!(s, "new" | "online" | "offline") {
-            return Err(ApiError::bad_request(
-                "invalid_query",
+            return Err(ApiError::new(
+                ErrorCode::InvalidQuery,
                 "status must be new, online or offline",
             ));
         }

@@ -9,9 +9,8 @@
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
@@ -69,11 +68,7 @@ pub struct DuplicateCheck {
 }
 
 fn unprocessable(message: impl Into<String>) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_field",
-        message.into(),
-    )
+    ApiError::new(ErrorCode::InvalidField, message.into())
 }
 
 /// The open incidents a report probably duplicates, strongest first: same facility, same

@@ -7,7 +7,7 @@
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -33,14 +33,13 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for ImportBody {
         match String::from_request(req, state).await {
             Ok(body) => Ok(ImportBody(body)),
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
+                ErrorCode::BodyTooLarge,
                 format!(
                     "an import file may be at most {} MiB; split it into several files",
                     IMPORT_LIMIT / (1024 * 1024)
                 ),
             )),
-            Err(e) => Err(ApiError::bad_request("invalid_body", e.body_text())),
+            Err(e) => Err(ApiError::new(ErrorCode::InvalidBody, e.body_text())),
         }
     }
 }
@@ -378,7 +377,7 @@ pub fn invalid(problems: Vec<FieldProblem>) -> ApiError {
         .map(|p| format!("{}: {}", p.field, p.message))
         .collect::<Vec<_>>()
         .join("; ");
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
+    ApiError::new(ErrorCode::InvalidField, message)
 }
 
 /// Creates a facility.
@@ -432,7 +431,7 @@ pub async fn list(
     let kind = match q.kind.as_deref() {
         Some(k) => Some(
             parse_kind(k)
-                .ok_or_else(|| ApiError::bad_request("invalid_query", "unknown kind"))?
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, "unknown kind"))?
                 .to_owned(),
         ),
         None => None,

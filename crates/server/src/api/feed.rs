@@ -27,7 +27,7 @@
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Query};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -396,14 +396,13 @@ pub async fn feed(
     }
     if let Err(rejection) = &ws {
         if headers.contains_key(axum::http::header::UPGRADE) {
-            return Err(ApiError::bad_request("bad_upgrade", rejection.body_text()));
+            return Err(ApiError::new(ErrorCode::BadUpgrade, rejection.body_text()));
         }
     }
     let Some(slot) = connections.claim(principal.user.id, CONNECTIONS_PER_ACCOUNT) else {
         state.metrics.count("binhyen_feed_refused_total", &[], 1);
         return Err(ApiError::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            "feed_connections_exceeded",
+            ErrorCode::FeedConnectionsExceeded,
             format!(
                 "this account already holds {CONNECTIONS_PER_ACCOUNT} live feed connections; \
                  close one first"

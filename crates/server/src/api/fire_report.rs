@@ -2,10 +2,11 @@
 //! responded to closes only once its report is filed (the domain refuses the close with
 //! `fire_report_required`); the fire statistics read its verdict and damage estimate.
 
+use crate::api::incident_view::IncidentDetail;
 use crate::api::incidents::{actor_roles, detail, load, reader_roles};
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json};
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::Router;
@@ -15,7 +16,6 @@ use domain::incident::{
     Vocabulary,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::sync::Arc;
 use store::IncidentCommand;
 
@@ -71,8 +71,7 @@ pub struct FireReportView {
 fn code_of<T: Vocabulary>(field: &str, code: &str) -> ApiResult<T> {
     T::from_code(code.trim()).map_err(|_| {
         ApiError::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+            ErrorCode::InvalidField,
             format!("{field}: no code {code:?}"),
         )
     })
@@ -107,7 +106,7 @@ impl FireReportBody {
         })
     }
 
-    fn of(r: &FireReport) -> Self {
+    pub(crate) fn of(r: &FireReport) -> Self {
         FireReportBody {
             real_fire: r.real_fire,
             false_alarm_cause: r.false_alarm_cause.map(|c| c.code().to_owned()),
@@ -150,14 +149,14 @@ pub async fn read(
 /// `invalid_field`); times before the call or in the future are refused.
 #[utoipa::path(put, path = "/api/incidents/{id}/fire-report", tag = "incidents",
     params(("id" = i64, Path)), request_body = FireReportBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn file(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<FireReportBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     principal.require(&actor_roles())?;
     let version = body.version;
     let report = body.into_domain()?;

@@ -1,6 +1,7 @@
 //! Liveness, readiness and metrics for load balancers and Prometheus.
 
 use crate::app::AppState;
+use crate::error::ErrorCode;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -31,20 +32,12 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> axum::response::Respo
             };
             (StatusCode::OK, body).into_response()
         }
-        Ok(()) => crate::error::ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
-            "no reference units loaded",
-        )
-        .into_response(),
+        Ok(()) => crate::error::ApiError::new(ErrorCode::NotReady, "no reference units loaded")
+            .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            crate::error::ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not_ready",
-                "the database does not answer",
-            )
-            .into_response()
+            crate::error::ApiError::new(ErrorCode::NotReady, "the database does not answer")
+                .into_response()
         }
     }
 }

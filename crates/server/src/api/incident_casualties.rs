@@ -2,6 +2,7 @@
 //! figures feed the fire and accident statistics, so they can be corrected after closing (with
 //! a reason), and each record is its own timeline event.
 
+use crate::api::incident_view::IncidentDetail;
 use crate::api::incidents::{actor_roles, detail};
 use crate::app::AppState;
 use crate::auth::Principal;
@@ -12,7 +13,6 @@ use axum::Router;
 use chrono::Utc;
 use domain::incident::{Casualties, IncidentId};
 use serde::Deserialize;
-use serde_json::Value;
 use std::sync::Arc;
 use store::IncidentCommand;
 
@@ -39,14 +39,14 @@ pub struct CasualtiesBody {
 /// `reason_required`, a merged one or a stale `version` 409.
 #[utoipa::path(post, path = "/api/incidents/{id}/casualties", tag = "incidents",
     params(("id" = i64, Path)), request_body = CasualtiesBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn record(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<CasualtiesBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     principal.require(&actor_roles())?;
     let casualties = Casualties {
         dead: body.dead,

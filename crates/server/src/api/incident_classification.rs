@@ -2,18 +2,17 @@
 //! facts become clearer during the call or on scene. Both decide who is sent and how fast, so
 //! a reason is required and each change is its own timeline event.
 
+use crate::api::incident_view::IncidentDetail;
 use crate::api::incidents::{actor_roles, detail, load};
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use chrono::Utc;
 use domain::incident::{CrimeSubtype, IncidentId, IncidentKind, Priority};
 use serde::Deserialize;
-use serde_json::Value;
 use std::sync::Arc;
 use store::IncidentCommand;
 
@@ -38,42 +37,41 @@ fn code(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|c| !c.is_empty())
 }
 
-fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-}
-
 /// Changes the type and/or the priority, with a reason. Only what differs from the incident is
 /// recorded; a request that changes nothing answers 422 `nothing_to_change`, a missing reason
 /// 422 `reason_required`, a stale `version` 409.
 #[utoipa::path(post, path = "/api/incidents/{id}/classification", tag = "incidents",
     params(("id" = i64, Path)), request_body = ClassificationBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn classify(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<ClassificationBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     principal.require(&actor_roles())?;
     if body.reason.trim().is_empty() {
-        return Err(unprocessable(
-            "reason_required",
+        return Err(ApiError::new(
+            ErrorCode::ReasonRequired,
             "reason: cần ghi lý do đổi loại hoặc mức ưu tiên",
         ));
     }
     let current = load(&state, &principal, id).await?;
     let inc = &current.incident;
     let kind = match code(&body.kind) {
-        Some(k) => k
-            .parse::<IncidentKind>()
-            .map_err(|_| unprocessable("invalid_field", format!("kind: không có loại {k:?}")))?,
+        Some(k) => k.parse::<IncidentKind>().map_err(|_| {
+            ApiError::new(
+                ErrorCode::InvalidField,
+                format!("kind: không có loại {k:?}"),
+            )
+        })?,
         None => inc.kind,
     };
     let subtype = match code(&body.crime_subtype) {
         Some(c) => Some(c.parse::<CrimeSubtype>().map_err(|_| {
-            unprocessable(
-                "invalid_field",
+            ApiError::new(
+                ErrorCode::InvalidField,
                 format!("crime_subtype: không có loại tội phạm {c:?}"),
             )
         })?),
@@ -82,17 +80,16 @@ pub async fn classify(
         None => None,
     };
     let priority = match body.priority {
-        Some(p) => Some(
-            Priority::try_from(p)
-                .map_err(|_| unprocessable("invalid_field", "priority: từ 1 (cao nhất) đến 4"))?,
-        ),
+        Some(p) => Some(Priority::try_from(p).map_err(|_| {
+            ApiError::new(ErrorCode::InvalidField, "priority: từ 1 (cao nhất) đến 4")
+        })?),
         None => None,
     };
     let kind_change = (kind != inc.kind || subtype != inc.crime_subtype).then_some((kind, subtype));
     let priority_change = priority.filter(|p| *p != inc.priority);
     if kind_change.is_none() && priority_change.is_none() {
-        return Err(unprocessable(
-            "nothing_to_change",
+        return Err(ApiError::new(
+            ErrorCode::NothingToChange,
             "loại và mức ưu tiên đã như vậy, không có gì thay đổi",
         ));
     }

@@ -13,9 +13,10 @@
 //! rule of the model that refuses a request answers 409 (conflicts with the current state,
 //! e.g. an illegal transition) or 422 (bad input) with the domain's code and message.
 
+use crate::api::incident_view::{DetailParts, DispatchAnswer, IncidentDetail, MergeAnswer};
 use crate::app::AppState;
 use crate::auth::{Principal, RateLimiter};
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -97,8 +98,7 @@ pub fn sees_caller(principal: &Principal) -> bool {
 
 fn unprocessable(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_field",
+        ErrorCode::InvalidField,
         format!("{field}: {}", message.into()),
     )
 }
@@ -126,15 +126,13 @@ pub fn place(
 // ---------------------------------------------------------------------------------------------
 // Views
 
-/// One incident as the console shows it: the whole model (location, caller, assignment,
-/// notes, signals, times), the full timeline as `history`/`timeline`, the resources with their
-/// current status, the probable duplicates found at opening, the statuses it may move to,
-/// the row `version`, and the summary's flat fields (`unit_code`, labels, masked phone).
+/// One incident as the caller may see it (see [`IncidentDetail`]): the full timeline, the
+/// resources with their current status, the duplicate hints of incidents the caller may see.
 pub async fn detail(
     state: &AppState,
     principal: &Principal,
     stored: StoredIncident,
-) -> ApiResult<Value> {
+) -> ApiResult<IncidentDetail> {
     let StoredIncident {
         mut incident,
         version,
@@ -145,62 +143,15 @@ pub async fn detail(
     let seen = visible_ids(state, principal, ids).await?;
     duplicates.retain(|d| seen.contains(&d.duplicate_of));
     let records = state.store.incident_resources(incident.id).await?;
-    let summary = serde_json::to_value(IncidentSummary::of(&incident, version))
-        .map_err(ApiError::internal)?;
-    let mut v = serde_json::to_value(&incident).map_err(ApiError::internal)?;
-    let Some(obj) = v.as_object_mut() else {
-        return Err(ApiError::internal("incident is not a JSON object"));
-    };
-    let resources: Vec<Value> = incident
-        .resources
-        .iter()
-        .map(|a| {
-            let rec = records.iter().find(|r| r.resource.id == a.resource_id);
-            let status = match rec {
-                _ if !a.is_active() => "released",
-                Some(r) if r.resource.incident_id == Some(incident.id) => r.resource.status.code(),
-                _ => "dispatched",
-            };
-            json!({
-                "resource_id": a.resource_id,
-                "call_sign": a.call_sign,
-                "kind": a.kind,
-                "name": rec.map(|r| r.name.clone()),
-                "status": status,
-                "assigned_at": a.assigned_at,
-                "released_at": a.released_at,
-            })
-        })
-        .collect();
-    obj.insert("resources".into(), Value::Array(resources));
-    if let Some(history) = obj.get("history").cloned() {
-        obj.insert("timeline".into(), history);
-    }
-    obj.insert("version".into(), json!(version));
-    let allowed: Vec<&str> = incident
-        .status
-        .allowed_targets()
-        .iter()
-        .filter(|s| **s != IncidentStatus::Merged)
-        .map(|s| s.code())
-        .collect();
-    obj.insert("allowed_transitions".into(), json!(allowed));
-    obj.insert(
-        "duplicates".into(),
-        serde_json::to_value(&duplicates).map_err(ApiError::internal)?,
-    );
-    if let Value::Object(flat) = summary {
-        for (k, val) in flat {
-            obj.entry(k).or_insert(val);
-        }
-    }
-    if !sees_caller(principal) {
-        obj.insert(
-            "caller".into(),
-            json!({"name": null, "phone": incident.caller.masked_phone()}),
-        );
-    }
-    Ok(v)
+    Ok(IncidentDetail::of(
+        &incident,
+        DetailParts {
+            version,
+            records: &records,
+            duplicates: &duplicates,
+            sees_caller: sees_caller(principal),
+        },
+    ))
 }
 
 /// Of the incidents `ids`, those the caller may see. A duplicate hint names the other
@@ -405,7 +356,7 @@ pub fn count_created(state: &AppState, incident: &Incident) {
 /// and `duplicates`: open incidents it probably duplicates (same facility or caller, or the
 /// same kind nearby), for the operator to merge or not.
 #[utoipa::path(post, path = "/api/incidents", tag = "incidents", request_body = NewIncidentBody,
-    responses((status = 201, body = Object), (status = 401, body = crate::error::ErrorBody),
+    responses((status = 201, body = IncidentDetail), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
@@ -447,12 +398,8 @@ pub async fn create(
         .create_incident_with(valid, &options, &principal.actor(), now)
         .await?;
     count_created(&state, &created.incident);
-    let mut hints = created.duplicates;
-    let ids = hints.iter().map(|h| h.incident_id.0).collect();
-    let seen = visible_ids(&state, &principal, ids).await?;
-    hints.retain(|h| seen.contains(&h.incident_id.0));
-    let hints = serde_json::to_value(&hints).map_err(ApiError::internal)?;
-    let mut view = detail(
+    // The duplicate hints found now are stored with it; the view shows those the caller sees.
+    let view = detail(
         &state,
         &principal,
         StoredIncident {
@@ -461,7 +408,6 @@ pub async fn create(
         },
     )
     .await?;
-    view["duplicates"] = hints;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -556,20 +502,20 @@ fn list_filter(principal: &Principal, q: ListQuery) -> ApiResult<IncidentFilter>
         Some(code) => (
             false,
             Some(code.parse::<IncidentStatus>().map_err(|_| {
-                ApiError::bad_request("invalid_query", format!("unknown status {code:?}"))
+                ApiError::new(ErrorCode::InvalidQuery, format!("unknown status {code:?}"))
             })?),
         ),
     };
     let caller_phone = match q.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) => Some(normalize_phone(p).ok_or_else(|| {
-            ApiError::bad_request("invalid_query", "phone is not a phone number")
+            ApiError::new(ErrorCode::InvalidQuery, "phone is not a phone number")
         })?),
         None => None,
     };
     let number = match q.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => Some(
             IncidentNumber::parse(n)
-                .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?
+                .map_err(|e| ApiError::new(ErrorCode::InvalidQuery, e.to_string()))?
                 .to_string(),
         ),
         None => None,
@@ -590,12 +536,12 @@ fn list_filter(principal: &Principal, q: ListQuery) -> ApiResult<IncidentFilter>
 
 /// One incident with its timeline, resources and duplicates.
 #[utoipa::path(get, path = "/api/incidents/{id}", tag = "incidents", params(("id" = i64, Path)),
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_one(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     principal.require(&reader_roles())?;
     let stored = load(&state, &principal, id).await?;
     Ok(Json(detail(&state, &principal, stored).await?))
@@ -604,12 +550,12 @@ pub async fn get_one(
 /// One incident by its number, e.g. `HN-2026-000123` (leading zeros may be left out).
 #[utoipa::path(get, path = "/api/incidents/by-number/{number}", tag = "incidents",
     params(("number" = String, Path)),
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_by_number(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(number): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     principal.require(&reader_roles())?;
     let stored = by_number(&state, &number).await?;
     let id = stored.incident.id.0;
@@ -626,7 +572,7 @@ async fn apply(
     id: i64,
     command: IncidentCommand,
     version: Option<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     principal.require(&actor_roles())?;
     let stored = state
         .store
@@ -665,14 +611,14 @@ pub struct TransitionBody {
 /// naming the allowed ones; a missing reason or disposition 422.
 #[utoipa::path(post, path = "/api/incidents/{id}/transitions", tag = "incidents",
     params(("id" = i64, Path)), request_body = TransitionBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn transition(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<TransitionBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     let command = IncidentCommand::Transition {
         to: body.to,
         details: TransitionDetails {
@@ -694,14 +640,14 @@ pub struct NoteBody {
 /// Adds a note (also after closing, as follow-up information).
 #[utoipa::path(post, path = "/api/incidents/{id}/notes", tag = "incidents",
     params(("id" = i64, Path)), request_body = NoteBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn note(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<NoteBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     let command = IncidentCommand::Note { text: body.text };
     apply(&state, &principal, id, command, body.version).await
 }
@@ -730,14 +676,14 @@ fn known_unit(state: &AppState, code: &str) -> ApiResult<String> {
 /// Hands the incident to another unit (reason required). The old unit stops seeing it.
 #[utoipa::path(post, path = "/api/incidents/{id}/transfer", tag = "incidents",
     params(("id" = i64, Path)), request_body = UnitBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn transfer(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<UnitBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     let unit = known_unit(&state, &body.unit_code)?;
     let command = IncidentCommand::Transfer {
         unit,
@@ -768,14 +714,14 @@ pub struct LocationBody {
 /// unit after dispatch needs a `reason`. The timeline records the move.
 #[utoipa::path(post, path = "/api/incidents/{id}/location", tag = "incidents",
     params(("id" = i64, Path)), request_body = LocationBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn relocate(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<LocationBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     if body.lat.is_some() != body.lon.is_some() {
         return Err(unprocessable("lat", "lat and lon go together"));
     }
@@ -807,14 +753,14 @@ pub async fn relocate(
 /// Lets a neighbouring unit see and support the incident.
 #[utoipa::path(post, path = "/api/incidents/{id}/share", tag = "incidents",
     params(("id" = i64, Path)), request_body = UnitBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn share(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<UnitBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     let unit = known_unit(&state, &body.unit_code)?;
     let command = IncidentCommand::Share {
         unit,
@@ -834,14 +780,14 @@ pub struct EscalateBody {
 /// Takes the incident up to the city level (the unit keeps it; the city center leads).
 #[utoipa::path(post, path = "/api/incidents/{id}/escalate", tag = "incidents",
     params(("id" = i64, Path)), request_body = EscalateBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody)))]
 pub async fn escalate(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<EscalateBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     let command = IncidentCommand::Escalate {
         reason: body.reason,
     };
@@ -889,14 +835,14 @@ async fn other_id(
 /// histories, notes, signals and active resources. Body: `duplicate_id` or `duplicate_number`.
 #[utoipa::path(post, path = "/api/incidents/{id}/merge", tag = "incidents",
     params(("id" = i64, Path)), request_body = OtherBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = MergeAnswer), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn merge(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<OtherBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<MergeAnswer>> {
     principal.require(&actor_roles())?;
     let dup = other_id(
         &state,
@@ -917,24 +863,24 @@ pub async fn merge(
             Utc::now(),
         )
         .await?;
-    let merged = IncidentSummary::of(&merged.incident, merged.version);
-    let mut view = detail(&state, &principal, survivor).await?;
-    view["merged"] = serde_json::to_value(merged).map_err(ApiError::internal)?;
-    Ok(Json(view))
+    Ok(Json(MergeAnswer {
+        incident: detail(&state, &principal, survivor).await?,
+        merged: IncidentSummary::of(&merged.incident, merged.version),
+    }))
 }
 
 /// Links a related incident (both ways, without merging). Body: `other_id` or
 /// `other_number`.
 #[utoipa::path(post, path = "/api/incidents/{id}/links", tag = "incidents",
     params(("id" = i64, Path)), request_body = OtherBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn link(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<OtherBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     principal.require(&actor_roles())?;
     let other = other_id(
         &state,
@@ -1131,14 +1077,14 @@ pub struct DispatchBody {
 /// moves a received or verified incident to `dispatched`.
 #[utoipa::path(post, path = "/api/incidents/{id}/dispatch", tag = "incidents",
     params(("id" = i64, Path)), request_body = DispatchBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = DispatchAnswer), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn dispatch(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<DispatchBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DispatchAnswer>> {
     principal.require(&actor_roles())?;
     let mut ids: Vec<i64> = body.resource_ids.unwrap_or_default();
     ids.extend(body.resource_id);
@@ -1169,9 +1115,10 @@ pub async fn dispatch(
             secs,
         );
     }
-    let resources: Vec<ResourceView> = records.iter().map(ResourceView::of).collect();
-    let incident = detail(&state, &principal, stored).await?;
-    Ok(Json(json!({"incident": incident, "resources": resources})))
+    Ok(Json(DispatchAnswer {
+        incident: detail(&state, &principal, stored).await?,
+        resources: records.iter().map(ResourceView::of).collect(),
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ pub mod fire_report;
 pub mod health;
 pub mod incident_casualties;
 pub mod incident_classification;
+pub mod incident_view;
 pub mod incidents;
 pub mod public_chat;
 pub mod public_reports;

@@ -13,7 +13,7 @@
 use crate::api::assistant::client_key;
 use crate::api::incidents::{count_created, form_of, NewIncidentBody};
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -165,8 +165,7 @@ pub async fn create(
     }
     if normalize_phone(&body.phone).is_none() {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+            ErrorCode::InvalidField,
             "phone: cần số điện thoại để liên hệ lại",
         ));
     }

@@ -16,7 +16,7 @@ use crate::api::facilities::{ImportMode, ImportQuery};
 use crate::api::spooled_csv::{SpooledCsv, SLICE_ROWS};
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use crate::quality;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
@@ -134,16 +134,16 @@ async fn caller(state: &AppState, principal: Principal, roles: &[Role]) -> ApiRe
 /// stored at all.
 fn prepare<T: ApiRecord>(state: &AppState, caller: &Caller, mut body: Value) -> ApiResult<T> {
     let Some(obj) = body.as_object_mut() else {
-        return Err(ApiError::bad_request(
-            "invalid_body",
+        return Err(ApiError::new(
+            ErrorCode::InvalidBody,
             "each record must be a JSON object",
         ));
     };
     let id = match obj.get("id").and_then(Value::as_str) {
         Some(id) if !id.is_empty() => {
             if !valid_id(id) {
-                return Err(ApiError::bad_request(
-                    "invalid_field",
+                return Err(ApiError::new(
+                    ErrorCode::InvalidField,
                     "id: 1 to 64 characters among A-Z, a-z, 0-9, '-', '_' and '.'",
                 ));
             }
@@ -162,15 +162,15 @@ fn prepare<T: ApiRecord>(state: &AppState, caller: &Caller, mut body: Value) -> 
         (Some(u), _) => u.to_owned(),
         (None, Some(m)) => m.clone(),
         (None, None) => {
-            return Err(ApiError::bad_request(
-                "invalid_field",
+            return Err(ApiError::new(
+                ErrorCode::InvalidField,
                 "unit: the code of the unit keeping the record is required",
             ))
         }
     };
     if state.units.get(&unit).is_none() {
-        return Err(ApiError::bad_request(
-            "unknown_unit",
+        return Err(ApiError::new(
+            ErrorCode::UnknownUnit,
             format!("unit: no unit {unit}"),
         ));
     }
@@ -180,8 +180,7 @@ fn prepare<T: ApiRecord>(state: &AppState, caller: &Caller, mut body: Value) -> 
     }
     serde_json::from_value::<T>(body).map_err(|e| {
         ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_record",
+            ErrorCode::InvalidRecord,
             format!("{}: {e}", T::KIND.label_vi()),
         )
     })
@@ -256,8 +255,8 @@ async fn create<T: ApiRecord>(
         other => (vec![other], false),
     };
     if bodies.is_empty() || bodies.len() > BATCH_LIMIT {
-        return Err(ApiError::bad_request(
-            "invalid_body",
+        return Err(ApiError::new(
+            ErrorCode::InvalidBody,
             format!("send 1 to {BATCH_LIMIT} records"),
         ));
     }
@@ -360,8 +359,7 @@ impl EstablishmentGate {
             Ok(())
         } else {
             Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "establishment_of_other_unit",
+                ErrorCode::EstablishmentOfOtherUnit,
                 format!(
                     "establishment_id: {est} is not an establishment of your unit; a unit \
                      files foreigner declarations for its own establishments only"
@@ -446,8 +444,8 @@ async fn replace<T: ApiRecord>(
         .and_then(|o| o.remove("version"))
         .and_then(|v| v.as_i64())
         .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_field",
+            ApiError::new(
+                ErrorCode::InvalidField,
                 "version: the version you read is required (it guards concurrent edits)",
             )
         })?;
@@ -501,7 +499,7 @@ fn parse_slice<T>(
     let header_lines = text.matches('\n').count() as u64;
     text.push_str(slice);
     let mut report =
-        parse(&text).map_err(|e| ApiError::bad_request("invalid_csv", e.to_string()))?;
+        parse(&text).map_err(|e| ApiError::new(ErrorCode::InvalidCsv, e.to_string()))?;
     // In `text` the slice's first row is on line `header_lines + 1`.
     let shift = |line: u64| line + first_line - (header_lines + 1);
     for (line, _) in &mut report.accepted {
@@ -537,7 +535,7 @@ async fn prepare_slice<T: ApiRecord>(
         let prepared = match prepare::<T>(state, caller, body) {
             Ok(r) => match gate.check(state, &r).await {
                 // The store failing is not the row's fault: the import stops.
-                Err(e) if e.status.is_server_error() => return Err(e),
+                Err(e) if e.status().is_server_error() => return Err(e),
                 Err(e) => Err(e),
                 Ok(()) => Ok(r),
             },
@@ -975,8 +973,8 @@ fn export(
             "xlsx",
         ),
         other => {
-            return Err(ApiError::bad_request(
-                "invalid_query",
+            return Err(ApiError::new(
+                ErrorCode::InvalidQuery,
                 format!("format: csv or xlsx, not {other}"),
             ))
         }
@@ -1045,11 +1043,10 @@ async fn change_finding(
             "finding {}:{id}/{rule} not found",
             kind.as_str()
         ))),
-        Err(e) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "illegal_transition",
-            e.to_string(),
-        )),
+        Err(e @ domain::records::RecordsError::MissingReason) => {
+            Err(ApiError::new(ErrorCode::ReasonRequired, e.to_string()))
+        }
+        Err(e) => Err(ApiError::new(ErrorCode::IllegalTransition, e.to_string())),
     }
 }
 

@@ -10,7 +10,7 @@
 use crate::api::incidents::{actor_roles, reader_roles};
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -37,8 +37,7 @@ fn visible(principal: &Principal, owner_unit: Option<&str>) -> bool {
 
 fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_field",
+        ErrorCode::InvalidField,
         format!("{field}: {}", message.into()),
     )
 }
@@ -72,14 +71,14 @@ pub async fn list(
     }
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(s.parse::<ResourceStatus>().map_err(|_| {
-            ApiError::bad_request("invalid_query", format!("unknown status {s:?}"))
+            ApiError::new(ErrorCode::InvalidQuery, format!("unknown status {s:?}"))
         })?),
         None => None,
     };
     let kind = match q.kind.as_deref().filter(|s| !s.is_empty()) {
         Some(k) => Some(
             <ResourceKind as domain::incident::Vocabulary>::from_code(k).map_err(|_| {
-                ApiError::bad_request("invalid_query", format!("unknown kind {k:?}"))
+                ApiError::new(ErrorCode::InvalidQuery, format!("unknown kind {k:?}"))
             })?,
         ),
         None => None,

@@ -13,7 +13,7 @@
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::Router;
@@ -493,8 +493,8 @@ pub async fn replace(
     principal.require(&[Role::Admin])?;
     let reason = change.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ApiError::bad_request(
-            "reason_required",
+        return Err(ApiError::new(
+            ErrorCode::ReasonRequired,
             "Cần nêu lý do thay đổi phương án (tối đa 500 ký tự)",
         ));
     }
@@ -511,8 +511,8 @@ pub async fn replace(
         }
         (None, Some(text)) => {
             if text.len() > MAX_PLAN_BYTES {
-                return Err(ApiError::bad_request(
-                    "too_large",
+                return Err(ApiError::new(
+                    ErrorCode::BodyTooLarge,
                     format!("Tệp phương án quá lớn (tối đa {MAX_PLAN_BYTES} byte)"),
                 ));
             }
@@ -520,8 +520,8 @@ pub async fn replace(
             text
         }
         _ => {
-            return Err(ApiError::bad_request(
-                "plans_or_toml",
+            return Err(ApiError::new(
+                ErrorCode::InvalidBody,
                 "Gửi đúng một trong hai: plans hoặc toml",
             ))
         }
@@ -549,7 +549,7 @@ pub async fn replace(
 /// A plan from its view, with the codes checked (unknown codes name the plan and field).
 fn plan_from_view(i: usize, p: PlanView) -> Result<ResponsePlan, ApiError> {
     let field = |what: &str, e: domain::incident::IncidentError| -> ApiError {
-        ApiError::bad_request("unknown_code", format!("plans[{i}].{what}: {e}"))
+        ApiError::new(ErrorCode::UnknownCode, format!("plans[{i}].{what}: {e}"))
     };
     Ok(ResponsePlan {
         id: p.id,
@@ -575,7 +575,10 @@ fn plan_from_view(i: usize, p: PlanView) -> Result<ResponsePlan, ApiError> {
             .map(|n| domain::incident::Priority::try_from(*n))
             .collect::<Result<_, _>>()
             .map_err(|_| {
-                ApiError::bad_request("unknown_code", format!("plans[{i}].priorities: 1 to 4"))
+                ApiError::new(
+                    ErrorCode::UnknownCode,
+                    format!("plans[{i}].priorities: 1 to 4"),
+                )
             })?,
         facility_kinds: p.facility_kinds,
         min_floors: p.min_floors,

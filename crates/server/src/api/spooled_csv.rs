@@ -5,8 +5,8 @@
 //! read back on its own when it is processed. Memory stays at one slice, whatever the file.
 
 use crate::api::facilities::IMPORT_LIMIT;
-use crate::error::ApiError;
-use axum::http::{header, StatusCode};
+use crate::error::{ApiError, ErrorCode};
+use axum::http::header;
 use futures_util::StreamExt;
 use std::fs::File;
 use std::io::{BufReader, Seek, SeekFrom};
@@ -79,8 +79,8 @@ fn read_range(file: &File, start: u64, end: u64) -> Result<String, ApiError> {
 }
 
 fn not_utf8() -> ApiError {
-    ApiError::bad_request(
-        "invalid_body",
+    ApiError::new(
+        ErrorCode::InvalidBody,
         "the file is not UTF-8 text; save the CSV as UTF-8",
     )
 }
@@ -90,21 +90,16 @@ fn body_error(e: axum::Error) -> ApiError {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     while let Some(c) = cause {
         if c.is::<tower_http::timeout::TimeoutError>() {
-            return ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "timeout",
-                "the request body stalled",
-            );
+            return ApiError::new(ErrorCode::Timeout, "the request body stalled");
         }
         cause = c.source();
     }
-    ApiError::bad_request("invalid_body", e.to_string())
+    ApiError::new(ErrorCode::InvalidBody, e.to_string())
 }
 
 fn too_large() -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "body_too_large",
+        ErrorCode::BodyTooLarge,
         format!(
             "an import file may be at most {} MiB; split it into several files",
             IMPORT_LIMIT / (1024 * 1024)
@@ -250,7 +245,6 @@ mod tests {
         bytes.extend_from_slice(&[0xff, 0xfe, b'\n']);
         let csv = SpooledCsv::from_bytes(&bytes, 10).unwrap();
         let e = csv.slice(0).await.unwrap_err();
-        assert_eq!(e.status, StatusCode::BAD_REQUEST);
-        assert_eq!(e.code, "invalid_body");
+        assert_eq!(e.code, ErrorCode::InvalidBody);
     }
 }

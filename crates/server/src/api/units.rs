@@ -3,7 +3,7 @@
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -168,13 +168,13 @@ pub async fn jurisdiction(
             state
                 .units
                 .locate(lat, lon)
-                .map_err(|e| ApiError::bad_request("invalid_coordinates", e.to_string()))?;
+                .map_err(|e| ApiError::new(ErrorCode::InvalidCoordinates, e.to_string()))?;
             Some(domain::units::LatLon { lat, lon })
         }
         (None, None) => None,
         _ => {
-            return Err(ApiError::bad_request(
-                "invalid_query",
+            return Err(ApiError::new(
+                ErrorCode::InvalidQuery,
                 "give lat and lon together",
             ))
         }
@@ -184,7 +184,7 @@ pub async fn jurisdiction(
             let location = state
                 .units
                 .locate(p.lat, p.lon)
-                .map_err(|e| ApiError::bad_request("invalid_coordinates", e.to_string()))?;
+                .map_err(|e| ApiError::new(ErrorCode::InvalidCoordinates, e.to_string()))?;
             Ok(Json(serde_json::json!({
                 "query": {"lat": p.lat, "lon": p.lon},
                 "result": location,
@@ -193,8 +193,8 @@ pub async fn jurisdiction(
         (point, Some(address)) => {
             let address = address.trim();
             if address.is_empty() || address.chars().count() > 500 {
-                return Err(ApiError::bad_request(
-                    "invalid_address",
+                return Err(ApiError::new(
+                    ErrorCode::InvalidAddress,
                     "address must be 1 to 500 characters",
                 ));
             }
@@ -208,8 +208,8 @@ pub async fn jurisdiction(
             }
             Ok(Json(body))
         }
-        (None, None) => Err(ApiError::bad_request(
-            "invalid_query",
+        (None, None) => Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             "give either lat and lon, or address",
         )),
     }
@@ -235,7 +235,10 @@ fn parse_bbox(text: &str) -> ApiResult<[f64; 4]> {
         .map(|p| p.trim().parse::<f64>())
         .collect::<Result<_, _>>()
         .map_err(|_| {
-            ApiError::bad_request("invalid_bbox", "bbox is min_lon,min_lat,max_lon,max_lat")
+            ApiError::new(
+                ErrorCode::InvalidBbox,
+                "bbox is min_lon,min_lat,max_lon,max_lat",
+            )
         })?;
     match parts.as_slice() {
         [a, b, c, d]
@@ -249,8 +252,8 @@ fn parse_bbox(text: &str) -> ApiResult<[f64; 4]> {
         {
             Ok([*a, *b, *c, *d])
         }
-        _ => Err(ApiError::bad_request(
-            "invalid_bbox",
+        _ => Err(ApiError::new(
+            ErrorCode::InvalidBbox,
             "bbox is min_lon,min_lat,max_lon,max_lat with min < max, in degrees",
         )),
     }
@@ -363,8 +366,8 @@ pub async fn map_search(
 ) -> ApiResult<Json<serde_json::Value>> {
     let text = q.q.trim();
     if text.is_empty() || text.chars().count() > 200 {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             "q must be 1 to 200 characters",
         ));
     }

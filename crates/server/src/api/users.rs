@@ -4,7 +4,7 @@
 
 use crate::app::AppState;
 use crate::auth::{self, Principal, SessionsRevoked, UserView};
-use crate::error::{ApiError, ApiResult, Json};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, post, put};
@@ -43,8 +43,8 @@ pub fn validate_new_user(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if !valid_name {
-        return Err(ApiError::bad_request(
-            "invalid_field",
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
             "username: 3 to 64 characters among a-z, 0-9, '.', '_' and '-'",
         ));
     }
@@ -61,34 +61,34 @@ pub fn validate_role_unit(
     unit_code: Option<&str>,
 ) -> Result<(Role, Option<String>), ApiError> {
     let role = Role::parse(role).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_field",
+        ApiError::new(
+            ErrorCode::InvalidField,
             "role: one of admin, operator, unit_officer, leader, inspector",
         )
     })?;
     if role.is_establishment() {
-        return Err(ApiError::bad_request(
-            "invalid_field",
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
             "role: establishment accounts are created with POST /api/establishments/{id}/account",
         ));
     }
     let unit = match (role.needs_unit(), unit_code) {
         (true, None) => {
-            return Err(ApiError::bad_request(
-                "invalid_field",
+            return Err(ApiError::new(
+                ErrorCode::InvalidField,
                 "unit_code: required for a unit officer",
             ))
         }
         (false, Some(_)) => {
-            return Err(ApiError::bad_request(
-                "invalid_field",
+            return Err(ApiError::new(
+                ErrorCode::InvalidField,
                 "unit_code: only unit officers are bound to a unit",
             ))
         }
         (true, Some(code)) => {
             if !unit_exists(code) {
-                return Err(ApiError::bad_request(
-                    "unknown_unit",
+                return Err(ApiError::new(
+                    ErrorCode::UnknownUnit,
                     format!("unit_code: no unit {code}"),
                 ));
             }
@@ -103,14 +103,14 @@ pub fn validate_role_unit(
 /// [`auth::MAX_PASSWORD`] bytes.
 pub fn validate_password(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < MIN_PASSWORD {
-        return Err(ApiError::bad_request(
-            "weak_password",
+        return Err(ApiError::new(
+            ErrorCode::WeakPassword,
             format!("password: at least {MIN_PASSWORD} characters"),
         ));
     }
     if password.len() > auth::MAX_PASSWORD {
-        return Err(ApiError::bad_request(
-            "invalid_field",
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
             format!("password: at most {} bytes", auth::MAX_PASSWORD),
         ));
     }
@@ -200,8 +200,8 @@ pub async fn assign(
     principal.require(&[Role::Admin])?;
     let display_name = req.display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > MAX_DISPLAY_NAME {
-        return Err(ApiError::bad_request(
-            "invalid_field",
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
             format!("display_name: 1 to {MAX_DISPLAY_NAME} characters"),
         ));
     }
@@ -342,8 +342,7 @@ pub async fn disable(
     principal.require(&[Role::Admin])?;
     if id == principal.user.id {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "cannot_disable_self",
+            ErrorCode::CannotDisableSelf,
             "you cannot disable your own account; another administrator can",
         ));
     }

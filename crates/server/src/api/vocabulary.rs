@@ -2,11 +2,11 @@
 //! console and the field app keep no copies: incident types and crime sub-types, intake
 //! channels, dispositions, resource kinds and statuses, incident statuses with the transitions
 //! each allows, and the priorities with the response targets the timers and the statistics count
-//! against, every one labelled in Vietnamese and English.
+//! against, and the API's error codes, every one labelled in Vietnamese and English.
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, Json};
+use crate::error::{ApiResult, ErrorCode, Json};
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
@@ -82,6 +82,15 @@ pub struct PriorityTerm {
     pub on_scene_secs: u32,
 }
 
+/// An API error code with its one HTTP status and what it means for a person.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorTerm {
+    pub code: String,
+    pub status: u16,
+    pub label_vi: String,
+    pub label_en: String,
+}
+
 /// The whole vocabulary.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VocabularyView {
@@ -97,6 +106,9 @@ pub struct VocabularyView {
     pub resource_statuses: Vec<ResourceStatusTerm>,
     pub statuses: Vec<StatusTerm>,
     pub priorities: Vec<PriorityTerm>,
+    /// Every error code the API answers with (the console shows these labels, not the
+    /// server's technical message).
+    pub errors: Vec<ErrorTerm>,
 }
 
 impl VocabularyView {
@@ -163,6 +175,15 @@ impl VocabularyView {
                     }
                 })
                 .collect(),
+            errors: ErrorCode::ALL
+                .iter()
+                .map(|c| ErrorTerm {
+                    code: c.code().to_owned(),
+                    status: c.status().as_u16(),
+                    label_vi: c.label_vi().to_owned(),
+                    label_en: c.label_en().to_owned(),
+                })
+                .collect(),
         }
     }
 }
@@ -186,7 +207,14 @@ pub fn routes() -> Router<Arc<AppState>> {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(vocabulary),
-    components(schemas(VocabularyView, Term, StatusTerm, ResourceStatusTerm, PriorityTerm))
+    components(schemas(
+        VocabularyView,
+        Term,
+        StatusTerm,
+        ResourceStatusTerm,
+        PriorityTerm,
+        ErrorTerm
+    ))
 )]
 pub struct Doc;
 

@@ -132,10 +132,7 @@ async fn task_lifecycle_with_every_refusal(backend: Backend) {
     let mut unknown_field = new_task(owner.id, 7, "Rà soát");
     unknown_field["priority"] = json!(1);
     let r = s.post(&leader.token, "/api/tasks", &unknown_field).await;
-    assert_eq!(
-        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
-        "invalid_field"
-    );
+    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, "invalid_body");
 
     let r = s
         .post(

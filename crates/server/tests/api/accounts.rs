@@ -101,7 +101,7 @@ async fn long_usernames_leave_the_limiter_bounded(backend: Backend) {
         for i in 0..6 {
             let r = login_from(&s, &client, &format!("{huge}{i}"), "whatever", &[]).await;
             assert_eq!(
-                error_code(r, StatusCode::BAD_REQUEST).await,
+                error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
                 "invalid_field"
             );
         }
@@ -221,7 +221,7 @@ async fn password_change_and_reset(backend: Backend) {
         )
         .await;
     assert_eq!(
-        error_code(r, StatusCode::BAD_REQUEST).await,
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
         "weak_password"
     );
     let r = s
@@ -427,7 +427,11 @@ async fn name_role_and_unit_are_changed(backend: Backend) {
         ),
     ] {
         let r = put(&admin, &path, body.clone()).await.unwrap();
-        assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, code, "{body}");
+        assert_eq!(
+            error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
+            code,
+            "{body}"
+        );
     }
     let r = put(
         &admin,
@@ -652,7 +656,11 @@ async fn two_step_sign_in(backend: Backend) {
             &json!({"code": "000000x"}),
         )
         .await;
-    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, "invalid_totp");
+    // A mistyped code while enrolling is a wrong field, not a lost session.
+    assert_eq!(
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "invalid_field"
+    );
     let step = step_now();
     let r = s
         .post(

@@ -616,7 +616,7 @@ async fn bad_input_gets_clear_errors(backend: Backend) {
     let op = &site.operator;
     let refused = [
         (json!({"line": "115"}), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({}), StatusCode::BAD_REQUEST),
         (
             json!({"line": "113", "caller_number": "abc"}),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -627,7 +627,7 @@ async fn bad_input_gets_clear_errors(backend: Backend) {
         ),
         (
             json!({"line": "113", "colour": "red"}),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::BAD_REQUEST,
         ),
     ];
     for (body, status) in refused {

@@ -38,10 +38,7 @@ async fn duplicates_are_found_before_opening_and_scoped(backend: Backend) {
         .await;
     let fire = open_fire(&s, &operator, "00004", "0987654321").await;
     let id = fire["id"].as_i64().unwrap();
-    let (lat, lon) = (
-        fire["location"]["point"]["lat"].clone(),
-        fire["location"]["point"]["lon"].clone(),
-    );
+    let (lat, lon) = (fire["lat"].clone(), fire["lon"].clone());
 
     // The same caller, typed another way, before anything else is known.
     let v = get(

@@ -117,7 +117,7 @@ async fn access_masking_audit_and_versions(backend: Backend) {
     assert_eq!(
         error_code(
             s.post(&admin, "/api/persons", &nowhere).await,
-            StatusCode::BAD_REQUEST
+            StatusCode::UNPROCESSABLE_ENTITY
         )
         .await,
         "unknown_unit"
@@ -191,7 +191,7 @@ async fn access_masking_audit_and_versions(backend: Backend) {
     assert_eq!(
         error_code(
             put(&s, &a, "/api/persons/P1", &no_version).await,
-            StatusCode::BAD_REQUEST
+            StatusCode::UNPROCESSABLE_ENTITY
         )
         .await,
         "invalid_field"
@@ -291,7 +291,7 @@ async fn establishments_declare_their_own_guests_only(backend: Backend) {
         )
         .await;
     assert_eq!(
-        error_code(r, StatusCode::BAD_REQUEST).await,
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
         "invalid_field"
     );
     let hotel = s.login("ks-ho-tay", "ks-ho-tay-mat-khau").await;
@@ -507,7 +507,7 @@ async fn quality_run_work_list_and_findings(backend: Backend) {
         .await;
     assert_eq!(
         error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
-        "illegal_transition"
+        "reason_required"
     );
     assert_eq!(
         error_code(

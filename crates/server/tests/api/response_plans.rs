@@ -85,7 +85,7 @@ async fn plans_are_read_by_all_and_changed_by_admins_with_versions(backend: Back
         &json!({"version": 1, "reason": " ", "plans": plans}),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
 
     // Two ladders for high-rise fires, from version 1.
     let mut more = plans.clone();

@@ -13,7 +13,7 @@ use super::tasks::TaskView;
 use super::{export, me, officer_account, person_of, Format, LangParam};
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -94,7 +94,7 @@ fn view(c: &StoredCampaign, now: DateTime<Utc>) -> CampaignView {
 }
 
 fn unprocessable(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
+    ApiError::new(ErrorCode::InvalidField, message)
 }
 
 /// A new campaign.
@@ -214,8 +214,8 @@ pub async fn progress(
         "groups" => (p.groups_table(), "campaign-groups"),
         "units" => (p.units_table(lang), "campaign-units"),
         _ => {
-            return Err(ApiError::bad_request(
-                "invalid_query",
+            return Err(ApiError::new(
+                ErrorCode::InvalidQuery,
                 "table: groups or units",
             ))
         }

@@ -9,7 +9,7 @@
 use super::{scoped_unit, unit_name};
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -111,15 +111,13 @@ pub async fn create(
     let case_ref = body.case_ref.trim().to_owned();
     if case_ref.is_empty() || case_ref.chars().count() > 64 {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+            ErrorCode::InvalidField,
             "case_ref: 1 to 64 characters",
         ));
     }
     if body.summary.chars().count() > 2000 {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+            ErrorCode::InvalidField,
             "summary: at most 2000 characters",
         ));
     }
@@ -127,8 +125,7 @@ pub async fn create(
         .filter(|u| state.units.get(u).is_some())
         .ok_or_else(|| {
             ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
+                ErrorCode::InvalidField,
                 "unit: the commune/ward unit of the case is required",
             )
         })?;

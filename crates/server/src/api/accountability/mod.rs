@@ -14,7 +14,7 @@ pub mod tasks;
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -49,12 +49,8 @@ impl utoipa::OpenApi for Doc {
     }
 }
 
-fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-}
-
 fn illegal_transition(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "illegal_transition", message)
+    ApiError::new(ErrorCode::IllegalTransition, message)
 }
 
 fn task_error(e: TaskError) -> ApiError {
@@ -63,8 +59,8 @@ fn task_error(e: TaskError) -> ApiError {
         TaskError::NotAssigner { .. } => ApiError::forbidden(message),
         TaskError::InvalidTransition { .. } => illegal_transition(message),
         TaskError::OutOfOrder { .. } => ApiError::conflict(message),
-        TaskError::EvidenceRequired => unprocessable("evidence_required", message),
-        _ => unprocessable("invalid_field", message),
+        TaskError::EvidenceRequired => ApiError::new(ErrorCode::EvidenceRequired, message),
+        _ => ApiError::new(ErrorCode::InvalidField, message),
     }
 }
 
@@ -79,7 +75,7 @@ fn inspection_error(e: InspectionError) -> ApiError {
         InspectionError::Missing { .. }
         | InspectionError::IncompleteRecord { .. }
         | InspectionError::FindingWithoutNotes { .. }
-        | InspectionError::UnitNotInGroup { .. } => unprocessable("invalid_field", message),
+        | InspectionError::UnitNotInGroup { .. } => ApiError::new(ErrorCode::InvalidField, message),
         _ => illegal_transition(message),
     }
 }
@@ -87,7 +83,7 @@ fn inspection_error(e: InspectionError) -> ApiError {
 fn stats_error(e: StatsError) -> ApiError {
     match e {
         StatsError::Table(detail) => ApiError::internal(detail),
-        other => unprocessable("invalid_field", other.to_string()),
+        other => ApiError::new(ErrorCode::InvalidField, other.to_string()),
     }
 }
 
@@ -124,7 +120,12 @@ pub async fn account(state: &AppState, id: i64, field: &str) -> ApiResult<User> 
         .await?
         .into_iter()
         .find(|u| u.id == id && !u.disabled)
-        .ok_or_else(|| unprocessable("invalid_field", format!("{field}: no active account {id}")))
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidField,
+                format!("{field}: no active account {id}"),
+            )
+        })
 }
 
 /// The roles that may own a task, lead or join an inspection group, own a recommendation or be
@@ -143,8 +144,8 @@ pub const OFFICER_ROLES: [Role; 5] = [
 pub async fn officer_account(state: &AppState, id: i64, field: &str) -> ApiResult<User> {
     let user = account(state, id, field).await?;
     if !OFFICER_ROLES.contains(&user.role) {
-        return Err(unprocessable(
-            "not_an_officer",
+        return Err(ApiError::new(
+            ErrorCode::NotAnOfficer,
             format!(
                 "{field}: account {id} is a {} account; only the force's officers can be \
                  answerable for this",
@@ -244,9 +245,10 @@ pub fn scoped_unit(
             Ok(Some(mine.to_owned()))
         }
         None => match asked {
-            Some(u) if state.units.get(u).is_none() && u != tasks::HQ => Err(
-                ApiError::bad_request("invalid_query", format!("unit: no unit {u}")),
-            ),
+            Some(u) if state.units.get(u).is_none() && u != tasks::HQ => Err(ApiError::new(
+                ErrorCode::InvalidQuery,
+                format!("unit: no unit {u}"),
+            )),
             other => Ok(other.map(str::to_owned)),
         },
     }
@@ -305,12 +307,12 @@ mod tests {
     fn domain_refusals_have_stable_codes() {
         let e: ApiError = AccountabilityError::Task(TaskError::EvidenceRequired).into();
         assert_eq!(
-            (e.status, e.code),
+            (e.status(), e.code.code()),
             (StatusCode::UNPROCESSABLE_ENTITY, "evidence_required")
         );
         let e: ApiError =
             AccountabilityError::Task(TaskError::ProgressAbove100 { percent: 120 }).into();
-        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let e: ApiError = AccountabilityError::StaleVersion {
             what: "task",
             id: 1,
@@ -318,9 +320,12 @@ mod tests {
             current: 2,
         }
         .into();
-        assert_eq!((e.status, e.code), (StatusCode::CONFLICT, "conflict"));
+        assert_eq!(
+            (e.status(), e.code.code()),
+            (StatusCode::CONFLICT, "conflict")
+        );
         let e: ApiError =
             AccountabilityError::Inspection(InspectionError::UnknownFinding { id: 3 }).into();
-        assert_eq!(e.status, StatusCode::NOT_FOUND);
+        assert_eq!(e.status(), StatusCode::NOT_FOUND);
     }
 }

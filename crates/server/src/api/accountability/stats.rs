@@ -13,7 +13,7 @@
 use super::{export, scoped_unit, unit_name, Format, LangParam};
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -61,7 +61,7 @@ pub struct StatsQuery {
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request("invalid_query", message)
+    ApiError::new(ErrorCode::InvalidQuery, message)
 }
 
 /// The period a query names.

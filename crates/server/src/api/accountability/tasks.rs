@@ -15,7 +15,7 @@ use super::{
 };
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -164,8 +164,7 @@ pub struct NewTaskBody {
 fn too_long(field: &str, value: &str, max: usize) -> ApiResult<()> {
     if value.chars().count() > max {
         Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+            ErrorCode::InvalidField,
             format!("{field}: at most {max} characters"),
         ))
     } else {
@@ -195,8 +194,7 @@ pub async fn create(
     let unit = match (&owner.unit_code, asked) {
         (Some(own), Some(u)) if own != u => {
             return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
+                ErrorCode::InvalidField,
                 format!("unit: the owner belongs to unit {own}, not {u}"),
             ))
         }
@@ -204,8 +202,7 @@ pub async fn create(
         (None, Some(u)) => {
             if u != HQ && state.units.get(u).is_none() {
                 return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_field",
+                    ErrorCode::InvalidField,
                     format!("unit: no unit {u}"),
                 ));
             }
@@ -268,8 +265,8 @@ fn parse_status(s: &str) -> ApiResult<TaskStatus> {
     .into_iter()
     .find(|st| st.code() == s)
     .ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_query",
+        ApiError::new(
+            ErrorCode::InvalidQuery,
             "status: one of open, in_progress, done, cancelled",
         )
     })
@@ -419,8 +416,8 @@ pub async fn board(
     Query(q): Query<BoardQuery>,
 ) -> ApiResult<Json<BoardView>> {
     if q.unit.is_some() && q.person.is_some() {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             "give unit or person, not both",
         ));
     }
@@ -655,8 +652,7 @@ pub async fn progress(
         .filter(|p| *p <= 100)
         .ok_or_else(|| {
             ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
+                ErrorCode::InvalidField,
                 format!("percent: {} is above 100", body.percent),
             )
         })?;
@@ -709,8 +705,7 @@ pub async fn complete(
     too_long("outcome", &body.outcome, 5000)?;
     if body.evidence.len() > 50 {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+            ErrorCode::InvalidField,
             "evidence: at most 50 items",
         ));
     }
@@ -907,8 +902,7 @@ pub async fn set_chief(
     let chief = officer_account(&state, body.user_id, "user_id").await?;
     if chief.unit_code.as_deref().is_some_and(|u| u != code) {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+            ErrorCode::InvalidField,
             "user_id: the account belongs to another unit",
         ));
     }

@@ -276,8 +276,9 @@ pub async fn fresh_pg_schema(base: &str) -> String {
 
 /// Asserts the uniform error shape and returns its code.
 pub async fn error_code(r: Response, status: StatusCode) -> String {
-    assert_eq!(r.status(), status);
+    let answered = r.status();
     let body: Value = r.json().await.expect("error body is JSON");
+    assert_eq!(answered, status, "{body}");
     let code = body["error"]["code"]
         .as_str()
         .expect("error.code")

@@ -1,5 +1,10 @@
 //! The one error shape of the HTTP API: `{"error":{"code":…,"message":…}}` for every 4xx and
-//! 5xx, with a stable snake_case code. Internal details go to the log, never to the client.
+//! 5xx, with a stable snake_case code from the one table in [`code`]. Internal details go to
+//! the log, never to the client.
+
+mod code;
+
+pub use code::ErrorCode;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
@@ -9,8 +14,8 @@ use serde::Serialize;
 /// An error answered to an API client.
 #[derive(Debug, Clone)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
+    /// The technical explanation for the client's developer (people see the code's label).
     pub message: String,
 }
 
@@ -28,48 +33,46 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
-            status,
             code,
             message: message.into(),
         }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
+    /// The HTTP status of the answer: the code's one status.
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(ErrorCode::NotFound, message)
     }
 
     pub fn unauthorized() -> Self {
         Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "sign in first: send the session cookie or an Authorization: Bearer token",
         )
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(ErrorCode::Forbidden, message)
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "conflict", message)
+        Self::new(ErrorCode::Conflict, message)
     }
 
     pub fn too_many_requests(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+        Self::new(ErrorCode::RateLimited, message)
     }
 
     /// An internal failure: logged in full, answered without details.
     pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!(error = %error, "internal error");
         Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "the server failed to complete the request; it has been logged",
         )
     }
@@ -77,13 +80,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_owned(),
-                message: self.message,
-            },
-        };
-        (self.status, axum::Json(body)).into_response()
+        body(self.code.status(), self.code, self.message)
     }
 }
 
@@ -103,9 +100,9 @@ impl From<store::StoreError> for ApiError {
     }
 }
 
-/// A rule of the incident model refused the request: 409 when it conflicts with the current
-/// state (illegal transition, resource busy), 422 when the input itself is wrong. The code is
-/// the domain's stable code; the message lists every field problem in Vietnamese.
+/// A rule of the incident model refused the request: the domain's stable code, with the
+/// status the table gives it (409 for a conflict with the current state, 422 for wrong input).
+/// The message lists every field problem in Vietnamese.
 impl From<domain::incident::IncidentError> for ApiError {
     fn from(e: domain::incident::IncidentError) -> Self {
         let message = match &e {
@@ -116,47 +113,45 @@ impl From<domain::incident::IncidentError> for ApiError {
                 .join("; "),
             other => other.to_string(),
         };
-        let status = if e.is_conflict() {
-            StatusCode::CONFLICT
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        ApiError::new(status, e.code(), message)
+        ApiError::new(ErrorCode::of_domain(e.code()), message)
     }
 }
 
+/// The body could not be read as the route's JSON. A body of the wrong shape (a field of the
+/// wrong type, an unknown code, a missing field) is the client program's defect, not the
+/// person's: `invalid_body`, with the field path in the message.
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::JsonDataError(e) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
-                e.body_text(),
-            ),
-            JsonRejection::JsonSyntaxError(e) => {
-                ApiError::bad_request("malformed_json", e.body_text())
+            JsonRejection::JsonDataError(e) => {
+                let text = e.body_text();
+                let detail = text
+                    .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+                    .unwrap_or(&text);
+                ApiError::new(ErrorCode::InvalidBody, detail)
+            }
+            JsonRejection::JsonSyntaxError(_) => {
+                ApiError::new(ErrorCode::MalformedJson, "the body is not valid JSON")
             }
             JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             ),
             JsonRejection::BytesRejection(e) => {
-                let status = e.status();
-                if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(status, "body_too_large", "the request body is too large")
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(ErrorCode::BodyTooLarge, "the request body is too large")
                 } else {
-                    ApiError::new(status, "invalid_body", e.body_text())
+                    ApiError::new(ErrorCode::InvalidBody, e.body_text())
                 }
             }
-            other => ApiError::bad_request("invalid_body", other.body_text()),
+            other => ApiError::new(ErrorCode::InvalidBody, other.body_text()),
         }
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        ApiError::bad_request("invalid_query", r.body_text())
+        ApiError::new(ErrorCode::InvalidQuery, r.body_text())
     }
 }
 
@@ -199,24 +194,44 @@ pub async fn uniform_errors(
         return response;
     }
     let (code, message) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "no such route"),
+        StatusCode::NOT_FOUND => (ErrorCode::NoRoute, "no such route"),
         StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "this route does not accept that method",
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => ("body_too_large", "the request body is too large"),
-        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::BodyTooLarge, "the request body is too large"),
+        StatusCode::REQUEST_TIMEOUT => (ErrorCode::Timeout, "the request took too long"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ("unsupported_media_type", "unsupported content type")
+            (ErrorCode::UnsupportedMediaType, "unsupported content type")
         }
-        s if s.is_server_error() => ("internal", "the server failed to complete the request"),
-        _ => ("bad_request", "the request was not understood"),
+        s if s.is_server_error() => (
+            ErrorCode::Internal,
+            "the server failed to complete the request",
+        ),
+        _ => (ErrorCode::BadRequest, "the request was not understood"),
     };
-    let mut rewritten = ApiError::new(status, code, message).into_response();
+    // A client error the table has no code for (411, 431, …) keeps its own status.
+    let answered = if status.is_client_error() {
+        status
+    } else {
+        code.status()
+    };
+    let mut rewritten = body(answered, code, message.to_owned());
     for (name, value) in response.headers() {
         if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
             rewritten.headers_mut().insert(name.clone(), value.clone());
         }
     }
     rewritten
+}
+
+/// The error body with `status`.
+fn body(status: StatusCode, code: ErrorCode, message: String) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: code.code().to_owned(),
+            message,
+        },
+    };
+    (status, axum::Json(body)).into_response()
 }
