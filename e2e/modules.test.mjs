@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { REPO } from "./lib/harness.mjs";
 import { crc16arc, frame } from "./lib/dc09.mjs";
 
-let time, model, i18n, periods;
+let time, model, i18n, periods, errors, apiModule;
 
 before(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "binhyen-js-"));
@@ -23,6 +23,8 @@ before(async () => {
   model = await load("model.js");
   i18n = await load("i18n.js");
   periods = await load("periods.js");
+  errors = await load("errors.js");
+  apiModule = await load("api.js");
   // The vocabulary the server serves (checked against the domain by a Rust test).
   const vocabulary = await load("vocabulary.js");
   vocabulary.applyVocabulary(JSON.parse(readFileSync(path.join(REPO, "e2e/fixtures/vocabulary.json"), "utf8")));
@@ -50,31 +52,41 @@ test("durations and ages read the way operators say them", () => {
   assert.equal(time.age(2 * 86_400_000, "vi"), "2 ngày");
 });
 
-test("an incident is read from the domain shape and from a flat shape alike", () => {
-  const domain = model.normIncident({
+test("an incident is read from the list's summary and from the incident page's detail by the same names", () => {
+  const summary = { id: 8, number: "HN-2026-000008", kind: "crime", priority: 2, channel: "hotline_113", status: "verified", unit_code: "00008", shared_with: [], lat: 21, lon: 105.8, address: "Phố Huế", caller_phone_masked: "0912***678", received_at: "2026-11-26T10:00:00Z", dispatched_at: null, on_scene_at: null, updated_at: "2026-11-26T10:01:00Z", version: 3 };
+  const flat = model.normIncident(summary);
+  assert.equal(flat.unit, "00008");
+  assert.equal(flat.priority, 2);
+  assert.equal(flat.callerPhone, "0912***678");
+  assert.equal(flat.received, Date.parse("2026-11-26T10:00:00Z"));
+  assert.ok(Number.isNaN(flat.verified));
+  const detail = model.normIncident({
+    ...summary,
     id: 7,
-    number: "HN-2026-000007",
     kind: "fire",
     priority: 1,
     channel: "alarm_device",
-    status: "received",
-    location: { point: { lat: 21.04, lon: 105.84 }, address: "Số 2 Trúc Bạch", unit_code: "00004", near_boundary: false },
+    unit_code: "00004",
+    shared_with: ["00008"],
+    lat: 21.04,
+    lon: 105.84,
+    location: { address: "Số 2 Trúc Bạch", lat: 21.04, lon: 105.84, unit_code: "00004", near_boundary: false, unit_uncertain: false, unit_candidates: [], resolved_from_old_name: "Phường Trúc Bạch" },
     caller: { name: "A", phone: "0912345678" },
-    assignment: { primary_unit: "00004", shared_with: ["00008"] },
-    times: { received: "2026-11-26T10:00:00Z", verified: null, dispatched: null },
-    resources: [{ resource_id: 3, call_sign: "CC-07", kind: "fire_engine", assigned_at: "2026-11-26T10:01:00Z", released_at: null }],
+    times: { received: "2026-11-26T10:00:00Z", verified: "2026-11-26T10:00:30Z", closed: "2026-11-26T11:00:00Z" },
+    resources: [{ resource_id: 3, call_sign: "CC-07", kind: "fire_engine", status: "released", assigned_at: "2026-11-26T10:01:00Z", released_at: null }],
+    timeline: [{ incident_id: 7, seq: 1, at: "2026-11-26T10:00:00Z", actor: { kind: "system", id: null, name: "alarm_receiver", unit_code: null }, change: { type: "opened" } }],
   });
-  assert.equal(domain.unit, "00004");
-  assert.deepEqual(domain.sharedWith, ["00008"]);
-  assert.equal(domain.lat, 21.04);
-  assert.equal(domain.callerPhone, "0912345678");
-  assert.equal(domain.isAlarm, true);
-  assert.equal(domain.resources[0].callSign, "CC-07");
-  assert.ok(Number.isNaN(domain.resources[0].released));
-  const flat = model.normIncident({ id: 8, kind: "crime", priority: "P2", status: "verified", unit_code: "00008", lat: 21, lon: 105.8, received_at: "2026-11-26T10:00:00Z" });
-  assert.equal(flat.unit, "00008");
-  assert.equal(flat.priority, 2);
-  assert.equal(flat.received, Date.parse("2026-11-26T10:00:00Z"));
+  assert.equal(detail.unit, "00004");
+  assert.deepEqual(detail.sharedWith, ["00008"]);
+  assert.equal(detail.lat, 21.04);
+  assert.equal(detail.oldName, "Phường Trúc Bạch");
+  assert.equal(detail.callerPhone, "0912345678");
+  assert.equal(detail.isAlarm, true);
+  assert.equal(detail.verified, Date.parse("2026-11-26T10:00:30Z"));
+  assert.equal(detail.ended, Date.parse("2026-11-26T11:00:00Z"));
+  assert.equal(detail.resources[0].callSign, "CC-07");
+  assert.ok(Number.isNaN(detail.resources[0].released));
+  assert.equal(detail.history.length, 1);
   assert.equal(model.normIncident(null), null);
 });
 
@@ -87,41 +99,47 @@ test("a resource without a reported position is placed at its home station, neve
   assert.equal(nowhere.lat, null);
 });
 
+/** An incident as the server's detail view carries it: the stage times also flat. */
+function detailOf(raw) {
+  const times = raw.times || {};
+  return model.normIncident({ ...raw, received_at: times.received, dispatched_at: times.dispatched ?? null, on_scene_at: times.on_scene ?? null });
+}
+
 test("the response timer runs by stage and turns overdue at the priority's target", () => {
   const received = Date.parse("2026-11-26T10:00:00Z");
-  const inc = model.normIncident({ id: 1, kind: "fire", priority: 1, status: "received", times: { received: "2026-11-26T10:00:00Z" } });
+  const inc = detailOf({ id: 1, kind: "fire", priority: 1, status: "received", times: { received: "2026-11-26T10:00:00Z" } });
   let tm = model.timer(inc, received + 29_000);
   assert.equal(tm.stage, "verify");
   assert.equal(tm.overdue, false);
   tm = model.timer(inc, received + 31_000);
   assert.equal(tm.overdue, true);
   assert.equal(tm.elapsed, 31_000);
-  const verified = model.normIncident({ ...inc.raw, status: "verified", times: { received: "2026-11-26T10:00:00Z", verified: "2026-11-26T10:00:20Z" } });
+  const verified = detailOf({ ...inc.raw, status: "verified", times: { received: "2026-11-26T10:00:00Z", verified: "2026-11-26T10:00:20Z" } });
   assert.equal(model.timer(verified, received + 59_000).stage, "dispatch");
   assert.equal(model.timer(verified, received + 59_000).overdue, false);
   assert.equal(model.timer(verified, received + 61_000).overdue, true);
-  const dispatched = model.normIncident({ ...inc.raw, status: "dispatched", times: { received: "2026-11-26T10:00:00Z", dispatched: "2026-11-26T10:00:50Z" } });
+  const dispatched = detailOf({ ...inc.raw, status: "dispatched", times: { received: "2026-11-26T10:00:00Z", dispatched: "2026-11-26T10:00:50Z" } });
   const d = model.timer(dispatched, received + 50_000 + 319_000);
   assert.equal(d.stage, "on_scene");
   assert.equal(d.overdue, false);
   assert.equal(model.timer(dispatched, received + 50_000 + 321_000).overdue, true);
-  const closed = model.normIncident({ ...inc.raw, status: "closed" });
+  const closed = detailOf({ ...inc.raw, status: "closed" });
   assert.equal(model.timer(closed, received + 10 ** 9).overdue, false);
 });
 
 test("a resolved incident's timer stops at the time the work took; reopened, it runs again", () => {
   const received = Date.parse("2026-11-26T10:00:00Z");
   const times = { received: "2026-11-26T10:00:00Z", dispatched: "2026-11-26T10:01:00Z", resolved: "2026-11-26T10:25:30Z" };
-  const resolved = model.normIncident({ id: 1, kind: "fire", priority: 1, status: "resolved", times });
+  const resolved = detailOf({ id: 1, kind: "fire", priority: 1, status: "resolved", times });
   for (const later of [0, 60_000, 10 ** 8]) {
     const tm = model.timer(resolved, received + 25 * 60_000 + 30_000 + later);
     assert.equal(tm.stopped, true);
     assert.equal(tm.elapsed, 25 * 60_000 + 30_000);
     assert.equal(tm.overdue, false);
   }
-  const closed = model.normIncident({ id: 1, priority: 1, status: "closed", times: { ...times, closed: "2026-11-26T11:00:00Z" } });
+  const closed = detailOf({ id: 1, priority: 1, status: "closed", times: { ...times, closed: "2026-11-26T11:00:00Z" } });
   assert.equal(model.timer(closed, received + 10 ** 9).elapsed, 25 * 60_000 + 30_000, "the work ended when it was resolved");
-  const reopened = model.normIncident({ id: 1, priority: 1, status: "dispatched", times });
+  const reopened = detailOf({ id: 1, priority: 1, status: "dispatched", times });
   const tm = model.timer(reopened, received + 3_600_000);
   assert.equal(tm.stopped, false);
   assert.equal(tm.elapsed, 3_600_000);
@@ -129,7 +147,7 @@ test("a resolved incident's timer stops at the time the work took; reopened, it 
 
 test("the queue: waiting before worked on, priority first, an alarm nobody took on top, the rest oldest first", () => {
   const at = (min) => `2026-11-26T10:${String(min).padStart(2, "0")}:00Z`;
-  const inc = (id, priority, status, min, channel = "hotline_113") => model.normIncident({ id, priority, status, channel, times: { received: at(min) } });
+  const inc = (id, priority, status, min, channel = "hotline_113") => detailOf({ id, priority, status, channel, times: { received: at(min) } });
   const rows = [
     inc(1, 2, "received", 1),
     inc(2, 1, "received", 2),
@@ -187,6 +205,18 @@ test("both languages have every text, and placeholders are filled", () => {
   assert.equal(i18n.label("status", "on_scene"), "Có mặt tại hiện trường");
   assert.equal(i18n.label("status", "unknown_code"), "unknown_code");
   assert.equal(i18n.codes("kind")[0], "fire");
+});
+
+test("a failed request is told by its code's label, never by the server's technical text", () => {
+  const { ApiError } = apiModule;
+  const said = (status, code, message) => errors.errorText(new ApiError(status, code, message));
+  assert.equal(said(422, "reason_required", "reason: required to cancel"), "Cần ghi lý do.");
+  assert.equal(said(400, "invalid_body", "priority: invalid type: string, expected u8 at line 1"), "Dữ liệu gửi lên không đúng khuôn dạng.");
+  // A field problem says which field and why.
+  assert.equal(said(422, "invalid_field", "phone: quá dài"), "Có thông tin chưa hợp lệ. phone: quá dài");
+  assert.equal(said(0, "network", "Failed to fetch"), i18n.t("network_error"));
+  // A code this console does not know is named, not hidden.
+  assert.match(said(418, "teapot", "short and stout"), /\(teapot\)$/);
 });
 
 test("the simulated device frames DC-09 with the standard CRC and length", () => {

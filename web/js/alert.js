@@ -13,6 +13,7 @@ import { t } from "./i18n.js";
 import { shortTime, toMs } from "./time.js";
 import { session, unitName, canAct } from "./session.js";
 import { onChange } from "./feed.js";
+import { errorText } from "./errors.js";
 
 /** Open alarms (not handled) by id, as the API shows them. */
 const open = new Map();
@@ -232,7 +233,7 @@ async function ack(a, loud = true) {
   try {
     res = await api(`/api/alarms/${a.id}/ack`, { method: "POST", body: {}, raw: true });
   } catch (e) {
-    if (loud) toast(e.message || String(e), "error");
+    if (loud) toast(errorText(e), "error");
     return;
   }
   const data = await res.json().catch(() => null);
@@ -267,7 +268,7 @@ async function handle(a, note) {
   try {
     res = await api(`/api/alarms/${a.id}/handle`, { method: "POST", body: { note: note || null }, raw: true });
   } catch (e) {
-    return toast(e.message || String(e), "error");
+    return toast(errorText(e), "error");
   }
   const data = await res.json().catch(() => null);
   if (res.ok) put(data);

@@ -18,11 +18,6 @@ export class ApiError extends Error {
   get unreachable() {
     return this.status === 0 || isGatewayFailure(this.status);
   }
-
-  /** True when the route itself does not exist on this server (a feature not installed yet). */
-  get missingRoute() {
-    return this.status === 404 && /no such route/.test(this.message);
-  }
 }
 
 let onUnauthorized = () => {};

@@ -25,6 +25,7 @@ import { renderCases } from "./views/cases.js";
 import { renderAssistant } from "./views/assistant.js";
 import { renderAdmin } from "./views/admin.js";
 import { emptyState } from "./views/common.js";
+import { errorText } from "./errors.js";
 
 const main = document.getElementById("main");
 let cleanup = null;
@@ -92,7 +93,7 @@ function route() {
       cleanup = render(main, m.slice(1)) || null;
     } catch (e) {
       console.error(e);
-      replace(main, emptyState(t("error_generic"), e.message));
+      replace(main, emptyState(errorText(e)));
     }
     return;
   }

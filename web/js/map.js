@@ -7,6 +7,7 @@ import { loadBoundaries, session } from "./session.js";
 import { label, t } from "./i18n.js";
 import { api } from "./api.js";
 import { escapeHtml, h, replace } from "./dom.js";
+import { errorText } from "./errors.js";
 
 /** Zoom from which the view's streets are drawn. */
 const STREET_ZOOM = 14;
@@ -222,7 +223,7 @@ export function createMap(el, options = {}) {
             : h("li", { class: "map-no-hit" }, t("map_search_none")),
         );
       } catch (err) {
-        replace(results, h("li", { class: "map-no-hit" }, err.message));
+        replace(results, h("li", { class: "map-no-hit" }, errorText(err)));
       }
     });
     const Search = L.Control.extend({ onAdd: () => box });
@@ -316,7 +317,7 @@ export function createMap(el, options = {}) {
       for (const f of list) {
         if (!hasPoint(f)) continue;
         const m = L.marker([f.lat, f.lon], {
-          icon: L.divIcon({ className: `facility-marker status-${f.status || "unknown"}`, iconSize: [12, 12] }),
+          icon: L.divIcon({ className: "facility-marker", iconSize: [12, 12] }),
           keyboard: false,
         });
         m.bindTooltip(escapeHtml(f.name));

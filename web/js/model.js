@@ -68,83 +68,70 @@ export function setTargets(priorities) {
   for (const p of priorities || []) TARGETS[p.priority] = { verify: p.verify_secs, dispatch: p.dispatch_secs, on_scene: p.on_scene_secs };
 }
 
-function pick(...values) {
-  for (const v of values) if (v !== undefined && v !== null && v !== "") return v;
-  return null;
-}
-
-function priorityNumber(p) {
-  if (typeof p === "number") return p;
-  if (typeof p === "string") {
-    const m = p.match(/(\d)/);
-    if (m) return Number(m[1]);
-  }
-  return 4;
-}
-
-/** A flat view of an incident, whatever the exact shape the API gave. */
+/**
+ * A flat view of an incident, from the list's `IncidentSummary` or the incident page's
+ * `IncidentDetail` (the same flat names; the detail adds `location`, `caller`, `times` and the
+ * lists of its parts).
+ */
 export function normIncident(raw) {
   if (!raw || typeof raw !== "object") return null;
   const loc = raw.location || {};
-  const point = loc.point || raw.point || {};
   const times = raw.times || {};
-  const assignment = raw.assignment || {};
   const caller = raw.caller || {};
-  const status = pick(raw.status, "received");
   return {
     raw,
-    id: pick(raw.id, raw.incident_id),
-    number: String(pick(raw.number, raw.reference, raw.id, "")),
-    kind: pick(raw.kind, raw.type, "other"),
-    crimeSubtype: pick(raw.crime_subtype),
-    priority: priorityNumber(pick(raw.priority, 4)),
-    channel: pick(raw.channel),
-    status,
-    disposition: pick(raw.disposition),
-    unit: pick(raw.unit_code, assignment.primary_unit, loc.unit_code),
-    sharedWith: pick(raw.shared_with, assignment.shared_with) || [],
-    address: pick(loc.address, raw.address, ""),
-    lat: pick(point.lat, raw.lat, loc.lat),
-    lon: pick(point.lon, point.lng, raw.lon, loc.lon),
-    nearBoundary: !!pick(loc.near_boundary, raw.near_boundary),
-    oldName: pick(loc.resolved_from_old_name),
+    id: raw.id,
+    number: raw.number,
+    kind: raw.kind,
+    crimeSubtype: raw.crime_subtype ?? null,
+    priority: raw.priority,
+    channel: raw.channel,
+    status: raw.status,
+    disposition: raw.disposition ?? null,
+    unit: raw.unit_code ?? null,
+    sharedWith: raw.shared_with || [],
+    address: raw.address || "",
+    lat: raw.lat ?? null,
+    lon: raw.lon ?? null,
+    nearBoundary: !!raw.near_boundary,
+    oldName: loc.resolved_from_old_name ?? null,
     unitUncertain: !!loc.unit_uncertain,
     unitCandidates: loc.unit_candidates || [],
-    pointSource: pick(loc.point_source),
-    callerName: pick(caller.name, raw.caller_name),
-    callerPhone: pick(caller.phone, raw.caller_phone),
-    description: pick(raw.description, ""),
-    facilityId: pick(raw.facility_id, raw.facility?.id),
-    deviceId: pick(raw.device_id),
+    pointSource: loc.point_source ?? null,
+    callerName: caller.name ?? null,
+    callerPhone: caller.phone ?? raw.caller_phone_masked ?? null,
+    description: raw.description || "",
+    facilityId: raw.facility_id ?? null,
+    deviceId: raw.device_id ?? null,
     signals: raw.signals || [],
-    received: toMs(pick(times.received, raw.received_at, raw.reported_at, raw.opened_at, raw.created_at)),
-    verified: toMs(pick(times.verified, times.false_alarm, raw.verified_at)),
-    dispatched: toMs(pick(times.dispatched, raw.dispatched_at)),
-    onScene: toMs(pick(times.on_scene, raw.on_scene_at)),
+    received: toMs(raw.received_at),
+    verified: toMs(times.verified ?? times.false_alarm),
+    dispatched: toMs(raw.dispatched_at),
+    onScene: toMs(raw.on_scene_at),
     // When the work on it ended (resolved, or closed/cancelled/merged without a resolution).
-    ended: toMs(pick(times.resolved, times.closed, times.cancelled, times.merged, raw.resolved_at)),
-    updated: toMs(pick(raw.updated_at, times.received)),
-    resources: (raw.resources || raw.assignments || []).map(normAssignment),
-    history: raw.history || raw.timeline || raw.events || [],
+    ended: toMs(times.resolved ?? times.closed ?? times.cancelled ?? times.merged),
+    updated: toMs(raw.updated_at),
+    resources: (raw.resources || []).map(normAssignment),
+    history: raw.timeline || [],
     notes: raw.notes || [],
-    casualties: { dead: 0, injured: 0, trapped: 0, rescued: 0, ...(raw.casualties || {}) },
-    fireReport: raw.fire_report || null,
-    mergedInto: pick(raw.merged_into),
+    casualties: raw.casualties || { dead: 0, injured: 0, trapped: 0, rescued: 0 },
+    fireReport: raw.fire_report ?? null,
+    mergedInto: raw.merged_into ?? null,
     mergedFrom: raw.merged_from || [],
-    version: pick(raw.version),
+    version: raw.version,
     allowed: Array.isArray(raw.allowed_transitions) ? raw.allowed_transitions : null,
-    isAlarm: pick(raw.channel) === "alarm_device",
+    isAlarm: raw.channel === "alarm_device",
   };
 }
 
 function normAssignment(a) {
   return {
-    id: pick(a.resource_id, a.id),
-    callSign: pick(a.call_sign, a.name, `#${pick(a.resource_id, a.id)}`),
-    kind: pick(a.kind),
-    status: pick(a.status, a.resource_status),
-    assigned: toMs(pick(a.assigned_at)),
-    released: toMs(pick(a.released_at)),
+    id: a.resource_id,
+    callSign: a.call_sign,
+    kind: a.kind,
+    status: a.status,
+    assigned: toMs(a.assigned_at),
+    released: toMs(a.released_at),
   };
 }
 
@@ -180,71 +167,65 @@ export function timer(inc, now) {
   return { stage, elapsed: now - received, stageElapsed: elapsed, overdue, since, stopped: false };
 }
 
-/** A flat view of a facility. */
+/** A flat view of a facility (`FacilityView`). */
 export function normFacility(raw) {
   if (!raw) return null;
-  const point = raw.location?.point || raw.point || raw.location || {};
   return {
     raw,
-    id: pick(raw.id),
-    name: pick(raw.name, raw.display_name, `#${raw.id}`),
-    address: pick(raw.address, raw.location?.address, ""),
-    unit: pick(raw.unit_code),
-    lat: pick(point.lat, raw.lat),
-    lon: pick(point.lon, point.lng, raw.lon),
-    floors: pick(raw.floors, raw.floors_above, raw.storeys),
-    basements: pick(raw.basements, raw.floors_below),
-    hazards: toList(pick(raw.hazards, raw.hazard_notes)),
+    id: raw.id,
+    name: raw.name,
+    address: raw.address || "",
+    unit: raw.unit_code,
+    lat: raw.lat ?? null,
+    lon: raw.lon ?? null,
+    floors: raw.floors ?? null,
+    hazards: lines(raw.hazards),
     // How to get in: gates, keys, the guard's post, where to stage.
-    access: pick(raw.access_notes, raw.access),
-    waterSources: toList(pick(raw.water_sources, raw.water)),
-    contacts: toList(pick(raw.contacts)),
-    kind: pick(raw.kind, raw.category, raw.use),
-    status: pick(raw.status, raw.device_status),
-    devices: raw.devices || [],
+    access: raw.access_notes ?? null,
+    waterSources: lines(raw.water_sources),
+    contacts: raw.contacts || [],
+    kind: raw.kind,
   };
 }
 
-function toList(v) {
-  if (v == null) return [];
-  if (Array.isArray(v)) return v;
-  if (typeof v === "string") return v.split(/\n|;/).map((s) => s.trim()).filter(Boolean);
-  return [v];
+/** A free-text field's lines (one item per line or `;`). */
+function lines(text) {
+  if (!text) return [];
+  return text.split(/\n|;/).map((s) => s.trim()).filter(Boolean);
 }
 
-/** A flat view of an alarm device. */
+/** A flat view of an alarm device (`DeviceView`). */
 export function normDevice(raw) {
   if (!raw) return null;
   return {
     raw,
-    id: pick(raw.id, raw.account, raw.device_id),
-    account: pick(raw.account, raw.device_id, raw.id),
-    name: pick(raw.name, raw.label, raw.model, raw.account),
-    facilityId: pick(raw.facility_id),
-    facilityName: pick(raw.facility_name, raw.facility?.name),
-    unit: pick(raw.unit_code, raw.facility?.unit_code),
-    status: pick(raw.status, raw.state, "unknown"),
-    lastSeen: toMs(pick(raw.last_heartbeat_at, raw.last_heartbeat, raw.last_seen_at, raw.last_seen)),
+    id: raw.id,
+    account: raw.account,
+    name: raw.account,
+    facilityId: raw.facility_id,
+    facilityName: raw.facility_name,
+    unit: raw.unit_code,
+    status: raw.status,
+    lastSeen: toMs(raw.last_seen_at),
     // Accepts unencrypted messages: anyone who knows the account number can forge them.
     plain: raw.allow_plain === true,
   };
 }
 
-/** A flat view of a resource (patrol, engine, …). */
+/** A flat view of a resource (`ResourceView`). */
 export function normResource(raw) {
   if (!raw) return null;
-  const point = raw.location || raw.position || raw.point || {};
   return {
     raw,
-    id: pick(raw.id, raw.resource_id),
-    callSign: pick(raw.call_sign, raw.name, `#${raw.id}`),
-    kind: pick(raw.kind),
-    status: pick(raw.status, "available"),
-    unit: pick(raw.unit_code, raw.home_unit),
+    id: raw.id,
+    callSign: raw.call_sign,
+    kind: raw.kind,
+    status: raw.status,
+    unit: raw.unit_code ?? null,
     // The last reported position, else the home station.
-    lat: pick(point.lat, raw.lat, raw.home_lat),
-    lon: pick(point.lon, point.lng, raw.lon, raw.home_lon),
-    incidentId: pick(raw.incident_id, raw.current_incident),
-    version: pick(raw.version),
+    lat: raw.lat ?? raw.home_lat ?? null,
+    lon: raw.lon ?? raw.home_lon ?? null,
+    incidentId: raw.incident_id ?? null,
+    version: raw.version,
   };
 }

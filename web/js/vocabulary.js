@@ -1,6 +1,6 @@
 // The command center's vocabulary as the server defines it (`GET /api/vocabulary`): the labels
 // of incident types, crime sub-types, channels, dispositions, statuses, priorities, resource
-// kinds and statuses, fire and false-alarm causes, the transitions each status allows, and the response targets the timers
+// kinds and statuses, fire and false-alarm causes, the API's error codes, the transitions each status allows, and the response targets the timers
 // count against. Loaded once at sign-in; the console keeps no copy of its own.
 
 import { api } from "./api.js";
@@ -21,6 +21,7 @@ export function applyVocabulary(v) {
     ["status", v.statuses],
     ["fire_cause", v.fire_causes],
     ["false_alarm_cause", v.false_alarm_causes],
+    ["error", v.errors],
   ]) {
     setVocabulary(name, terms || []);
   }

@@ -10,6 +10,7 @@ import { t, lang, label } from "../i18n.js";
 import { session, unitName } from "../session.js";
 import { dateTime } from "../time.js";
 import { emptyState, errorState, section, field, changeErrorText } from "./common.js";
+import { errorText } from "../errors.js";
 
 /** The screens, in the order of their tabs. */
 const TABS = ["users", "units", "plans", "imports"];
@@ -165,7 +166,7 @@ async function usersTab(body, state) {
         toast(ok, "ok");
         await reload();
       } catch (e) {
-        err.textContent = e instanceof ApiError && e.status === 403 ? t("forbidden") : `${t("error_generic")}: ${e.message}`;
+        err.textContent = e instanceof ApiError && e.status === 403 ? t("forbidden") : errorText(e);
       }
     };
     const parts = [];
@@ -266,7 +267,7 @@ async function usersTab(body, state) {
         search.value = made.username;
         await reload();
       } catch (x) {
-        err.textContent = x instanceof ApiError && x.status === 409 ? t("username_taken") : `${t("error_generic")}: ${x.message}`;
+        err.textContent = x instanceof ApiError && x.status === 409 ? t("username_taken") : errorText(x);
       }
     });
     const box = h("details", { class: "mini", id: "new-user-box", open: !!unit }, h("summary", {}, t("create_account")), form);
@@ -412,7 +413,7 @@ async function plansTab(body, state) {
       toast(t("plan_saved", { version: saved.version }), "ok");
       await reload();
     } catch (e) {
-      err.textContent = e instanceof ApiError && e.status === 409 ? t("plan_conflict") : `${t("error_generic")}: ${e.message}`;
+      err.textContent = e instanceof ApiError && e.status === 409 ? t("plan_conflict") : errorText(e);
     }
   };
   editor.addEventListener("submit", (e) => {
@@ -512,7 +513,7 @@ async function importsTab(body) {
           const rows = x instanceof ApiError ? x.rows : [];
           replace(
             result,
-            h("p", { class: "form-error", role: "alert" }, x.code === "invalid_rows" ? t("import_nothing", { n: rows.length }) : `${t("error_generic")}: ${x.message}`),
+            h("p", { class: "form-error", role: "alert" }, x.code === "invalid_rows" ? t("import_nothing", { n: rows.length }) : errorText(x)),
             rows.length ? rowErrors(imp.id, t("import_errors"), rows) : null,
           );
         }

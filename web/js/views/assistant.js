@@ -9,6 +9,7 @@ import { t, label } from "../i18n.js";
 import { session } from "../session.js";
 import { facts } from "./common.js";
 import { PREFILL_KEY } from "./intake.js";
+import { errorText } from "../errors.js";
 
 const MAX_TRANSCRIPT = 8000;
 
@@ -36,10 +37,10 @@ export function renderAssistant(main, _params, ctx) {
   return null;
 }
 
-/** An API failure in words, with the server's own message. */
+/** An API failure in words. */
 function errorNote(err) {
-  const lead = err instanceof ApiError && err.status === 403 ? t("assistant_forbidden") : err instanceof ApiError && err.status === 429 ? t("assistant_rate_limited") : t("error_generic");
-  return h("p", { class: "form-error", role: "alert", "data-testid": "assistant-error" }, `${lead}: ${err.message}`);
+  const text = err instanceof ApiError && err.status === 403 ? t("assistant_forbidden") : err instanceof ApiError && err.status === 429 ? t("assistant_rate_limited") : errorText(err);
+  return h("p", { class: "form-error", role: "alert", "data-testid": "assistant-error" }, text);
 }
 
 // ---- Operator mode ----

@@ -8,6 +8,7 @@ import { api, list } from "../api.js";
 import { h, replace, toast } from "../dom.js";
 import { t } from "../i18n.js";
 import { clockTime } from "../time.js";
+import { errorText } from "../errors.js";
 
 /** Outcome keys while a call is open: Alt+key picks, Enter closes. */
 const QUICK = [
@@ -102,7 +103,7 @@ export function renderCalls(main, _params, ctx) {
       );
       shown.textContent = t("call_shown", { n: list(page).length, total: page.total });
     } catch (e) {
-      shown.textContent = e.message;
+      shown.textContent = errorText(e);
     }
   }
 
@@ -133,7 +134,7 @@ export function renderCalls(main, _params, ctx) {
       showCurrent();
       refresh();
     } catch (e) {
-      toast(e.message, "error");
+      toast(errorText(e), "error");
       number.focus();
     }
   }
@@ -150,7 +151,7 @@ export function renderCalls(main, _params, ctx) {
       number.value = "";
       refresh();
     } catch (e) {
-      toast(e.message, "error");
+      toast(errorText(e), "error");
     }
   }
 

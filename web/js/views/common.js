@@ -5,6 +5,7 @@
 import { h } from "../dom.js";
 import { t, label } from "../i18n.js";
 import { ApiError } from "../api.js";
+import { errorText } from "../errors.js";
 
 /** A calm empty state: a title and an optional hint. */
 export function emptyState(title, hint) {
@@ -13,11 +14,7 @@ export function emptyState(title, hint) {
 
 /** The state to show for an API error: "chưa có dữ liệu" for a missing route or object. */
 export function errorState(e) {
-  if (e instanceof ApiError) {
-    if (e.status === 404) return emptyState(t("no_data"), t("no_data_hint"));
-    if (e.status === 403) return emptyState(t("forbidden"));
-  }
-  return emptyState(t("error_generic"), e && e.message);
+  return emptyState(errorText(e));
 }
 
 /** "P1 Khẩn cấp" badge in the priority's colour. */
@@ -60,8 +57,7 @@ export function hanoiInstant(value) {
 /** The message to show for a failed change: a 409 version conflict says the data changed. */
 export function changeErrorText(e) {
   if (e instanceof ApiError) {
-    if (e.status === 409 && e.code === "conflict") return t("data_changed");
-    if (e.status === 403) return t("forbidden");
+    if (e.code === "conflict") return t("data_changed");
   }
-  return `${t("error_generic")}: ${e && e.message}`;
+  return errorText(e);
 }

@@ -212,7 +212,7 @@ export function renderFacility(main, { id }, ctx) {
     const load = (path, key, norm = (x) => x) => api(path).then((d) => list(d, key).map(norm), (e) => e);
     const show = (box, items, draw) => replace(box, items instanceof Error ? errorState(items) : items.length ? draw(items) : emptyState(t("no_data")));
     const fid = encodeURIComponent(id);
-    const devs = f.devices.length ? f.devices.map(normDevice) : await load(`/api/devices?facility_id=${fid}`, "devices", normDevice);
+    const devs = await load(`/api/devices?facility_id=${fid}`, "devices", normDevice);
     if (!alive) return;
     show(devicesBox, devs, (ds) => h("ul", { class: "plain" }, ds.map((d) => h("li", {}, h("strong", {}, d.name || d.account), " ", deviceChip(d.status), " · ", t("last_heartbeat"), ": ", heartbeat(d.lastSeen), d.plain ? h("div", {}, plainRisk(d)) : null))));
     const signals = await load(`/api/facilities/${fid}/signals`, "signals");

@@ -13,6 +13,7 @@ import { onChange } from "../feed.js";
 import { normIncident, normFacility, nextStatuses, needsReason, needsDisposition, timer, isOpen } from "../model.js";
 import { createMap } from "../map.js";
 import { acknowledge, settle } from "../alert.js";
+import { errorText } from "../errors.js";
 import { emptyState, errorState, priorityBadge, statusChip, section, facts, hanoiInstant } from "./common.js";
 
 /** The next status of a resource working an incident. */
@@ -151,7 +152,7 @@ export function renderIncident(main, { id }, ctx) {
         const shown = res.ambiguous ? res.matches.slice(0, 6) : res.matches.slice(1, 4);
         replace(chips, candidateChips(shown, t(res.ambiguous ? "pick_unit" : "candidates"), (m) => showUnit(m.code, whyUnit(m)), res.ambiguous ? res.total : shown.length));
       } catch (e) {
-        if (e.name !== "AbortError" && !(e instanceof ApiError && e.status === 400)) showUnit(null, e.message, "outside");
+        if (e.name !== "AbortError" && !(e instanceof ApiError && e.status === 400)) showUnit(null, errorText(e), "outside");
       }
     }, 250);
     address.addEventListener("input", () => {
@@ -169,7 +170,7 @@ export function renderIncident(main, { id }, ctx) {
         const at = await unitAtPoint(lat, lon);
         if (mine === generation) showUnit(at.code, at.note, at.tone);
       } catch (e) {
-        if (mine === generation) showUnit(null, e.message, "outside");
+        if (mine === generation) showUnit(null, errorText(e), "outside");
       }
     };
     const close = () => {
@@ -225,8 +226,8 @@ export function renderIncident(main, { id }, ctx) {
       toast(okText, "ok");
       await load();
     } catch (e) {
-      if (errEl) errEl.textContent = e.message;
-      else toast(`${t("error_generic")}: ${e.message}`, "error");
+      if (errEl) errEl.textContent = incidentErrorText(e);
+      else toast(incidentErrorText(e), "error");
     }
   }
 
@@ -384,7 +385,7 @@ export function renderIncident(main, { id }, ctx) {
           b.input.checked = false;
           b.input.disabled = true;
         } catch (x) {
-          failed.push(`${b.r.callSign}: ${errorText(x)}`);
+          failed.push(`${b.r.callSign}: ${incidentErrorText(x)}`);
         }
       }
       if (failed.length) {
@@ -583,7 +584,7 @@ export function renderIncident(main, { id }, ctx) {
         const button = box.querySelector("#dispatch-plan");
         if (button) button.disabled = !canAct() || recState.planIds.length === 0;
       } else {
-        toast(errorText(e), "error");
+        toast(incidentErrorText(e), "error");
       }
     }
   }
@@ -593,7 +594,7 @@ export function renderIncident(main, { id }, ctx) {
     if (isVersionConflict(e)) {
       return h("p", { class: "form-error", role: "alert", id }, t("version_conflict"), " ", h("button", { type: "button", class: "btn btn-sm", on: { click: () => load() } }, t("reload")));
     }
-    return h("p", { class: "form-error", role: "alert", id }, errorText(e));
+    return h("p", { class: "form-error", role: "alert", id }, incidentErrorText(e));
   }
 
   function resourcesSection() {
@@ -634,16 +635,11 @@ export function renderIncident(main, { id }, ctx) {
     let total;
     try {
       const data = await api(`/api/incidents/duplicates?incident=${encodeURIComponent(inc.id)}`);
-      candidates = data.candidates || [];
-      total = data.total ?? candidates.length;
+      candidates = data.candidates;
+      total = data.total;
     } catch (e) {
-      if (!(e instanceof ApiError && e.missingRoute)) {
-        if (alive) replace(box, section(t("probable_duplicates", { n: "?" }), errorState(e)));
-        return;
-      }
-      // A server without the live check: the hints stored when the incident was opened.
-      candidates = (inc.raw.duplicates || []).map((d) => ({ incident: { id: d.duplicate_of ?? d.incident_id, number: d.hint?.number ?? d.number }, message_vi: d.hint?.message_vi ?? d.message_vi, message_en: d.hint?.message_en ?? d.message_en }));
-      total = candidates.length;
+      if (alive) replace(box, section(t("probable_duplicates", { n: "?" }), errorState(e)));
+      return;
     }
     if (!alive || !candidates.length) return;
     const act1 = (path, body, okText) => act(() => api(path, { method: "POST", body }), okText);
@@ -708,7 +704,7 @@ export function renderIncident(main, { id }, ctx) {
   function controlsSection() {
     if (!canAct() || !isOpen(inc.status)) return null;
     const shared = new Set(inc.sharedWith || []);
-    const escalated = !!(inc.raw.assignment?.escalated_to_city ?? inc.raw.escalated_to_city);
+    const escalated = inc.raw.escalated_to_city;
     const forms = [classifyForm()];
     const others = session.unitList.filter((u) => u.code !== inc.unit && !shared.has(u.code));
     if (others.length) {
@@ -996,7 +992,7 @@ export function renderIncident(main, { id }, ctx) {
       await load();
       return true;
     } catch (e) {
-      toast(e instanceof ApiError && e.status === 404 && e.missingRoute ? t("no_data") : errorText(e), "error");
+      toast(incidentErrorText(e), "error");
       return false;
     }
   }
@@ -1061,36 +1057,29 @@ export function isVersionConflict(e) {
   return e instanceof ApiError && e.status === 409 && (e.code === "conflict" || /changed since version/.test(e.message));
 }
 
-/** An API error in the operator's language: the known conflicts named, else the server's words. */
-export function errorText(e) {
-  if (!(e instanceof ApiError)) return `${t("error_generic")}: ${e?.message ?? e}`;
+/** An API error in the operator's language: a version conflict and a busy resource named. */
+export function incidentErrorText(e) {
   if (isVersionConflict(e)) return t("version_conflict");
-  if (e.code === "resource_unavailable") {
+  if (e instanceof ApiError && e.code === "resource_unavailable") {
     const id = (e.message.match(/resource (\d+)/) || [])[1];
     return t("resource_taken", { name: id ? `#${id}` : "" });
   }
-  const known = ["fire_report_required", "illegal_transition", "already_linked", "already_assigned", "already_escalated", "self_reference", "incident_finished", "reason_required", "illegal_resource_transition", "nothing_to_change"];
-  if (known.includes(e.code)) return t(`err_${e.code}`);
-  if (e.code === "network") return t("network_error");
-  if (e.status === 403) return t("forbidden");
-  return `${t("error_generic")}: ${e.message}`;
+  return errorText(e);
 }
 
 /** The facility's pre-plan card. */
 export function facilityCard(f) {
-  const contact = (c) =>
-    typeof c === "string" ? c : [c.name, c.role, c.phone].filter(Boolean).join(" · ");
-  const water = (w) => (typeof w === "string" ? w : [w.kind ?? w.type, w.description ?? w.name, w.distance_m != null ? `${w.distance_m} m` : null].filter(Boolean).join(" · "));
+  const contact = (c) => [c.name, c.role, c.phone].filter(Boolean).join(" · ");
   return section(
     `${t("facility")}: ${f.name}`,
     facts([
       [t("address"), f.address],
       [t("unit_owner"), unitName(f.unit)],
-      [t("floors"), f.floors != null ? `${f.floors}${f.basements ? ` + ${t("basements", { n: f.basements })}` : ""}` : null],
+      [t("floors"), f.floors],
       [t("access_notes"), f.access ? h("p", { class: "access-notes", "data-testid": "facility-access" }, f.access) : null],
       [t("contacts"), f.contacts.length ? h("ul", {}, f.contacts.map((c) => h("li", {}, contact(c)))) : null],
-      [t("hazards"), f.hazards.length ? h("ul", { class: "hazards" }, f.hazards.map((x) => h("li", {}, typeof x === "string" ? x : JSON.stringify(x)))) : null],
-      [t("water_sources"), f.waterSources.length ? h("ul", {}, f.waterSources.map((w) => h("li", {}, water(w)))) : null],
+      [t("hazards"), f.hazards.length ? h("ul", { class: "hazards" }, f.hazards.map((x) => h("li", {}, x))) : null],
+      [t("water_sources"), f.waterSources.length ? h("ul", {}, f.waterSources.map((w) => h("li", {}, w))) : null],
     ]),
     h("a", { href: `/facilities/${f.id}`, "data-nav": true }, `${t("facility")} →`),
   );

@@ -13,7 +13,7 @@ import { t, label, codes, lang } from "../i18n.js";
 import { session, isCityUser, unitName, canAct } from "../session.js";
 import { createMap } from "../map.js";
 import { normIncident } from "../model.js";
-import { errorText } from "./incident.js";
+import { incidentErrorText as errorText } from "./incident.js";
 
 /** sessionStorage key of a form suggested elsewhere (the assistant), read once on opening. */
 export const PREFILL_KEY = "binhyen.intake.prefill";
@@ -110,7 +110,7 @@ export function renderIntake(main, _params, ctx) {
       showUnit(at.code, at.note, at.tone);
       checkDuplicates();
     } catch (e) {
-      if (mine === generation) showUnit(null, e.message, "outside");
+      if (mine === generation) showUnit(null, errorText(e), "outside");
     }
   }
 
@@ -150,7 +150,7 @@ export function renderIntake(main, _params, ctx) {
       const shown = res.ambiguous ? matches.slice(0, 6) : matches.slice(1, 4);
       replace(candidates, candidateChips(shown, t(res.ambiguous ? "pick_unit" : "candidates"), (m) => showUnit(m.code, whyUnit(m)), res.ambiguous ? res.total : shown.length));
     } catch (e) {
-      if (e.name !== "AbortError" && !(e instanceof ApiError && e.status === 400)) showUnit(null, e.message, "outside");
+      if (e.name !== "AbortError" && !(e instanceof ApiError && e.status === 400)) showUnit(null, errorText(e), "outside");
     }
   }, 250);
 
@@ -301,7 +301,7 @@ export function renderIntake(main, _params, ctx) {
       if (created && created.id != null) ctx.go(`/incidents/${created.id}`);
     } catch (err) {
       if (err instanceof ApiError && err.unreachable) fail(t("intake_not_sent_offline"));
-      else fail(err instanceof ApiError && err.status === 404 ? `${t("no_data")}: POST /api/incidents` : errorText(err));
+      else fail(errorText(err));
     } finally {
       submit.disabled = !canAct();
     }
@@ -363,8 +363,6 @@ export function renderIntake(main, _params, ctx) {
       showDuplicates(data);
     } catch (e) {
       if (mine !== dupGeneration) return;
-      // A server without the check simply shows nothing; other errors are said.
-      if (e instanceof ApiError && e.missingRoute) return;
       dupBox.hidden = false;
       replace(dupBox, h("p", { class: "warn-text" }, errorText(e)));
     }

@@ -3,6 +3,7 @@
 import { api, ApiError } from "../api.js";
 import { h, replace } from "../dom.js";
 import { t, lang, setLang } from "../i18n.js";
+import { errorText } from "../errors.js";
 
 /** Draws the sign-in form; `onSignedIn(user)` runs after a successful sign-in. */
 export function renderLogin(main, { onSignedIn }) {
@@ -53,7 +54,7 @@ export function renderLogin(main, { onSignedIn }) {
         code.focus();
         return;
       }
-      error.textContent = err instanceof ApiError && err.status === 429 ? t("login_rate") : api401 ? t("login_failed") : `${t("error_generic")}: ${err.message}`;
+      error.textContent = err instanceof ApiError && err.status === 429 ? t("login_rate") : api401 ? t("login_failed") : errorText(err);
       submit.disabled = false;
       submit.textContent = t("sign_in");
       pass.select();

@@ -12,6 +12,7 @@ import { dateTime } from "../time.js";
 import { emptyState, errorState, section } from "./common.js";
 import { dataTable } from "../charts.js";
 import { recordHref } from "./record.js";
+import { errorText } from "../errors.js";
 
 /** Rows of the work list a page shows. */
 const PAGE = 100;
@@ -151,7 +152,7 @@ export function renderQuality(main, _params, ctx) {
       await api("/api/quality/run", { method: "POST" });
       await load();
     } catch (e) {
-      toast(e.message, "error");
+      toast(errorText(e), "error");
     } finally {
       runButton.disabled = false;
     }

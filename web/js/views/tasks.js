@@ -10,6 +10,7 @@ import { session, isCityUser, unitName } from "../session.js";
 import { onChange } from "../feed.js";
 import { dateTime } from "../time.js";
 import { emptyState, errorState, section, facts, field, hanoiInstant } from "./common.js";
+import { errorText } from "../errors.js";
 
 const SUMMARY = ["overdue", "not_started", "in_progress", "done_on_time", "done_late", "cancelled"];
 
@@ -17,9 +18,9 @@ function boardChip(task) {
   return h("span", { class: `chip task-${task.board_status}` }, t(`task_status_${task.board_status}`));
 }
 
-function errorText(e) {
-  if (e instanceof ApiError && e.status === 409) return t("task_conflict");
-  return `${t("error_generic")}: ${e.message}`;
+function taskErrorText(e) {
+  if (e instanceof ApiError && e.code === "conflict") return t("task_conflict");
+  return errorText(e);
 }
 
 /** Draws the tasks page. */
@@ -139,7 +140,7 @@ export function renderTasks(main, _params, ctx) {
       await api(`/api/tasks/${task.id}/${action}`, { method: "POST", body: { version: task.version, ...body } });
       toast(okText, "ok");
     } catch (e) {
-      toast(errorText(e), "error");
+      toast(taskErrorText(e), "error");
     }
     load();
   }
@@ -271,7 +272,7 @@ export function renderTasks(main, _params, ctx) {
         form.reset();
         load();
       } catch (err) {
-        toast(errorText(err), "error");
+        toast(taskErrorText(err), "error");
       }
     });
     replace(createBox, section(t("task_new"), form));
