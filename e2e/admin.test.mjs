@@ -120,7 +120,8 @@ test("response plans: a broken book is refused, a good one becomes a version, an
   await page.locator("#plans-reason").fill("Thử bộ phương án lỗi");
   await toml.fill(original.replace('id = "fire"', 'id = "fire"\nkinds = "khong-phai-danh-sach"'));
   await page.locator("#plans-submit").click();
-  await page.locator("#plans-error", { hasText: "Lỗi" }).waitFor();
+  // The label of the code and the field's explanation, in Vietnamese.
+  await page.locator("#plans-error", { hasText: "Có thông tin chưa hợp lệ. plans: Tệp phương án không đọc được" }).waitFor();
   assert.equal((await admin("GET", "/api/response-plans")).body.version, before.version, "the plans in force stay");
 
   await toml.fill(original.replace('name_vi = "Cháy (phương án cơ bản)"', 'name_vi = "Cháy (phương án cơ bản, sửa)"'));

@@ -95,7 +95,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
     if path == "/api" || path.starts_with("/api/") {
-        return ApiError::not_found("no such route").into_response();
+        return ApiError::new(ErrorCode::NoRoute, "no such route").into_response();
     }
     if method != Method::GET && method != Method::HEAD {
         return ApiError::new(
@@ -233,7 +233,7 @@ mod tests {
             assert_eq!(r.status(), StatusCode::NOT_FOUND, "{api}");
             assert_eq!(header(&r, "content-type"), "application/json");
             let v: serde_json::Value = serde_json::from_slice(&body(r).await).unwrap();
-            assert_eq!(v["error"]["code"], "not_found");
+            assert_eq!(v["error"]["code"], "no_route");
         }
         let r = get("/.hidden", &[]).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);

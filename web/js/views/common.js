@@ -14,6 +14,8 @@ export function emptyState(title, hint) {
 
 /** The state to show for an API error: "chưa có dữ liệu" for a missing route or object. */
 export function errorState(e) {
+  // A screen the account may not read says so as a matter of reading, not of doing.
+  if (e instanceof ApiError && e.code === "forbidden") return emptyState(t("forbidden"));
   return emptyState(errorText(e));
 }
 
