@@ -18,6 +18,7 @@ mod casualties;
 mod classification;
 mod crash;
 mod duplicates_check;
+mod error_bodies;
 mod feed;
 mod fire_first;
 mod hygiene;

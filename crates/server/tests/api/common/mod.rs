@@ -283,6 +283,13 @@ pub async fn error_code(r: Response, status: StatusCode) -> String {
         .as_str()
         .expect("error.code")
         .to_owned();
+    // Every code is in the one table, answered with the table's status.
+    let table = server::error::ErrorCode::lookup(&code);
+    assert_eq!(
+        table.map(|c| c.status()),
+        Some(answered),
+        "{code} is not in the table of error codes with status {answered}"
+    );
     assert!(body["error"]["message"].is_string(), "error.message");
     code
 }
