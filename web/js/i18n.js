@@ -1530,20 +1530,6 @@ const VOCAB = {
     new: ["Chưa có tín hiệu", "Not heard yet"],
     unknown: ["Chưa rõ", "Unknown"],
   },
-  crime_group: {
-    ttxh: ["Trật tự xã hội", "Social order"],
-    economic: ["Kinh tế", "Economic"],
-    drugs: ["Ma túy", "Drugs"],
-    environment: ["Môi trường", "Environment"],
-    high_tech: ["Công nghệ cao", "High-tech"],
-    other: ["Khác", "Other"],
-  },
-  case_severity: {
-    less_serious: ["Ít nghiêm trọng", "Less serious"],
-    serious: ["Nghiêm trọng", "Serious"],
-    very_serious: ["Rất nghiêm trọng", "Very serious"],
-    especially_serious: ["Đặc biệt nghiêm trọng", "Especially serious"],
-  },
   penalty: {
     non_custodial: ["Phạt tiền, cải tạo không giam giữ", "Fine or non-custodial"],
     prison_months: ["Tù có thời hạn", "Prison term"],
@@ -1562,18 +1548,6 @@ const VOCAB = {
     default: ["Mặc định", "Default"],
     file: ["Tệp cấu hình", "File"],
     api: ["Sửa trên giao diện", "Edited here"],
-  },
-  facility_kind: {
-    apartment_building: ["Chung cư", "Apartment building"],
-    market: ["Chợ / trung tâm thương mại", "Market"],
-    karaoke_bar: ["Karaoke / quán bar", "Karaoke / bar"],
-    hospital: ["Bệnh viện", "Hospital"],
-    school: ["Trường học", "School"],
-    factory: ["Nhà xưởng / cơ sở sản xuất", "Factory"],
-    warehouse: ["Kho hàng", "Warehouse"],
-    boarding_house: ["Nhà trọ / ký túc xá", "Boarding house"],
-    office: ["Văn phòng / trụ sở", "Office"],
-    other: ["Khác", "Other"],
   },
 };
 

@@ -1,7 +1,8 @@
 // The command center's vocabulary as the server defines it (`GET /api/vocabulary`): the labels
 // of incident types, crime sub-types, channels, dispositions, statuses, priorities, resource
-// kinds and statuses, fire and false-alarm causes, the API's error codes, the transitions each status allows, and the response targets the timers
-// count against. Loaded once at sign-in; the console keeps no copy of its own.
+// kinds and statuses, fire and false-alarm causes, facility kinds, crime groups and case
+// severities, and the API's error codes; the transitions each status allows; the response
+// targets the timers count against. Loaded once at sign-in; the console keeps no copy.
 
 import { api } from "./api.js";
 import { setVocabulary } from "./i18n.js";
@@ -22,6 +23,9 @@ export function applyVocabulary(v) {
     ["fire_cause", v.fire_causes],
     ["false_alarm_cause", v.false_alarm_causes],
     ["error", v.errors],
+    ["facility_kind", v.facility_kinds],
+    ["crime_group", v.crime_groups],
+    ["case_severity", v.case_severities],
   ]) {
     setVocabulary(name, terms || []);
   }

@@ -14,6 +14,7 @@ use domain::incident::{
     Channel, CrimeSubtype, Disposition, FalseAlarmCause, FireCause, IncidentKind, IncidentStatus,
     Priority, ResourceKind, ResourceStatus, ResponseTargets, Vocabulary as DomainVocabulary,
 };
+use domain::stats::{CrimeGroup, Severity};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -103,6 +104,12 @@ pub struct VocabularyView {
     pub fire_causes: Vec<Term>,
     /// Causes of false alarms, for the fire report.
     pub false_alarm_causes: Vec<Term>,
+    /// Kinds of premises of the fire-alarm register (response plans choose by them).
+    pub facility_kinds: Vec<Term>,
+    /// The crime groups of the statistics tables.
+    pub crime_groups: Vec<Term>,
+    /// The severities of the Criminal Code (art. 9), for cases.
+    pub case_severities: Vec<Term>,
     pub resource_statuses: Vec<ResourceStatusTerm>,
     pub statuses: Vec<StatusTerm>,
     pub priorities: Vec<PriorityTerm>,
@@ -123,6 +130,18 @@ impl VocabularyView {
             resource_kinds: Term::all::<ResourceKind>(),
             fire_causes: Term::all::<FireCause>(),
             false_alarm_causes: Term::all::<FalseAlarmCause>(),
+            facility_kinds: crate::api::facilities::KINDS
+                .iter()
+                .map(|(code, vi, en)| Term::new(code, vi, en))
+                .collect(),
+            crime_groups: CrimeGroup::ALL
+                .iter()
+                .map(|g| Term::new(g.code(), g.label_vi(), g.label_en()))
+                .collect(),
+            case_severities: Severity::ALL
+                .iter()
+                .map(|s| Term::new(s.code(), s.label_vi(), s.label_en()))
+                .collect(),
             resource_statuses: ResourceStatus::ALL
                 .iter()
                 .map(|s| ResourceStatusTerm {
