@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Schema-driven fuzzing of the HTTP API: schemathesis generates requests from the server's own
-# /api/openapi.json, signed in as admin, and fails on any 5xx answer (`not_a_server_error`).
-# Runs the debug binary on SQLite and, when PG_URL is set, on PostgreSQL, each for at most
-# FUZZ_SECONDS (default 150) of generation.
+# /api/openapi.json, signed in as admin, and fails on any 5xx answer (`not_a_server_error`) and
+# on any answer that does not match the schema the document gives it
+# (`response_schema_conformance`): the document is the contract. Runs the debug binary on
+# SQLite and, when PG_URL is set, on PostgreSQL, each for at most FUZZ_SECONDS (default 150) of
+# generation, then 30 s more of the operations that may end its own session.
 #
-# Left out: the live feed (a stream that never ends) and the operations that would end the
-# fuzzer's own session (sign-out, password and 2-step changes, disabling an account or ending
-# its sessions); they have their own tests. Strings carry no NUL characters
-# (--generation-allow-x00 false) until NUL input is refused everywhere.
+# Left out: only the live feed (a stream that never ends; it has its own tests). Strings carry
+# no NUL characters (--generation-allow-x00 false): NUL input has its own tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 bin=${BINHYEN_BIN:-$root/target/debug/binhyen}
 units=${BINHYEN_UNITS:-$root/../shared/data/hanoi}
 seconds=${FUZZ_SECONDS:-150}
+checks=${FUZZ_CHECKS:-not_a_server_error,response_schema_conformance}
 pg_url=${PG_URL:-}
 venv=$root/target/ci/fuzz-venv
 password=fuzz-mat-khau-quan-tri-2026
@@ -39,9 +40,54 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# The operations that may end the fuzzer's own session.
+session_ending='^/api/(auth/(logout|password|totp.*)|users/\{id\}/(disable|password|sessions|totp))$'
+
+# run_schemathesis NAME SECONDS [SELECTION...]: one run against $base with $token; the verdict
+# comes from its report: a failed check (a 5xx, an answer that breaks its schema) or a schema
+# the fuzzer cannot generate from fails; the fuzzer's own internal errors ("Runtime Error",
+# e.g. "Inconsistent results" from its test-case reduction) are shown but do not.
+run_schemathesis() {
+  local name=$1 seconds=$2 status=0
+  shift 2
+  # Run from a folder under target/: the fuzzer keeps its example database in the current one.
+  mkdir -p "$root/target/ci/fuzz-work"
+  (cd "$root/target/ci/fuzz-work" && "$venv/bin/schemathesis" run "$base/api/openapi.json" \
+    --checks "$checks" \
+    -H "Authorization: Bearer $token" \
+    --exclude-path /api/feed \
+    "$@" \
+    --generation-allow-x00 false \
+    --max-time "$seconds" \
+    --request-timeout 20 \
+    --workers 2 \
+    --no-color \
+    --report junit --report-junit-path "$root/target/ci/fuzz-$name.xml") || status=$?
+  if [ "$status" -ne 0 ]; then
+    python3 - "$root/target/ci/fuzz-$name.xml" <<'PY' && status=0
+import sys
+import xml.etree.ElementTree as ET
+
+failed = []
+for case in ET.parse(sys.argv[1]).iter("testcase"):
+    for problem in list(case.iter("failure")) + list(case.iter("error")):
+        text = (problem.text or problem.get("message") or "").strip()
+        kind = text.splitlines()[0] if text else problem.tag
+        if problem.tag == "error" and kind.startswith("Runtime Error"):
+            print(f"ignored (fuzzer-internal): {case.get('name')}: {kind}")
+        else:
+            failed.append(f"{case.get('name')}: {kind}")
+for line in failed:
+    print(f"FAILED: {line}")
+sys.exit(1 if failed else 0)
+PY
+  fi
+  return "$status"
+}
+
 # fuzz NAME [DATABASE_URL]
 fuzz() {
-  local name=$1 database_url=${2:-} data port base token status
+  local name=$1 database_url=${2:-} data port status
   data=$(mktemp -d)
   port=$(free_port)
   base=http://127.0.0.1:$port
@@ -62,40 +108,12 @@ fuzz() {
     python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
   echo "fuzzing $name for at most ${seconds}s ($base)"
   status=0
-  # Run from a folder under target/: the fuzzer keeps its example database in the current one.
-  mkdir -p "$root/target/ci/fuzz-work"
-  (cd "$root/target/ci/fuzz-work" && "$venv/bin/schemathesis" run "$base/api/openapi.json" \
-    --checks not_a_server_error \
-    -H "Authorization: Bearer $token" \
-    --exclude-path /api/feed \
-    --exclude-path-regex '^/api/(auth/(logout|password|totp.*)|users/\{id\}/(disable|password|sessions|totp))$' \
-    --generation-allow-x00 false \
-    --max-time "$seconds" \
-    --request-timeout 20 \
-    --workers 2 \
-    --no-color \
-    --report junit --report-junit-path "$root/target/ci/fuzz-$name.xml") || status=$?
-  # The verdict comes from the report: a failed check (a 5xx) or a schema the fuzzer cannot
-  # generate from fails the step; the fuzzer's own internal errors ("Runtime Error", e.g.
-  # "Inconsistent results" from its test-case reduction) are shown but do not.
-  if [ "$status" -ne 0 ]; then
-    python3 - "$root/target/ci/fuzz-$name.xml" <<'PY' && status=0
-import sys
-import xml.etree.ElementTree as ET
-
-failed = []
-for case in ET.parse(sys.argv[1]).iter("testcase"):
-    for problem in list(case.iter("failure")) + list(case.iter("error")):
-        text = (problem.text or problem.get("message") or "").strip()
-        kind = text.splitlines()[0] if text else problem.tag
-        if problem.tag == "error" and kind.startswith("Runtime Error"):
-            print(f"ignored (fuzzer-internal): {case.get('name')}: {kind}")
-        else:
-            failed.append(f"{case.get('name')}: {kind}")
-for line in failed:
-    print(f"FAILED: {line}")
-sys.exit(1 if failed else 0)
-PY
+  # Every operation but the live feed: first all those that keep the fuzzer's session, then,
+  # apart and for a short time, those that may end it (sign-out, password and 2-step changes,
+  # disabling an account, ending its sessions).
+  run_schemathesis "$name" "$seconds" --exclude-path-regex "$session_ending" || status=$?
+  if [ "$status" -eq 0 ]; then
+    run_schemathesis "$name-session" 30 --include-path-regex "$session_ending" || status=$?
   fi
   if grep -q ' 5[0-9][0-9] ' "$data/server.log" 2>/dev/null; then
     echo "server log lines with a 5xx:"
