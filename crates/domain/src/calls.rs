@@ -56,6 +56,7 @@ impl Line {
 
 /// How a call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// A real report: an incident was opened from the call (links the incident).
@@ -279,6 +280,7 @@ pub struct PastCall {
 /// The flag is advice to the call-taker, never a block: a silent call can be a person who
 /// cannot speak, and a number that pranked yesterday can report a real fire today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallerHistory {
     /// Calls from the number in the last 7 days.
     pub calls_7d: usize,
@@ -341,6 +343,7 @@ pub struct CallRow {
 
 /// The figures of a group of calls.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallFigures {
     /// Calls answered.
     pub calls: u64,
@@ -397,6 +400,7 @@ impl CallFigures {
 
 /// One hour of the day (Vietnam time).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HourFigures {
     /// 0 to 23.
     pub hour: u32,
@@ -406,6 +410,7 @@ pub struct HourFigures {
 
 /// One call-taker's calls of the day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallTakerFigures {
     pub call_taker_id: Option<i64>,
     pub call_taker_name: String,
@@ -415,6 +420,7 @@ pub struct CallTakerFigures {
 
 /// The switchboard's day: every hour 0–23, every call-taker who answered, and the totals.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DailyCallReport {
     /// The Vietnam calendar day.
     pub date: NaiveDate,

@@ -45,7 +45,7 @@ pub struct AuditEntry {
 }
 
 /// One audit row as read back.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub id: i64,
     pub at: chrono::DateTime<chrono::Utc>,
@@ -55,6 +55,8 @@ pub struct AuditRecord {
     pub object_type: String,
     pub object_id: String,
     pub unit_code: Option<String>,
+    /// A before/after summary of the change (never secrets); its keys depend on `action`.
+    #[schema(value_type = Object)]
     pub summary: serde_json::Value,
     pub request_id: Option<String>,
 }

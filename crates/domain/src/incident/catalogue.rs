@@ -310,6 +310,7 @@ code_traits!(CrimeSubtype);
 
 /// The type of an incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentKind {
     /// Cháy.
@@ -670,6 +671,7 @@ code_traits!(Disposition);
 
 /// Kind of a dispatchable resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
     /// Tổ tuần tra of a commune/ward police unit.

@@ -162,6 +162,7 @@ impl Resource {
 
 /// Where a recommendation's distance was measured from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum PositionSource {
     /// A recent position report.
@@ -179,6 +180,7 @@ pub enum PositionSource {
 
 /// Why a listed resource cannot be sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "why", rename_all = "snake_case")]
 pub enum Exclusion {
     /// Committed to an incident (dispatched, en route, on scene).
@@ -198,6 +200,7 @@ pub enum Exclusion {
 
 /// One line of a recommendation list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DispatchRecommendation))]
 pub struct Recommendation {
     /// Resource id.
     pub resource_id: i64,
@@ -235,6 +238,7 @@ pub struct Recommendation {
 
 /// What a line of a plan recommendation is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecommendationRole {
     /// Fills a line of the response plan: dispatch it with the plan.
@@ -457,6 +461,7 @@ pub struct PlanContext {
 
 /// One line of the plan and how it is filled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanFill {
     /// The kind.
     pub kind: ResourceKind,
@@ -476,6 +481,7 @@ pub struct PlanFill {
 
 /// A kind the plan cannot fill now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shortfall {
     /// The kind.
     pub kind: ResourceKind,

@@ -116,6 +116,7 @@ impl DuplicateProbe {
 
 /// One reason two reports look like the same event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum DuplicateReason {
     /// Same facility.

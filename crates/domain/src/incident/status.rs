@@ -219,6 +219,7 @@ impl FromStr for IncidentStatus {
 
 /// Status of a dispatchable resource (a vehicle, a patrol, a team).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceStatus {
     /// Sẵn sàng: can take an assignment.

@@ -172,6 +172,7 @@ pub enum CampaignStatus {
 
 /// One checklist item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistItem {
     /// Id within the campaign.
     pub id: u32,
@@ -204,6 +205,7 @@ pub const DEFAULT_CHECKLIST: [(&str, &str); 5] = [
 
 /// A working group (đoàn kiểm tra).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkingGroup {
     /// Id within the campaign.
     pub id: u32,
@@ -219,6 +221,7 @@ pub struct WorkingGroup {
 
 /// Verdict on one checklist item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Đạt.
@@ -229,6 +232,7 @@ pub enum Verdict {
 
 /// Severity of a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FindingSeverity {
     /// Minor shortcoming.
@@ -242,6 +246,7 @@ pub enum FindingSeverity {
 
 /// The group's judgement of one item during a visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemResult {
     /// Checklist item.
     pub item_id: u32,
@@ -255,6 +260,7 @@ pub struct ItemResult {
 
 /// Visit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VisitStatus {
     /// Scheduled.
@@ -267,6 +273,7 @@ pub enum VisitStatus {
 
 /// A visit of a group to a unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visit {
     /// Id within the campaign.
     pub id: u32,
@@ -288,6 +295,7 @@ pub struct Visit {
 
 /// The recommendation (kiến nghị) made for a finding and the task that carries it out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recommendation {
     /// What the unit must do.
     pub text: String,
@@ -301,6 +309,7 @@ pub struct Recommendation {
 
 /// State of a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum FindingState {
     /// Not yet remediated.
@@ -334,6 +343,7 @@ impl FindingState {
 
 /// A finding (tồn tại, hạn chế) from a visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     /// Id within the campaign.
     pub id: u32,
@@ -993,6 +1003,7 @@ impl Campaign {
 
 /// Progress of one unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitProgress {
     /// Unit code.
     pub unit: String,
@@ -1010,6 +1021,7 @@ pub struct UnitProgress {
 
 /// Progress of one group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupProgress {
     /// Group id.
     pub group_id: u32,
@@ -1031,6 +1043,7 @@ pub struct GroupProgress {
 
 /// Progress of a campaign.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignProgress {
     /// Units assigned to any group.
     pub units_assigned: u64,

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 /// Where a finding stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FindingStatus {
     /// To be handled; counts against the quality rates.
@@ -26,6 +27,7 @@ pub enum FindingStatus {
 
 /// One change of a finding's status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusChange {
     /// Status before.
     pub from: FindingStatus,
@@ -50,12 +52,14 @@ pub struct FindingKey {
 
 /// One problem on one record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     /// The record at fault.
     pub record: RecordRef,
     /// Unit keeping the record (whose work list the finding goes to).
     pub unit: String,
     /// The rule broken.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub rule: RuleId,
     /// Dimension of that rule.
     pub dimension: Dimension,

@@ -18,6 +18,7 @@ use std::str::FromStr;
 
 /// The four dimensions of "đúng, đủ, sạch, sống".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     /// Đúng: values are valid and consistent with each other and with the law.
@@ -63,6 +64,7 @@ impl Dimension {
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Must be fixed: the record is wrong or breaks a legal obligation.

@@ -64,6 +64,7 @@ impl Sex {
 
 /// The five kinds of record that quality rules look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     /// A resident ([`Person`]).
@@ -113,6 +114,7 @@ impl RecordKind {
 
 /// A reference to one record: its kind and its id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordRef {
     /// Which table the record lives in.
     pub kind: RecordKind,

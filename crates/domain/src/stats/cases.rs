@@ -91,6 +91,7 @@ impl Severity {
 
 /// The maximum penalty of the applied bracket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "months", rename_all = "snake_case")]
 pub enum MaxPenalty {
     /// Fine or non-custodial reform only.

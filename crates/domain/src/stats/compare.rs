@@ -49,6 +49,7 @@ pub fn rate_pct(numerator: u64, denominator: u64) -> Option<f64> {
 
 /// A value now and in the same period last year.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     /// Value in the period.
     pub current: u64,
@@ -307,6 +308,7 @@ impl CountReport {
 
 /// Crime figures of one group in one period.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClearanceFigures {
     /// Cases discovered in the period (số vụ phát hiện).
     pub recorded: u64,

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// One statistic's definition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Definition {
     /// Stable key (also a heading anchor in `docs/statistics.md`).
     pub key: &'static str,

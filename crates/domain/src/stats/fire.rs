@@ -83,6 +83,7 @@ impl FamilyMap {
 
 /// Sums of one family in one period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FireFigures {
     /// Incidents (số vụ).
     pub count: u64,

@@ -98,6 +98,7 @@ pub enum TaskError {
 
 /// A named person: user id plus display name (rõ người).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonRef {
     /// Stable user id.
     pub user_id: String,
@@ -199,6 +200,7 @@ impl BoardStatus {
 
 /// Where a task came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TaskSource {
     /// A leader's assignment, optionally citing a directive or meeting conclusion.
@@ -222,6 +224,7 @@ pub enum TaskSource {
 
 /// A dated progress note. Notes are append-only and in time order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProgressNote {
     /// When it was written.
     pub at: DateTime<Utc>,
@@ -235,6 +238,7 @@ pub struct ProgressNote {
 
 /// A piece of evidence for the outcome (document, photo, record reference).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evidence {
     /// What it shows.
     pub description: String,
@@ -244,6 +248,7 @@ pub struct Evidence {
 
 /// The actual outcome recorded at completion (rõ hiệu quả).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Outcome {
     /// What was achieved, compared with the expected result.
     pub text: String,
@@ -257,6 +262,7 @@ pub struct Outcome {
 
 /// A deadline change, kept so that the original deadline stays visible.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeadlineChange {
     /// When it changed.
     pub at: DateTime<Utc>,
@@ -824,6 +830,7 @@ pub fn boards_by_person(
 
 /// Counts of a board by [`BoardStatus`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BoardSummary {
     /// Quá hạn chưa hoàn thành.
     pub overdue: u64,

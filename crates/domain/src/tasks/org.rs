@@ -121,6 +121,7 @@ impl Org {
 
 /// Role of a person in a task's chain of responsibility.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "role", rename_all = "snake_case")]
 pub enum Role {
     /// Owns the task and does the work.
@@ -136,6 +137,7 @@ pub enum Role {
 
 /// One person in the chain with every role they hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChainLink {
     /// The person.
     pub person: PersonRef,

@@ -19,6 +19,7 @@ pub type Position = [f64; 2];
 
 /// A point given as latitude and longitude in degrees (WGS84).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LatLon {
     /// Latitude, degrees north.
     pub lat: f64,

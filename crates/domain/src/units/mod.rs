@@ -85,6 +85,7 @@ use index::{Jurisdiction, RawLocation};
 /// The kind of a commune-level unit. The label from the data is kept in
 /// [`Unit::kind_label`]; this enum is for code that must branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// Phường: an urban ward.
@@ -187,6 +188,7 @@ pub struct Unit {
 
 /// The province the directory covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Province {
     /// Province code, e.g. "01".
     pub code: String,

@@ -17,6 +17,7 @@ use super::{Province, UnitDirectory, UnitKind};
 
 /// One department of the provincial police headquarters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Department {
     /// Short code, e.g. "PC08".
     pub code: &'static str,
@@ -87,6 +88,7 @@ pub const PROVINCIAL_DEPARTMENTS: &[Department] = &[
 
 /// The provincial police headquarters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Headquarters {
     /// "Công an " + the province name from the data, e.g. "Công an Thành phố Hà Nội".
     pub name: String,
@@ -98,6 +100,7 @@ pub struct Headquarters {
 
 /// The police of one commune-level unit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommunePolice {
     /// E.g. "Công an phường Ba Đình", "Công an xã Nội Bài".
     pub name: String,
@@ -111,6 +114,7 @@ pub struct CommunePolice {
 
 /// The whole organisation: headquarters plus one police unit per commune/ward.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PoliceOrganisation {
     /// The headquarters and its departments.
     pub headquarters: Headquarters,

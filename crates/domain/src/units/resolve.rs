@@ -35,6 +35,7 @@ use crate::text::fold;
 
 /// Where a candidate's point comes from, most precise first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PointSource {
     /// Coordinates shared by the caller, the citizen or the device.
@@ -51,6 +52,7 @@ pub enum PointSource {
 
 /// A point for a candidate, and where it comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResolvedPoint {
     /// Latitude.
     pub lat: f64,
@@ -62,6 +64,7 @@ pub struct ResolvedPoint {
 
 /// What kind of evidence points to a candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
     /// The shared coordinates fall in the unit.
@@ -90,6 +93,7 @@ pub enum EvidenceKind {
 
 /// One piece of evidence for a candidate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AddressEvidence))]
 pub struct Evidence {
     /// Its kind.
     pub kind: EvidenceKind,

@@ -11,6 +11,7 @@ use crate::text::fold;
 
 /// What a search hit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HitKind {
     /// A commune-level unit.
@@ -23,6 +24,7 @@ pub enum HitKind {
 
 /// One search hit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchHit {
     /// What it is.
     pub kind: HitKind,

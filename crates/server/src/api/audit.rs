@@ -26,7 +26,7 @@ pub struct AuditQuery {
 
 /// Lists audit rows, newest first (admin only).
 #[utoipa::path(get, path = "/api/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = [serde_json::Value]), (status = 401, body = crate::error::ErrorBody),
+    responses((status = 200, body = [store::AuditRecord]), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<Arc<AppState>>,

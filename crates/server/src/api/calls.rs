@@ -95,7 +95,6 @@ pub struct CallView {
     pub version: i64,
     /// The number's recent calls and nuisance flag (on an open call, one call, and the
     /// response that opened it; null for a hidden number).
-    #[schema(value_type = Option<Object>)]
     pub caller_history: Option<CallerHistory>,
 }
 
@@ -462,7 +461,6 @@ pub struct CallPage {
     pub offset: i64,
     pub items: Vec<CallView>,
     /// With `caller=`: that number's recent calls and nuisance flag as of now.
-    #[schema(value_type = Option<Object>)]
     pub caller_history: Option<CallerHistory>,
 }
 
@@ -618,7 +616,7 @@ pub struct StatsQuery {
 /// calls still open, with the mean and median duration of the closed calls; and the totals,
 /// which the hours add up to.
 #[utoipa::path(get, path = "/api/stats/calls", tag = "stats", params(StatsQuery),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody),
+    responses((status = 200, body = DailyCallReport), (status = 400, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody)))]
 pub async fn stats(
     State(state): State<Arc<AppState>>,

@@ -48,8 +48,7 @@ pub struct DuplicateCandidate {
     pub incident: IncidentSummary,
     /// Why it matches, strongest first (`same_facility`, `same_device`, `same_caller`,
     /// `nearby_same_kind`, `nearby_related_kind`, with their figures).
-    #[schema(value_type = Vec<Object>)]
-    pub reasons: Vec<serde_json::Value>,
+    pub reasons: Vec<domain::incident::DuplicateReason>,
     /// Straight-line distance in metres when both have a point (not a travel distance).
     pub distance_m: Option<f64>,
     pub message_vi: String,
@@ -127,12 +126,7 @@ pub async fn check(
         .map(|(hint, s)| {
             Ok(DuplicateCandidate {
                 incident: IncidentSummary::of(&s.incident, s.version),
-                reasons: hint
-                    .reasons
-                    .iter()
-                    .map(serde_json::to_value)
-                    .collect::<Result<_, _>>()
-                    .map_err(ApiError::internal)?,
+                reasons: hint.reasons.clone(),
                 distance_m: hint.distance_m,
                 message_vi: hint.message_vi,
                 message_en: hint.message_en,

@@ -66,7 +66,7 @@ pub struct IncidentDetail {
     pub caller: CallerView,
     pub times: TimesView,
     /// Alarm signals, oldest first (at most the cap; the rest are only counted).
-    pub signals: Vec<SignalView>,
+    pub signals: Vec<IncidentSignalView>,
     pub notes: Vec<NoteView>,
     pub casualties: CasualtiesView,
     /// The fire report, once filed.
@@ -136,7 +136,7 @@ pub struct TimesView {
 
 /// One alarm signal of the incident.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SignalView {
+pub struct IncidentSignalView {
     /// `fire`, `trouble`, `supervisory`, …
     pub category: String,
     pub zone: Option<String>,
@@ -236,6 +236,50 @@ pub struct DispatchAnswer {
     pub resources: Vec<ResourceView>,
 }
 
+/// The incident as a NENA EIDO document (NENA-STA-021, JSON): each component is an object of
+/// the standard's schema; the arrays are left out when empty. Described here for the API
+/// document only: `domain::incident::eido` builds it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct EidoDocument {
+    #[schema(rename = "$id")]
+    id: String,
+    #[schema(rename = "lastUpdateTimeStamp")]
+    last_update_time_stamp: String,
+    #[schema(rename = "updatedByAgencyReference", value_type = Object)]
+    updated_by_agency_reference: serde_json::Value,
+    #[schema(rename = "eidoVersion")]
+    eido_version: String,
+    #[schema(rename = "issuingElementIdentification")]
+    issuing_element_identification: String,
+    #[schema(rename = "incidentComponent", value_type = Object)]
+    incident_component: serde_json::Value,
+    #[schema(rename = "callComponent", value_type = Option<Vec<Object>>)]
+    call_component: Option<serde_json::Value>,
+    #[schema(rename = "callbackComponent", value_type = Option<Vec<Object>>)]
+    callback_component: Option<serde_json::Value>,
+    #[schema(rename = "dispatchComponent", value_type = Option<Vec<Object>>)]
+    dispatch_component: Option<serde_json::Value>,
+    #[schema(rename = "alarmsSensorsComponent", value_type = Option<Vec<Object>>)]
+    alarms_sensors_component: Option<serde_json::Value>,
+    #[schema(rename = "agencyComponent", value_type = Option<Vec<Object>>)]
+    agency_component: Option<serde_json::Value>,
+    #[schema(rename = "notesComponent", value_type = Option<Vec<Object>>)]
+    notes_component: Option<serde_json::Value>,
+    #[schema(rename = "locationComponent", value_type = Vec<Object>)]
+    location_component: serde_json::Value,
+    #[schema(rename = "personComponent", value_type = Option<Vec<Object>>)]
+    person_component: Option<serde_json::Value>,
+    #[schema(rename = "emergencyResourceComponent", value_type = Option<Vec<Object>>)]
+    emergency_resource_component: Option<serde_json::Value>,
+    #[schema(rename = "mergeComponent", value_type = Option<Vec<Object>>)]
+    merge_component: Option<serde_json::Value>,
+    #[schema(rename = "linkComponent", value_type = Option<Vec<Object>>)]
+    link_component: Option<serde_json::Value>,
+    #[schema(rename = "@context", value_type = Object)]
+    context: serde_json::Value,
+}
+
 /// What the view is built from besides the incident.
 pub struct DetailParts<'a> {
     pub version: i64,
@@ -299,7 +343,11 @@ impl IncidentDetail {
             location: LocationView::of(&incident.location),
             caller,
             times: TimesView::of(&incident.times),
-            signals: incident.signals.iter().map(SignalView::of).collect(),
+            signals: incident
+                .signals
+                .iter()
+                .map(IncidentSignalView::of)
+                .collect(),
             notes: incident.notes.iter().map(NoteView::of).collect(),
             casualties: CasualtiesView {
                 dead: incident.casualties.dead,
@@ -379,9 +427,9 @@ impl TimesView {
     }
 }
 
-impl SignalView {
-    fn of(s: &AlarmSignal) -> SignalView {
-        SignalView {
+impl IncidentSignalView {
+    fn of(s: &AlarmSignal) -> IncidentSignalView {
+        IncidentSignalView {
             category: s.category.code().to_owned(),
             zone: s.zone.clone(),
             code: s.code.clone(),

@@ -30,7 +30,7 @@ use domain::incident::{
     ResponseTargets, TransitionDetails, Vocabulary,
 };
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{IncidentCommand, IncidentFilter, IncidentSummary, ResourceView, StoredIncident};
@@ -949,24 +949,30 @@ pub struct RecommendationsView {
     pub plan: crate::api::response_plans::SelectedPlanView,
     /// Each plan line and how it is filled (`kind`, `needed`, `assigned`, `resource_ids`,
     /// `missing`, `missing_vi`, `missing_en`).
-    #[schema(value_type = Vec<Object>)]
     pub lines: Vec<domain::incident::PlanFill>,
     /// The resources that fill the plan: dispatch them in one action.
     pub plan_resource_ids: Vec<i64>,
     /// What the plan lacks now (`kind`, `missing`, `text_vi`, `text_en`).
-    #[schema(value_type = Vec<Object>)]
     pub shortfalls: Vec<domain::incident::Shortfall>,
     pub origin: OriginView,
     pub estimate: EstimateView,
     /// The plan's resources first, then extras by estimated arrival, then (with `all`) those
     /// that cannot be sent. Each with `eta_s`, `eta_vi`, `role`, `reason_vi`, `name`, `station`.
-    #[schema(value_type = Vec<Object>)]
-    pub recommendations: Vec<Value>,
+    pub recommendations: Vec<RecommendationLine>,
     /// Extras left out by `limit`.
     pub extras_left_out: usize,
     /// Kept for older clients: `estimate`.
     pub method: String,
     pub note: String,
+}
+
+/// One resource recommended, with its name and station.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RecommendationLine {
+    #[serde(flatten)]
+    pub recommendation: domain::incident::Recommendation,
+    pub name: Option<String>,
+    pub station: Option<String>,
 }
 
 /// Who goes: the incident's response plan (by type, sub-type, priority and the facility's
@@ -1011,16 +1017,16 @@ pub async fn recommendations(
     let (book_version, ctx) =
         crate::api::response_plans::context_for(&state, &stored.incident).await?;
     let rec = recommend_plan(&stored.incident, &resources, &ctx, now, &opts);
-    let lines: Vec<Value> = rec
+    let lines: Vec<RecommendationLine> = rec
         .recommendations
         .iter()
         .map(|r| {
-            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-            if let Some(rec) = records.iter().find(|x| x.resource.id == r.resource_id) {
-                v["name"] = json!(rec.name);
-                v["station"] = json!(rec.station);
+            let record = records.iter().find(|x| x.resource.id == r.resource_id);
+            RecommendationLine {
+                recommendation: r.clone(),
+                name: record.map(|x| x.name.clone()),
+                station: record.and_then(|x| x.station.clone()),
             }
-            v
         })
         .collect();
     let (origin_vi, origin_en) = rec.origin.note();
@@ -1161,7 +1167,7 @@ pub async fn cap_xml(
 /// The incident as a NENA EIDO JSON document for exchange with another center: caller,
 /// location, units, resources and the timeline. A leader gets it without the caller.
 #[utoipa::path(get, path = "/api/incidents/{id}/eido", tag = "incidents", params(("id" = i64, Path)),
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = crate::api::incident_view::EidoDocument), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn eido_json(
     State(state): State<Arc<AppState>>,
     principal: Principal,

@@ -19,8 +19,7 @@ use axum::Router;
 use chrono::Utc;
 use domain::access::Role;
 use domain::incident::{GeoPoint, ResourceKind, ResourceStatus};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use store::{
     IncidentSummary, NewResource, ResourceFilter, ResourceHistoryEntry, ResourceRecord,
@@ -247,14 +246,14 @@ pub struct StatusBody {
 /// Answers the resource and, when it changed, the incident's summary.
 #[utoipa::path(post, path = "/api/resources/{id}/status", tag = "resources",
     params(("id" = i64, Path)), request_body = StatusBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = ResourceStatusAnswer), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn status(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<i64>,
     Json(body): Json<StatusBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ResourceStatusAnswer>> {
     principal.require(&actor_roles())?;
     let position = point(body.lat, body.lon, "lat")?;
     if body.status.is_none() && position.is_none() {
@@ -282,10 +281,17 @@ pub async fn status(
             Utc::now(),
         )
         .await?;
-    Ok(Json(json!({
-        "resource": ResourceView::of(&record),
-        "incident": incident.map(|s| IncidentSummary::of(&s.incident, s.version)),
-    })))
+    Ok(Json(ResourceStatusAnswer {
+        resource: ResourceView::of(&record),
+        incident: incident.map(|s| IncidentSummary::of(&s.incident, s.version)),
+    }))
+}
+
+/// The answer to a status report: the resource, and its incident when the report changed it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResourceStatusAnswer {
+    pub resource: ResourceView,
+    pub incident: Option<IncidentSummary>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

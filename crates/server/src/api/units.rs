@@ -109,7 +109,7 @@ fn geojson(body: String) -> Response {
 
 /// The unit's boundary as a GeoJSON Feature (simplified for display).
 #[utoipa::path(get, path = "/api/units/{code}/boundary", tag = "units", params(("code" = String, Path)),
-    responses((status = 200, body = Object, content_type = "application/geo+json"),
+    responses((status = 200, body = GeoFeature, content_type = "application/geo+json"),
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn boundary(
     State(state): State<Arc<AppState>>,
@@ -126,7 +126,7 @@ pub async fn boundary(
 
 /// Every unit's boundary as one GeoJSON FeatureCollection (what the console's map draws).
 #[utoipa::path(get, path = "/api/units.geojson", tag = "units",
-    responses((status = 200, body = Object, content_type = "application/geo+json")))]
+    responses((status = 200, body = GeoFeatureCollection, content_type = "application/geo+json")))]
 pub async fn all_boundaries(State(state): State<Arc<AppState>>, _p: Principal) -> Response {
     geojson(state.boundaries.to_string())
 }
@@ -156,12 +156,12 @@ pub struct JurisdictionQuery {
 /// can be assigned and a person must pick; `confidence` in the first match; `point` of the
 /// assigned match.
 #[utoipa::path(get, path = "/api/jurisdiction", tag = "units", params(JurisdictionQuery),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = JurisdictionAnswer), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn jurisdiction(
     State(state): State<Arc<AppState>>,
     _p: Principal,
     Query(q): Query<JurisdictionQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<JurisdictionAnswer>> {
     let point = match (q.lat, q.lon) {
         (Some(lat), Some(lon)) => {
             // Checked here so that a bad point is an error, never silently dropped.
@@ -185,10 +185,14 @@ pub async fn jurisdiction(
                 .units
                 .locate(p.lat, p.lon)
                 .map_err(|e| ApiError::new(ErrorCode::InvalidCoordinates, e.to_string()))?;
-            Ok(Json(serde_json::json!({
-                "query": {"lat": p.lat, "lon": p.lon},
-                "result": location,
-            })))
+            Ok(Json(JurisdictionAnswer::AtPoint {
+                query: JurisdictionAsked {
+                    address: None,
+                    lat: Some(p.lat),
+                    lon: Some(p.lon),
+                },
+                result: PointUnit::of(&location),
+            }))
         }
         (point, Some(address)) => {
             let address = address.trim();
@@ -198,15 +202,30 @@ pub async fn jurisdiction(
                     "address must be 1 to 500 characters",
                 ));
             }
-            let resolution = state.units.resolve_at(address, point);
-            let mut body = serde_json::to_value(&resolution).map_err(ApiError::internal)?;
-            if let Some(obj) = body.as_object_mut() {
-                obj.insert(
-                    "query".into(),
-                    serde_json::json!({"address": address, "lat": q.lat, "lon": q.lon}),
-                );
-            }
-            Ok(Json(body))
+            let r = state.units.resolve_at(address, point);
+            Ok(Json(JurisdictionAnswer::ByAddress {
+                query: JurisdictionAsked {
+                    address: Some(address.to_owned()),
+                    lat: q.lat,
+                    lon: q.lon,
+                },
+                matches: r
+                    .candidates
+                    .iter()
+                    .map(|c| UnitMatch {
+                        code: c.unit.code.clone(),
+                        full_name: c.unit.full_name.clone(),
+                        score: c.score,
+                        point: c.point,
+                        evidence: c.evidence.clone(),
+                    })
+                    .collect(),
+                ambiguous: r.ambiguous,
+                confidence: r.confidence,
+                point: r.point,
+                gps_used: r.gps_used,
+                total: r.total,
+            }))
         }
         (None, None) => Err(ApiError::new(
             ErrorCode::InvalidQuery,
@@ -265,7 +284,7 @@ fn parse_bbox(text: &str) -> ApiResult<[f64; 4]> {
 /// collection's `total` is how many streets the view holds, and `truncated` says when only
 /// the first [`MAX_STREETS_PER_VIEW`] were sent.
 #[utoipa::path(get, path = "/api/map/streets", tag = "units", params(MapViewQuery),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = GeoFeatureCollection, content_type = "application/geo+json"), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn map_streets(
     State(state): State<Arc<AppState>>,
     _p: Principal,
@@ -316,7 +335,7 @@ pub async fn map_streets(
 /// The named places (hospitals, bridges, markets, …) of a map view, as GeoJSON points with
 /// `name`, `category` and `unit`.
 #[utoipa::path(get, path = "/api/map/places", tag = "units", params(MapViewQuery),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = GeoFeatureCollection, content_type = "application/geo+json"), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn map_places(
     State(state): State<Arc<AppState>>,
     _p: Principal,
@@ -358,12 +377,12 @@ pub struct MapSearchQuery {
 /// Streets, places and units by name for the map's search box: `results`, best first, each
 /// with `kind` (unit, place, street), `name`, `units` (codes) and `point` to centre on.
 #[utoipa::path(get, path = "/api/map/search", tag = "units", params(MapSearchQuery),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = MapSearchAnswer), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn map_search(
     State(state): State<Arc<AppState>>,
     _p: Principal,
     Query(q): Query<MapSearchQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<MapSearchAnswer>> {
     let text = q.q.trim();
     if text.is_empty() || text.chars().count() > 200 {
         return Err(ApiError::new(
@@ -373,13 +392,161 @@ pub async fn map_search(
     }
     let limit = q.limit.unwrap_or(10).clamp(1, 50);
     let results = state.units.search(text, limit);
-    Ok(Json(serde_json::json!({"query": text, "results": results})))
+    Ok(Json(MapSearchAnswer {
+        query: text.to_owned(),
+        results,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answer shapes for the OpenAPI document
+
+/// A GeoJSON Feature (RFC 7946): `geometry` is a GeoJSON geometry; `properties` are named by
+/// each route.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GeoFeature {
+    /// `Feature`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A GeoJSON geometry (`Polygon`, `MultiPolygon`, `MultiLineString`, `Point`).
+    #[schema(value_type = Object)]
+    pub geometry: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub properties: serde_json::Value,
+}
+
+/// A GeoJSON FeatureCollection (RFC 7946).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GeoFeatureCollection {
+    /// `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub features: Vec<GeoFeature>,
+    /// `/api/map/streets` only: `too_far_out` (zoomed out past street level), `total` streets
+    /// in the view, `truncated` (more than the answer holds).
+    #[schema(value_type = Option<Object>)]
+    pub properties: Option<serde_json::Value>,
+}
+
+/// What `/api/jurisdiction` was asked.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JurisdictionAsked {
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+/// The unit that holds a point.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PointUnit {
+    /// `inside` (in a unit), `snapped` (just outside the jurisdiction: the nearest unit) or
+    /// `outside`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    /// Inside: metres to the unit's boundary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boundary_distance_m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub near_boundary: Option<bool>,
+    /// Inside and near the boundary: the unit across it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neighbour_code: Option<String>,
+    /// Snapped: metres to the unit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+}
+
+/// A unit an address may be in.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnitMatch {
+    pub code: String,
+    pub full_name: String,
+    /// 0..=1.
+    pub score: f32,
+    pub point: domain::units::ResolvedPoint,
+    /// What in the text led to it.
+    pub evidence: Vec<domain::units::Evidence>,
+}
+
+/// The answer of `/api/jurisdiction`: by a point alone, `result`; by an address (with or
+/// without a point), the units it may be in.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum JurisdictionAnswer {
+    AtPoint {
+        query: JurisdictionAsked,
+        result: PointUnit,
+    },
+    ByAddress {
+        query: JurisdictionAsked,
+        /// Best first.
+        matches: Vec<UnitMatch>,
+        /// True when no single unit can be assigned: a person must pick.
+        ambiguous: bool,
+        /// Confidence in the first match, 0..=1.
+        confidence: f32,
+        /// The point of the assigned match.
+        point: Option<domain::units::ResolvedPoint>,
+        /// Whether the shared point was used.
+        gps_used: bool,
+        /// How many units fitted in all, listed or not.
+        total: usize,
+    },
+}
+
+impl PointUnit {
+    fn of(location: &domain::units::Location<'_>) -> PointUnit {
+        use domain::units::Location;
+        let mut v = PointUnit {
+            status: String::new(),
+            code: None,
+            full_name: None,
+            boundary_distance_m: None,
+            near_boundary: None,
+            neighbour_code: None,
+            distance_m: None,
+        };
+        match location {
+            Location::Inside {
+                unit,
+                boundary_distance_m,
+                near_boundary,
+                neighbour,
+            } => {
+                v.status = "inside".into();
+                v.code = Some(unit.code.clone());
+                v.full_name = Some(unit.full_name.clone());
+                v.boundary_distance_m = Some(*boundary_distance_m);
+                v.near_boundary = Some(*near_boundary);
+                v.neighbour_code = neighbour.map(|n| n.code.clone());
+            }
+            Location::Snapped { unit, distance_m } => {
+                v.status = "snapped".into();
+                v.code = Some(unit.code.clone());
+                v.full_name = Some(unit.full_name.clone());
+                v.distance_m = Some(*distance_m);
+            }
+            Location::Outside => v.status = "outside".into(),
+        }
+        v
+    }
+}
+
+/// The answer of `/api/map/search`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MapSearchAnswer {
+    pub query: String,
+    /// Best first.
+    pub results: Vec<domain::units::SearchHit>,
 }
 
 /// The police organisation: the city headquarters with its departments, and one police unit
 /// per commune/ward, each linked to its administrative unit.
 #[utoipa::path(get, path = "/api/organisation", tag = "units",
-    responses((status = 200, body = Object), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = domain::units::org::PoliceOrganisation), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn organisation(
     State(state): State<Arc<AppState>>,
     _p: Principal,

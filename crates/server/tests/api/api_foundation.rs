@@ -270,7 +270,7 @@ async fn bad_input_gets_clear_errors(backend: Backend) {
     let r = s.get(&admin, "/api/units/99999/boundary").await;
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, "not_found");
     let r = s.get(&admin, "/api/nothing-here").await;
-    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, "not_found");
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, "no_route");
     let r = s
         .client
         .delete(s.url("/api/units"))

@@ -291,10 +291,7 @@ async fn bad_input_is_refused(backend: Backend) {
             &json!({"transcript": CALL, "unit": "00004"}),
         )
         .await;
-    assert_eq!(
-        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
-        "invalid_field"
-    );
+    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, "invalid_body");
     let r = s
         .post(
             &operator,

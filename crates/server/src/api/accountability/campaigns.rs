@@ -49,16 +49,11 @@ pub struct CampaignView {
     pub closed_at: Option<DateTime<Utc>>,
     /// Whether checklist items may still be added, renamed or removed.
     pub checklist_editable: bool,
-    #[schema(value_type = Vec<Object>)]
     pub checklist: Vec<ChecklistItem>,
-    #[schema(value_type = Vec<Object>)]
     pub groups: Vec<WorkingGroup>,
-    #[schema(value_type = Vec<Object>)]
     pub visits: Vec<Visit>,
-    #[schema(value_type = Vec<Object>)]
     pub findings: Vec<Finding>,
     /// Units visited, findings open, closed and overdue, per group and per unit.
-    #[schema(value_type = Object)]
     pub progress: CampaignProgress,
     /// Ids this request created (group, checklist item, visit, findings, or the task of a
     /// recommendation).
@@ -199,7 +194,7 @@ pub struct ProgressQuery {
 /// The campaign's progress per group or per unit; `format=csv|xlsx` downloads it.
 #[utoipa::path(get, path = "/api/campaigns/{id}/progress", tag = "campaigns",
     params(("id" = i64, Path), ProgressQuery),
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = CampaignProgress), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn progress(
     State(state): State<Arc<AppState>>,
     principal: Principal,

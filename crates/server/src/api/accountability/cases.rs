@@ -34,7 +34,6 @@ pub struct CaseView {
     pub article: u16,
     pub clause: Option<u8>,
     /// `{"type": "non_custodial" | "prison_months" | "life" | "death", "months": n}`.
-    #[schema(value_type = Object)]
     pub bracket_max: MaxPenalty,
     /// less_serious, serious, very_serious or especially_serious (derived).
     pub severity: String,
@@ -85,7 +84,6 @@ pub struct NewCaseBody {
     pub article: u16,
     pub clause: Option<u8>,
     /// Maximum penalty of the applied bracket, e.g. `{"type": "prison_months", "months": 84}`.
-    #[schema(value_type = Object)]
     pub bracket_max: MaxPenalty,
     #[serde(default)]
     pub summary: String,

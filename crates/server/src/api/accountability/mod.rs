@@ -36,19 +36,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(stats::routes())
 }
 
-/// The area's paths for the OpenAPI document.
-pub struct Doc;
-
-impl utoipa::OpenApi for Doc {
-    fn openapi() -> utoipa::openapi::OpenApi {
-        let mut doc = <tasks::Doc as utoipa::OpenApi>::openapi();
-        doc.merge(<campaigns::Doc as utoipa::OpenApi>::openapi());
-        doc.merge(<cases::Doc as utoipa::OpenApi>::openapi());
-        doc.merge(<stats::Doc as utoipa::OpenApi>::openapi());
-        doc
-    }
-}
-
 fn illegal_transition(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::IllegalTransition, message)
 }

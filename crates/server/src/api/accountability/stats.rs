@@ -175,7 +175,6 @@ pub struct CountRowView {
     pub unit_name: Option<String>,
     /// `{current, previous, diff, pct}`; `pct` is null ("không so sánh được") when the
     /// previous count is 0.
-    #[schema(value_type = Object)]
     pub count: Change,
 }
 
@@ -189,9 +188,7 @@ pub struct IncidentReport {
     #[schema(value_type = String)]
     pub by: GroupBy,
     pub rows: Vec<CountRowView>,
-    #[schema(value_type = Object)]
     pub total: Change,
-    #[schema(value_type = Vec<Object>)]
     pub definitions: Vec<&'static Definition>,
 }
 
@@ -249,7 +246,6 @@ pub struct SeriesReport {
     pub counts: Vec<Vec<u64>>,
     /// Incidents per bucket, all groups together.
     pub totals: Vec<u64>,
-    #[schema(value_type = Vec<Object>)]
     pub definitions: Vec<&'static Definition>,
 }
 
@@ -303,13 +299,9 @@ pub struct CrimeRowView {
     pub group_label: Option<String>,
     /// recorded, cleared, rate_pct, serious_recorded, serious_cleared, serious_rate_pct,
     /// backlog_cleared.
-    #[schema(value_type = Object)]
     pub current: ClearanceFigures,
-    #[schema(value_type = Object)]
     pub previous: ClearanceFigures,
-    #[schema(value_type = Object)]
     pub recorded: Change,
-    #[schema(value_type = Object)]
     pub cleared: Change,
     /// Change of the clearance rate in percentage points.
     pub rate_change_points: Option<f64>,
@@ -353,7 +345,6 @@ pub struct CrimeReportView {
     pub rows: Vec<CrimeRowView>,
     pub total: CrimeRowView,
     pub targets: ClearanceTargets,
-    #[schema(value_type = Vec<Object>)]
     pub definitions: Vec<&'static Definition>,
 }
 
@@ -458,7 +449,6 @@ pub struct ResponseReportView {
     /// The targets the shares are computed against: a per-priority target wins over the
     /// stage's own (`priority` null).
     pub targets: Vec<TargetView>,
-    #[schema(value_type = Vec<Object>)]
     pub definitions: Vec<&'static Definition>,
 }
 
@@ -527,33 +517,27 @@ pub struct FireRowView {
     pub family: String,
     pub label: String,
     /// count, deaths, injured, rescued, damage_vnd, damage_assessed.
-    #[schema(value_type = Object)]
     pub current: FireFigures,
-    #[schema(value_type = Object)]
     pub previous: FireFigures,
-    #[schema(value_type = Object)]
     pub count: Change,
-    #[schema(value_type = Object)]
     pub deaths: Change,
-    #[schema(value_type = Object)]
     pub injured: Change,
 }
 
 /// Fire, explosion and rescue figures, year on year.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct FireReportView {
+pub struct FireStatsView {
     pub period: PeriodView,
     pub previous_period: PeriodView,
     pub unit: Option<String>,
     pub rows: Vec<FireRowView>,
-    #[schema(value_type = Vec<Object>)]
     pub definitions: Vec<&'static Definition>,
 }
 
 /// Fires, explosions and rescues: incidents, casualties, people rescued and assessed damage,
 /// with the same period of the previous year (`fire_figures`).
 #[utoipa::path(get, path = "/api/stats/fires", tag = "stats", params(StatsQuery),
-    responses((status = 200, body = FireReportView), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = FireStatsView), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn fires(
     State(state): State<Arc<AppState>>,
     principal: Principal,
@@ -565,7 +549,7 @@ pub async fn fires(
         .store
         .stats_fires(&period, &FamilyMap::default(), unit.as_deref())
         .await?;
-    let body = FireReportView {
+    let body = FireStatsView {
         period: (&report.period).into(),
         previous_period: (&report.previous_period).into(),
         unit: unit.clone(),
@@ -592,7 +576,7 @@ pub async fn fires(
 
 /// The definition of every statistic, in Vietnamese and English, with its SQL.
 #[utoipa::path(get, path = "/api/stats/definitions", tag = "stats",
-    responses((status = 200, body = Vec<Object>)))]
+    responses((status = 200, body = [Definition])))]
 pub async fn all_definitions(_principal: Principal) -> Json<&'static [Definition]> {
     Json(DEFINITIONS)
 }

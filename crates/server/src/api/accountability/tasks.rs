@@ -49,9 +49,7 @@ pub struct TaskView {
     pub unit: String,
     pub unit_name: Option<String>,
     /// The named owner: `{user_id, display_name}`.
-    #[schema(value_type = Object)]
     pub owner: PersonRef,
-    #[schema(value_type = Object)]
     pub assigner: PersonRef,
     pub created_at: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
@@ -69,22 +67,17 @@ pub struct TaskView {
     pub progress: u8,
     pub expected_result: String,
     /// Dated progress notes, oldest first.
-    #[schema(value_type = Vec<Object>)]
     pub notes: Vec<domain::tasks::ProgressNote>,
-    #[schema(value_type = Vec<Object>)]
     pub deadline_changes: Vec<domain::tasks::DeadlineChange>,
     /// The outcome with its evidence, once done.
-    #[schema(value_type = Option<Object>)]
     pub outcome: Option<domain::tasks::Outcome>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub cancel_reason: Option<String>,
-    #[schema(value_type = Object)]
     pub source: TaskSource,
     pub campaign_id: Option<i64>,
     pub updated_at: DateTime<Utc>,
     /// Owner → unit chief → assigner (only on `GET /api/tasks/{id}`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
     pub chain: Option<Vec<ChainLink>>,
 }
 
@@ -388,7 +381,6 @@ pub struct BoardQuery {
 pub struct UnitSummary {
     pub unit: String,
     pub unit_name: Option<String>,
-    #[schema(value_type = Object)]
     pub summary: BoardSummary,
 }
 
@@ -399,7 +391,6 @@ pub struct BoardView {
     pub person: Option<String>,
     /// Counts by board status: overdue, not_started, in_progress, done_on_time, done_late,
     /// cancelled.
-    #[schema(value_type = Object)]
     pub summary: BoardSummary,
     /// The counts of every unit on the board, by unit code.
     pub by_unit: Vec<UnitSummary>,
