@@ -63,21 +63,3 @@ export async function api(path, { method = "GET", body, text, contentType = "tex
   }
   return data;
 }
-
-/** Like `api`, but a missing route or object answers `fallback` instead of throwing. */
-export async function apiOr(path, fallback, opts) {
-  try {
-    return await api(path, opts);
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 404) return fallback;
-    throw e;
-  }
-}
-
-/** Unwraps list answers that come either as an array or as `{items: [...]}` / `{<key>: [...]}`. */
-export function list(data, ...keys) {
-  if (Array.isArray(data)) return data;
-  if (!data || typeof data !== "object") return [];
-  for (const k of [...keys, "items", "data", "results"]) if (Array.isArray(data[k])) return data[k];
-  return [];
-}

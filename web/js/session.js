@@ -1,7 +1,7 @@
 // What the whole console shares: the signed-in user, the 126 units (loaded once) and their
 // boundaries, and which unit is being looked at.
 
-import { api, apiOr } from "./api.js";
+import { api } from "./api.js";
 
 export const session = {
   /** The signed-in user: {id, username, display_name, role, role_label, unit_code}. */
@@ -27,7 +27,7 @@ export function canAct() {
 /** Loads the units (once). */
 export async function loadUnits() {
   if (session.unitList.length) return session.unitList;
-  const units = await apiOr("/api/units", []);
+  const units = await api("/api/units");
   session.unitList = [...units].sort((a, b) => a.name.localeCompare(b.name, "vi"));
   session.units = new Map(units.map((u) => [u.code, u]));
   return session.unitList;

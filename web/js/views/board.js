@@ -4,8 +4,8 @@
 // a row; J/K (or the arrows) move through it and Enter opens the incident. When the server
 // cannot be reached the last picture stays, saying how old it is, and is retried.
 
-import { api, list, ApiError } from "../api.js";
-import { h, replace } from "../dom.js";
+import { api, ApiError } from "../api.js";
+import { h, replace, toast } from "../dom.js";
 import { t, label } from "../i18n.js";
 import { duration, shortTime } from "../time.js";
 import { session, isCityUser, unitName } from "../session.js";
@@ -15,6 +15,7 @@ import { createMap } from "../map.js";
 import { raise, isFireAlarm } from "../alert.js";
 import { emptyState, errorState, priorityBadge, statusChip } from "./common.js";
 import { dataTime } from "../outage.js";
+import { errorText } from "../errors.js";
 
 /** Draws the board for `unit` (a code) or the whole city (`null`). */
 export function renderBoard(main, { unit }, ctx) {
@@ -192,7 +193,7 @@ export function renderBoard(main, { unit }, ctx) {
       if (unit) q.set("unit", unit);
       const [data, counted] = await Promise.all([api(`/api/incidents?${q}`), api(`/api/incidents/count?${q}`)]);
       incidents.clear();
-      for (const raw of list(data, "incidents")) {
+      for (const raw of data) {
         const inc = normIncident(raw);
         if (inc && inc.id != null) {
           incidents.set(String(inc.id), inc);
@@ -224,16 +225,16 @@ export function renderBoard(main, { unit }, ctx) {
   async function loadExtras() {
     try {
       const res = await api(`/api/resources${unit ? `?unit=${encodeURIComponent(unit)}` : ""}`);
-      map.setResources(list(res, "resources").map(normResource));
-    } catch {
-      /* no resources API yet: the map simply shows none */
+      map.setResources(res.map(normResource));
+    } catch (e) {
+      toast(errorText(e), "error");
     }
     if (unit) {
       try {
         const fac = await api(`/api/facilities?unit=${encodeURIComponent(unit)}`);
-        map.setFacilities(list(fac, "facilities").map(normFacility));
-      } catch {
-        /* no facilities API yet */
+        map.setFacilities(fac.map(normFacility));
+      } catch (e) {
+        toast(errorText(e), "error");
       }
     }
   }

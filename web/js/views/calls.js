@@ -4,7 +4,7 @@
 // turns it into an incident through the intake form, keeping the link. The nuisance flag of
 // the caller's number shows as soon as the call is open. Totals come from the daily report.
 
-import { api, list } from "../api.js";
+import { api } from "../api.js";
 import { h, replace, toast } from "../dom.js";
 import { t } from "../i18n.js";
 import { clockTime } from "../time.js";
@@ -88,7 +88,7 @@ export function renderCalls(main, _params, ctx) {
       replace(totals, FIGURES.map((f) => h("span", { class: "figure", dataset: { figure: f } }, h("b", {}, String(report.totals[f] ?? 0)), " ", t(`call_fig_${f}`))));
       replace(
         rows,
-        list(page).map((c) =>
+        page.items.map((c) =>
           h(
             "tr",
             { dataset: { outcome: c.outcome || "open" } },
@@ -101,7 +101,7 @@ export function renderCalls(main, _params, ctx) {
           ),
         ),
       );
-      shown.textContent = t("call_shown", { n: list(page).length, total: page.total });
+      shown.textContent = t("call_shown", { n: page.items.length, total: page.total });
     } catch (e) {
       shown.textContent = errorText(e);
     }

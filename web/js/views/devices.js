@@ -1,7 +1,7 @@
 // The devices board (facilities and their alarm transmission devices with online, offline or
 // trouble status and last heartbeat, filtered by unit) and one facility's page.
 
-import { api, list } from "../api.js";
+import { api } from "../api.js";
 import { h, replace } from "../dom.js";
 import { t, label, lang } from "../i18n.js";
 import { age, dateTime } from "../time.js";
@@ -87,7 +87,7 @@ export function renderDevices(main, _params, ctx) {
     let facilities = [];
     let failure = null;
     try {
-      facilities = list(await api(`/api/facilities?${q}`), "facilities").map(normFacility);
+      facilities = (await api(`/api/facilities?${q}`)).map(normFacility);
     } catch (e) {
       failure = e;
     }
@@ -111,7 +111,7 @@ export function renderDevices(main, _params, ctx) {
     if (unit) dq.set("unit", unit);
     if (status) dq.set("status", status);
     if (afterId != null) dq.set("after_id", String(afterId));
-    return list(await api(`/api/devices?${dq}`), "devices").map(normDevice);
+    return (await api(`/api/devices?${dq}`)).map(normDevice);
   }
 
   function draw(facilities) {
@@ -209,13 +209,13 @@ export function renderFacility(main, { id }, ctx) {
       h("div", { class: "facility-grid" }, facilityCard(f), h("div", {}, section(t("devices"), devicesBox), section(t("signals"), signalsBox), section(t("incidents"), incidentsBox))),
     );
     // A list that failed to load says so; only a list that loaded empty says "no data".
-    const load = (path, key, norm = (x) => x) => api(path).then((d) => list(d, key).map(norm), (e) => e);
+    const load = (path, norm = (x) => x) => api(path).then((d) => d.map(norm), (e) => e);
     const show = (box, items, draw) => replace(box, items instanceof Error ? errorState(items) : items.length ? draw(items) : emptyState(t("no_data")));
     const fid = encodeURIComponent(id);
-    const devs = await load(`/api/devices?facility_id=${fid}`, "devices", normDevice);
+    const devs = await load(`/api/devices?facility_id=${fid}`, normDevice);
     if (!alive) return;
     show(devicesBox, devs, (ds) => h("ul", { class: "plain" }, ds.map((d) => h("li", {}, h("strong", {}, d.name || d.account), " ", deviceChip(d.status), " · ", t("last_heartbeat"), ": ", heartbeat(d.lastSeen), d.plain ? h("div", {}, plainRisk(d)) : null))));
-    const signals = await load(`/api/facilities/${fid}/signals`, "signals");
+    const signals = await load(`/api/facilities/${fid}/signals`);
     if (!alive) return;
     show(signalsBox, signals, (ss) =>
       h(
@@ -225,7 +225,7 @@ export function renderFacility(main, { id }, ctx) {
         h("ol", { class: "timeline" }, ss.slice(0, SIGNALS_SHOWN).map((s) => h("li", {}, h("time", {}, dateTime(s.received_at ?? s.at)), h("span", { class: "tl-text" }, signalText(s))))),
       ),
     );
-    const incs = await load(`/api/incidents?facility=${fid}`, "incidents", normIncident);
+    const incs = await load(`/api/incidents?facility=${fid}`, normIncident);
     if (!alive) return;
     show(incidentsBox, incs, (is) => h("ul", { class: "plain" }, is.map((i) => h("li", {}, h("a", { href: `/incidents/${i.id}`, "data-nav": true }, `${i.number} · ${label("kind", i.kind)}`), " ", statusChip(i.status), " ", dateTime(i.received)))));
   })();

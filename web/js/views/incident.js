@@ -3,7 +3,7 @@
 // resources with one-click dispatch, resource progress, transfer, merging a duplicate, and the
 // CAP/EIDO exports.
 
-import { api, apiOr, list, ApiError } from "../api.js";
+import { api, ApiError } from "../api.js";
 import { h, replace, toast, debounce } from "../dom.js";
 import { unitAtPoint, resolveAddress, candidateChips, whyUnit } from "../location.js";
 import { t, label, lang, codes } from "../i18n.js";
@@ -415,7 +415,7 @@ export function renderIncident(main, { id }, ctx) {
 
   async function loadRecommendations(box, notice = null) {
     try {
-      const data = await apiOr(`/api/incidents/${inc.id}/recommendations`, null);
+      const data = await api(`/api/incidents/${inc.id}/recommendations`);
       if (!alive) return;
       replace(box, notice, recommendationsView(data, box));
     } catch (e) {
@@ -429,8 +429,7 @@ export function renderIncident(main, { id }, ctx) {
    * sends only the list of resources gets the list alone.
    */
   function recommendationsView(data, box) {
-    if (data === null) return emptyState(t("no_data"));
-    const recs = list(data, "recommendations", "candidates", "resources");
+    const recs = data.recommendations;
     recState = { planIds: [], names: new Map() };
     for (const r of recs) recState.names.set(String(recId(r)), recName(r));
     const plan = data && typeof data.plan === "object" && data.plan ? data.plan : null;

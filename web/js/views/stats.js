@@ -6,7 +6,7 @@
 // lists every unit, each opening the page for that unit alone. Each report can be downloaded
 // as CSV or XLSX with the same period and unit.
 
-import { api, list } from "../api.js";
+import { api } from "../api.js";
 import { h, replace } from "../dom.js";
 import { t, label, lang, codes } from "../i18n.js";
 import { session, loadBoundaries, isCityUser, unitName } from "../session.js";
@@ -164,7 +164,7 @@ export function renderStats(main, _params, ctx) {
       ["kind", boxes.kind, (k) => (codes("kind").includes(k.category) ? label("kind", k.category) : label("crime_subtype", k.category))],
     ]) {
       show(box, `/api/stats/incidents?by=${by}&${q}`, (report) => {
-        const rows = list(report, "rows")
+        const rows = report.rows
           .map((r) => ({ code: r.key?.unit, label: name(r.key || {}), value: Number(r.count?.current ?? 0), previous: Number(r.count?.previous ?? 0), pct: r.count?.pct }))
           .filter((r) => r.value || r.previous)
           .sort((a, b) => b.value - a.value || b.previous - a.previous);
@@ -194,13 +194,13 @@ export function renderStats(main, _params, ctx) {
           t("stats_clearance", { rate: pct(total.current.rate_pct), cleared: num(total.current.cleared), recorded: num(total.current.recorded), target: report.targets?.ttxh_pct }),
         ),
         h("p", {}, t("stats_serious_clearance", { rate: pct(total.current.serious_rate_pct), target: report.targets?.serious_pct })),
-        visibleTable(t("stats_crimes"), [t("crime_group"), t("recorded"), t("cleared"), t("clearance_rate"), t("recorded_last_year"), t("rate_last_year")], [...list(report, "rows").map(row), row(total)]),
+        visibleTable(t("stats_crimes"), [t("crime_group"), t("recorded"), t("cleared"), t("clearance_rate"), t("recorded_last_year"), t("rate_last_year")], [...report.rows.map(row), row(total)]),
         exportLinks("/api/stats/crimes", new URLSearchParams([...q, ["by", "group"]]), "crimes"),
       );
     });
 
     show(boxes.response, `/api/stats/response-times?by=priority&${q}`, (report) => {
-      const rows = list(report, "rows");
+      const rows = report.rows;
       const exports = exportLinks("/api/stats/response-times", new URLSearchParams([...q, ["by", "priority"]]), "response-times");
       if (!rows.length) return replace(boxes.response, emptyState(t("no_data")), exports);
       replace(
@@ -216,7 +216,7 @@ export function renderStats(main, _params, ctx) {
     });
 
     show(boxes.fires, `/api/stats/fires?${q}`, (report) => {
-      const rows = list(report, "rows");
+      const rows = report.rows;
       replace(
         boxes.fires,
         visibleTable(
