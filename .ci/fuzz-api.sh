@@ -2,7 +2,8 @@
 # Schema-driven fuzzing of the HTTP API: schemathesis generates requests from the server's own
 # /api/openapi.json, signed in as admin, and fails on any 5xx answer (`not_a_server_error`) and
 # on any answer that does not match the schema the document gives it
-# (`response_schema_conformance`): the document is the contract. Runs the debug binary on
+# (`response_schema_conformance`): the document is the contract, and it must first pass
+# openapi-spec-validator. Runs the debug binary on
 # SQLite and, when PG_URL is set, on PostgreSQL, each for at most FUZZ_SECONDS (default 150) of
 # generation, then 30 s more of the operations that may end its own session.
 #
@@ -19,11 +20,14 @@ pg_url=${PG_URL:-}
 venv=$root/target/ci/fuzz-venv
 password=fuzz-mat-khau-quan-tri-2026
 schemathesis_version=4.32.5
+validator_version=0.7.1
 
 if [ ! -x "$venv/bin/schemathesis" ] ||
-  ! "$venv/bin/schemathesis" --version | grep -q "$schemathesis_version"; then
+  ! "$venv/bin/schemathesis" --version | grep -q "$schemathesis_version" ||
+  ! "$venv/bin/pip" show openapi-spec-validator 2>/dev/null | grep -q "^Version: $validator_version"; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet "schemathesis==$schemathesis_version"
+  "$venv/bin/pip" install --quiet "schemathesis==$schemathesis_version" \
+    "openapi-spec-validator==$validator_version"
 fi
 
 free_port() {
@@ -106,6 +110,9 @@ fuzz() {
   token=$(curl -fsS "$base/api/auth/login" -H 'content-type: application/json' \
     -d "{\"username\":\"admin\",\"password\":\"$password\"}" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+  # The document itself must be valid OpenAPI before anything is generated from it.
+  curl -fsS "$base/api/openapi.json" >"$data/openapi.json"
+  "$venv/bin/python" -m openapi_spec_validator "$data/openapi.json"
   echo "fuzzing $name for at most ${seconds}s ($base)"
   status=0
   # Every operation but the live feed: first all those that keep the fuzzer's session, then,

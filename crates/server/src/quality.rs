@@ -34,7 +34,7 @@ impl AddressResolver for UnitResolver<'_> {
 }
 
 /// What a run did.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct RunSummary {
     pub run_id: i64,
     pub records: i64,

@@ -52,7 +52,7 @@ pub struct FindingKey {
 
 /// One problem on one record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = QualityFinding))]
 pub struct Finding {
     /// The record at fault.
     pub record: RecordRef,

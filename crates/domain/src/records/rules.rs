@@ -64,7 +64,7 @@ impl Dimension {
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RuleSeverity))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Must be fixed: the record is wrong or breaks a legal obligation.

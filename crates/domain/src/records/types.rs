@@ -36,6 +36,7 @@ pub fn from_local(local: NaiveDateTime) -> DateTime<Utc> {
 
 /// Sex as recorded on the identity record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     /// Nam.
@@ -163,6 +164,7 @@ pub fn id_order(a: &str, b: &str) -> Ordering {
 
 /// A resident as held by the commune police (nhân khẩu).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     /// Record id, assigned by the store.
     pub id: String,
@@ -193,6 +195,7 @@ pub struct Person {
 
 /// A household (hộ gia đình) registered at one address.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Household {
     /// Record id.
     pub id: String,
@@ -206,6 +209,7 @@ pub struct Household {
 
 /// Kind of residence registration (Luật Cư trú 68/2020/QH14).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationKind {
     /// Đăng ký thường trú (permanent residence).
@@ -256,6 +260,7 @@ impl RegistrationKind {
 
 /// Whether a registration is still in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecordStatus {
     /// Still in force.
@@ -266,6 +271,7 @@ pub enum RecordStatus {
 
 /// One residence registration, temporary-absence declaration or stay notification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Registration {
     /// Record id.
     pub id: String,
@@ -295,6 +301,7 @@ pub struct Registration {
 
 /// Kind of accommodation establishment (cơ sở lưu trú).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EstablishmentKind {
     /// Khách sạn.
@@ -321,6 +328,7 @@ impl EstablishmentKind {
 
 /// A place that declares the foreigners staying in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Establishment {
     /// Record id.
     pub id: String,
@@ -339,6 +347,7 @@ pub struct Establishment {
 
 /// What entitles a foreigner to stay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PermitKind {
     /// A visa (thị thực), including e-visas; the symbol says which (DL, EV, LĐ1, …).
@@ -354,6 +363,7 @@ pub enum PermitKind {
 /// A foreigner's temporary-residence declaration made by an accommodation establishment (form
 /// NA17 or the immigration office's online site).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ForeignerDeclaration {
     /// Record id.
     pub id: String,

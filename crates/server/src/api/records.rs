@@ -31,7 +31,7 @@ use domain::records::{
     Severity,
 };
 use domain::report::{Cell, Column, Lang, Table};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -627,7 +627,11 @@ async fn import_csv<T: ApiRecord>(
         }
         let created = import.finish().await?;
         errors.sort_by_key(|e| e.line);
-        let body = json!({ "created": created, "ids": ids, "errors": errors });
+        let body = RecordImportReport {
+            created,
+            ids,
+            errors,
+        };
         Ok::<_, ApiError>((StatusCode::CREATED, Json(body)).into_response())
     });
     task.await.map_err(ApiError::internal)?
@@ -711,7 +715,11 @@ async fn establishment_account(
     state.store.link_establishment_account(user.id, &id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"user_id": user.id, "username": user.username, "establishment_id": id})),
+        Json(EstablishmentAccount {
+            user_id: user.id,
+            username: user.username,
+            establishment_id: id,
+        }),
     )
         .into_response())
 }
@@ -1057,8 +1065,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
     };
     use utoipa::openapi::request_body::{RequestBody, RequestBodyBuilder};
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
-    use utoipa::openapi::{ContentBuilder, OpenApiBuilder, Required};
+    use utoipa::openapi::schema::{
+        AllOfBuilder, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+    };
+    use utoipa::openapi::{
+        ComponentsBuilder, ContentBuilder, OpenApiBuilder, Ref, RefOr, Required, Response,
+        ResponseBuilder, ResponsesBuilder,
+    };
     // Every parameter and body has a schema, so that schema-driven clients and fuzzers can
     // build requests for these operations.
     let text = || Schema::Object(ObjectBuilder::new().schema_type(Type::String).build());
@@ -1080,11 +1093,30 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             .required(Some(Required::True))
             .build()
     };
-    let op = |summary: &str, params: &[(&str, ParameterIn, Schema)], body: Option<RequestBody>| {
+    let reference = |name: &str| RefOr::Ref(Ref::from_schema_name(name));
+    let answer = |what: &str, schema: RefOr<Schema>| -> Response {
+        ResponseBuilder::new()
+            .description(what)
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(schema)).build(),
+            )
+            .build()
+    };
+    let refused = || answer("Refused: see the error's code", reference("ErrorBody"));
+    let op = |summary: &str,
+              params: &[(&str, ParameterIn, Schema)],
+              body: Option<RequestBody>,
+              ok: (&str, Response)| {
+        let mut responses = ResponsesBuilder::new().response(ok.0, ok.1);
+        for status in ["400", "401", "403", "404", "409", "422"] {
+            responses = responses.response(status, refused());
+        }
         let mut b = OperationBuilder::new()
             .tag("records")
             .summary(Some(summary.to_owned()))
-            .request_body(body);
+            .request_body(body)
+            .responses(responses.build());
         for (name, place, schema) in params {
             b = b.parameter(
                 ParameterBuilder::new()
@@ -1141,20 +1173,82 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         ("limit", ParameterIn::Query, integer()),
     ];
     let id = [("id", ParameterIn::Path, text())];
+    // A record as answered: the kind's fields, its row version and, read alone, when it last
+    // changed.
+    let stored = |kind: &str| -> RefOr<Schema> {
+        RefOr::T(Schema::AllOf(
+            AllOfBuilder::new()
+                .item(reference(kind))
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Object)
+                        .property("version", integer())
+                        .required("version")
+                        .property("updated_at", text()),
+                )
+                .build(),
+        ))
+    };
+    let page = |kind: &str| -> RefOr<Schema> {
+        RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("items", ArrayBuilder::new().items(stored(kind)))
+                .required("items")
+                .property(
+                    "next_after_id",
+                    ObjectBuilder::new()
+                        .schema_type(SchemaType::from_iter([Type::String, Type::Null])),
+                )
+                .build(),
+        ))
+    };
+    let created = |kind: &str| -> RefOr<Schema> {
+        RefOr::T(Schema::OneOf(
+            OneOfBuilder::new()
+                .item(stored(kind))
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Object)
+                        .property("created", integer())
+                        .required("created")
+                        .property("items", ArrayBuilder::new().items(stored(kind)))
+                        .required("items"),
+                )
+                .build(),
+        ))
+    };
     let mut paths = PathsBuilder::new();
-    for (base, label) in [
-        ("/api/persons", "persons"),
-        ("/api/households", "households"),
-        ("/api/registrations", "residence registrations"),
-        ("/api/establishments", "accommodation establishments"),
-        ("/api/foreigner-declarations", "foreigner declarations"),
+    for (base, label, kind) in [
+        ("/api/persons", "persons", "Person"),
+        ("/api/households", "households", "Household"),
+        (
+            "/api/registrations",
+            "residence registrations",
+            "Registration",
+        ),
+        (
+            "/api/establishments",
+            "accommodation establishments",
+            "Establishment",
+        ),
+        (
+            "/api/foreigner-declarations",
+            "foreigner declarations",
+            "ForeignerDeclaration",
+        ),
     ] {
         paths = paths
             .path(
                 base,
                 PathItem::new(
                     HttpMethod::Get,
-                    op(&format!("List {label} (numbers masked)"), &list, None),
+                    op(
+                        &format!("List {label} (numbers masked)"),
+                        &list,
+                        None,
+                        ("200", answer("A page of records", page(kind))),
+                    ),
                 ),
             )
             .path(
@@ -1165,6 +1259,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                         &format!("Create one or an array of {label}"),
                         &[],
                         Some(json_body(one_or_many())),
+                        (
+                            "201",
+                            answer("The record, or how many and which", created(kind)),
+                        ),
                     ),
                 ),
             )
@@ -1172,7 +1270,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 format!("{base}/{{id}}"),
                 PathItem::new(
                     HttpMethod::Get,
-                    op(&format!("One of the {label}"), &id, None),
+                    op(
+                        &format!("One of the {label}"),
+                        &id,
+                        None,
+                        ("200", answer("The record", stored(kind))),
+                    ),
                 ),
             )
             .path(
@@ -1183,10 +1286,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                         &format!("Replace one of the {label} (with its version)"),
                         &id,
                         Some(json_body(versioned())),
+                        ("200", answer("The record as stored", stored(kind))),
                     ),
                 ),
             );
     }
+    let imported = || answer("What was written", reference("RecordImportReport"));
     let mode = [("mode", ParameterIn::Query, one_of(&["all", "valid-only"]))];
     let quality = [
         ("unit", ParameterIn::Query, text()),
@@ -1230,7 +1335,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             "/api/persons/import",
             PathItem::new(
                 HttpMethod::Post,
-                op("Import persons from CSV", &mode, Some(csv_body())),
+                op(
+                    "Import persons from CSV",
+                    &mode,
+                    Some(csv_body()),
+                    ("201", imported()),
+                ),
             ),
         )
         .path(
@@ -1241,6 +1351,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                     "Import foreigner declarations from CSV",
                     &mode,
                     Some(csv_body()),
+                    ("201", imported()),
                 ),
             ),
         )
@@ -1252,6 +1363,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                     "Create an establishment's account",
                     &id,
                     Some(json_body(account)),
+                    (
+                        "201",
+                        answer("The account", reference("EstablishmentAccount")),
+                    ),
                 ),
             ),
         )
@@ -1263,6 +1378,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                     "The four rates, their trend and the work list",
                     &quality,
                     None,
+                    (
+                        "200",
+                        answer(
+                            "The report (or its CSV/XLSX work list)",
+                            RefOr::T(Schema::Object(record().build())),
+                        ),
+                    ),
                 ),
             ),
         )
@@ -1270,7 +1392,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             "/api/quality/run",
             PathItem::new(
                 HttpMethod::Post,
-                op("Run the quality checks now", &[], None),
+                op(
+                    "Run the quality checks now",
+                    &[],
+                    None,
+                    ("200", answer("What the run did", reference("RunSummary"))),
+                ),
             ),
         )
         .path(
@@ -1281,10 +1408,51 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                     "Resolve, dismiss or reopen a finding",
                     &finding,
                     Some(json_body(change)),
+                    ("200", answer("The finding", reference("QualityFinding"))),
                 ),
             ),
         );
-    OpenApiBuilder::new().paths(paths.build()).build()
+    let mut components = ComponentsBuilder::new();
+    components = with_schema::<Person>(components);
+    components = with_schema::<Household>(components);
+    components = with_schema::<Registration>(components);
+    components = with_schema::<Establishment>(components);
+    components = with_schema::<ForeignerDeclaration>(components);
+    components = with_schema::<Finding>(components);
+    components = with_schema::<RecordImportReport>(components);
+    components = with_schema::<EstablishmentAccount>(components);
+    components = with_schema::<quality::RunSummary>(components);
+    OpenApiBuilder::new()
+        .paths(paths.build())
+        .components(Some(components.build()))
+        .build()
+}
+
+/// Adds `T`'s schema and the schemas it refers to.
+fn with_schema<T: utoipa::ToSchema>(
+    components: utoipa::openapi::ComponentsBuilder,
+) -> utoipa::openapi::ComponentsBuilder {
+    let mut referred = Vec::new();
+    T::schemas(&mut referred);
+    components
+        .schema(T::name(), T::schema())
+        .schemas_from_iter(referred)
+}
+
+/// What a records import did: the rows written, their ids in file order, the rows refused.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordImportReport {
+    pub created: usize,
+    pub ids: Vec<String>,
+    pub errors: Vec<crate::api::facilities::RowError>,
+}
+
+/// The account made for an accommodation establishment.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EstablishmentAccount {
+    pub user_id: i64,
+    pub username: String,
+    pub establishment_id: String,
 }
 
 fn kind_routes<T: ApiRecord>(router: Router<Arc<AppState>>, base: &str) -> Router<Arc<AppState>> {
