@@ -222,7 +222,7 @@ export function renderFacility(main, { id }, ctx) {
         "div",
         {},
         ss.length > SIGNALS_SHOWN ? h("p", { class: "muted", "data-testid": "signals-partial" }, t("signals_partial", { n: SIGNALS_SHOWN })) : null,
-        h("ol", { class: "timeline" }, ss.slice(0, SIGNALS_SHOWN).map((s) => h("li", {}, h("time", {}, dateTime(s.received_at ?? s.at)), h("span", { class: "tl-text" }, signalText(s))))),
+        h("ol", { class: "timeline" }, ss.slice(0, SIGNALS_SHOWN).map((s) => h("li", {}, h("time", {}, dateTime(s.received_at)), h("span", { class: "tl-text" }, signalText(s))))),
       ),
     );
     const incs = await load(`/api/incidents?facility=${fid}`, normIncident);

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 
 /// One dimension's score over a set of records.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DimensionScore {
     /// Records checked for this dimension.
     pub checked: u64,
@@ -39,6 +40,7 @@ impl DimensionScore {
 
 /// Quality of one unit's records (or of the whole city's).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitQuality {
     /// Unit code; empty for the city.
     pub unit: String,
@@ -57,6 +59,7 @@ pub struct UnitQuality {
     /// Open findings of severity warning.
     pub open_warnings: u64,
     /// Open findings per rule id.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, u64>))]
     pub by_rule: BTreeMap<RuleId, u64>,
 }
 

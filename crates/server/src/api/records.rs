@@ -745,25 +745,28 @@ pub struct QualityQuery {
 }
 
 /// The exact definitions of the four rates, shown beside them.
-fn definitions() -> Value {
-    json!({
-        "correct": {
-            "vi": "Đúng = số bản ghi không có lỗi \"đúng\" đang mở ÷ số bản ghi được kiểm tra tiêu chí đúng.",
-            "en": "Correct = records with no open correctness finding ÷ records checked for correctness."
-        },
-        "complete": {
-            "vi": "Đủ = số bản ghi có đủ mọi trường bắt buộc ÷ số bản ghi thuộc loại có trường bắt buộc.",
-            "en": "Complete = records with every required field ÷ records of kinds that have required fields."
-        },
-        "clean": {
-            "vi": "Sạch = số bản ghi không bị đánh dấu là bản trùng hoặc mâu thuẫn ÷ số bản ghi được kiểm tra.",
-            "en": "Clean = records not flagged as the newer member of a duplicate or conflicting pair ÷ records checked."
-        },
-        "alive": {
-            "vi": "Sống = số bản ghi không có lỗi \"sống\" đang mở ÷ số nhân khẩu, đăng ký cư trú và khai báo tạm trú.",
-            "en": "Alive = records with no open liveness finding ÷ persons, registrations and declarations."
+impl QualityDefinitions {
+    fn new() -> Self {
+        let text = |vi, en| DefinitionText { vi, en };
+        QualityDefinitions {
+            correct: text(
+                "Đúng = số bản ghi không có lỗi \"đúng\" đang mở ÷ số bản ghi được kiểm tra tiêu chí đúng.",
+                "Correct = records with no open correctness finding ÷ records checked for correctness.",
+            ),
+            complete: text(
+                "Đủ = số bản ghi có đủ mọi trường bắt buộc ÷ số bản ghi thuộc loại có trường bắt buộc.",
+                "Complete = records with every required field ÷ records of kinds that have required fields.",
+            ),
+            clean: text(
+                "Sạch = số bản ghi không bị đánh dấu là bản trùng hoặc mâu thuẫn ÷ số bản ghi được kiểm tra.",
+                "Clean = records not flagged as the newer member of a duplicate or conflicting pair ÷ records checked.",
+            ),
+            alive: text(
+                "Sống = số bản ghi không có lỗi \"sống\" đang mở ÷ số nhân khẩu, đăng ký cư trú và khai báo tạm trú.",
+                "Alive = records with no open liveness finding ÷ persons, registrations and declarations.",
+            ),
         }
-    })
+    }
 }
 
 /// Runs the checks now: over the whole city for a city-level user, over their own unit's
@@ -821,8 +824,8 @@ async fn quality_report(
     let Some(latest) = runs.first() else {
         return Err(ApiError::internal("no quality run"));
     };
-    let pick = |report: &domain::records::QualityReport| -> Value {
-        let q = match &unit {
+    let pick = |report: &domain::records::QualityReport| -> domain::records::UnitQuality {
+        match &unit {
             Some(u) => report
                 .unit(u)
                 .cloned()
@@ -831,8 +834,7 @@ async fn quality_report(
                     ..Default::default()
                 }),
             None => report.city.clone(),
-        };
-        serde_json::to_value(q).unwrap_or_default()
+        }
     };
     // Personal details in the work list are for keepers; readers get the rates only.
     let keeper = KEEPERS.contains(&principal.user.role);
@@ -868,36 +870,111 @@ async fn quality_report(
         let names = state.store.record_names(&record_refs(&work)).await?;
         return export(&work, &names, format, lang, unit.as_deref());
     }
-    let trend: Vec<Value> = runs
+    let trend: Vec<TrendPoint> = runs
         .iter()
         .rev()
         .map(|r| {
             let q = pick(&r.report);
-            json!({
-                "run_id": r.id,
-                "at": r.at,
-                "correct": q["correct"]["rate"],
-                "complete": q["complete"]["rate"],
-                "clean": q["clean"]["rate"],
-                "alive": q["alive"]["rate"],
-            })
+            TrendPoint {
+                run_id: r.id,
+                at: r.at,
+                correct: q.correct.rate,
+                complete: q.complete.rate,
+                clean: q.clean.rate,
+                alive: q.alive.rate,
+            }
         })
         .collect();
     let names = state.store.record_names(&record_refs(&work)).await?;
-    Ok(Json(json!({
-        "unit": unit,
-        "run": {"id": latest.id, "at": latest.at, "records": latest.records, "duration_ms": latest.duration_ms},
-        "rates": pick(&latest.report),
-        "definitions": definitions(),
-        "trend": trend,
-        "work_list": {
-            "total": total,
-            "offset": offset,
-            "limit": limit,
-            "items": work.iter().map(|f| work_item(f, &names)).collect::<Vec<_>>(),
+    Ok(Json(QualityAnswer {
+        rates: pick(&latest.report),
+        unit,
+        run: QualityRunView {
+            id: latest.id,
+            at: latest.at,
+            records: latest.records,
+            duration_ms: latest.duration_ms,
         },
-    }))
+        definitions: QualityDefinitions::new(),
+        trend,
+        work_list: WorkList {
+            total,
+            offset,
+            limit,
+            items: work.iter().map(|f| work_item(f, &names)).collect(),
+        },
+    })
     .into_response())
+}
+
+/// The data-quality report of a unit or the city: the four rates of the latest run, their
+/// trend over the last 30 runs, and (for the units keeping the records) a page of findings.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QualityAnswer {
+    /// The unit asked for; none for the city.
+    pub unit: Option<String>,
+    pub run: QualityRunView,
+    pub rates: domain::records::UnitQuality,
+    pub definitions: QualityDefinitions,
+    /// Oldest first.
+    pub trend: Vec<TrendPoint>,
+    pub work_list: WorkList,
+}
+
+/// The run the rates come from.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QualityRunView {
+    pub id: i64,
+    pub at: chrono::DateTime<Utc>,
+    pub records: i64,
+    pub duration_ms: i64,
+}
+
+/// The four rates of one run (0..=1; none when nothing was checked).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TrendPoint {
+    pub run_id: i64,
+    pub at: chrono::DateTime<Utc>,
+    pub correct: Option<f64>,
+    pub complete: Option<f64>,
+    pub clean: Option<f64>,
+    pub alive: Option<f64>,
+}
+
+/// A page of open findings with the real total.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WorkList {
+    pub total: i64,
+    pub offset: i64,
+    pub limit: i64,
+    pub items: Vec<WorkItem>,
+}
+
+/// A finding as the work list shows it, with the names a person reads.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WorkItem {
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// The record's name; none when the record is gone.
+    pub record_name: Option<String>,
+    pub rule_label_vi: String,
+    pub rule_label_en: String,
+}
+
+/// What a rate means, in Vietnamese and English.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DefinitionText {
+    pub vi: &'static str,
+    pub en: &'static str,
+}
+
+/// The definitions of the four rates.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QualityDefinitions {
+    pub correct: DefinitionText,
+    pub complete: DefinitionText,
+    pub clean: DefinitionText,
+    pub alive: DefinitionText,
 }
 
 /// The records a page of findings is about, each once.
@@ -910,12 +987,13 @@ fn record_refs(work: &[Finding]) -> Vec<RecordRef> {
 
 /// A finding of the work list with the names a person reads: the record's (`record_name`,
 /// null when the record is gone), the rule's and the dimension's.
-fn work_item(f: &Finding, names: &HashMap<RecordRef, String>) -> Value {
-    let mut item = serde_json::to_value(f).unwrap_or_default();
-    item["record_name"] = json!(names.get(&f.record));
-    item["rule_label_vi"] = json!(f.rule.label_vi());
-    item["rule_label_en"] = json!(f.rule.label_en());
-    item
+fn work_item(f: &Finding, names: &HashMap<RecordRef, String>) -> WorkItem {
+    WorkItem {
+        finding: f.clone(),
+        record_name: names.get(&f.record).cloned(),
+        rule_label_vi: f.rule.label_vi().to_owned(),
+        rule_label_en: f.rule.label_en().to_owned(),
+    }
 }
 
 fn export(
@@ -1382,7 +1460,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                         "200",
                         answer(
                             "The report (or its CSV/XLSX work list)",
-                            RefOr::T(Schema::Object(record().build())),
+                            reference("QualityAnswer"),
                         ),
                     ),
                 ),
@@ -1422,6 +1500,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     components = with_schema::<RecordImportReport>(components);
     components = with_schema::<EstablishmentAccount>(components);
     components = with_schema::<quality::RunSummary>(components);
+    components = with_schema::<QualityAnswer>(components);
     OpenApiBuilder::new()
         .paths(paths.build())
         .components(Some(components.build()))
