@@ -12,7 +12,7 @@
 
 use crate::common;
 
-use common::{unique, units_dir, Backend, ADMIN_PASSWORD};
+use common::{free_port, unique, units_dir, Backend, ADMIN_PASSWORD};
 use dc09::{MessageBuilder, StreamDecoder, Timestamp, Token};
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -28,11 +28,8 @@ use tokio::net::TcpStream;
 
 const DEVICES: usize = 8;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
 }
 
 /// One `binhyen serve` process and how to start it again.
@@ -41,7 +38,11 @@ struct Node {
     env: Vec<(String, String)>,
     log: PathBuf,
     http: SocketAddr,
+    dc09: SocketAddr,
     child: Option<Child>,
+    /// Whether the process has answered once: from then on its ports are fixed, because
+    /// panels connect to them.
+    started: bool,
 }
 
 impl Node {
@@ -61,23 +62,60 @@ impl Node {
         self.child = Some(child);
     }
 
-    async fn ready(&self, client: &reqwest::Client) {
+    /// Starts the process and waits until it answers. A port chosen free can still be taken
+    /// by another test before the process binds it: a first start that fails for that reason
+    /// moves to fresh ports (a restart keeps its ports, panels use them).
+    async fn start(&mut self, client: &reqwest::Client) {
+        for attempt in 1.. {
+            self.spawn();
+            match self.ready(client).await {
+                Ok(()) => {
+                    self.started = true;
+                    return;
+                }
+                Err(log)
+                    if !self.started && attempt < 5 && log.contains("Address already in use") =>
+                {
+                    self.move_to_free_ports();
+                }
+                Err(log) => panic!("server not ready; log:\n{log}"),
+            }
+        }
+    }
+
+    /// Waits for `/readyz`; the log when the process exits or does not answer in 30 s.
+    async fn ready(&mut self, client: &reqwest::Client) -> Result<(), String> {
+        let log = |node: &Node| std::fs::read_to_string(&node.log).unwrap_or_default();
         for _ in 0..300 {
+            let exited = self.child.as_mut().map(|c| c.try_wait());
+            if let Some(Ok(Some(_))) = exited {
+                self.child = None;
+                return Err(log(self));
+            }
+            // Bounded: whatever holds a taken port may accept and never answer.
             if let Ok(r) = client
                 .get(format!("http://{}/readyz", self.http))
+                .timeout(Duration::from_secs(2))
                 .send()
                 .await
             {
                 if r.status().is_success() {
-                    return;
+                    return Ok(());
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!(
-            "server not ready; log:\n{}",
-            std::fs::read_to_string(&self.log).unwrap_or_default()
-        );
+        Err(log(self))
+    }
+
+    fn move_to_free_ports(&mut self) {
+        self.http = loopback(free_port());
+        self.dc09 = loopback(free_port());
+        for (flag, addr) in [("--http", self.http), ("--dc09", self.dc09)] {
+            if let Some(at) = self.args.iter().position(|a| a == flag) {
+                self.args[at + 1] = addr.to_string();
+            }
+        }
     }
 
     fn kill(&mut self) {
@@ -232,13 +270,13 @@ async fn register(client: &reqwest::Client, http: SocketAddr) -> Vec<(String, i6
 }
 
 /// A node on a fresh data directory (and `database_url` when given), not yet started.
-fn node(database_url: Option<&str>) -> (Node, PathBuf, SocketAddr) {
+fn node(database_url: Option<&str>) -> (Node, PathBuf) {
     let data_dir = std::env::temp_dir().join(unique("binhyen-crash"));
     std::fs::create_dir_all(&data_dir).unwrap();
     let key_file = data_dir.join("master.key");
     std::fs::write(&key_file, "6b".repeat(32)).unwrap();
-    let http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let dc09: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let http = loopback(free_port());
+    let dc09 = loopback(free_port());
     let mut args = vec![
         "serve".to_owned(),
         "--data-dir".into(),
@@ -265,9 +303,11 @@ fn node(database_url: Option<&str>) -> (Node, PathBuf, SocketAddr) {
         ],
         log: data_dir.join("server.log"),
         http,
+        dc09,
         child: None,
+        started: false,
     };
-    (node, data_dir, dc09)
+    (node, data_dir)
 }
 
 /// The database URL of a run: none for SQLite, a fresh PostgreSQL schema otherwise.
@@ -331,13 +371,12 @@ async fn crash_and_restart(backend: Backend) {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(3);
-    let (mut node, data_dir, dc09) = node(database_url.as_deref());
+    let (mut node, data_dir) = node(database_url.as_deref());
     let client = reqwest::Client::new();
-    node.spawn();
-    node.ready(&client).await;
+    node.start(&client).await;
     let devices = register(&client, node.http).await;
 
-    let fleet = Fleet::start(&[dc09], &devices);
+    let fleet = Fleet::start(&[node.dc09], &devices);
     let mut rng = rand::rngs::StdRng::seed_from_u64(rounds as u64);
     let count = |acked: &Mutex<BTreeMap<String, BTreeSet<u16>>>| -> usize {
         acked.lock().unwrap().values().map(BTreeSet::len).sum()
@@ -349,8 +388,7 @@ async fn crash_and_restart(backend: Backend) {
         node.kill();
         eprintln!("round {round}: killed after {before} ACKs");
         tokio::time::sleep(Duration::from_millis(rng.gen_range(50..400))).await;
-        node.spawn();
-        node.ready(&client).await;
+        node.start(&client).await;
     }
     tokio::time::sleep(Duration::from_millis(800)).await;
     let (acked, sent) = fleet.stop().await;
@@ -504,12 +542,12 @@ async fn slow(target: SocketAddr, stop: Arc<AtomicBool>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_clients_do_not_starve_good_panels() {
-    let (mut node, data_dir, dc09) = node(None);
+    let (mut node, data_dir) = node(None);
     let client = reqwest::Client::new();
-    node.spawn();
-    node.ready(&client).await;
+    node.start(&client).await;
     let devices = register(&client, node.http).await;
     let pid = node.child.as_ref().map(Child::id).expect("pid");
+    let dc09 = node.dc09;
     let rss_before = rss_kib(pid).unwrap_or(0);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -608,17 +646,16 @@ async fn postgres_acked_alarms_survive_sigkill() {
 /// stored exactly once, and the HTTP API keeps answering while it happens.
 async fn overload_is_shed_with_nak(backend: Backend) {
     let database_url = database_for(backend).await;
-    let (mut node, data_dir, dc09) = node(database_url.as_deref());
+    let (mut node, data_dir) = node(database_url.as_deref());
     node.args.extend(
         ["--dc09-queue", "1", "--dc09-admission-ms", "0"]
             .iter()
             .map(|a| a.to_string()),
     );
     let client = reqwest::Client::new();
-    node.spawn();
-    node.ready(&client).await;
+    node.start(&client).await;
     let devices = register(&client, node.http).await;
-    let fleet = Fleet::start(&[dc09], &devices);
+    let fleet = Fleet::start(&[node.dc09], &devices);
     let overload_line = "binhyen_dc09_frames_total{result=\"nak\",reason=\"overload\"}";
     let mut shed = 0u64;
     let mut health_max = Duration::ZERO;
@@ -685,16 +722,13 @@ async fn postgres_overload_is_shed_with_nak() {
 async fn a_killed_primary_fails_over_to_the_backup_receiver() {
     let url = pg_url().await;
     let client = reqwest::Client::new();
-    let (mut primary, primary_dir, primary_dc09) = node(Some(&url));
-    primary.spawn();
-    primary.ready(&client).await;
+    let (mut primary, primary_dir) = node(Some(&url));
+    primary.start(&client).await;
     let devices = register(&client, primary.http).await;
-    let (backup, backup_dir, backup_dc09) = node(Some(&url));
-    let mut backup = backup;
-    backup.spawn();
-    backup.ready(&client).await;
+    let (mut backup, backup_dir) = node(Some(&url));
+    backup.start(&client).await;
 
-    let fleet = Fleet::start(&[primary_dc09, backup_dc09], &devices);
+    let fleet = Fleet::start(&[primary.dc09, backup.dc09], &devices);
     let acked = fleet.acked.clone();
     let count = || -> usize { acked.lock().unwrap().values().map(BTreeSet::len).sum() };
     // Short bursts: a flood is ACKed far faster than it becomes incidents, and the check

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{unique, units_dir};
+use common::{free_port, unique, units_dir};
 use server::config::{Config, LogFormat};
 use std::path::PathBuf;
 use std::process::Command;
@@ -212,14 +212,7 @@ fn missing_reference_geography_is_a_clear_error() {
 async fn the_first_start_frames_the_console_address_and_the_admin_password() {
     use std::io::BufRead;
     let dir = std::env::temp_dir().join(unique("binhyen-welcome"));
-    let free = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    };
-    let (http, dc09) = (free(), free());
+    let (http, dc09) = (free_port(), free_port());
     let start = || {
         let mut child = Command::new(env!("CARGO_BIN_EXE_binhyen"))
             .args(["serve", "--units"])
@@ -370,11 +363,7 @@ fn user_add_needs_the_units_only_for_a_unit_officer() {
 /// `simulate` against an address where nothing listens fails instead of reporting zeros.
 #[test]
 fn simulate_fails_when_nothing_is_acknowledged() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let out = Command::new(env!("CARGO_BIN_EXE_binhyen"))
         .args([
             "simulate",
@@ -396,11 +385,7 @@ fn simulate_fails_when_nothing_is_acknowledged() {
 #[test]
 fn sigterm_stops_gracefully() {
     let dir = std::env::temp_dir().join(unique("binhyen-sigterm"));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_binhyen"))
         .args(["serve", "--units"])
         .arg(units_dir())

@@ -23,6 +23,24 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}_{}_{nanos}_{n}", std::process::id())
 }
 
+/// A port for a child `binhyen` process to listen on. It is chosen below the kernel's
+/// ephemeral range (32768 and up on Linux), where in-process servers bound to port 0 and
+/// outgoing connections take theirs, so it is not handed to someone else between this check
+/// and the child's bind; then checked free.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::AtomicU16;
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let seed = (std::process::id() as u16).wrapping_mul(7919);
+    for _ in 0..2_000 {
+        let step = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 20_000 + seed.wrapping_add(step.wrapping_mul(101)) % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between 20000 and 32000")
+}
+
 /// The reference geography the tests use: `BINHYEN_UNITS`, or `../shared/data/hanoi` beside
 /// the repository.
 pub fn units_dir() -> PathBuf {
