@@ -297,4 +297,111 @@ mod tests {
             );
         }
     }
+
+    /// Every field a client can receive, as `Schema.field: type` lines, from the schemas
+    /// reachable from a successful answer. A field reaches clients only once this list names
+    /// it: a field added to a type that is answered (a view, or a domain value type inside
+    /// one) fails here until `docs/api-fields.txt` is rewritten with `BINHYEN_BLESS=1` and the
+    /// change is reviewed as a change of the API.
+    #[test]
+    fn every_field_a_client_receives_is_in_the_committed_list() {
+        let doc = serde_json::to_value(super::document()).expect("the document serialises");
+        let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+        let mut lines = std::collections::BTreeSet::new();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo: Vec<(String, Value)> = Vec::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for op in item.as_object().expect("a path item").values() {
+                let id = op["operationId"].as_str().unwrap_or(path).to_owned();
+                for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                    if !status.starts_with('2') {
+                        continue;
+                    }
+                    for (kind, body) in response["content"].as_object().into_iter().flatten() {
+                        if kind.contains("json") {
+                            todo.push((format!("({id})"), body["schema"].clone()));
+                        }
+                    }
+                }
+            }
+        }
+        while let Some((owner, schema)) = todo.pop() {
+            if let Some(name) = schema["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                if seen.insert(name.to_owned()) {
+                    todo.push((name.to_owned(), schemas[name].clone()));
+                }
+                continue;
+            }
+            for key in ["allOf", "oneOf", "anyOf"] {
+                for part in schema[key].as_array().into_iter().flatten() {
+                    todo.push((owner.clone(), part.clone()));
+                }
+            }
+            for key in ["items", "additionalProperties"] {
+                if schema[key].is_object() {
+                    todo.push((owner.clone(), schema[key].clone()));
+                }
+            }
+            for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+                lines.insert(format!("{owner}.{field}: {}", shape(property)));
+                todo.push((owner.clone(), property.clone()));
+            }
+        }
+        let listed: String = lines.into_iter().map(|l| l + "\n").collect();
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/api-fields.txt");
+        const HEADER: &str = "# Every field the API answers with, by schema (see docs/api.md).\n\
+            # Generated from the OpenAPI document; a test keeps it equal.\n";
+        if std::env::var_os("BINHYEN_BLESS").is_some() {
+            std::fs::write(&path, format!("{HEADER}{listed}")).expect("list written");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        let committed: std::collections::BTreeSet<&str> =
+            committed.lines().filter(|l| !l.starts_with('#')).collect();
+        let served: std::collections::BTreeSet<&str> = listed.lines().collect();
+        let added: Vec<_> = served.difference(&committed).collect();
+        let gone: Vec<_> = committed.difference(&served).collect();
+        assert!(
+            added.is_empty() && gone.is_empty(),
+            "the fields clients receive changed; review, then BINHYEN_BLESS=1 rewrites \
+             docs/api-fields.txt\nadded: {added:#?}\ngone: {gone:#?}"
+        );
+    }
+
+    /// A field's shape in a word: the schema it names, or its type (with `[]` for a list).
+    fn shape(schema: &Value) -> String {
+        if let Some(r) = schema["$ref"].as_str() {
+            return r.trim_start_matches("#/components/schemas/").to_owned();
+        }
+        if schema["items"].is_object() {
+            return format!("{}[]", shape(&schema["items"]));
+        }
+        for (key, join) in [("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")] {
+            if let Some(parts) = schema[key].as_array() {
+                let named: Vec<String> = parts
+                    .iter()
+                    .filter(|p| p["type"] != "null")
+                    .map(shape)
+                    .collect();
+                let nullable = named.len() < parts.len();
+                return format!("{}{}", named.join(join), if nullable { "?" } else { "" });
+            }
+        }
+        match &schema["type"] {
+            Value::String(t) => t.clone(),
+            Value::Array(list) => {
+                let named: Vec<&str> = list
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter(|t| *t != "null")
+                    .collect();
+                let nullable = named.len() < list.len();
+                format!("{}{}", named.join(" | "), if nullable { "?" } else { "" })
+            }
+            _ => "any".to_owned(),
+        }
+    }
 }

@@ -1210,7 +1210,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         }
         b.build()
     };
-    // A record's fields depend on its kind (docs/records.md); the server validates them all.
+    // A record's fields depend on its kind (docs/data-quality.md#records); the server validates them all.
     let record = || {
         ObjectBuilder::new()
             .schema_type(Type::Object)
