@@ -3,7 +3,7 @@
 //! `fire_report_required`); the fire statistics read its verdict and damage estimate.
 
 use crate::api::incident_view::IncidentDetail;
-use crate::api::incidents::{actor_roles, detail, load, reader_roles};
+use crate::api::incidents::{actor_roles, apply, load, reader_roles};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorCode, Json};
@@ -12,8 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use domain::incident::{
-    takes_fire_report, FalseAlarmCause, FireCause, FireReport, IncidentId, IncidentStatus,
-    Vocabulary,
+    takes_fire_report, FalseAlarmCause, FireCause, FireReport, IncidentStatus, Vocabulary,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -160,18 +159,14 @@ pub async fn file(
     principal.require(&actor_roles())?;
     let version = body.version;
     let report = body.into_domain()?;
-    let stored = state
-        .store
-        .apply_incident(
-            IncidentId(id),
-            IncidentCommand::FireReport { report },
-            version,
-            &principal.scope,
-            &principal.actor(),
-            Utc::now(),
-        )
-        .await?;
-    Ok(Json(detail(&state, &principal, stored).await?))
+    apply(
+        &state,
+        &principal,
+        id,
+        IncidentCommand::FireReport { report },
+        version,
+    )
+    .await
 }
 
 /// The fire-report routes.

@@ -3,15 +3,14 @@
 //! a reason), and each record is its own timeline event.
 
 use crate::api::incident_view::IncidentDetail;
-use crate::api::incidents::{actor_roles, detail};
+use crate::api::incidents::{actor_roles, apply};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiResult, Json};
 use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::Router;
-use chrono::Utc;
-use domain::incident::{Casualties, IncidentId};
+use domain::incident::Casualties;
 use serde::Deserialize;
 use std::sync::Arc;
 use store::IncidentCommand;
@@ -54,21 +53,17 @@ pub async fn record(
         trapped: body.trapped,
         rescued: body.rescued,
     };
-    let stored = state
-        .store
-        .apply_incident(
-            IncidentId(id),
-            IncidentCommand::Casualties {
-                casualties,
-                reason: body.reason,
-            },
-            body.version,
-            &principal.scope,
-            &principal.actor(),
-            Utc::now(),
-        )
-        .await?;
-    Ok(Json(detail(&state, &principal, stored).await?))
+    apply(
+        &state,
+        &principal,
+        id,
+        IncidentCommand::Casualties {
+            casualties,
+            reason: body.reason,
+        },
+        body.version,
+    )
+    .await
 }
 
 /// The casualty route.

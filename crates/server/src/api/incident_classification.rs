@@ -3,15 +3,14 @@
 //! a reason is required and each change is its own timeline event.
 
 use crate::api::incident_view::IncidentDetail;
-use crate::api::incidents::{actor_roles, detail, load};
+use crate::api::incidents::{actor_roles, apply, load};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorCode, Json};
 use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::Router;
-use chrono::Utc;
-use domain::incident::{CrimeSubtype, IncidentId, IncidentKind, Priority};
+use domain::incident::{CrimeSubtype, IncidentKind, Priority};
 use serde::Deserialize;
 use std::sync::Arc;
 use store::IncidentCommand;
@@ -93,22 +92,18 @@ pub async fn classify(
             "loại và mức ưu tiên đã như vậy, không có gì thay đổi",
         ));
     }
-    let stored = state
-        .store
-        .apply_incident(
-            IncidentId(id),
-            IncidentCommand::Reclassify {
-                kind: kind_change,
-                priority: priority_change,
-                reason: body.reason,
-            },
-            body.version,
-            &principal.scope,
-            &principal.actor(),
-            Utc::now(),
-        )
-        .await?;
-    Ok(Json(detail(&state, &principal, stored).await?))
+    apply(
+        &state,
+        &principal,
+        id,
+        IncidentCommand::Reclassify {
+            kind: kind_change,
+            priority: priority_change,
+            reason: body.reason,
+        },
+        body.version,
+    )
+    .await
 }
 
 /// The classification route.

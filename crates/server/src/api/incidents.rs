@@ -566,7 +566,9 @@ pub async fn get_by_number(
 // ---------------------------------------------------------------------------------------------
 // Changes
 
-async fn apply(
+/// Applies one command to an incident as `principal` (the incident's own commands: status,
+/// notes, classification, casualties, fire report) and answers the incident as it now is.
+pub(crate) async fn apply(
     state: &AppState,
     principal: &Principal,
     id: i64,
