@@ -20,8 +20,8 @@ export function whyUnit(m) {
 export async function unitAtPoint(lat, lon) {
   const res = await api(`/api/jurisdiction?lat=${lat}&lon=${lon}`);
   const r = res.result || {};
-  const code = r.code ?? r.unit?.code ?? r.unit_code ?? null;
-  const out = { code, note: null, tone: "", nearBoundary: !!r.near_boundary, distance: r.boundary_distance_m ?? r.distance_m ?? null };
+  const code = r.code ?? null;
+  const out = { code, note: null, tone: "", nearBoundary: !!r.near_boundary, distance: (r.status === "snapped" ? r.distance_m : r.boundary_distance_m) ?? null };
   if (r.status === "outside" || !code) Object.assign(out, { code: null, note: t("unit_outside"), tone: "outside" });
   else if (r.status === "snapped") Object.assign(out, { note: t("snapped"), tone: "warn" });
   else if (r.near_boundary) Object.assign(out, { note: t("near_boundary", { other: r.neighbour_code ? unitName(r.neighbour_code) : t("unit_outside") }), tone: "warn" });

@@ -41,9 +41,9 @@ export function periodChoices(now = Date.now()) {
 export function pastBuckets(series, now = Date.now()) {
   const { y, m, d } = vnToday(now);
   const today = `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
-  const keep = (series.buckets || []).map((b) => String(b.from ?? b.start ?? "") <= today);
+  const keep = (series.buckets || []).map((b) => String(b.from ?? "") <= today);
   return {
-    labels: (series.buckets || []).filter((_, i) => keep[i]).map((b) => String(b.from ?? b.start ?? "").slice(5, 10).split("-").reverse().join("/")),
+    labels: (series.buckets || []).filter((_, i) => keep[i]).map((b) => String(b.from ?? "").slice(5, 10).split("-").reverse().join("/")),
     totals: (series.totals || []).filter((_, i) => keep[i]).map(Number),
   };
 }
