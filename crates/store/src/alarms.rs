@@ -140,6 +140,9 @@ pub struct DeviceInput {
     pub key: Option<SealedKey>,
     /// Whether plain (unencrypted) messages are accepted from it.
     pub allow_plain: bool,
+    /// The addresses and CIDR blocks its plain messages may come from; empty when the
+    /// receiver's own list applies. The server checks their form before storing them.
+    pub plain_sources: Vec<String>,
     /// Supervision interval in seconds: silent longer than this (plus grace) is offline.
     pub supervision_secs: i64,
     /// A disabled device's frames are refused and it is not supervised.
@@ -162,6 +165,8 @@ pub struct Device {
     pub key_format: Option<String>,
     pub key_fingerprint: Option<String>,
     pub allow_plain: bool,
+    /// Where its plain messages may come from; empty: the receiver's list.
+    pub plain_sources: Vec<String>,
     pub supervision_secs: i64,
     /// `new` (never heard), `online` or `offline`.
     pub status: String,
@@ -194,6 +199,7 @@ impl Device {
             facility_id: self.facility_id,
             key: self.sealed_key(),
             allow_plain: self.allow_plain,
+            plain_sources: self.plain_sources.clone(),
             supervision_secs: self.supervision_secs,
             enabled: self.enabled,
         }
@@ -349,7 +355,7 @@ const FACILITY_COLUMNS: &str = "id, name, address, lat, lon, unit_code, unit_ove
 
 const DEVICE_SELECT: &str = "SELECT d.id, d.account, d.receiver, d.line, d.facility_id, \
      f.unit_code, f.name AS facility_name, d.key_sealed, d.key_format, d.key_fingerprint, \
-     d.allow_plain, d.supervision_secs, d.status, d.enabled, d.last_seen_at, d.version, \
+     d.allow_plain, d.plain_sources, d.supervision_secs, d.status, d.enabled, d.last_seen_at, d.version, \
      d.created_at, d.updated_at FROM devices d JOIN facilities f ON f.id = d.facility_id";
 
 const SIGNAL_COLUMNS: &str = "id, raw_frame_id, device_id, facility_id, unit_code, received_at, \
@@ -412,6 +418,10 @@ row_fn!(device_from_row -> Device, |row| {
         key_format: row.try_get("key_format")?,
         key_fingerprint: row.try_get("key_fingerprint")?,
         allow_plain: row.try_get::<i64, _>("allow_plain")? != 0,
+        plain_sources: row
+            .try_get::<Option<String>, _>("plain_sources")?
+            .map(|list| list.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default(),
         supervision_secs: row.try_get("supervision_secs")?,
         status: row.try_get("status")?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
@@ -468,11 +478,17 @@ fn facility_summary(f: &Facility) -> serde_json::Value {
     })
 }
 
+/// The `plain_sources` column: the list separated by spaces, NULL when empty.
+fn plain_sources_column(list: &[String]) -> Option<String> {
+    (!list.is_empty()).then(|| list.join(" "))
+}
+
 fn device_summary(d: &Device) -> serde_json::Value {
     serde_json::json!({
         "account": d.account, "receiver": d.receiver, "line": d.line,
         "facility_id": d.facility_id, "key_fingerprint": d.key_fingerprint,
         "key_format": d.key_format, "allow_plain": d.allow_plain,
+        "plain_sources": d.plain_sources,
         "supervision_secs": d.supervision_secs, "enabled": d.enabled,
     })
 }
@@ -958,8 +974,8 @@ impl Store {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO devices (account, receiver, line, facility_id, key_sealed, \
                      key_format, key_fingerprint, allow_plain, supervision_secs, status, enabled, \
-                     version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-                     'new', $10, 1, $11, $11) RETURNING id",
+                     version, created_at, updated_at, plain_sources) VALUES ($1, $2, $3, $4, $5, \
+                     $6, $7, $8, $9, 'new', $10, 1, $11, $11, $12) RETURNING id",
                 )
                 .bind(&input.account)
                 .bind(&input.receiver)
@@ -972,6 +988,7 @@ impl Store {
                 .bind(input.supervision_secs)
                 .bind(i64::from(input.enabled))
                 .bind(to_millis(now))
+                .bind(plain_sources_column(&input.plain_sources))
                 .fetch_one(&mut *tx)
                 .await?;
                 let row = sqlx::query(&format!("{DEVICE_SELECT} WHERE d.id = $1"))
@@ -1128,8 +1145,8 @@ impl Store {
             let updated = sqlx::query(
                 "UPDATE devices SET account = $3, receiver = $4, line = $5, facility_id = $6, \
                  key_sealed = $7, key_format = $8, key_fingerprint = $9, allow_plain = $10, \
-                 supervision_secs = $11, enabled = $12, version = version + 1, updated_at = $13 \
-                 WHERE id = $1 AND version = $2",
+                 supervision_secs = $11, enabled = $12, version = version + 1, updated_at = $13, \
+                 plain_sources = $14 WHERE id = $1 AND version = $2",
             )
             .bind(id)
             .bind(version)
@@ -1144,6 +1161,7 @@ impl Store {
             .bind(input.supervision_secs)
             .bind(i64::from(input.enabled))
             .bind(to_millis(now))
+            .bind(plain_sources_column(&input.plain_sources))
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() == 0 {

@@ -45,6 +45,7 @@ fn device(account: &str, facility_id: i64, supervision_secs: i64) -> DeviceInput
             fingerprint: "aaaa:bbbb:cccc:dddd".into(),
         }),
         allow_plain: false,
+        plain_sources: Vec::new(),
         supervision_secs,
         enabled: true,
     }

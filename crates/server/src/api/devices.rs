@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
 use crate::receiver::keys::parse_format;
+use crate::receiver::pipeline::PlainSources;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -47,6 +48,9 @@ pub struct DeviceView {
     /// Identifies the key without revealing it.
     pub key_fingerprint: Option<String>,
     pub allow_plain: bool,
+    /// The addresses and CIDR blocks its plain messages may come from; empty: the receiver's
+    /// list (`--dc09-plain-sources`), which by default allows any source.
+    pub plain_sources: Vec<String>,
     pub supervision_secs: i64,
     /// new (never heard), online or offline.
     pub status: String,
@@ -79,6 +83,7 @@ fn view(d: &Device) -> DeviceView {
         key_format: d.key_format.clone(),
         key_fingerprint: d.key_fingerprint.clone(),
         allow_plain: d.allow_plain,
+        plain_sources: d.plain_sources.clone(),
         supervision_secs: d.supervision_secs,
         status: d.status.clone(),
         status_label: status_label(&d.status).to_owned(),
@@ -107,6 +112,9 @@ pub struct NewDevice {
     pub key_format: Option<String>,
     /// Accept unencrypted messages (default: only when the device has no key).
     pub allow_plain: Option<bool>,
+    /// Where its plain messages may come from: addresses and CIDR blocks (`203.0.113.7`,
+    /// `10.20.0.0/16`). Without them the receiver's list applies.
+    pub plain_sources: Option<Vec<String>>,
     /// Seconds of silence after which the device is offline (default 3600).
     pub supervision_secs: Option<i64>,
     /// Default true.
@@ -128,6 +136,8 @@ pub struct DevicePatch {
     /// Remove the key (the device must then allow plain messages).
     pub remove_key: Option<bool>,
     pub allow_plain: Option<bool>,
+    /// Replaces the list; an empty list leaves the receiver's list to apply.
+    pub plain_sources: Option<Vec<String>>,
     pub supervision_secs: Option<i64>,
     pub enabled: Option<bool>,
 }
@@ -165,6 +175,27 @@ fn seal_key(state: &AppState, text: &str, format: Option<&str>) -> Result<Sealed
     })
 }
 
+/// Most sources one device may list.
+const MAX_PLAIN_SOURCES: usize = 32;
+
+/// Checks a device's plain sources; answers them trimmed, without blanks and repeats.
+fn plain_sources_field(list: &[String]) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = Vec::new();
+    for item in list.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+        PlainSources::parse(&[item]).map_err(|e| field_error("plain_sources", e))?;
+        if !out.iter().any(|o| o == item) {
+            out.push(item.to_owned());
+        }
+    }
+    if out.len() > MAX_PLAIN_SOURCES {
+        return Err(field_error(
+            "plain_sources",
+            format!("at most {MAX_PLAIN_SOURCES} addresses or blocks"),
+        ));
+    }
+    Ok(out)
+}
+
 fn field_error(field: &str, message: impl std::fmt::Display) -> ApiError {
     ApiError::new(ErrorCode::InvalidField, format!("{field}: {message}"))
 }
@@ -196,6 +227,7 @@ fn validate_new(state: &AppState, d: &NewDevice) -> Result<DeviceInput, ApiError
             "must be 1 to 604800 seconds",
         ));
     }
+    let plain_sources = plain_sources_field(d.plain_sources.as_deref().unwrap_or_default())?;
     Ok(DeviceInput {
         account,
         receiver,
@@ -203,6 +235,7 @@ fn validate_new(state: &AppState, d: &NewDevice) -> Result<DeviceInput, ApiError
         facility_id: d.facility_id,
         key,
         allow_plain,
+        plain_sources,
         supervision_secs,
         enabled: d.enabled.unwrap_or(true),
     })
@@ -347,7 +380,8 @@ pub async fn patch(
             || body.key.is_some()
             || body.key_format.is_some()
             || body.remove_key.is_some()
-            || body.allow_plain.is_some())
+            || body.allow_plain.is_some()
+            || body.plain_sources.is_some())
     {
         return Err(ApiError::forbidden(
             "a unit officer may change only the supervision interval and the enabled flag",
@@ -379,6 +413,9 @@ pub async fn patch(
     }
     if let Some(p) = body.allow_plain {
         input.allow_plain = p;
+    }
+    if let Some(list) = &body.plain_sources {
+        input.plain_sources = plain_sources_field(list)?;
     }
     if input.key.is_none() && !input.allow_plain {
         return Err(field_error(
@@ -502,7 +539,7 @@ fn parse_bool(text: &str) -> Option<bool> {
 }
 
 /// Imports devices from CSV with the columns `account, facility_id, receiver, line, key,
-/// key_format, allow_plain, supervision_secs, enabled`. Every bad row is reported by line;
+/// key_format, allow_plain, plain_sources (separated by spaces), supervision_secs, enabled`. Every bad row is reported by line;
 /// with `mode=all` a file with errors writes nothing.
 #[utoipa::path(post, path = "/api/devices/import", tag = "devices", params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
@@ -591,6 +628,8 @@ pub async fn import(
             key: cell(row, "key"),
             key_format: cell(row, "key_format"),
             allow_plain: bools[0].1,
+            plain_sources: cell(row, "plain_sources")
+                .map(|list| list.split_whitespace().map(str::to_owned).collect()),
             supervision_secs,
             enabled: bools[1].1,
         };

@@ -434,7 +434,9 @@ pub fn decide(
             now,
         );
     }
-    if !header.encrypted && !plain_sources.allows_peer(&origin.peer) {
+    // The device's own sources, else the receiver's.
+    let sources = device.plain_sources.as_ref().unwrap_or(plain_sources);
+    if !header.encrypted && !sources.allows_peer(&origin.peer) {
         return rejected(
             frame,
             origin,
@@ -538,6 +540,7 @@ mod tests {
             unit_code: "00004".into(),
             key,
             allow_plain,
+            plain_sources: None,
             enabled: true,
         });
         r
@@ -700,6 +703,59 @@ mod tests {
         assert!(PlainSources::parse(&["0.0.0.0/0"])
             .unwrap()
             .allows("8.8.8.8".parse().unwrap()));
+    }
+
+    /// A device's own list replaces the receiver's: a panel pinned to its line is refused
+    /// from anywhere else, even where the receiver's list (or no list) would let it in.
+    #[test]
+    fn a_devices_own_plain_sources_replace_the_receivers() {
+        let reg = Registry::new(None);
+        reg.insert_for_test(DeviceEntry {
+            id: 1,
+            account: "1234".into(),
+            receiver: None,
+            line: None,
+            facility_id: 10,
+            unit_code: "00004".into(),
+            key: None,
+            allow_plain: true,
+            plain_sources: Some(PlainSources::parse(&["198.51.100.7"]).unwrap()),
+            enabled: true,
+        });
+        let mut rng = StdRng::seed_from_u64(5);
+        let frame = MessageBuilder::new(Token::AdmCid)
+            .seq(9)
+            .account("1234")
+            .contact_id(1, 110, 1, 1)
+            .build()
+            .unwrap();
+        let mut outcome = |peer: &str, receivers: &PlainSources| {
+            let origin = Origin {
+                transport: "tcp",
+                peer: peer.into(),
+            };
+            match decide(
+                &frame,
+                &origin,
+                &reg,
+                &Window::default(),
+                receivers,
+                now(),
+                &mut rng,
+            ) {
+                Decision::Reply { outcome, .. } => outcome,
+                Decision::Store { .. } => Outcome::AckNew,
+            }
+        };
+        let any = PlainSources::default();
+        let receivers = PlainSources::parse(&["10.0.0.0/8"]).unwrap();
+        assert_eq!(outcome("198.51.100.7:4000", &any), Outcome::AckNew);
+        assert_eq!(outcome("198.51.100.7:4000", &receivers), Outcome::AckNew);
+        assert_eq!(outcome("198.51.100.8:4000", &any), Outcome::NakPlainSource);
+        assert_eq!(
+            outcome("10.1.2.3:4000", &receivers),
+            Outcome::NakPlainSource
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! It also collects last-seen times, flushed in batches by supervision.
 
 use super::keys::MasterKey;
+use super::pipeline::PlainSources;
 use dc09::Key;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -21,6 +22,8 @@ pub struct DeviceEntry {
     /// The opened key; `None` when the device has none (or it could not be opened).
     pub key: Option<Key>,
     pub allow_plain: bool,
+    /// Where its plain messages may come from; `None`: the receiver's list applies.
+    pub plain_sources: Option<PlainSources>,
     pub enabled: bool,
 }
 
@@ -93,6 +96,17 @@ impl Registry {
             }
             _ => None,
         };
+        // The API checks the list before storing it; a list that does not parse (written by
+        // hand in the database) refuses the device's plain messages rather than allow any source.
+        let (plain_sources, allow_plain) = match PlainSources::parse(&d.plain_sources) {
+            Ok(list) if list.is_empty() => (None, d.allow_plain),
+            Ok(list) => (Some(list), d.allow_plain),
+            Err(e) => {
+                tracing::error!(device = d.id, error = %e,
+                    "cannot read the device's plain sources; its plain messages will be refused");
+                (None, false)
+            }
+        };
         DeviceEntry {
             id: d.id,
             account: normalize_account(&d.account),
@@ -101,7 +115,8 @@ impl Registry {
             facility_id: d.facility_id,
             unit_code: d.unit_code.clone(),
             key,
-            allow_plain: d.allow_plain,
+            allow_plain,
+            plain_sources,
             enabled: d.enabled,
         }
     }
@@ -231,6 +246,7 @@ mod tests {
             unit_code: "00070".into(),
             key: None,
             allow_plain: true,
+            plain_sources: None,
             enabled: true,
         })
     }

@@ -802,8 +802,131 @@ async fn device_totals_count_past_a_list_page(backend: Backend) {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "unknown filter");
 }
 
+/// A plain panel pinned to its line: its plain messages are accepted only from the sources it
+/// lists (anyone who knows the account could otherwise send one), the list is checked when
+/// written, shown, changed by an admin only, and read from the CSV import.
+async fn a_plain_device_is_pinned_to_its_sources(backend: Backend) {
+    let Some(site) = site(backend, options()).await else {
+        return;
+    };
+    let elsewhere = site
+        .device(json!({"account": "C100", "plain_sources": [" 198.51.100.7 ", "198.51.100.7"]}))
+        .await;
+    assert_eq!(elsewhere["plain_sources"], json!(["198.51.100.7"]));
+    site.device(json!({"account": "C101", "plain_sources": ["127.0.0.0/8"]}))
+        .await;
+    let alarm = |acct: &str, seq: u16| {
+        MessageBuilder::new(Token::AdmCid)
+            .seq(seq)
+            .account(acct)
+            .contact_id(1, 110, 1, 3)
+            .build()
+            .unwrap()
+    };
+    // The test's frames come from 127.0.0.1.
+    assert_nak(&tcp_exchange(site.addr(), &alarm("C100", 1)).await);
+    let line = "binhyen_dc09_frames_total{result=\"nak\",reason=\"plain_source\"}";
+    assert!(metric(&site.s, line).await >= 1);
+    let reply = tcp_exchange(site.addr(), &alarm("C101", 1)).await;
+    assert_eq!(
+        Header::peek(&reply).unwrap().token,
+        Token::Ack,
+        "{}",
+        text(&reply)
+    );
+
+    // Moved to the right line, the first device is heard.
+    let path = format!("/api/devices/{}", elsewhere["id"]);
+    let r = site
+        .s
+        .patch(
+            &site.admin,
+            &path,
+            &json!({"version": elsewhere["version"], "plain_sources": ["127.0.0.1", "::1"]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let moved: Value = r.json().await.unwrap();
+    assert_eq!(moved["plain_sources"], json!(["127.0.0.1", "::1"]));
+    let mut heard = false;
+    for seq in 2..40 {
+        let reply = tcp_exchange(site.addr(), &alarm("C100", seq)).await;
+        if Header::peek(&reply).unwrap().token == Token::Ack {
+            heard = true;
+            break;
+        }
+        // The receiver's registry follows the change feed.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(heard, "the device's new sources apply");
+
+    // Checked when written; a unit officer may not change them.
+    for bad in [json!(["ten"]), json!(["10.0.0.0/33"])] {
+        let r = site
+            .s
+            .patch(
+                &site.admin,
+                &path,
+                &json!({"version": moved["version"], "plain_sources": bad}),
+            )
+            .await;
+        assert_eq!(
+            common::error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
+            "invalid_field"
+        );
+    }
+    let officer = site
+        .s
+        .user(
+            &site.admin,
+            "can_bo_nguon",
+            "unit_officer",
+            Some(&site.unit),
+        )
+        .await;
+    let r = site
+        .s
+        .patch(
+            &officer,
+            &path,
+            &json!({"version": moved["version"], "plain_sources": []}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // The CSV import reads them, separated by spaces, and reports a bad one by line.
+    let csv = format!(
+        "account,facility_id,plain_sources\nC102,{f},10.1.0.0/16 10.2.0.9\nC103,{f},nowhere\n",
+        f = site.facility
+    );
+    let r = site
+        .s
+        .post_csv(&site.admin, "/api/devices/import?mode=valid-only", &csv)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let report: Value = r.json().await.unwrap();
+    assert_eq!(report["created"], 1, "{report}");
+    assert_eq!(report["errors"][0]["line"], 3, "{report}");
+    assert_eq!(report["errors"][0]["field"], "plain_sources", "{report}");
+    let r = site
+        .s
+        .get(
+            &site.admin,
+            &format!("/api/devices?facility_id={}", site.facility),
+        )
+        .await;
+    let listed: Vec<Value> = r.json().await.unwrap();
+    let c102 = listed
+        .iter()
+        .find(|d| d["account"] == "C102")
+        .expect("C102 listed");
+    assert_eq!(c102["plain_sources"], json!(["10.1.0.0/16", "10.2.0.9"]));
+    site.s.stop().await;
+}
+
 api_on_both_backends!(
     device_totals_count_past_a_list_page,
+    a_plain_device_is_pinned_to_its_sources,
     acks_plain_and_encrypted_over_tcp_and_udp,
     every_nak_case_and_duh,
     retransmission_is_acked_and_stored_once,
