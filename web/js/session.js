@@ -48,7 +48,7 @@ export function loadBoundaries() {
 export function unitName(code) {
   if (!code) return "";
   const u = session.units.get(code);
-  return u ? u.full_name || u.name : code;
+  return u ? u.full_name : code;
 }
 
 /** Forgets everything (sign-out). */

@@ -62,7 +62,7 @@ function unitSelect(id, selected) {
     "select",
     { id },
     h("option", { value: "" }, "—"),
-    session.unitList.map((u) => h("option", { value: u.code, selected: u.code === selected }, u.full_name || u.name)),
+    session.unitList.map((u) => h("option", { value: u.code, selected: u.code === selected }, u.full_name)),
   );
 }
 
@@ -307,7 +307,7 @@ async function unitsTab(body, state) {
     const withoutAccount = session.unitList.filter((u) => !(officers.get(u.code) || []).some((o) => !o.disabled)).length;
     const q = search.value.trim().toLowerCase();
     const units = session.unitList.filter(
-      (u) => (!q || (u.full_name || u.name || "").toLowerCase().includes(q) || u.code.includes(q)) && (!onlyEmpty.checked || !(officers.get(u.code) || []).some((o) => !o.disabled)),
+      (u) => (!q || (u.full_name).toLowerCase().includes(q) || u.code.includes(q)) && (!onlyEmpty.checked || !(officers.get(u.code) || []).some((o) => !o.disabled)),
     );
     // City-level accounts (no unit) may answer for the headquarters.
     const cityOfficers = users.filter((u) => !u.unit_code && ["admin", "operator", "leader", "inspector"].includes(u.role) && !u.disabled);
@@ -345,7 +345,7 @@ async function unitsTab(body, state) {
       h("p", { class: "muted", id: "units-summary" }, t("units_summary", { units: session.unitList.length, without: withoutAccount })),
       table("units-table", [t("unit"), t("unit_accounts"), t("unit_chief"), ""], [
         !q && !onlyEmpty.checked ? row("hq", t("headquarters"), cityOfficers) : null,
-        ...units.map((u) => row(u.code, u.full_name || u.name, officers.get(u.code) || [])),
+        ...units.map((u) => row(u.code, u.full_name, officers.get(u.code) || [])),
       ]),
     );
   }

@@ -478,8 +478,8 @@ export function renderIncident(main, { id }, ctx) {
           // Resources already on the incident count toward the line.
           const assigned = Number(l.assigned) || 0;
           const filled = assigned + ids.length;
-          const needed = l.needed ?? l.count ?? filled;
-          const short = l.missing != null ? l.missing > 0 : filled < needed;
+          const needed = l.needed;
+          const short = l.missing > 0;
           return h(
             "li",
             { class: short ? "short" : "full", dataset: { kind: l.kind ?? "" } },
@@ -707,7 +707,7 @@ export function renderIncident(main, { id }, ctx) {
     const forms = [classifyForm()];
     const others = session.unitList.filter((u) => u.code !== inc.unit && !shared.has(u.code));
     if (others.length) {
-      const unit = h("select", { id: "share-unit" }, others.map((u) => h("option", { value: u.code }, u.full_name || u.name)));
+      const unit = h("select", { id: "share-unit" }, others.map((u) => h("option", { value: u.code }, u.full_name)));
       const reason = h("input", { id: "share-reason", placeholder: t("reason_optional") });
       forms.push(miniForm("share", t("share_with"), [[t("unit"), unit], [t("reason"), reason]], t("share"), () => ({ path: "share", body: { unit_code: unit.value, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) }, ok: t("shared_ok", { unit: unitName(unit.value) }) })));
     }
@@ -1013,8 +1013,7 @@ export function renderIncident(main, { id }, ctx) {
     if (change.kind === "resync") return reload();
     if (!inc) return;
     const p = change.payload || {};
-    const changedId = p.id ?? p.incident_id;
-    if (change.kind.startsWith("incident.") && String(changedId) === String(inc.id)) reload();
+    if (change.kind.startsWith("incident.") && String(p.id) === String(inc.id)) reload();
     else if (change.kind.startsWith("resource.") && inc.resources.some((r) => String(r.id) === String(p.id))) reload();
   });
   const tick = setInterval(() => {

@@ -137,7 +137,7 @@ export function renderIntake(main, _params, ctx) {
         return;
       }
       const best = matches[0];
-      state.addressPoint = !res.ambiguous && res.point && res.point.lat != null ? { lat: res.point.lat, lon: res.point.lon ?? res.point.lng, source: res.point.source } : null;
+      state.addressPoint = !res.ambiguous && res.point && res.point.lat != null ? { lat: res.point.lat, lon: res.point.lon, source: res.point.source } : null;
       checkDuplicates();
       const old = (best.evidence || []).find((e) => e.kind === "old_unit" || e.kind === "old_district");
       state.oldName = !res.ambiguous && old ? `${old.label} → ${unitName(best.code)}` : null;
