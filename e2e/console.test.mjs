@@ -297,12 +297,18 @@ test("the devices board says the risk of a device that accepts unencrypted messa
   const chip = page.locator("#devices-table .plain-risk").first();
   await chip.waitFor();
   assert.match(await chip.textContent(), /Tin không mã hóa: ai biết số tài khoản có thể giả mạo/);
+  // A device pinned to its line says where it is heard from instead.
+  const pinned = await admin("POST", "/api/devices", { account: "7E57AC", facility_id: facility.body.id, plain_sources: ["203.0.113.9", "10.8.0.0/16"] });
+  assert.equal(pinned.status, 201, JSON.stringify(pinned.body));
   // The facility's own page lists its device (it once asked for a filter the API does not
   // have, and showed the error as "no data").
   await page.goto(`${server.url}/facilities/${facility.body.id}`);
   const device = page.locator(".facility .panel ul.plain li", { hasText: "7E57AB" });
   await device.waitFor();
   assert.match(await device.textContent(), /Tin không mã hóa/);
+  const narrowed = page.locator(".facility .panel ul.plain li", { hasText: "7E57AC" });
+  assert.match(await narrowed.textContent(), /Không mã hóa: chỉ nhận từ 203\.0\.113\.9, 10\.8\.0\.0\/16/);
+  assert.equal(await narrowed.locator(".plain-risk").count(), 0);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

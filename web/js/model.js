@@ -209,6 +209,8 @@ export function normDevice(raw) {
     lastSeen: toMs(raw.last_seen_at),
     // Accepts unencrypted messages: anyone who knows the account number can forge them.
     plain: raw.allow_plain === true,
+    // Where its plain messages may come from; empty: the receiver's list.
+    plainSources: raw.plain_sources,
   };
 }
 

@@ -27,7 +27,13 @@ function deviceChip(status) {
 
 /** The risk of a device that may send unencrypted messages, said where it is listed. */
 function plainRisk(d) {
-  return d?.plain ? h("span", { class: "chip plain-risk", role: "note", title: t("plain_risk") }, "⚠ ", t("plain_label"), h("span", { class: "small" }, ": ", t("plain_risk"))) : null;
+  if (!d?.plain) return null;
+  // A device pinned to its sources is narrowed, not safe: say where it is heard from.
+  if (d.plainSources.length) {
+    const where = t("plain_pinned", { list: d.plainSources.join(", ") });
+    return h("span", { class: "chip plain-pinned", role: "note", title: where }, t("plain_label"), h("span", { class: "small" }, ": ", where));
+  }
+  return h("span", { class: "chip plain-risk", role: "note", title: t("plain_risk") }, "⚠ ", t("plain_label"), h("span", { class: "small" }, ": ", t("plain_risk")));
 }
 
 function heartbeat(ms) {
