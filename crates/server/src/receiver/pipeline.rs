@@ -658,6 +658,24 @@ mod tests {
             .contains("\"DUH\"0004"));
     }
 
+    /// The outcome of `frame` sent over TCP from `peer`, with the receiver's `sources`.
+    fn from_peer(
+        frame: &[u8],
+        reg: &Registry,
+        peer: &str,
+        sources: &PlainSources,
+        rng: &mut StdRng,
+    ) -> Outcome {
+        let origin = Origin {
+            transport: "tcp",
+            peer: peer.into(),
+        };
+        match decide(frame, &origin, reg, &Window::default(), sources, now(), rng) {
+            Decision::Reply { outcome, .. } => outcome,
+            Decision::Store { .. } => Outcome::AckNew,
+        }
+    }
+
     #[test]
     fn plain_messages_only_from_the_allowed_sources() {
         let reg = registry_with("1234", None, true);
@@ -670,24 +688,7 @@ mod tests {
             .unwrap();
         let sources =
             PlainSources::parse(&["10.20.0.0/16", "2001:db8::/32", " 192.0.2.7 "]).unwrap();
-        let outcome = |peer: &str, rng: &mut StdRng| {
-            let origin = Origin {
-                transport: "tcp",
-                peer: peer.into(),
-            };
-            match decide(
-                &frame,
-                &origin,
-                &reg,
-                &Window::default(),
-                &sources,
-                now(),
-                rng,
-            ) {
-                Decision::Reply { outcome, .. } => outcome,
-                Decision::Store { .. } => Outcome::AckNew,
-            }
-        };
+        let outcome = |peer: &str, rng: &mut StdRng| from_peer(&frame, &reg, peer, &sources, rng);
         assert_eq!(outcome("10.20.3.4:5000", &mut rng), Outcome::AckNew);
         assert_eq!(outcome("192.0.2.7:5000", &mut rng), Outcome::AckNew);
         assert_eq!(
@@ -730,22 +731,7 @@ mod tests {
             .build()
             .unwrap();
         let mut outcome = |peer: &str, receivers: &PlainSources| {
-            let origin = Origin {
-                transport: "tcp",
-                peer: peer.into(),
-            };
-            match decide(
-                &frame,
-                &origin,
-                &reg,
-                &Window::default(),
-                receivers,
-                now(),
-                &mut rng,
-            ) {
-                Decision::Reply { outcome, .. } => outcome,
-                Decision::Store { .. } => Outcome::AckNew,
-            }
+            from_peer(&frame, &reg, peer, receivers, &mut rng)
         };
         let any = PlainSources::default();
         let receivers = PlainSources::parse(&["10.0.0.0/8"]).unwrap();
