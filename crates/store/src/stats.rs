@@ -13,6 +13,9 @@
 use crate::accountability::{AccResult, AccountabilityError};
 use crate::{to_millis, Store};
 use chrono::{DateTime, Utc};
+use domain::stats::false_alarms::{
+    elapsed_days, DeviceFalseAlarms, FacilityFalseAlarms, FalseAlarmReport,
+};
 use domain::stats::{
     rate_pct, Change, ClearanceFigures, CountReport, CountRow, CrimeReport, CrimeRow, FamilyMap,
     FireFamily, FireFigures, FireReport, Granularity, GroupBy, GroupKey, Period, ResponseGroupBy,
@@ -581,6 +584,92 @@ impl Store {
             period: *period,
             previous_period,
             rows,
+        })
+    }
+
+    /// False alarms of the fire-alarm link in `period`: incidents opened by an alarm device
+    /// and declared false (`false_alarm` of the statistics relation), per facility (every one,
+    /// most first) and for the `worst` devices, with the devices in service in the scope now.
+    pub async fn stats_false_alarms(
+        &self,
+        period: &Period,
+        unit: Option<&str>,
+        worst: i64,
+        now: DateTime<Utc>,
+    ) -> AccResult<FalseAlarmReport> {
+        let (from, to) = ms(period.utc_range());
+        // Incidents opened by an alarm device and declared false, in the period and scope.
+        const FALSE_ALARMS: &str = "FROM incident_stats s JOIN incidents i ON i.id = s.id \
+             JOIN facilities f ON f.id = i.facility_id \
+             WHERE s.false_alarm = 1 AND s.channel = 'alarm_device' \
+             AND s.created_at >= $1 AND s.created_at < $2 AND ($3 IS NULL OR s.unit = $3)";
+        let by_facility = format!(
+            "SELECT f.id AS facility_id, f.name AS name, f.unit_code AS unit_code, \
+             COUNT(*) AS n, (SELECT COUNT(*) FROM devices d WHERE d.facility_id = f.id \
+             AND d.enabled = 1) AS devices {FALSE_ALARMS} \
+             GROUP BY f.id, f.name, f.unit_code ORDER BY n DESC, f.id"
+        );
+        let by_device = format!(
+            "SELECT d.account AS account, f.id AS facility_id, f.name AS facility_name, \
+             COUNT(*) AS n {FALSE_ALARMS} \
+             GROUP BY d.account, f.id, f.name ORDER BY n DESC, d.account LIMIT $4"
+        )
+        .replace(
+            "JOIN facilities f ON f.id = i.facility_id",
+            "JOIN facilities f ON f.id = i.facility_id \
+             JOIN devices d ON d.account = i.device_id",
+        );
+        let in_service =
+            "SELECT COUNT(*) FROM devices d JOIN facilities f ON f.id = d.facility_id \
+             WHERE d.enabled = 1 AND ($1 IS NULL OR f.unit_code = $1)";
+        let (facilities, worst_devices, devices) = on_read!(self, |pool| {
+            let facilities = sqlx::query(&by_facility)
+                .bind(from)
+                .bind(to)
+                .bind(unit)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(FacilityFalseAlarms {
+                        facility_id: r.try_get("facility_id")?,
+                        name: r.try_get("name")?,
+                        unit_code: r.try_get("unit_code")?,
+                        false_alarms: count(r.try_get("n")?),
+                        devices: count(r.try_get("devices")?),
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            let worst_devices = sqlx::query(&by_device)
+                .bind(from)
+                .bind(to)
+                .bind(unit)
+                .bind(worst)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(DeviceFalseAlarms {
+                        account: r.try_get("account")?,
+                        facility_id: r.try_get("facility_id")?,
+                        facility_name: r.try_get("facility_name")?,
+                        false_alarms: count(r.try_get("n")?),
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            let devices: i64 = sqlx::query_scalar(in_service)
+                .bind(unit)
+                .fetch_one(pool)
+                .await?;
+            Ok::<_, sqlx::Error>((facilities, worst_devices, devices))
+        })?;
+        Ok(FalseAlarmReport {
+            period: *period,
+            devices: count(devices),
+            false_alarms: facilities.iter().map(|f| f.false_alarms).sum(),
+            elapsed_days: elapsed_days(period, now),
+            facilities,
+            worst_devices,
         })
     }
 

@@ -158,6 +158,15 @@ assessed damage (VND) and the number of incidents with assessed damage; compared
 COALESCE(SUM(damage_vnd), 0), COUNT(damage_vnd) FROM incidents JOIN category_families \
 USING (category) WHERE created_at >= :start AND created_at < :end GROUP BY family",
     },
+    Definition {
+        key: "false_alarm_rate",
+        title_vi: "Báo cháy giả",
+        title_en: "False alarms",
+        text_vi: "Vụ việc do thiết bị báo cháy tạo trong kỳ và được xác định là báo giả (theo báo cáo vụ cháy, hoặc trạng thái, kết quả xử lý là báo giả), theo cơ sở và theo thiết bị. Tỷ lệ: số lần báo giả × 100 / số thiết bị đang hoạt động / số tháng đã qua của kỳ (một tháng là 30,4375 ngày); số thiết bị là số hiện tại, hệ thống không lưu lịch sử số thiết bị.",
+        text_en: "Incidents opened by a fire-alarm device in the period and found to be false alarms (by the fire report, or by their status or disposition), per facility and per device. Rate: false alarms × 100 / devices in service / months of the period passed so far (a month being 30.4375 days); the device count is today's, the registry keeps no history of it.",
+        sql: "SELECT facility_id, COUNT(*) FROM incidents WHERE channel = 'alarm_device' AND \
+false_alarm = 1 AND created_at >= :start AND created_at < :end GROUP BY facility_id",
+    },
 ];
 
 /// The definition with this key.

@@ -15,6 +15,7 @@
 pub mod cases;
 pub mod compare;
 pub mod definitions;
+pub mod false_alarms;
 pub mod fire;
 pub mod incidents;
 pub mod period;

@@ -924,8 +924,111 @@ async fn a_plain_device_is_pinned_to_its_sources(backend: Backend) {
     site.s.stop().await;
 }
 
+/// A fire alarm declared false counts for its facility and its device, and in the rate per
+/// 100 devices per month; a real alarm does not, nor does another unit's facility in that
+/// unit's scope.
+async fn false_alarms_are_counted_per_facility_and_device(backend: Backend) {
+    let Some(site) = site(backend, options()).await else {
+        return;
+    };
+    for account in ["D100", "D101", "D102", "D103"] {
+        site.device(json!({"account": account, "allow_plain": true}))
+            .await;
+    }
+    // A fire alarm from D100 and one from D101 (zones apart: one incident per facility and
+    // kind while open, so the first is declared false before the second comes).
+    let fire = |acct: &str, zone: u16| {
+        MessageBuilder::new(Token::AdmCid)
+            .seq(zone)
+            .account(acct)
+            .contact_id(1, 110, 1, zone)
+            .build()
+            .unwrap()
+    };
+    for (acct, zone, is_false) in [("D100", 1, true), ("D101", 2, false)] {
+        let reply = tcp_exchange(site.addr(), &fire(acct, zone)).await;
+        assert_eq!(Header::peek(&reply).unwrap().token, Token::Ack);
+        let path = format!("/api/incidents?facility={}&status=open", site.facility);
+        let mut incident = Value::Null;
+        for _ in 0..100 {
+            let list: Vec<Value> = site.s.get(&site.admin, &path).await.json().await.unwrap();
+            if let Some(i) = list.first() {
+                incident = i.clone();
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let id = incident["id"]
+            .as_i64()
+            .expect("the alarm opened an incident");
+        // Ended either way, so that the next alarm opens an incident of its own.
+        let steps = if is_false {
+            vec![
+                json!({"to": "false_alarm", "reason": "Hơi nước nhà bếp, không có cháy"}),
+                json!({"to": "closed", "disposition": "false_alarm"}),
+            ]
+        } else {
+            vec![json!({"to": "cancelled", "reason": "Đã xử lý tại chỗ"})]
+        };
+        for body in steps {
+            let path = format!("/api/incidents/{id}/transitions");
+            let r = site.s.post(&site.admin, &path, &body).await;
+            assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        }
+    }
+    let r = site.s.get(&site.admin, "/api/stats/false-alarms").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let report: Value = r.json().await.unwrap();
+    assert_eq!(report["false_alarms"], 1, "{report}");
+    assert_eq!(report["devices"], 4, "{report}");
+    assert_eq!(
+        report["facilities"][0]["facility_id"], site.facility,
+        "{report}"
+    );
+    assert_eq!(report["facilities"][0]["false_alarms"], 1);
+    assert_eq!(report["facilities"][0]["devices"], 4);
+    assert_eq!(
+        report["worst_devices"],
+        json!([{
+            "account": "D100", "facility_id": site.facility,
+            "facility_name": "Chung cư thử nghiệm", "false_alarms": 1
+        }])
+    );
+    // 1 × 100 / 4 devices / (days passed / 30.4375).
+    let days = report["elapsed_days"].as_f64().unwrap();
+    let rate = report["rate_per_100_devices_month"].as_f64().unwrap();
+    assert!((rate - 25.0 * 30.4375 / days).abs() < 1e-6, "{report}");
+    // Another unit's scope has none of it; the export lists the facility.
+    let other = if site.unit == "00004" {
+        "00008"
+    } else {
+        "00004"
+    };
+    let r = site
+        .s
+        .get(
+            &site.admin,
+            &format!("/api/stats/false-alarms?unit={other}"),
+        )
+        .await;
+    let elsewhere: Value = r.json().await.unwrap();
+    assert_eq!(elsewhere["false_alarms"], 0, "{elsewhere}");
+    assert_eq!(elsewhere["devices"], 0, "{elsewhere}");
+    assert!(elsewhere["rate_per_100_devices_month"].is_null());
+    let csv = site
+        .s
+        .get(&site.admin, "/api/stats/false-alarms?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("Chung cư thử nghiệm"), "{csv}");
+    site.s.stop().await;
+}
+
 api_on_both_backends!(
     device_totals_count_past_a_list_page,
+    false_alarms_are_counted_per_facility_and_device,
     a_plain_device_is_pinned_to_its_sources,
     acks_plain_and_encrypted_over_tcp_and_udp,
     every_nak_case_and_duh,

@@ -574,6 +574,102 @@ pub async fn fires(
     answer(&q, body, |l| report.to_table(l), "fires", &period)
 }
 
+/// One facility's false alarms.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FacilityFalseAlarmView {
+    pub facility_id: i64,
+    pub name: String,
+    pub unit_code: String,
+    pub false_alarms: u64,
+    /// Its devices in service now.
+    pub devices: u64,
+    /// False alarms per 100 of its devices per month; null without devices.
+    pub rate_per_100_devices_month: Option<f64>,
+}
+
+/// One device's false alarms.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeviceFalseAlarmView {
+    pub account: String,
+    pub facility_id: i64,
+    pub facility_name: String,
+    pub false_alarms: u64,
+}
+
+/// False alarms of the fire-alarm link (`false_alarm_rate`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FalseAlarmView {
+    pub period: PeriodView,
+    pub unit: Option<String>,
+    /// Devices in service (enabled) in the scope now.
+    pub devices: u64,
+    /// Incidents opened by an alarm device in the period and found false.
+    pub false_alarms: u64,
+    /// Days of the period passed so far, the rate's time base.
+    pub elapsed_days: f64,
+    /// False alarms per 100 devices per month; null without devices or time passed.
+    pub rate_per_100_devices_month: Option<f64>,
+    /// Every facility with a false alarm in the period, most first.
+    pub facilities: Vec<FacilityFalseAlarmView>,
+    /// The devices with the most false alarms (at most 20).
+    pub worst_devices: Vec<DeviceFalseAlarmView>,
+    pub definitions: Vec<&'static Definition>,
+}
+
+/// How many of the worst devices a false-alarm report lists.
+const WORST_DEVICES: i64 = 20;
+
+/// False alarms of the fire-alarm link per facility and per device, and their rate per 100
+/// devices per month (`false_alarm_rate`); the exports list the facilities.
+#[utoipa::path(get, path = "/api/stats/false-alarms", tag = "stats", params(StatsQuery),
+    responses((status = 200, body = FalseAlarmView), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn false_alarms(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<StatsQuery>,
+) -> ApiResult<Response> {
+    let now = Utc::now();
+    let period = period_of(&q, now)?;
+    let unit = scoped_unit(&state, &principal, q.unit.as_deref())?;
+    let report = state
+        .store
+        .stats_false_alarms(&period, unit.as_deref(), WORST_DEVICES, now)
+        .await?;
+    let body = FalseAlarmView {
+        period: (&report.period).into(),
+        unit: unit.clone(),
+        devices: report.devices,
+        false_alarms: report.false_alarms,
+        elapsed_days: report.elapsed_days,
+        rate_per_100_devices_month: report.rate(),
+        facilities: report
+            .facilities
+            .iter()
+            .map(|f| FacilityFalseAlarmView {
+                facility_id: f.facility_id,
+                name: f.name.clone(),
+                unit_code: f.unit_code.clone(),
+                false_alarms: f.false_alarms,
+                devices: f.devices,
+                rate_per_100_devices_month: report.facility_rate(f),
+            })
+            .collect(),
+        worst_devices: report
+            .worst_devices
+            .iter()
+            .map(|d| DeviceFalseAlarmView {
+                account: d.account.clone(),
+                facility_id: d.facility_id,
+                facility_name: d.facility_name.clone(),
+                false_alarms: d.false_alarms,
+            })
+            .collect(),
+        definitions: definitions(&["reporting_period", "false_alarm_rate"]),
+    };
+    answer(&q, body, |_| report.to_table(), "false-alarms", &period)
+}
+
 /// The definition of every statistic, in Vietnamese and English, with its SQL.
 #[utoipa::path(get, path = "/api/stats/definitions", tag = "stats",
     responses((status = 200, body = [Definition])))]
@@ -589,12 +685,21 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/stats/crimes", get(crimes))
         .route("/api/stats/response-times", get(response_times))
         .route("/api/stats/fires", get(fires))
+        .route("/api/stats/false-alarms", get(false_alarms))
         .route("/api/stats/definitions", get(all_definitions))
 }
 
 /// The statistics paths for the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(incidents, series, crimes, response_times, fires, all_definitions))]
+#[openapi(paths(
+    incidents,
+    series,
+    crimes,
+    response_times,
+    fires,
+    false_alarms,
+    all_definitions
+))]
 pub struct Doc;
 
 #[cfg(test)]
