@@ -331,9 +331,15 @@ test("statistics: the period and the unit are chosen, totals are the server's, n
   await page.waitForFunction((want) => document.querySelector("[data-testid=stats-open-total]")?.textContent === want, `Đang mở: ${unitTotal.body.total} vụ việc`);
   await page.locator("#stats-crimes [data-testid=stats-clearance]").waitFor();
   const last = asked.filter((u) => u.searchParams.get("unit") === BA_DINH.code);
-  for (const path of ["/api/stats/incidents", "/api/stats/incidents/series", "/api/stats/crimes", "/api/stats/response-times", "/api/stats/fires"]) {
+  for (const path of ["/api/stats/incidents", "/api/stats/incidents/series", "/api/stats/crimes", "/api/stats/response-times", "/api/stats/fires", "/api/stats/false-alarms"]) {
     assert.ok(last.some((u) => u.pathname === path && u.searchParams.get("period") === quarter), `${path} asked for ${quarter}`);
   }
+  // False alarms: the server's count and devices of the same period and unit.
+  const falseAlarms = await admin("GET", `/api/stats/false-alarms?period=${quarter}&unit=${BA_DINH.code}`);
+  assert.equal(falseAlarms.status, 200, JSON.stringify(falseAlarms.body));
+  const rateLine = page.locator("#stats-false-alarms .false-alarm-rate");
+  await rateLine.waitFor();
+  assert.match(await rateLine.textContent(), new RegExp(`^${falseAlarms.body.false_alarms} lần báo giả từ ${falseAlarms.body.devices} thiết bị đang hoạt động`));
   await page.locator("#stats-unit-report svg").waitFor();
   const csv = await page.locator("#stats-unit-report a[data-export=csv]").getAttribute("href");
   const link = new URL(csv, server.url);

@@ -57,6 +57,7 @@ export function renderStats(main, _params, ctx) {
     crimes: h("div", { id: "stats-crimes" }),
     response: h("div", { id: "stats-response" }),
     fires: h("div", { id: "stats-fires" }),
+    falseAlarms: h("div", { id: "stats-false-alarms" }),
   };
   replace(
     main,
@@ -85,6 +86,7 @@ export function renderStats(main, _params, ctx) {
         section(t("stats_crimes"), boxes.crimes),
         section(t("stats_response"), boxes.response),
         section(t("stats_fires"), boxes.fires),
+        section(t("stats_false_alarms"), boxes.falseAlarms),
       ),
     ),
   );
@@ -226,6 +228,30 @@ export function renderStats(main, _params, ctx) {
         ),
         h("p", { class: "muted" }, t("fires_confirmed_only")),
         exportLinks("/api/stats/fires", q, "fires"),
+      );
+    });
+
+    show(boxes.falseAlarms, `/api/stats/false-alarms?${q}`, (report) => {
+      const rate = (r) => (r == null ? "—" : r.toLocaleString(lang() === "en" ? "en" : "vi", { maximumFractionDigits: 1 }));
+      const worst = report.facilities.slice(0, 10);
+      replace(
+        boxes.falseAlarms,
+        h("p", { class: "false-alarm-rate" }, t("false_alarm_rate", { n: num(report.false_alarms), devices: num(report.devices), rate: rate(report.rate_per_100_devices_month) })),
+        worst.length
+          ? visibleTable(
+              t("false_alarm_worst_facilities", { shown: worst.length, total: report.facilities.length }),
+              [t("facility"), t("unit"), t("false_alarms"), t("devices"), t("false_alarm_rate_short")],
+              worst.map((f) => [f.name, unitName(f.unit_code), num(f.false_alarms), num(f.devices), rate(f.rate_per_100_devices_month)]),
+            )
+          : emptyState(t("no_data")),
+        report.worst_devices.length
+          ? visibleTable(
+              t("false_alarm_worst_devices"),
+              [t("device"), t("facility"), t("false_alarms")],
+              report.worst_devices.map((d) => [d.account, d.facility_name, num(d.false_alarms)]),
+            )
+          : null,
+        exportLinks("/api/stats/false-alarms", q, "false-alarms"),
       );
     });
   }
