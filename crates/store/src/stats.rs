@@ -598,26 +598,22 @@ impl Store {
         now: DateTime<Utc>,
     ) -> AccResult<FalseAlarmReport> {
         let (from, to) = ms(period.utc_range());
-        // Incidents opened by an alarm device and declared false, in the period and scope.
-        const FALSE_ALARMS: &str = "FROM incident_stats s JOIN incidents i ON i.id = s.id \
-             JOIN facilities f ON f.id = i.facility_id \
-             WHERE s.false_alarm = 1 AND s.channel = 'alarm_device' \
+        // Incidents opened by an alarm device and declared false, with their facility ...
+        const FROM: &str = "FROM incident_stats s JOIN incidents i ON i.id = s.id \
+             JOIN facilities f ON f.id = i.facility_id";
+        // ... in the period and scope.
+        const WHERE: &str = "WHERE s.false_alarm = 1 AND s.channel = 'alarm_device' \
              AND s.created_at >= $1 AND s.created_at < $2 AND ($3 IS NULL OR s.unit = $3)";
         let by_facility = format!(
             "SELECT f.id AS facility_id, f.name AS name, f.unit_code AS unit_code, \
              COUNT(*) AS n, (SELECT COUNT(*) FROM devices d WHERE d.facility_id = f.id \
-             AND d.enabled = 1) AS devices {FALSE_ALARMS} \
+             AND d.enabled = 1) AS devices {FROM} {WHERE} \
              GROUP BY f.id, f.name, f.unit_code ORDER BY n DESC, f.id"
         );
         let by_device = format!(
             "SELECT d.account AS account, f.id AS facility_id, f.name AS facility_name, \
-             COUNT(*) AS n {FALSE_ALARMS} \
+             COUNT(*) AS n {FROM} JOIN devices d ON d.account = i.device_id {WHERE} \
              GROUP BY d.account, f.id, f.name ORDER BY n DESC, d.account LIMIT $4"
-        )
-        .replace(
-            "JOIN facilities f ON f.id = i.facility_id",
-            "JOIN facilities f ON f.id = i.facility_id \
-             JOIN devices d ON d.account = i.device_id",
         );
         let in_service =
             "SELECT COUNT(*) FROM devices d JOIN facilities f ON f.id = d.facility_id \
