@@ -11,7 +11,7 @@ use domain::incident::Incident;
 use std::collections::BTreeMap;
 
 /// Rows per `INSERT` statement: under SQLite's and PostgreSQL's bind-parameter limits with
-/// the 39 columns of an incident.
+/// the 41 columns of an incident.
 const ROWS_PER_STATEMENT: usize = 400;
 
 /// Where an import continues numbering: the next free incident id and, per year, the last
@@ -117,7 +117,7 @@ impl Store {
                      created_at, received_at, verified_at, false_alarm_at, dispatched_at, \
                      en_route_at, on_scene_at, resolved_at, closed_at, cancelled_at, merged_at, \
                      updated_at, version, doc, dead, injured, trapped, rescued, damage_vnd, \
-                     real_fire) ",
+                     real_fire, fire_cause, false_alarm_cause) ",
                 );
                 q.push_values(chunk, |mut b, (id, number, c)| {
                     b.push_bind(*id)
@@ -148,7 +148,10 @@ impl Store {
                     for n in &c.casualties {
                         b.push_bind(*n);
                     }
-                    b.push_bind(c.damage_vnd).push_bind(c.real_fire);
+                    b.push_bind(c.damage_vnd)
+                        .push_bind(c.real_fire)
+                        .push_bind(c.fire_cause)
+                        .push_bind(c.false_alarm_cause);
                 });
                 q.build().execute(&mut *tx).await?;
             }

@@ -426,6 +426,9 @@ pub(crate) struct Columns {
     pub(crate) damage_vnd: Option<i64>,
     /// The fire report's verdict: 1 a real fire, 0 a false alarm; `None` without a report.
     pub(crate) real_fire: Option<i64>,
+    /// The fire report's cause of fire, and of a false alarm (codes).
+    pub(crate) fire_cause: Option<&'static str>,
+    pub(crate) false_alarm_cause: Option<&'static str>,
     pub(crate) doc: String,
 }
 
@@ -477,6 +480,16 @@ impl Columns {
                 .and_then(|r| r.damage_vnd)
                 .map(|d| i64::try_from(d).unwrap_or(i64::MAX)),
             real_fire: i.fire_report.as_ref().map(|r| i64::from(r.real_fire)),
+            fire_cause: i
+                .fire_report
+                .as_ref()
+                .and_then(|r| r.cause)
+                .map(|c| c.code()),
+            false_alarm_cause: i
+                .fire_report
+                .as_ref()
+                .and_then(|r| r.false_alarm_cause)
+                .map(|c| c.code()),
             doc: doc_of(i)?,
         })
     }
@@ -522,7 +535,8 @@ pub(crate) const UPDATE_INCIDENT: &str =
      verified_at = $22, false_alarm_at = $23, dispatched_at = $24, en_route_at = $25, \
      on_scene_at = $26, resolved_at = $27, closed_at = $28, cancelled_at = $29, merged_at = $30, \
      updated_at = $31, doc = $32, dead = $33, injured = $34, trapped = $35, rescued = $36, \
-     damage_vnd = $37, real_fire = $38, version = version + 1 WHERE id = $1 AND version = $2";
+     damage_vnd = $37, real_fire = $38, fire_cause = $39, false_alarm_cause = $40, \
+     version = version + 1 WHERE id = $1 AND version = $2";
 
 /// Writes the incident's columns and document over version `$version` inside `$tx`; a row that
 /// moved on in between is a conflict. Evaluates to the new version.
@@ -570,6 +584,8 @@ macro_rules! write_incident {
             .bind(c.casualties[3])
             .bind(c.damage_vnd)
             .bind(c.real_fire)
+            .bind(c.fire_cause)
+            .bind(c.false_alarm_cause)
             .execute(&mut *$tx)
             .await?;
         if done.rows_affected() != 1 {

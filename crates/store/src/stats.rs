@@ -615,10 +615,14 @@ impl Store {
              COUNT(*) AS n {FROM} JOIN devices d ON d.account = i.device_id {WHERE} \
              GROUP BY d.account, f.id, f.name ORDER BY n DESC, d.account LIMIT $4"
         );
+        let by_cause = format!(
+            "SELECT i.false_alarm_cause AS cause, COUNT(*) AS n {FROM} {WHERE} \
+             GROUP BY i.false_alarm_cause ORDER BY n DESC, i.false_alarm_cause"
+        );
         let in_service =
             "SELECT COUNT(*) FROM devices d JOIN facilities f ON f.id = d.facility_id \
              WHERE d.enabled = 1 AND ($1 IS NULL OR f.unit_code = $1)";
-        let (facilities, worst_devices, devices) = on_read!(self, |pool| {
+        let (facilities, worst_devices, causes, devices) = on_read!(self, |pool| {
             let facilities = sqlx::query(&by_facility)
                 .bind(from)
                 .bind(to)
@@ -653,11 +657,20 @@ impl Store {
                     })
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            let causes = sqlx::query(&by_cause)
+                .bind(from)
+                .bind(to)
+                .bind(unit)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("cause")?, count(r.try_get("n")?))))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?;
             let devices: i64 = sqlx::query_scalar(in_service)
                 .bind(unit)
                 .fetch_one(pool)
                 .await?;
-            Ok::<_, sqlx::Error>((facilities, worst_devices, devices))
+            Ok::<_, sqlx::Error>((facilities, worst_devices, causes, devices))
         })?;
         Ok(FalseAlarmReport {
             period: *period,
@@ -666,7 +679,34 @@ impl Store {
             elapsed_days: elapsed_days(period, now),
             facilities,
             worst_devices,
+            causes,
         })
+    }
+
+    /// Fires in `period` by the cause their fire report gives: incidents whose report says a
+    /// real fire and that are confirmed (not cancelled or merged as a duplicate), most first.
+    pub async fn stats_fire_causes(
+        &self,
+        period: &Period,
+        unit: Option<&str>,
+    ) -> AccResult<Vec<(String, u64)>> {
+        let (from, to) = ms(period.utc_range());
+        let sql = "SELECT COALESCE(i.fire_cause, 'unknown') AS cause, COUNT(*) AS n \
+             FROM incident_stats s JOIN incidents i ON i.id = s.id \
+             WHERE i.real_fire = 1 AND s.confirmed = 1 AND s.created_at >= $1 \
+             AND s.created_at < $2 AND ($3 IS NULL OR s.unit = $3) \
+             GROUP BY COALESCE(i.fire_cause, 'unknown') ORDER BY n DESC, cause";
+        Ok(on_read!(self, |pool| {
+            sqlx::query(sql)
+                .bind(from)
+                .bind(to)
+                .bind(unit)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("cause")?, count(r.try_get("n")?))))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        })?)
     }
 
     /// Whether the incident relation the statistics read exists in this database.

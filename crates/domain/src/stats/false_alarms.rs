@@ -47,6 +47,9 @@ pub struct FalseAlarmReport {
     pub elapsed_days: f64,
     pub facilities: Vec<FacilityFalseAlarms>,
     pub worst_devices: Vec<DeviceFalseAlarms>,
+    /// False alarms by the cause their fire report gives (`None`: no report filed), most
+    /// first.
+    pub causes: Vec<(Option<String>, u64)>,
 }
 
 /// Days of `period` that have passed at `now`, never below zero.
@@ -173,6 +176,7 @@ mod tests {
                 devices: 2,
             }],
             worst_devices: vec![],
+            causes: vec![],
         };
         let csv = report.to_table().unwrap().to_csv(Lang::Vi).unwrap();
         let csv = String::from_utf8(csv).unwrap();

@@ -179,6 +179,13 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
     // The damage is the fire report's.
     assert_eq!(fire["current"]["damage_vnd"], 80000000, "{fire}");
     assert_eq!(fire["current"]["damage_assessed"], 1, "{fire}");
+    // Fires by the cause their report gives: the real fire only, not the false alarm.
+    assert_eq!(
+        report["causes"],
+        json!([{"code": "cooking", "label": "Đun nấu, bếp gas", "label_en": "Cooking or gas stove",
+                "count": 1}]),
+        "{report}"
+    );
     s.stop().await;
 }
 

@@ -945,6 +945,7 @@ async fn false_alarms_are_counted_per_facility_and_device(backend: Backend) {
             .build()
             .unwrap()
     };
+    let mut false_id = 0;
     for (acct, zone, is_false) in [("D100", 1, true), ("D101", 2, false)] {
         let reply = tcp_exchange(site.addr(), &fire(acct, zone)).await;
         assert_eq!(Header::peek(&reply).unwrap().token, Token::Ack);
@@ -961,6 +962,9 @@ async fn false_alarms_are_counted_per_facility_and_device(backend: Backend) {
         let id = incident["id"]
             .as_i64()
             .expect("the alarm opened an incident");
+        if is_false {
+            false_id = id;
+        }
         // Ended either way, so that the next alarm opens an incident of its own.
         let steps = if is_false {
             vec![
@@ -976,10 +980,26 @@ async fn false_alarms_are_counted_per_facility_and_device(backend: Backend) {
             assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
         }
     }
+    // Its fire report gives the cause (filed after closing, as fire teams often do).
+    let r = site
+        .s
+        .client
+        .put(
+            site.s
+                .url(&format!("/api/incidents/{false_id}/fire-report")),
+        )
+        .bearer_auth(&site.admin)
+        .json(&json!({"real_fire": false, "false_alarm_cause": "steam"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     let r = site.s.get(&site.admin, "/api/stats/false-alarms").await;
     assert_eq!(r.status(), StatusCode::OK);
     let report: Value = r.json().await.unwrap();
     assert_eq!(report["false_alarms"], 1, "{report}");
+    assert_eq!(report["causes"][0]["code"], "steam", "{report}");
+    assert_eq!(report["causes"][0]["count"], 1, "{report}");
     assert_eq!(report["devices"], 4, "{report}");
     assert_eq!(
         report["facilities"][0]["facility_id"], site.facility,

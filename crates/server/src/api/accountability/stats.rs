@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::incident::{FalseAlarmCause, FireCause, Vocabulary};
 use domain::report::{Lang, Table};
 use domain::stats::compare::{SERIOUS_CLEARANCE_TARGET_PCT, TTXH_CLEARANCE_TARGET_PCT};
 use domain::stats::definitions::{definition, Definition, DEFINITIONS};
@@ -524,6 +525,34 @@ pub struct FireRowView {
     pub injured: Change,
 }
 
+/// How many of a period's fires or false alarms had one cause.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CauseCount {
+    /// The cause's code; null for false alarms without a fire report.
+    pub code: Option<String>,
+    pub label: String,
+    pub label_en: String,
+    pub count: u64,
+}
+
+impl CauseCount {
+    /// A count of `code` of the vocabulary `V`; `missing` names the absence of a code.
+    fn of<V: Vocabulary>(code: Option<String>, count: u64, missing: (&str, &str)) -> CauseCount {
+        let known = code.as_deref().and_then(|c| V::from_code(c).ok());
+        let (label, label_en) = match (known, &code) {
+            (Some(v), _) => (v.label_vi().to_owned(), v.label_en().to_owned()),
+            (None, Some(c)) => (c.clone(), c.clone()),
+            (None, None) => (missing.0.to_owned(), missing.1.to_owned()),
+        };
+        CauseCount {
+            code,
+            label,
+            label_en,
+            count,
+        }
+    }
+}
+
 /// Fire, explosion and rescue figures, year on year.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FireStatsView {
@@ -531,6 +560,8 @@ pub struct FireStatsView {
     pub previous_period: PeriodView,
     pub unit: Option<String>,
     pub rows: Vec<FireRowView>,
+    /// Fires of the period by the cause their fire report gives (real fires with a report).
+    pub causes: Vec<CauseCount>,
     pub definitions: Vec<&'static Definition>,
 }
 
@@ -545,10 +576,11 @@ pub async fn fires(
 ) -> ApiResult<Response> {
     let period = period_of(&q, Utc::now())?;
     let unit = scoped_unit(&state, &principal, q.unit.as_deref())?;
-    let report = state
-        .store
-        .stats_fires(&period, &FamilyMap::default(), unit.as_deref())
-        .await?;
+    let families = FamilyMap::default();
+    let (report, causes) = tokio::try_join!(
+        state.store.stats_fires(&period, &families, unit.as_deref()),
+        state.store.stats_fire_causes(&period, unit.as_deref()),
+    )?;
     let body = FireStatsView {
         period: (&report.period).into(),
         previous_period: (&report.previous_period).into(),
@@ -568,6 +600,10 @@ pub async fn fires(
                 deaths: r.deaths,
                 injured: r.injured,
             })
+            .collect(),
+        causes: causes
+            .into_iter()
+            .map(|(code, n)| CauseCount::of::<FireCause>(Some(code), n, ("", "")))
             .collect(),
         definitions: definitions(&["reporting_period", "fire_figures", "year_on_year"]),
     };
@@ -613,6 +649,8 @@ pub struct FalseAlarmView {
     pub facilities: Vec<FacilityFalseAlarmView>,
     /// The devices with the most false alarms (at most 20).
     pub worst_devices: Vec<DeviceFalseAlarmView>,
+    /// False alarms by the cause their fire report gives, most first.
+    pub causes: Vec<CauseCount>,
     pub definitions: Vec<&'static Definition>,
 }
 
@@ -663,6 +701,17 @@ pub async fn false_alarms(
                 facility_id: d.facility_id,
                 facility_name: d.facility_name.clone(),
                 false_alarms: d.false_alarms,
+            })
+            .collect(),
+        causes: report
+            .causes
+            .iter()
+            .map(|(code, n)| {
+                CauseCount::of::<FalseAlarmCause>(
+                    code.clone(),
+                    *n,
+                    ("Chưa có báo cáo vụ cháy", "No fire report"),
+                )
             })
             .collect(),
         definitions: definitions(&["reporting_period", "false_alarm_rate"]),
