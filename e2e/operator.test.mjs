@@ -289,6 +289,11 @@ test("an outage keeps the last picture and the typed form, sounds, and recovers 
 
 test("statistics: the period and the unit are chosen, totals are the server's, no future days, exports follow the choice", async () => {
   await report(70);
+  // A confirmed fire with its report, so that the causes have something to show.
+  const fire = await report(71, { kind: "fire", crime_subtype: undefined, priority: 1, description: "Cháy do chập điện" });
+  assert.equal((await admin("POST", `/api/incidents/${fire.id}/transitions`, { to: "verified" })).status, 200);
+  const filed = await admin("PUT", `/api/incidents/${fire.id}/fire-report`, { real_fire: true, cause: "electrical" });
+  assert.equal(filed.status, 200, JSON.stringify(filed.body));
   const page = await newPage(browser);
   const asked = [];
   page.on("request", (r) => r.url().includes("/api/stats/") && asked.push(new URL(r.url())));
@@ -340,6 +345,11 @@ test("statistics: the period and the unit are chosen, totals are the server's, n
   const rateLine = page.locator("#stats-false-alarms .false-alarm-rate");
   await rateLine.waitFor();
   assert.match(await rateLine.textContent(), new RegExp(`^${falseAlarms.body.false_alarms} lần báo giả từ ${falseAlarms.body.devices} thiết bị đang hoạt động`));
+  // Causes, as the server counts them for the same choice.
+  const fires = await admin("GET", `/api/stats/fires?period=${quarter}&unit=${BA_DINH.code}`);
+  assert.ok(fires.body.causes.some((c) => c.code === "electrical"), JSON.stringify(fires.body.causes));
+  assert.equal(await page.locator("[data-causes=fire_causes]").count(), 1);
+  for (const c of fires.body.causes) assert.match(await page.locator("[data-causes=fire_causes]").textContent(), new RegExp(`${c.label} ${c.count}`));
   await page.locator("#stats-unit-report svg").waitFor();
   const csv = await page.locator("#stats-unit-report a[data-export=csv]").getAttribute("href");
   const link = new URL(csv, server.url);

@@ -227,6 +227,7 @@ export function renderStats(main, _params, ctx) {
           rows.map((r) => [r.label, num(r.current.count), num(r.current.deaths), num(r.current.injured), num(r.current.rescued), num(r.current.damage_vnd), num(r.previous.count), num(r.current.false_alarms)]),
         ),
         h("p", { class: "muted" }, t("fires_confirmed_only")),
+        causeLine("fire_causes", report.causes),
         exportLinks("/api/stats/fires", q, "fires"),
       );
     });
@@ -251,6 +252,7 @@ export function renderStats(main, _params, ctx) {
               report.worst_devices.map((d) => [d.account, d.facility_name, num(d.false_alarms)]),
             )
           : null,
+        causeLine("false_alarm_causes", report.causes),
         exportLinks("/api/stats/false-alarms", q, "false-alarms"),
       );
     });
@@ -301,6 +303,13 @@ export function renderStats(main, _params, ctx) {
   return () => {
     generation += 1;
   };
+}
+
+/** "Causes: a 3; b 1", from the server's counts by cause; nothing when there are none. */
+function causeLine(key, causes) {
+  if (!causes.length) return null;
+  const text = causes.map((c) => `${lang() === "en" ? c.label_en : c.label} ${num(c.count)}`).join("; ");
+  return h("p", { class: "causes", dataset: { causes: key } }, `${t(key)}: ${text}`);
 }
 
 /** A table shown on the page (the charts' tables are for screen readers only). */
