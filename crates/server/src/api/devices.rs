@@ -178,20 +178,22 @@ fn seal_key(state: &AppState, text: &str, format: Option<&str>) -> Result<Sealed
 /// Most sources one device may list.
 const MAX_PLAIN_SOURCES: usize = 32;
 
-/// Checks a device's plain sources; answers them trimmed, without blanks and repeats.
+/// Checks a device's plain sources; answers them trimmed, without blanks and repeats. A list
+/// past the limit is refused at its first extra entry, so a long one costs no more than that.
 fn plain_sources_field(list: &[String]) -> Result<Vec<String>, ApiError> {
     let mut out: Vec<String> = Vec::new();
     for item in list.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
         PlainSources::parse(&[item]).map_err(|e| field_error("plain_sources", e))?;
-        if !out.iter().any(|o| o == item) {
-            out.push(item.to_owned());
+        if out.iter().any(|o| o == item) {
+            continue;
         }
-    }
-    if out.len() > MAX_PLAIN_SOURCES {
-        return Err(field_error(
-            "plain_sources",
-            format!("at most {MAX_PLAIN_SOURCES} addresses or blocks"),
-        ));
+        if out.len() == MAX_PLAIN_SOURCES {
+            return Err(field_error(
+                "plain_sources",
+                format!("at most {MAX_PLAIN_SOURCES} addresses or blocks"),
+            ));
+        }
+        out.push(item.to_owned());
     }
     Ok(out)
 }
@@ -539,8 +541,8 @@ fn parse_bool(text: &str) -> Option<bool> {
 }
 
 /// Imports devices from CSV with the columns `account, facility_id, receiver, line, key,
-/// key_format, allow_plain, plain_sources (separated by spaces), supervision_secs, enabled`. Every bad row is reported by line;
-/// with `mode=all` a file with errors writes nothing.
+/// key_format, allow_plain, plain_sources (separated by spaces), supervision_secs, enabled`.
+/// Every bad row is reported by line; with `mode=all` a file with errors writes nothing.
 #[utoipa::path(post, path = "/api/devices/import", tag = "devices", params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 201, body = ImportReport), (status = 422, body = Object),
@@ -699,6 +701,26 @@ pub struct Doc;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_sources_are_tidied_and_bounded() {
+        let list = |items: &[&str]| items.iter().map(|i| i.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            plain_sources_field(&list(&[" 10.0.0.1 ", "", "10.0.0.1", "10.8.0.0/16"])).unwrap(),
+            list(&["10.0.0.1", "10.8.0.0/16"])
+        );
+        let many: Vec<String> = (0..40).map(|i| format!("10.0.0.{i}")).collect();
+        assert!(plain_sources_field(&many[..32]).is_ok());
+        let refused = plain_sources_field(&many).unwrap_err();
+        assert!(
+            refused.message.contains("at most 32"),
+            "{}",
+            refused.message
+        );
+        // Repeats do not count toward the limit.
+        let repeated: Vec<String> = (0..1000).map(|_| "10.0.0.1".to_owned()).collect();
+        assert_eq!(plain_sources_field(&repeated).unwrap().len(), 1);
+    }
 
     #[test]
     fn hex_fields_are_checked_and_upper_cased() {
