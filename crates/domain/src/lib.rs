@@ -17,3 +17,4 @@ pub mod stats;
 pub mod tasks;
 pub mod text;
 pub mod units;
+pub mod water;

@@ -1,6 +1,7 @@
 //! The units directory against the Hà Nội reference data in `../shared/data/hanoi` (or the
 //! folder named by `BINHYEN_UNITS`): loading, jurisdiction of known points, and old ward
-//! names from before the 2025 reform.
+//! names from before the 2025 reform; and the simulated water-source registry, every source
+//! inside the unit it is filed under.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -8,6 +9,7 @@ use domain::units::org::PoliceOrganisation;
 use domain::units::{
     DisplayOptions, Geometry, Location, MatchReason, Share, UnitDirectory, UnitsError,
 };
+use domain::water::{generate, WaterKind, WaterStatus};
 
 mod common;
 use common::{code_of, data_dir, hanoi};
@@ -556,4 +558,40 @@ fn police_organisation_has_one_unit_per_commune() {
     let noi_bai = code_of("Xã Nội Bài");
     assert_eq!(org.commune(&noi_bai).unwrap().name, "Công an xã Nội Bài");
     assert!(org.department("PC07").is_some());
+}
+
+#[test]
+fn every_generated_water_source_lies_in_its_unit_and_a_seed_repeats() {
+    let units = hanoi();
+    let sources = generate(units, 20, 7);
+    assert_eq!(
+        sources.len(),
+        20 * units.len(),
+        "every unit got its sources"
+    );
+    for (code, s) in &sources {
+        let found = match units.locate(s.point.lat, s.point.lon).unwrap() {
+            Location::Inside { unit, .. } | Location::Snapped { unit, .. } => unit.code.clone(),
+            Location::Outside => panic!("{} is outside the city", s.name),
+        };
+        assert_eq!(&found, code, "{}", s.name);
+        assert!(s
+            .reference
+            .as_deref()
+            .unwrap()
+            .starts_with(&format!("SIM-{code}-")));
+    }
+    assert_eq!(sources, generate(units, 20, 7));
+    assert_ne!(sources, generate(units, 20, 8));
+
+    let share = |f: &dyn Fn(&domain::water::WaterSource) -> bool| {
+        sources.iter().filter(|(_, s)| f(s)).count() as f64 / sources.len() as f64
+    };
+    let hydrants = share(&|s| s.kind == WaterKind::Hydrant);
+    let usable = share(&|s| s.status == WaterStatus::Usable);
+    assert!((0.6..0.8).contains(&hydrants), "hydrants {hydrants}");
+    assert!((0.8..0.97).contains(&usable), "usable {usable}");
+    assert!(sources
+        .iter()
+        .all(|(_, s)| s.kind != WaterKind::Hydrant || s.flow_lps.is_some()));
 }

@@ -113,6 +113,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::accountability::routes());
     let api = api.merge(crate::api::alarm_queue::routes());
     let api = api.merge(crate::api::users::routes());
+    let api = api.merge(crate::api::water_sources::routes());
     let api = api.merge(crate::web::routes());
     Router::new()
         .merge(api)

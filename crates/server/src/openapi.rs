@@ -86,6 +86,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         crate::api::accountability::stats::Doc::openapi(),
         crate::api::alarm_queue::Doc::openapi(),
         crate::api::users::Doc::openapi(),
+        crate::api::water_sources::Doc::openapi(),
     ]
 }
 

@@ -738,7 +738,7 @@ impl Store {
     /// Deletes the rows of `table` a failed import had written (`ids`) and audits it as
     /// `{kind}.import_undone`. A failure here is logged with the ids left behind; the import's
     /// own error is what the caller gets.
-    async fn undo_import(
+    pub(crate) async fn undo_import(
         &self,
         table: &'static str,
         kind: &'static str,

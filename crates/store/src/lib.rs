@@ -36,6 +36,7 @@ mod resources;
 mod response_plans;
 mod stats;
 mod users;
+mod water;
 
 pub use accountability::{
     AccResult, AccountabilityError, CaseFilter, NewCase, Recommend, StoredCampaign, StoredCase,
@@ -68,6 +69,7 @@ pub use resources::{
 pub use response_plans::PlanVersion;
 pub use stats::INCIDENT_SOURCE;
 pub use users::{AccountChange, AccountChanged, NewUser, Session, SessionKind, User};
+pub use water::{StoredWaterSource, WaterFilter, WaterSourceInput};
 
 use std::sync::Arc;
 use tokio::sync::broadcast;

@@ -571,6 +571,7 @@ pub async fn import(
     let mut known_facilities = std::collections::HashMap::new();
     for (line, row) in &rows {
         let err = |field: &str, message: String| RowError {
+            feature: None,
             line: *line,
             field: Some(field.to_owned()),
             message,
@@ -652,6 +653,7 @@ pub async fn import(
                 }
             }
             Err(e) => errors.push(RowError {
+                feature: None,
                 line: *line,
                 field: e.message.split(':').next().map(str::to_owned),
                 message: e.message,

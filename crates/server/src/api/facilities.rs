@@ -117,7 +117,7 @@ pub struct FacilityView {
 
 /// A facility as `principal` may see it: contacts' phones are masked for those who see a
 /// caller's phone masked.
-fn view(state: &AppState, principal: &Principal, f: &Facility) -> FacilityView {
+pub(crate) fn view(state: &AppState, principal: &Principal, f: &Facility) -> FacilityView {
     let full = crate::api::incidents::sees_caller(principal);
     let (vi, en) = kind_labels(&f.kind);
     FacilityView {
@@ -450,7 +450,7 @@ pub async fn list(
     ))
 }
 
-async fn load(state: &AppState, principal: &Principal, id: i64) -> ApiResult<Facility> {
+pub(crate) async fn load(state: &AppState, principal: &Principal, id: i64) -> ApiResult<Facility> {
     let f = state
         .store
         .facility(id)
@@ -671,8 +671,12 @@ pub struct ImportQuery {
 /// One refused CSV row.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RowError {
-    /// Line number in the file (the header is line 1).
+    /// Line number in the file (the header is line 1); 0 for a GeoJSON import, which gives
+    /// `feature` instead.
     pub line: u64,
+    /// A GeoJSON import's feature, by its position in `features` (from 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature: Option<u64>,
     pub field: Option<String>,
     pub message: String,
 }
@@ -692,16 +696,21 @@ pub struct ImportReport {
 /// was written.
 pub fn import_response(report: ImportReport) -> Response {
     if report.created == 0 && !report.errors.is_empty() {
-        let body = serde_json::json!({
-            "error": {
-                "code": "invalid_rows",
-                "message": format!("{} row(s) are invalid; nothing was written", report.errors.len()),
-                "rows": report.errors,
-            }
-        });
-        return (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response();
+        return refused(report.errors);
     }
     (StatusCode::CREATED, Json(report)).into_response()
+}
+
+/// 422 `invalid_rows` listing every bad row: nothing was written.
+pub fn refused(errors: Vec<RowError>) -> Response {
+    let body = serde_json::json!({
+        "error": {
+            "code": "invalid_rows",
+            "message": format!("{} row(s) are invalid; nothing was written", errors.len()),
+            "rows": errors,
+        }
+    });
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }
 
 /// CSV rows by line number, each as its header → value map.
@@ -718,6 +727,7 @@ pub fn read_csv(text: &str, required: &[&str]) -> Result<CsvRows, Vec<RowError>>
         Ok(h) => h.iter().map(|s| s.to_ascii_lowercase()).collect(),
         Err(e) => {
             return Err(vec![RowError {
+                feature: None,
                 line: 1,
                 field: None,
                 message: format!("cannot read the header: {e}"),
@@ -731,6 +741,7 @@ pub fn read_csv(text: &str, required: &[&str]) -> Result<CsvRows, Vec<RowError>>
         .collect();
     if !missing.is_empty() {
         return Err(vec![RowError {
+            feature: None,
             line: 1,
             field: None,
             message: format!("missing column(s): {}", missing.join(", ")),
@@ -750,6 +761,7 @@ pub fn read_csv(text: &str, required: &[&str]) -> Result<CsvRows, Vec<RowError>>
                 rows.push((line, map));
             }
             Err(e) => errors.push(RowError {
+                feature: None,
                 line: e.position().map_or(0, |p| p.line()),
                 field: None,
                 message: format!("malformed row: {e}"),
@@ -802,6 +814,7 @@ fn number<T: std::str::FromStr>(
         Ok(v) => Some(v),
         Err(_) => {
             errors.push(RowError {
+                feature: None,
                 line,
                 field: Some(name.to_owned()),
                 message: format!("{text:?} is not a number"),
@@ -848,6 +861,7 @@ pub async fn import(
             Some(Ok(c)) => c,
             Some(Err(message)) => {
                 errors.push(RowError {
+                    feature: None,
                     line: *line,
                     field: Some("contacts".into()),
                     message,
@@ -876,6 +890,7 @@ pub async fn import(
         match validate_facility(&state, &new) {
             Ok(input) => good.push(input),
             Err(problems) => errors.extend(problems.into_iter().map(|p| RowError {
+                feature: None,
                 line: *line,
                 field: Some(p.field),
                 message: p.message,

@@ -24,3 +24,4 @@ pub mod spooled_csv;
 pub mod units;
 pub mod users;
 pub mod vocabulary;
+pub mod water_sources;

@@ -473,6 +473,7 @@ fn row_errors(errors: &[CsvRowError]) -> Vec<crate::api::facilities::RowError> {
     errors
         .iter()
         .map(|e| crate::api::facilities::RowError {
+            feature: None,
             line: e.line,
             field: (!e.field.is_empty()).then(|| e.field.clone()),
             message: e.message_vi.clone(),
@@ -544,6 +545,7 @@ async fn prepare_slice<T: ApiRecord>(
         match prepared {
             Ok(r) => good.push(r),
             Err(e) => errors.push(crate::api::facilities::RowError {
+                feature: None,
                 line,
                 field: None,
                 message: e.message,

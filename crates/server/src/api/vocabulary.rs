@@ -15,6 +15,7 @@ use domain::incident::{
     Priority, ResourceKind, ResourceStatus, ResponseTargets, Vocabulary as DomainVocabulary,
 };
 use domain::stats::{CrimeGroup, Severity};
+use domain::water::{WaterKind, WaterStatus};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -104,6 +105,10 @@ pub struct VocabularyView {
     pub fire_causes: Vec<Term>,
     /// Causes of false alarms, for the fire report.
     pub false_alarm_causes: Vec<Term>,
+    /// Kinds of water sources for fire fighting.
+    pub water_kinds: Vec<Term>,
+    /// Whether a water source can be used now.
+    pub water_statuses: Vec<Term>,
     /// Kinds of premises of the fire-alarm register (response plans choose by them).
     pub facility_kinds: Vec<Term>,
     /// The crime groups of the statistics tables.
@@ -130,6 +135,8 @@ impl VocabularyView {
             resource_kinds: Term::all::<ResourceKind>(),
             fire_causes: Term::all::<FireCause>(),
             false_alarm_causes: Term::all::<FalseAlarmCause>(),
+            water_kinds: Term::all::<WaterKind>(),
+            water_statuses: Term::all::<WaterStatus>(),
             facility_kinds: crate::api::facilities::KINDS
                 .iter()
                 .map(|(code, vi, en)| Term::new(code, vi, en))

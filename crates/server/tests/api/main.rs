@@ -36,3 +36,4 @@ mod scope;
 mod stats;
 mod two_nodes;
 mod vocabulary;
+mod water_sources;
