@@ -1,7 +1,7 @@
 // Browser tests of the administration screens: accounts made, moved to another unit, reset and
 // disabled from the console; units without accounts found and given a chief; response plans
 // edited as TOML (a broken book refused, a good one a new version, an old one restored); and the
-// facility CSV import with its refused rows listed. Its own server. Run with `e2e/run.sh`.
+// facility CSV and water-source GeoJSON imports with their refused rows listed. Its own server. Run with `e2e/run.sh`.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -173,6 +173,32 @@ test("imports: a facility file with a bad row writes nothing, then its valid row
   await page.locator("#import-facilities-submit").click();
   await page.locator("#import-facilities-created", { hasText: "Đã nhập 1 dòng." }).waitFor();
   assert.match(await result.textContent(), /1 dòng bị bỏ qua/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("imports: a GeoJSON file of water sources names its refused feature, then writes the rest", async () => {
+  const geojson = {
+    type: "FeatureCollection",
+    features: [
+      { type: "Feature", geometry: { type: "Point", coordinates: [105.8422, 21.0405] }, properties: { kind: "Trụ nước chữa cháy", name: "Trụ Quán Thánh", flow_lps: 20 } },
+      { type: "Feature", geometry: { type: "Point", coordinates: [105.8423, 21.0406] }, properties: { kind: "biển", name: "Không có" } },
+    ],
+  };
+  const page = await adminPage("/admin/imports");
+  const file = { name: "nguon-nuoc.geojson", mimeType: "application/geo+json", buffer: Buffer.from(JSON.stringify(geojson)) };
+  await page.locator("#import-water-file").setInputFiles(file);
+  await page.locator("#import-water-submit").click();
+  const result = page.locator("#import-water-result");
+  await result.locator(".form-error", { hasText: "Không nhập dòng nào: 1 dòng có lỗi." }).waitFor();
+  assert.equal(await page.locator("#import-water-errors tbody tr td").first().textContent(), "Đối tượng 2");
+  assert.equal((await admin("GET", "/api/water-sources/summary")).body.total, 0);
+
+  await page.locator("#import-water-mode").selectOption("valid-only");
+  await page.locator("#import-water-submit").click();
+  await page.locator("#import-water-created", { hasText: "Đã nhập 1 dòng." }).waitFor();
+  const listed = (await admin("GET", "/api/water-sources")).body;
+  assert.deepEqual(listed.map((w) => [w.kind, w.name, w.unit_code]), [["hydrant", "Trụ Quán Thánh", "00004"]]);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -192,6 +192,43 @@ test("labels, transitions and timer targets come from the server's vocabulary", 
   await page.context().close();
 });
 
+test("a fire's page lists the nearest usable water and draws it; a theft's does not", async () => {
+  const point = (name, dLat, properties) => ({ type: "Feature", geometry: { type: "Point", coordinates: [BA_DINH.lon, BA_DINH.lat + dLat] }, properties: { name, ...properties } });
+  const imported = await admin("POST", "/api/water-sources/import", {
+    type: "FeatureCollection",
+    features: [
+      point("Trụ đầu ngõ", 0.0012, { kind: "hydrant" }),
+      point("Ao sau chợ", 0.003, { kind: "pond", engine_access: false, capacity_m3: 1200 }),
+      point("Trụ hỏng", 0.0011, { kind: "hydrant", status: "under_repair" }),
+    ],
+  });
+  assert.equal(imported.status, 201, JSON.stringify(imported.body));
+  const fire = await report(81, { kind: "fire", crime_subtype: undefined, priority: 1, description: "Cháy nhà dân", lat: BA_DINH.lat + 0.001 });
+
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, `/incidents/${fire.id}`);
+  const items = page.locator("#water-list li");
+  await items.first().waitFor();
+  // Nearest first, the broken hydrant left out, distances as the server gives them.
+  const card = (await admin("GET", `/api/incidents/${fire.id}/pre-plan`)).body;
+  const expected = card.water.sources.map((n) => `${n.distance_text} · ${n.source.kind_label} · ${n.source.name}`);
+  assert.equal(expected.length, 2);
+  const shown = await items.evaluateAll((els) => els.map((e) => e.firstChild.textContent + e.childNodes[1].textContent));
+  assert.deepEqual(shown, expected);
+  // The pond an engine cannot reach says so.
+  assert.match(await items.nth(1).textContent(), /xe chữa cháy không vào được/);
+  // Both are drawn on the incident's map.
+  await page.waitForFunction(() => document.querySelectorAll("#incident-map .water-marker").length === 2);
+
+  const theft = await report(82);
+  await openAs(page, server.url, admin, `/incidents/${theft.id}`);
+  await page.locator("#timeline").waitFor();
+  await page.waitForLoadState("networkidle");
+  assert.equal(await page.locator("#water-list, #water-none").count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("a fire closes only once its fire report is filed on the incident page", async () => {
   const fire = await report(74, { kind: "fire", crime_subtype: undefined, priority: 1, description: "Cháy kho hàng" });
   let v = fire.version;

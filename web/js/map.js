@@ -13,6 +13,9 @@ import { errorText } from "./errors.js";
 const STREET_ZOOM = 14;
 /** Zoom from which street and lake names stay on the map. */
 const STREET_NAME_ZOOM = 16;
+// Water sources are drawn from this zoom on (a district holds thousands).
+const WATER_ZOOM = 15;
+const WATER_PAGE = 1000;
 
 /** Whether `o` has a usable position (null is not 0: `Number(null)` would place it at 0,0). */
 function hasPoint(o) {
@@ -42,7 +45,7 @@ export function loadColour(n) {
 /**
  * A map in `el`. Options: `onPick(latlng)` (map click), `onUnitClick(code)`.
  * Returns a controller with `ready` (a promise), `highlight(code)`, `setIncidents(list, onOpen)`,
- * `setFacilities(list)`, `setResources(list)`, `setLoad(counts)`, `pick(lat, lon)`, `destroy()`.
+ * `setFacilities(list)`, `setResources(list)`, `setWaterSources(list)`, `setLoad(counts)`, `pick(lat, lon)`, `destroy()`.
  */
 export function createMap(el, options = {}) {
   if (!window.L) {
@@ -72,6 +75,7 @@ export function createMap(el, options = {}) {
   const incidents = L.layerGroup().addTo(map);
   const facilities = L.layerGroup().addTo(map);
   const resources = L.layerGroup().addTo(map);
+  const water = L.layerGroup().addTo(map);
   let pickMarker = null;
   let selected = null;
   let load = {};
@@ -175,8 +179,40 @@ export function createMap(el, options = {}) {
   }
   map.on("moveend", () => {
     clearTimeout(streetsTimer);
-    streetsTimer = setTimeout(loadStreets, 150);
+    streetsTimer = setTimeout(() => {
+      loadStreets();
+      if (options.water) loadWater();
+    }, 150);
   });
+
+  // The registry's water sources in view (option `water`), or how many were left out.
+  let waterFor = "";
+  const waterNote = h("p", { class: "map-note", role: "status", hidden: true, id: "water-note" });
+  const WaterNote = L.Control.extend({ onAdd: () => waterNote });
+  if (options.water) new WaterNote({ position: "bottomleft" }).addTo(map);
+  async function loadWater() {
+    if (destroyed) return;
+    if (map.getZoom() < WATER_ZOOM) {
+      water.clearLayers();
+      waterFor = "";
+      waterNote.hidden = true;
+      return;
+    }
+    const b = map.getBounds().pad(0.1);
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(4)).join(",");
+    if (bbox === waterFor) return;
+    waterFor = bbox;
+    try {
+      const list = await api(`/api/water-sources?bbox=${bbox}&limit=${WATER_PAGE}`);
+      const totals = list.length >= WATER_PAGE ? await api(`/api/water-sources/summary?bbox=${bbox}`) : { total: list.length };
+      if (destroyed || bbox !== waterFor) return;
+      controller.setWaterSources(list);
+      waterNote.hidden = totals.total <= list.length;
+      if (!waterNote.hidden) waterNote.textContent = t("water_truncated", { shown: list.length, total: totals.total });
+    } catch {
+      waterFor = "";
+    }
+  }
 
   // Search: streets, places and units by name; a hit centres the map (and, at intake, sets
   // the location, so that the unit follows).
@@ -268,7 +304,7 @@ export function createMap(el, options = {}) {
     return layer ? layer.getBounds().getCenter() : map.getCenter();
   }
 
-  return {
+  const controller = {
     map,
     ready,
     /** Highlights a unit and fits the map to it (`null`: the whole city). */
@@ -324,6 +360,24 @@ export function createMap(el, options = {}) {
         facilities.addLayer(m);
       }
     },
+    /** Draws water sources (`WaterSourceView`) as blue drops, usable ones filled. */
+    setWaterSources(list) {
+      water.clearLayers();
+      for (const w of list) {
+        if (!hasPoint(w)) continue;
+        const usable = w.status === "usable";
+        const m = L.circleMarker([w.lat, w.lon], {
+          radius: 6,
+          color: "#1d5fa8",
+          weight: 2,
+          fillColor: usable ? "#4a9be8" : "#ffffff",
+          fillOpacity: 1,
+          className: `water-marker ${w.status}`,
+        });
+        m.bindTooltip(escapeHtml(`${label("water_kind", w.kind)} · ${w.name}${usable ? "" : ` · ${label("water_status", w.status)}`}`));
+        water.addLayer(m);
+      }
+    },
     /** Draws resource markers (triangles). */
     setResources(list) {
       resources.clearLayers();
@@ -370,6 +424,7 @@ export function createMap(el, options = {}) {
       map.remove();
     },
   };
+  return controller;
 }
 
 function stubController() {
@@ -381,6 +436,7 @@ function stubController() {
     setIncidents: noop,
     setFacilities: noop,
     setResources: noop,
+    setWaterSources: noop,
     pick: noop,
     clearPick: noop,
     focus: noop,

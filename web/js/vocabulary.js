@@ -1,6 +1,7 @@
 // The command center's vocabulary as the server defines it (`GET /api/vocabulary`): the labels
 // of incident types, crime sub-types, channels, dispositions, statuses, priorities, resource
-// kinds and statuses, fire and false-alarm causes, facility kinds, crime groups and case
+// kinds and statuses, fire and false-alarm causes, facility kinds, water-source kinds and
+// statuses, crime groups and case
 // severities, and the API's error codes; the transitions each status allows; the response
 // targets the timers count against. Loaded once at sign-in; the console keeps no copy.
 
@@ -26,6 +27,8 @@ export function applyVocabulary(v) {
     ["facility_kind", v.facility_kinds],
     ["crime_group", v.crime_groups],
     ["case_severity", v.case_severities],
+    ["water_kind", v.water_kinds],
+    ["water_status", v.water_statuses],
   ]) {
     setVocabulary(name, terms || []);
   }

@@ -469,17 +469,19 @@ async function plansTab(body, state) {
 // ---------------------------------------------------------------------------------------------
 // Imports
 
-/** The two CSV imports: what each file holds, and the route that takes it. */
+/** The imports: what each file holds, what it may be, and the route that takes it. */
 const IMPORTS = [
   { id: "facilities", path: "/api/facilities/import", columns: "name, address, lat, lon, kind, floors, unit_code, unit_override_reason, contacts, hazards, water_sources, access_notes" },
   { id: "devices", path: "/api/devices/import", columns: "account, facility_id, receiver, line, key, key_format, allow_plain, supervision_secs, enabled" },
+  // CSV, or GeoJSON Points with the same properties (the server tells them apart).
+  { id: "water", path: "/api/water-sources/import", columns: "kind, name, lat, lon, address, capacity_m3, flow_lps, engine_access, status, reference, notes", accept: ".csv,text/csv,.geojson,.json,application/geo+json" },
 ];
 
 async function importsTab(body) {
   replace(
     body,
     IMPORTS.map((imp) => {
-      const file = h("input", { id: `import-${imp.id}-file`, type: "file", accept: ".csv,text/csv" });
+      const file = h("input", { id: `import-${imp.id}-file`, type: "file", accept: imp.accept || ".csv,text/csv" });
       const mode = h(
         "select",
         { id: `import-${imp.id}-mode` },
@@ -503,7 +505,8 @@ async function importsTab(body) {
         replace(result, h("p", { class: "muted" }, t("loading")));
         try {
           const text = await chosen.text();
-          const report = await api(`${imp.path}?mode=${mode.value}`, { method: "POST", text, contentType: "text/csv" });
+          const json = /\.(geo)?json$/i.test(chosen.name) || text.trimStart().startsWith("{");
+          const report = await api(`${imp.path}?mode=${mode.value}`, { method: "POST", text, contentType: json ? "application/geo+json" : "text/csv" });
           replace(
             result,
             h("p", { class: "ok-text", id: `import-${imp.id}-created` }, t("import_created", { n: report.created })),
@@ -523,7 +526,7 @@ async function importsTab(body) {
   );
 }
 
-/** Every refused row, by line. */
+/** Every refused row, by line (CSV) or by feature (GeoJSON). */
 function rowErrors(id, caption, rows) {
   return h(
     "div",
@@ -532,7 +535,7 @@ function rowErrors(id, caption, rows) {
     table(
       `import-${id}-errors`,
       [t("import_line"), t("import_field"), t("import_problem")],
-      rows.map((r) => h("tr", {}, h("td", {}, String(r.line)), h("td", {}, r.field || "—"), h("td", {}, r.message))),
+      rows.map((r) => h("tr", {}, h("td", {}, r.feature != null ? t("import_feature", { n: r.feature }) : String(r.line)), h("td", {}, r.field || "—"), h("td", {}, r.message))),
     ),
   );
 }

@@ -102,6 +102,7 @@ export function renderBoard(main, { unit }, ctx) {
       ? NO_MAP
       : createMap(mapEl, {
           search: true,
+          water: true,
           onUnitClick: isCityUser() ? (code) => ctx.go(`/units/${code}`) : null,
         });
   map.highlight(unit, true).catch(() => {});

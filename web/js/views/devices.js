@@ -9,7 +9,7 @@ import { session, isCityUser, unitName } from "../session.js";
 import { onChange } from "../feed.js";
 import { normDevice, normFacility, normIncident } from "../model.js";
 import { errorState, emptyState, section, statusChip } from "./common.js";
-import { facilityCard } from "./incident.js";
+import { facilityCard, waterSection } from "./incident.js";
 
 /** Signals a facility page lists, newest first. */
 const SIGNALS_SHOWN = 50;
@@ -208,11 +208,16 @@ export function renderFacility(main, { id }, ctx) {
     const devicesBox = h("div", {}, h("p", { class: "muted" }, t("loading")));
     const signalsBox = h("div", {}, h("p", { class: "muted" }, t("loading")));
     const incidentsBox = h("div", {}, h("p", { class: "muted" }, t("loading")));
+    const waterBox = h("div", { id: "facility-water" });
     replace(
       root,
       h("a", { href: "/devices", "data-nav": true, class: "back" }, "← ", t("nav_devices")),
       h("h1", {}, f.name),
-      h("div", { class: "facility-grid" }, facilityCard(f), h("div", {}, section(t("devices"), devicesBox), section(t("signals"), signalsBox), section(t("incidents"), incidentsBox))),
+      h("div", { class: "facility-grid" }, h("div", {}, facilityCard(f), waterBox), h("div", {}, section(t("devices"), devicesBox), section(t("signals"), signalsBox), section(t("incidents"), incidentsBox))),
+    );
+    api(`/api/facilities/${encodeURIComponent(id)}/pre-plan`).then(
+      (card) => alive && replace(waterBox, waterSection(card)),
+      (e) => alive && replace(waterBox, section(t("water_nearest"), errorState(e))),
     );
     // A list that failed to load says so; only a list that loaded empty says "no data".
     const load = (path, norm = (x) => x) => api(path).then((d) => d.map(norm), (e) => e);

@@ -63,7 +63,7 @@ export function renderIncident(main, { id }, ctx) {
     const info = locationSection();
     const facilityBox = h("div", { id: "facility-box" });
     const callsBox = h("div", { id: "incident-calls" });
-    const left = h("div", { class: "incident-main" }, info, casualtiesSection(), fireReportSection(), inc.facilityId != null ? facilityBox : null, callsBox, timelineSection(), notesSection());
+    const left = h("div", { class: "incident-main" }, info, casualtiesSection(), fireReportSection(), facilityBox, callsBox, timelineSection(), notesSection());
     const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), duplicatesSection(), controlsSection(), transferSection(), mergeSection(), exportsSection());
     replace(root, head, h("div", { class: "incident-grid" }, left, right));
     loadCalls(callsBox);
@@ -79,7 +79,7 @@ export function renderIncident(main, { id }, ctx) {
         })
         .catch(() => {});
     }
-    if (inc.facilityId != null) loadFacility(facilityBox);
+    loadPrePlan(facilityBox);
   }
 
   const editable = () => canAct() && isOpen(inc.status);
@@ -262,12 +262,19 @@ export function renderIncident(main, { id }, ctx) {
     }
   }
 
-  async function loadFacility(box) {
+  // The pre-plan: the facility's card (alarms) and, for fires, the nearest usable water, also
+  // drawn on the map.
+  async function loadPrePlan(box) {
     try {
-      const f = normFacility(await api(`/api/facilities/${encodeURIComponent(inc.facilityId)}`));
-      replace(box, facilityCard(f));
+      const card = await api(`/api/incidents/${encodeURIComponent(id)}/pre-plan`);
+      if (!alive) return;
+      replace(box, card.facility ? facilityCard(normFacility(card.facility)) : null, card.water_needed || card.facility ? waterSection(card) : null);
+      if (map && card.water) {
+        const m = map;
+        m.ready.then(() => m.setWaterSources(card.water.sources.map((n) => n.source))).catch(() => {});
+      }
     } catch (e) {
-      replace(box, section(t("facility"), errorState(e)));
+      if (alive) replace(box, section(t("pre_plan"), errorState(e)));
     }
   }
 
@@ -1080,6 +1087,41 @@ export function facilityCard(f) {
       [t("water_sources"), f.waterSources.length ? h("ul", {}, f.waterSources.map((w) => h("li", {}, w))) : null],
     ]),
     h("a", { href: `/facilities/${f.id}`, "data-nav": true }, `${t("facility")} →`),
+  );
+}
+
+/** The nearest usable water of a pre-plan (`PrePlan`): distance, kind, name and what limits it. */
+export function waterSection(card) {
+  const title = t("water_nearest");
+  if (!card.water) return section(title, h("p", { class: "muted", id: "water-none" }, t("water_no_point")));
+  const items = card.water.sources;
+  const detail = (s) =>
+    [
+      s.flow_lps != null ? `${s.flow_lps} l/s` : null,
+      s.capacity_m3 != null ? `${Number(s.capacity_m3).toLocaleString(lang() === "en" ? "en" : "vi")} m³` : null,
+      s.engine_access ? null : t("water_no_engine"),
+      s.generated ? t("water_simulated") : null,
+    ]
+      .filter(Boolean)
+      .join(" · ");
+  return section(
+    title,
+    items.length
+      ? h(
+          "ol",
+          { class: "water-list", id: "water-list" },
+          items.map((n) =>
+            h(
+              "li",
+              { "data-id": n.source.id, class: n.source.engine_access ? "" : "warn-text" },
+              h("strong", {}, lang() === "en" ? n.distance_text_en : n.distance_text),
+              ` · ${label("water_kind", n.source.kind)} · ${n.source.name}`,
+              detail(n.source) ? h("small", {}, ` (${detail(n.source)})`) : null,
+            ),
+          ),
+        )
+      : h("p", { class: "warn-text", id: "water-none" }, t("water_none_within", { m: card.water.radius_m })),
+    h("p", { class: "muted" }, t("water_straight_line")),
   );
 }
 
