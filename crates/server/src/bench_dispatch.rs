@@ -253,7 +253,7 @@ fn fills_plan(list: &[Recommendation], needed: &[(ResourceKind, usize)]) -> bool
         .all(|(kind, n)| head.iter().filter(|r| r.kind == *kind).count() >= *n)
 }
 
-fn percentile<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
+pub(crate) fn percentile<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
     if sorted.is_empty() {
         return None;
     }

@@ -187,6 +187,9 @@ pub enum BenchCommand {
     /// Response plans: whether the first recommendations fill the incident's plan, the first
     /// engine's estimated arrival, and recommendation latency with a 2,000-resource fleet.
     Dispatch(crate::bench_dispatch::DispatchBenchArgs),
+    /// Water sources: the nearest usable ones for random fires over a simulated registry, by
+    /// the indexed search and by a full scan (the baseline), which must agree.
+    Water(crate::bench_water::WaterBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -358,6 +361,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Kb(KbCommand::Reload { server }) => kb_reload(&server).await,
         Command::Simulate(args) => crate::simulate::run(args).await,
         Command::Bench(BenchCommand::Dispatch(args)) => crate::bench_dispatch::run(&args),
+        Command::Bench(BenchCommand::Water(args)) => crate::bench_water::run(&args).await,
         Command::GenResidents {
             data,
             people,

@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod bench_dispatch;
+pub mod bench_water;
 pub mod cli;
 pub mod config;
 pub mod error;

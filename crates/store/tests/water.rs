@@ -125,4 +125,62 @@ async fn water_sources_are_found_by_distance_and_regenerated(store: Store) {
     assert_eq!(store.delete_generated_water_sources().await.unwrap(), 0);
 }
 
-on_both_backends!(water_sources_are_found_by_distance_and_regenerated);
+/// The widening search answers exactly what a scan of every source answers, in dense and
+/// sparse places alike (a cluster of sources in a few hundred metres, others kilometres apart).
+async fn the_widening_search_agrees_with_a_full_scan(store: Store) {
+    // A small linear congruential generator: the test needs spread, not quality.
+    let mut state: u64 = 42;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut inputs = Vec::new();
+    for i in 0..600 {
+        // Two thirds in a dense 600 m cluster, the rest over 20 km.
+        let (span, base) = if i % 3 == 0 { (0.18, 20.95) } else { (0.006, 21.03) };
+        let lat = base + next() * span;
+        let lon = 105.8 + next() * span;
+        let status = match i % 7 {
+            0 => WaterStatus::UnderRepair,
+            1 => WaterStatus::DrySeason,
+            _ => WaterStatus::Usable,
+        };
+        inputs.push(input(&format!("s{i}"), lat, status, true));
+        inputs.last_mut().unwrap().source.point = GeoPoint::new(lat, lon);
+    }
+    let stored = store
+        .create_water_sources(&inputs, &Actor::system("test"), Utc::now())
+        .await
+        .unwrap();
+    for q in 0..200 {
+        let span = if q % 2 == 0 { 0.006 } else { 0.18 };
+        let base = if q % 2 == 0 { 21.03 } else { 20.95 };
+        let at = GeoPoint::new(base + next() * span, 105.8 + next() * span);
+        for (radius, limit) in [(2_000.0, 5), (500.0, 3), (10_000.0, 20)] {
+            let found: Vec<i64> = store
+                .nearest_water_sources(at, radius, limit)
+                .await
+                .unwrap()
+                .iter()
+                .map(|n| n.item.id)
+                .collect();
+            let scanned: Vec<i64> = domain::water::nearest_usable(
+                at,
+                stored.iter().map(|s| (s.id, &s.source)),
+                radius,
+                limit,
+            )
+            .iter()
+            .map(|n| n.item)
+            .collect();
+            assert_eq!(found, scanned, "at {at:?}, {radius} m, {limit}");
+        }
+    }
+}
+
+on_both_backends!(
+    water_sources_are_found_by_distance_and_regenerated,
+    the_widening_search_agrees_with_a_full_scan,
+);
