@@ -615,6 +615,10 @@ impl Store {
              COUNT(*) AS n {FROM} JOIN devices d ON d.account = i.device_id {WHERE} \
              GROUP BY d.account, f.id, f.name ORDER BY n DESC, d.account LIMIT $4"
         );
+        let devices_with = format!(
+            "SELECT COUNT(DISTINCT d.account) {FROM} JOIN devices d ON d.account = i.device_id \
+             {WHERE}"
+        );
         let by_cause = format!(
             "SELECT i.false_alarm_cause AS cause, COUNT(*) AS n {FROM} {WHERE} \
              GROUP BY i.false_alarm_cause ORDER BY n DESC, i.false_alarm_cause"
@@ -622,7 +626,7 @@ impl Store {
         let in_service =
             "SELECT COUNT(*) FROM devices d JOIN facilities f ON f.id = d.facility_id \
              WHERE d.enabled = 1 AND ($1 IS NULL OR f.unit_code = $1)";
-        let (facilities, worst_devices, causes, devices) = on_read!(self, |pool| {
+        let (facilities, worst_devices, devices_with, causes, devices) = on_read!(self, |pool| {
             let facilities = sqlx::query(&by_facility)
                 .bind(from)
                 .bind(to)
@@ -657,6 +661,12 @@ impl Store {
                     })
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            let devices_with: i64 = sqlx::query_scalar(&devices_with)
+                .bind(from)
+                .bind(to)
+                .bind(unit)
+                .fetch_one(pool)
+                .await?;
             let causes = sqlx::query(&by_cause)
                 .bind(from)
                 .bind(to)
@@ -670,7 +680,7 @@ impl Store {
                 .bind(unit)
                 .fetch_one(pool)
                 .await?;
-            Ok::<_, sqlx::Error>((facilities, worst_devices, causes, devices))
+            Ok::<_, sqlx::Error>((facilities, worst_devices, devices_with, causes, devices))
         })?;
         Ok(FalseAlarmReport {
             period: *period,
@@ -679,6 +689,7 @@ impl Store {
             elapsed_days: elapsed_days(period, now),
             facilities,
             worst_devices,
+            devices_with_false_alarms: count(devices_with),
             causes,
         })
     }

@@ -139,7 +139,11 @@ async fn the_widening_search_agrees_with_a_full_scan(store: Store) {
     let mut inputs = Vec::new();
     for i in 0..600 {
         // Two thirds in a dense 600 m cluster, the rest over 20 km.
-        let (span, base) = if i % 3 == 0 { (0.18, 20.95) } else { (0.006, 21.03) };
+        let (span, base) = if i % 3 == 0 {
+            (0.18, 20.95)
+        } else {
+            (0.006, 21.03)
+        };
         let lat = base + next() * span;
         let lon = 105.8 + next() * span;
         let status = match i % 7 {

@@ -247,7 +247,7 @@ export function renderStats(main, _params, ctx) {
           : emptyState(t("no_data")),
         report.worst_devices.length
           ? visibleTable(
-              t("false_alarm_worst_devices"),
+              t("false_alarm_worst_devices", { shown: report.worst_devices.length, total: report.devices_with_false_alarms }),
               [t("device"), t("facility"), t("false_alarms")],
               report.worst_devices.map((d) => [d.account, d.facility_name, num(d.false_alarms)]),
             )

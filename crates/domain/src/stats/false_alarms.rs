@@ -47,6 +47,9 @@ pub struct FalseAlarmReport {
     pub elapsed_days: f64,
     pub facilities: Vec<FacilityFalseAlarms>,
     pub worst_devices: Vec<DeviceFalseAlarms>,
+    /// How many devices had a false alarm in the period: `worst_devices` lists only the
+    /// first of them.
+    pub devices_with_false_alarms: u64,
     /// False alarms by the cause their fire report gives (`None`: no report filed), most
     /// first.
     pub causes: Vec<(Option<String>, u64)>,
@@ -176,6 +179,7 @@ mod tests {
                 devices: 2,
             }],
             worst_devices: vec![],
+            devices_with_false_alarms: 2,
             causes: vec![],
         };
         let csv = report.to_table().unwrap().to_csv(Lang::Vi).unwrap();

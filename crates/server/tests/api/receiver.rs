@@ -1014,6 +1014,7 @@ async fn false_alarms_are_counted_per_facility_and_device(backend: Backend) {
             "facility_name": "Chung cư thử nghiệm", "false_alarms": 1
         }])
     );
+    assert_eq!(report["devices_with_false_alarms"], 1, "{report}");
     // 1 × 100 / 4 devices / (days passed / 30.4375).
     let days = report["elapsed_days"].as_f64().unwrap();
     let rate = report["rate_per_100_devices_month"].as_f64().unwrap();

@@ -649,6 +649,8 @@ pub struct FalseAlarmView {
     pub facilities: Vec<FacilityFalseAlarmView>,
     /// The devices with the most false alarms (at most 20).
     pub worst_devices: Vec<DeviceFalseAlarmView>,
+    /// Every device with a false alarm in the period (`worst_devices` lists the first 20).
+    pub devices_with_false_alarms: u64,
     /// False alarms by the cause their fire report gives, most first.
     pub causes: Vec<CauseCount>,
     pub definitions: Vec<&'static Definition>,
@@ -703,6 +705,7 @@ pub async fn false_alarms(
                 false_alarms: d.false_alarms,
             })
             .collect(),
+        devices_with_false_alarms: report.devices_with_false_alarms,
         causes: report
             .causes
             .iter()
