@@ -248,6 +248,7 @@ test("a fire closes only once its fire report is filed on the incident page", as
   await page.locator("#fire-report-submit").click();
   assert.equal(await page.locator("#fire-report-error").textContent(), "Chọn nguyên nhân cháy (\"Chưa xác định\" nếu chưa rõ).");
   await page.locator("#fr-cause").selectOption("electrical");
+  await page.locator("#fr-premises-kind").selectOption("warehouse");
   await page.locator("#fr-damage").fill("250000000");
   await page.locator("#fr-vehicles").fill("3");
   await page.locator("#fr-personnel").fill("20");
@@ -257,6 +258,8 @@ test("a fire closes only once its fire report is filed on the incident page", as
   await page.locator(".timeline li", { hasText: "Báo cáo vụ cháy: Có cháy" }).waitFor();
   const filed = await admin("GET", `/api/incidents/${fire.id}/fire-report`);
   assert.equal(filed.body.report.cause, "electrical");
+  assert.equal(filed.body.report.premises_kind, "warehouse");
+  await page.locator("section", { hasText: "Kho hàng" }).first().waitFor();
   assert.equal(filed.body.report.damage_vnd, 250000000);
   const closed = await admin("POST", `/api/incidents/${fire.id}/transitions`, { to: "closed", disposition: "report_taken" });
   assert.equal(closed.status, 200, JSON.stringify(closed.body));
@@ -329,7 +332,7 @@ test("statistics: the period and the unit are chosen, totals are the server's, n
   // A confirmed fire with its report, so that the causes have something to show.
   const fire = await report(71, { kind: "fire", crime_subtype: undefined, priority: 1, description: "Cháy do chập điện" });
   assert.equal((await admin("POST", `/api/incidents/${fire.id}/transitions`, { to: "verified" })).status, 200);
-  const filed = await admin("PUT", `/api/incidents/${fire.id}/fire-report`, { real_fire: true, cause: "electrical" });
+  const filed = await admin("PUT", `/api/incidents/${fire.id}/fire-report`, { real_fire: true, cause: "electrical", premises_kind: "market" });
   assert.equal(filed.status, 200, JSON.stringify(filed.body));
   const page = await newPage(browser);
   const asked = [];
@@ -387,6 +390,9 @@ test("statistics: the period and the unit are chosen, totals are the server's, n
   assert.ok(fires.body.causes.some((c) => c.code === "electrical"), JSON.stringify(fires.body.causes));
   assert.equal(await page.locator("[data-causes=fire_causes]").count(), 1);
   for (const c of fires.body.causes) assert.match(await page.locator("[data-causes=fire_causes]").textContent(), new RegExp(`${c.label} ${c.count}`));
+  // And the types of premises.
+  assert.ok(fires.body.premises.some((c) => c.code === "market"), JSON.stringify(fires.body.premises));
+  for (const c of fires.body.premises) assert.match(await page.locator("[data-causes=fire_premises_line]").textContent(), new RegExp(`${c.label} ${c.count}`));
   await page.locator("#stats-unit-report svg").waitFor();
   const csv = await page.locator("#stats-unit-report a[data-export=csv]").getAttribute("href");
   const link = new URL(csv, server.url);

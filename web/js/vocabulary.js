@@ -27,6 +27,7 @@ export function applyVocabulary(v) {
     ["facility_kind", v.facility_kinds],
     ["crime_group", v.crime_groups],
     ["case_severity", v.case_severities],
+    ["premises_kind", v.premises_kinds],
     ["water_kind", v.water_kinds],
     ["water_status", v.water_statuses],
   ]) {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::incident::{
     takes_fire_report, Actor, Caller, Casualties, Channel, CrimeSubtype, Disposition,
     FalseAlarmCause, FireCause, FireReport, GeoPoint, Incident, IncidentId, IncidentKind,
-    IncidentLocation, IncidentNumber, IncidentStatus, NewIncident, TransitionDetails,
+    IncidentLocation, IncidentNumber, IncidentStatus, NewIncident, PremisesKind, TransitionDetails,
 };
 use domain::stats::MaxPenalty;
 use domain::units::UnitDirectory;
@@ -279,6 +279,23 @@ fn fire_report(rng: &mut StdRng, inc: &Incident) -> FireReport {
         FireCause::Smoking,
         FireCause::Unknown,
     ];
+    // Homes burn most, then homes with a shop; the rest spread over the other kinds.
+    const PREMISES: [PremisesKind; 14] = [
+        PremisesKind::House,
+        PremisesKind::House,
+        PremisesKind::House,
+        PremisesKind::House,
+        PremisesKind::HouseShop,
+        PremisesKind::HouseShop,
+        PremisesKind::HouseShop,
+        PremisesKind::ApartmentBuilding,
+        PremisesKind::BoardingHouse,
+        PremisesKind::Market,
+        PremisesKind::Factory,
+        PremisesKind::Warehouse,
+        PremisesKind::Vehicle,
+        PremisesKind::OpenLand,
+    ];
     let real_fire = rng.gen_range(0..100) < 85;
     let under_control = inc
         .times
@@ -288,6 +305,7 @@ fn fire_report(rng: &mut StdRng, inc: &Incident) -> FireReport {
         real_fire,
         false_alarm_cause: (!real_fire).then_some(FalseAlarmCause::Fault),
         cause: real_fire.then(|| CAUSES[rng.gen_range(0..CAUSES.len())]),
+        premises_kind: real_fire.then(|| PREMISES[rng.gen_range(0..PREMISES.len())]),
         premises: None,
         floors_affected: real_fire.then(|| rng.gen_range(1..4)),
         area_burned_m2: real_fire.then(|| rng.gen_range(5..300)),

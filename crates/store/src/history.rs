@@ -117,7 +117,7 @@ impl Store {
                      created_at, received_at, verified_at, false_alarm_at, dispatched_at, \
                      en_route_at, on_scene_at, resolved_at, closed_at, cancelled_at, merged_at, \
                      updated_at, version, doc, dead, injured, trapped, rescued, damage_vnd, \
-                     real_fire, fire_cause, false_alarm_cause) ",
+                     real_fire, fire_cause, false_alarm_cause, premises_kind) ",
                 );
                 q.push_values(chunk, |mut b, (id, number, c)| {
                     b.push_bind(*id)
@@ -151,7 +151,8 @@ impl Store {
                     b.push_bind(c.damage_vnd)
                         .push_bind(c.real_fire)
                         .push_bind(c.fire_cause)
-                        .push_bind(c.false_alarm_cause);
+                        .push_bind(c.false_alarm_cause)
+                        .push_bind(c.premises_kind);
                 });
                 q.build().execute(&mut *tx).await?;
             }

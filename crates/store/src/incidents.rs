@@ -429,6 +429,8 @@ pub(crate) struct Columns {
     /// The fire report's cause of fire, and of a false alarm (codes).
     pub(crate) fire_cause: Option<&'static str>,
     pub(crate) false_alarm_cause: Option<&'static str>,
+    /// The fire report's type of premises (code).
+    pub(crate) premises_kind: Option<&'static str>,
     pub(crate) doc: String,
 }
 
@@ -490,6 +492,11 @@ impl Columns {
                 .as_ref()
                 .and_then(|r| r.false_alarm_cause)
                 .map(|c| c.code()),
+            premises_kind: i
+                .fire_report
+                .as_ref()
+                .and_then(|r| r.premises_kind)
+                .map(|k| k.code()),
             doc: doc_of(i)?,
         })
     }
@@ -536,7 +543,7 @@ pub(crate) const UPDATE_INCIDENT: &str =
      on_scene_at = $26, resolved_at = $27, closed_at = $28, cancelled_at = $29, merged_at = $30, \
      updated_at = $31, doc = $32, dead = $33, injured = $34, trapped = $35, rescued = $36, \
      damage_vnd = $37, real_fire = $38, fire_cause = $39, false_alarm_cause = $40, \
-     version = version + 1 WHERE id = $1 AND version = $2";
+     premises_kind = $41, version = version + 1 WHERE id = $1 AND version = $2";
 
 /// Writes the incident's columns and document over version `$version` inside `$tx`; a row that
 /// moved on in between is a conflict. Evaluates to the new version.
@@ -586,6 +593,7 @@ macro_rules! write_incident {
             .bind(c.real_fire)
             .bind(c.fire_cause)
             .bind(c.false_alarm_cause)
+            .bind(c.premises_kind)
             .execute(&mut *$tx)
             .await?;
         if done.rows_affected() != 1 {

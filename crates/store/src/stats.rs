@@ -701,21 +701,50 @@ impl Store {
         period: &Period,
         unit: Option<&str>,
     ) -> AccResult<Vec<(String, u64)>> {
+        let rows = self
+            .real_fires_by("COALESCE(i.fire_cause, 'unknown')", period, unit)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, n)| (code.unwrap_or_else(|| "unknown".to_owned()), n))
+            .collect())
+    }
+
+    /// Fires in `period` by the type of premises their fire report gives (`None`: a report
+    /// that does not say), counted like [`Store::stats_fire_causes`].
+    pub async fn stats_fire_premises(
+        &self,
+        period: &Period,
+        unit: Option<&str>,
+    ) -> AccResult<Vec<(Option<String>, u64)>> {
+        self.real_fires_by("i.premises_kind", period, unit).await
+    }
+
+    /// Confirmed real fires of `period` grouped by `key`, an expression over the incident row
+    /// (one of this module's constants, never input), most first.
+    async fn real_fires_by(
+        &self,
+        key: &'static str,
+        period: &Period,
+        unit: Option<&str>,
+    ) -> AccResult<Vec<(Option<String>, u64)>> {
         let (from, to) = ms(period.utc_range());
-        let sql = "SELECT COALESCE(i.fire_cause, 'unknown') AS cause, COUNT(*) AS n \
+        let sql = format!(
+            "SELECT {key} AS code, COUNT(*) AS n \
              FROM incident_stats s JOIN incidents i ON i.id = s.id \
              WHERE i.real_fire = 1 AND s.confirmed = 1 AND s.created_at >= $1 \
              AND s.created_at < $2 AND ($3 IS NULL OR s.unit = $3) \
-             GROUP BY COALESCE(i.fire_cause, 'unknown') ORDER BY n DESC, cause";
+             GROUP BY {key} ORDER BY n DESC, code"
+        );
         Ok(on_read!(self, |pool| {
-            sqlx::query(sql)
+            sqlx::query(&sql)
                 .bind(from)
                 .bind(to)
                 .bind(unit)
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| Ok((r.try_get("cause")?, count(r.try_get("n")?))))
+                .map(|r| Ok((r.try_get("code")?, count(r.try_get("n")?))))
                 .collect::<Result<Vec<_>, sqlx::Error>>()
         })?)
     }

@@ -787,6 +787,7 @@ export function renderIncident(main, { id }, ctx) {
       ? facts([
           [t("fire_real"), t(r.real_fire ? "fire_real_yes" : "fire_real_no")],
           [t("fire_cause"), r.real_fire ? label("fire_cause", r.cause) : label("false_alarm_cause", r.false_alarm_cause)],
+          [t("fire_premises_kind"), r.premises_kind ? label("premises_kind", r.premises_kind) : null],
           [t("fire_premises"), r.premises],
           [t("fire_floors"), r.floors_affected],
           [t("fire_area"), r.area_burned_m2 != null ? `${r.area_burned_m2} m²` : null],
@@ -804,6 +805,7 @@ export function renderIncident(main, { id }, ctx) {
     const cause = h("select", { id: "fr-cause" }, h("option", { value: "" }, "—"), codes("fire_cause").map((c) => h("option", { value: c, selected: c === v.cause }, label("fire_cause", c))));
     const falseCause = h("select", { id: "fr-false-cause" }, h("option", { value: "" }, "—"), codes("false_alarm_cause").map((c) => h("option", { value: c, selected: c === v.false_alarm_cause }, label("false_alarm_cause", c))));
     const num = (id, value) => h("input", { id, type: "number", min: "0", step: "1", inputmode: "numeric", value: value == null ? "" : String(value) });
+    const premisesKind = h("select", { id: "fr-premises-kind" }, h("option", { value: "" }, "—"), codes("premises_kind").map((c) => h("option", { value: c, selected: c === v.premises_kind }, label("premises_kind", c))));
     const premises = h("input", { id: "fr-premises", value: v.premises || "" });
     const floors = num("fr-floors", v.floors_affected);
     const area = num("fr-area", v.area_burned_m2);
@@ -822,6 +824,7 @@ export function renderIncident(main, { id }, ctx) {
         [t("fire_real"), real],
         [t("fire_cause"), cause],
         [t("false_alarm_cause"), falseCause],
+        [t("fire_premises_kind"), premisesKind],
         [t("fire_premises"), premises],
         [t("fire_floors"), floors],
         [t("fire_area_m2"), area],
@@ -850,6 +853,7 @@ export function renderIncident(main, { id }, ctx) {
           real_fire: isReal,
           cause: isReal ? cause.value : null,
           false_alarm_cause: isReal ? null : falseCause.value,
+          premises_kind: premisesKind.value || null,
           premises: premises.value.trim() || null,
           floors_affected: n(floors),
           area_burned_m2: n(area),

@@ -228,6 +228,7 @@ export function renderStats(main, _params, ctx) {
         ),
         h("p", { class: "muted" }, t("fires_confirmed_only")),
         causeLine("fire_causes", report.causes),
+        causeLine("fire_premises_line", report.premises),
         exportLinks("/api/stats/fires", q, "fires"),
       );
     });

@@ -158,6 +158,116 @@ impl Vocabulary for FireCause {
     }
 }
 
+/// The type of premises that burned, in the categories of the fire police's returns. The
+/// codes of the fire-alarm register's facility kinds are among them, so a fire at a registered
+/// facility is reported under the facility's own kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PremisesKind {
+    /// A family's house.
+    House,
+    /// A house with a shop or workshop in it.
+    HouseShop,
+    /// An apartment building.
+    ApartmentBuilding,
+    /// Rented rooms, a dormitory.
+    BoardingHouse,
+    /// A market or shopping centre.
+    Market,
+    /// A karaoke, bar or dance hall.
+    KaraokeBar,
+    /// A hospital or clinic.
+    Hospital,
+    /// A school.
+    School,
+    /// An office or public building.
+    Office,
+    /// A factory or workshop.
+    Factory,
+    /// A warehouse.
+    Warehouse,
+    /// A vehicle.
+    Vehicle,
+    /// Forest, field or open land.
+    OpenLand,
+    /// Anything else (say it in `premises`).
+    Other,
+}
+
+impl Vocabulary for PremisesKind {
+    const ALL: &'static [Self] = &[
+        PremisesKind::House,
+        PremisesKind::HouseShop,
+        PremisesKind::ApartmentBuilding,
+        PremisesKind::BoardingHouse,
+        PremisesKind::Market,
+        PremisesKind::KaraokeBar,
+        PremisesKind::Hospital,
+        PremisesKind::School,
+        PremisesKind::Office,
+        PremisesKind::Factory,
+        PremisesKind::Warehouse,
+        PremisesKind::Vehicle,
+        PremisesKind::OpenLand,
+        PremisesKind::Other,
+    ];
+    const WHAT: &'static str = "premises kind";
+    fn code(self) -> &'static str {
+        match self {
+            PremisesKind::House => "house",
+            PremisesKind::HouseShop => "house_shop",
+            PremisesKind::ApartmentBuilding => "apartment_building",
+            PremisesKind::BoardingHouse => "boarding_house",
+            PremisesKind::Market => "market",
+            PremisesKind::KaraokeBar => "karaoke_bar",
+            PremisesKind::Hospital => "hospital",
+            PremisesKind::School => "school",
+            PremisesKind::Office => "office",
+            PremisesKind::Factory => "factory",
+            PremisesKind::Warehouse => "warehouse",
+            PremisesKind::Vehicle => "vehicle",
+            PremisesKind::OpenLand => "open_land",
+            PremisesKind::Other => "other",
+        }
+    }
+    fn label_vi(self) -> &'static str {
+        match self {
+            PremisesKind::House => "Nhà ở hộ gia đình",
+            PremisesKind::HouseShop => "Nhà ở kết hợp kinh doanh",
+            PremisesKind::ApartmentBuilding => "Chung cư",
+            PremisesKind::BoardingHouse => "Nhà trọ, ký túc xá",
+            PremisesKind::Market => "Chợ, trung tâm thương mại",
+            PremisesKind::KaraokeBar => "Karaoke, quán bar",
+            PremisesKind::Hospital => "Bệnh viện, cơ sở y tế",
+            PremisesKind::School => "Trường học",
+            PremisesKind::Office => "Cơ quan, văn phòng",
+            PremisesKind::Factory => "Cơ sở sản xuất",
+            PremisesKind::Warehouse => "Kho hàng",
+            PremisesKind::Vehicle => "Phương tiện giao thông",
+            PremisesKind::OpenLand => "Rừng, bãi đất trống",
+            PremisesKind::Other => "Khác",
+        }
+    }
+    fn label_en(self) -> &'static str {
+        match self {
+            PremisesKind::House => "House",
+            PremisesKind::HouseShop => "House with a shop",
+            PremisesKind::ApartmentBuilding => "Apartment building",
+            PremisesKind::BoardingHouse => "Boarding house or dormitory",
+            PremisesKind::Market => "Market or shopping centre",
+            PremisesKind::KaraokeBar => "Karaoke or bar",
+            PremisesKind::Hospital => "Hospital or clinic",
+            PremisesKind::School => "School",
+            PremisesKind::Office => "Office or public building",
+            PremisesKind::Factory => "Factory or workshop",
+            PremisesKind::Warehouse => "Warehouse",
+            PremisesKind::Vehicle => "Vehicle",
+            PremisesKind::OpenLand => "Forest or open land",
+            PremisesKind::Other => "Other",
+        }
+    }
+}
+
 /// A fire report as filed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FireReport {
@@ -169,7 +279,10 @@ pub struct FireReport {
     /// What started it (required for a real fire; `unknown` when not established).
     #[serde(default)]
     pub cause: Option<FireCause>,
-    /// The premises burned, e.g. "nhà ở riêng lẻ", "kho hàng".
+    /// The type of premises burned, for the statistics.
+    #[serde(default)]
+    pub premises_kind: Option<PremisesKind>,
+    /// The premises burned in words, e.g. "nhà ống 4 tầng, tầng 1 bán tạp hóa".
     #[serde(default)]
     pub premises: Option<String>,
     /// Floors the fire reached.
@@ -342,6 +455,7 @@ pub(crate) fn sample_fire_report() -> FireReport {
         real_fire: true,
         false_alarm_cause: None,
         cause: Some(FireCause::Electrical),
+        premises_kind: Some(PremisesKind::House),
         premises: Some(" nhà ở riêng lẻ ".into()),
         floors_affected: Some(2),
         area_burned_m2: Some(60),

@@ -93,7 +93,7 @@ pub use duplicates::{
     DuplicateReason,
 };
 pub use error::{ErrorClass, FieldError, IncidentError};
-pub use fire_report::{takes_fire_report, FalseAlarmCause, FireCause, FireReport};
+pub use fire_report::{takes_fire_report, FalseAlarmCause, FireCause, FireReport, PremisesKind};
 pub use geo::GeoPoint;
 pub use model::{
     merge_incidents, Actor, Incident, IncidentChange, IncidentEvent, IncidentId, MergeOutcome,

@@ -12,7 +12,8 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use domain::incident::{
-    takes_fire_report, FalseAlarmCause, FireCause, FireReport, IncidentStatus, Vocabulary,
+    takes_fire_report, FalseAlarmCause, FireCause, FireReport, IncidentStatus, PremisesKind,
+    Vocabulary,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -31,6 +32,11 @@ pub struct FireReportBody {
     /// industrial, unknown or other.
     #[serde(default)]
     pub cause: Option<String>,
+    /// The type of premises: house, house_shop, apartment_building, boarding_house, market,
+    /// karaoke_bar, hospital, school, office, factory, warehouse, vehicle, open_land or other.
+    #[serde(default)]
+    pub premises_kind: Option<String>,
+    /// The premises in words.
     #[serde(default)]
     pub premises: Option<String>,
     #[serde(default)]
@@ -92,6 +98,12 @@ impl FireReportBody {
                 .filter(|c| !c.trim().is_empty())
                 .map(|c| code_of::<FireCause>("cause", c))
                 .transpose()?,
+            premises_kind: self
+                .premises_kind
+                .as_deref()
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| code_of::<PremisesKind>("premises_kind", c))
+                .transpose()?,
             premises: self.premises,
             floors_affected: self.floors_affected,
             area_burned_m2: self.area_burned_m2,
@@ -110,6 +122,7 @@ impl FireReportBody {
             real_fire: r.real_fire,
             false_alarm_cause: r.false_alarm_cause.map(|c| c.code().to_owned()),
             cause: r.cause.map(|c| c.code().to_owned()),
+            premises_kind: r.premises_kind.map(|k| k.code().to_owned()),
             premises: r.premises.clone(),
             floors_affected: r.floors_affected,
             area_burned_m2: r.area_burned_m2,

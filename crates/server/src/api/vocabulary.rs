@@ -12,7 +12,8 @@ use axum::routing::get;
 use axum::Router;
 use domain::incident::{
     Channel, CrimeSubtype, Disposition, FalseAlarmCause, FireCause, IncidentKind, IncidentStatus,
-    Priority, ResourceKind, ResourceStatus, ResponseTargets, Vocabulary as DomainVocabulary,
+    PremisesKind, Priority, ResourceKind, ResourceStatus, ResponseTargets,
+    Vocabulary as DomainVocabulary,
 };
 use domain::stats::{CrimeGroup, Severity};
 use domain::water::{WaterKind, WaterStatus};
@@ -105,6 +106,8 @@ pub struct VocabularyView {
     pub fire_causes: Vec<Term>,
     /// Causes of false alarms, for the fire report.
     pub false_alarm_causes: Vec<Term>,
+    /// Types of premises, for the fire report.
+    pub premises_kinds: Vec<Term>,
     /// Kinds of water sources for fire fighting.
     pub water_kinds: Vec<Term>,
     /// Whether a water source can be used now.
@@ -135,6 +138,7 @@ impl VocabularyView {
             resource_kinds: Term::all::<ResourceKind>(),
             fire_causes: Term::all::<FireCause>(),
             false_alarm_causes: Term::all::<FalseAlarmCause>(),
+            premises_kinds: Term::all::<PremisesKind>(),
             water_kinds: Term::all::<WaterKind>(),
             water_statuses: Term::all::<WaterStatus>(),
             facility_kinds: crate::api::facilities::KINDS

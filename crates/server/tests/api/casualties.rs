@@ -98,12 +98,26 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
     assert_eq!(records[1]["to"]["rescued"], 2);
     assert_eq!(records[1]["reason"], "Tổ CNCH báo");
 
-    // Closed (with its fire report): a correction needs a reason.
+    // Closed (with its fire report): a correction needs a reason. A type of premises outside
+    // the list is refused.
     let r = s
         .client
         .put(s.url(&format!("/api/incidents/{id}/fire-report")))
         .bearer_auth(&operator)
-        .json(&json!({"real_fire": true, "cause": "cooking", "damage_vnd": 80000000}))
+        .json(&json!({"real_fire": true, "cause": "cooking", "premises_kind": "castle"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "invalid_field"
+    );
+    let r = s
+        .client
+        .put(s.url(&format!("/api/incidents/{id}/fire-report")))
+        .bearer_auth(&operator)
+        .json(&json!({"real_fire": true, "cause": "cooking", "damage_vnd": 80000000,
+                      "premises_kind": "house_shop", "premises": "Nhà ống 4 tầng, tầng 1 bán tạp hóa"}))
         .send()
         .await
         .unwrap();
@@ -184,6 +198,13 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
         report["causes"],
         json!([{"code": "cooking", "label": "Đun nấu, bếp gas", "label_en": "Cooking or gas stove",
                 "count": 1}]),
+        "{report}"
+    );
+    // And by the type of premises it gives.
+    assert_eq!(
+        report["premises"],
+        json!([{"code": "house_shop", "label": "Nhà ở kết hợp kinh doanh",
+                "label_en": "House with a shop", "count": 1}]),
         "{report}"
     );
     s.stop().await;

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::incident::{FalseAlarmCause, FireCause, Vocabulary};
+use domain::incident::{FalseAlarmCause, FireCause, PremisesKind, Vocabulary};
 use domain::report::{Lang, Table};
 use domain::stats::compare::{SERIOUS_CLEARANCE_TARGET_PCT, TTXH_CLEARANCE_TARGET_PCT};
 use domain::stats::definitions::{definition, Definition, DEFINITIONS};
@@ -562,6 +562,8 @@ pub struct FireStatsView {
     pub rows: Vec<FireRowView>,
     /// Fires of the period by the cause their fire report gives (real fires with a report).
     pub causes: Vec<CauseCount>,
+    /// The same fires by the type of premises their report gives (`code` null: not said).
+    pub premises: Vec<CauseCount>,
     pub definitions: Vec<&'static Definition>,
 }
 
@@ -577,9 +579,10 @@ pub async fn fires(
     let period = period_of(&q, Utc::now())?;
     let unit = scoped_unit(&state, &principal, q.unit.as_deref())?;
     let families = FamilyMap::default();
-    let (report, causes) = tokio::try_join!(
+    let (report, causes, premises) = tokio::try_join!(
         state.store.stats_fires(&period, &families, unit.as_deref()),
         state.store.stats_fire_causes(&period, unit.as_deref()),
+        state.store.stats_fire_premises(&period, unit.as_deref()),
     )?;
     let body = FireStatsView {
         period: (&report.period).into(),
@@ -604,6 +607,16 @@ pub async fn fires(
         causes: causes
             .into_iter()
             .map(|(code, n)| CauseCount::of::<FireCause>(Some(code), n, ("", "")))
+            .collect(),
+        premises: premises
+            .into_iter()
+            .map(|(code, n)| {
+                CauseCount::of::<PremisesKind>(
+                    code,
+                    n,
+                    ("Báo cáo không ghi loại cơ sở", "Premises not given"),
+                )
+            })
             .collect(),
         definitions: definitions(&["reporting_period", "fire_figures", "year_on_year"]),
     };
