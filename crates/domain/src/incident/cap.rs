@@ -573,7 +573,7 @@ pub fn incident_to_cap(
         ),
         ("BINHYEN".to_string(), incident.kind.code().to_string()),
     ];
-    let parameters = vec![
+    let mut parameters = vec![
         (
             "BINHYEN_STATUS".to_string(),
             incident.status.code().to_string(),
@@ -583,6 +583,26 @@ pub fn incident_to_cap(
             incident.priority.number().to_string(),
         ),
     ];
+    // The casualty figures and the fire report's coded facts: counts and codes, no free text.
+    let c = &incident.casualties;
+    for (name, n) in [
+        ("DEAD", c.dead),
+        ("INJURED", c.injured),
+        ("TRAPPED", c.trapped),
+        ("RESCUED", c.rescued),
+    ] {
+        if n > 0 {
+            parameters.push((format!("BINHYEN_{name}"), n.to_string()));
+        }
+    }
+    if let Some(report) = &incident.fire_report {
+        parameters.extend(
+            report
+                .coded_values()
+                .into_iter()
+                .map(|(name, value)| (format!("BINHYEN_{name}"), value)),
+        );
+    }
     let expires = opts.expires_after.map(|d| sent + d);
     let common = InfoCommon {
         categories: categories_for(incident.kind).to_vec(),
@@ -1054,6 +1074,54 @@ mod tests {
         // No personal data.
         assert!(!xml.contains("0912345678") && !xml.contains("Trần Thị Bình"));
         assert!(!xml.contains("Khói bốc ra"), "free text only on request");
+    }
+
+    #[test]
+    fn the_fire_report_and_casualties_travel_as_coded_parameters_without_free_text() {
+        let mut inc = open_fire(1);
+        let xml = incident_to_cap(&inc, &opts(), t0()).unwrap();
+        assert!(!xml.contains("BINHYEN_REAL_FIRE") && !xml.contains("BINHYEN_DEAD"));
+        inc.verify(None, operator(), t0()).unwrap();
+        inc.record_casualties(
+            crate::incident::Casualties {
+                dead: 0,
+                injured: 2,
+                trapped: 0,
+                rescued: 5,
+            },
+            None,
+            operator(),
+            t0(),
+        )
+        .unwrap();
+        inc.file_fire_report(
+            crate::incident::fire_report::sample_fire_report(),
+            operator(),
+            t0(),
+        )
+        .unwrap();
+        let xml = incident_to_cap(&inc, &opts(), t0()).unwrap();
+        for (name, value) in [
+            ("BINHYEN_INJURED", "2"),
+            ("BINHYEN_RESCUED", "5"),
+            ("BINHYEN_REAL_FIRE", "true"),
+            ("BINHYEN_FIRE_CAUSE", "electrical"),
+            ("BINHYEN_PREMISES_KIND", "house"),
+            ("BINHYEN_DAMAGE_VND", "350000000"),
+            ("BINHYEN_VEHICLES", "3"),
+        ] {
+            assert!(
+                xml.contains(&format!(
+                    "<valueName>{name}</valueName>\n      <value>{value}</value>"
+                )),
+                "{name} in {xml}"
+            );
+        }
+        assert!(!xml.contains("BINHYEN_DEAD"), "zero counts are left out");
+        assert!(
+            !xml.contains("nhà ở riêng lẻ"),
+            "the premises in words stay out"
+        );
     }
 
     #[test]

@@ -362,6 +362,20 @@ pub fn incident_to_eido(incident: &Incident, resources: &[Resource], opts: &Eido
         notes.push(Value::Object(n));
         note_refs.push(r(&id));
     }
+    // The fire report, as one note of its own.
+    if let Some(report) = &incident.fire_report {
+        let id = format!("{tid}:note:fire-report");
+        let mut n = prologue(id.clone(), incident.updated_at);
+        n.insert(
+            "notesActionComments".into(),
+            json!(format!(
+                "<p><b>Báo cáo vụ cháy</b>: {}</p>",
+                xml_escape(&report.summary_vi())
+            )),
+        );
+        notes.push(Value::Object(n));
+        note_refs.push(r(&id));
+    }
 
     // Resources and dispatches.
     let mut res_components = Vec::new();
@@ -1062,6 +1076,26 @@ mod tests {
         .unwrap();
         let da = incident_to_eido(&a, &[], &opts());
         validate_eido(&da).unwrap();
+        // The fire report travels as a note of its own.
+        let report = da["notesComponent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|n| {
+                n["notesActionComments"]
+                    .as_str()
+                    .filter(|t| t.contains("Báo cáo vụ cháy"))
+            })
+            .expect("a fire-report note");
+        assert!(
+            report.contains("Có cháy, nguyên nhân: Sự cố điện"),
+            "{report}"
+        );
+        assert!(report.contains("cơ sở: Nhà ở hộ gia đình"), "{report}");
+        assert!(
+            report.contains("thiệt hại ước tính 350000000 đồng"),
+            "{report}"
+        );
         let disp = &da["incidentComponent"]["dispositionComponent"][0];
         assert!(
             disp.get("dispositionCommonRegistryCode").is_none(),

@@ -315,6 +315,107 @@ pub struct FireReport {
 }
 
 impl FireReport {
+    /// The report's coded facts as (name, value), for exchange formats that carry values but
+    /// no free text (the CAP export's parameters): codes, counts, amounts and times only;
+    /// what was not said is left out.
+    pub fn coded_values(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![("REAL_FIRE", self.real_fire.to_string())];
+        let mut put = |name: &'static str, value: Option<String>| {
+            if let Some(v) = value {
+                out.push((name, v));
+            }
+        };
+        put("FIRE_CAUSE", self.cause.map(|c| c.code().to_owned()));
+        put(
+            "FALSE_ALARM_CAUSE",
+            self.false_alarm_cause.map(|c| c.code().to_owned()),
+        );
+        put(
+            "PREMISES_KIND",
+            self.premises_kind.map(|k| k.code().to_owned()),
+        );
+        put(
+            "FLOORS_AFFECTED",
+            self.floors_affected.map(|n| n.to_string()),
+        );
+        put("AREA_BURNED_M2", self.area_burned_m2.map(|n| n.to_string()));
+        put(
+            "EVACUATED",
+            (self.evacuated > 0).then(|| self.evacuated.to_string()),
+        );
+        put("DAMAGE_VND", self.damage_vnd.map(|n| n.to_string()));
+        put(
+            "UNDER_CONTROL_AT",
+            self.under_control_at.map(|t| t.to_rfc3339()),
+        );
+        put(
+            "EXTINGUISHED_AT",
+            self.extinguished_at.map(|t| t.to_rfc3339()),
+        );
+        put(
+            "VEHICLES",
+            (self.vehicles > 0).then(|| self.vehicles.to_string()),
+        );
+        put(
+            "PERSONNEL",
+            (self.personnel > 0).then(|| self.personnel.to_string()),
+        );
+        out
+    }
+
+    /// The report in one Vietnamese paragraph, for exchange formats that carry notes (the EIDO
+    /// export): the verdict and its cause, the premises, the figures said, the times and the
+    /// forces.
+    pub fn summary_vi(&self) -> String {
+        let mut parts = Vec::new();
+        if self.real_fire {
+            parts.push(format!(
+                "Có cháy, nguyên nhân: {}",
+                self.cause.map_or("chưa ghi", |c| c.label_vi())
+            ));
+        } else {
+            parts.push(format!(
+                "Báo cháy giả, nguyên nhân: {}",
+                self.false_alarm_cause.map_or("chưa ghi", |c| c.label_vi())
+            ));
+        }
+        match (self.premises_kind, &self.premises) {
+            (Some(k), Some(p)) => parts.push(format!("cơ sở: {} ({p})", k.label_vi())),
+            (Some(k), None) => parts.push(format!("cơ sở: {}", k.label_vi())),
+            (None, Some(p)) => parts.push(format!("cơ sở: {p}")),
+            (None, None) => {}
+        }
+        if let Some(n) = self.floors_affected {
+            parts.push(format!("{n} tầng bị cháy"));
+        }
+        if let Some(a) = self.area_burned_m2 {
+            parts.push(format!("diện tích cháy {a} m²"));
+        }
+        if self.evacuated > 0 {
+            parts.push(format!("sơ tán {} người", self.evacuated));
+        }
+        match self.damage_vnd {
+            Some(d) => parts.push(format!("thiệt hại ước tính {d} đồng")),
+            None => parts.push("thiệt hại chưa đánh giá".to_owned()),
+        }
+        if let Some(t) = self.under_control_at {
+            parts.push(format!("khống chế lúc {}", t.to_rfc3339()));
+        }
+        if let Some(t) = self.extinguished_at {
+            parts.push(format!("dập tắt lúc {}", t.to_rfc3339()));
+        }
+        if self.vehicles > 0 || self.personnel > 0 {
+            parts.push(format!(
+                "lực lượng: {} phương tiện, {} người",
+                self.vehicles, self.personnel
+            ));
+        }
+        if let Some(n) = &self.notes {
+            parts.push(n.clone());
+        }
+        parts.join("; ")
+    }
+
     /// Checks the report against the incident it is for.
     fn check(&mut self, incident: &Incident, now: DateTime<Utc>) -> Result<(), IncidentError> {
         let field = |name: &'static str, code: &'static str, vi: &str, en: &str| {
