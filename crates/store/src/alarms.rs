@@ -612,6 +612,17 @@ impl Signal {
     }
 }
 
+/// Where one chunk of a chunked write stands in the whole.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChunkPlace {
+    /// Rows in the whole write.
+    pub total: usize,
+    /// This is its last chunk.
+    pub last: bool,
+    /// Rows committed before this chunk.
+    pub before: usize,
+}
+
 /// `…,…` for `n` parameters, the statement's only parameters.
 fn list_params(backend: Backend, n: usize) -> String {
     (1..=n)
@@ -633,26 +644,18 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<Facility>> {
-        let mut created: Vec<Facility> = Vec::with_capacity(inputs.len());
-        let chunks = inputs.len().div_ceil(FACILITY_CHUNK);
-        for (n, chunk) in inputs.chunks(FACILITY_CHUNK).enumerate() {
-            self.inner.gate.bulk().await;
-            let last = n + 1 == chunks;
-            match self
-                .create_facility_chunk(chunk, inputs.len(), last, created.len(), actor, now)
-                .await
-            {
-                Ok(mut more) => created.append(&mut more),
-                Err(e) => {
-                    let ids: Vec<i64> = created.iter().map(|f| f.id).collect();
-                    self.undo_import("facilities", "facility", &ids, actor, now)
-                        .await;
-                    return Err(e);
-                }
-            }
-            tokio::task::yield_now().await;
-        }
-        Ok(created)
+        self.write_in_chunks(
+            inputs,
+            FACILITY_CHUNK,
+            ("facilities", "facility"),
+            |f: &Facility| f.id,
+            actor,
+            now,
+            |chunk, at: ChunkPlace| {
+                self.create_facility_chunk(chunk, at.total, at.last, at.before, actor, now)
+            },
+        )
+        .await
     }
 
     /// One transaction of [`Store::create_facilities`]. `total` is the size of the whole
@@ -735,10 +738,51 @@ impl Store {
         Ok(created)
     }
 
+    /// Writes `inputs` through `write` in transactions of `chunk` rows, giving way to the alarm
+    /// writer before each (see [`crate::gate`]); should one fail, the rows already written
+    /// (`table`, ids from `id_of`) are deleted again and audited as `{kind}.import_undone`
+    /// before its error is returned. Up to one chunk is one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn write_in_chunks<'a, T, R, F, Fut>(
+        &self,
+        inputs: &'a [T],
+        chunk: usize,
+        (table, kind): (&'static str, &'static str),
+        id_of: fn(&R) -> i64,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        mut write: F,
+    ) -> Result<Vec<R>>
+    where
+        F: FnMut(&'a [T], ChunkPlace) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<R>>>,
+    {
+        let mut created: Vec<R> = Vec::with_capacity(inputs.len());
+        let chunks = inputs.len().div_ceil(chunk);
+        for (n, part) in inputs.chunks(chunk).enumerate() {
+            self.inner.gate.bulk().await;
+            let at = ChunkPlace {
+                total: inputs.len(),
+                last: n + 1 == chunks,
+                before: created.len(),
+            };
+            match write(part, at).await {
+                Ok(mut more) => created.append(&mut more),
+                Err(e) => {
+                    let ids: Vec<i64> = created.iter().map(id_of).collect();
+                    self.undo_import(table, kind, &ids, actor, now).await;
+                    return Err(e);
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+        Ok(created)
+    }
+
     /// Deletes the rows of `table` a failed import had written (`ids`) and audits it as
     /// `{kind}.import_undone`. A failure here is logged with the ids left behind; the import's
     /// own error is what the caller gets.
-    pub(crate) async fn undo_import(
+    async fn undo_import(
         &self,
         table: &'static str,
         kind: &'static str,
@@ -923,26 +967,18 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<Device>> {
-        let mut created: Vec<Device> = Vec::with_capacity(inputs.len());
-        let chunks = inputs.len().div_ceil(FACILITY_CHUNK);
-        for (n, chunk) in inputs.chunks(FACILITY_CHUNK).enumerate() {
-            self.inner.gate.bulk().await;
-            let last = n + 1 == chunks;
-            match self
-                .create_device_chunk(chunk, inputs.len(), last, created.len(), actor, now)
-                .await
-            {
-                Ok(mut more) => created.append(&mut more),
-                Err(e) => {
-                    let ids: Vec<i64> = created.iter().map(|d| d.id).collect();
-                    self.undo_import("devices", "device", &ids, actor, now)
-                        .await;
-                    return Err(e);
-                }
-            }
-            tokio::task::yield_now().await;
-        }
-        Ok(created)
+        self.write_in_chunks(
+            inputs,
+            FACILITY_CHUNK,
+            ("devices", "device"),
+            |d: &Device| d.id,
+            actor,
+            now,
+            |chunk, at: ChunkPlace| {
+                self.create_device_chunk(chunk, at.total, at.last, at.before, actor, now)
+            },
+        )
+        .await
     }
 
     /// One transaction of [`Store::create_devices`] (see [`Store::create_facility_chunk`]).

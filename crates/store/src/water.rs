@@ -6,6 +6,7 @@
 //! exact distances and the order to the domain, so both back ends answer alike without a
 //! geometry extension.
 
+use crate::alarms::ChunkPlace;
 use crate::{from_millis, to_millis, Actor, AuditEntry, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use domain::incident::{GeoPoint, Vocabulary};
@@ -67,6 +68,30 @@ pub struct WaterFilter {
     pub after_id: Option<i64>,
     /// Page size, 1 to 1,000.
     pub limit: i64,
+}
+
+/// The columns a source's own fields are written to, in the order [`bind_source!`] binds them.
+const SOURCE_COLUMNS: &str = "kind, name, lat, lon, unit_code, address, capacity_m3, flow_lps, \
+     engine_access, status, reference, notes";
+
+/// Binds a [`WaterSourceInput`]'s columns to `$q` in the order of [`SOURCE_COLUMNS`].
+macro_rules! bind_source {
+    ($q:expr, $input:expr) => {{
+        let input: &WaterSourceInput = $input;
+        let s = &input.source;
+        $q.bind(s.kind.code())
+            .bind(&s.name)
+            .bind(s.point.lat)
+            .bind(s.point.lon)
+            .bind(&input.unit_code)
+            .bind(&s.address)
+            .bind(s.capacity_m3)
+            .bind(s.flow_lps)
+            .bind(i64::from(s.engine_access))
+            .bind(s.status.code())
+            .bind(&s.reference)
+            .bind(&s.notes)
+    }};
 }
 
 const COLUMNS: &str = "id, kind, name, lat, lon, unit_code, address, capacity_m3, flow_lps, \
@@ -148,61 +173,44 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<StoredWaterSource>> {
-        let mut created: Vec<StoredWaterSource> = Vec::with_capacity(inputs.len());
-        let chunks = inputs.len().div_ceil(IMPORT_CHUNK);
-        for (n, chunk) in inputs.chunks(IMPORT_CHUNK).enumerate() {
-            self.inner.gate.bulk().await;
-            let last = n + 1 == chunks;
-            match self
-                .create_water_chunk(chunk, inputs.len(), last, created.len(), actor, now)
-                .await
-            {
-                Ok(mut more) => created.append(&mut more),
-                Err(e) => {
-                    let ids: Vec<i64> = created.iter().map(|s| s.id).collect();
-                    self.undo_import("water_sources", "water_source", &ids, actor, now)
-                        .await;
-                    return Err(e);
-                }
-            }
-            tokio::task::yield_now().await;
-        }
-        Ok(created)
+        self.write_in_chunks(
+            inputs,
+            IMPORT_CHUNK,
+            ("water_sources", "water_source"),
+            |s: &StoredWaterSource| s.id,
+            actor,
+            now,
+            async |chunk, at: ChunkPlace| self.create_water_chunk(chunk, at, actor, now).await,
+        )
+        .await
     }
 
+    /// One transaction of [`Store::create_water_sources`].
     async fn create_water_chunk(
         &self,
         inputs: &[WaterSourceInput],
-        total: usize,
-        last: bool,
-        before: usize,
+        at: ChunkPlace,
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<StoredWaterSource>> {
+        let ChunkPlace {
+            total,
+            last,
+            before,
+        } = at;
         let (created, changes) = on_write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let mut created = Vec::with_capacity(inputs.len());
             let mut changes = Vec::new();
             for input in inputs {
-                let s = &input.source;
-                let row = sqlx::query(&format!(
-                    "INSERT INTO water_sources (kind, name, lat, lon, unit_code, address, \
-                     capacity_m3, flow_lps, engine_access, status, reference, notes, generated, \
-                     version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-                     $9, $10, $11, $12, $13, 1, $14, $14) RETURNING {COLUMNS}"
-                ))
-                .bind(s.kind.code())
-                .bind(&s.name)
-                .bind(s.point.lat)
-                .bind(s.point.lon)
-                .bind(&input.unit_code)
-                .bind(&s.address)
-                .bind(s.capacity_m3)
-                .bind(s.flow_lps)
-                .bind(i64::from(s.engine_access))
-                .bind(s.status.code())
-                .bind(&s.reference)
-                .bind(&s.notes)
+                let row = bind_source!(
+                    sqlx::query(&format!(
+                        "INSERT INTO water_sources ({SOURCE_COLUMNS}, generated, version, \
+                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                         $10, $11, $12, $13, 1, $14, $14) RETURNING {COLUMNS}"
+                    )),
+                    input
+                )
                 .bind(i64::from(input.generated))
                 .bind(to_millis(now))
                 .fetch_one(&mut *tx)
@@ -407,28 +415,17 @@ impl Store {
                 what: "water source",
                 id: id.to_string(),
             })?;
-            let s = &input.source;
-            let row = sqlx::query(&format!(
-                "UPDATE water_sources SET kind = $3, name = $4, lat = $5, lon = $6, \
-                 unit_code = $7, address = $8, capacity_m3 = $9, flow_lps = $10, \
-                 engine_access = $11, status = $12, reference = $13, notes = $14, generated = 0, \
-                 version = version + 1, updated_at = $15 WHERE id = $1 AND version = $2 \
-                 RETURNING {COLUMNS}"
-            ))
+            // The source's columns are $1 to $12, as an insert binds them.
+            let row = bind_source!(
+                sqlx::query(&format!(
+                    "UPDATE water_sources SET ({SOURCE_COLUMNS}, generated, version, \
+                     updated_at) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, \
+                     version + 1, $15) WHERE id = $13 AND version = $14 RETURNING {COLUMNS}"
+                )),
+                input
+            )
             .bind(id)
             .bind(version)
-            .bind(s.kind.code())
-            .bind(&s.name)
-            .bind(s.point.lat)
-            .bind(s.point.lon)
-            .bind(&input.unit_code)
-            .bind(&s.address)
-            .bind(s.capacity_m3)
-            .bind(s.flow_lps)
-            .bind(i64::from(s.engine_access))
-            .bind(s.status.code())
-            .bind(&s.reference)
-            .bind(&s.notes)
             .bind(to_millis(now))
             .fetch_optional(&mut *tx)
             .await?

@@ -561,10 +561,7 @@ pub async fn incident_pre_plan(
     }
     .or_else(|| facility_point(facility.as_ref()))
     .filter(GeoPoint::is_valid);
-    let water = match point {
-        Some(at) => Some(nearby(&state, at, NEAR_RADIUS_M, NEAR_LIMIT).await?),
-        None => None,
-    };
+    let water = pre_plan_water(&state, point).await?;
     let plan = &ctx.plan;
     Ok(Json(PrePlan {
         incident_id: Some(id),
@@ -593,6 +590,17 @@ pub async fn incident_pre_plan(
     }))
 }
 
+/// A pre-plan's water list: the nearest usable sources, or none without a point.
+async fn pre_plan_water(
+    state: &AppState,
+    point: Option<GeoPoint>,
+) -> ApiResult<Option<NearbyWater>> {
+    match point {
+        Some(at) => Ok(Some(nearby(state, at, NEAR_RADIUS_M, NEAR_LIMIT).await?)),
+        None => Ok(None),
+    }
+}
+
 fn facility_point(f: Option<&store::Facility>) -> Option<GeoPoint> {
     let f = f?;
     Some(GeoPoint::new(f.lat?, f.lon?))
@@ -609,10 +617,7 @@ pub async fn facility_pre_plan(
     principal.require(&reader_roles())?;
     let f = facilities::load(&state, &principal, id).await?;
     let point = facility_point(Some(&f)).filter(GeoPoint::is_valid);
-    let water = match point {
-        Some(at) => Some(nearby(&state, at, NEAR_RADIUS_M, NEAR_LIMIT).await?),
-        None => None,
-    };
+    let water = pre_plan_water(&state, point).await?;
     Ok(Json(PrePlan {
         incident_id: None,
         facility: Some(facilities::view(&state, &principal, &f)),
