@@ -310,7 +310,7 @@ test("the devices board says the risk of a device that accepts unencrypted messa
   assert.match(await narrowed.textContent(), /Không mã hóa: chỉ nhận từ 203\.0\.113\.9, 10\.8\.0\.0\/16/);
   assert.equal(await narrowed.locator(".plain-risk").count(), 0);
   // Its pre-plan says the registry has no usable water near it (none was entered here).
-  await page.locator("#facility-water #water-none", { hasText: "Không có nguồn nước sử dụng được trong bán kính 2000 m" }).waitFor();
+  await page.locator("#facility-water #water-none", { hasText: "Không có nguồn nước sử dụng được trong bán kính 2.000 m" }).waitFor();
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

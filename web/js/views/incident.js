@@ -1124,7 +1124,7 @@ export function waterSection(card) {
             ),
           ),
         )
-      : h("p", { class: "warn-text", id: "water-none" }, t("water_none_within", { m: card.water.radius_m })),
+      : h("p", { class: "warn-text", id: "water-none" }, t("water_none_within", { m: Number(card.water.radius_m).toLocaleString(lang() === "en" ? "en" : "vi") })),
     h("p", { class: "muted" }, t("water_straight_line")),
   );
 }
