@@ -240,18 +240,19 @@ impl Store {
                 }
                 created.push(stored);
             }
+            let count = before + created.len();
+            // A generated registry is audited once, whatever its size.
+            if last && inputs.iter().any(|i| i.generated) {
+                let entry = AuditEntry {
+                    action: "water_source.generate".into(),
+                    object_type: "water_source".into(),
+                    object_id: format!("{count}"),
+                    unit_code: None,
+                    summary: serde_json::json!({"count": count}),
+                };
+                insert_audit!(tx, actor, &entry, now);
+            }
             if total > ANNOUNCE_EACH && last {
-                let count = before + created.len();
-                if inputs.iter().any(|i| i.generated) {
-                    let entry = AuditEntry {
-                        action: "water_source.generate".into(),
-                        object_type: "water_source".into(),
-                        object_id: format!("{count}"),
-                        unit_code: None,
-                        summary: serde_json::json!({"count": count}),
-                    };
-                    insert_audit!(tx, actor, &entry, now);
-                }
                 changes.push(insert_change!(
                     self,
                     tx,

@@ -46,6 +46,31 @@ async fn water_sources_are_found_by_distance_and_regenerated(store: Store) {
         .await
         .unwrap();
     assert_eq!(made.len(), 5);
+    // Sources entered by hand are audited one by one, the generated ones once together.
+    let audit = store
+        .list_audit(&store::AuditFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "water_source.create")
+            .count(),
+        2,
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "water_source.generate")
+            .count(),
+        1,
+        "{actions:?}"
+    );
     assert_eq!(made[0].source.name, "A 111 m");
     assert_eq!(
         store.water_source(made[0].id).await.unwrap().unwrap(),
