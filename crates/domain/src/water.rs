@@ -457,7 +457,7 @@ pub fn generate(units: &UnitDirectory, per_unit: usize, seed: u64) -> Vec<(Strin
             };
             let source = WaterSource {
                 kind,
-                name: format!("{} {} - {}", kind.label_vi(), made, unit.name),
+                name: format!("{} số {made} ({})", short_name(kind), unit.name),
                 point: GeoPoint::new(round6(lat), round6(lon)),
                 address: None,
                 capacity_m3,
@@ -471,6 +471,18 @@ pub fn generate(units: &UnitDirectory, per_unit: usize, seed: u64) -> Vec<(Strin
         }
     }
     out
+}
+
+/// What a generated source is called, the kind being shown beside it: "Trụ số 20 (Hoàn Kiếm)".
+fn short_name(kind: WaterKind) -> &'static str {
+    match kind {
+        WaterKind::Hydrant => "Trụ",
+        WaterKind::Lake => "Hồ",
+        WaterKind::Pond => "Ao",
+        WaterKind::Tank => "Bể",
+        WaterKind::Well => "Giếng",
+        WaterKind::River => "Điểm lấy nước",
+    }
 }
 
 /// Six decimals: about 10 cm, finer than any survey of a hydrant.
