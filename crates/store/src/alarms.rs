@@ -49,6 +49,9 @@ pub struct FacilityContact {
     /// Role, e.g. "Trưởng ban quản lý".
     #[serde(default)]
     pub role: Option<String>,
+    /// E-mail address, for the notices sent when the facility's alarm opens an incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// A facility as written by the API (already validated, unit already resolved).

@@ -26,6 +26,7 @@ fn facility(name: &str, unit: &str) -> FacilityInput {
             name: "Bảo vệ".into(),
             phone: "0912345678".into(),
             role: None,
+            email: Some("baove@cho.vn".into()),
         }],
         hazards: Some("Kho ga tầng 1".into()),
         water_sources: None,
@@ -112,6 +113,7 @@ async fn facilities_and_devices_have_versions(store: Store) {
         .remove(0);
     assert_eq!(f.version, 1);
     assert_eq!(f.contacts.len(), 1);
+    assert_eq!(f.contacts[0].email.as_deref(), Some("baove@cho.vn"));
     let mut edit = facility("Chợ Thử mới", "00004");
     edit.floors = Some(4);
     let g = store

@@ -471,7 +471,7 @@ async function plansTab(body, state) {
 
 /** The imports: what each file holds, what it may be, and the route that takes it. */
 const IMPORTS = [
-  { id: "facilities", path: "/api/facilities/import", columns: "name, address, lat, lon, kind, floors, unit_code, unit_override_reason, contacts, hazards, water_sources, access_notes" },
+  { id: "facilities", path: "/api/facilities/import", columns: "name, address, lat, lon, kind, floors, unit_code, unit_override_reason, contacts (name|phone|role|email; …), hazards, water_sources, access_notes" },
   { id: "devices", path: "/api/devices/import", columns: "account, facility_id, receiver, line, key, key_format, allow_plain, supervision_secs, enabled" },
   // CSV, or GeoJSON Points with the same properties (the server tells them apart).
   { id: "water", path: "/api/water-sources/import", columns: "kind, name, lat, lon, address, capacity_m3, flow_lps, engine_access, status, reference, notes", accept: ".csv,text/csv,.geojson,.json,application/geo+json" },

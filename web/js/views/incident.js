@@ -1078,7 +1078,7 @@ export function incidentErrorText(e) {
 
 /** The facility's pre-plan card. */
 export function facilityCard(f) {
-  const contact = (c) => [c.name, c.role, c.phone].filter(Boolean).join(" · ");
+  const contact = (c) => [c.name, c.role, c.phone, c.email].filter(Boolean).join(" · ");
   return section(
     `${t("facility")}: ${f.name}`,
     facts([

@@ -85,6 +85,9 @@ pub struct ContactBody {
     pub phone: String,
     #[serde(default)]
     pub role: Option<String>,
+    /// E-mail address (optional); masked like the phone for roles that see callers masked.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// A facility as the API shows it.
@@ -144,6 +147,15 @@ pub(crate) fn view(state: &AppState, principal: &Principal, f: &Facility) -> Fac
                     domain::incident::masked_phone(&c.phone)
                 },
                 role: c.role.clone(),
+                email: c.email.as_deref().map(
+                    |e| {
+                        if full {
+                            e.to_owned()
+                        } else {
+                            masked_email(e)
+                        }
+                    },
+                ),
             })
             .collect(),
         hazards: f.hazards.clone(),
@@ -153,6 +165,32 @@ pub(crate) fn view(state: &AppState, principal: &Principal, f: &Facility) -> Fac
         created_at: f.created_at,
         updated_at: f.updated_at,
     }
+}
+
+/// An e-mail address with its local part hidden but its first letter: "b***@toanha.vn".
+fn masked_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
+}
+
+/// A plausible e-mail address, trimmed: one `@`, a local part, a domain with a dot, no spaces,
+/// at most 254 characters. (Whether it receives mail only sending can tell.)
+fn email_address(text: &str) -> Option<String> {
+    let e = text.trim();
+    let (local, domain) = e.split_once('@')?;
+    let ok = e.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then(|| e.to_owned())
 }
 
 /// A new facility.
@@ -287,8 +325,23 @@ pub fn validate_facility(
             }
         };
         let role = optional_text(&mut p, &format!("{field}.role"), &c.role, 100);
+        let email = match c.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            None => None,
+            Some(e) => {
+                let email = email_address(e);
+                if email.is_none() {
+                    p.push(problem(&format!("{field}.email"), "not an e-mail address"));
+                }
+                email
+            }
+        };
         if let (Some(name), Some(phone)) = (name, phone) {
-            contacts.push(FacilityContact { name, phone, role });
+            contacts.push(FacilityContact {
+                name,
+                phone,
+                role,
+                email,
+            });
         }
     }
     let hazards = optional_text(&mut p, "hazards", &f.hazards, 2000);
@@ -506,6 +559,7 @@ pub async fn patch(
                     name: c.name.clone(),
                     phone: c.phone.clone(),
                     role: c.role.clone(),
+                    email: c.email.clone(),
                 })
                 .collect()
         }),
@@ -787,17 +841,19 @@ fn parse_contacts(text: &str) -> Result<Vec<ContactBody>, String> {
         .map(|c| {
             let parts: Vec<&str> = c.split('|').map(str::trim).collect();
             match parts.as_slice() {
-                [name, phone] => Ok(ContactBody {
+                [name, phone, rest @ ..] if rest.len() <= 2 => Ok(ContactBody {
                     name: (*name).to_owned(),
                     phone: (*phone).to_owned(),
-                    role: None,
+                    role: rest
+                        .first()
+                        .filter(|r| !r.is_empty())
+                        .map(|r| (*r).to_owned()),
+                    email: rest
+                        .get(1)
+                        .filter(|e| !e.is_empty())
+                        .map(|e| (*e).to_owned()),
                 }),
-                [name, phone, role] => Ok(ContactBody {
-                    name: (*name).to_owned(),
-                    phone: (*phone).to_owned(),
-                    role: Some((*role).to_owned()),
-                }),
-                _ => Err(format!("contact {c:?} is not name|phone|role")),
+                _ => Err(format!("contact {c:?} is not name|phone|role|email")),
             }
         })
         .collect()
@@ -825,7 +881,7 @@ fn number<T: std::str::FromStr>(
 }
 
 /// Imports facilities from CSV with the columns `name, address, lat, lon, kind, floors,
-/// unit_code, unit_override_reason, contacts (name|phone|role; …), hazards, water_sources,
+/// unit_code, unit_override_reason, contacts (name|phone|role|email; …), hazards, water_sources,
 /// access_notes`. Every bad row is reported by line; with `mode=all` a file with errors writes
 /// nothing.
 #[utoipa::path(post, path = "/api/facilities/import", tag = "facilities", params(ImportQuery),
@@ -953,6 +1009,29 @@ mod tests {
         assert_eq!(c[0].role.as_deref(), Some("Bảo vệ"));
         assert!(c[1].role.is_none());
         assert!(parse_contacts("chỉ có tên").is_err());
+        let c = parse_contacts("Lê C|0911111111||c@toanha.vn").unwrap();
+        assert!(c[0].role.is_none());
+        assert_eq!(c[0].email.as_deref(), Some("c@toanha.vn"));
+        assert!(parse_contacts("a|b|c|d|e").is_err());
+    }
+
+    #[test]
+    fn e_mail_addresses_are_checked_and_masked() {
+        assert_eq!(
+            email_address(" bql@toanha.vn ").as_deref(),
+            Some("bql@toanha.vn")
+        );
+        for bad in [
+            "bql",
+            "@toanha.vn",
+            "bql@toanha",
+            "b ql@toanha.vn",
+            "a@b@c.vn",
+            "a@.vn",
+        ] {
+            assert!(email_address(bad).is_none(), "{bad}");
+        }
+        assert_eq!(masked_email("bql@toanha.vn"), "b***@toanha.vn");
     }
 
     #[test]

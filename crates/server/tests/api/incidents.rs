@@ -250,7 +250,8 @@ async fn hotline_report_with_an_old_ward_name_goes_to_its_unit(backend: Backend)
             "/api/facilities",
             &json!({"name": "Chợ thử", "address": "Số 2 phố Thử", "lat": 21.0359,
                     "lon": 105.8342, "kind": "market",
-                    "contacts": [{"name": "Ban quản lý", "phone": "0912345678"}]}),
+                    "contacts": [{"name": "Ban quản lý", "phone": "0912345678",
+                                  "email": " bql@cho-thu.vn "}]}),
         )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
@@ -258,10 +259,33 @@ async fn hotline_report_with_an_old_ward_name_goes_to_its_unit(backend: Backend)
     let path = format!("/api/facilities/{}", facility["id"]);
     let (_, by_leader) = site.get(&leader, &path).await;
     assert_eq!(by_leader["contacts"][0]["phone"], "0912***678");
+    assert_eq!(by_leader["contacts"][0]["email"], "b***@cho-thu.vn");
     let (_, listed) = site.get(&leader, "/api/facilities").await;
     assert!(!listed.to_string().contains("0912345678"), "{listed}");
     let (_, by_operator) = site.get(&site.operator, &path).await;
     assert_eq!(by_operator["contacts"][0]["phone"], "0912345678");
+    assert_eq!(by_operator["contacts"][0]["email"], "bql@cho-thu.vn");
+    // An address that cannot be one is refused with the field named.
+    let r = site
+        .s
+        .post(
+            &site.admin,
+            "/api/facilities",
+            &json!({"name": "Chợ thử 2", "address": "Số 3 phố Thử", "lat": 21.0359,
+                    "lon": 105.8342, "kind": "market",
+                    "contacts": [{"name": "Ban quản lý", "phone": "0912345678",
+                                  "email": "bql at cho"}]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("contacts[0].email"),
+        "{body}"
+    );
     let r = site
         .s
         .post(
