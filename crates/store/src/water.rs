@@ -102,6 +102,23 @@ const WHERE: &str = "($1 IS NULL OR unit_code = $1) AND ($2 IS NULL OR kind = $2
      AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR lon >= $4) AND ($5 IS NULL OR lat >= $5) \
      AND ($6 IS NULL OR lon <= $6) AND ($7 IS NULL OR lat <= $7) AND ($8 IS NULL OR id > $8)";
 
+/// Binds a [`WaterFilter`] to `$q` as [`WHERE`]'s $1 to $8, with `$after_id` as $8 (a count
+/// passes `None`: it ignores paging).
+macro_rules! bind_where {
+    ($q:expr, $f:expr, $after_id:expr) => {{
+        let f: &WaterFilter = $f;
+        let bbox = f.bbox.map_or([None; 4], |b| b.map(Some));
+        $q.bind(&f.unit_code)
+            .bind(f.kind.map(Vocabulary::code))
+            .bind(f.status.map(Vocabulary::code))
+            .bind(bbox[0])
+            .bind(bbox[1])
+            .bind(bbox[2])
+            .bind(bbox[3])
+            .bind($after_id)
+    }};
+}
+
 fn from_row<R: Row>(row: &R) -> Result<StoredWaterSource>
 where
     for<'c> &'c str: sqlx::ColumnIndex<R>,
@@ -288,19 +305,14 @@ impl Store {
     /// Water sources by id, filtered.
     pub async fn list_water_sources(&self, f: &WaterFilter) -> Result<Vec<StoredWaterSource>> {
         let limit = f.limit.clamp(1, 1000);
-        let bbox = f.bbox.map_or([None; 4], |b| b.map(Some));
         on_read!(self, |pool| {
-            let rows = sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM water_sources WHERE {WHERE} ORDER BY id LIMIT $9"
-            ))
-            .bind(&f.unit_code)
-            .bind(f.kind.map(Vocabulary::code))
-            .bind(f.status.map(Vocabulary::code))
-            .bind(bbox[0])
-            .bind(bbox[1])
-            .bind(bbox[2])
-            .bind(bbox[3])
-            .bind(f.after_id)
+            let rows = bind_where!(
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM water_sources WHERE {WHERE} ORDER BY id LIMIT $9"
+                )),
+                f,
+                f.after_id
+            )
             .bind(limit)
             .fetch_all(pool)
             .await?;
@@ -310,20 +322,15 @@ impl Store {
 
     /// How many sources the filter finds (its page and `after_id` aside), by status code.
     pub async fn count_water_sources(&self, f: &WaterFilter) -> Result<Vec<(String, i64)>> {
-        let bbox = f.bbox.map_or([None; 4], |b| b.map(Some));
         on_read!(self, |pool| {
-            let rows = sqlx::query(&format!(
-                "SELECT status, COUNT(*) AS n FROM water_sources WHERE {WHERE} \
-                 GROUP BY status ORDER BY status"
-            ))
-            .bind(&f.unit_code)
-            .bind(f.kind.map(Vocabulary::code))
-            .bind(f.status.map(Vocabulary::code))
-            .bind(bbox[0])
-            .bind(bbox[1])
-            .bind(bbox[2])
-            .bind(bbox[3])
-            .bind(None::<i64>)
+            let rows = bind_where!(
+                sqlx::query(&format!(
+                    "SELECT status, COUNT(*) AS n FROM water_sources WHERE {WHERE} \
+                     GROUP BY status ORDER BY status"
+                )),
+                f,
+                None::<i64>
+            )
             .fetch_all(pool)
             .await?;
             rows.iter()
