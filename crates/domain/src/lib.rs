@@ -11,6 +11,7 @@ pub mod alarm_queue;
 pub mod calls;
 pub mod incident;
 pub mod inspection;
+pub mod notify;
 pub mod records;
 pub mod report;
 pub mod stats;

@@ -55,6 +55,22 @@ pub fn fold(input: &str) -> String {
     out
 }
 
+/// The text with every Vietnamese diacritic removed (`đ` → `d`, `Đ` → `D`) and nothing else
+/// changed: case, spacing and punctuation stay. For channels where diacritics cost (an SMS
+/// with one accented letter is sent in UCS-2 and holds 70 characters instead of 160).
+pub fn unaccent(input: &str) -> String {
+    input
+        .nfd()
+        .filter(|&ch| !is_combining_mark(ch))
+        .map(|ch| match ch {
+            'đ' => 'd',
+            'Đ' => 'D',
+            other => other,
+        })
+        .nfc()
+        .collect()
+}
+
 /// Whether the text contains any Vietnamese diacritic (or `đ`).
 pub fn has_diacritics(input: &str) -> bool {
     input
@@ -84,6 +100,16 @@ fn is_combining_mark(ch: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unaccent_keeps_case_and_punctuation() {
+        assert_eq!(
+            unaccent("Báo cháy: Tòa nhà Đông Á, 8 tầng!"),
+            "Bao chay: Toa nha Dong A, 8 tang!"
+        );
+        assert_eq!(unaccent("ĐỐNG ĐA"), "DONG DA");
+        assert_eq!(unaccent("plain ASCII 123"), "plain ASCII 123");
+    }
 
     #[test]
     fn tidy_keeps_case_and_punctuation() {
