@@ -175,12 +175,20 @@ pub struct Device {
     pub status: String,
     pub enabled: bool,
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// On test (maintenance, a drill) until this time: its alarms still open incidents, but
+    /// the facility's people are not told.
+    pub test_until: Option<DateTime<Utc>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl Device {
+    /// Whether the device is on test at `at`.
+    pub fn on_test_at(&self, at: DateTime<Utc>) -> bool {
+        self.test_until.is_some_and(|until| at < until)
+    }
+
     /// The key fields of the input this device was made from (to re-save unchanged fields).
     pub fn sealed_key(&self) -> Option<SealedKey> {
         match (&self.key_sealed, &self.key_format, &self.key_fingerprint) {
@@ -359,7 +367,7 @@ const FACILITY_COLUMNS: &str = "id, name, address, lat, lon, unit_code, unit_ove
 const DEVICE_SELECT: &str = "SELECT d.id, d.account, d.receiver, d.line, d.facility_id, \
      f.unit_code, f.name AS facility_name, d.key_sealed, d.key_format, d.key_fingerprint, \
      d.allow_plain, d.plain_sources, d.supervision_secs, d.status, d.enabled, d.last_seen_at, d.version, \
-     d.created_at, d.updated_at FROM devices d JOIN facilities f ON f.id = d.facility_id";
+     d.created_at, d.updated_at, d.test_until FROM devices d JOIN facilities f ON f.id = d.facility_id";
 
 const SIGNAL_COLUMNS: &str = "id, raw_frame_id, device_id, facility_id, unit_code, received_at, \
      code, category, family, restore, zone, partition_no, text, meaning_vi, raw_event, state, \
@@ -429,6 +437,7 @@ row_fn!(device_from_row -> Device, |row| {
         status: row.try_get("status")?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
         last_seen_at: row.try_get::<Option<i64>, _>("last_seen_at")?.map(from_millis),
+        test_until: row.try_get::<Option<i64>, _>("test_until")?.map(from_millis),
         version: row.try_get("version")?,
         created_at: from_millis(row.try_get("created_at")?),
         updated_at: from_millis(row.try_get("updated_at")?),
@@ -1226,6 +1235,61 @@ impl Store {
                 object_id: id.to_string(),
                 unit_code: Some(device.unit_code.clone()),
                 summary,
+            };
+            insert_audit!(tx, actor, &entry, now);
+            let change = insert_change!(
+                self,
+                tx,
+                "device.updated",
+                Some(device.unit_code.clone()),
+                vec![],
+                json(&device),
+                now
+            );
+            tx.commit().await?;
+            (device, change)
+        });
+        self.publish(change);
+        Ok(device)
+    }
+
+    /// Puts a device on test until `until` (a maintenance visit, a drill), or takes it off
+    /// test with `None`. Its alarms still open incidents; the facility's people are not told.
+    pub async fn set_device_test(
+        &self,
+        id: i64,
+        until: Option<DateTime<Utc>>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Device> {
+        let (device, change) = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE devices SET test_until = $2, version = version + 1, updated_at = $3 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(until.map(to_millis))
+            .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Err(StoreError::NotFound {
+                    what: "device",
+                    id: id.to_string(),
+                });
+            }
+            let row = sqlx::query(&format!("{DEVICE_SELECT} WHERE d.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let device = device_from_row(&row)?;
+            let entry = AuditEntry {
+                action: "device.test".into(),
+                object_type: "device".into(),
+                object_id: id.to_string(),
+                unit_code: Some(device.unit_code.clone()),
+                summary: serde_json::json!({"test_until": until}),
             };
             insert_audit!(tx, actor, &entry, now);
             let change = insert_change!(

@@ -28,6 +28,7 @@ mod gate;
 mod history;
 #[macro_use]
 mod incidents;
+mod notifications;
 // After `incidents`: opening an incident from a call uses its transaction macros.
 mod calls;
 mod receivers;
@@ -57,6 +58,9 @@ pub use history::{HistoryCursor, Timeline};
 pub use incidents::{
     domain_actor, AlarmAction, AlarmIncidentInput, AlarmOutcome, CreatedIncident, IncidentCommand,
     IncidentFilter, IncidentSummary, OpenOptions, StoredDuplicate, StoredIncident,
+};
+pub use notifications::{
+    AlarmToNotify, AttemptResult, NewNotice, NewPlan, Notice, NoticeAttempt, NotificationReport,
 };
 pub use receivers::SilentReceiver;
 pub use records::{
