@@ -249,6 +249,46 @@ impl FireReport {
     }
 }
 
+/// One line of a breakdown under the fire table: a cause or a type of premises and its fires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreakdownLine {
+    pub label_vi: String,
+    pub label_en: String,
+    pub count: u64,
+}
+
+/// Appends a breakdown of the period's fires to the fire table, as the paper report has it
+/// under the totals: a heading line, then one line per cause (or type of premises) with its
+/// count in the `count` column and the other columns empty.
+pub fn push_breakdown(
+    table: &mut Table,
+    lang: Lang,
+    heading: (&str, &str),
+    lines: &[BreakdownLine],
+) -> Result<(), StatsError> {
+    let width = table.columns.len();
+    let row = |first: String, count: Option<u64>| {
+        let mut cells = vec![Cell::Empty; width];
+        cells[0] = Cell::Text(first);
+        if let (Some(n), Some(slot)) = (count, cells.get_mut(1)) {
+            *slot = Cell::count(n);
+        }
+        cells
+    };
+    let pick = |vi: &str, en: &str| match lang {
+        Lang::Vi => vi.to_owned(),
+        Lang::En => en.to_owned(),
+    };
+    table.push_row(row(pick(heading.0, heading.1), None))?;
+    for l in lines {
+        table.push_row(row(
+            format!("  {}", pick(&l.label_vi, &l.label_en)),
+            Some(l.count),
+        ))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +333,33 @@ mod tests {
         assert_eq!(only_b.rows[0].current.count, 1);
         assert_eq!(only_b.rows[0].previous.count, 0);
         assert_eq!(r.to_table(Lang::Vi).unwrap().rows.len(), 3);
+    }
+
+    #[test]
+    fn a_breakdown_goes_under_the_table_in_the_count_column() {
+        let p = Period::month(2026, 3).unwrap();
+        let r = fire_report(&[], &p, &FamilyMap::default(), None).unwrap();
+        let mut t = r.to_table(Lang::Vi).unwrap();
+        let before = t.rows.len();
+        let lines = [
+            BreakdownLine {
+                label_vi: "Sự cố điện".into(),
+                label_en: "Electrical fault".into(),
+                count: 3,
+            },
+            BreakdownLine {
+                label_vi: "Đun nấu".into(),
+                label_en: "Cooking".into(),
+                count: 1,
+            },
+        ];
+        push_breakdown(&mut t, Lang::En, ("Theo nguyên nhân", "By cause"), &lines).unwrap();
+        assert_eq!(t.rows.len(), before + 3);
+        assert_eq!(t.rows[before][0], Cell::text("By cause"));
+        assert_eq!(t.rows[before][1], Cell::Empty);
+        assert_eq!(t.rows[before + 1][0], Cell::text("  Electrical fault"));
+        assert_eq!(t.rows[before + 1][1], Cell::Int(3));
+        assert!(t.rows[before + 2][2..].iter().all(|c| *c == Cell::Empty));
+        t.validate().unwrap();
     }
 }

@@ -27,7 +27,9 @@ pub use compare::{
     CountReport, CountRow, CrimeReport, CrimeRow, GroupBy, GroupKey,
 };
 pub use definitions::{Definition, DEFINITIONS};
-pub use fire::{fire_report, FamilyMap, FireFamily, FireFigures, FireReport};
+pub use fire::{
+    fire_report, push_breakdown, BreakdownLine, FamilyMap, FireFamily, FireFigures, FireReport,
+};
 pub use incidents::{incident_counts, incident_series, IncidentRow, Series};
 pub use period::{Granularity, Period, PeriodKind};
 pub use response::{

@@ -207,6 +207,25 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
                 "label_en": "House with a shop", "count": 1}]),
         "{report}"
     );
+    // The export carries both breakdowns under the table, in the count column.
+    let csv = s
+        .get(&admin, "/api/stats/fires?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    let at = |first: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with(first))
+            .unwrap_or_else(|| panic!("no line {first:?} in {csv}"))
+    };
+    let causes = at("Vụ cháy theo nguyên nhân,");
+    assert_eq!(lines[causes + 1], "\"  Đun nấu, bếp gas\",1,,,,,,,,");
+    let premises = at("Vụ cháy theo loại cơ sở,");
+    assert_eq!(premises, causes + 2);
+    assert_eq!(lines[premises + 1], "  Nhà ở kết hợp kinh doanh,1,,,,,,,,");
     s.stop().await;
 }
 

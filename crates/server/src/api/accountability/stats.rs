@@ -25,8 +25,8 @@ use domain::stats::compare::{SERIOUS_CLEARANCE_TARGET_PCT, TTXH_CLEARANCE_TARGET
 use domain::stats::definitions::{definition, Definition, DEFINITIONS};
 use domain::stats::period::vn_date;
 use domain::stats::{
-    Change, ClearanceFigures, CrimeGroup, CrimeRow, FamilyMap, FireFigures, Granularity, GroupBy,
-    GroupKey, Period, ResponseGroupBy, ResponseTargets, Stage,
+    push_breakdown, BreakdownLine, Change, ClearanceFigures, CrimeGroup, CrimeRow, FamilyMap,
+    FireFigures, Granularity, GroupBy, GroupKey, Period, ResponseGroupBy, ResponseTargets, Stage,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -620,7 +620,39 @@ pub async fn fires(
             .collect(),
         definitions: definitions(&["reporting_period", "fire_figures", "year_on_year"]),
     };
-    answer(&q, body, |l| report.to_table(l), "fires", &period)
+    let lines = |counts: &[CauseCount]| -> Vec<BreakdownLine> {
+        counts
+            .iter()
+            .map(|c| BreakdownLine {
+                label_vi: c.label.clone(),
+                label_en: c.label_en.clone(),
+                count: c.count,
+            })
+            .collect()
+    };
+    let (causes, premises) = (lines(&body.causes), lines(&body.premises));
+    answer(
+        &q,
+        body,
+        |l| {
+            let mut t = report.to_table(l)?;
+            push_breakdown(
+                &mut t,
+                l,
+                ("Vụ cháy theo nguyên nhân", "Fires by cause"),
+                &causes,
+            )?;
+            push_breakdown(
+                &mut t,
+                l,
+                ("Vụ cháy theo loại cơ sở", "Fires by type of premises"),
+                &premises,
+            )?;
+            Ok(t)
+        },
+        "fires",
+        &period,
+    )
 }
 
 /// One facility's false alarms.
