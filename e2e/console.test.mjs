@@ -315,6 +315,47 @@ test("the devices board says the risk of a device that accepts unencrypted messa
   await page.context().close();
 });
 
+test("the building's people are told of its alarm, and the operator records a call", async (t) => {
+  if (!server.dc09) return t.skip("needs the DC-09 listener (E2E_DC09=1)");
+  // No e-mail or SMS is configured here: each person is called by the operator, in order.
+  const contacts = [
+    { name: "Nguyễn Văn Quản", phone: "0912345001", role: "Trưởng ban quản lý" },
+    { name: "Trần Thị Vệ", phone: "0912345002" },
+  ];
+  await sendFireAlarm(server, admin, { account: "4455DD", contacts });
+  let alarm;
+  for (let i = 0; i < 100 && !alarm; i++) {
+    const page = (await admin("GET", "/api/alarms?class=fire&limit=100")).body;
+    alarm = page.items.find((a) => a.device_account === "4455DD");
+    if (!alarm) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(alarm, "the alarm is queued");
+  const page = await newPage(browser);
+  await openAs(page, server.url, admin, `/incidents/${alarm.incident_id}`);
+  const items = page.locator("#notify-list li.notice");
+  await items.nth(1).waitFor();
+  assert.match(await items.nth(0).textContent(), /Nguyễn Văn Quản \(Trưởng ban quản lý\) · Gọi điện 0912345001 · Chờ trực ban gọi/);
+  assert.match(await items.nth(1).textContent(), /Trần Thị Vệ · Gọi điện 0912345002/);
+  await items.nth(0).locator("input").fill("Đã báo, bảo vệ đang lên tầng 5");
+  await items.nth(0).getByRole("button", { name: "Đã báo được" }).click();
+  await page.locator("#notify-list li.notice-sent").waitFor();
+  assert.match(await items.nth(0).textContent(), /Đã báo/);
+  await items.nth(0).locator("summary").click();
+  assert.match(await items.nth(0).locator("details").textContent(), /Đã báo, bảo vệ đang lên tầng 5 · admin/);
+  const stored = (await admin("GET", `/api/incidents/${alarm.incident_id}/notifications`)).body.plan;
+  assert.deepEqual(stored.notices.map((n) => n.state), ["sent", "pending"]);
+  // On the facility's page, the device is put on test for an hour.
+  await page.goto(`${server.url}/facilities/${alarm.facility_id}`);
+  await page.getByTestId(`device-test-${alarm.device_id}`).click();
+  await page.locator(".facility .dev-test", { hasText: "đang thử đến" }).waitFor();
+  const device = (await admin("GET", `/api/devices/${alarm.device_id}`)).body;
+  assert.ok(Date.parse(device.test_until) > Date.now() + 50 * 60 * 1000, device.test_until);
+  // Settled, so that it rings on no later screen.
+  assert.equal((await admin("POST", `/api/alarms/${alarm.id}/handle`, { note: "kiểm thử" })).status, 200);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("the devices board's totals are the server's, and a partial list says so and loads the rest", async (t) => {
   if (!needs(t, "devices")) return;
   const facility = await admin("POST", "/api/facilities", { name: "Chợ nhiều thiết bị", address: "Số 9 phố Thử", lat: 21.0442, lon: 105.8431, unit_code: "00004", kind: "market" });

@@ -52,7 +52,7 @@ export function sendTcp(port, text) {
  * Registers a facility in Ba Đình with a device, then sends a fire alarm from it.
  * `call` is an API session of an administrator. Resolves to the receiver's reply.
  */
-export async function sendFireAlarm(server, call, { account = "1234AB" } = {}) {
+export async function sendFireAlarm(server, call, { account = "1234AB", contacts = [] } = {}) {
   const facility = await call("POST", "/api/facilities", {
     name: "Tòa nhà thử nghiệm Ba Đình",
     address: "Số 2 phố Trúc Bạch, phường Ba Đình",
@@ -61,6 +61,7 @@ export async function sendFireAlarm(server, call, { account = "1234AB" } = {}) {
     unit_code: "00004",
     kind: "office",
     floors: 9,
+    contacts,
   });
   if (facility.status >= 300) throw new Error(`cannot register the facility: ${JSON.stringify(facility.body)}`);
   const device = await call("POST", "/api/devices", { account, facility_id: facility.body.id, allow_plain: true });

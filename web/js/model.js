@@ -211,6 +211,8 @@ export function normDevice(raw) {
     plain: raw.allow_plain === true,
     // Where its plain messages may come from; empty: the receiver's list.
     plainSources: raw.plain_sources,
+    // On test until then (ms): its alarms open incidents, the building's people are not told.
+    testUntil: toMs(raw.test_until),
   };
 }
 

@@ -2,10 +2,10 @@
 // trouble status and last heartbeat, filtered by unit) and one facility's page.
 
 import { api } from "../api.js";
-import { h, replace } from "../dom.js";
+import { h, replace, toast } from "../dom.js";
 import { t, label, lang } from "../i18n.js";
 import { age, dateTime } from "../time.js";
-import { session, isCityUser, unitName } from "../session.js";
+import { session, isCityUser, unitName, canAct } from "../session.js";
 import { onChange } from "../feed.js";
 import { normDevice, normFacility, normIncident } from "../model.js";
 import { errorState, emptyState, section, statusChip } from "./common.js";
@@ -190,6 +190,41 @@ export function renderDevices(main, _params, ctx) {
   return () => off();
 }
 
+/** Minutes a device is put on test from the facility page. */
+const TEST_MINUTES = 60;
+
+/**
+ * Whether a device is on test and, for those who act, the button that starts or ends it. On
+ * test, its alarms still open incidents; only the building's people are not told.
+ */
+function testControl(d, changed) {
+  const onTest = d.testUntil != null && d.testUntil > Date.now();
+  const state = onTest ? h("span", { class: "warn-text dev-test" }, " · ", t("device_on_test", { time: dateTime(d.raw.test_until) })) : null;
+  if (!canAct()) return state;
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: "small",
+      "data-testid": `device-test-${d.id}`,
+      on: { click: async () => {
+        button.disabled = true;
+        try {
+          await api(`/api/devices/${encodeURIComponent(d.id)}/test`, { method: "POST", body: { minutes: onTest ? 0 : TEST_MINUTES } });
+          toast(t(onTest ? "device_test_ended" : "device_test_started", { n: TEST_MINUTES }), "ok");
+          changed();
+        } catch (e) {
+          toast(e.message, "error");
+        } finally {
+          button.disabled = false;
+        }
+      } },
+    },
+    onTest ? t("device_test_end") : t("device_test_start", { n: TEST_MINUTES }),
+  );
+  return h("div", { class: "dev-test-box" }, state, " ", button);
+}
+
 /** Draws one facility: its pre-plan, devices, recent signals and incidents. */
 export function renderFacility(main, { id }, ctx) {
   const root = h("div", { class: "facility page" }, h("p", { class: "muted" }, t("loading")));
@@ -223,9 +258,13 @@ export function renderFacility(main, { id }, ctx) {
     const load = (path, norm = (x) => x) => api(path).then((d) => d.map(norm), (e) => e);
     const show = (box, items, draw) => replace(box, items instanceof Error ? errorState(items) : items.length ? draw(items) : emptyState(t("no_data")));
     const fid = encodeURIComponent(id);
-    const devs = await load(`/api/devices?facility_id=${fid}`, normDevice);
+    const drawDevices = async () => {
+      const devs = await load(`/api/devices?facility_id=${fid}`, normDevice);
+      if (!alive) return;
+      show(devicesBox, devs, (ds) => h("ul", { class: "plain" }, ds.map((d) => h("li", {}, h("strong", {}, d.name || d.account), " ", deviceChip(d.status), " · ", t("last_heartbeat"), ": ", heartbeat(d.lastSeen), d.plain ? h("div", {}, plainRisk(d)) : null, testControl(d, drawDevices)))));
+    };
+    await drawDevices();
     if (!alive) return;
-    show(devicesBox, devs, (ds) => h("ul", { class: "plain" }, ds.map((d) => h("li", {}, h("strong", {}, d.name || d.account), " ", deviceChip(d.status), " · ", t("last_heartbeat"), ": ", heartbeat(d.lastSeen), d.plain ? h("div", {}, plainRisk(d)) : null))));
     const signals = await load(`/api/facilities/${fid}/signals`);
     if (!alive) return;
     show(signalsBox, signals, (ss) =>

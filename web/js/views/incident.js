@@ -63,7 +63,8 @@ export function renderIncident(main, { id }, ctx) {
     const info = locationSection();
     const facilityBox = h("div", { id: "facility-box" });
     const callsBox = h("div", { id: "incident-calls" });
-    const left = h("div", { class: "incident-main" }, info, casualtiesSection(), fireReportSection(), facilityBox, callsBox, timelineSection(), notesSection());
+    const notifyBox = h("div", { id: "incident-notifications" });
+    const left = h("div", { class: "incident-main" }, info, casualtiesSection(), fireReportSection(), facilityBox, notifyBox, callsBox, timelineSection(), notesSection());
     const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), duplicatesSection(), controlsSection(), transferSection(), mergeSection(), exportsSection());
     replace(root, head, h("div", { class: "incident-grid" }, left, right));
     loadCalls(callsBox);
@@ -80,6 +81,7 @@ export function renderIncident(main, { id }, ctx) {
         .catch(() => {});
     }
     loadPrePlan(facilityBox);
+    loadNotifications(notifyBox);
   }
 
   const editable = () => canAct() && isOpen(inc.status);
@@ -276,6 +278,68 @@ export function renderIncident(main, { id }, ctx) {
     } catch (e) {
       if (alive) replace(box, section(t("pre_plan"), errorState(e)));
     }
+  }
+
+  // What the building's people were told of the alarm: each person in list order, by which
+  // channel, with every attempt; a person reachable only by phone waits for the operator's call.
+  async function loadNotifications(box) {
+    let view;
+    try {
+      view = await api(`/api/incidents/${encodeURIComponent(id)}/notifications`);
+    } catch (e) {
+      if (alive) replace(box, section(t("notify_title"), errorState(e)));
+      return;
+    }
+    if (!alive) return;
+    const plan = view.plan;
+    if (!plan) return replace(box);
+    if (plan.outcome !== "queued") return replace(box, section(t("notify_title"), h("p", { class: "warn-text", id: "notify-outcome" }, t(`notify_outcome_${plan.outcome}`))));
+    replace(box, section(t("notify_title"), h("ol", { class: "notify-list", id: "notify-list" }, plan.notices.map((n) => noticeItem(n, box)))));
+  }
+
+  function noticeItem(n, box) {
+    const role = n.contact_role ? ` (${n.contact_role})` : "";
+    const state = n.channel === "console" && n.state === "pending" ? "call" : n.state;
+    const retry = n.state === "pending" && n.attempts > 0 ? ` · ${t("notify_retry_at", { time: clockTime(n.next_attempt_at) })}` : "";
+    const history = n.history.length
+      ? h(
+          "details",
+          { class: "mini" },
+          h("summary", {}, t("notify_attempts", { n: n.history.length })),
+          h("ol", {}, n.history.map((a) => h("li", { class: a.ok ? "" : "warn-text" }, h("time", { datetime: a.at }, clockTime(a.at)), ` · ${a.ok ? "✓" : "✗"} ${a.detail}`, a.by ? ` · ${a.by}` : ""))),
+        )
+      : null;
+    return h(
+      "li",
+      { "data-id": n.id, class: `notice notice-${state}` },
+      h("strong", {}, `${n.contact_name}${role}`),
+      ` · ${t(`notify_channel_${n.channel}`)} ${n.recipient} · `,
+      h("span", { class: `chip notice-state-${state}` }, t(`notify_state_${state}`)),
+      retry,
+      n.state === "failed" && n.last_error && n.channel !== "console" ? h("div", { class: "muted small" }, n.last_error) : null,
+      state === "call" && canAct() ? callForm(n, box) : null,
+      history,
+    );
+  }
+
+  function callForm(n, box) {
+    const note = h("input", { type: "text", maxlength: 500, placeholder: t("notify_note_placeholder"), "aria-label": t("notify_note_placeholder") });
+    const record = async (reached) => {
+      try {
+        await api(`/api/incidents/${encodeURIComponent(id)}/notifications/${encodeURIComponent(n.id)}/call`, { method: "POST", body: { reached, note: note.value } });
+        toast(t("notify_call_saved"), "ok");
+      } catch (e) {
+        toast(incidentErrorText(e), "error");
+      }
+      loadNotifications(box);
+    };
+    return h(
+      "div",
+      { class: "notice-call" },
+      note,
+      h("button", { type: "button", class: "small", on: { click: () => record(true) } }, t("notify_reached")),
+      h("button", { type: "button", class: "small secondary", on: { click: () => record(false) } }, t("notify_unreached")),
+    );
   }
 
   function timelineSection() {
@@ -1026,6 +1090,10 @@ export function renderIncident(main, { id }, ctx) {
     const p = change.payload || {};
     if (change.kind.startsWith("incident.") && String(p.id) === String(inc.id)) reload();
     else if (change.kind.startsWith("resource.") && inc.resources.some((r) => String(r.id) === String(p.id))) reload();
+    else if (change.kind.startsWith("notification.") && String(p.incident_id) === String(inc.id)) {
+      const box = document.getElementById("incident-notifications");
+      if (box) loadNotifications(box);
+    }
   });
   const tick = setInterval(() => {
     const el = document.getElementById("incident-timer");
