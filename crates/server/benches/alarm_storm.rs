@@ -188,6 +188,7 @@ async fn run(order: Order, a: &Args) -> Outcome {
             ..ReceiverOptions::default()
         },
         http_limits: Default::default(),
+        notify: Default::default(),
     };
     let running = server::app::start(config).await.expect("server starts");
     let base = format!("http://{}", running.http);

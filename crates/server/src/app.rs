@@ -114,6 +114,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::alarm_queue::routes());
     let api = api.merge(crate::api::users::routes());
     let api = api.merge(crate::api::water_sources::routes());
+    let api = api.merge(crate::api::notifications::routes());
     let api = api.merge(crate::web::routes());
     Router::new()
         .merge(api)
@@ -368,6 +369,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         config.receiver.alarm_escalate,
         shutdown.subscribe(),
     );
+    crate::notify::Notifier::new(store.clone(), config.notify.clone(), state.metrics.clone())?
+        .spawn(shutdown.subscribe());
     let app = router(state);
     let tls = match &config.tls {
         Some((cert, key)) => Some(crate::tls::load(cert, key)?),

@@ -91,6 +91,33 @@ pub struct ServeArgs {
     /// Seconds a request body may stall before the request is answered 408 (default 30).
     #[arg(long, env = "BINHYEN_HTTP_BODY_SECS")]
     pub http_body_secs: Option<u64>,
+    /// SMTP relay for e-mail to a facility's contacts when its alarm opens an incident:
+    /// `smtp://host:25`, `smtp://host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host:465`. Unset: no e-mail.
+    #[arg(long, env = "BINHYEN_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of those e-mails, e.g. `Trung tâm chỉ huy <cnch@example.vn>` (required with
+    /// --smtp-url).
+    #[arg(long, env = "BINHYEN_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// HTTP SMS gateway for text messages to a facility's contacts; the URL may hold `{to}`
+    /// (0912345678), `{to_intl}` (+84912345678) and `{message}`. Unset: no SMS.
+    #[arg(long, env = "BINHYEN_SMS_URL")]
+    pub sms_url: Option<String>,
+    /// The gateway request's body with the same placeholders; `none` sends a GET with
+    /// everything in the URL [default: {"to":"{to}","message":"{message}"}].
+    #[arg(long, env = "BINHYEN_SMS_BODY")]
+    pub sms_body: Option<String>,
+    /// The body's content type [default: application/json].
+    #[arg(long, env = "BINHYEN_SMS_CONTENT_TYPE")]
+    pub sms_content_type: Option<String>,
+    /// The `Authorization` header sent to the gateway (e.g. `Bearer …`).
+    #[arg(long, env = "BINHYEN_SMS_AUTHORIZATION", hide_env_values = true)]
+    pub sms_authorization: Option<String>,
+    /// Seconds before a failed e-mail or SMS is tried again; doubles with each further
+    /// attempt, 6 attempts in all [default: 30].
+    #[arg(long, env = "BINHYEN_NOTIFY_RETRY_SECS")]
+    pub notify_retry_secs: Option<u64>,
 }
 
 /// What the commands that work on the database alone need (accounts, backups, generators,
@@ -179,6 +206,13 @@ struct FileConfig {
     http_max_connections: Option<usize>,
     http_header_secs: Option<u64>,
     http_body_secs: Option<u64>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
+    sms_url: Option<String>,
+    sms_body: Option<String>,
+    sms_content_type: Option<String>,
+    sms_authorization: Option<String>,
+    notify_retry_secs: Option<u64>,
 }
 
 /// The effective configuration.
@@ -198,6 +232,8 @@ pub struct Config {
     pub receiver: crate::receiver::ReceiverOptions,
     /// The HTTP side's connection budget and timeouts.
     pub http_limits: crate::http::HttpLimits,
+    /// How a facility's people are told of its alarm (e-mail, SMS).
+    pub notify: crate::notify::NotifyOptions,
 }
 
 /// Why the configuration cannot be used.
@@ -219,6 +255,8 @@ pub enum ConfigError {
     HalfTls,
     #[error("invalid --dc09-plain-sources: {0}")]
     PlainSources(String),
+    #[error("invalid notification settings: {0}")]
+    Notify(String),
 }
 
 /// The default HTTP address.
@@ -245,6 +283,7 @@ impl Config {
                 .map_err(ConfigError::PlainSources)?;
         }
         let http_limits = http_limits(args, &file);
+        let notify = notify_options(args, &file)?;
         let units = args
             .units
             .clone()
@@ -282,6 +321,7 @@ impl Config {
             kb: args.kb.clone().or(file.kb).unwrap_or_else(default_kb_dir),
             receiver,
             http_limits,
+            notify,
         })
     }
 
@@ -315,6 +355,9 @@ impl Config {
             "http_max_connections": self.http_limits.max_connections,
             "http_header_secs": self.http_limits.header_timeout.as_secs(),
             "http_body_secs": self.http_limits.body_timeout.as_secs(),
+            "smtp": self.notify.smtp.as_ref().map(|s| store::mask_url(&s.url)),
+            "sms": self.notify.sms.as_ref().map(|s| s.url.split('?').next().unwrap_or_default().to_owned()),
+            "notify_retry_secs": self.notify.retry_base.as_secs(),
         })
     }
 }
@@ -379,6 +422,67 @@ fn receiver_options(args: &ServeArgs, file: &FileConfig) -> crate::receiver::Rec
             .map_or(d.alarm_escalate, |s| Duration::from_secs(s.max(1))),
         ..d
     }
+}
+
+fn notify_options(
+    args: &ServeArgs,
+    file: &FileConfig,
+) -> Result<crate::notify::NotifyOptions, ConfigError> {
+    use crate::notify::{NotifyOptions, SmsOptions, SmtpOptions, DEFAULT_SMS_BODY};
+    let pick = |a: &Option<String>, f: &Option<String>| {
+        a.clone()
+            .or_else(|| f.clone())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let d = NotifyOptions::default();
+    let smtp = match (
+        pick(&args.smtp_url, &file.smtp_url),
+        pick(&args.smtp_from, &file.smtp_from),
+    ) {
+        (Some(url), Some(from)) => Some(SmtpOptions { url, from }),
+        (None, None) => None,
+        (Some(_), None) => return Err(ConfigError::Notify("--smtp-url needs --smtp-from".into())),
+        (None, Some(_)) => return Err(ConfigError::Notify("--smtp-from needs --smtp-url".into())),
+    };
+    let sms = match pick(&args.sms_url, &file.sms_url) {
+        None => None,
+        Some(url) => {
+            let body = match pick(&args.sms_body, &file.sms_body) {
+                Some(b) if b == "none" => None,
+                Some(b) => Some(b),
+                None => Some(DEFAULT_SMS_BODY.to_owned()),
+            };
+            let all = format!("{url} {}", body.as_deref().unwrap_or_default());
+            if !all.contains("{message}") || !(all.contains("{to}") || all.contains("{to_intl}")) {
+                return Err(ConfigError::Notify(
+                    "the SMS gateway's URL or body must hold {to} (or {to_intl}) and {message}"
+                        .into(),
+                ));
+            }
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Notify(format!(
+                    "--sms-url must be an http:// or https:// URL, not {url:?}"
+                )));
+            }
+            Some(SmsOptions {
+                url,
+                body,
+                content_type: pick(&args.sms_content_type, &file.sms_content_type)
+                    .unwrap_or_else(|| "application/json".into()),
+                authorization: pick(&args.sms_authorization, &file.sms_authorization),
+            })
+        }
+    };
+    Ok(NotifyOptions {
+        smtp,
+        sms,
+        retry_base: args
+            .notify_retry_secs
+            .or(file.notify_retry_secs)
+            .map_or(d.retry_base, |s| std::time::Duration::from_secs(s.max(1))),
+        ..d
+    })
 }
 
 fn http_limits(args: &ServeArgs, file: &FileConfig) -> crate::http::HttpLimits {
@@ -492,6 +596,50 @@ mod tests {
 
     /// The defaults `serve --help` states are the ones applied.
     #[test]
+    fn notification_settings_are_checked_at_start() {
+        let base = ServeArgs {
+            units: Some("/u".into()),
+            ..Default::default()
+        };
+        let with = |edit: fn(&mut ServeArgs)| {
+            let mut a = base.clone();
+            edit(&mut a);
+            Config::load(&a)
+        };
+        // Nothing set: no channel, the operator calls.
+        let c = Config::load(&base).unwrap();
+        assert!(c.notify.smtp.is_none() && c.notify.sms.is_none());
+        assert_eq!(c.notify.retry_base.as_secs(), 30);
+        // Half an SMTP setting is refused.
+        let err = with(|a| a.smtp_url = Some("smtp://relay:25".into())).unwrap_err();
+        assert!(err.to_string().contains("--smtp-from"), "{err}");
+        // A gateway template must say where the number and the text go.
+        let err = with(|a| {
+            a.sms_url = Some("https://gw.example.vn/send".into());
+            a.sms_body = Some(r#"{"text":"{message}"}"#.into());
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("{to}"), "{err}");
+        let err = with(|a| a.sms_url = Some("ftp://gw/{to}/{message}".into())).unwrap_err();
+        assert!(err.to_string().contains("http"), "{err}");
+        // A GET gateway with everything in the URL, and the default JSON body.
+        let c = with(|a| {
+            a.sms_url = Some("https://gw.example.vn/send?to={to}&msg={message}".into());
+            a.sms_body = Some("none".into());
+            a.notify_retry_secs = Some(5);
+        })
+        .unwrap();
+        let sms = c.notify.sms.as_ref().unwrap();
+        assert_eq!(sms.body, None);
+        assert_eq!(c.notify.retry_base.as_secs(), 5);
+        let c = with(|a| a.sms_url = Some("http://gw/send".into())).unwrap();
+        assert_eq!(
+            c.notify.sms.unwrap().body.as_deref(),
+            Some(crate::notify::DEFAULT_SMS_BODY)
+        );
+    }
+
+    #[test]
     fn the_defaults_in_the_help_are_the_defaults() {
         let d = crate::receiver::ReceiverOptions::default();
         assert_eq!(d.retention.as_secs(), 30 * 86_400);
@@ -560,6 +708,7 @@ mod tests {
             kb: "/kb".into(),
             receiver: Default::default(),
             http_limits: Default::default(),
+            notify: Default::default(),
         };
         let shown = config.masked().to_string();
         assert!(!shown.contains("hunter2"), "{shown}");

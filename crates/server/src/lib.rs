@@ -16,6 +16,7 @@ pub mod history;
 pub mod http;
 pub mod hygiene;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod quality;
 pub mod receiver;

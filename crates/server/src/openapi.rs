@@ -87,6 +87,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         crate::api::alarm_queue::Doc::openapi(),
         crate::api::users::Doc::openapi(),
         crate::api::water_sources::Doc::openapi(),
+        crate::api::notifications::Doc::openapi(),
     ]
 }
 

@@ -57,6 +57,9 @@ pub struct DeviceView {
     pub status_label: String,
     pub enabled: bool,
     pub last_seen_at: Option<chrono::DateTime<Utc>>,
+    /// On test until this time (maintenance, a drill): its alarms open incidents, but the
+    /// facility's people are not told. `POST /api/devices/{id}/test` sets it.
+    pub test_until: Option<chrono::DateTime<Utc>>,
     pub version: i64,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
@@ -89,6 +92,7 @@ fn view(d: &Device) -> DeviceView {
         status_label: status_label(&d.status).to_owned(),
         enabled: d.enabled,
         last_seen_at: d.last_seen_at,
+        test_until: d.test_until,
         version: d.version,
         created_at: d.created_at,
         updated_at: d.updated_at,
@@ -358,6 +362,49 @@ pub async fn get_one(
 ) -> ApiResult<Json<DeviceView>> {
     principal.require(&reader_roles())?;
     Ok(Json(view(&load(&state, &principal, id).await?)))
+}
+
+/// How long a device stays on test.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestBody {
+    /// Minutes from now, at most 1440 (a day); 0 ends the test now.
+    pub minutes: u32,
+}
+
+/// The longest test window, in minutes: a device forgotten on test would keep a real fire
+/// from its building's people for no longer than a day.
+pub const MAX_TEST_MINUTES: u32 = 24 * 60;
+
+/// Puts a device on test for a number of minutes (a maintenance visit, a drill), or ends the
+/// test with 0. Its alarms still open incidents and ring on the console; only the messages to
+/// the facility's people are held back. More than a day answers 422 `invalid_field`.
+#[utoipa::path(post, path = "/api/devices/{id}/test", tag = "devices", params(("id" = i64, Path)),
+    request_body = TestBody,
+    responses((status = 200, body = DeviceView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn test_mode(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<i64>,
+    Json(body): Json<TestBody>,
+) -> ApiResult<Json<DeviceView>> {
+    principal.require(&[Role::Admin, Role::Operator, Role::UnitOfficer])?;
+    load(&state, &principal, id).await?;
+    if body.minutes > MAX_TEST_MINUTES {
+        return Err(field_error(
+            "minutes",
+            format!("a device may be on test for at most {MAX_TEST_MINUTES} minutes"),
+        ));
+    }
+    let now = Utc::now();
+    let until =
+        (body.minutes > 0).then(|| now + chrono::Duration::minutes(i64::from(body.minutes)));
+    let d = state
+        .store
+        .set_device_test(id, until, &principal.actor(), now)
+        .await?;
+    Ok(Json(view(&d)))
 }
 
 /// Changes a device.
@@ -693,11 +740,21 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/devices/offline-by-unit", get(offline_by_unit))
         .route("/api/devices/summary", get(summary))
         .route("/api/devices/{id}", get(get_one).patch(patch))
+        .route("/api/devices/{id}/test", post(test_mode))
 }
 
 /// The device paths for the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, get_one, patch, offline_by_unit, summary, import))]
+#[openapi(paths(
+    create,
+    list,
+    get_one,
+    patch,
+    test_mode,
+    offline_by_unit,
+    summary,
+    import
+))]
 pub struct Doc;
 
 #[cfg(test)]

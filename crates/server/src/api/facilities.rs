@@ -168,7 +168,7 @@ pub(crate) fn view(state: &AppState, principal: &Principal, f: &Facility) -> Fac
 }
 
 /// An e-mail address with its local part hidden but its first letter: "b***@toanha.vn".
-fn masked_email(email: &str) -> String {
+pub(crate) fn masked_email(email: &str) -> String {
     match email.split_once('@') {
         Some((local, domain)) => {
             let first: String = local.chars().take(1).collect();

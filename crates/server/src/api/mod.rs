@@ -15,6 +15,7 @@ pub mod incident_casualties;
 pub mod incident_classification;
 pub mod incident_view;
 pub mod incidents;
+pub mod notifications;
 pub mod public_chat;
 pub mod public_reports;
 pub mod records;

@@ -479,6 +479,7 @@ async fn a_broken_article_keeps_the_old_base_in_service() {
         kb: kb.clone(),
         receiver: Default::default(),
         http_limits: Default::default(),
+        notify: Default::default(),
     })
     .await
     .unwrap();

@@ -27,6 +27,7 @@ fn config(data_dir: PathBuf) -> Config {
         kb: server::config::default_kb_dir(),
         receiver: Default::default(),
         http_limits: Default::default(),
+        notify: Default::default(),
     }
 }
 

@@ -26,6 +26,7 @@ mod incidents;
 mod intake;
 mod isolation;
 mod lifecycle;
+mod notifications;
 mod ops_hardening;
 mod plain_messages;
 mod receiver;

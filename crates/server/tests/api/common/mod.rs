@@ -93,6 +93,7 @@ impl TestServer {
             kb: server::config::default_kb_dir(),
             receiver: Default::default(),
             http_limits: Default::default(),
+            notify: Default::default(),
         };
         Some(TestServer::launch(config).await)
     }
@@ -124,8 +125,17 @@ impl TestServer {
     /// As [`TestServer::start_with_dc09`], with the HTTP side's budget too.
     pub async fn start_with_budgets(
         backend: Backend,
-        mut receiver: server::receiver::ReceiverOptions,
+        receiver: server::receiver::ReceiverOptions,
         http: server::http::HttpLimits,
+    ) -> Option<TestServer> {
+        TestServer::start_configured(backend, receiver, |c| c.http_limits = http).await
+    }
+
+    /// As [`TestServer::start_with_dc09`], with more of the configuration changed by `edit`.
+    pub async fn start_configured(
+        backend: Backend,
+        mut receiver: server::receiver::ReceiverOptions,
+        edit: impl FnOnce(&mut Config),
     ) -> Option<TestServer> {
         let mut plain = TestServer::start(backend).await?;
         let mut config = plain.config.clone();
@@ -140,7 +150,7 @@ impl TestServer {
         }
         config.dc09 = vec!["127.0.0.1:0".parse().expect("addr")];
         config.receiver = receiver;
-        config.http_limits = http;
+        edit(&mut config);
         Some(TestServer::launch(config).await)
     }
 
