@@ -39,6 +39,27 @@ fn ms(r: (DateTime<Utc>, DateTime<Utc>)) -> (i64, i64) {
     (to_millis(r.0), to_millis(r.1))
 }
 
+/// The fire figures of a row with the columns `n`, `deaths`, `injured`, `rescued`, `damage`,
+/// `assessed` and `false_alarms` (sums that are NULL over no rows read as 0).
+fn figures_of<R: Row>(r: &R) -> Result<FireFigures, sqlx::Error>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'q> Option<i64>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+{
+    let get = |c: &str| -> Result<u64, sqlx::Error> {
+        Ok(count(r.try_get::<Option<i64>, _>(c)?.unwrap_or(0)))
+    };
+    Ok(FireFigures {
+        count: get("n")?,
+        deaths: get("deaths")?,
+        injured: get("injured")?,
+        rescued: get("rescued")?,
+        damage_vnd: get("damage")?,
+        damage_assessed: get("assessed")?,
+        false_alarms: get("false_alarms")?,
+    })
+}
+
 fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
@@ -480,6 +501,22 @@ impl Store {
         map: &FamilyMap,
         unit: Option<&str>,
     ) -> AccResult<[FireFigures; 3]> {
+        let mut out = [FireFigures::default(); 3];
+        for (_, fam, figures) in self.fire_figures_by(window, map, unit, false).await? {
+            out[fam as usize] = figures;
+        }
+        Ok(out)
+    }
+
+    /// The sums of [`Store::fire_figures`] per family, and per unit too when `by_unit` (the
+    /// unit is `None` otherwise).
+    async fn fire_figures_by(
+        &self,
+        window: (i64, i64),
+        map: &FamilyMap,
+        unit: Option<&str>,
+        by_unit: bool,
+    ) -> AccResult<Vec<(Option<String>, FireFamily, FireFigures)>> {
         let mut binds: Vec<&str> = Vec::new();
         let mut case = String::from("CASE");
         for (i, list) in [&map.fire, &map.explosion, &map.rescue]
@@ -501,26 +538,30 @@ impl Store {
                 marks.join(", ")
             ));
         }
-        let mut out = [FireFigures::default(); 3];
         if binds.is_empty() {
-            return Ok(out);
+            return Ok(Vec::new());
         }
         case.push_str(" END");
+        let (unit_col, group) = if by_unit {
+            ("unit", "unit, fam")
+        } else {
+            ("CAST(NULL AS TEXT)", "fam")
+        };
         let sql = format!(
-            "SELECT fam, CAST(SUM(confirmed) AS BIGINT) AS n, \
+            "SELECT {unit_col} AS unit_code, fam, CAST(SUM(confirmed) AS BIGINT) AS n, \
              CAST(SUM(confirmed * deaths) AS BIGINT) AS deaths, \
              CAST(SUM(confirmed * injured) AS BIGINT) AS injured, \
              CAST(SUM(confirmed * rescued) AS BIGINT) AS rescued, \
              CAST(COALESCE(SUM(CASE WHEN confirmed = 1 THEN damage_vnd END), 0) AS BIGINT) AS damage, \
              COUNT(CASE WHEN confirmed = 1 THEN damage_vnd END) AS assessed, \
              CAST(SUM((1 - confirmed) * false_alarm) AS BIGINT) AS false_alarms \
-             FROM (SELECT CAST({case} AS BIGINT) AS fam, deaths, injured, rescued, damage_vnd, \
-                          confirmed, false_alarm \
+             FROM (SELECT CAST({case} AS BIGINT) AS fam, unit, deaths, injured, rescued, \
+                          damage_vnd, confirmed, false_alarm \
                    FROM {INCIDENT_SOURCE} WHERE created_at >= $1 AND created_at < $2 \
                    AND ($3 IS NULL OR unit = $3)) f \
-             WHERE fam IS NOT NULL GROUP BY fam"
+             WHERE fam IS NOT NULL GROUP BY {group} ORDER BY {group}"
         );
-        let rows: Vec<(i64, FireFigures)> = on_read!(self, |pool| {
+        let rows: Vec<(Option<String>, i64, FireFigures)> = on_read!(self, |pool| {
             let mut q = sqlx::query(&sql).bind(window.0).bind(window.1).bind(unit);
             for b in &binds {
                 q = q.bind(*b);
@@ -529,34 +570,40 @@ impl Store {
                 .await?
                 .iter()
                 .map(|r| {
-                    let get = |c: &str| -> Result<u64, sqlx::Error> {
-                        Ok(count(r.try_get::<Option<i64>, _>(c)?.unwrap_or(0)))
-                    };
                     Ok((
+                        r.try_get::<Option<String>, _>("unit_code")?,
                         r.try_get::<i64, _>("fam")?,
-                        FireFigures {
-                            count: get("n")?,
-                            deaths: get("deaths")?,
-                            injured: get("injured")?,
-                            rescued: get("rescued")?,
-                            damage_vnd: get("damage")?,
-                            damage_assessed: get("assessed")?,
-                            false_alarms: get("false_alarms")?,
-                        },
+                        figures_of(r)?,
                     ))
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
-        for (fam, figures) in rows {
-            if let Some(slot) = usize::try_from(fam).ok().and_then(|i| out.get_mut(i)) {
-                *slot = figures;
-            }
-        }
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .filter_map(|(u, fam, f)| {
+                let family = FireFamily::ALL.get(usize::try_from(fam).ok()?).copied()?;
+                Some((u, family, f))
+            })
+            .collect())
     }
 
-    /// Fire, explosion and rescue figures for `period` and the same period of the previous
-    /// year (`fire_figures`).
+    /// Fires, explosions and rescues of `period` per unit and family (units with none left
+    /// out), counted as [`Store::stats_fires`] counts them.
+    pub async fn stats_fires_by_unit(
+        &self,
+        period: &Period,
+        map: &FamilyMap,
+        unit: Option<&str>,
+    ) -> AccResult<Vec<(String, FireFamily, FireFigures)>> {
+        Ok(self
+            .fire_figures_by(ms(period.utc_range()), map, unit, true)
+            .await?
+            .into_iter()
+            .filter_map(|(u, fam, f)| Some((u?, fam, f)))
+            .filter(|(_, _, f)| f.count > 0 || f.false_alarms > 0)
+            .collect())
+    }
+
     pub async fn stats_fires(
         &self,
         period: &Period,
@@ -700,13 +747,13 @@ impl Store {
         &self,
         period: &Period,
         unit: Option<&str>,
-    ) -> AccResult<Vec<(String, u64)>> {
+    ) -> AccResult<Vec<(String, FireFigures)>> {
         let rows = self
             .real_fires_by("COALESCE(i.fire_cause, 'unknown')", period, unit)
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(code, n)| (code.unwrap_or_else(|| "unknown".to_owned()), n))
+            .map(|(code, f)| (code.unwrap_or_else(|| "unknown".to_owned()), f))
             .collect())
     }
 
@@ -716,7 +763,7 @@ impl Store {
         &self,
         period: &Period,
         unit: Option<&str>,
-    ) -> AccResult<Vec<(Option<String>, u64)>> {
+    ) -> AccResult<Vec<(Option<String>, FireFigures)>> {
         self.real_fires_by("i.premises_kind", period, unit).await
     }
 
@@ -727,10 +774,14 @@ impl Store {
         key: &'static str,
         period: &Period,
         unit: Option<&str>,
-    ) -> AccResult<Vec<(Option<String>, u64)>> {
+    ) -> AccResult<Vec<(Option<String>, FireFigures)>> {
         let (from, to) = ms(period.utc_range());
         let sql = format!(
-            "SELECT {key} AS code, COUNT(*) AS n \
+            "SELECT {key} AS code, COUNT(*) AS n, CAST(SUM(s.deaths) AS BIGINT) AS deaths, \
+             CAST(SUM(s.injured) AS BIGINT) AS injured, \
+             CAST(SUM(s.rescued) AS BIGINT) AS rescued, \
+             CAST(COALESCE(SUM(s.damage_vnd), 0) AS BIGINT) AS damage, \
+             COUNT(s.damage_vnd) AS assessed, CAST(0 AS BIGINT) AS false_alarms \
              FROM incident_stats s JOIN incidents i ON i.id = s.id \
              WHERE i.real_fire = 1 AND s.confirmed = 1 AND s.created_at >= $1 \
              AND s.created_at < $2 AND ($3 IS NULL OR s.unit = $3) \
@@ -744,7 +795,7 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| Ok((r.try_get("code")?, count(r.try_get("n")?))))
+                .map(|r| Ok((r.try_get("code")?, figures_of(r)?)))
                 .collect::<Result<Vec<_>, sqlx::Error>>()
         })?)
     }

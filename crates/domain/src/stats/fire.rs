@@ -26,6 +26,15 @@ impl FireFamily {
     /// All families in report order.
     pub const ALL: [FireFamily; 3] = [FireFamily::Fire, FireFamily::Explosion, FireFamily::Rescue];
 
+    /// Stable code, as serialised (`fire`, `explosion`, `rescue`).
+    pub fn code(self) -> &'static str {
+        match self {
+            FireFamily::Fire => "fire",
+            FireFamily::Explosion => "explosion",
+            FireFamily::Rescue => "rescue",
+        }
+    }
+
     /// Vietnamese label.
     pub fn label_vi(self) -> &'static str {
         match self {
@@ -249,17 +258,19 @@ impl FireReport {
     }
 }
 
-/// One line of a breakdown under the fire table: a cause or a type of premises and its fires.
+/// One line of a breakdown under the fire table: a cause, a type of premises or a unit, and
+/// its figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BreakdownLine {
     pub label_vi: String,
     pub label_en: String,
-    pub count: u64,
+    pub figures: FireFigures,
 }
 
 /// Appends a breakdown of the period's fires to the fire table, as the paper report has it
-/// under the totals: a heading line, then one line per cause (or type of premises) with its
-/// count in the `count` column and the other columns empty.
+/// under the totals: a heading line, then one line per cause, type of premises or unit with its
+/// figures in the columns of the current period (incidents, dead, injured, rescued, damage,
+/// false alarms); the year-on-year columns stay empty.
 pub fn push_breakdown(
     table: &mut Table,
     lang: Lang,
@@ -267,24 +278,34 @@ pub fn push_breakdown(
     lines: &[BreakdownLine],
 ) -> Result<(), StatsError> {
     let width = table.columns.len();
-    let row = |first: String, count: Option<u64>| {
-        let mut cells = vec![Cell::Empty; width];
-        cells[0] = Cell::Text(first);
-        if let (Some(n), Some(slot)) = (count, cells.get_mut(1)) {
-            *slot = Cell::count(n);
-        }
-        cells
-    };
+    let column = |key: &str| table.columns.iter().position(|c| c.key == key);
+    let slots = [
+        (
+            column("count"),
+            (|f: &FireFigures| f.count) as fn(&FireFigures) -> u64,
+        ),
+        (column("deaths"), |f| f.deaths),
+        (column("injured"), |f| f.injured),
+        (column("rescued"), |f| f.rescued),
+        (column("damage_vnd"), |f| f.damage_vnd),
+        (column("false_alarms"), |f| f.false_alarms),
+    ];
     let pick = |vi: &str, en: &str| match lang {
         Lang::Vi => vi.to_owned(),
         Lang::En => en.to_owned(),
     };
-    table.push_row(row(pick(heading.0, heading.1), None))?;
+    let mut head = vec![Cell::Empty; width];
+    head[0] = Cell::Text(pick(heading.0, heading.1));
+    table.push_row(head)?;
     for l in lines {
-        table.push_row(row(
-            format!("  {}", pick(&l.label_vi, &l.label_en)),
-            Some(l.count),
-        ))?;
+        let mut cells = vec![Cell::Empty; width];
+        cells[0] = Cell::Text(format!("  {}", pick(&l.label_vi, &l.label_en)));
+        for (at, value) in &slots {
+            if let Some(cell) = at.and_then(|i| cells.get_mut(i)) {
+                *cell = Cell::count(value(&l.figures));
+            }
+        }
+        table.push_row(cells)?;
     }
     Ok(())
 }
@@ -336,30 +357,56 @@ mod tests {
     }
 
     #[test]
-    fn a_breakdown_goes_under_the_table_in_the_count_column() {
+    fn a_breakdown_goes_under_the_table_in_the_current_columns() {
         let p = Period::month(2026, 3).unwrap();
         let r = fire_report(&[], &p, &FamilyMap::default(), None).unwrap();
         let mut t = r.to_table(Lang::Vi).unwrap();
         let before = t.rows.len();
+        let electrical = FireFigures {
+            count: 3,
+            deaths: 1,
+            injured: 2,
+            rescued: 4,
+            damage_vnd: 50_000_000,
+            damage_assessed: 2,
+            false_alarms: 0,
+        };
         let lines = [
             BreakdownLine {
                 label_vi: "Sự cố điện".into(),
                 label_en: "Electrical fault".into(),
-                count: 3,
+                figures: electrical,
             },
             BreakdownLine {
                 label_vi: "Đun nấu".into(),
                 label_en: "Cooking".into(),
-                count: 1,
+                figures: FireFigures {
+                    count: 1,
+                    ..FireFigures::default()
+                },
             },
         ];
         push_breakdown(&mut t, Lang::En, ("Theo nguyên nhân", "By cause"), &lines).unwrap();
         assert_eq!(t.rows.len(), before + 3);
         assert_eq!(t.rows[before][0], Cell::text("By cause"));
-        assert_eq!(t.rows[before][1], Cell::Empty);
-        assert_eq!(t.rows[before + 1][0], Cell::text("  Electrical fault"));
-        assert_eq!(t.rows[before + 1][1], Cell::Int(3));
-        assert!(t.rows[before + 2][2..].iter().all(|c| *c == Cell::Empty));
+        assert!(t.rows[before][1..].iter().all(|c| *c == Cell::Empty));
+        // type, count, previous, %, dead, dead previous, injured, rescued, damage, false alarms
+        assert_eq!(
+            t.rows[before + 1],
+            vec![
+                Cell::text("  Electrical fault"),
+                Cell::Int(3),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Int(1),
+                Cell::Empty,
+                Cell::Int(2),
+                Cell::Int(4),
+                Cell::Int(50_000_000),
+                Cell::Int(0),
+            ]
+        );
+        assert_eq!(t.rows[before + 2][1], Cell::Int(1));
         t.validate().unwrap();
     }
 }

@@ -193,18 +193,34 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
     // The damage is the fire report's.
     assert_eq!(fire["current"]["damage_vnd"], 80000000, "{fire}");
     assert_eq!(fire["current"]["damage_assessed"], 1, "{fire}");
-    // Fires by the cause their report gives: the real fire only, not the false alarm.
+    // Fires by the cause their report gives: the real fire only, not the false alarm, with
+    // its people and damage.
+    let figures = json!({"count": 1, "deaths": 1, "injured": 0, "rescued": 2,
+                         "damage_vnd": 80000000, "damage_assessed": 1, "false_alarms": 0});
     assert_eq!(
         report["causes"],
         json!([{"code": "cooking", "label": "Đun nấu, bếp gas", "label_en": "Cooking or gas stove",
-                "count": 1}]),
+                "count": 1, "figures": figures}]),
         "{report}"
     );
     // And by the type of premises it gives.
     assert_eq!(
         report["premises"],
         json!([{"code": "house_shop", "label": "Nhà ở kết hợp kinh doanh",
-                "label_en": "House with a shop", "count": 1}]),
+                "label_en": "House with a shop", "count": 1, "figures": figures}]),
+        "{report}"
+    );
+    // And by unit: the fire's unit with its figures; the false alarm's unit with the false
+    // alarm counted apart and no fire.
+    assert_eq!(
+        report["units"],
+        json!([
+            {"unit_code": "00004", "unit_name": "Phường Ba Đình", "family": "fire",
+             "label": "Cháy", "figures": figures},
+            {"unit_code": "00070", "unit_name": "Phường Hoàn Kiếm", "family": "fire",
+             "label": "Cháy", "figures": {"count": 0, "deaths": 0, "injured": 0, "rescued": 0,
+             "damage_vnd": 0, "damage_assessed": 0, "false_alarms": 1}},
+        ]),
         "{report}"
     );
     // The export carries both breakdowns under the table, in the count column.
@@ -221,11 +237,28 @@ async fn casualties_are_recorded_and_counted(backend: Backend) {
             .position(|l| l.starts_with(first))
             .unwrap_or_else(|| panic!("no line {first:?} in {csv}"))
     };
+    // (type, count, previous, %, dead, dead previous, injured, rescued, damage, false alarms)
     let causes = at("Vụ cháy theo nguyên nhân,");
-    assert_eq!(lines[causes + 1], "\"  Đun nấu, bếp gas\",1,,,,,,,,");
+    assert_eq!(
+        lines[causes + 1],
+        "\"  Đun nấu, bếp gas\",1,,,1,,0,2,80000000,0"
+    );
     let premises = at("Vụ cháy theo loại cơ sở,");
     assert_eq!(premises, causes + 2);
-    assert_eq!(lines[premises + 1], "  Nhà ở kết hợp kinh doanh,1,,,,,,,,");
+    assert_eq!(
+        lines[premises + 1],
+        "  Nhà ở kết hợp kinh doanh,1,,,1,,0,2,80000000,0"
+    );
+    let by_unit = at("Theo đơn vị,");
+    assert_eq!(by_unit, premises + 2);
+    assert_eq!(
+        lines[by_unit + 1],
+        "  Phường Ba Đình — Cháy,1,,,1,,0,2,80000000,0"
+    );
+    assert_eq!(
+        lines[by_unit + 2],
+        "  Phường Hoàn Kiếm — Cháy,0,,,0,,0,0,0,1"
+    );
     s.stop().await;
 }
 

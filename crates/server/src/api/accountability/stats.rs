@@ -26,7 +26,8 @@ use domain::stats::definitions::{definition, Definition, DEFINITIONS};
 use domain::stats::period::vn_date;
 use domain::stats::{
     push_breakdown, BreakdownLine, Change, ClearanceFigures, CrimeGroup, CrimeRow, FamilyMap,
-    FireFigures, Granularity, GroupBy, GroupKey, Period, ResponseGroupBy, ResponseTargets, Stage,
+    FireFamily, FireFigures, Granularity, GroupBy, GroupKey, Period, ResponseGroupBy,
+    ResponseTargets, Stage,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -533,6 +534,9 @@ pub struct CauseCount {
     pub label: String,
     pub label_en: String,
     pub count: u64,
+    /// For fires: their dead, injured, rescued and damage (`count` is `figures.count`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figures: Option<FireFigures>,
 }
 
 impl CauseCount {
@@ -549,6 +553,7 @@ impl CauseCount {
             label,
             label_en,
             count,
+            figures: None,
         }
     }
 }
@@ -564,7 +569,20 @@ pub struct FireStatsView {
     pub causes: Vec<CauseCount>,
     /// The same fires by the type of premises their report gives (`code` null: not said).
     pub premises: Vec<CauseCount>,
+    /// Every family's figures of the period per unit (units with none left out).
+    pub units: Vec<FireUnitView>,
     pub definitions: Vec<&'static Definition>,
+}
+
+/// One unit's fires, explosions or rescues of the period.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FireUnitView {
+    pub unit_code: String,
+    pub unit_name: Option<String>,
+    /// `fire`, `explosion` or `rescue`.
+    pub family: String,
+    pub label: String,
+    pub figures: FireFigures,
 }
 
 /// Fires, explosions and rescues: incidents, casualties, people rescued and assessed damage,
@@ -579,11 +597,18 @@ pub async fn fires(
     let period = period_of(&q, Utc::now())?;
     let unit = scoped_unit(&state, &principal, q.unit.as_deref())?;
     let families = FamilyMap::default();
-    let (report, causes, premises) = tokio::try_join!(
+    let (report, causes, premises, units) = tokio::try_join!(
         state.store.stats_fires(&period, &families, unit.as_deref()),
         state.store.stats_fire_causes(&period, unit.as_deref()),
         state.store.stats_fire_premises(&period, unit.as_deref()),
+        state
+            .store
+            .stats_fires_by_unit(&period, &families, unit.as_deref()),
     )?;
+    let with_figures = |mut c: CauseCount, f: FireFigures| {
+        c.figures = Some(f);
+        c
+    };
     let body = FireStatsView {
         period: (&report.period).into(),
         previous_period: (&report.previous_period).into(),
@@ -592,10 +617,7 @@ pub async fn fires(
             .rows
             .iter()
             .map(|r| FireRowView {
-                family: serde_json::to_value(r.family)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                family: r.family.code().to_owned(),
                 label: r.family.label_vi().to_owned(),
                 current: r.current,
                 previous: r.previous,
@@ -606,16 +628,34 @@ pub async fn fires(
             .collect(),
         causes: causes
             .into_iter()
-            .map(|(code, n)| CauseCount::of::<FireCause>(Some(code), n, ("", "")))
+            .map(|(code, f)| {
+                with_figures(
+                    CauseCount::of::<FireCause>(Some(code), f.count, ("", "")),
+                    f,
+                )
+            })
             .collect(),
         premises: premises
             .into_iter()
-            .map(|(code, n)| {
-                CauseCount::of::<PremisesKind>(
-                    code,
-                    n,
-                    ("Báo cáo không ghi loại cơ sở", "Premises not given"),
+            .map(|(code, f)| {
+                with_figures(
+                    CauseCount::of::<PremisesKind>(
+                        code,
+                        f.count,
+                        ("Báo cáo không ghi loại cơ sở", "Premises not given"),
+                    ),
+                    f,
                 )
+            })
+            .collect(),
+        units: units
+            .into_iter()
+            .map(|(code, family, figures)| FireUnitView {
+                unit_name: state.units.get(&code).map(|u| u.full_name.clone()),
+                unit_code: code,
+                family: family.code().to_owned(),
+                label: family.label_vi().to_owned(),
+                figures,
             })
             .collect(),
         definitions: definitions(&["reporting_period", "fire_figures", "year_on_year"]),
@@ -626,11 +666,27 @@ pub async fn fires(
             .map(|c| BreakdownLine {
                 label_vi: c.label.clone(),
                 label_en: c.label_en.clone(),
-                count: c.count,
+                figures: c.figures.unwrap_or_default(),
             })
             .collect()
     };
     let (causes, premises) = (lines(&body.causes), lines(&body.premises));
+    let by_unit: Vec<BreakdownLine> = body
+        .units
+        .iter()
+        .map(|u| {
+            let name = u.unit_name.as_deref().unwrap_or(&u.unit_code);
+            let family = FireFamily::ALL
+                .into_iter()
+                .find(|f| f.code() == u.family)
+                .unwrap_or(FireFamily::Fire);
+            BreakdownLine {
+                label_vi: format!("{name} — {}", family.label_vi()),
+                label_en: format!("{name} — {}", family.label_en()),
+                figures: u.figures,
+            }
+        })
+        .collect();
     answer(
         &q,
         body,
@@ -648,6 +704,7 @@ pub async fn fires(
                 ("Vụ cháy theo loại cơ sở", "Fires by type of premises"),
                 &premises,
             )?;
+            push_breakdown(&mut t, l, ("Theo đơn vị", "By unit"), &by_unit)?;
             Ok(t)
         },
         "fires",
