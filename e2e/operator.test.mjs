@@ -393,6 +393,11 @@ test("statistics: the period and the unit are chosen, totals are the server's, n
   // And the types of premises.
   assert.ok(fires.body.premises.some((c) => c.code === "market"), JSON.stringify(fires.body.premises));
   for (const c of fires.body.premises) assert.match(await page.locator("[data-causes=fire_premises_line]").textContent(), new RegExp(`${c.label} ${c.count}`));
+  // And per unit, the server's rows, one per unit and family.
+  assert.ok(fires.body.units.length > 0, JSON.stringify(fires.body.units));
+  const unitRows = page.locator("#stats-fires table", { hasText: "theo đơn vị" }).locator("tbody tr");
+  assert.equal(await unitRows.count(), fires.body.units.length);
+  assert.match(await unitRows.first().textContent(), new RegExp(`^${fires.body.units[0].unit_name}${fires.body.units[0].label}${fires.body.units[0].figures.count}`));
   await page.locator("#stats-unit-report svg").waitFor();
   const csv = await page.locator("#stats-unit-report a[data-export=csv]").getAttribute("href");
   const link = new URL(csv, server.url);

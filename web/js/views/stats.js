@@ -229,6 +229,13 @@ export function renderStats(main, _params, ctx) {
         h("p", { class: "muted" }, t("fires_confirmed_only")),
         causeLine("fire_causes", report.causes),
         causeLine("fire_premises_line", report.premises),
+        report.units.length
+          ? visibleTable(
+              t("fires_by_unit"),
+              [t("unit"), "", t("incidents"), t("deaths"), t("injured"), t("rescued"), t("damage_vnd"), t("false_alarms_apart")],
+              report.units.map((u) => [u.unit_name || u.unit_code, u.label, num(u.figures.count), num(u.figures.deaths), num(u.figures.injured), num(u.figures.rescued), num(u.figures.damage_vnd), num(u.figures.false_alarms)]),
+            )
+          : null,
         exportLinks("/api/stats/fires", q, "fires"),
       );
     });
