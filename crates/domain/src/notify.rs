@@ -131,6 +131,8 @@ pub struct PlannedNotice {
     pub channel: Channel,
     pub contact_name: String,
     pub contact_role: Option<String>,
+    /// The person's phone number, for a call when the other channels fail.
+    pub phone: String,
     /// The e-mail address or phone number.
     pub recipient: String,
 }
@@ -158,6 +160,7 @@ pub fn plan(
             channel,
             contact_name: c.name.clone(),
             contact_role: c.role.clone(),
+            phone: c.phone.clone(),
             recipient: recipient.to_owned(),
         };
         let before = notices.len();
@@ -292,6 +295,15 @@ impl AlarmFacts {
         let name: String = self.facility_name.chars().take(keep).collect();
         build(&format!("{}...", name.trim_end()))
     }
+}
+
+/// Whether the operator must call a person whose e-mail or SMS was just given up: yes unless
+/// another of their notices went through or is still being sent. Nobody is left untold
+/// without a person knowing it.
+pub fn call_after_failure(others: &[(Channel, NoticeState)]) -> bool {
+    !others
+        .iter()
+        .any(|(_, state)| matches!(state, NoticeState::Sent | NoticeState::Pending))
 }
 
 /// Attempts made at most on one e-mail or SMS notice before it is given up.
@@ -507,6 +519,17 @@ mod tests {
         let mut f = facts();
         f.class = AlarmClass::LifeSafety;
         assert!(f.message("An").body.contains("115"));
+    }
+
+    #[test]
+    fn a_person_no_channel_reached_is_called() {
+        use NoticeState::*;
+        assert!(call_after_failure(&[]));
+        assert!(call_after_failure(&[(Channel::Sms, Failed)]));
+        assert!(!call_after_failure(&[(Channel::Sms, Sent)]));
+        assert!(!call_after_failure(&[(Channel::Sms, Pending)]));
+        // A call already waiting counts as under way.
+        assert!(!call_after_failure(&[(Channel::Console, Pending)]));
     }
 
     #[test]

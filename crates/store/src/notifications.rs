@@ -14,7 +14,7 @@
 use crate::{from_millis, to_millis, Actor, AuditEntry, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use domain::alarm_queue::AlarmClass;
-use domain::notify::{Channel, NoticeState, PlanOutcome, PlannedNotice};
+use domain::notify::{call_after_failure, Channel, NoticeState, PlanOutcome, PlannedNotice};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -78,6 +78,8 @@ pub struct Notice {
     pub channel: Channel,
     pub contact_name: String,
     pub contact_role: Option<String>,
+    /// The person's phone number (the operator's call when the other channels fail).
+    pub contact_phone: String,
     /// E-mail address or phone number.
     pub recipient: String,
     pub subject: String,
@@ -119,7 +121,7 @@ pub struct AttemptResult {
 }
 
 const NOTICE_COLUMNS: &str = "id, incident_id, unit_code, seq, channel, contact_name, \
-     contact_role, recipient, subject, body, state, attempts, next_attempt_at, last_error, \
+     contact_role, contact_phone, recipient, subject, body, state, attempts, next_attempt_at, last_error, \
      created_at, done_at, version";
 
 fn notice_from_row<R: Row>(row: &R) -> Result<Notice>
@@ -140,6 +142,7 @@ where
         channel: Channel::from_code(&code).ok_or_else(|| corrupt(&code))?,
         contact_name: row.try_get("contact_name")?,
         contact_role: row.try_get("contact_role")?,
+        contact_phone: row.try_get("contact_phone")?,
         recipient: row.try_get("recipient")?,
         subject: row.try_get("subject")?,
         body: row.try_get("body")?,
@@ -243,9 +246,9 @@ impl Store {
             for n in &plan.notices {
                 sqlx::query(
                     "INSERT INTO notifications (incident_id, unit_code, seq, channel, \
-                     contact_name, contact_role, recipient, subject, body, state, \
+                     contact_name, contact_role, contact_phone, recipient, subject, body, state, \
                      next_attempt_at, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $11)",
                 )
                 .bind(plan.incident_id)
                 .bind(&plan.unit_code)
@@ -253,6 +256,7 @@ impl Store {
                 .bind(n.planned.channel.code())
                 .bind(&n.planned.contact_name)
                 .bind(&n.planned.contact_role)
+                .bind(&n.planned.phone)
                 .bind(&n.planned.recipient)
                 .bind(&n.subject)
                 .bind(&n.body)
@@ -433,6 +437,42 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Conflict(format!("notification {id} changed meanwhile")))?;
             let notice = notice_from_row(&row)?;
+            // Every e-mail and SMS to this person given up: the operator calls them.
+            if notice.state == NoticeState::Failed && notice.channel != Channel::Console {
+                let others: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT channel, state FROM notifications \
+                     WHERE incident_id = $1 AND seq = $2 AND id <> $3",
+                )
+                .bind(notice.incident_id)
+                .bind(notice.seq)
+                .bind(notice.id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let others: Vec<(Channel, NoticeState)> = others
+                    .iter()
+                    .filter_map(|(c, s)| Some((Channel::from_code(c)?, NoticeState::from_code(s)?)))
+                    .collect();
+                if call_after_failure(&others) {
+                    sqlx::query(
+                        "INSERT INTO notifications (incident_id, unit_code, seq, channel, \
+                         contact_name, contact_role, contact_phone, recipient, subject, body, \
+                         state, next_attempt_at, created_at) \
+                         VALUES ($1, $2, $3, 'console', $4, $5, $6, $6, $7, $8, 'pending', $9, $9) \
+                         ON CONFLICT (incident_id, seq, channel) DO NOTHING",
+                    )
+                    .bind(notice.incident_id)
+                    .bind(&notice.unit_code)
+                    .bind(notice.seq)
+                    .bind(&notice.contact_name)
+                    .bind(&notice.contact_role)
+                    .bind(&notice.contact_phone)
+                    .bind(&notice.subject)
+                    .bind(&notice.body)
+                    .bind(to_millis(now))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
             if let Some(actor) = actor {
                 let entry = AuditEntry {
                     action: "notification.call".into(),

@@ -40,6 +40,7 @@ const NOTE_MAX_CHARS: usize = 500;
 /// Recipients are masked for those who see a caller's phone masked.
 fn masked(mut n: Notice, full: bool) -> Notice {
     if !full {
+        n.contact_phone = domain::incident::masked_phone(&n.contact_phone);
         n.recipient = match n.channel {
             Channel::Email => crate::api::facilities::masked_email(&n.recipient),
             Channel::Sms | Channel::Console => domain::incident::masked_phone(&n.recipient),

@@ -4,7 +4,8 @@
 -- every attempt with its result. Times are unix milliseconds (UTC).
 --
 -- A notice is claimed for sending by setting `claimed_until`; another node takes it only
--- once that lease has run out (a node that died mid-send).
+-- once that lease has run out (a node that died mid-send). When every e-mail and SMS to a
+-- person has failed, a call by the operator is added for that person (`contact_phone`).
 CREATE TABLE notification_plans (
     incident_id  BIGINT PRIMARY KEY,
     alarm_id     BIGINT  NOT NULL,
@@ -21,6 +22,7 @@ CREATE TABLE notifications (
     channel         TEXT    NOT NULL,
     contact_name    TEXT    NOT NULL,
     contact_role    TEXT,
+    contact_phone   TEXT    NOT NULL,
     recipient       TEXT    NOT NULL,
     subject         TEXT    NOT NULL,
     body            TEXT    NOT NULL,
