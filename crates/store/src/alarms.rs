@@ -626,13 +626,110 @@ impl Signal {
 
 /// Where one chunk of a chunked write stands in the whole.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ChunkPlace {
+pub struct ChunkPlace {
     /// Rows in the whole write.
     pub total: usize,
     /// This is its last chunk.
     pub last: bool,
     /// Rows committed before this chunk.
     pub before: usize,
+}
+
+/// What a [`BulkImport`] writes: facilities or devices.
+pub trait ImportRow: Sized + Send + Sync {
+    /// The table and the audit kind (`{kind}.import_undone`).
+    const TABLE: (&'static str, &'static str);
+
+    /// Writes one transaction of rows; `total` rows in the whole import, `before` of them
+    /// written already, `last` for its last transaction. Returns the new rows' ids.
+    fn write_chunk(
+        store: &Store,
+        chunk: &[Self],
+        place: ChunkPlace,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> impl std::future::Future<Output = Result<Vec<i64>>> + Send;
+}
+
+impl ImportRow for FacilityInput {
+    const TABLE: (&'static str, &'static str) = ("facilities", "facility");
+
+    async fn write_chunk(
+        store: &Store,
+        chunk: &[Self],
+        at: ChunkPlace,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let created = store
+            .create_facility_chunk(chunk, at.total, at.last, at.before, actor, now)
+            .await?;
+        Ok(created.iter().map(|f| f.id).collect())
+    }
+}
+
+impl ImportRow for DeviceInput {
+    const TABLE: (&'static str, &'static str) = ("devices", "device");
+
+    async fn write_chunk(
+        store: &Store,
+        chunk: &[Self],
+        at: ChunkPlace,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let created = store
+            .create_device_chunk(chunk, at.total, at.last, at.before, actor, now)
+            .await?;
+        Ok(created.iter().map(|d| d.id).collect())
+    }
+}
+
+/// An import of facilities or devices fed part by part ([`Store::bulk_import`]), so that a
+/// large file is never held in memory: each part in transactions of [`FACILITY_CHUNK`] that
+/// give way to the alarm writer, all or nothing over the whole import (a failed part removes
+/// every row the import wrote).
+pub struct BulkImport<T> {
+    store: Store,
+    actor: Actor,
+    now: DateTime<Utc>,
+    total: usize,
+    ids: Vec<i64>,
+    rows: std::marker::PhantomData<fn(T)>,
+}
+
+impl<T: ImportRow> BulkImport<T> {
+    /// Writes the next part. On failure everything this import wrote is removed again (one
+    /// `{kind}.import_undone` audit row says so) and the import must not be used further.
+    pub async fn push(&mut self, inputs: &[T]) -> Result<()> {
+        for part in inputs.chunks(FACILITY_CHUNK) {
+            self.store.inner.gate.bulk().await;
+            let before = self.ids.len();
+            let place = ChunkPlace {
+                total: self.total,
+                last: before + part.len() >= self.total,
+                before,
+            };
+            match T::write_chunk(&self.store, part, place, &self.actor, self.now).await {
+                Ok(mut ids) => self.ids.append(&mut ids),
+                Err(e) => {
+                    let ids = std::mem::take(&mut self.ids);
+                    let (table, kind) = T::TABLE;
+                    self.store
+                        .undo_import(table, kind, &ids, &self.actor, self.now)
+                        .await;
+                    return Err(e);
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+        Ok(())
+    }
+
+    /// The ids written, in the order of the rows.
+    pub fn finish(self) -> Vec<i64> {
+        self.ids
+    }
 }
 
 /// `…,…` for `n` parameters, the statement's only parameters.
@@ -668,6 +765,50 @@ impl Store {
             },
         )
         .await
+    }
+
+    /// An import of facilities or devices fed part by part (a large file read slice by
+    /// slice), so that the whole file is never held in memory: `total` is the number of rows
+    /// it will write, known from a first pass over the file.
+    pub fn bulk_import<T: ImportRow>(
+        &self,
+        total: usize,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> BulkImport<T> {
+        BulkImport {
+            store: self.clone(),
+            actor: actor.clone(),
+            now,
+            total,
+            ids: Vec::new(),
+            rows: std::marker::PhantomData,
+        }
+    }
+
+    /// The devices with these ids (at most a few hundred per call), in no particular order.
+    pub async fn devices_with_ids(&self, ids: &[i64]) -> Result<Vec<Device>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "{DEVICE_SELECT} WHERE d.id IN ({})",
+            (1..=ids.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        on_read!(self, |pool| {
+            let mut q = sqlx::query(&sql);
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(pool)
+                .await?
+                .iter()
+                .map(device_from_row)
+                .collect()
+        })
     }
 
     /// One transaction of [`Store::create_facilities`]. `total` is the size of the whole

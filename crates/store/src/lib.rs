@@ -45,9 +45,9 @@ pub use accountability::{
 };
 pub use alarm_queue::{AlarmFilter, AlarmRecord, AlarmStep, NewAlarm};
 pub use alarms::{
-    is_registry_change, Device, DeviceFilter, DeviceInput, Facility, FacilityContact,
-    FacilityFilter, FacilityInput, FrameOutcome, FrameRecord, LinkChange, SealedKey, Signal,
-    SignalInput, Trouble, TroubleFilter, TroubleInput,
+    is_registry_change, BulkImport, ChunkPlace, Device, DeviceFilter, DeviceInput, Facility,
+    FacilityContact, FacilityFilter, FacilityInput, FrameOutcome, FrameRecord, ImportRow,
+    LinkChange, SealedKey, Signal, SignalInput, Trouble, TroubleFilter, TroubleInput,
 };
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use calls::{CallFilter, NewCall, StoredCall};

@@ -491,6 +491,39 @@ async fn a_failed_device_import_is_undone(store: Store) {
     assert_eq!(created[599].account, "NEW0599");
 }
 
+async fn an_import_fed_in_parts_is_undone_whole_when_a_later_part_fails(store: Store) {
+    let (f, _) = facility_with_device(&store, "Kho", "TAKEN").await;
+    let actor = Actor::system("test");
+    let part = |from: usize| -> Vec<DeviceInput> {
+        (from..from + 300)
+            .map(|i| device(&format!("PART{i:04}"), f.id, 60))
+            .collect()
+    };
+    let mut import = store.bulk_import::<DeviceInput>(601, &actor, Utc::now());
+    import.push(&part(0)).await.unwrap();
+    import.push(&part(300)).await.unwrap();
+    assert_eq!(store.all_devices().await.unwrap().len(), 601);
+    // The third part takes an account already used: the two parts before go too.
+    let err = import
+        .push(&[device("TAKEN", f.id, 60)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let left = store.all_devices().await.unwrap();
+    assert_eq!(left.len(), 1, "only the device that was there before");
+    // Fed whole, the ids come back in row order, and are found by id.
+    let mut import = store.bulk_import::<DeviceInput>(600, &actor, Utc::now());
+    import.push(&part(0)).await.unwrap();
+    import.push(&part(300)).await.unwrap();
+    let ids = import.finish();
+    assert_eq!(ids.len(), 600);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    let found = store.devices_with_ids(&ids[598..]).await.unwrap();
+    let mut accounts: Vec<&str> = found.iter().map(|d| d.account.as_str()).collect();
+    accounts.sort_unstable();
+    assert_eq!(accounts, ["PART0598", "PART0599"]);
+}
+
 async fn a_silent_receiver_is_claimed_once_and_not_after_it_beats_again(store: Store) {
     let t0 = Utc::now() - Duration::hours(1);
     store.receiver_beat("a", t0).await.unwrap();
@@ -535,6 +568,7 @@ async fn a_silent_receiver_is_claimed_once_and_not_after_it_beats_again(store: S
 on_both_backends!(
     a_silent_receiver_is_claimed_once_and_not_after_it_beats_again,
     a_failed_device_import_is_undone,
+    an_import_fed_in_parts_is_undone_whole_when_a_later_part_fails,
     big_batches_keep_each_frames_signals,
     facilities_and_devices_have_versions,
     frames_are_deduplicated_within_and_across_batches,

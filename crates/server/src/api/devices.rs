@@ -8,9 +8,9 @@
 //! keys or accounts; a leader reads.
 
 use super::facilities::{
-    cell, import_response, read_csv, ImportBody, ImportMode, ImportQuery, ImportReport, RowError,
-    IMPORT_LIMIT,
+    cell, import_response, read_csv, ImportMode, ImportQuery, ImportReport, RowError, IMPORT_LIMIT,
 };
+use crate::api::spooled_csv::{LineShift, SpooledCsv};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
@@ -590,6 +590,9 @@ fn parse_bool(text: &str) -> Option<bool> {
 /// Imports devices from CSV with the columns `account, facility_id, receiver, line, key,
 /// key_format, allow_plain, plain_sources (separated by spaces), supervision_secs, enabled`.
 /// Every bad row is reported by line; with `mode=all` a file with errors writes nothing.
+///
+/// Like the facility import, the file is spooled to disk and read slice by slice in two
+/// passes (check, then write), so memory stays at one slice whatever the file's size.
 #[utoipa::path(post, path = "/api/devices/import", tag = "devices", params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 201, body = ImportReport), (status = 422, body = Object),
@@ -598,135 +601,185 @@ pub async fn import(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Query(q): Query<ImportQuery>,
-    ImportBody(body): ImportBody,
+    csv: SpooledCsv,
 ) -> ApiResult<Response> {
     principal.require(&[Role::Admin, Role::Operator])?;
     let mode = q.mode.unwrap_or(ImportMode::All);
-    let rows = match read_csv(&body, &["account", "facility_id"]) {
-        Ok(rows) => rows,
-        Err(errors) => {
-            return Ok(import_response(ImportReport {
-                created: 0,
-                ids: vec![],
-                errors,
-            }))
-        }
-    };
-    let mut errors = Vec::new();
-    let mut good = Vec::new();
-    let mut seen_accounts = HashSet::new();
-    let mut known_facilities = std::collections::HashMap::new();
-    for (line, row) in &rows {
-        let err = |field: &str, message: String| RowError {
-            feature: None,
-            line: *line,
-            field: Some(field.to_owned()),
-            message,
-        };
-        let facility_id = match cell(row, "facility_id").map(|f| f.parse::<i64>()) {
-            Some(Ok(f)) => f,
-            _ => {
-                errors.push(err("facility_id", "required, a facility id".into()));
-                continue;
-            }
-        };
-        let exists = match known_facilities.get(&facility_id) {
-            Some(e) => *e,
-            None => {
-                let e = state.store.facility(facility_id).await?.is_some();
-                known_facilities.insert(facility_id, e);
-                e
-            }
-        };
-        if !exists {
-            errors.push(err(
-                "facility_id",
-                format!("facility {facility_id} not found"),
-            ));
-            continue;
-        }
-        let mut bools = [("allow_plain", None), ("enabled", None)];
-        let mut bad = false;
-        for (name, slot) in bools.iter_mut() {
-            if let Some(text) = cell(row, name) {
-                match parse_bool(&text) {
-                    Some(b) => *slot = Some(b),
-                    None => {
-                        errors.push(err(name, format!("{text:?} is not true or false")));
-                        bad = true;
-                    }
-                }
-            }
-        }
-        let supervision_secs = match cell(row, "supervision_secs").map(|s| s.parse::<i64>()) {
-            Some(Ok(s)) => Some(s),
-            Some(Err(_)) => {
-                errors.push(err("supervision_secs", "not a number".into()));
-                bad = true;
-                None
-            }
-            None => None,
-        };
-        if bad {
-            continue;
-        }
-        let new = NewDevice {
-            account: cell(row, "account").unwrap_or_default(),
-            receiver: cell(row, "receiver"),
-            line: cell(row, "line"),
-            facility_id,
-            key: cell(row, "key"),
-            key_format: cell(row, "key_format"),
-            allow_plain: bools[0].1,
-            plain_sources: cell(row, "plain_sources")
-                .map(|list| list.split_whitespace().map(str::to_owned).collect()),
-            supervision_secs,
-            enabled: bools[1].1,
-        };
-        match validate_new(&state, &new) {
-            Ok(input) => {
-                if !seen_accounts.insert(input.account.clone()) {
-                    errors.push(err(
-                        "account",
-                        format!("account {} appears twice in the file", input.account),
-                    ));
-                } else if state.alarms.registry.get(&input.account).is_some() {
-                    errors.push(err(
-                        "account",
-                        format!("account {} is already registered", input.account),
-                    ));
-                } else {
-                    good.push(input);
-                }
-            }
-            Err(e) => errors.push(RowError {
-                feature: None,
-                line: *line,
-                field: e.message.split(':').next().map(str::to_owned),
-                message: e.message,
-            }),
-        }
-    }
-    if (!errors.is_empty() && mode == ImportMode::All) || good.is_empty() {
-        return Ok(import_response(ImportReport {
+    let refused = |errors: Vec<RowError>| {
+        import_response(ImportReport {
             created: 0,
             ids: vec![],
             errors,
-        }));
+        })
+    };
+    if csv.is_empty() {
+        let (_, errors) = DeviceRows::default()
+            .check(&state, csv.header_alone())
+            .await?;
+        return Ok(refused(errors.err().unwrap_or_default()));
     }
-    let created = state
-        .store
-        .create_devices(&good, &principal.actor(), Utc::now())
-        .await
-        .map_err(store_error)?;
-    for d in &created {
-        state.alarms.registry.upsert(d);
+    let mut errors = Vec::new();
+    let mut good = 0;
+    let mut rows = DeviceRows::default();
+    for i in 0..csv.len() {
+        match rows.check(&state, csv.slice_with_header(i).await?).await? {
+            (inputs, Ok(mut bad)) => {
+                good += inputs.len();
+                errors.append(&mut bad);
+            }
+            (_, Err(unreadable)) => return Ok(refused(unreadable)),
+        }
     }
-    Ok(import_response(ImportReport {
-        created: created.len(),
-        ids: created.iter().map(|d| d.id).collect(),
-        errors,
-    }))
+    if (!errors.is_empty() && mode == ImportMode::All) || good == 0 {
+        return Ok(refused(errors));
+    }
+    let task = tokio::spawn(async move {
+        let mut import =
+            state
+                .store
+                .bulk_import::<DeviceInput>(good, &principal.actor(), Utc::now());
+        let mut rows = DeviceRows::default();
+        for i in 0..csv.len() {
+            let (inputs, _) = rows.check(&state, csv.slice_with_header(i).await?).await?;
+            import.push(&inputs).await.map_err(store_error)?;
+        }
+        let ids = import.finish();
+        // The receiver learns the new devices once the whole import stands.
+        for part in ids.chunks(500) {
+            for d in state.store.devices_with_ids(part).await? {
+                state.alarms.registry.upsert(&d);
+            }
+        }
+        Ok::<_, ApiError>(import_response(ImportReport {
+            created: ids.len(),
+            ids,
+            errors,
+        }))
+    });
+    task.await.map_err(ApiError::internal)?
+}
+
+/// Checks the devices of an import, slice after slice: what it has seen of the file (its
+/// accounts, which facilities exist) carries over from one slice to the next.
+#[derive(Default)]
+struct DeviceRows {
+    seen_accounts: HashSet<String>,
+    known_facilities: std::collections::HashMap<i64, bool>,
+}
+
+impl DeviceRows {
+    /// The devices of one slice that can be stored, and the refused rows by line; `Err` when
+    /// the slice cannot be read as CSV at all (a missing column, a malformed record).
+    async fn check(
+        &mut self,
+        state: &AppState,
+        (text, shift): (String, LineShift),
+    ) -> ApiResult<(Vec<DeviceInput>, Result<Vec<RowError>, Vec<RowError>>)> {
+        let rows = match read_csv(&text, &["account", "facility_id"]) {
+            Ok(rows) => rows,
+            Err(mut errors) => {
+                for e in &mut errors {
+                    e.line = shift.line(e.line);
+                }
+                return Ok((vec![], Err(errors)));
+            }
+        };
+        let mut errors = Vec::new();
+        let mut good = Vec::new();
+        for (line, row) in &rows {
+            let line = shift.line(*line);
+            let err = |field: &str, message: String| RowError {
+                feature: None,
+                line,
+                field: Some(field.to_owned()),
+                message,
+            };
+            let facility_id = match cell(row, "facility_id").map(|f| f.parse::<i64>()) {
+                Some(Ok(f)) => f,
+                _ => {
+                    errors.push(err("facility_id", "required, a facility id".into()));
+                    continue;
+                }
+            };
+            let exists = match self.known_facilities.get(&facility_id) {
+                Some(e) => *e,
+                None => {
+                    let e = state.store.facility(facility_id).await?.is_some();
+                    self.known_facilities.insert(facility_id, e);
+                    e
+                }
+            };
+            if !exists {
+                errors.push(err(
+                    "facility_id",
+                    format!("facility {facility_id} not found"),
+                ));
+                continue;
+            }
+            let mut bools = [("allow_plain", None), ("enabled", None)];
+            let mut bad = false;
+            for (name, slot) in bools.iter_mut() {
+                if let Some(text) = cell(row, name) {
+                    match parse_bool(&text) {
+                        Some(b) => *slot = Some(b),
+                        None => {
+                            errors.push(err(name, format!("{text:?} is not true or false")));
+                            bad = true;
+                        }
+                    }
+                }
+            }
+            let supervision_secs = match cell(row, "supervision_secs").map(|s| s.parse::<i64>()) {
+                Some(Ok(s)) => Some(s),
+                Some(Err(_)) => {
+                    errors.push(err("supervision_secs", "not a number".into()));
+                    bad = true;
+                    None
+                }
+                None => None,
+            };
+            if bad {
+                continue;
+            }
+            let new = NewDevice {
+                account: cell(row, "account").unwrap_or_default(),
+                receiver: cell(row, "receiver"),
+                line: cell(row, "line"),
+                facility_id,
+                key: cell(row, "key"),
+                key_format: cell(row, "key_format"),
+                allow_plain: bools[0].1,
+                plain_sources: cell(row, "plain_sources")
+                    .map(|list| list.split_whitespace().map(str::to_owned).collect()),
+                supervision_secs,
+                enabled: bools[1].1,
+            };
+            match validate_new(state, &new) {
+                Ok(input) => {
+                    if !self.seen_accounts.insert(input.account.clone()) {
+                        errors.push(err(
+                            "account",
+                            format!("account {} appears twice in the file", input.account),
+                        ));
+                    } else if state.alarms.registry.get(&input.account).is_some() {
+                        errors.push(err(
+                            "account",
+                            format!("account {} is already registered", input.account),
+                        ));
+                    } else {
+                        good.push(input);
+                    }
+                }
+                Err(e) => errors.push(RowError {
+                    feature: None,
+                    line,
+                    field: e.message.split(':').next().map(str::to_owned),
+                    message: e.message,
+                }),
+            }
+        }
+        Ok((good, Ok(errors)))
+    }
 }
 
 /// The device routes.

@@ -5,6 +5,7 @@
 //! Access: admin and operator write everything; a unit officer reads and edits its own unit's
 //! facilities (and cannot move one to another unit); a leader reads everything.
 
+use crate::api::spooled_csv::{LineShift, SpooledCsv};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
@@ -884,6 +885,11 @@ fn number<T: std::str::FromStr>(
 /// unit_code, unit_override_reason, contacts (name|phone|role|email; …), hazards, water_sources,
 /// access_notes`. Every bad row is reported by line; with `mode=all` a file with errors writes
 /// nothing.
+///
+/// The file is spooled to disk and read slice by slice, twice: a first pass checks every row
+/// (and counts the good ones), the second writes them in short transactions that give way to
+/// the alarm writer, all or nothing. Memory stays at one slice whatever the file's size. The
+/// writing runs as a task of its own, so a client that hangs up midway leaves no half import.
 #[utoipa::path(post, path = "/api/facilities/import", tag = "facilities", params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 201, body = ImportReport), (status = 422, body = Object),
@@ -892,33 +898,86 @@ pub async fn import(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Query(q): Query<ImportQuery>,
-    ImportBody(body): ImportBody,
+    csv: SpooledCsv,
 ) -> ApiResult<Response> {
     principal.require(&[Role::Admin, Role::Operator])?;
     let mode = q.mode.unwrap_or(ImportMode::All);
-    let rows = match read_csv(&body, &["name", "address", "kind"]) {
-        Ok(rows) => rows,
-        Err(errors) => {
-            return Ok(import_response(ImportReport {
-                created: 0,
-                ids: vec![],
-                errors,
-            }))
+    let refused = |errors: Vec<RowError>| {
+        import_response(ImportReport {
+            created: 0,
+            ids: vec![],
+            errors,
+        })
+    };
+    if csv.is_empty() {
+        let (_, errors) = facility_rows(&state, csv.header_alone());
+        return Ok(refused(errors.err().unwrap_or_default()));
+    }
+    let mut errors = Vec::new();
+    let mut good = 0;
+    for i in 0..csv.len() {
+        match facility_rows(&state, csv.slice_with_header(i).await?) {
+            (inputs, Ok(mut bad)) => {
+                good += inputs.len();
+                errors.append(&mut bad);
+            }
+            // A file the CSV reader cannot read is refused whole.
+            (_, Err(unreadable)) => return Ok(refused(unreadable)),
         }
+        tokio::task::yield_now().await;
+    }
+    if (!errors.is_empty() && mode == ImportMode::All) || good == 0 {
+        return Ok(refused(errors));
+    }
+    let task = tokio::spawn(async move {
+        let mut import =
+            state
+                .store
+                .bulk_import::<FacilityInput>(good, &principal.actor(), Utc::now());
+        for i in 0..csv.len() {
+            let (inputs, _) = facility_rows(&state, csv.slice_with_header(i).await?);
+            import.push(&inputs).await?;
+        }
+        let ids = import.finish();
+        Ok::<_, ApiError>(import_response(ImportReport {
+            created: ids.len(),
+            ids,
+            errors,
+        }))
+    });
+    task.await.map_err(ApiError::internal)?
+}
+
+/// The facilities of one slice that can be stored, and the refused rows by line; `Err` when
+/// the slice cannot be read as CSV at all (a missing column, a malformed record).
+fn facility_rows(
+    state: &AppState,
+    (text, shift): (String, LineShift),
+) -> (Vec<FacilityInput>, Result<Vec<RowError>, Vec<RowError>>) {
+    let shifted = |mut errors: Vec<RowError>| {
+        for e in &mut errors {
+            e.line = shift.line(e.line);
+        }
+        errors
+    };
+    let rows = match read_csv(&text, &["name", "address", "kind"]) {
+        Ok(rows) => rows,
+        Err(errors) => return (vec![], Err(shifted(errors))),
     };
     let mut errors = Vec::new();
     let mut good = Vec::new();
     for (line, row) in &rows {
+        let line = shift.line(*line);
         let before = errors.len();
-        let lat = number::<f64>(row, "lat", *line, &mut errors);
-        let lon = number::<f64>(row, "lon", *line, &mut errors);
-        let floors = number::<i64>(row, "floors", *line, &mut errors);
+        let lat = number::<f64>(row, "lat", line, &mut errors);
+        let lon = number::<f64>(row, "lon", line, &mut errors);
+        let floors = number::<i64>(row, "floors", line, &mut errors);
         let contacts = match cell(row, "contacts").map(|c| parse_contacts(&c)) {
             Some(Ok(c)) => c,
             Some(Err(message)) => {
                 errors.push(RowError {
                     feature: None,
-                    line: *line,
+                    line,
                     field: Some("contacts".into()),
                     message,
                 });
@@ -943,32 +1002,17 @@ pub async fn import(
             unit_code: cell(row, "unit_code"),
             unit_override_reason: cell(row, "unit_override_reason"),
         };
-        match validate_facility(&state, &new) {
+        match validate_facility(state, &new) {
             Ok(input) => good.push(input),
             Err(problems) => errors.extend(problems.into_iter().map(|p| RowError {
                 feature: None,
-                line: *line,
+                line,
                 field: Some(p.field),
                 message: p.message,
             })),
         }
     }
-    if (!errors.is_empty() && mode == ImportMode::All) || good.is_empty() {
-        return Ok(import_response(ImportReport {
-            created: 0,
-            ids: vec![],
-            errors,
-        }));
-    }
-    let created = state
-        .store
-        .create_facilities(&good, &principal.actor(), Utc::now())
-        .await?;
-    Ok(import_response(ImportReport {
-        created: created.len(),
-        ids: created.iter().map(|f| f.id).collect(),
-        errors,
-    }))
+    (good, Ok(errors))
 }
 
 /// The facility routes.

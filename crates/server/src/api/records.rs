@@ -13,7 +13,7 @@
 //! malformed JSON, an id that exists, another unit's data).
 
 use crate::api::facilities::{ImportMode, ImportQuery};
-use crate::api::spooled_csv::{SpooledCsv, SLICE_ROWS};
+use crate::api::spooled_csv::{LineShift, SpooledCsv, SLICE_ROWS};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorCode, Json, Query};
@@ -488,26 +488,15 @@ type ParseCsv<T> =
 /// Parses one slice under the file's header, with line numbers counted in the whole file.
 fn parse_slice<T>(
     parse: ParseCsv<T>,
-    header: &str,
-    first_line: u64,
-    slice: &str,
+    (text, shift): (String, LineShift),
 ) -> ApiResult<domain::records::ImportReport<T>> {
-    let mut text = String::with_capacity(header.len() + slice.len() + 1);
-    text.push_str(header);
-    if !header.ends_with('\n') {
-        text.push('\n');
-    }
-    let header_lines = text.matches('\n').count() as u64;
-    text.push_str(slice);
     let mut report =
         parse(&text).map_err(|e| ApiError::new(ErrorCode::InvalidCsv, e.to_string()))?;
-    // In `text` the slice's first row is on line `header_lines + 1`.
-    let shift = |line: u64| line + first_line - (header_lines + 1);
     for (line, _) in &mut report.accepted {
-        *line = shift(*line);
+        *line = shift.line(*line);
     }
     for e in &mut report.errors {
-        e.line = shift(e.line);
+        e.line = shift.line(e.line);
     }
     Ok(report)
 }
@@ -580,7 +569,7 @@ async fn import_csv<T: ApiRecord>(
     {
         if csv.is_empty() {
             // A header alone (or none): the parser reports what is missing.
-            let report = parse_slice(parse, csv.header(), 2, "")?;
+            let report = parse_slice(parse, csv.header_alone())?;
             let mut errors = Vec::new();
             let mut gate = EstablishmentGate::of(&caller);
             prepare_slice(
@@ -598,8 +587,7 @@ async fn import_csv<T: ApiRecord>(
             let mut errors = Vec::new();
             let mut gate = EstablishmentGate::of(&caller);
             for i in 0..csv.len() {
-                let (line, slice) = csv.slice(i).await?;
-                let report = parse_slice(parse, csv.header(), line, &slice)?;
+                let report = parse_slice(parse, csv.slice_with_header(i).await?)?;
                 let mut good = Vec::new();
                 prepare_slice(&state, &caller, &mut gate, report, &mut good, &mut errors).await?;
                 tokio::task::yield_now().await;
@@ -617,8 +605,7 @@ async fn import_csv<T: ApiRecord>(
         let mut errors = Vec::new();
         let mut gate = EstablishmentGate::of(&caller);
         for i in 0..csv.len() {
-            let (line, slice) = csv.slice(i).await?;
-            let report = parse_slice(parse, csv.header(), line, &slice)?;
+            let report = parse_slice(parse, csv.slice_with_header(i).await?)?;
             let mut good = Vec::with_capacity(SLICE_ROWS);
             prepare_slice(&state, &caller, &mut gate, report, &mut good, &mut errors).await?;
             ids.extend(good.iter().map(|r| r.id().to_owned()));

@@ -24,6 +24,24 @@ struct Slice {
     end: u64,
 }
 
+/// Turns a line of a slice's own text (header first) into the line of the whole file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineShift {
+    header_lines: u64,
+    first_line: u64,
+}
+
+impl LineShift {
+    /// The file's line of `line` of the slice's text; the header's lines stay as they are.
+    pub fn line(self, line: u64) -> u64 {
+        if line <= self.header_lines {
+            line
+        } else {
+            line + self.first_line - (self.header_lines + 1)
+        }
+    }
+}
+
 /// The spooled file, its header and its slices.
 #[derive(Clone)]
 pub struct SpooledCsv {
@@ -59,6 +77,35 @@ impl SpooledCsv {
             .await
             .map_err(ApiError::internal)??;
         Ok((slice.first_line, text))
+    }
+
+    /// Slice `i` as a CSV text of its own (the header, then its records) and how to turn a
+    /// line of that text back into the file's line.
+    pub async fn slice_with_header(&self, i: usize) -> Result<(String, LineShift), ApiError> {
+        let (first_line, slice) = self.slice(i).await?;
+        Ok(self.with_header(first_line, &slice))
+    }
+
+    /// The header alone as a CSV text (a file without records: the parser says what it
+    /// lacks).
+    pub fn header_alone(&self) -> (String, LineShift) {
+        let lines = self.header.matches('\n').count() as u64;
+        self.with_header(lines.max(1) + 1, "")
+    }
+
+    fn with_header(&self, first_line: u64, slice: &str) -> (String, LineShift) {
+        let mut text = String::with_capacity(self.header.len() + slice.len() + 1);
+        text.push_str(&self.header);
+        if !self.header.ends_with('\n') {
+            text.push('\n');
+        }
+        let header_lines = text.matches('\n').count() as u64;
+        text.push_str(slice);
+        let shift = LineShift {
+            header_lines,
+            first_line,
+        };
+        (text, shift)
     }
 
     #[cfg(test)]
@@ -229,6 +276,19 @@ mod tests {
         // Every byte after the header is in exactly one slice.
         let joined: String = s.iter().map(|(_, t)| t.as_str()).collect();
         assert_eq!(format!("{header}{joined}"), text);
+    }
+
+    #[tokio::test]
+    async fn a_slice_read_with_its_header_maps_lines_back_to_the_file() {
+        let text = "a,b\n1,x\n2,\"two\nlines\"\n3,y\n4,z\n";
+        let csv = SpooledCsv::from_bytes(text.as_bytes(), 2).unwrap();
+        let (second, shift) = csv.slice_with_header(1).await.unwrap();
+        assert_eq!(second, "a,b\n3,y\n4,z\n");
+        // "3,y" is line 2 of the slice's text and line 5 of the file.
+        assert_eq!((shift.line(1), shift.line(2), shift.line(3)), (1, 5, 6));
+        let (first, shift) = csv.slice_with_header(0).await.unwrap();
+        assert!(first.starts_with("a,b\n1,x"));
+        assert_eq!(shift.line(2), 2);
     }
 
     #[tokio::test]
