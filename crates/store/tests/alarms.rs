@@ -504,10 +504,7 @@ async fn an_import_fed_in_parts_is_undone_whole_when_a_later_part_fails(store: S
     import.push(&part(300)).await.unwrap();
     assert_eq!(store.all_devices().await.unwrap().len(), 601);
     // The third part takes an account already used: the two parts before go too.
-    let err = import
-        .push(&[device("TAKEN", f.id, 60)])
-        .await
-        .unwrap_err();
+    let err = import.push(&[device("TAKEN", f.id, 60)]).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     let left = store.all_devices().await.unwrap();
     assert_eq!(left.len(), 1, "only the device that was there before");

@@ -8,7 +8,8 @@
 //! keys or accounts; a leader reads.
 
 use super::facilities::{
-    cell, import_response, read_csv, ImportMode, ImportQuery, ImportReport, RowError, IMPORT_LIMIT,
+    cell, import_slices, read_csv, ImportMode, ImportQuery, ImportReport, RowError, SliceCheck,
+    SliceRows, IMPORT_LIMIT,
 };
 use crate::api::spooled_csv::{LineShift, SpooledCsv};
 use crate::app::AppState;
@@ -604,59 +605,7 @@ pub async fn import(
     csv: SpooledCsv,
 ) -> ApiResult<Response> {
     principal.require(&[Role::Admin, Role::Operator])?;
-    let mode = q.mode.unwrap_or(ImportMode::All);
-    let refused = |errors: Vec<RowError>| {
-        import_response(ImportReport {
-            created: 0,
-            ids: vec![],
-            errors,
-        })
-    };
-    if csv.is_empty() {
-        let (_, errors) = DeviceRows::default()
-            .check(&state, csv.header_alone())
-            .await?;
-        return Ok(refused(errors.err().unwrap_or_default()));
-    }
-    let mut errors = Vec::new();
-    let mut good = 0;
-    let mut rows = DeviceRows::default();
-    for i in 0..csv.len() {
-        match rows.check(&state, csv.slice_with_header(i).await?).await? {
-            (inputs, Ok(mut bad)) => {
-                good += inputs.len();
-                errors.append(&mut bad);
-            }
-            (_, Err(unreadable)) => return Ok(refused(unreadable)),
-        }
-    }
-    if (!errors.is_empty() && mode == ImportMode::All) || good == 0 {
-        return Ok(refused(errors));
-    }
-    let task = tokio::spawn(async move {
-        let mut import =
-            state
-                .store
-                .bulk_import::<DeviceInput>(good, &principal.actor(), Utc::now());
-        let mut rows = DeviceRows::default();
-        for i in 0..csv.len() {
-            let (inputs, _) = rows.check(&state, csv.slice_with_header(i).await?).await?;
-            import.push(&inputs).await.map_err(store_error)?;
-        }
-        let ids = import.finish();
-        // The receiver learns the new devices once the whole import stands.
-        for part in ids.chunks(500) {
-            for d in state.store.devices_with_ids(part).await? {
-                state.alarms.registry.upsert(&d);
-            }
-        }
-        Ok::<_, ApiError>(import_response(ImportReport {
-            created: ids.len(),
-            ids,
-            errors,
-        }))
-    });
-    task.await.map_err(ApiError::internal)?
+    import_slices::<DeviceRows>(state, principal, q.mode.unwrap_or(ImportMode::All), csv).await
 }
 
 /// Checks the devices of an import, slice after slice: what it has seen of the file (its
@@ -667,14 +616,14 @@ struct DeviceRows {
     known_facilities: std::collections::HashMap<i64, bool>,
 }
 
-impl DeviceRows {
-    /// The devices of one slice that can be stored, and the refused rows by line; `Err` when
-    /// the slice cannot be read as CSV at all (a missing column, a malformed record).
+impl SliceCheck for DeviceRows {
+    type Row = DeviceInput;
+
     async fn check(
         &mut self,
         state: &AppState,
         (text, shift): (String, LineShift),
-    ) -> ApiResult<(Vec<DeviceInput>, Result<Vec<RowError>, Vec<RowError>>)> {
+    ) -> ApiResult<SliceRows<DeviceInput>> {
         let rows = match read_csv(&text, &["account", "facility_id"]) {
             Ok(rows) => rows,
             Err(mut errors) => {
@@ -779,6 +728,20 @@ impl DeviceRows {
             }
         }
         Ok((good, Ok(errors)))
+    }
+
+    fn write_failed(e: store::StoreError) -> ApiError {
+        store_error(e)
+    }
+
+    /// The receiver learns the new devices once the whole import stands.
+    async fn written(state: &AppState, ids: &[i64]) -> ApiResult<()> {
+        for part in ids.chunks(500) {
+            for d in state.store.devices_with_ids(part).await? {
+                state.alarms.registry.upsert(&d);
+            }
+        }
+        Ok(())
     }
 }
 

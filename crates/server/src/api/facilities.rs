@@ -901,7 +901,49 @@ pub async fn import(
     csv: SpooledCsv,
 ) -> ApiResult<Response> {
     principal.require(&[Role::Admin, Role::Operator])?;
-    let mode = q.mode.unwrap_or(ImportMode::All);
+    import_slices::<FacilityRows>(state, principal, q.mode.unwrap_or(ImportMode::All), csv).await
+}
+
+/// The rows of one slice that can be stored, and the refused rows by line; `Err` when the
+/// slice cannot be read as CSV at all (a missing column, a malformed record).
+pub(crate) type SliceRows<T> = (Vec<T>, Result<Vec<RowError>, Vec<RowError>>);
+
+/// How an import checks its file, slice after slice (what it learnt of the file carries over
+/// from one slice to the next), and what follows once every row is written.
+pub(crate) trait SliceCheck: Default + Send + 'static {
+    type Row: store::ImportRow + 'static;
+
+    fn check(
+        &mut self,
+        state: &AppState,
+        slice: (String, LineShift),
+    ) -> impl std::future::Future<Output = ApiResult<SliceRows<Self::Row>>> + Send;
+
+    /// The answer when writing failed (the import is undone by then).
+    fn write_failed(e: store::StoreError) -> ApiError {
+        e.into()
+    }
+
+    /// After the whole import is written (`ids` in row order).
+    fn written(
+        _state: &AppState,
+        _ids: &[i64],
+    ) -> impl std::future::Future<Output = ApiResult<()>> + Send {
+        async { Ok(()) }
+    }
+}
+
+/// A facility or device CSV import, slice by slice (the file is spooled to disk), in two
+/// passes: the first checks every row and counts the good ones (with `mode=all` one bad row
+/// writes nothing), the second writes the good ones through a [`store::BulkImport`], all or
+/// nothing. The writing runs as a task of its own, so a client that hangs up midway leaves no
+/// half import.
+pub(crate) async fn import_slices<C: SliceCheck>(
+    state: Arc<AppState>,
+    principal: Principal,
+    mode: ImportMode,
+    csv: SpooledCsv,
+) -> ApiResult<Response> {
     let refused = |errors: Vec<RowError>| {
         import_response(ImportReport {
             created: 0,
@@ -910,13 +952,14 @@ pub async fn import(
         })
     };
     if csv.is_empty() {
-        let (_, errors) = facility_rows(&state, csv.header_alone());
+        let (_, errors) = C::default().check(&state, csv.header_alone()).await?;
         return Ok(refused(errors.err().unwrap_or_default()));
     }
     let mut errors = Vec::new();
     let mut good = 0;
+    let mut rows = C::default();
     for i in 0..csv.len() {
-        match facility_rows(&state, csv.slice_with_header(i).await?) {
+        match rows.check(&state, csv.slice_with_header(i).await?).await? {
             (inputs, Ok(mut bad)) => {
                 good += inputs.len();
                 errors.append(&mut bad);
@@ -930,15 +973,16 @@ pub async fn import(
         return Ok(refused(errors));
     }
     let task = tokio::spawn(async move {
-        let mut import =
-            state
-                .store
-                .bulk_import::<FacilityInput>(good, &principal.actor(), Utc::now());
+        let mut import = state
+            .store
+            .bulk_import::<C::Row>(good, &principal.actor(), Utc::now());
+        let mut rows = C::default();
         for i in 0..csv.len() {
-            let (inputs, _) = facility_rows(&state, csv.slice_with_header(i).await?);
-            import.push(&inputs).await?;
+            let (inputs, _) = rows.check(&state, csv.slice_with_header(i).await?).await?;
+            import.push(&inputs).await.map_err(C::write_failed)?;
         }
         let ids = import.finish();
+        C::written(&state, &ids).await?;
         Ok::<_, ApiError>(import_response(ImportReport {
             created: ids.len(),
             ids,
@@ -948,12 +992,24 @@ pub async fn import(
     task.await.map_err(ApiError::internal)?
 }
 
-/// The facilities of one slice that can be stored, and the refused rows by line; `Err` when
-/// the slice cannot be read as CSV at all (a missing column, a malformed record).
-fn facility_rows(
-    state: &AppState,
-    (text, shift): (String, LineShift),
-) -> (Vec<FacilityInput>, Result<Vec<RowError>, Vec<RowError>>) {
+/// Checks the facilities of an import.
+#[derive(Default)]
+struct FacilityRows;
+
+impl SliceCheck for FacilityRows {
+    type Row = FacilityInput;
+
+    async fn check(
+        &mut self,
+        state: &AppState,
+        slice: (String, LineShift),
+    ) -> ApiResult<SliceRows<FacilityInput>> {
+        Ok(facility_rows(state, slice))
+    }
+}
+
+/// The facilities of one slice that can be stored, and the refused rows by line.
+fn facility_rows(state: &AppState, (text, shift): (String, LineShift)) -> SliceRows<FacilityInput> {
     let shifted = |mut errors: Vec<RowError>| {
         for e in &mut errors {
             e.line = shift.line(e.line);
