@@ -40,7 +40,7 @@ export function onChange(fn) {
 }
 
 function emit(change) {
-  if (change && typeof change.id === "number") lastId = Math.max(lastId ?? 0, change.id);
+  if (change && typeof change.id === "number" && change.id > 0) lastId = Math.max(lastId ?? 0, change.id);
   for (const fn of listeners) {
     try {
       fn(change);

@@ -8,10 +8,12 @@
 
 pub mod access;
 pub mod alarm_queue;
+pub mod avl;
 pub mod calls;
 pub mod incident;
 pub mod inspection;
 pub mod notify;
+pub mod photo;
 pub mod records;
 pub mod report;
 pub mod stats;

@@ -189,6 +189,7 @@ async fn run(order: Order, a: &Args) -> Outcome {
         },
         http_limits: Default::default(),
         notify: Default::default(),
+        avl: Default::default(),
     };
     let running = server::app::start(config).await.expect("server starts");
     let base = format!("http://{}", running.http);

@@ -47,6 +47,8 @@ pub struct AppState {
     /// The incident area: public report limits, response targets, the shutdown signal that
     /// ends live-feed connections.
     pub cad: crate::api::incidents::CadState,
+    /// The position writer (trackers, the field app).
+    pub positions: crate::avl::PositionSink,
 }
 
 /// Request ids: a per-process random prefix and a counter, cheap and unique enough to join
@@ -108,6 +110,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = api.merge(crate::api::calls::routes());
     let api = api.merge(crate::api::response_plans::routes());
     let api = api.merge(crate::api::resources::routes());
+    let api = api.merge(crate::api::avl::routes());
+    let api = api.merge(crate::api::incident_photos::routes());
     let api = api.merge(crate::api::feed::routes());
     let api = api.merge(crate::api::public_reports::routes());
     let api = api.merge(crate::api::accountability::routes());
@@ -121,6 +125,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
         .route("/metrics", get(api::health::metrics))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::layer,
+        ))
         .layer(middleware::from_fn(crate::hygiene::reject_nul))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(uniform_errors))
@@ -337,6 +345,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     .await?;
     let dc09 = receiver.addrs.clone();
     let (shutdown, stop) = tokio::sync::watch::channel(false);
+    let positions = crate::avl::PositionSink::start(
+        store.clone(),
+        config.avl.clone(),
+        metrics.clone(),
+        shutdown.subscribe(),
+    );
     let state = Arc::new(AppState {
         store: store.clone(),
         boundaries: units
@@ -351,6 +365,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         assistant: Arc::new(assistant),
         alarms,
         cad: crate::api::incidents::CadState::new(shutdown.subscribe()),
+        positions,
     });
     describe_metrics(&state.metrics);
     let listener = tokio::net::TcpListener::bind(config.http)

@@ -118,6 +118,9 @@ pub struct ServeArgs {
     /// attempt, 6 attempts in all [default: 30].
     #[arg(long, env = "BINHYEN_NOTIFY_RETRY_SECS")]
     pub notify_retry_secs: Option<u64>,
+    /// Days of resource position history kept (trails; 1 to 3650) [default: 30].
+    #[arg(long, env = "BINHYEN_AVL_HISTORY_DAYS")]
+    pub avl_history_days: Option<u32>,
 }
 
 /// What the commands that work on the database alone need (accounts, backups, generators,
@@ -213,6 +216,7 @@ struct FileConfig {
     sms_content_type: Option<String>,
     sms_authorization: Option<String>,
     notify_retry_secs: Option<u64>,
+    avl_history_days: Option<u32>,
 }
 
 /// The effective configuration.
@@ -234,6 +238,8 @@ pub struct Config {
     pub http_limits: crate::http::HttpLimits,
     /// How a facility's people are told of its alarm (e-mail, SMS).
     pub notify: crate::notify::NotifyOptions,
+    /// Resource positions.
+    pub avl: crate::avl::AvlOptions,
 }
 
 /// Why the configuration cannot be used.
@@ -257,6 +263,8 @@ pub enum ConfigError {
     PlainSources(String),
     #[error("invalid notification settings: {0}")]
     Notify(String),
+    #[error("--avl-history-days {0}: keep 1 to 3650 days of positions")]
+    AvlHistory(u32),
 }
 
 /// The default HTTP address.
@@ -284,6 +292,13 @@ impl Config {
         }
         let http_limits = http_limits(args, &file);
         let notify = notify_options(args, &file)?;
+        let avl = match args.avl_history_days.or(file.avl_history_days) {
+            None => crate::avl::AvlOptions::default(),
+            Some(days @ 1..=3650) => crate::avl::AvlOptions {
+                history: chrono::Duration::days(i64::from(days)),
+            },
+            Some(days) => return Err(ConfigError::AvlHistory(days)),
+        };
         let units = args
             .units
             .clone()
@@ -322,6 +337,7 @@ impl Config {
             receiver,
             http_limits,
             notify,
+            avl,
         })
     }
 
@@ -358,6 +374,7 @@ impl Config {
             "smtp": self.notify.smtp.as_ref().map(|s| store::mask_url(&s.url)),
             "sms": self.notify.sms.as_ref().map(|s| s.url.split('?').next().unwrap_or_default().to_owned()),
             "notify_retry_secs": self.notify.retry_base.as_secs(),
+            "avl_history_days": self.avl.history.num_days(),
         })
     }
 }
@@ -709,6 +726,7 @@ mod tests {
             receiver: Default::default(),
             http_limits: Default::default(),
             notify: Default::default(),
+            avl: Default::default(),
         };
         let shown = config.masked().to_string();
         assert!(!shown.contains("hunter2"), "{shown}");

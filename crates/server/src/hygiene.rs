@@ -46,14 +46,17 @@ pub async fn reject_nul(request: Request, next: Next) -> Response {
     if request.uri().query().is_some_and(|q| q.contains("%00")) {
         return nul_error("query string").into_response();
     }
-    if request.body().size_hint().exact() == Some(0) {
-        return next.run(request).await;
-    }
-    let json = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(is_json_media_type);
+        .unwrap_or("");
+    // Images (the field app's photos) are binary: NUL bytes are part of them, and no text
+    // field is read from them.
+    if request.body().size_hint().exact() == Some(0) || content_type.starts_with("image/") {
+        return next.run(request).await;
+    }
+    let json = is_json_media_type(content_type);
     let found = Arc::new(AtomicBool::new(false));
     let (parts, body) = request.into_parts();
     let flag = found.clone();

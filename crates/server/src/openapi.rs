@@ -78,6 +78,8 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         crate::api::calls::Doc::openapi(),
         crate::api::response_plans::Doc::openapi(),
         crate::api::resources::Doc::openapi(),
+        crate::api::avl::Doc::openapi(),
+        crate::api::incident_photos::Doc::openapi(),
         crate::api::feed::Doc::openapi(),
         crate::api::public_reports::Doc::openapi(),
         crate::api::accountability::tasks::Doc::openapi(),

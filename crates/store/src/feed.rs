@@ -7,7 +7,7 @@
 //! publishes it locally.
 
 use crate::{from_millis, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgListener, PgPool};
 use sqlx::Row;
 use tokio::sync::broadcast;
@@ -15,8 +15,9 @@ use tokio::sync::broadcast;
 /// How many changes a slow subscriber may fall behind before it is told it lagged.
 pub(crate) const CAPACITY: usize = 4096;
 
-/// One committed change.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// One committed change, or (with id 0) a passing event that is not stored, such as the
+/// positions of moving resources.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Change {
     /// Increasing id (per database).
     pub id: i64,
@@ -103,7 +104,16 @@ impl ListenerGuard {
                     }
                 };
                 let Ok(id) = note.payload().parse::<i64>() else {
-                    tracing::warn!(payload = note.payload(), "ignoring malformed notification");
+                    // A passing event carries itself.
+                    match serde_json::from_str::<Change>(note.payload()) {
+                        Ok(change) if change.id == 0 => {
+                            let _ = feed.send(change);
+                        }
+                        _ => tracing::warn!(
+                            payload = note.payload(),
+                            "ignoring malformed notification"
+                        ),
+                    }
                     continue;
                 };
                 match fetch_change(&pool, id).await {

@@ -28,7 +28,10 @@ mod gate;
 mod history;
 #[macro_use]
 mod incidents;
+mod idempotency;
 mod notifications;
+mod photos;
+mod positions;
 // After `incidents`: opening an incident from a call uses its transaction macros.
 mod calls;
 mod receivers;
@@ -55,6 +58,7 @@ pub use db::{mask_url, Backend, DbTarget};
 pub use error::StoreError;
 pub use feed::Change;
 pub use history::{HistoryCursor, Timeline};
+pub use idempotency::{KeyClaim, StoredAnswer};
 pub use incidents::{
     domain_actor, AlarmAction, AlarmIncidentInput, AlarmOutcome, CreatedIncident, IncidentCommand,
     IncidentFilter, IncidentSummary, OpenOptions, StoredDuplicate, StoredIncident,
@@ -62,6 +66,8 @@ pub use incidents::{
 pub use notifications::{
     AlarmToNotify, AttemptResult, NewNotice, NewPlan, Notice, NoticeAttempt, NotificationReport,
 };
+pub use photos::{NewPhoto, PhotoInfo};
+pub use positions::{MovedResource, NewPosition, Tracker, TrailPoint};
 pub use receivers::SilentReceiver;
 pub use records::{
     AllRecords, FindingFilter, QualityRun, RecordFilter, RecordImport, StoredRecord, Versioned,

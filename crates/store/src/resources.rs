@@ -64,6 +64,9 @@ pub struct ResourceView {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub position_at: Option<DateTime<Utc>>,
+    /// When the last position stops being live (five minutes without a report): after it,
+    /// the position is shown as stale.
+    pub position_stale_at: Option<DateTime<Utc>>,
     /// Demo placement from the seed, not an official resource.
     pub demo: bool,
     pub version: i64,
@@ -90,6 +93,7 @@ impl ResourceView {
             lat: x.position.map(|p| p.lat),
             lon: x.position.map(|p| p.lon),
             position_at: x.position_at,
+            position_stale_at: x.position_at.map(domain::avl::stale_at),
             demo: r.demo,
             version: r.version,
         }
@@ -230,7 +234,10 @@ macro_rules! write_resource {
         let r = &rec.resource;
         let done = sqlx::query(
             "UPDATE resources SET status = $2, status_since = $3, incident_id = $4, \
-             pos_lat = $5, pos_lon = $6, pos_at = $7, version = version + 1 \
+             pos_lat = CASE WHEN pos_at IS NULL OR $7 >= pos_at THEN $5 ELSE pos_lat END, \
+             pos_lon = CASE WHEN pos_at IS NULL OR $7 >= pos_at THEN $6 ELSE pos_lon END, \
+             pos_at = CASE WHEN pos_at IS NULL OR $7 >= pos_at THEN $7 ELSE pos_at END, \
+             version = version + 1 \
              WHERE id = $1 AND version = $8",
         )
         .bind(r.id)
@@ -598,6 +605,18 @@ impl Store {
             }
             if let Some(p) = update.position {
                 rec.resource.update_position(p, now);
+                // A status report's position joins the trail like any other report.
+                sqlx::query(
+                    "INSERT INTO resource_positions (resource_id, at, lat, lon, source, \
+                     received_at) VALUES ($1, $2, $3, $4, $5, $2)",
+                )
+                .bind(id)
+                .bind(to_millis(now))
+                .bind(p.lat)
+                .bind(p.lon)
+                .bind(domain::avl::Source::Api.code())
+                .execute(&mut *tx)
+                .await?;
             }
             let mut resource_event = None;
             let mut incident_events: Vec<IncidentEvent> = Vec::new();

@@ -182,7 +182,8 @@ impl Outgoing {
         Queued {
             json: self.json(),
             id: match self {
-                Outgoing::Change(c) => Some(c.id),
+                // A passing event (id 0) must not move the client's resume point.
+                Outgoing::Change(c) => Some(c.id).filter(|id| *id > 0),
                 Outgoing::Lagged => None,
             },
             last,
@@ -636,10 +637,18 @@ mod tests {
         assert_eq!(queue_out.state.bytes.load(Ordering::Acquire), 0);
     }
 
+    #[test]
+    fn a_passing_event_carries_no_resume_point() {
+        // Positions are not stored: an SSE id of 0 would make a reconnecting browser replay
+        // the whole feed.
+        assert_eq!(queued_change(0).id, None);
+        assert_eq!(queued_change(42).id, Some(42));
+    }
+
     #[tokio::test]
     async fn a_reading_client_never_lags() {
         let (queue_in, mut queue_out) = queue();
-        for id in 0..(QUEUE_MAX_MESSAGES as i64 * 3) {
+        for id in 1..(QUEUE_MAX_MESSAGES as i64 * 3) {
             assert!(queue_in.try_push(queued_change(id)).is_ok());
             let got = queue_out.pop().await.expect("message");
             assert_eq!(got.id, Some(id));

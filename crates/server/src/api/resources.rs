@@ -27,7 +27,7 @@ use store::{
 };
 
 /// Whether the user may see a resource owned by `owner_unit` (`None`: a city force).
-fn visible(principal: &Principal, owner_unit: Option<&str>) -> bool {
+pub(crate) fn visible(principal: &Principal, owner_unit: Option<&str>) -> bool {
     match principal.scope.unit() {
         None => true,
         Some(mine) => owner_unit.is_none_or(|u| u == mine),
@@ -206,7 +206,11 @@ pub async fn demo_fleet(
     Ok(Json(serde_json::json!({ "created": created })))
 }
 
-async fn load(state: &AppState, principal: &Principal, id: i64) -> ApiResult<ResourceRecord> {
+pub(crate) async fn load(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> ApiResult<ResourceRecord> {
     state
         .store
         .resource(id)

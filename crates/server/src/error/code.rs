@@ -189,6 +189,22 @@ error_codes! {
         "Hồ sơ chưa hợp lệ.", "The record is not valid.";
     InvalidKnowledgeBase = "invalid_knowledge_base", UNPROCESSABLE_ENTITY,
         "Bộ tri thức chưa hợp lệ.", "The knowledge base is not valid.";
+    // The field app and trackers.
+    /// A request with this `Idempotency-Key` is still being answered.
+    IdempotencyKeyInUse = "idempotency_key_in_use", CONFLICT,
+        "Thao tác này đang được xử lý; hãy chờ rồi gửi lại.", "This action is still being handled; wait and send it again.";
+    /// The `Idempotency-Key` was used for another request.
+    IdempotencyKeyReused = "idempotency_key_reused", UNPROCESSABLE_ENTITY,
+        "Mã chống gửi trùng đã dùng cho thao tác khác.", "The idempotency key was used for another action.";
+    /// A position report that cannot be used (missing, out of range, from the future).
+    InvalidPosition = "invalid_position", UNPROCESSABLE_ENTITY,
+        "Vị trí gửi lên không dùng được.", "The position sent cannot be used.";
+    /// The position writer is full; the tracker should send again shortly.
+    PositionsBusy = "positions_busy", SERVICE_UNAVAILABLE,
+        "Máy chủ đang bận ghi vị trí; hãy gửi lại sau ít giây.", "The server is busy storing positions; send again in a few seconds.";
+    /// Not a JPEG or PNG photo, or a damaged one.
+    InvalidPhoto = "invalid_photo", UNPROCESSABLE_ENTITY,
+        "Ảnh không hợp lệ (chỉ nhận JPEG hoặc PNG).", "The photo is not valid (JPEG or PNG only).";
 }
 
 impl ErrorCode {

@@ -480,6 +480,7 @@ async fn a_broken_article_keeps_the_old_base_in_service() {
         receiver: Default::default(),
         http_limits: Default::default(),
         notify: Default::default(),
+        avl: Default::default(),
     })
     .await
     .unwrap();

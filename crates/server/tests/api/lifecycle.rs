@@ -28,6 +28,7 @@ fn config(data_dir: PathBuf) -> Config {
         receiver: Default::default(),
         http_limits: Default::default(),
         notify: Default::default(),
+        avl: Default::default(),
     }
 }
 

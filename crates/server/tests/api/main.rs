@@ -20,6 +20,7 @@ mod crash;
 mod duplicates_check;
 mod error_bodies;
 mod feed;
+mod field;
 mod fire_first;
 mod hygiene;
 mod incidents;

@@ -94,6 +94,7 @@ impl TestServer {
             receiver: Default::default(),
             http_limits: Default::default(),
             notify: Default::default(),
+            avl: Default::default(),
         };
         Some(TestServer::launch(config).await)
     }
