@@ -23,7 +23,7 @@ pub const MAX_BATCH: usize = 2_000;
 pub const QUEUE: usize = 20_000;
 
 /// How often moved resources are sent to the consoles.
-pub const PUBLISH_EVERY: Duration = Duration::from_millis(250);
+pub const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
 /// How often old positions and idempotency keys are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);

@@ -172,7 +172,8 @@ pub async fn run(args: &WaterBenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn latency(mut micros: Vec<u64>) -> Latency {
+/// Percentiles of microsecond samples.
+pub(crate) fn latency(mut micros: Vec<u64>) -> Latency {
     micros.sort_unstable();
     let at = |p| crate::bench_dispatch::percentile(&micros, p).unwrap_or(0);
     Latency {

@@ -190,6 +190,9 @@ pub enum BenchCommand {
     /// Water sources: the nearest usable ones for random fires over a simulated registry, by
     /// the indexed search and by a full scan (the baseline), which must agree.
     Water(crate::bench_water::WaterBenchArgs),
+    /// Positions: reports stored per second through the position writer against one
+    /// transaction per report (the baseline), and report-to-feed latency.
+    Avl(crate::bench_avl::AvlBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -362,6 +365,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(args) => crate::simulate::run(args).await,
         Command::Bench(BenchCommand::Dispatch(args)) => crate::bench_dispatch::run(&args),
         Command::Bench(BenchCommand::Water(args)) => crate::bench_water::run(&args).await,
+        Command::Bench(BenchCommand::Avl(args)) => crate::bench_avl::run(&args).await,
         Command::GenResidents {
             data,
             people,

@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod avl;
+pub mod bench_avl;
 pub mod bench_dispatch;
 pub mod bench_water;
 pub mod cli;

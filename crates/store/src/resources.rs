@@ -569,7 +569,15 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<(ResourceRecord, Option<StoredIncident>)> {
-        if update.status == Some(ResourceStatus::Dispatched) {
+        let before = self
+            .resource(id)
+            .await?
+            .ok_or_else(|| resource_not_found(id))?;
+        // `dispatched` from the resource itself acknowledges the dispatch it received; only
+        // the incident's dispatch sends a resource.
+        if update.status == Some(ResourceStatus::Dispatched)
+            && before.resource.status != ResourceStatus::Dispatched
+        {
             return Err(IncidentError::Invalid {
                 errors: vec![domain::incident::FieldError::new(
                     "status",
@@ -580,10 +588,6 @@ impl Store {
             }
             .into());
         }
-        let before = self
-            .resource(id)
-            .await?
-            .ok_or_else(|| resource_not_found(id))?;
         if !scope.allows(before.owner_unit.as_deref(), &[]) {
             return Err(resource_not_found(id));
         }
@@ -628,6 +632,28 @@ impl Store {
                         .any(|a| a.resource_id == rec.resource.id)
                 });
                 match (to, on_incident.is_some()) {
+                    (ResourceStatus::Dispatched, true)
+                        if rec.resource.status == ResourceStatus::Dispatched =>
+                    {
+                        // Acknowledged: the history says when, the status stays.
+                        resource_event = Some(ResourceEvent {
+                            resource_id: rec.resource.id,
+                            at: now.max(rec.resource.status_since),
+                            clamped_from: (now < rec.resource.status_since).then_some(now),
+                            actor: domain_actor(actor),
+                            from: ResourceStatus::Dispatched,
+                            to: ResourceStatus::Dispatched,
+                            incident_id: rec.resource.incident_id,
+                            reason: Some(
+                                update
+                                    .reason
+                                    .clone()
+                                    .map(|r| r.trim().to_owned())
+                                    .filter(|r| !r.is_empty())
+                                    .unwrap_or_else(|| "Đã nhận lệnh".to_owned()),
+                            ),
+                        });
+                    }
                     (ResourceStatus::EnRoute | ResourceStatus::OnScene, true) => {
                         let s = stored.as_mut().ok_or_else(|| not_found(IncidentId(0)))?;
                         let (ev, evs) = report_resource_status(

@@ -2,8 +2,9 @@
 //! tracker mapped to a resource reports over the OsmAnd protocol (query, form and JSON
 //! shapes) and moves the resource, live on the feed; wrong tokens and unusable positions are
 //! refused; a late report joins the trail without moving the vehicle back; old positions are
-//! marked stale; an action sent twice with one `Idempotency-Key` is applied once; photos lose
-//! their location metadata; a call for backup reaches the incident's timeline.
+//! marked stale; an action sent twice with one `Idempotency-Key` is applied once; a received
+//! dispatch is accepted; photos lose their location metadata; a call for backup reaches the
+//! incident's timeline.
 
 use crate::common;
 
@@ -394,6 +395,38 @@ async fn an_action_sent_twice_is_applied_once(backend: Backend) {
             .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.headers().get("idempotency-replayed").is_none());
+
+    // Accepting a dispatch: only one that was received; the status stays, the history says
+    // when it was accepted.
+    let status = format!("/api/resources/{}/status", f.resource);
+    let accept = json!({"status": "dispatched", "incident_id": id, "reason": "Đã nhận lệnh"});
+    let r = f.s.post(&f.operator, &status, &accept).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "not on the incident yet");
+    let r =
+        f.s.post(
+            &f.operator,
+            &format!("/api/incidents/{id}/dispatch"),
+            &json!({"resource_id": f.resource}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = f.s.post(&f.operator, &status, &accept).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["resource"]["status"], "dispatched");
+    let history: Vec<Value> =
+        f.s.get(
+            &f.operator,
+            &format!("/api/resources/{}/history", f.resource),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history[0]["from_status"], "dispatched");
+    assert_eq!(history[0]["to_status"], "dispatched");
+    assert_eq!(history[0]["reason"], "Đã nhận lệnh");
+    assert_eq!(history[0]["incident_id"].as_i64(), Some(id));
 
     // A call for backup goes on the timeline with the resource's call sign.
     let r =
