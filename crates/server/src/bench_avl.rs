@@ -61,6 +61,9 @@ pub struct AvlBenchReport {
     pub feed_at_rest: crate::bench_water::Latency,
 }
 
+/// The probe's report time as the feed carried it, and when the event arrived.
+type Sighting = (chrono::DateTime<Utc>, Instant);
+
 fn fix(n: usize, at: chrono::DateTime<Utc>) -> Fix {
     let k = n as f64;
     Fix {
@@ -162,7 +165,7 @@ pub async fn run(args: &AvlBenchArgs) -> anyhow::Result<()> {
             sent
         })
     };
-    let seen: Arc<std::sync::Mutex<Vec<(chrono::DateTime<Utc>, Instant)>>> = Arc::default();
+    let seen: Arc<std::sync::Mutex<Vec<Sighting>>> = Arc::default();
     let listener = {
         let seen = seen.clone();
         tokio::spawn(async move {
