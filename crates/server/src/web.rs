@@ -1,7 +1,8 @@
 //! The operators' console, served from the binary: every file of the workspace's `web/` folder
 //! is embedded at compile time (see `build.rs`), answered with its content type, a strong ETag
 //! and a cache policy. Paths that look like console pages (no file extension) get `index.html`
-//! so that the browser's router can draw them; unknown `/api/…` paths stay JSON 404s.
+//! so that the browser's router can draw them; those under `/field/` get the field app's own
+//! `field/index.html`; unknown `/api/…` paths stay JSON 404s.
 
 use crate::app::AppState;
 use crate::error::{ApiError, ErrorCode};
@@ -63,6 +64,7 @@ pub fn content_type(path: &str) -> &'static str {
         "js" | "mjs" => "text/javascript; charset=utf-8",
         "css" => "text/css; charset=utf-8",
         "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
         "geojson" => "application/geo+json",
         "svg" => "image/svg+xml",
         "png" => "image/png",
@@ -77,7 +79,8 @@ pub fn content_type(path: &str) -> &'static str {
 
 /// How long a browser may keep a file without asking again. Vendored libraries live in
 /// folders named with their version, so they never change under the same path; the console's
-/// own files are revalidated every time (a cheap 304 thanks to the ETag).
+/// own files are revalidated every time (a cheap 304 thanks to the ETag). That includes the
+/// field app's service worker, `field/sw.js`: a cached copy would keep phones on an old app.
 pub fn cache_control(path: &str) -> &'static str {
     if path.starts_with("vendor/") {
         "public, max-age=31536000, immutable"
@@ -108,7 +111,7 @@ pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let assets = assets();
     let asset = match assets.get(rel) {
         Some(asset) => asset,
-        None if is_page(rel) => match assets.get("index.html") {
+        None if is_page(rel) => match assets.get(shell_for(rel)) {
             Some(index) => index,
             None => return ApiError::not_found("the console is not built in").into_response(),
         },
@@ -122,6 +125,16 @@ pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
 pub fn is_page(rel: &str) -> bool {
     let last = rel.rsplit('/').next().unwrap_or("");
     !last.contains('.') && !rel.split('/').any(|s| s.starts_with('.'))
+}
+
+/// The page that draws `rel` (a path that [`is_page`]): the field app's shell for paths under
+/// `field/`, the console's otherwise.
+pub fn shell_for(rel: &str) -> &'static str {
+    if rel == "field" || rel.starts_with("field/") {
+        "field/index.html"
+    } else {
+        "index.html"
+    }
 }
 
 fn respond(asset: &Asset, headers: &HeaderMap, head: bool) -> Response {
@@ -284,8 +297,9 @@ mod tests {
         }
     }
 
-    /// Every `src`/`href` in index.html and every relative ES-module import names an embedded
-    /// file, so a renamed file cannot leave the console half loaded.
+    /// Every `src`/`href` of a page and every ES-module import (relative, or from the root as
+    /// the field app imports the console's modules) names an embedded file, so a renamed file
+    /// cannot leave the console or the field app half loaded.
     #[test]
     fn every_reference_between_console_files_resolves() {
         let assets = assets();
@@ -311,7 +325,8 @@ mod tests {
         let mut checked = 0;
         for (path, asset) in assets {
             let is_html = path.ends_with(".html");
-            let is_js = path.ends_with(".js") && path.starts_with("js/");
+            let is_js =
+                path.ends_with(".js") && (path.starts_with("js/") || path.starts_with("field/"));
             if !is_html && !is_js {
                 continue;
             }
@@ -336,7 +351,7 @@ mod tests {
                     {
                         continue;
                     }
-                    if is_js && !target.starts_with('.') {
+                    if is_js && !target.starts_with('.') && !target.starts_with('/') {
                         continue;
                     }
                     let target = target.split(['?', '#']).next().unwrap();
@@ -352,6 +367,110 @@ mod tests {
         assert!(checked > 10, "only {checked} references checked");
     }
 
+    #[tokio::test]
+    async fn field_app_pages_get_the_field_shell_and_console_pages_the_console() {
+        let shell = body(get("/field/index.html", &[]).await).await;
+        let console = body(get("/", &[]).await).await;
+        assert_ne!(shell, console);
+        for page in [
+            "/field",
+            "/field/",
+            "/field/incidents/12",
+            "/field/shift",
+            "/field/settings",
+        ] {
+            let r = get(page, &[]).await;
+            assert_eq!(r.status(), StatusCode::OK, "{page}");
+            assert_eq!(header(&r, "content-type"), "text/html; charset=utf-8");
+            assert!(header(&r, "content-security-policy").contains("default-src 'self'"));
+            assert_eq!(body(r).await, shell, "{page}");
+        }
+        let r = get("/field/nothing-here.js", &[]).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(body(get("/fieldwork", &[]).await).await, console);
+    }
+
+    #[tokio::test]
+    async fn the_field_manifest_makes_the_app_installable() {
+        let r = get("/field/manifest.webmanifest", &[]).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(header(&r, "content-type"), "application/manifest+json");
+        let m: serde_json::Value = serde_json::from_slice(&body(r).await).unwrap();
+        assert_eq!(m["name"], "Bình Yên – Hiện trường");
+        assert_eq!(m["start_url"], "/field/");
+        assert_eq!(m["scope"], "/field/");
+        assert_eq!(m["display"], "standalone");
+        assert!(m["theme_color"]
+            .as_str()
+            .is_some_and(|c| c.starts_with('#')));
+        let icons = m["icons"].as_array().unwrap();
+        assert!(icons.iter().any(|i| i["sizes"] == "512x512"));
+        for icon in icons {
+            let src = icon["src"].as_str().unwrap();
+            let asset = &assets()[src.trim_start_matches('/')];
+            assert_eq!(asset.content_type, icon["type"], "{src}");
+            if let Some((w, h)) = icon["sizes"].as_str().unwrap().split_once('x') {
+                // A PNG's IHDR chunk holds its width and height, big-endian, at bytes 16..24.
+                let size =
+                    |at: usize| u32::from_be_bytes(asset.bytes[at..at + 4].try_into().unwrap());
+                assert_eq!(
+                    (size(16).to_string(), size(20).to_string()),
+                    (w.into(), h.into())
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_service_worker_is_revalidated_on_every_load() {
+        let r = get("/field/sw.js", &[]).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(header(&r, "content-type"), "text/javascript; charset=utf-8");
+        assert_eq!(header(&r, "cache-control"), "no-cache");
+    }
+
+    /// The service worker's precache list names files that exist, and holds every module the
+    /// field app loads (its own and the console's it imports, transitively): a module missing
+    /// from it would keep the app from starting offline.
+    #[test]
+    fn the_service_worker_precaches_the_whole_field_app() {
+        let assets = assets();
+        let text = |path: &str| std::str::from_utf8(assets[path].bytes).unwrap();
+        let sw = text("field/sw.js");
+        let list = sw.split("const SHELL = [").nth(1).unwrap();
+        let list = list.split("];").next().unwrap();
+        let shell: Vec<&str> = list.split('"').skip(1).step_by(2).collect();
+        for url in &shell {
+            let rel = url.trim_start_matches('/');
+            let rel = if is_page(rel) { shell_for(rel) } else { rel };
+            assert!(
+                assets.contains_key(rel),
+                "sw.js precaches {url}, which is not embedded"
+            );
+        }
+        let mut todo: Vec<String> = vec!["field/app.js".into()];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(module) = todo.pop() {
+            if !seen.insert(module.clone()) {
+                continue;
+            }
+            assert!(
+                shell.contains(&format!("/{module}").as_str()),
+                "sw.js does not precache {module}"
+            );
+            let dir = module.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            for piece in text(&module).split("from \"").skip(1) {
+                let target = piece.split('"').next().unwrap();
+                let resolved = match target.strip_prefix("./") {
+                    Some(name) => format!("{dir}/{name}"),
+                    None => target.trim_start_matches('/').to_owned(),
+                };
+                todo.push(resolved);
+            }
+        }
+        assert!(seen.len() > 10, "only {} modules found", seen.len());
+    }
+
     #[test]
     fn pages_and_files_are_told_apart() {
         assert!(is_page(""));
@@ -361,5 +480,9 @@ mod tests {
         assert!(!is_page("favicon.svg"));
         assert!(!is_page(".env"));
         assert!(!is_page("a/.git/config"));
+        assert_eq!(shell_for("field"), "field/index.html");
+        assert_eq!(shell_for("field/incidents/12"), "field/index.html");
+        assert_eq!(shell_for("incidents/12"), "index.html");
+        assert_eq!(shell_for("fieldwork"), "index.html");
     }
 }
