@@ -125,7 +125,10 @@ async function drain() {
       notify();
       return;
     }
-    if (status === 408 || status === 429 || (status >= 502 && status <= 504)) {
+    // Not now, but later: the server is busy or gone, or the first copy of this very request
+    // (sent before a timeout) is still being answered.
+    const busy = status === 409 && answer.error.code === "idempotency_key_in_use";
+    if (busy || status === 408 || status === 429 || (status >= 502 && status <= 504)) {
       notify();
       return;
     }
