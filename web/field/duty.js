@@ -139,6 +139,7 @@ export function askBackup(incident, reason) {
     path: `/api/incidents/${incident.id}/backup`,
     body: { resource_id: r.id, reason },
     info: { text: reason, number: number(incident) },
+    incidentId: incident.id,
   });
 }
 

@@ -53,6 +53,7 @@ function bodyOf(fix) {
     accuracy_m: finite(c.accuracy),
     speed_kmh: finite(c.speed) == null ? null : Math.round(c.speed * 3.6 * 10) / 10,
     heading: finite(c.heading),
+    source: "app",
   };
 }
 
