@@ -61,7 +61,6 @@ function route() {
   dataAt = null;
   showNet();
   const path = location.pathname;
-  document.body.classList.toggle("signed-in", !!duty.me && !sessionEnded);
   if (!duty.me || sessionEnded) {
     screen = renderLogin(main, { onSignedIn: signedIn, ended: sessionEnded });
     return;
@@ -213,7 +212,6 @@ function showDutyChip() {
   const r = duty.resource;
   if (!r || !duty.me) return replace(el);
   replace(el, h("strong", {}, r.call_sign), " · ", statusText());
-  el.dataset.status = currentStatus();
 }
 
 // ---------------------------------------------------------------------------------------------
