@@ -80,7 +80,7 @@ export function drawSteps(dock, incident) {
   replace(
     dock,
     list.map((step) =>
-      h("button", { type: "button", class: `btn btn-step ${klass[step]}`, "data-step": step, on: { click: () => run(step, incident) } }, t(step)),
+      h("button", { type: "button", class: `btn ${klass[step]}`, "data-step": step, on: { click: () => run(step, incident) } }, t(step)),
     ),
   );
   dock.hidden = list.length === 0;

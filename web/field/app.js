@@ -178,7 +178,7 @@ async function showDispatch() {
   }
   if (el.dataset.incident === String(pendingId) && !el.hidden) return;
   el.dataset.incident = String(pendingId);
-  const text = h("span", { class: "dispatch-text" }, t("new_dispatch", { kind: "…", address: "" }));
+  const text = h("span", {}, t("new_dispatch", { kind: "…", address: "" }));
   const incident = { id: pendingId };
   replace(
     el,

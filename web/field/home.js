@@ -15,7 +15,7 @@ import { onTracking, reportInterval } from "./position.js";
 import { drawSteps } from "./actions.js";
 
 /** One incident as a card of the list. */
-export function incidentCard(inc, { mine = false } = {}) {
+function incidentCard(inc, { mine = false } = {}) {
   const received = toMs(inc.received_at);
   return h(
     "a",
@@ -34,7 +34,7 @@ export function incidentCard(inc, { mine = false } = {}) {
 
 /** Draws the list screen. */
 export function renderHome(main, ctx) {
-  const dutyBox = h("section", { class: "card duty", id: "duty" });
+  const dutyBox = h("section", { class: "card", id: "duty" });
   const mineBox = h("section", { id: "mine" });
   const listBox = h("section", { id: "incidents" }, h("p", { class: "muted" }, t("loading")));
   const dock = h("nav", { class: "dock", id: "dock" });

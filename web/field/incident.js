@@ -17,7 +17,7 @@ import { drawSteps } from "./actions.js";
 
 /** Draws incident `id`. */
 export function renderIncident(main, id, ctx) {
-  const head = h("section", { class: "card incident-head", id: "incident-head" }, h("p", { class: "muted" }, t("loading")));
+  const head = h("section", { class: "card", id: "incident-head" }, h("p", { class: "muted" }, t("loading")));
   const prePlan = h("section", { id: "pre-plan", hidden: true });
   const photos = h("section", { class: "card", id: "photos" });
   const notes = h("section", { class: "card", id: "notes" });
@@ -30,7 +30,7 @@ export function renderIncident(main, id, ctx) {
   const noteError = h("p", { class: "form-error", role: "alert" });
   const noteForm = h(
     "form",
-    { class: "card note-form", id: "note-form" },
+    { class: "card", id: "note-form" },
     noteText,
     noteError,
     h("button", { type: "submit", class: "btn btn-primary btn-block", id: "note-send" }, t("note_send")),
@@ -138,7 +138,7 @@ export function renderIncident(main, id, ctx) {
       ),
       error ? h("p", { class: "muted" }, error) : !photoList.length && !pending.length ? h("p", { class: "muted" }, t("photo_none")) : null,
       photoError,
-      h("label", { class: "btn btn-block btn-photo", for: "photo-input" }, t("photo_take")),
+      h("label", { class: "btn btn-block", for: "photo-input" }, t("photo_take")),
       picker,
       h("label", { class: "switch" }, keepLocation, h("span", {}, t("photo_keep_location"))),
     );
@@ -255,7 +255,7 @@ function prePlanCard(card) {
     rows.push(h("h3", {}, t("plan")));
     rows.push(h("p", {}, card.plan.lines.map((l) => `${l.count} × ${en ? l.kind_label_en : l.kind_label}`).join(", ")));
   }
-  return h("div", { class: "card pre-plan" }, h("h2", {}, t("pre_plan")), rows);
+  return h("div", { class: "card" }, h("h2", {}, t("pre_plan")), rows);
 }
 
 /** One timeline event in a few words. */

@@ -6,7 +6,7 @@
 /** The longest side of a sent photo, in pixels. */
 const MAX_SIDE = 1600;
 /** The server's limit for one photo. */
-export const MAX_BYTES = 5 * 1024 * 1024;
+const MAX_BYTES = 5 * 1024 * 1024;
 const THUMB_SIDE = 160;
 
 function canvasOf(bitmap, side) {
