@@ -3,7 +3,8 @@
 // takes a shift on a patrol and shares the position; a dispatch rings and is accepted; the
 // officer goes en route; offline, a note and "on scene" wait in the outbox (the app still shows
 // the last data and its age) and are applied exactly once on reconnect; a status that became
-// impossible meanwhile (409) is dropped with its reason shown; photos are shrunk and sent.
+// impossible meanwhile (409) is dropped with its reason shown; photos are shrunk and sent; a
+// call for backup names the resource; a fire team on a city engine sees only its dispatches.
 //
 // Where this server lacks a route of the field app (positions, backup, photos, acceptances),
 // the tests check what the app sends and that the refusal is shown, and say so.
@@ -410,6 +411,26 @@ test("asking for backup sends the resource and the reason", async (t) => {
     await page.locator("#timeline li", { hasText: "Cháy lan, cần thêm xe thang" }).waitFor();
   }
   assert.deepEqual(page.errors, []);
+});
+
+test("a fire team on a city engine sees only the incidents it is sent to", async () => {
+  const engines = await admin("GET", "/api/resources?kind=fire_engine&status=available");
+  const engine = engines.body[engines.body.length - 1];
+  const elsewhere = await openIncident("Cháy rác ven đường");
+  const sentTo = await openIncident("Cháy nhà 4 tầng", { address: "số 20 phố Liễu Giai" });
+  const { context, page: team } = await newPhone();
+  await context.addCookies([{ name: "binhyen_session", value: admin.token, url: server.url }]);
+  await team.goto(`${server.url}/field/`);
+  // The city's accounts choose among every resource, fire engines included.
+  await team.fill("#shift-filter", engine.call_sign);
+  await team.locator(`#shift-list button[data-resource="${engine.id}"]`).tap();
+  await team.locator("#duty .call-sign", { hasText: engine.call_sign }).waitFor();
+  await admin("POST", `/api/incidents/${sentTo.id}/dispatch`, { resource_id: engine.id });
+  await team.locator(`#mine .incident-card.mine[data-id="${sentTo.id}"]`).waitFor();
+  assert.match(await team.textContent("#incidents"), /chỉ hiện các vụ việc/);
+  assert.equal(await team.locator(`.incident-card[data-id="${elsewhere.id}"]`).count(), 0);
+  assert.deepEqual(team.errors, []);
+  await context.close();
 });
 
 /** Makes the patrol available again, whatever the earlier tests left it doing. */
