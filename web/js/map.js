@@ -8,6 +8,7 @@ import { label, t } from "./i18n.js";
 import { api } from "./api.js";
 import { escapeHtml, h, replace } from "./dom.js";
 import { errorText } from "./errors.js";
+import { clockTime } from "./time.js";
 
 /** Zoom from which the view's streets are drawn. */
 const STREET_ZOOM = 14;
@@ -75,10 +76,56 @@ export function createMap(el, options = {}) {
   const incidents = L.layerGroup().addTo(map);
   const facilities = L.layerGroup().addTo(map);
   const resources = L.layerGroup().addTo(map);
+  // Resource markers by id (moved in place by live positions), and the trail on show.
+  const resourceMarkers = new Map();
+  let trail = null;
   const water = L.layerGroup().addTo(map);
   let pickMarker = null;
   let selected = null;
   let load = {};
+
+  /** Whether a resource's drawn position is an old report (the home station never is). */
+  function isStale(r) {
+    return r.reported && r.staleAt != null && Date.parse(r.staleAt) <= Date.now();
+  }
+
+  function resourceIcon(r) {
+    const where = !r.reported ? " at-home" : isStale(r) ? " stale" : "";
+    return L.divIcon({ className: `resource-marker rs-${r.status}${where}`, iconSize: [14, 14] });
+  }
+
+  function resourceTip(r) {
+    const base = `${r.callSign} · ${label("resource_status", r.status)}`;
+    if (!r.reported) return `${base} · ${t("resource_at_home")}`;
+    if (isStale(r)) return `${base} · ${t("resource_position_stale", { time: clockTime(r.positionAt) })}`;
+    return base;
+  }
+
+  /** Shows (or, clicked again, hides) a resource's trail of the last hour. */
+  async function showTrail(r) {
+    const same = trail && trail.resourceId === r.id;
+    if (trail) trail.layer.remove();
+    trail = null;
+    if (same) return;
+    try {
+      const points = await api(`/api/resources/${encodeURIComponent(r.id)}/trail`);
+      if (points.length < 2) {
+        toastTrail(t("resource_no_trail", { callSign: r.callSign }));
+        return;
+      }
+      const layer = L.polyline(
+        points.map((p) => [p.lat, p.lon]),
+        { className: "resource-trail", color: "#0b3d91", weight: 3, opacity: 0.8, dashArray: "6 4" },
+      ).addTo(resources);
+      trail = { resourceId: r.id, layer };
+    } catch (e) {
+      toastTrail(errorText(e));
+    }
+  }
+
+  function toastTrail(text) {
+    L.popup({ closeButton: false, className: "trail-note" }).setLatLng(map.getCenter()).setContent(escapeHtml(text)).openOn(map);
+  }
 
   const baseStyle = (code) => ({
     color: "#5b6b7f",
@@ -378,17 +425,43 @@ export function createMap(el, options = {}) {
         water.addLayer(m);
       }
     },
-    /** Draws resource markers (triangles). */
+    /** Draws resource markers (triangles); a click shows the resource's last hour of trail. */
     setResources(list) {
       resources.clearLayers();
+      resourceMarkers.clear();
+      trail = null;
       for (const r of list) {
         if (!hasPoint(r)) continue;
-        const m = L.marker([r.lat, r.lon], {
-          icon: L.divIcon({ className: `resource-marker rs-${r.status}`, iconSize: [14, 14] }),
-          keyboard: false,
-        });
-        m.bindTooltip(escapeHtml(`${r.callSign} · ${label("resource_status", r.status)}`));
+        const m = L.marker([r.lat, r.lon], { icon: resourceIcon(r), keyboard: false });
+        m.bindTooltip(() => escapeHtml(resourceTip(r)));
+        m.on("click", () => showTrail(r));
         resources.addLayer(m);
+        resourceMarkers.set(String(r.id), { marker: m, resource: r });
+      }
+    },
+    /** Moves resources to the positions of a `resource.positions` event. */
+    moveResources(positions) {
+      for (const p of positions) {
+        const drawn = resourceMarkers.get(String(p.id));
+        if (!drawn || !hasPoint(p)) continue;
+        Object.assign(drawn.resource, {
+          lat: p.lat,
+          lon: p.lon,
+          reported: true,
+          positionAt: p.at,
+          staleAt: p.stale_at,
+        });
+        drawn.marker.setLatLng([p.lat, p.lon]);
+        drawn.marker.setIcon(resourceIcon(drawn.resource));
+      }
+    },
+    /** Marks the positions that stopped being live since they were drawn. */
+    refreshStale() {
+      for (const { marker, resource } of resourceMarkers.values()) {
+        const stale = isStale(resource);
+        if (stale !== marker.options.icon.options.className.includes(" stale")) {
+          marker.setIcon(resourceIcon(resource));
+        }
       }
     },
     /** Places (or moves) the intake pick marker. */

@@ -229,6 +229,11 @@ export function normResource(raw) {
     // The last reported position, else the home station.
     lat: raw.lat ?? raw.home_lat ?? null,
     lon: raw.lon ?? raw.home_lon ?? null,
+    // Whether lat/lon are a reported position (not the home station), when it was reported
+    // and when it stops being live.
+    reported: raw.lat != null && raw.lon != null,
+    positionAt: raw.position_at ?? null,
+    staleAt: raw.position_stale_at ?? null,
     incidentId: raw.incident_id ?? null,
     version: raw.version,
   };

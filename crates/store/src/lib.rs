@@ -182,6 +182,18 @@ impl Store {
     }
 }
 
+/// The `VALUES` rows of a multi-row insert: `rows` groups of `cols` numbered placeholders,
+/// `($1, $2), ($3, $4)` for 2 × 2 (both back ends number them alike).
+pub(crate) fn value_rows(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Unix milliseconds of a UTC time: the form every table stores.
 pub fn to_millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp_millis()

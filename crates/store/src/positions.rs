@@ -96,28 +96,11 @@ impl Store {
         on_write!(self, |pool| {
             let mut tx = pool.begin().await?;
             for chunk in reports.chunks(ROWS_PER_INSERT) {
-                let mut sql = String::from(
+                let sql = format!(
                     "INSERT INTO resource_positions (resource_id, at, lat, lon, accuracy_m, \
-                     speed_kmh, heading, source, received_at) VALUES ",
+                     speed_kmh, heading, source, received_at) VALUES {}",
+                    crate::value_rows(chunk.len(), 9)
                 );
-                for i in 0..chunk.len() {
-                    let b = i * 9;
-                    if i > 0 {
-                        sql.push(',');
-                    }
-                    sql.push_str(&format!(
-                        "(${},${},${},${},${},${},${},${},${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7,
-                        b + 8,
-                        b + 9
-                    ));
-                }
                 let mut q = sqlx::query(&sql);
                 for r in chunk {
                     q = q
@@ -435,6 +418,13 @@ fn position_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_rows_number_every_placeholder() {
+        assert_eq!(crate::value_rows(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(crate::value_rows(1, 3), "($1, $2, $3)");
+        assert_eq!(crate::value_rows(0, 3), "");
+    }
 
     #[test]
     fn position_events_fit_a_notify_and_keep_every_position() {

@@ -800,22 +800,7 @@ impl Store {
             on_write!(self, |pool| {
                 let mut tx = pool.begin().await?;
                 for part in chunk.chunks(CHUNK) {
-                    let values = (0..part.len())
-                        .map(|i| {
-                            let b = i * 7;
-                            format!(
-                                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                                b + 1,
-                                b + 2,
-                                b + 3,
-                                b + 4,
-                                b + 5,
-                                b + 6,
-                                b + 7
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let values = crate::value_rows(part.len(), 7);
                     let sql = format!(
                         "INSERT INTO record_findings (record_kind, record_id, rule, unit_code, \
                          status, severity_rank, doc) VALUES {values} \

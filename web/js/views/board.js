@@ -245,6 +245,11 @@ export function renderBoard(main, { unit }, ctx) {
       load();
       return;
     }
+    if (change.kind === "resource.positions") {
+      // Positions arrive often: move the markers, never reload the fleet for them.
+      map.moveResources(change.payload?.positions ?? []);
+      return;
+    }
     if (change.kind.startsWith("resource.")) {
       loadExtras();
       return;
@@ -269,6 +274,7 @@ export function renderBoard(main, { unit }, ctx) {
     draw();
   });
 
+  const staleCheck = setInterval(() => map.refreshStale(), 15000);
   const tick = setInterval(() => {
     const now = Date.now();
     for (const el of listEl.querySelectorAll(".timer")) {
@@ -307,6 +313,7 @@ export function renderBoard(main, { unit }, ctx) {
     off();
     clearTimeout(retry);
     clearInterval(tick);
+    clearInterval(staleCheck);
     document.removeEventListener("keydown", onKey);
     map.destroy();
   };
@@ -318,6 +325,8 @@ const NO_MAP = {
   setIncidents() {},
   setLoad() {},
   setResources() {},
+  moveResources() {},
+  refreshStale() {},
   setFacilities() {},
   destroy() {},
 };
