@@ -1,6 +1,7 @@
 //! Photos taken at an incident by the people on scene: stored with the incident (the bytes in
 //! the database, so that a backup holds them and every node serves them), listed on its page,
-//! audited, and announced on the change feed as `incident.photo_added`.
+//! audited, and announced on the change feed as `photo.added` (not `incident.…`: those
+//! changes carry the incident itself).
 
 use crate::{from_millis, to_millis, Actor, AuditEntry, Result, Store};
 use chrono::{DateTime, Utc};
@@ -105,7 +106,7 @@ impl Store {
             let change = insert_change!(
                 self,
                 tx,
-                "incident.photo_added",
+                "photo.added",
                 photo.unit_code.clone(),
                 photo.shared_with.clone(),
                 serde_json::to_value(&info).unwrap_or(serde_json::Value::Null),

@@ -64,7 +64,8 @@ export function renderIncident(main, { id }, ctx) {
     const facilityBox = h("div", { id: "facility-box" });
     const callsBox = h("div", { id: "incident-calls" });
     const notifyBox = h("div", { id: "incident-notifications" });
-    const left = h("div", { class: "incident-main" }, info, casualtiesSection(), fireReportSection(), facilityBox, notifyBox, callsBox, timelineSection(), notesSection());
+    const photosBox = h("div", { id: "incident-photos" });
+    const left = h("div", { class: "incident-main" }, info, casualtiesSection(), fireReportSection(), facilityBox, notifyBox, photosBox, callsBox, timelineSection(), notesSection());
     const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), duplicatesSection(), controlsSection(), transferSection(), mergeSection(), exportsSection());
     replace(root, head, h("div", { class: "incident-grid" }, left, right));
     loadCalls(callsBox);
@@ -82,6 +83,31 @@ export function renderIncident(main, { id }, ctx) {
     }
     loadPrePlan(facilityBox);
     loadNotifications(notifyBox);
+    loadPhotos(photosBox);
+  }
+
+  // Photos sent from the scene by the field app, newest last; each opens full size.
+  async function loadPhotos(box) {
+    let photos;
+    try {
+      photos = await api(`/api/incidents/${encodeURIComponent(id)}/photos`);
+    } catch (e) {
+      if (alive) replace(box, section(t("photos_title"), errorState(e)));
+      return;
+    }
+    if (!alive) return;
+    if (!photos.length) return replace(box);
+    const item = (p) => {
+      const src = `/api/incidents/${encodeURIComponent(id)}/photos/${encodeURIComponent(p.id)}`;
+      const where = p.lat != null ? ` · ${Number(p.lat).toFixed(5)}, ${Number(p.lon).toFixed(5)}` : "";
+      return h(
+        "li",
+        { "data-photo": p.id },
+        h("a", { href: src, target: "_blank", rel: "noopener" }, h("img", { src, alt: t("photo_alt", { by: p.by, time: clockTime(p.at) }), loading: "lazy" })),
+        h("span", { class: "muted" }, `${clockTime(p.at)} · ${p.by}${where}`),
+      );
+    };
+    replace(box, section(t("photos_title"), h("ul", { class: "photo-list", id: "photo-list" }, photos.map(item))));
   }
 
   const editable = () => canAct() && isOpen(inc.status);
@@ -1088,7 +1114,10 @@ export function renderIncident(main, { id }, ctx) {
     if (change.kind === "resync") return reload();
     if (!inc) return;
     const p = change.payload || {};
-    if (change.kind.startsWith("incident.") && String(p.id) === String(inc.id)) reload();
+    if (change.kind === "photo.added") {
+      const box = document.getElementById("incident-photos");
+      if (box && String(p.incident_id) === String(inc.id)) loadPhotos(box);
+    } else if (change.kind.startsWith("incident.") && String(p.id) === String(inc.id)) reload();
     else if (change.kind.startsWith("resource.") && inc.resources.some((r) => String(r.id) === String(p.id))) reload();
     else if (change.kind.startsWith("notification.") && String(p.incident_id) === String(inc.id)) {
       const box = document.getElementById("incident-notifications");
