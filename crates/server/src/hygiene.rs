@@ -53,7 +53,9 @@ pub async fn reject_nul(request: Request, next: Next) -> Response {
         .unwrap_or("");
     // Images (the field app's photos) are binary: NUL bytes are part of them, and no text
     // field is read from them.
-    if request.body().size_hint().exact() == Some(0) || content_type.starts_with("image/") {
+    let binary =
+        content_type.starts_with("image/") || content_type.starts_with("application/octet-stream");
+    if request.body().size_hint().exact() == Some(0) || binary {
         return next.run(request).await;
     }
     let json = is_json_media_type(content_type);

@@ -68,6 +68,26 @@ fn same_digest(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// The OsmAnd parameters as a form body (for the API document; the handler reads them as
+/// pairs, unknown ones ignored).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct OsmAndForm {
+    /// The tracker's device id (or `deviceid`).
+    pub id: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// Unix seconds or milliseconds, or RFC 3339.
+    pub timestamp: Option<String>,
+    /// Knots.
+    pub speed: Option<f64>,
+    pub bearing: Option<f64>,
+    /// Metres.
+    pub accuracy: Option<f64>,
+    /// The tracker's token.
+    pub token: Option<String>,
+}
+
 /// Receives one position from a tracker over the OsmAnd protocol: query parameters (`GET` or
 /// `POST`), a form body, or the JSON body of newer clients. Answers 200 once stored; 401 for
 /// an unknown device or a wrong token (the same answer for both), 422 for a position that
@@ -79,7 +99,7 @@ fn same_digest(a: &str, b: &str) -> bool {
            ("speed" = Option<f64>, Query, description = "Knots"),
            ("bearing" = Option<f64>, Query), ("accuracy" = Option<f64>, Query),
            ("token" = Option<String>, Query, description = "The tracker's token (or a bearer token, or basic auth)")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+    request_body(content = OsmAndForm, content_type = "application/x-www-form-urlencoded",
                  description = "The same parameters as a form, or the JSON report of newer clients"),
     responses((status = 200, description = "stored"), (status = 401, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]

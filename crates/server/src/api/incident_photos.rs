@@ -20,6 +20,12 @@ use serde::Deserialize;
 use std::sync::Arc;
 use store::{IncidentCommand, NewPhoto, PhotoInfo};
 
+/// A photo's raw bytes (for the API document).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct PhotoBytes(Vec<u8>);
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PhotoQuery {
@@ -34,7 +40,8 @@ pub struct PhotoQuery {
 /// metadata (Exif with the GPS position, XMP, IPTC, comments) is removed before it is stored.
 #[utoipa::path(post, path = "/api/incidents/{id}/photos", tag = "incidents",
     params(("id" = i64, Path), PhotoQuery),
-    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    request_body(content = PhotoBytes, content_type = "application/octet-stream",
+                 description = "The photo's bytes (JPEG or PNG; sent as image/jpeg, image/png or application/octet-stream)"),
     responses((status = 201, body = PhotoInfo), (status = 404, body = crate::error::ErrorBody),
               (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn add(

@@ -504,6 +504,21 @@ async fn photos_lose_their_location(backend: Backend) {
         r.json::<Value>().await.unwrap()["lat"].as_f64(),
         Some(21.03)
     );
+    // Any content type: the bytes say what the photo is.
+    let r =
+        f.s.client
+            .post(f.s.url(&format!("/api/incidents/{id}/photos")))
+            .bearer_auth(&f.operator)
+            .header("content-type", "application/octet-stream")
+            .body(jpeg_with_gps())
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["content_type"],
+        "image/jpeg"
+    );
     let r = post("?keep_location=true", jpeg_with_gps()).await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let r = post("", b"GIF89a not a photo we take".to_vec())
@@ -521,7 +536,7 @@ async fn photos_lose_their_location(backend: Backend) {
             .json()
             .await
             .unwrap();
-    assert_eq!(list.len(), 2);
+    assert_eq!(list.len(), 3);
     assert_eq!(list[0]["by"], "trucban");
     // Another unit's officer does not see the incident's photos.
     let other =
