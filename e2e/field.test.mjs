@@ -357,6 +357,10 @@ test("asking for backup sends the resource and the reason", async () => {
   await outboxEmpty(page);
   await page.locator('#dock button[data-step="on_scene"]').tap();
   await resourceStatus(patrol, "on_scene");
+  // A dispatcher's console is open on the queue.
+  const desk = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: "vi-VN" });
+  const dispatcher = await desk.newPage();
+  await openAs(dispatcher, server.url, admin, "/");
   await page.locator('#dock button[data-step="backup"]').tap();
   await page.fill("#backup-reason", "Cháy lan, cần thêm xe thang");
   const res = await tapAndSend("#backup-send", `/api/incidents/${incident.id}/backup`);
@@ -366,6 +370,14 @@ test("asking for backup sends the resource and the reason", async () => {
   const now = await admin("GET", `/api/incidents/${incident.id}`);
   assert.ok(now.body.notes.some((n) => n.text.includes("Cháy lan, cần thêm xe thang")), JSON.stringify(now.body.notes));
   await page.locator("#timeline li", { hasText: "Cháy lan, cần thêm xe thang" }).waitFor();
+  // The dispatcher is told at once, whatever screen is open, until they have seen it.
+  const call = dispatcher.locator(`#backup-banner .backup-line[data-incident="${incident.id}"]`);
+  await call.waitFor();
+  assert.match(await call.textContent(), /CẦN CHI VIỆN.*Cháy lan, cần thêm xe thang/);
+  await call.getByRole("button", { name: "Mở vụ việc" }).click();
+  await dispatcher.waitForURL(`**/incidents/${incident.id}`);
+  assert.equal(await dispatcher.locator("#backup-banner").isHidden(), true);
+  await desk.close();
   assert.deepEqual(page.errors, []);
 });
 

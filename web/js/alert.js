@@ -5,7 +5,8 @@
 // on the live feed stops the ringing everywhere at once. An alarm nobody acknowledged in time is
 // escalated by the server to the shift leaders: it shows differently and sounds louder, and the
 // leaders' consoles (which only read) ring for escalated alarms only. Device troubles and
-// offline devices are listed quietly under the banner.
+// offline devices are listed quietly under the banner. A call for backup from the scene
+// (`backup.requested`) sounds once and stays under the banner until seen.
 
 import { api, ApiError } from "./api.js";
 import { h, replace, toast } from "./dom.js";
@@ -192,12 +193,51 @@ function reloadSoon() {
   reloadTimer = setTimeout(loadAlarms, 300);
 }
 
+/** Calls for backup from the scene not yet seen on this console, newest first. */
+const backups = [];
+
+/** Shows the calls for backup under the alarm banner until someone here has seen each. */
+function renderBackups() {
+  const el = document.getElementById("backup-banner");
+  if (!el) return;
+  el.hidden = backups.length === 0;
+  replace(
+    el,
+    ...backups.map((b) => {
+      const who = b.call_sign ? ` — ${b.call_sign}` : "";
+      const why = b.reason ? `: ${b.reason}` : "";
+      return h(
+        "div",
+        { class: "backup-line", "data-incident": String(b.incident_id) },
+        h("strong", {}, t("backup_requested")),
+        h("span", { class: "alarm-text" }, `${who}${why} · ${b.number ?? ""}`),
+        h("button", { type: "button", class: "btn btn-small", on: { click: () => seeBackup(b, true) } }, t("backup_open")),
+        h("button", { type: "button", class: "btn btn-small btn-ghost", on: { click: () => seeBackup(b, false) } }, t("backup_seen")),
+      );
+    }),
+  );
+}
+
+function seeBackup(b, open) {
+  const at = backups.indexOf(b);
+  if (at >= 0) backups.splice(at, 1);
+  renderBackups();
+  if (open) navigate(`/incidents/${b.incident_id}`);
+}
+
 /** Starts following the alarm queue (once the user is signed in). */
 export function startAlerts() {
   if (!started) {
     started = true;
     onChange((change) => {
       if (!session.me) return;
+      if (change.kind === "backup.requested" && change.payload) {
+        backups.unshift(change.payload);
+        backups.splice(5);
+        renderBackups();
+        beep();
+        return;
+      }
       if (change.kind === "resync") return reloadSoon();
       if (!change.kind || !change.kind.startsWith("alarm.")) return;
       if (seenWhileLoading) seenWhileLoading.push(change.payload);

@@ -112,6 +112,34 @@ impl Store {
         Ok(())
     }
 
+    /// Appends an audit row and a change that record nothing else: an announcement to the
+    /// consoles, such as a call for backup from the scene (its note is written before).
+    pub async fn announce(
+        &self,
+        actor: &Actor,
+        entry: &AuditEntry,
+        shared_with: Vec<String>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::Change> {
+        let change = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            insert_audit!(tx, actor, entry, at);
+            let change = insert_change!(
+                self,
+                tx,
+                entry.action.clone(),
+                entry.unit_code.clone(),
+                shared_with,
+                entry.summary.clone(),
+                at
+            );
+            tx.commit().await?;
+            change
+        });
+        self.publish(change.clone());
+        Ok(change)
+    }
+
     /// Lists audit rows, newest first.
     pub async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
         let limit = filter.limit.clamp(1, 1000);

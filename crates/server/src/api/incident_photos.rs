@@ -144,8 +144,8 @@ pub struct BackupBody {
     pub reason: Option<String>,
 }
 
-/// Asks for backup from the scene: a note on the incident's timeline ("Cần chi viện") that
-/// every console showing the incident receives at once.
+/// Asks for backup from the scene: a note on the incident's timeline ("CẦN CHI VIỆN") and a
+/// `backup.requested` change that sounds on every console that can see the incident.
 #[utoipa::path(post, path = "/api/incidents/{id}/backup", tag = "incidents",
     params(("id" = i64, Path)), request_body = BackupBody,
     responses((status = 200, body = IncidentDetail), (status = 404, body = crate::error::ErrorBody),
@@ -157,22 +157,57 @@ pub async fn backup(
     Json(body): Json<BackupBody>,
 ) -> ApiResult<Json<IncidentDetail>> {
     principal.require(&actor_roles())?;
-    let who = match body.resource_id {
-        Some(rid) => {
-            let r = crate::api::resources::load(&state, &principal, rid).await?;
-            format!(" — {}", r.resource.call_sign)
-        }
-        None => String::new(),
+    let call_sign = match body.resource_id {
+        Some(rid) => Some(
+            crate::api::resources::load(&state, &principal, rid)
+                .await?
+                .resource
+                .call_sign,
+        ),
+        None => None,
     };
     let reason = body
         .reason
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty())
+        .map(str::to_owned);
+    let who = call_sign
+        .as_deref()
+        .map(|c| format!(" — {c}"))
+        .unwrap_or_default();
+    let why = reason
+        .as_deref()
         .map(|r| format!(": {r}"))
         .unwrap_or_default();
-    let text = format!("CẦN CHI VIỆN{who}{reason}");
-    apply(&state, &principal, id, IncidentCommand::Note { text }, None).await
+    let text = format!("CẦN CHI VIỆN{who}{why}");
+    let detail = apply(&state, &principal, id, IncidentCommand::Note { text }, None).await?;
+    // Every console that can see the incident is told at once, not only its open page.
+    let stored = load(&state, &principal, id).await?;
+    let a = &stored.incident.assignment;
+    let entry = store::AuditEntry {
+        action: "backup.requested".into(),
+        object_type: "incident".into(),
+        object_id: id.to_string(),
+        unit_code: a.primary_unit.clone(),
+        summary: serde_json::json!({
+            "incident_id": id,
+            "number": stored.incident.number,
+            "resource_id": body.resource_id,
+            "call_sign": call_sign,
+            "reason": reason,
+        }),
+    };
+    state
+        .store
+        .announce(
+            &principal.actor(),
+            &entry,
+            a.shared_with.clone(),
+            Utc::now(),
+        )
+        .await?;
+    Ok(detail)
 }
 
 /// The field routes. Photos take a larger body than the API's default.

@@ -446,6 +446,22 @@ async fn an_action_sent_twice_is_applied_once(backend: Backend) {
             .any(|n| n["text"] == "CẦN CHI VIỆN — TT-00004-9: cần thêm xe thang"),
         "{v}"
     );
+    let audit: Value =
+        f.s.get(
+            &f.admin,
+            &format!("/api/audit?object_type=incident&object_id={id}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let call = audit
+        .as_array()
+        .or_else(|| audit["items"].as_array())
+        .and_then(|rows| rows.iter().find(|r| r["action"] == "backup.requested"))
+        .unwrap_or_else(|| panic!("{audit}"))
+        .clone();
+    assert_eq!(call["summary"]["call_sign"], "TT-00004-9");
     f.s.stop().await;
 }
 
