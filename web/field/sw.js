@@ -38,6 +38,7 @@ const SHELL = [
   "/js/i18n.js",
   "/js/model.js",
   "/js/outage.js",
+  "/js/signin.js",
   "/js/time.js",
   "/js/vocabulary.js",
 ];
