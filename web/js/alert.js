@@ -196,14 +196,18 @@ function reloadSoon() {
 /** Calls for backup from the scene not yet seen on this console, newest first. */
 const backups = [];
 
+/** Lines shown at once; the rest are counted, never dropped. */
+const BACKUP_LINES = 5;
+
 /** Shows the calls for backup under the alarm banner until someone here has seen each. */
 function renderBackups() {
   const el = document.getElementById("backup-banner");
   if (!el) return;
   el.hidden = backups.length === 0;
+  const more = backups.length - BACKUP_LINES;
   replace(
     el,
-    ...backups.map((b) => {
+    ...backups.slice(0, BACKUP_LINES).map((b) => {
       const who = b.call_sign ? ` — ${b.call_sign}` : "";
       const why = b.reason ? `: ${b.reason}` : "";
       return h(
@@ -215,6 +219,7 @@ function renderBackups() {
         h("button", { type: "button", class: "btn btn-small btn-ghost", on: { click: () => seeBackup(b, false) } }, t("backup_seen")),
       );
     }),
+    more > 0 ? h("div", { class: "backup-more" }, t("backup_more", { n: more })) : null,
   );
 }
 
@@ -233,7 +238,6 @@ export function startAlerts() {
       if (!session.me) return;
       if (change.kind === "backup.requested" && change.payload) {
         backups.unshift(change.payload);
-        backups.splice(5);
         renderBackups();
         beep();
         return;

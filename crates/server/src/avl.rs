@@ -16,7 +16,7 @@ use std::time::Duration;
 use store::{MovedResource, NewPosition, Store};
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// Reports written per transaction at most.
+/// Reports taken from the queue per round (the store commits them in short chunks).
 pub const MAX_BATCH: usize = 2_000;
 
 /// Requests waiting for the writer at most; more are refused with "busy, send again".
@@ -28,8 +28,8 @@ pub const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 /// How often old positions and idempotency keys are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
-/// Rows deleted per pruning transaction.
-const PRUNE_ROWS: i64 = 5_000;
+/// Rows deleted per pruning transaction (the store keeps it within its bulk chunk).
+const PRUNE_ROWS: i64 = 500;
 
 /// How long the answers to idempotency keys are kept: longer than a phone stays offline.
 pub const KEYS_KEPT: chrono::Duration = chrono::Duration::days(7);

@@ -151,8 +151,10 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets up to `max` keys claimed before `before`; answers how many went.
+    /// Forgets up to `max` (at most [`crate::gate::BULK_ROWS`]) keys claimed before `before`;
+    /// answers how many went.
     pub async fn prune_keys(&self, before: DateTime<Utc>, max: i64) -> Result<u64> {
+        let max = max.min(crate::gate::BULK_ROWS as i64);
         self.inner.gate.bulk().await;
         on_write!(self, |pool| {
             let done = sqlx::query(

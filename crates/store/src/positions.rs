@@ -2,7 +2,7 @@
 //! the newest one on the resource itself, and the trackers that send them.
 //!
 //! Positions arrive by the thousand per second from trackers and phones, so they are written
-//! in batches ([`Store::record_positions`]): one short transaction per batch that appends the
+//! in batches ([`Store::record_positions`]): short transactions that append the
 //! history rows and moves each resource's last position only forward in time (a report
 //! replayed late never moves a vehicle back). A position is not a versioned edit: it does not
 //! bump the resource's version, so it never makes a dispatcher's status change conflict.
@@ -77,9 +77,10 @@ const ROWS_PER_INSERT: usize = 200;
 const NOTIFY_MAX: usize = 7_000;
 
 impl Store {
-    /// Records a batch of position reports in one transaction: every report goes to the
-    /// history, and each resource's last position moves to its newest report when that is
-    /// newer than the one known. Answers the resources that moved (publish them with
+    /// Records a batch of position reports, in transactions of at most
+    /// [`crate::gate::BULK_ROWS`] reports: every report goes to the history, and each
+    /// resource's last position moves to its newest report when that is newer than the one
+    /// known. Answers the resources that moved (publish them with
     /// [`Store::publish_positions`]). Reports for unknown resources are kept out by the
     /// caller; the database refuses none of a batch for another's sake.
     pub async fn record_positions(
@@ -87,9 +88,19 @@ impl Store {
         reports: &[NewPosition],
         received: DateTime<Utc>,
     ) -> Result<Vec<MovedResource>> {
-        if reports.is_empty() {
-            return Ok(Vec::new());
+        let mut moved = Vec::new();
+        // Transactions of a few milliseconds each, the alarm writer going first between them.
+        for part in reports.chunks(crate::gate::BULK_ROWS) {
+            moved.extend(self.record_part(part, received).await?);
         }
+        Ok(moved)
+    }
+
+    async fn record_part(
+        &self,
+        reports: &[NewPosition],
+        received: DateTime<Utc>,
+    ) -> Result<Vec<MovedResource>> {
         let latest =
             domain::avl::latest_per_resource(reports.iter().map(|r| (r.resource_id, &r.fix, ())));
         self.inner.gate.bulk().await;
@@ -218,9 +229,11 @@ impl Store {
         })
     }
 
-    /// Deletes up to `max` history rows received before `before`; answers how many went. The
-    /// caller repeats while rows go, so each transaction stays short.
+    /// Deletes up to `max` (at most [`crate::gate::BULK_ROWS`]) history rows received before
+    /// `before`; answers how many went. The caller repeats while rows go, so each transaction
+    /// stays short.
     pub async fn prune_positions(&self, before: DateTime<Utc>, max: i64) -> Result<u64> {
+        let max = max.min(crate::gate::BULK_ROWS as i64);
         self.inner.gate.bulk().await;
         on_write!(self, |pool| {
             let done = sqlx::query(

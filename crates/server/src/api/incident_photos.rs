@@ -183,16 +183,14 @@ pub async fn backup(
     let text = format!("CẦN CHI VIỆN{who}{why}");
     let detail = apply(&state, &principal, id, IncidentCommand::Note { text }, None).await?;
     // Every console that can see the incident is told at once, not only its open page.
-    let stored = load(&state, &principal, id).await?;
-    let a = &stored.incident.assignment;
     let entry = store::AuditEntry {
         action: "backup.requested".into(),
         object_type: "incident".into(),
         object_id: id.to_string(),
-        unit_code: a.primary_unit.clone(),
+        unit_code: detail.0.unit_code.clone(),
         summary: serde_json::json!({
             "incident_id": id,
-            "number": stored.incident.number,
+            "number": detail.0.number,
             "resource_id": body.resource_id,
             "call_sign": call_sign,
             "reason": reason,
@@ -203,7 +201,7 @@ pub async fn backup(
         .announce(
             &principal.actor(),
             &entry,
-            a.shared_with.clone(),
+            detail.0.shared_with.clone(),
             Utc::now(),
         )
         .await?;
