@@ -10,6 +10,7 @@ pub mod access;
 pub mod alarm_queue;
 pub mod avl;
 pub mod calls;
+pub mod crime_report;
 pub mod incident;
 pub mod inspection;
 pub mod notify;

@@ -31,6 +31,9 @@ pub enum AccountabilityError {
     /// A campaign rule refused the change.
     #[error("campaign: {0}")]
     Inspection(#[from] InspectionError),
+    /// A crime-report rule refused the step.
+    #[error("crime report: {0}")]
+    CrimeReport(#[from] domain::crime_report::CrimeReportError),
     /// A case or a statistics request broke a rule.
     #[error("statistics: {0}")]
     Stats(#[from] StatsError),

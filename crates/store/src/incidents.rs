@@ -1431,11 +1431,21 @@ impl Store {
             }
             let unit_before = incident.assignment.primary_unit.clone();
             let shared_before = incident.assignment.shared_with.clone();
+            let closed_before = incident.status == IncidentStatus::Closed;
             let events = command.apply(&mut incident, domain_actor(actor), now)?;
             let version = write_incident!(tx, &incident, version);
             insert_events!(tx, &events);
             sync_shares!(tx, &incident, &shared_before, now);
-            let changes = record_update!(
+            // Closed as "crime report taken": the report enters the register with the close.
+            let registered = if !closed_before
+                && incident.status == IncidentStatus::Closed
+                && incident.disposition == Some(domain::incident::Disposition::CrimeReportTaken)
+            {
+                open_from_incident!(self, tx, &incident, actor, now)
+            } else {
+                None
+            };
+            let mut changes = record_update!(
                 self,
                 tx,
                 actor,
@@ -1446,6 +1456,7 @@ impl Store {
                 unit_before,
                 now
             );
+            changes.extend(registered);
             tx.commit().await?;
             (StoredIncident { incident, version }, changes)
         });

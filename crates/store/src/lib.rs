@@ -21,6 +21,9 @@ mod audit;
 #[macro_use]
 mod alarm_queue;
 mod accountability;
+// Before `incidents`: closing an incident may register its crime report.
+#[macro_use]
+mod crime_reports;
 mod alarms;
 mod error;
 mod frame_commit;
@@ -54,6 +57,7 @@ pub use alarms::{
 };
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use calls::{CallFilter, NewCall, StoredCall};
+pub use crime_reports::{CaseFromReport, CrimeReportFilter, DayOff, DueReport, StoredCrimeReport};
 pub use db::{mask_url, Backend, DbTarget};
 pub use error::StoreError;
 pub use feed::Change;

@@ -564,6 +564,9 @@ code_traits!(Channel);
 pub enum Disposition {
     /// A report was taken (APCO 01).
     ReportTaken,
+    /// A crime report (tố giác, tin báo về tội phạm) was registered for settlement; closing
+    /// with it opens the entry in the crime-report register.
+    CrimeReportTaken,
     /// An arrest was made (APCO 03).
     ArrestMade,
     /// Attended; nothing needed to be done.
@@ -589,6 +592,7 @@ impl Disposition {
     pub fn apco_code(self) -> Option<&'static str> {
         match self {
             Disposition::ReportTaken => Some("01"),
+            Disposition::CrimeReportTaken => Some("01"),
             Disposition::ArrestMade => Some("03"),
             Disposition::NoActionRequired => None,
             Disposition::FalseAlarm => Some("17"),
@@ -617,6 +621,7 @@ impl Disposition {
 impl Vocabulary for Disposition {
     const ALL: &'static [Self] = &[
         Disposition::ReportTaken,
+        Disposition::CrimeReportTaken,
         Disposition::ArrestMade,
         Disposition::NoActionRequired,
         Disposition::FalseAlarm,
@@ -630,6 +635,7 @@ impl Vocabulary for Disposition {
     fn code(self) -> &'static str {
         match self {
             Disposition::ReportTaken => "report_taken",
+            Disposition::CrimeReportTaken => "crime_report_taken",
             Disposition::ArrestMade => "arrest_made",
             Disposition::NoActionRequired => "no_action_required",
             Disposition::FalseAlarm => "false_alarm",
@@ -643,6 +649,7 @@ impl Vocabulary for Disposition {
     fn label_vi(self) -> &'static str {
         match self {
             Disposition::ReportTaken => "Đã lập biên bản, tiếp nhận tin báo",
+            Disposition::CrimeReportTaken => "Đã tiếp nhận tố giác, tin báo về tội phạm",
             Disposition::ArrestMade => "Đã bắt giữ đối tượng",
             Disposition::NoActionRequired => "Không cần xử lý thêm",
             Disposition::FalseAlarm => "Tin báo sai, báo động giả",
@@ -656,6 +663,7 @@ impl Vocabulary for Disposition {
     fn label_en(self) -> &'static str {
         match self {
             Disposition::ReportTaken => "Report taken",
+            Disposition::CrimeReportTaken => "Crime report registered",
             Disposition::ArrestMade => "Arrest made",
             Disposition::NoActionRequired => "No action required",
             Disposition::FalseAlarm => "Unfounded / false alarm",
