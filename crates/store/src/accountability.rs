@@ -993,6 +993,10 @@ pub struct StoredCase {
     pub group: CrimeGroup,
     /// Short description.
     pub summary: String,
+    /// The crime report it was opened on, if any.
+    pub crime_report_id: Option<i64>,
+    /// The incident that report came from, if any.
+    pub incident_id: Option<i64>,
     /// Version.
     pub version: i64,
     /// Recorded at.
@@ -1018,7 +1022,7 @@ pub struct CaseFilter {
 
 const CASE_COLUMNS: &str = "c.id, c.case_ref, c.unit_code, c.article, c.clause, c.bracket_max, \
      c.summary, c.discovered_at, c.solved_at, c.created_at, c.updated_at, c.version, \
-     COALESCE(g.grp, 'other') AS grp";
+     c.crime_report_id, c.incident_id, COALESCE(g.grp, 'other') AS grp";
 
 fn case_from_row<R: Row>(row: &R) -> Result<StoredCase>
 where
@@ -1050,6 +1054,8 @@ where
             .map_err(|e: String| corrupt("article_groups.grp", e))?,
         record,
         summary: row.try_get("summary")?,
+        crime_report_id: row.try_get("crime_report_id")?,
+        incident_id: row.try_get("incident_id")?,
         version: row.try_get("version")?,
         created_at: from_millis(row.try_get("created_at")?),
         updated_at: from_millis(row.try_get("updated_at")?),

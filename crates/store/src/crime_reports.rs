@@ -16,7 +16,7 @@ use crate::{from_millis, to_millis, Actor, AuditEntry, Result, Store, StoreError
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::crime_report::{
     Calendar, CrimeReport, CrimeReportError, Decision, Due, Extension, LimitRule, NewCrimeReport,
-    Outcome, ReportSource, ReportStatus, RuleBook, Standing,
+    ReportOutcome, ReportSource, ReportStatus, RuleBook, Standing,
 };
 use domain::stats::{CaseRecord, MaxPenalty};
 use sqlx::Row;
@@ -673,7 +673,7 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> AccResult<(StoredCrimeReport, Option<i64>)> {
-        if case.is_some() && decision.outcome != Outcome::Prosecute {
+        if case.is_some() && decision.outcome != ReportOutcome::Prosecute {
             return Err(CrimeReportError::Invalid {
                 field: "case",
                 reason: "only a decision to prosecute opens a case".into(),
@@ -860,25 +860,6 @@ impl Store {
             self.publish(change);
         }
         Ok((after, case_id))
-    }
-
-    /// Where a case came from: the crime report and the incident it was opened on.
-    pub async fn case_origin(&self, case_id: i64) -> AccResult<(Option<i64>, Option<i64>)> {
-        Ok(on_read!(self, |pool| {
-            match sqlx::query("SELECT crime_report_id, incident_id FROM cases WHERE id = $1")
-                .bind(case_id)
-                .fetch_optional(pool)
-                .await?
-            {
-                Some(row) => (row.try_get("crime_report_id")?, row.try_get("incident_id")?),
-                None => {
-                    return Err(AccountabilityError::Store(StoreError::NotFound {
-                        what: "case",
-                        id: case_id.to_string(),
-                    }))
-                }
-            }
-        }))
     }
 
     /// Extends the running limit of a report.

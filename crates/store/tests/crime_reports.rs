@@ -8,7 +8,7 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::access::Scope;
 use domain::crime_report::{
-    Decision, Due, Extension, ExtensionBy, LimitRule, NewCrimeReport, Outcome, ReportKind,
+    Decision, Due, Extension, ExtensionBy, LimitRule, NewCrimeReport, ReportKind, ReportOutcome,
     ReportSource, ReportStatus, Reporter,
 };
 use domain::incident::{
@@ -56,7 +56,7 @@ fn new_report(unit: &str, received: DateTime<Utc>) -> NewCrimeReport {
     }
 }
 
-fn decision(outcome: Outcome, day: NaiveDate) -> Decision {
+fn decision(outcome: ReportOutcome, day: NaiveDate) -> Decision {
     Decision {
         outcome,
         decision_no: "21/QĐ-CSHS".into(),
@@ -240,7 +240,7 @@ async fn prosecution_opens_the_case_in_the_same_transaction(store: Store) {
         .decide_crime_report(
             r.id,
             Some(r.version),
-            decision(Outcome::Prosecute, d(2026, 3, 12)),
+            decision(ReportOutcome::Prosecute, d(2026, 3, 12)),
             Some(case.clone()),
             &actor(),
             morning(2026, 3, 12),
@@ -256,7 +256,7 @@ async fn prosecution_opens_the_case_in_the_same_transaction(store: Store) {
     assert_eq!(stored_case.record.discovered_at, morning(2026, 3, 3));
     assert_eq!(stored_case.summary, "Bị lừa đảo chuyển tiền qua mạng");
     assert_eq!(
-        store.case_origin(case_id).await.unwrap(),
+        (stored_case.crime_report_id, stored_case.incident_id),
         (Some(r.id), None)
     );
 
@@ -273,7 +273,7 @@ async fn prosecution_opens_the_case_in_the_same_transaction(store: Store) {
         .decide_crime_report(
             r2.id,
             None,
-            decision(Outcome::Prosecute, d(2026, 3, 12)),
+            decision(ReportOutcome::Prosecute, d(2026, 3, 12)),
             Some(case),
             &actor(),
             morning(2026, 3, 12),
@@ -292,7 +292,7 @@ async fn prosecution_opens_the_case_in_the_same_transaction(store: Store) {
         .decide_crime_report(
             r2.id,
             None,
-            decision(Outcome::NotProsecute, d(2026, 3, 12)),
+            decision(ReportOutcome::NotProsecute, d(2026, 3, 12)),
             Some(CaseFromReport {
                 case_ref: "VA-X".into(),
                 article: 174,

@@ -30,7 +30,7 @@ use crate::stats::period::{vn_date, vn_midnight_utc};
 
 /// A time limit for settling crime reports, as the law in force on some days sets it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CrimeReportLimitRule))]
 pub struct LimitRule {
     /// Stable identifier, kept on every report the rule applied to.
     pub id: String,
@@ -202,7 +202,7 @@ impl Calendar {
 
 /// Who extended a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CrimeReportExtensionBy))]
 #[serde(rename_all = "snake_case")]
 pub enum ExtensionBy {
     /// The investigating body, within its own reach (kéo dài thời hạn).
@@ -231,7 +231,7 @@ impl ExtensionBy {
 
 /// One extension of the limit, with the decision that granted it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CrimeReportExtension))]
 pub struct Extension {
     /// Who decided it.
     pub by: ExtensionBy,
@@ -401,7 +401,7 @@ pub struct Standing {
 
 /// How urgent a running limit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CrimeReportDue))]
 #[serde(rename_all = "snake_case")]
 pub enum Due {
     /// More days left than the notice a request for extension needs.

@@ -144,7 +144,7 @@ impl ReportStatus {
 
 vocabulary! {
     /// The decisions that settle or suspend a report.
-    Outcome {
+    ReportOutcome {
         /// Open a criminal case (quyết định khởi tố vụ án hình sự).
         Prosecute => "prosecute", "Khởi tố vụ án hình sự", "Open a criminal case";
         /// Do not open a case (quyết định không khởi tố vụ án hình sự).
@@ -156,20 +156,20 @@ vocabulary! {
     }
 }
 
-impl Outcome {
+impl ReportOutcome {
     fn status(self) -> ReportStatus {
         match self {
-            Outcome::Prosecute => ReportStatus::Prosecuted,
-            Outcome::NotProsecute => ReportStatus::NotProsecuted,
-            Outcome::Suspend => ReportStatus::Suspended,
-            Outcome::Transfer => ReportStatus::Transferred,
+            ReportOutcome::Prosecute => ReportStatus::Prosecuted,
+            ReportOutcome::NotProsecute => ReportStatus::NotProsecuted,
+            ReportOutcome::Suspend => ReportStatus::Suspended,
+            ReportOutcome::Transfer => ReportStatus::Transferred,
         }
     }
 }
 
 /// Who reported it. Every field is optional: a tip may be anonymous.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CrimeReportReporter))]
 pub struct Reporter {
     /// Person's name.
     pub name: Option<String>,
@@ -192,10 +192,10 @@ impl Reporter {
 
 /// A decision that settles or suspends a report, as the register keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CrimeReportDecision))]
 pub struct Decision {
     /// Which decision.
-    pub outcome: Outcome,
+    pub outcome: ReportOutcome,
     /// Its number.
     pub decision_no: String,
     /// The day it was made.
@@ -209,7 +209,7 @@ pub struct Decision {
 
 /// One dated step of a report's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CrimeReportEvent))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// Received and registered.
@@ -251,7 +251,7 @@ pub enum Event {
 
 /// A history entry: when it was recorded, by whom, and what happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CrimeReportEntry))]
 pub struct Entry {
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
@@ -493,19 +493,19 @@ impl CrimeReport {
         optional("transferred_to", &decision.transferred_to)?;
         self.check_decision_day(decision.decided_on, now)?;
         match decision.outcome {
-            Outcome::Suspend if decision.reason.is_none() => {
+            ReportOutcome::Suspend if decision.reason.is_none() => {
                 return Err(CrimeReportError::Invalid {
                     field: "reason",
                     reason: "a suspension says what is awaited (Art. 148)".into(),
                 })
             }
-            Outcome::Transfer if decision.transferred_to.is_none() => {
+            ReportOutcome::Transfer if decision.transferred_to.is_none() => {
                 return Err(CrimeReportError::Invalid {
                     field: "transferred_to",
                     reason: "a transfer names the body it goes to".into(),
                 })
             }
-            Outcome::Transfer => {}
+            ReportOutcome::Transfer => {}
             _ => decision.transferred_to = None,
         }
         let on_time = decision.decided_on <= self.last_day(rules, cal)?;

@@ -39,7 +39,7 @@ fn received() -> CrimeReport {
     .unwrap()
 }
 
-fn decision(outcome: Outcome, decided_on: NaiveDate) -> Decision {
+fn decision(outcome: ReportOutcome, decided_on: NaiveDate) -> Decision {
     Decision {
         outcome,
         decision_no: "05/QĐ-CSHS".into(),
@@ -121,7 +121,7 @@ fn a_decision_within_the_limit_is_on_time_and_one_after_it_is_not() {
     let mut on_time = received();
     on_time
         .decide(
-            decision(Outcome::NotProsecute, d(2026, 3, 23)),
+            decision(ReportOutcome::NotProsecute, d(2026, 3, 23)),
             &rules,
             &cal,
             "u",
@@ -139,7 +139,7 @@ fn a_decision_within_the_limit_is_on_time_and_one_after_it_is_not() {
 
     let mut late = received();
     late.decide(
-        decision(Outcome::Prosecute, d(2026, 3, 24)),
+        decision(ReportOutcome::Prosecute, d(2026, 3, 24)),
         &rules,
         &cal,
         "u",
@@ -155,14 +155,14 @@ fn decisions_are_checked() {
     let cal = Calendar::new();
     let now = morning(2026, 3, 20);
     let mut r = received();
-    let mut unnumbered = decision(Outcome::NotProsecute, d(2026, 3, 10));
+    let mut unnumbered = decision(ReportOutcome::NotProsecute, d(2026, 3, 10));
     unnumbered.decision_no = " ".into();
     assert!(r.decide(unnumbered, &rules, &cal, "u", now).is_err());
-    let before = decision(Outcome::NotProsecute, d(2026, 3, 2));
+    let before = decision(ReportOutcome::NotProsecute, d(2026, 3, 2));
     assert!(r.decide(before, &rules, &cal, "u", now).is_err());
-    let future = decision(Outcome::NotProsecute, d(2026, 3, 21));
+    let future = decision(ReportOutcome::NotProsecute, d(2026, 3, 21));
     assert!(r.decide(future, &rules, &cal, "u", now).is_err());
-    let mut suspend = decision(Outcome::Suspend, d(2026, 3, 10));
+    let mut suspend = decision(ReportOutcome::Suspend, d(2026, 3, 10));
     suspend.reason = None;
     assert!(matches!(
         r.decide(suspend, &rules, &cal, "u", now),
@@ -171,14 +171,14 @@ fn decisions_are_checked() {
             ..
         })
     ));
-    let mut transfer = decision(Outcome::Transfer, d(2026, 3, 10));
+    let mut transfer = decision(ReportOutcome::Transfer, d(2026, 3, 10));
     transfer.transferred_to = Some("".into());
     assert!(r.decide(transfer, &rules, &cal, "u", now).is_err());
     assert_eq!(r.status, ReportStatus::Verifying);
     assert_eq!(r.history.len(), 1);
     // Once settled, nothing more may be decided or extended.
     r.decide(
-        decision(Outcome::Transfer, d(2026, 3, 10)),
+        decision(ReportOutcome::Transfer, d(2026, 3, 10)),
         &rules,
         &cal,
         "u",
@@ -187,7 +187,7 @@ fn decisions_are_checked() {
     .unwrap();
     assert!(matches!(
         r.decide(
-            decision(Outcome::Prosecute, d(2026, 3, 11)),
+            decision(ReportOutcome::Prosecute, d(2026, 3, 11)),
             &rules,
             &cal,
             "u",
@@ -210,7 +210,7 @@ fn a_suspension_stops_the_clock_and_resuming_starts_it_again() {
     let cal = Calendar::new();
     let mut r = received();
     r.decide(
-        decision(Outcome::Suspend, d(2026, 3, 20)),
+        decision(ReportOutcome::Suspend, d(2026, 3, 20)),
         &rules,
         &cal,
         "u",
@@ -268,7 +268,7 @@ fn a_case_links_once_and_only_after_prosecution() {
     let mut r = received();
     assert!(r.link_case(5, "u", morning(2026, 3, 10)).is_err());
     r.decide(
-        decision(Outcome::Prosecute, d(2026, 3, 10)),
+        decision(ReportOutcome::Prosecute, d(2026, 3, 10)),
         &rules,
         &cal,
         "u",

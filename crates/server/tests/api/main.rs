@@ -17,6 +17,7 @@ mod calls;
 mod casualties;
 mod classification;
 mod crash;
+mod crime_reports;
 mod duplicates_check;
 mod error_bodies;
 mod feed;

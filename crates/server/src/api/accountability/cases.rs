@@ -44,6 +44,10 @@ pub struct CaseView {
     pub summary: String,
     pub discovered_at: DateTime<Utc>,
     pub solved_at: Option<DateTime<Utc>>,
+    /// The crime report it was opened on (`/api/crime-reports/{id}`), if any.
+    pub crime_report_id: Option<i64>,
+    /// The incident that report came from, if any.
+    pub incident_id: Option<i64>,
     /// Send it back when marking the case solved: a concurrent change gets 409.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -66,6 +70,8 @@ fn view(state: &AppState, c: &StoredCase) -> CaseView {
         summary: c.summary.clone(),
         discovered_at: c.record.discovered_at,
         solved_at: c.record.solved_at,
+        crime_report_id: c.crime_report_id,
+        incident_id: c.incident_id,
         version: c.version,
         created_at: c.created_at,
         updated_at: c.updated_at,

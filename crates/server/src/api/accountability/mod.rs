@@ -1,6 +1,7 @@
 //! Accountability and statistics over HTTP (issue 9): tasks with named owners and deadlines
 //! (`/api/tasks`), inspection campaigns from working groups to verified remediation
-//! (`/api/campaigns`), criminal cases (`/api/cases`) and the leaders' statistics with their
+//! (`/api/campaigns`), the crime-report register with its legal clock (`/api/crime-reports`),
+//! criminal cases (`/api/cases`) and the leaders' statistics with their
 //! CSV/XLSX exports (`/api/stats/…`). The rules live in `domain::tasks`,
 //! `domain::inspection` and `domain::stats`; the store persists and aggregates; this module
 //! checks roles and unit scope, maps domain refusals to HTTP errors and renders exports.
@@ -9,6 +10,7 @@
 
 pub mod campaigns;
 pub mod cases;
+pub mod crime_reports;
 pub mod stats;
 pub mod tasks;
 
@@ -19,6 +21,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use domain::access::Role;
+use domain::crime_report::CrimeReportError;
 use domain::inspection::InspectionError;
 use domain::report::{Lang, Table};
 use domain::stats::StatsError;
@@ -33,6 +36,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(tasks::routes())
         .merge(campaigns::routes())
         .merge(cases::routes())
+        .merge(crime_reports::routes())
         .merge(stats::routes())
 }
 
@@ -74,6 +78,14 @@ fn stats_error(e: StatsError) -> ApiError {
     }
 }
 
+fn crime_report_error(e: CrimeReportError) -> ApiError {
+    let message = e.to_string();
+    match e {
+        CrimeReportError::InvalidTransition { .. } => illegal_transition(message),
+        _ => ApiError::new(ErrorCode::InvalidField, message),
+    }
+}
+
 impl From<AccountabilityError> for ApiError {
     fn from(e: AccountabilityError) -> Self {
         match e {
@@ -81,6 +93,7 @@ impl From<AccountabilityError> for ApiError {
             AccountabilityError::Task(t) => task_error(t),
             AccountabilityError::Inspection(i) => inspection_error(i),
             AccountabilityError::Stats(s) => stats_error(s),
+            AccountabilityError::CrimeReport(c) => crime_report_error(c),
             stale @ AccountabilityError::StaleVersion { .. } => {
                 ApiError::conflict(format!("{stale}; read it again and retry"))
             }

@@ -271,6 +271,16 @@ impl TestServer {
             .expect("request")
     }
 
+    pub async fn put(&self, token: &str, path: &str, body: &Value) -> Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> Response {
         self.client
             .post(self.url(path))
