@@ -22,6 +22,7 @@ import { renderQuality } from "./views/quality.js";
 import { renderRecord } from "./views/record.js";
 import { renderCampaigns } from "./views/campaigns.js";
 import { renderCases } from "./views/cases.js";
+import { renderCrimeReports, renderCrimeReport } from "./views/crime_reports.js";
 import { renderAssistant } from "./views/assistant.js";
 import { renderAdmin } from "./views/admin.js";
 import { emptyState } from "./views/common.js";
@@ -45,6 +46,8 @@ const ROUTES = [
   [/^\/records\/([^/]+)\/([^/]+)$/, "quality", (m, [kind, id]) => renderRecord(m, { kind: decodeURIComponent(kind), id: decodeURIComponent(id) }, ctx)],
   [/^\/campaigns$/, "campaigns", (m) => renderCampaigns(m, {}, ctx)],
   [/^\/campaigns\/(\d+)$/, "campaigns", (m, [id]) => renderCampaigns(m, { id }, ctx)],
+  [/^\/crime-reports$/, "crime-reports", (m) => renderCrimeReports(m, {}, ctx)],
+  [/^\/crime-reports\/(\d+)$/, "crime-reports", (m, [id]) => renderCrimeReport(m, { id }, ctx)],
   [/^\/cases$/, "cases", (m) => renderCases(m, {}, ctx)],
   [/^\/assistant$/, "assistant", (m) => renderAssistant(m, {}, ctx)],
   [/^\/admin(?:\/([a-z]+))?$/, "admin", (m, [tab]) => renderAdmin(m, { tab }, ctx)],

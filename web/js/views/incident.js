@@ -15,6 +15,7 @@ import { createMap } from "../map.js";
 import { acknowledge, settle } from "../alert.js";
 import { errorText } from "../errors.js";
 import { emptyState, errorState, priorityBadge, statusChip, section, facts, hanoiInstant } from "./common.js";
+import { incidentCrimeReports } from "./crime_reports.js";
 
 /** The next status of a resource working an incident. */
 /** The casualty counts, in the order the reports list them. */
@@ -65,7 +66,8 @@ export function renderIncident(main, { id }, ctx) {
     const callsBox = h("div", { id: "incident-calls" });
     const notifyBox = h("div", { id: "incident-notifications" });
     const photosBox = h("div", { id: "incident-photos" });
-    const left = h("div", { class: "incident-main" }, info, casualtiesSection(), fireReportSection(), facilityBox, notifyBox, photosBox, callsBox, timelineSection(), notesSection());
+    const crimeBox = h("div", { id: "incident-crime-box" });
+    const left = h("div", { class: "incident-main" }, info, casualtiesSection(), fireReportSection(), facilityBox, notifyBox, photosBox, crimeBox, callsBox, timelineSection(), notesSection());
     const right = h("div", { class: "incident-side" }, actionsSection(), dispatchSection(), resourcesSection(), duplicatesSection(), controlsSection(), transferSection(), mergeSection(), exportsSection());
     replace(root, head, h("div", { class: "incident-grid" }, left, right));
     loadCalls(callsBox);
@@ -84,6 +86,16 @@ export function renderIncident(main, { id }, ctx) {
     loadPrePlan(facilityBox);
     loadNotifications(notifyBox);
     loadPhotos(photosBox);
+    loadCrimeReports(crimeBox);
+  }
+
+  // The crime reports registered from this incident, linked both ways; an officer who may act
+  // registers one from here with the incident's facts.
+  async function loadCrimeReports(box) {
+    const drawn = await incidentCrimeReports(inc, canAct(), ctx.go);
+    if (!alive) return;
+    if (!canAct() && !drawn.querySelector("li")) return replace(box);
+    replace(box, drawn);
   }
 
   // Photos sent from the scene by the field app, newest last; each opens full size.
