@@ -424,7 +424,7 @@ test("in English every screen speaks English (no raw codes or message keys) and 
   await openAs(page, server.url, admin, "/");
   const nav = await page.locator(".mainnav").innerText();
   for (const word of ["Board", "Intake", "Statistics"]) assert.match(nav, new RegExp(word));
-  const pages = ["/", "/intake", "/calls", "/devices", "/tasks", "/campaigns", "/cases", "/stats", "/quality", "/assistant", "/admin", "/admin/units", "/admin/plans", "/admin/imports"];
+  const pages = ["/", "/intake", "/calls", "/devices", "/tasks", "/campaigns", "/crime-reports", "/cases", "/stats", "/quality", "/assistant", "/admin", "/admin/units", "/admin/plans", "/admin/imports"];
   for (const path of pages) {
     await page.goto(`${server.url}${path}`);
     await page.waitForSelector("main h1, main h2");

@@ -1429,7 +1429,7 @@ const DICT = {
     shortcuts: "Shortcuts: Alt+N intake, Alt+B board, / filter the queue, J/K pick an incident, Enter open it, D dispatch the plan (on an incident)",
     filter_queue: "Filter the queue",
     nav_tasks: "Tasks",
-    nav_quality: "Residence data",
+    nav_quality: "Residence",
     quality_title: "Residence data quality: correct, complete, clean, alive",
     quality_correct: "Correct",
     quality_complete: "Complete",
