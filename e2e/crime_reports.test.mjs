@@ -63,6 +63,13 @@ test("the register shows what is overdue and due soon, and takes an anonymous ti
   assert.match(await facts.textContent(), /Tin báo về tội phạm/);
   assert.match(await page.locator("h1 .chip").textContent(), /^Trong hạn đến \d\d\/\d\d\/\d{4}$/);
   assert.match(await facts.textContent(), /Điều 147 Bộ luật Tố tụng hình sự 2015/);
+  // The tasks page says what of the register is due, and leads to it.
+  await page.goto(`${server.url}/tasks`);
+  const strip = page.locator("#tasks-crime-due a");
+  await strip.waitFor();
+  assert.equal(await strip.textContent(), "Tin báo tội phạm: 1 quá hạn, 1 sắp hết hạn giải quyết");
+  await strip.click();
+  await page.locator("#cr-due-units").waitFor();
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

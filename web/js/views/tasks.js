@@ -45,6 +45,7 @@ export function renderTasks(main, _params, ctx) {
   const csv = h("a", { class: "btn btn-sm", download: "" }, t("export_csv"));
   const xlsx = h("a", { class: "btn btn-sm", download: "" }, t("export_xlsx"));
   const summary = h("div", { class: "dev-summary", "aria-live": "polite" });
+  const crimeDue = h("p", { id: "tasks-crime-due", "aria-live": "polite" });
   const body = h("div", {}, h("p", { class: "muted" }, t("loading")));
   const createBox = h("div");
   replace(
@@ -64,6 +65,7 @@ export function renderTasks(main, _params, ctx) {
         xlsx,
       ),
       summary,
+      crimeDue,
       body,
       createBox,
     ),
@@ -80,6 +82,25 @@ export function renderTasks(main, _params, ctx) {
     includeClosed = closedBox.checked;
     load();
   });
+
+  // The crime reports whose legal time limit is over or ends soon sit beside the tasks: they
+  // are the unit's work with a deadline too.
+  async function loadCrimeDue() {
+    let due;
+    try {
+      due = await api(`/api/crime-reports/due${unit ? `?unit=${encodeURIComponent(unit)}` : ""}`);
+    } catch {
+      return replace(crimeDue);
+    }
+    const overdue = due.units.reduce((n, u) => n + u.overdue, 0);
+    const soon = due.units.reduce((n, u) => n + u.due_soon, 0);
+    replace(
+      crimeDue,
+      overdue || soon
+        ? h("a", { href: "/crime-reports", "data-nav": "", class: overdue ? "chip due-overdue" : "chip due-due_soon" }, t("tasks_crime_due", { overdue, soon }))
+        : null,
+    );
+  }
 
   async function load() {
     const q = new URLSearchParams();
@@ -100,6 +121,7 @@ export function renderTasks(main, _params, ctx) {
       return;
     }
     replace(summary, SUMMARY.map((s) => h("span", { class: `sum task-${s}` }, `${t(`task_status_${s}`)}: ${board.summary?.[s] ?? 0}`)));
+    loadCrimeDue();
     const tasks = board.tasks || [];
     if (!tasks.length) return replace(body, emptyState(t("tasks_empty")));
     replace(
