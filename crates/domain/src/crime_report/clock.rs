@@ -95,6 +95,10 @@ impl LimitRule {
         if self.procuracy_extensions > 10 || self.request_days_before > 60 {
             return bad("extension count or request notice out of range");
         }
+        let in_range = |d: NaiveDate| (1900..=9999).contains(&d.year());
+        if !in_range(self.valid_from) || self.valid_to.is_some_and(|to| !in_range(to)) {
+            return bad("validity days must be in the years 1900 to 9999");
+        }
         if self.valid_to.is_some_and(|to| to < self.valid_from) {
             return bad("valid_to is before valid_from");
         }

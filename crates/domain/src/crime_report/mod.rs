@@ -59,6 +59,11 @@ pub const MAX_ARTICLE: u16 = 426;
 /// How far ahead of the server clock a time of receipt may be (clock skew of the device).
 const FUTURE_SLACK_MINUTES: i64 = 5;
 
+/// The earliest day anything in the register may be dated.
+fn earliest() -> DateTime<Utc> {
+    DateTime::from_timestamp(-2_208_988_800, 0).unwrap_or_default() // 1900-01-01T00:00:00Z
+}
+
 /// Longest text kept in one field.
 const MAX_TEXT: usize = 4000;
 
@@ -368,6 +373,12 @@ impl CrimeReport {
             ("reporter.address", &new.reporter.address),
         ] {
             optional(field, value)?;
+        }
+        if new.received_at < earliest() {
+            return Err(CrimeReportError::Invalid {
+                field: "received_at",
+                reason: "is before 1900".into(),
+            });
         }
         if new.received_at > now + Duration::minutes(FUTURE_SLACK_MINUTES) {
             return Err(CrimeReportError::Invalid {

@@ -92,6 +92,21 @@ fn receipt_is_checked() {
         CrimeReport::receive(ancient, &rules, &cal, "u", now),
         Err(CrimeReportError::NoRule { .. })
     ));
+    // Dates at the edge of the calendar are refused before any day is counted from them.
+    let mut edge = new_report();
+    edge.received_at = DateTime::<Utc>::MIN_UTC;
+    assert!(matches!(
+        CrimeReport::receive(edge, &rules, &cal, "u", now),
+        Err(CrimeReportError::Invalid {
+            field: "received_at",
+            ..
+        })
+    ));
+    let far = LimitRule {
+        valid_from: NaiveDate::MIN,
+        ..LimitRule::art147_2015()
+    };
+    assert!(far.validate().is_err());
 }
 
 #[test]
