@@ -16,7 +16,7 @@ use crate::{from_millis, to_millis, Actor, AuditEntry, Result, Store, StoreError
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::crime_report::{
     Calendar, CrimeReport, CrimeReportError, Decision, Due, Extension, LimitRule, NewCrimeReport,
-    ReportOutcome, ReportSource, ReportStatus, RuleBook, Standing,
+    ReportOutcome, ReportStatus, RuleBook, Standing,
 };
 use domain::stats::{CaseRecord, MaxPenalty};
 use sqlx::Row;
@@ -85,6 +85,24 @@ pub struct DayOff {
 }
 
 const REPORT_COLUMNS: &str = "id, version, created_at, updated_at, doc";
+
+/// The conditions of a [`CrimeReportFilter`], bound by [`bind_filter!`] as `$1`–`$5`.
+const FILTER: &str = "($1 IS NULL OR unit_code = $1) AND ($2 IS NULL OR status = $2) \
+     AND ($3 IS NULL OR incident_id = $3) AND ($4 IS NULL OR received_at >= $4) \
+     AND ($5 IS NULL OR received_at < $5)";
+
+/// Binds a [`CrimeReportFilter`] to the parameters of [`FILTER`].
+macro_rules! bind_filter {
+    ($query:expr, $filter:expr) => {{
+        let filter: &CrimeReportFilter = $filter;
+        $query
+            .bind(filter.unit.clone())
+            .bind(filter.status.map(ReportStatus::code))
+            .bind(filter.incident_id)
+            .bind(filter.from.map(to_millis))
+            .bind(filter.to.map(to_millis))
+    }};
+}
 
 /// How far ahead of `now` the stored deadline of a report may be for it to be due soon under
 /// any rule (the longest notice a rule may ask, plus the days a calendar change may move it).
@@ -265,7 +283,7 @@ macro_rules! open_from_incident {
             None
         } else {
             let (rules, cal) = $crate::crime_reports::load_clock_data!($tx);
-            let new = $crate::crime_reports::new_from_incident(incident);
+            let new = domain::crime_report::NewCrimeReport::from_incident(incident);
             match domain::crime_report::CrimeReport::receive(new, &rules, &cal, &$actor.name, $now)
             {
                 Ok(report) => {
@@ -304,42 +322,6 @@ pub(crate) fn doc_of(r: &CrimeReport) -> Result<String> {
 
 pub(crate) fn payload_of(s: &StoredCrimeReport) -> serde_json::Value {
     payload(s)
-}
-
-/// The report an incident closed with `crime_report_taken` becomes: its unit, what the caller
-/// said and where, who called (a 113 call is a person's denunciation; a field officer's or an
-/// alarm's report is information).
-pub(crate) fn new_from_incident(incident: &domain::incident::Incident) -> NewCrimeReport {
-    use domain::incident::{Channel, Vocabulary};
-    let kind = match incident.channel {
-        Channel::FieldOfficer | Channel::AlarmDevice => {
-            domain::crime_report::ReportKind::Information
-        }
-        _ => domain::crime_report::ReportKind::Denunciation,
-    };
-    let mut summary = format!("{} — {}", incident.number, incident.kind.label_vi());
-    if !incident.description.trim().is_empty() {
-        summary.push_str(": ");
-        summary.push_str(incident.description.trim());
-    }
-    NewCrimeReport {
-        kind,
-        source: ReportSource::Incident,
-        // An incident closes with a responsible unit; `receive` refuses an empty one.
-        unit: incident.assignment.primary_unit.clone().unwrap_or_default(),
-        received_at: incident.times.received,
-        reporter: domain::crime_report::Reporter {
-            name: incident.caller.name.clone(),
-            phone: incident.caller.phone.clone(),
-            organisation: None,
-            address: None,
-        },
-        summary: summary.chars().take(4000).collect(),
-        place: incident.location.address.clone(),
-        article: None,
-        incident_id: Some(incident.id.0),
-        register_no: None,
-    }
 }
 
 impl Store {
@@ -558,18 +540,13 @@ impl Store {
             filter.limit.min(5000)
         };
         let rows = on_read!(self, |pool| {
-            sqlx::query(&format!(
-                "SELECT {REPORT_COLUMNS} FROM crime_reports \
-                 WHERE ($1 IS NULL OR unit_code = $1) AND ($2 IS NULL OR status = $2) \
-                 AND ($3 IS NULL OR incident_id = $3) AND ($4 IS NULL OR received_at >= $4) \
-                 AND ($5 IS NULL OR received_at < $5) \
-                 ORDER BY received_at DESC, id DESC LIMIT $6"
-            ))
-            .bind(&filter.unit)
-            .bind(filter.status.map(ReportStatus::code))
-            .bind(filter.incident_id)
-            .bind(filter.from.map(to_millis))
-            .bind(filter.to.map(to_millis))
+            bind_filter!(
+                sqlx::query(&format!(
+                    "SELECT {REPORT_COLUMNS} FROM crime_reports WHERE {FILTER} \
+                     ORDER BY received_at DESC, id DESC LIMIT $6"
+                )),
+                filter
+            )
             .bind(limit)
             .fetch_all(pool)
             .await?
@@ -584,17 +561,12 @@ impl Store {
     /// cut list.
     pub async fn count_crime_reports(&self, filter: &CrimeReportFilter) -> AccResult<i64> {
         Ok(on_read!(self, |pool| {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM crime_reports \
-                 WHERE ($1 IS NULL OR unit_code = $1) AND ($2 IS NULL OR status = $2) \
-                 AND ($3 IS NULL OR incident_id = $3) AND ($4 IS NULL OR received_at >= $4) \
-                 AND ($5 IS NULL OR received_at < $5)",
+            bind_filter!(
+                sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM crime_reports WHERE {FILTER}"
+                )),
+                filter
             )
-            .bind(&filter.unit)
-            .bind(filter.status.map(ReportStatus::code))
-            .bind(filter.incident_id)
-            .bind(filter.from.map(to_millis))
-            .bind(filter.to.map(to_millis))
             .fetch_one(pool)
             .await?
         }))

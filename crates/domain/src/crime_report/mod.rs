@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 mod clock;
 pub use clock::{Calendar, Clock, Due, Extension, ExtensionBy, LimitRule, RuleBook, Standing};
 
+use crate::incident::{Channel, Incident, Vocabulary};
 use crate::stats::period::vn_date;
 
 /// Errors of the crime-report register: the change was refused and nothing was changed.
@@ -290,6 +291,41 @@ pub struct NewCrimeReport {
     pub incident_id: Option<i64>,
     /// Number in the unit's paper register, if it keeps one.
     pub register_no: Option<String>,
+}
+
+impl NewCrimeReport {
+    /// The report an incident becomes: its unit, time of receipt, caller, place, and its
+    /// number, type and description as the summary. A call to 113 or a web report is a person's
+    /// denunciation; a field officer's or an alarm's report is information.
+    pub fn from_incident(incident: &Incident) -> Self {
+        let kind = match incident.channel {
+            Channel::FieldOfficer | Channel::AlarmDevice => ReportKind::Information,
+            _ => ReportKind::Denunciation,
+        };
+        let mut summary = format!("{} — {}", incident.number, incident.kind.label_vi());
+        if !incident.description.trim().is_empty() {
+            summary.push_str(": ");
+            summary.push_str(incident.description.trim());
+        }
+        NewCrimeReport {
+            kind,
+            source: ReportSource::Incident,
+            // An incident closes with a responsible unit; `receive` refuses an empty one.
+            unit: incident.assignment.primary_unit.clone().unwrap_or_default(),
+            received_at: incident.times.received,
+            reporter: Reporter {
+                name: incident.caller.name.clone(),
+                phone: incident.caller.phone.clone(),
+                organisation: None,
+                address: None,
+            },
+            summary: summary.chars().take(MAX_TEXT).collect(),
+            place: incident.location.address.clone(),
+            article: None,
+            incident_id: Some(incident.id.0),
+            register_no: None,
+        }
+    }
 }
 
 /// A report as the register holds it (the stored document).

@@ -23,7 +23,7 @@ use domain::crime_report::{
     Calendar, Decision, Due, Entry, Extension, ExtensionBy, LimitRule, NewCrimeReport, ReportKind,
     ReportOutcome, ReportSource, ReportStatus, Reporter, RuleBook,
 };
-use domain::incident::{masked_phone, IncidentId, Vocabulary};
+use domain::incident::{masked_phone, IncidentId};
 use domain::stats::MaxPenalty;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -245,60 +245,43 @@ pub async fn create(
         ),
         None => None,
     };
-    let carried = from_incident.as_ref().map(|i| {
-        let mut summary = format!("{} — {}", i.number, i.kind.label_vi());
-        if !i.description.trim().is_empty() {
-            summary.push_str(": ");
-            summary.push_str(i.description.trim());
-        }
-        (i, summary)
-    });
-    let asked_unit = body.unit.as_deref().or_else(|| {
-        carried
-            .as_ref()
-            .and_then(|(i, _)| i.assignment.primary_unit.as_deref())
-    });
+    // From an incident, what is not given is carried from it.
+    let base = from_incident.as_ref().map(NewCrimeReport::from_incident);
+    let asked_unit = body.unit.as_deref().or(base
+        .as_ref()
+        .map(|b| b.unit.as_str())
+        .filter(|u| !u.is_empty()));
     let unit = scoped_unit(&state, &principal, asked_unit)?
         .filter(|u| state.units.get(u).is_some())
         .ok_or_else(|| {
             invalid("unit: the commune/ward unit that receives the report is required")
         })?;
-    let reporter = match (&body.reporter, &carried) {
-        (Some(r), _) => r.clone(),
-        (None, Some((i, _))) => Reporter {
-            name: i.caller.name.clone(),
-            phone: i.caller.phone.clone(),
-            ..Reporter::default()
+    let given_summary = body.summary.filter(|s| !s.trim().is_empty());
+    let new = match base {
+        Some(b) => NewCrimeReport {
+            kind: body.kind.unwrap_or(b.kind),
+            source: body.source.unwrap_or(b.source),
+            unit,
+            received_at: body.received_at.unwrap_or(b.received_at),
+            reporter: body.reporter.unwrap_or(b.reporter),
+            summary: given_summary.unwrap_or(b.summary),
+            place: body.place.or(b.place),
+            article: body.article,
+            incident_id: b.incident_id,
+            register_no: body.register_no,
         },
-        (None, None) => Reporter::default(),
-    };
-    let summary = match (body.summary, &carried) {
-        (Some(s), _) if !s.trim().is_empty() => s,
-        (_, Some((_, s))) => s.clone(),
-        (s, None) => s.unwrap_or_default(),
-    };
-    let new = NewCrimeReport {
-        kind: body.kind.unwrap_or(ReportKind::Denunciation),
-        source: body.source.unwrap_or(if carried.is_some() {
-            ReportSource::Incident
-        } else {
-            ReportSource::Citizen
-        }),
-        unit,
-        received_at: body
-            .received_at
-            .or(carried.as_ref().map(|(i, _)| i.times.received))
-            .unwrap_or(now),
-        reporter,
-        summary,
-        place: body.place.or_else(|| {
-            carried
-                .as_ref()
-                .and_then(|(i, _)| i.location.address.clone())
-        }),
-        article: body.article,
-        incident_id: body.incident_id,
-        register_no: body.register_no,
+        None => NewCrimeReport {
+            kind: body.kind.unwrap_or(ReportKind::Denunciation),
+            source: body.source.unwrap_or(ReportSource::Citizen),
+            unit,
+            received_at: body.received_at.unwrap_or(now),
+            reporter: body.reporter.unwrap_or_default(),
+            summary: given_summary.unwrap_or_default(),
+            place: body.place,
+            article: body.article,
+            incident_id: None,
+            register_no: body.register_no,
+        },
     };
     let stored = state
         .store
