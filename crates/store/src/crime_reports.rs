@@ -572,6 +572,33 @@ impl Store {
         }))
     }
 
+    /// The reports that can count in the figures of `[start, end)` (in `unit` when given):
+    /// received before `end`, and still open or changed since `start`. A report left out was
+    /// decided and last written before `start`, so it counts in none of the figures.
+    pub async fn crime_reports_for_figures(
+        &self,
+        unit: Option<&str>,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> AccResult<Vec<CrimeReport>> {
+        let rows = on_read!(self, |pool| {
+            sqlx::query(&format!(
+                "SELECT {REPORT_COLUMNS} FROM crime_reports WHERE received_at < $1 \
+                 AND (status IN ('verifying', 'suspended') OR updated_at >= $2) \
+                 AND ($3 IS NULL OR unit_code = $3)"
+            ))
+            .bind(to_millis(end))
+            .bind(to_millis(start))
+            .bind(unit)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|row| report_from_row(row).map(|s| s.report))
+            .collect::<Result<Vec<_>>>()?
+        });
+        Ok(rows)
+    }
+
     /// Every report being verified whose limit is due soon or over at `now` (in `unit` when
     /// given), most urgent first, each judged with the current rules and calendar.
     pub async fn due_crime_reports(

@@ -15,7 +15,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 mod clock;
+mod figures;
 pub use clock::{Calendar, Clock, Due, Extension, ExtensionBy, LimitRule, RuleBook, Standing};
+pub use figures::{figures, figures_table, Figures, PeriodFigures};
 
 use crate::incident::{Channel, Incident, Vocabulary};
 use crate::stats::period::vn_date;

@@ -419,7 +419,120 @@ async fn rules_and_days_off(backend: Backend) {
     s.stop().await;
 }
 
+async fn figures_of_a_period_by_unit(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let officer = s
+        .user(&admin, "cb.hoankiem", "unit_officer", Some("00004"))
+        .await;
+    let other = s
+        .user(&admin, "cb.ngocha", "unit_officer", Some("00008"))
+        .await;
+    // 09:00 Vietnam time on a day of 2026.
+    let at = |m: u32, d: u32| format!("2026-{m:02}-{d:02}T02:00:00Z");
+    let receive = |token: String, m: u32, d: u32| {
+        let s = &s;
+        async move {
+            let r = s
+                .post(
+                    &token,
+                    "/api/crime-reports",
+                    &json!({"summary": "Trộm cắp tài sản", "received_at": at(m, d)}),
+                )
+                .await;
+            json_of(r, StatusCode::CREATED).await
+        }
+    };
+    let decide = |token: String, r: Value, outcome: &'static str, day: &'static str| {
+        let s = &s;
+        async move {
+            let r = s
+                .post(
+                    &token,
+                    &format!("/api/crime-reports/{}/decision", r["id"]),
+                    &json!({"outcome": outcome, "decision_no": "1/QĐ", "decided_on": day,
+                            "reason": "Chờ kết luận giám định", "version": r["version"]}),
+                )
+                .await;
+            json_of(r, StatusCode::OK).await
+        }
+    };
+    // 00004: one carried in from February and settled in March, one received in March and
+    // still pending; 00008: one received and suspended in March.
+    let feb = receive(officer.clone(), 2, 20).await;
+    decide(officer.clone(), feb, "not_prosecute", "2026-03-05").await;
+    receive(officer.clone(), 3, 10).await;
+    let mar = receive(other.clone(), 3, 11).await;
+    decide(other.clone(), mar, "suspend", "2026-03-12").await;
+
+    let f = json_of(
+        s.get(
+            &admin,
+            "/api/crime-reports/figures?from=2026-03-01&to=2026-03-31",
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(f["units"].as_array().unwrap().len(), 2, "{f}");
+    let a = &f["units"][0];
+    assert_eq!(a["unit"], "00004");
+    assert!(a["unit_name"].is_string());
+    assert_eq!(
+        (
+            &a["carried_in"],
+            &a["received"],
+            &a["settled"],
+            &a["pending_end"]
+        ),
+        (&json!(1), &json!(1), &json!(1), &json!(1))
+    );
+    assert_eq!(a["settled_rate"], 50.0);
+    assert_eq!(f["total"]["to_settle"], 3);
+    assert_eq!(f["total"]["suspended"], 1);
+    // A unit officer gets their own unit only.
+    let mine = json_of(
+        s.get(
+            &other,
+            "/api/crime-reports/figures?from=2026-03-01&to=2026-03-31",
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(mine["units"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["total"]["settled"], 1);
+    // The CSV export names the units and ends with the total.
+    let r = s
+        .get(
+            &admin,
+            "/api/crime-reports/figures?from=2026-03-01&to=2026-03-31&format=csv",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.unwrap();
+    let name = a["unit_name"].as_str().unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with(&format!("{name},1,1,2,1,0,1,0,0,1,50.00,100.00,1"))),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("Tổng cộng,1,2,3,2,0,1,1,0,2,66.67,100.00,1")),
+        "{csv}"
+    );
+    let r = s
+        .get(&admin, "/api/crime-reports/figures?period=nonsense")
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    s.stop().await;
+}
+
 api_on_both_backends!(
+    figures_of_a_period_by_unit,
     register_scope_and_due_lists,
     the_chain_from_incident_to_case,
     rules_and_days_off,

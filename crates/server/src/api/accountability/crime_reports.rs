@@ -20,10 +20,12 @@ use axum::Router;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Role;
 use domain::crime_report::{
-    Calendar, Decision, Due, Entry, Extension, ExtensionBy, LimitRule, NewCrimeReport, ReportKind,
-    ReportOutcome, ReportSource, ReportStatus, Reporter, RuleBook,
+    figures, figures_table, Calendar, Decision, Due, Entry, Extension, ExtensionBy, Figures,
+    LimitRule, NewCrimeReport, ReportKind, ReportOutcome, ReportSource, ReportStatus, Reporter,
+    RuleBook,
 };
 use domain::incident::{masked_phone, IncidentId};
+use domain::report::Lang;
 use domain::stats::MaxPenalty;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -412,6 +414,78 @@ pub async fn due(
     Ok(Json(DueList { units, reports }))
 }
 
+/// One unit's figures, with its name.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnitFigures {
+    pub unit: String,
+    pub unit_name: Option<String>,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// The register's figures for a period.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FiguresView {
+    pub period: super::stats::PeriodView,
+    /// Units with any report to count, by code.
+    pub units: Vec<UnitFigures>,
+    pub total: Figures,
+    /// How the figures are counted.
+    pub definition: String,
+}
+
+const FIGURES_DEFINITION: &str = "Tồn kỳ trước: tiếp nhận trước kỳ, chưa giải quyết khi kỳ bắt \
+     đầu. Đã giải quyết: có quyết định khởi tố, không khởi tố, tạm đình chỉ hoặc chuyển cơ quan \
+     có thẩm quyền trong kỳ (theo ngày quyết định). Tỷ lệ giải quyết = đã giải quyết / (tồn kỳ \
+     trước + tiếp nhận trong kỳ). Còn tồn = tồn kỳ trước + tiếp nhận − đã giải quyết.";
+
+/// Received, settled (by outcome, on time) and pending crime reports per unit for a period,
+/// as JSON or as a CSV/XLSX download (`format=`), units named.
+#[utoipa::path(get, path = "/api/crime-reports/figures", tag = "crime-reports",
+    params(super::stats::StatsQuery),
+    responses((status = 200, body = FiguresView), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn figures_of_period(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<super::stats::StatsQuery>,
+) -> ApiResult<Response> {
+    principal.require(&OFFICER_ROLES)?;
+    let now = Utc::now();
+    let period = super::stats::period_of(&q, now)?;
+    let unit = scoped_unit(&state, &principal, q.unit.as_deref())?;
+    let (start, end) = period.utc_range();
+    let reports = state
+        .store
+        .crime_reports_for_figures(unit.as_deref(), start, end)
+        .await?;
+    let counted = figures(reports.iter(), period.first_day(), period.last_day());
+    let name = |code: &str| unit_name(&state, code).unwrap_or_else(|| code.to_owned());
+    match q.format.unwrap_or(super::Format::Json) {
+        super::Format::Json => Ok(Json(FiguresView {
+            period: super::stats::PeriodView::from(&period),
+            units: counted
+                .units
+                .iter()
+                .map(|(code, f)| UnitFigures {
+                    unit: code.clone(),
+                    unit_name: unit_name(&state, code),
+                    figures: f.clone(),
+                })
+                .collect(),
+            total: counted.total,
+            definition: FIGURES_DEFINITION.to_owned(),
+        })
+        .into_response()),
+        format => {
+            let lang = q.lang.map(Lang::from).unwrap_or(Lang::Vi);
+            let table = figures_table(&counted, lang, &period.label_vi(), &period.label_en(), name)
+                .map_err(ApiError::internal)?;
+            super::export(&table, format, lang, &format!("tin-bao-{period}"))
+        }
+    }
+}
+
 /// One report, with its history, limit and links.
 #[utoipa::path(get, path = "/api/crime-reports/{id}", tag = "crime-reports",
     params(("id" = i64, Path)),
@@ -716,6 +790,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/crime-reports", get(list).post(create))
         .route("/api/crime-reports/due", get(due))
+        .route("/api/crime-reports/figures", get(figures_of_period))
         .route("/api/crime-reports/rules", get(rules).post(add_rule))
         .route("/api/crime-reports/{id}", get(get_one))
         .route("/api/crime-reports/{id}/extensions", post(extend))
@@ -733,6 +808,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     create,
     list,
     due,
+    figures_of_period,
     get_one,
     extend,
     decide,
