@@ -52,6 +52,16 @@ test("the register shows what is overdue and due soon, and takes an anonymous ti
   assert.match(await due.nth(0).locator(".chip").textContent(), /^Quá hạn \d+ ngày$/);
   assert.equal(await due.nth(1).getAttribute("data-due"), "due_soon");
   assert.equal(await page.locator("#cr-total").textContent(), "Tổng số tin báo: 2");
+  // The period's figures: both were received before this reporting month or in it, none
+  // settled, both pending at its end (the server's counts, per unit and in total).
+  const total = page.locator("#cr-figures-table tr.total td");
+  await total.first().waitFor();
+  const figures = await total.allTextContents();
+  assert.equal(figures.length, 12);
+  assert.equal(Number(figures[0]) + Number(figures[1]), 2);
+  assert.equal(figures[3], "0");
+  assert.equal(figures[11], "2");
+  assert.match(await page.locator("#cr-figures-csv").getAttribute("href"), /format=csv/);
 
   // An anonymous tip: no reporter at all.
   await page.locator("#ncr-kind").selectOption("information");

@@ -7,11 +7,12 @@
 
 import { api, ApiError } from "../api.js";
 import { h, replace, toast } from "../dom.js";
-import { t, label, codes } from "../i18n.js";
+import { t, label, codes, lang } from "../i18n.js";
 import { session, isCityUser, unitName } from "../session.js";
 import { onChange } from "../feed.js";
 import { dateTime, date } from "../time.js";
 import { emptyState, errorState, section, facts, field, hanoiInstant, changeErrorText } from "./common.js";
+import { periodChoices } from "../periods.js";
 
 const WRITERS = ["admin", "operator", "unit_officer"];
 
@@ -60,6 +61,16 @@ export function renderCrimeReports(main, _params, ctx) {
   const body = h("div", {}, h("p", { class: "muted" }, t("loading")));
   const message = h("p", { class: "form-message", role: "alert" });
   const createBox = h("div");
+  const periodSel = h(
+    "select",
+    { id: "cr-period" },
+    periodChoices()
+      .filter((p) => p.code !== "custom")
+      .map((p) => h("option", { value: p.code }, t(p.key))),
+  );
+  const csvLink = h("a", { class: "btn btn-sm", download: "", id: "cr-figures-csv" }, t("export_csv"));
+  const xlsxLink = h("a", { class: "btn btn-sm", download: "", id: "cr-figures-xlsx" }, t("export_xlsx"));
+  const figuresBox = h("div", { id: "cr-figures" });
   replace(
     main,
     h(
@@ -67,6 +78,7 @@ export function renderCrimeReports(main, _params, ctx) {
       { class: "crime-reports page" },
       h("h1", {}, t("cr_title")),
       section(t("cr_due_title"), dueBox),
+      section(t("cr_figures_title"), h("div", { class: "filters" }, h("label", { for: "cr-period" }, t("period")), periodSel, csvLink, xlsxLink), figuresBox),
       h("div", { class: "filters" }, h("label", { for: "cr-unit" }, t("unit")), unitSel, h("label", { for: "cr-status" }, t("status")), statusSel),
       summary,
       body,
@@ -79,6 +91,42 @@ export function renderCrimeReports(main, _params, ctx) {
       unit = isCityUser() ? unitSel.value : session.me.unit_code;
       load();
     });
+  }
+  periodSel.addEventListener("change", () => loadFigures());
+
+  // Received, settled and pending in the chosen reporting period, per unit, as the server counts.
+  async function loadFigures() {
+    const q = new URLSearchParams({ period: periodSel.value });
+    if (unit) q.set("unit", unit);
+    csvLink.href = `/api/crime-reports/figures?${q}&format=csv`;
+    xlsxLink.href = `/api/crime-reports/figures?${q}&format=xlsx`;
+    let f;
+    try {
+      f = await api(`/api/crime-reports/figures?${q}`);
+    } catch (e) {
+      if (alive) replace(figuresBox, errorState(e));
+      return;
+    }
+    if (!alive) return;
+    const pct = (v) => (v == null ? "—" : `${v.toFixed(1)} %`);
+    const cols = ["carried_in", "received", "to_settle", "settled", "prosecuted", "not_prosecuted", "suspended", "transferred", "on_time"];
+    const cells = (x) => [...cols.map((c) => h("td", { class: "num" }, String(x[c]))), h("td", { class: "num" }, pct(x.settled_rate)), h("td", { class: "num" }, pct(x.on_time_rate)), h("td", { class: "num" }, String(x.pending_end))];
+    replace(
+      figuresBox,
+      h("p", { class: "muted" }, f.period.label),
+      h(
+        "table",
+        { class: "table", id: "cr-figures-table" },
+        h("thead", {}, h("tr", {}, [t("unit"), ...cols.map((c) => t(`cr_fig_${c}`)), t("cr_fig_settled_rate"), t("cr_fig_on_time_rate"), t("cr_fig_pending_end")].map((c) => h("th", { scope: "col" }, c)))),
+        h(
+          "tbody",
+          {},
+          f.units.map((u) => h("tr", { dataset: { unit: u.unit } }, h("td", {}, u.unit_name || unitName(u.unit)), cells(u))),
+          h("tr", { class: "total" }, h("th", { scope: "row" }, t("cr_fig_total")), cells(f.total)),
+        ),
+      ),
+      h("p", { class: "muted" }, lang() === "en" ? f.definition_en : f.definition),
+    );
   }
 
   const row = (r) =>
@@ -212,9 +260,13 @@ export function renderCrimeReports(main, _params, ctx) {
   }
 
   const off = onChange((c) => {
-    if (c.kind === "resync" || (c.kind && c.kind.startsWith("crime_report."))) load();
+    if (c.kind === "resync" || (c.kind && c.kind.startsWith("crime_report."))) {
+      load();
+      loadFigures();
+    }
   });
   load();
+  loadFigures();
   drawCreate();
   return () => {
     alive = false;

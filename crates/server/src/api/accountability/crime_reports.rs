@@ -432,12 +432,17 @@ pub struct FiguresView {
     pub total: Figures,
     /// How the figures are counted.
     pub definition: String,
+    pub definition_en: String,
 }
 
 const FIGURES_DEFINITION: &str = "Tồn kỳ trước: tiếp nhận trước kỳ, chưa giải quyết khi kỳ bắt \
      đầu. Đã giải quyết: có quyết định khởi tố, không khởi tố, tạm đình chỉ hoặc chuyển cơ quan \
      có thẩm quyền trong kỳ (theo ngày quyết định). Tỷ lệ giải quyết = đã giải quyết / (tồn kỳ \
      trước + tiếp nhận trong kỳ). Còn tồn = tồn kỳ trước + tiếp nhận − đã giải quyết.";
+const FIGURES_DEFINITION_EN: &str = "Carried in: received before the period and not settled when \
+     it began. Settled: a decision to prosecute, not to prosecute, to suspend, or a transfer to \
+     the competent body within the period (by the decision's day). Settled rate = settled / \
+     (carried in + received). Pending = carried in + received − settled.";
 
 /// Received, settled (by outcome, on time) and pending crime reports per unit for a period,
 /// as JSON or as a CSV/XLSX download (`format=`), units named.
@@ -475,6 +480,7 @@ pub async fn figures_of_period(
                 .collect(),
             total: counted.total,
             definition: FIGURES_DEFINITION.to_owned(),
+            definition_en: FIGURES_DEFINITION_EN.to_owned(),
         })
         .into_response()),
         format => {
