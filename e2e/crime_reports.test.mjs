@@ -80,6 +80,11 @@ test("the register shows what is overdue and due soon, and takes an anonymous ti
   assert.equal(await strip.textContent(), "Tin báo tội phạm: 1 quá hạn, 1 sắp hết hạn giải quyết");
   await strip.click();
   await page.locator("#cr-due-units").waitFor();
+  // So does the unit's board, above its map.
+  await page.goto(`${server.url}/units/${BA_DINH.code}`);
+  const boardStrip = page.locator(".board-map .crime-due-strip a");
+  await boardStrip.waitFor();
+  assert.equal(await boardStrip.textContent(), "Tin báo tội phạm: 1 quá hạn, 1 sắp hết hạn giải quyết");
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -14,6 +14,7 @@ import { normIncident, normResource, normFacility, timer, isOpen, isPending, que
 import { createMap } from "../map.js";
 import { raise, isFireAlarm } from "../alert.js";
 import { emptyState, errorState, priorityBadge, statusChip } from "./common.js";
+import { crimeDueStrip } from "./crime_reports.js";
 import { dataTime } from "../outage.js";
 import { errorText } from "../errors.js";
 
@@ -94,7 +95,8 @@ export function renderBoard(main, { unit }, ctx) {
     status,
     listEl,
   );
-  const mapSide = h("div", { class: "board-map" }, header, mapEl, legend());
+  const crimeDue = crimeDueStrip(unit);
+  const mapSide = h("div", { class: "board-map" }, header, crimeDue, mapEl, legend());
   replace(main, h("div", { class: `board${layout === "queue" ? " board-queue-only" : layout === "map" ? " board-map-only" : ""}` }, layout === "queue" ? null : mapSide, layout === "map" ? null : queue));
 
   const map =
@@ -241,6 +243,7 @@ export function renderBoard(main, { unit }, ctx) {
   }
 
   const off = onChange((change) => {
+    if (change.kind === "resync" || change.kind?.startsWith("crime_report.")) crimeDue.refresh();
     if (change.kind === "resync") {
       load();
       return;

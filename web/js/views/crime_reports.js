@@ -494,3 +494,30 @@ export async function incidentCrimeReports(incident, canWrite, go) {
   }
   return section(t("cr_title"), box);
 }
+
+/**
+ * A link saying how many of the unit's (or the city's) crime reports are overdue or due soon,
+ * leading to the register; empty when none is, or when the account may not read the register.
+ * `refresh()` on the element loads the counts again.
+ */
+export function crimeDueStrip(unit) {
+  const el = h("p", { class: "crime-due-strip", "aria-live": "polite" });
+  el.refresh = async () => {
+    let due;
+    try {
+      due = await api(`/api/crime-reports/due${unit ? `?unit=${encodeURIComponent(unit)}` : ""}`);
+    } catch {
+      return replace(el);
+    }
+    const overdue = due.units.reduce((n, u) => n + u.overdue, 0);
+    const soon = due.units.reduce((n, u) => n + u.due_soon, 0);
+    replace(
+      el,
+      overdue || soon
+        ? h("a", { href: "/crime-reports", "data-nav": "", class: overdue ? "chip due-overdue" : "chip due-due_soon" }, t("tasks_crime_due", { overdue, soon }))
+        : null,
+    );
+  };
+  el.refresh();
+  return el;
+}

@@ -9,6 +9,7 @@ import { t } from "../i18n.js";
 import { session, isCityUser, unitName } from "../session.js";
 import { onChange } from "../feed.js";
 import { dateTime } from "../time.js";
+import { crimeDueStrip } from "./crime_reports.js";
 import { emptyState, errorState, section, facts, field, hanoiInstant } from "./common.js";
 import { errorText } from "../errors.js";
 
@@ -45,7 +46,9 @@ export function renderTasks(main, _params, ctx) {
   const csv = h("a", { class: "btn btn-sm", download: "" }, t("export_csv"));
   const xlsx = h("a", { class: "btn btn-sm", download: "" }, t("export_xlsx"));
   const summary = h("div", { class: "dev-summary", "aria-live": "polite" });
-  const crimeDue = h("p", { id: "tasks-crime-due", "aria-live": "polite" });
+  // The crime reports whose legal time limit is over or ends soon sit beside the tasks: they
+  // are the unit's work with a deadline too.
+  const crimeDue = h("div", { id: "tasks-crime-due" });
   const body = h("div", {}, h("p", { class: "muted" }, t("loading")));
   const createBox = h("div");
   replace(
@@ -83,25 +86,6 @@ export function renderTasks(main, _params, ctx) {
     load();
   });
 
-  // The crime reports whose legal time limit is over or ends soon sit beside the tasks: they
-  // are the unit's work with a deadline too.
-  async function loadCrimeDue() {
-    let due;
-    try {
-      due = await api(`/api/crime-reports/due${unit ? `?unit=${encodeURIComponent(unit)}` : ""}`);
-    } catch {
-      return replace(crimeDue);
-    }
-    const overdue = due.units.reduce((n, u) => n + u.overdue, 0);
-    const soon = due.units.reduce((n, u) => n + u.due_soon, 0);
-    replace(
-      crimeDue,
-      overdue || soon
-        ? h("a", { href: "/crime-reports", "data-nav": "", class: overdue ? "chip due-overdue" : "chip due-due_soon" }, t("tasks_crime_due", { overdue, soon }))
-        : null,
-    );
-  }
-
   async function load() {
     const q = new URLSearchParams();
     if (mineOnly) q.set("person", me);
@@ -121,7 +105,7 @@ export function renderTasks(main, _params, ctx) {
       return;
     }
     replace(summary, SUMMARY.map((s) => h("span", { class: `sum task-${s}` }, `${t(`task_status_${s}`)}: ${board.summary?.[s] ?? 0}`)));
-    loadCrimeDue();
+    replace(crimeDue, crimeDueStrip(mineOnly ? session.me.unit_code : unit));
     const tasks = board.tasks || [];
     if (!tasks.length) return replace(body, emptyState(t("tasks_empty")));
     replace(
