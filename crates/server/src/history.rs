@@ -403,6 +403,9 @@ async fn write_cases(
             summary: "Vụ án mô phỏng".into(),
             discovered_at,
             solved_at,
+            status: None,
+            status_at: None,
+            suspects: None,
         });
         if batch.len() == BATCH {
             store.import_cases(&batch, &actor, now).await?;

@@ -70,6 +70,7 @@ fn inspection_error(e: InspectionError) -> ApiError {
 fn stats_error(e: StatsError) -> ApiError {
     match e {
         StatsError::Table(detail) => ApiError::internal(detail),
+        t @ StatsError::CaseTransition { .. } => illegal_transition(t.to_string()),
         other => ApiError::new(ErrorCode::InvalidField, other.to_string()),
     }
 }
