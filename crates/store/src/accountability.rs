@@ -982,6 +982,12 @@ struct CheckedCase {
 }
 
 impl NewCase {
+    /// Checks the case as [`Store::create_case`] would, without writing it (an import checks
+    /// every row before it writes any).
+    pub fn check(&self, now: DateTime<Utc>) -> AccResult<()> {
+        self.checked(now).map(|_| ())
+    }
+
     /// The domain record after `CaseRecord::validate` and the status date checks (not before
     /// the discovery, not after `now`); a status that means "solved" sets `solved_at` when it
     /// is not given.
@@ -1346,6 +1352,60 @@ impl Store {
         Ok(())
     }
 
+    /// One transaction of a case import fed through a [`crate::BulkImport`]: the rows, their
+    /// history rows and one audit row; the ids in row order.
+    async fn import_case_chunk(
+        &self,
+        chunk: &[NewCase],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> AccResult<Vec<i64>> {
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+            return Ok(Vec::new());
+        };
+        let rows = chunk
+            .iter()
+            .map(|new| Ok((new.checked(now)?, new)))
+            .collect::<AccResult<Vec<_>>>()?;
+        let entry = AuditEntry {
+            action: "case.import".into(),
+            object_type: "case".into(),
+            object_id: format!("{}..{}", first.case_ref, last.case_ref),
+            unit_code: None,
+            summary: serde_json::json!({"count": chunk.len()}),
+        };
+        Ok(on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let ids = insert_cases!(tx, &rows, actor, now);
+            insert_audit!(tx, actor, &entry, now);
+            tx.commit().await?;
+            ids
+        }))
+    }
+
+    /// Which of these case numbers are stored already.
+    pub async fn existing_case_refs(&self, refs: &[String]) -> AccResult<Vec<String>> {
+        let mut found = Vec::new();
+        for chunk in refs.chunks(500) {
+            let sql = format!(
+                "SELECT case_ref FROM cases WHERE case_ref IN ({})",
+                (1..=chunk.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut part: Vec<String> = on_read!(self, |pool| {
+                let mut q = sqlx::query_scalar(&sql);
+                for r in chunk {
+                    q = q.bind(r);
+                }
+                q.fetch_all(pool).await?
+            });
+            found.append(&mut part);
+        }
+        Ok(found)
+    }
+
     /// Moves a case to another status (the domain's [`change_status`] decides whether it may
     /// and what its solved date becomes), only if it is still at the version read; appends the
     /// change to its history.
@@ -1644,5 +1704,27 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+}
+
+impl crate::ImportRow for NewCase {
+    const TABLE: (&'static str, &'static str) = ("cases", "case");
+
+    async fn write_chunk(
+        store: &Store,
+        chunk: &[Self],
+        _place: crate::ChunkPlace,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        store
+            .import_case_chunk(chunk, actor, now)
+            .await
+            .map_err(|e| match e {
+                AccountabilityError::Store(s) => s,
+                // The rows were checked before the import began: a rule failing now means
+                // something changed meanwhile.
+                other => StoreError::Conflict(other.to_string()),
+            })
     }
 }

@@ -1,5 +1,6 @@
 //! Criminal cases that follow the investigation, over real HTTP on SQLite and PostgreSQL:
-//! status changes with their dates, history and version checks, and the unit scope.
+//! status changes with their dates, history and version checks, and the unit scope; the
+//! bulk import from CSV and XLSX with its report of bad rows by line.
 
 use crate::common;
 
@@ -210,4 +211,196 @@ async fn case_statuses_follow_the_procedure(backend: Backend) {
     s.stop().await;
 }
 
-api_on_both_backends!(case_statuses_follow_the_procedure,);
+/// A file with one error of each kind, the lines numbered as a spreadsheet shows them.
+const BAD_FILE: &str = "\u{feff}Số vụ án,Đơn vị,Điều,Khoản,Khung hình phạt,Tóm tắt,Ngày phát hiện,Ngày khám phá,Trạng thái,Ngày trạng thái,Số đối tượng
+IM-1,00004,173,1,prison:36,Trộm cắp xe máy,2026-03-01,2026-03-05,,,1
+IM-2,Phường Ngọc Hà,174,2,prison:84,\"Lừa đảo, chiếm đoạt\",01/03/2026 08:30,,investigating,2026-03-02,
+IM-3,Phường Không Có,173,1,prison:36,,2026-03-01,,,,
+IM-4,00004,abc,1,prison:36,,2026-03-01,,,,
+IM-5,00004,173,1,prison:36,,2026-13-01,,,,
+IM-1,00004,173,1,prison:36,,2026-03-01,,,,
+IM-OLD,00004,173,1,prison:36,,2026-03-01,,,,
+IM-8,00004,173,1,prison:36,,2026-03-01,,closed,,
+IM-9,Ba Đình,249,1,life,Mua bán ma túy,2026-03-03,,sent_for_prosecution,2026-03-20,3
+";
+
+async fn cases_import_from_csv_and_xlsx_with_errors_by_line(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let officer = s
+        .user(
+            &admin,
+            &common::unique("cand"),
+            "unit_officer",
+            Some("00004"),
+        )
+        .await;
+    json_ok(
+        s.post(
+            &admin,
+            "/api/cases",
+            &json!({
+                "case_ref": "IM-OLD", "unit": "00004", "article": 173,
+                "bracket_max": {"type": "non_custodial"}, "discovered_at": "2026-01-01T00:00:00Z",
+            }),
+        )
+        .await,
+    )
+    .await;
+    // Unit officers do not import.
+    let r = s.post_csv(&officer, "/api/cases/import", BAD_FILE).await;
+    assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, "forbidden");
+
+    // By default one bad row refuses the whole file, and every bad row is named.
+    let r = s.post_csv(&admin, "/api/cases/import", BAD_FILE).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_rows", "{body}");
+    let rows: Vec<(i64, String, String)> = body["error"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_i64().unwrap(),
+                e["field"].as_str().unwrap_or("").to_owned(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let lines: Vec<(i64, &str)> = rows.iter().map(|(l, f, _)| (*l, f.as_str())).collect();
+    assert_eq!(
+        lines,
+        [
+            (4, "unit"),
+            (5, "article"),
+            (6, "discovered_at"),
+            (7, "case_ref"),
+            (8, "case_ref"),
+            (9, "status"),
+        ],
+        "{body}"
+    );
+    assert!(rows[3].2.contains("line 2"), "{:?}", rows[3]);
+    assert!(
+        rows[4].2.contains("already in the register"),
+        "{:?}",
+        rows[4]
+    );
+    let all = json_ok(s.get(&admin, "/api/cases").await).await;
+    assert_eq!(all.as_array().unwrap().len(), 1, "nothing was written");
+
+    // valid-only writes the good rows and reports the same bad ones.
+    let r = s
+        .post_csv(&admin, "/api/cases/import?mode=valid-only", BAD_FILE)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let report: Value = r.json().await.unwrap();
+    assert_eq!(report["created"], 3, "{report}");
+    assert_eq!(report["errors"].as_array().unwrap().len(), 6, "{report}");
+    let ids: Vec<i64> = report["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    let c1 = json_ok(s.get(&admin, &format!("/api/cases/{}", ids[0])).await).await;
+    assert_eq!(c1["case_ref"], "IM-1");
+    assert_eq!(c1["discovered_at"], "2026-02-28T17:00:00Z", "Vietnam time");
+    assert_eq!(c1["solved_at"], "2026-03-04T17:00:00Z");
+    assert_eq!(c1["status"], "prosecuted");
+    assert_eq!(c1["suspects"], 1);
+    let c2 = json_ok(s.get(&admin, &format!("/api/cases/{}", ids[1])).await).await;
+    assert_eq!(c2["unit"], "00008", "found by its name");
+    assert_eq!(c2["unit_name"], "Phường Ngọc Hà");
+    assert_eq!(c2["summary"], "Lừa đảo, chiếm đoạt");
+    assert_eq!(c2["discovered_at"], "2026-03-01T01:30:00Z");
+    assert_eq!(c2["status"], "investigating");
+    assert_eq!(c2["status_at"], "2026-03-01T17:00:00Z");
+    assert_eq!(c2["history"].as_array().unwrap().len(), 1);
+    let c3 = json_ok(s.get(&admin, &format!("/api/cases/{}", ids[2])).await).await;
+    assert_eq!(c3["unit"], "00004");
+    assert_eq!(c3["severity"], "especially_serious");
+    assert_eq!(c3["group"], "drugs");
+    assert_eq!(c3["status"], "sent_for_prosecution");
+    assert_eq!(
+        c3["solved_at"], "2026-03-19T17:00:00Z",
+        "sent for prosecution: solved"
+    );
+    assert_eq!(c3["suspects"], 3);
+
+    // The same file again: every row is now a duplicate of a stored case.
+    let r = s
+        .post_csv(&admin, "/api/cases/import?mode=valid-only", BAD_FILE)
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A missing column refuses the file at its header.
+    let r = s
+        .post_csv(&admin, "/api/cases/import", "case_ref,unit\nX,00004\n")
+        .await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["rows"][0]["line"], 1, "{body}");
+    assert!(body["error"]["rows"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("article"));
+
+    // An XLSX workbook: its first sheet, lines as the sheet's rows.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let header = [
+        "case_ref",
+        "unit",
+        "article",
+        "bracket_max",
+        "discovered_at",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "XL-1").unwrap();
+    ws.write_string(1, 1, "00004").unwrap();
+    ws.write_number(1, 2, 173.0).unwrap();
+    ws.write_string(1, 3, "prison:36").unwrap();
+    // 46082 is 2026-03-01 as a spreadsheet date.
+    ws.write_number(1, 4, 46082.0).unwrap();
+    ws.write_string(2, 0, "XL-2").unwrap();
+    ws.write_string(2, 1, "00004").unwrap();
+    ws.write_number(2, 2, 173.0).unwrap();
+    ws.write_string(2, 3, "prison:0").unwrap();
+    ws.write_string(2, 4, "2026-03-02").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let post_xlsx = |path: &str| {
+        s.client
+            .post(s.url(path))
+            .bearer_auth(&admin)
+            .header(
+                "content-type",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            .body(bytes.clone())
+            .send()
+    };
+    let r = post_xlsx("/api/cases/import").await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["rows"][0]["line"], 3, "{body}");
+    assert_eq!(body["error"]["rows"][0]["field"], "bracket_max", "{body}");
+    let r = post_xlsx("/api/cases/import?mode=valid-only")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let report: Value = r.json().await.unwrap();
+    let id = report["ids"][0].as_i64().unwrap();
+    let c = json_ok(s.get(&admin, &format!("/api/cases/{id}")).await).await;
+    assert_eq!(c["case_ref"], "XL-1");
+    assert_eq!(c["discovered_at"], "2026-02-28T17:00:00Z");
+    s.stop().await;
+}
+
+api_on_both_backends!(
+    case_statuses_follow_the_procedure,
+    cases_import_from_csv_and_xlsx_with_errors_by_line,
+);

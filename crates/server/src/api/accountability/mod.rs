@@ -8,6 +8,7 @@
 //! Also here: the background watch that publishes overdue tasks on the live feed.
 
 pub mod campaigns;
+pub mod case_import;
 pub mod cases;
 pub mod stats;
 pub mod tasks;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(tasks::routes())
         .merge(campaigns::routes())
         .merge(cases::routes())
+        .merge(case_import::routes())
         .merge(stats::routes())
 }
 
