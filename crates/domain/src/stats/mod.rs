@@ -20,6 +20,7 @@ pub mod false_alarms;
 pub mod fire;
 pub mod incidents;
 pub mod period;
+pub mod periodic;
 pub mod response;
 
 pub use case_status::{change_status, CaseStanding, CaseStatus, StatusChange};

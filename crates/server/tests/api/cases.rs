@@ -1,6 +1,7 @@
 //! Criminal cases that follow the investigation, over real HTTP on SQLite and PostgreSQL:
 //! status changes with their dates, history and version checks, and the unit scope; the
-//! bulk import from CSV and XLSX with its report of bad rows by line.
+//! bulk import from CSV and XLSX with its report of bad rows by line; the periodic crime
+//! report against a fixture worked out by hand.
 
 use crate::common;
 
@@ -400,7 +401,311 @@ async fn cases_import_from_csv_and_xlsx_with_errors_by_line(backend: Backend) {
     s.stop().await;
 }
 
+/// One case of a fixture: reference, unit, article, bracket, discovered, solved, and the
+/// status changes that follow.
+type Seed = (
+    &'static str,
+    &'static str,
+    u16,
+    Value,
+    &'static str,
+    Option<&'static str>,
+    Vec<(&'static str, &'static str)>,
+);
+
+/// Records a case through the API and moves it through `statuses` (`(status, at)`).
+#[allow(clippy::too_many_arguments)]
+async fn seed(
+    s: &TestServer,
+    token: &str,
+    case_ref: &str,
+    unit: &str,
+    article: u16,
+    bracket: Value,
+    discovered: &str,
+    solved: Option<&str>,
+    statuses: &[(&str, &str)],
+) {
+    let mut c = json_ok(
+        s.post(
+            token,
+            "/api/cases",
+            &json!({
+                "case_ref": case_ref, "unit": unit, "article": article, "bracket_max": bracket,
+                "discovered_at": discovered, "solved_at": solved,
+            }),
+        )
+        .await,
+    )
+    .await;
+    for (status, at) in statuses {
+        c = json_ok(
+            s.post(
+                token,
+                &format!("/api/cases/{}/status", c["id"]),
+                &json!({"status": status, "at": at, "version": c["version"]}),
+            )
+            .await,
+        )
+        .await;
+    }
+}
+
+async fn the_periodic_crime_report_matches_a_hand_made_fixture(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let prison = |m: u32| json!({"type": "prison_months", "months": m});
+    // Reporting month 3/2026 is [2026-02-14T17:00Z, 2026-03-14T17:00Z); 3/2025 the same a year
+    // earlier. Each line says what it adds to the report.
+    let fixture: Vec<Seed> = vec![
+        // 00004: discovered and solved in the period (ttxh).
+        (
+            "A1",
+            "00004",
+            173,
+            prison(36),
+            "2026-02-20T03:00:00Z",
+            Some("2026-02-25T03:00:00Z"),
+            vec![],
+        ),
+        // 00004: especially serious drug case, solved after the period: open at its end.
+        (
+            "A2",
+            "00004",
+            249,
+            json!({"type": "life"}),
+            "2026-03-01T03:00:00Z",
+            Some("2026-04-01T00:00:00Z"),
+            vec![],
+        ),
+        // 00004: the last minute of the period (Vietnam time), open.
+        (
+            "A3",
+            "00004",
+            174,
+            prison(84),
+            "2026-03-14T16:59:00Z",
+            None,
+            vec![],
+        ),
+        // 00004: the first minute after the period: not counted.
+        (
+            "A4",
+            "00004",
+            174,
+            prison(84),
+            "2026-03-14T17:00:00Z",
+            None,
+            vec![],
+        ),
+        // 00004: concluded after the period (so solved then): open at the end.
+        (
+            "A5",
+            "00004",
+            173,
+            prison(36),
+            "2026-03-03T00:00:00Z",
+            None,
+            vec![("concluded", "2026-03-20T00:00:00Z")],
+        ),
+        // 00008: discovered before the period, never solved: open at the end only.
+        (
+            "B1",
+            "00008",
+            173,
+            prison(36),
+            "2026-01-05T00:00:00Z",
+            None,
+            vec![],
+        ),
+        // 00008: discovered before, discontinued in the period: nothing.
+        (
+            "B2",
+            "00008",
+            173,
+            prison(36),
+            "2026-01-06T00:00:00Z",
+            None,
+            vec![("discontinued", "2026-03-01T00:00:00Z")],
+        ),
+        // 00008: especially serious, discontinued in the period: counted, not open.
+        (
+            "B3",
+            "00008",
+            123,
+            json!({"type": "death"}),
+            "2026-03-02T00:00:00Z",
+            None,
+            vec![("discontinued", "2026-03-10T00:00:00Z")],
+        ),
+        // 00008: high-tech, suspended: counted and open.
+        (
+            "B4",
+            "00008",
+            290,
+            prison(36),
+            "2026-03-05T00:00:00Z",
+            None,
+            vec![("suspended", "2026-03-08T00:00:00Z")],
+        ),
+        // The same period last year, one per unit.
+        (
+            "P1",
+            "00004",
+            173,
+            prison(36),
+            "2025-02-20T03:00:00Z",
+            Some("2025-02-21T00:00:00Z"),
+            vec![],
+        ),
+        (
+            "P2",
+            "00008",
+            173,
+            prison(36),
+            "2025-03-01T03:00:00Z",
+            Some("2025-03-02T00:00:00Z"),
+            vec![],
+        ),
+    ];
+    for (r, unit, article, bracket, discovered, solved, statuses) in &fixture {
+        seed(
+            &s,
+            &admin,
+            r,
+            unit,
+            *article,
+            bracket.clone(),
+            discovered,
+            *solved,
+            statuses,
+        )
+        .await;
+    }
+
+    let report = json_ok(
+        s.get(&admin, "/api/stats/crime-report?period=R2026-03")
+            .await,
+    )
+    .await;
+    assert_eq!(report["period"]["code"], "R2026-03");
+    assert_eq!(report["previous_period"]["code"], "R2025-03");
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{report}");
+    let groups = |v: &Value| -> Vec<u64> {
+        v["by_group"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["count"].as_u64().unwrap())
+            .collect()
+    };
+    let a = &rows[0];
+    assert_eq!(a["unit"], "00004");
+    assert_eq!(a["unit_name"], "Phường Ba Đình");
+    assert_eq!(a["recorded"], 4);
+    assert_eq!(a["compared"]["previous"], 1);
+    assert_eq!(a["compared"]["diff"], 3);
+    assert_eq!(a["compared"]["pct"], 300.0);
+    assert_eq!(a["solved"], 1);
+    assert_eq!(a["solved_pct"], 25.0);
+    assert_eq!(a["serious"], 1);
+    assert_eq!(a["open_at_end"], 3);
+    assert_eq!(groups(a), [3, 0, 1, 0, 0, 0]);
+    let b = &rows[1];
+    assert_eq!(b["unit_name"], "Phường Ngọc Hà");
+    assert_eq!(b["recorded"], 2);
+    assert_eq!(b["compared"]["pct"], 100.0);
+    assert_eq!(b["solved"], 0);
+    assert_eq!(b["solved_pct"], 0.0);
+    assert_eq!(b["serious"], 1);
+    assert_eq!(b["open_at_end"], 2);
+    assert_eq!(groups(b), [1, 0, 0, 0, 1, 0]);
+    let t = &report["total"];
+    assert_eq!(t["recorded"], 6);
+    assert_eq!(t["compared"]["previous"], 2);
+    assert_eq!(t["compared"]["pct"], 200.0);
+    assert_eq!(t["solved"], 1);
+    assert!((t["solved_pct"].as_f64().unwrap() - 100.0 / 6.0).abs() < 1e-9);
+    assert_eq!(t["serious"], 2);
+    assert_eq!(t["open_at_end"], 5);
+    assert_eq!(groups(t), [4, 0, 1, 0, 1, 0]);
+    assert_eq!(report["groups"][0]["label"], "Trật tự xã hội");
+
+    // The CSV, line by line.
+    let r = s
+        .get(&admin, "/api/stats/crime-report?period=R2026-03&format=csv")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("crime-report-R2026-03.csv"),
+        "{disposition}"
+    );
+    let text = r.text().await.unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "Mã đơn vị,Đơn vị,Số vụ,Cùng kỳ,Tăng/giảm (vụ),Tăng/giảm (%),Số vụ khám phá,\
+             Tỷ lệ khám phá (%),\"Án rất nghiêm trọng, đặc biệt nghiêm trọng\",Số vụ tồn,\
+             Trật tự xã hội,\"Kinh tế, tham nhũng, buôn lậu\",Ma túy,Môi trường,Công nghệ cao,Khác",
+            "00004,Phường Ba Đình,4,1,3,300.00,1,25.00,1,3,3,0,1,0,0,0",
+            "00008,Phường Ngọc Hà,2,1,1,100.00,0,0.00,1,2,1,0,0,0,1,0",
+            ",Tổng cộng,6,2,4,200.00,1,16.67,2,5,4,0,1,0,1,0",
+        ]
+    );
+    // The XLSX carries the names too.
+    let r = s
+        .get(
+            &admin,
+            "/api/stats/crime-report?period=R2026-03&format=xlsx",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK"));
+
+    // A unit officer sees their own unit only.
+    let officer = s
+        .user(
+            &admin,
+            &common::unique("cand"),
+            "unit_officer",
+            Some("00008"),
+        )
+        .await;
+    let mine = json_ok(
+        s.get(&officer, "/api/stats/crime-report?period=R2026-03")
+            .await,
+    )
+    .await;
+    assert_eq!(mine["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["total"]["recorded"], 2);
+    let r = s
+        .get(
+            &officer,
+            "/api/stats/crime-report?period=R2026-03&unit=00004",
+        )
+        .await;
+    assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, "forbidden");
+    let r = s
+        .get(&admin, "/api/stats/crime-report?period=R2026-99")
+        .await;
+    assert_eq!(
+        error_code(r, StatusCode::BAD_REQUEST).await,
+        "invalid_query"
+    );
+    s.stop().await;
+}
+
 api_on_both_backends!(
     case_statuses_follow_the_procedure,
     cases_import_from_csv_and_xlsx_with_errors_by_line,
+    the_periodic_crime_report_matches_a_hand_made_fixture,
 );
