@@ -115,17 +115,16 @@ export function renderPeriodicReport(main, _params, ctx) {
     try {
       const report = await api(`/api/stats/crime-report?${query()}`);
       if (mine !== generation) return;
-      const province = session.unitList?.[0]?.province_name || "";
       replace(
         body,
         h(
           "div",
           { class: "report-heading" },
-          h("div", {}, h("strong", {}, `${t("cr_police_of")} ${province}`.toUpperCase())),
+          h("div", {}, h("strong", {}, (report.issued_by || "").toUpperCase())),
           h("div", { class: "right" }, h("strong", {}, t("cr_state")), h("br"), h("em", {}, t("cr_motto"))),
         ),
         h("h1", { class: "report-title" }, t("cr_title")),
-        h("p", { class: "report-period" }, `${lang() === "en" ? report.period.label_en : report.period.label} (${report.period.from} – ${report.period.to}); ${t("cr_compared_with")} ${lang() === "en" ? report.previous_period.label_en : report.previous_period.label}`),
+        h("p", { class: "report-period" }, `${lang() === "en" ? report.period.label_en : report.period.label}; ${t("cr_compared_with")} ${lang() === "en" ? report.previous_period.label_en : report.previous_period.label}`),
         table(report),
         h("p", { class: "muted report-note" }, t("cr_note")),
       );

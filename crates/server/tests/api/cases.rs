@@ -591,6 +591,7 @@ async fn the_periodic_crime_report_matches_a_hand_made_fixture(backend: Backend)
     )
     .await;
     assert_eq!(report["period"]["code"], "R2026-03");
+    assert_eq!(report["issued_by"], "Công an Thành phố Hà Nội");
     assert_eq!(report["previous_period"]["code"], "R2025-03");
     let rows = report["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2, "{report}");

@@ -403,6 +403,8 @@ pub struct PeriodicLineView {
 /// The periodic crime report (báo cáo định kỳ tình hình tội phạm).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PeriodicReportView {
+    /// Who issues the report, for its heading (e.g. "Công an Thành phố Hà Nội").
+    pub issued_by: String,
     pub period: PeriodView,
     pub previous_period: PeriodView,
     /// The unit asked for (a unit officer: always their own).
@@ -457,6 +459,7 @@ pub async fn periodic_report(
         .map_err(super::stats_error)?;
     let name = |code: &str| unit_name(&state, code).unwrap_or_else(|| code.to_owned());
     let body = PeriodicReportView {
+        issued_by: format!("Công an {}", state.units.province().name),
         period: (&report.period).into(),
         previous_period: (&report.previous_period).into(),
         unit: unit.clone(),
