@@ -21,17 +21,17 @@ export function renderPeriodicReport(main, _params, ctx) {
   const own = isCityUser() ? "" : session.me.unit_code;
   ctx.refreshUnitSelect(own);
   const choices = periodChoices().filter((c) => c.code !== "custom");
-  const periodSel = h("select", { id: "cr-period" }, choices.map((c) => h("option", { value: c.code }, `${t(c.key)} (${c.code})`)));
+  const periodSel = h("select", { id: "pr-period" }, choices.map((c) => h("option", { value: c.code }, `${t(c.key)} (${c.code})`)));
   const unitSel = h(
     "select",
-    { id: "cr-unit", disabled: !isCityUser() },
+    { id: "pr-unit", disabled: !isCityUser() },
     isCityUser() ? h("option", { value: "" }, t("all_units")) : null,
     (isCityUser() ? session.unitList : session.unitList.filter((u) => u.code === own)).map((u) => h("option", { value: u.code }, u.full_name)),
   );
   unitSel.value = own;
   const links = h("span", { class: "export-links" });
-  const printButton = h("button", { type: "button", class: "btn btn-sm", id: "cr-print", on: { click: () => window.print() } }, t("cr_print"));
-  const body = h("div", { id: "cr-body" });
+  const printButton = h("button", { type: "button", class: "btn btn-sm", id: "pr-print", on: { click: () => window.print() } }, t("pr_print"));
+  const body = h("div", { id: "pr-body" });
   replace(
     main,
     h(
@@ -41,9 +41,9 @@ export function renderPeriodicReport(main, _params, ctx) {
         "div",
         { class: "stats-controls no-print" },
         h("a", { href: "/stats", "data-nav": true }, `← ${t("stats_title")}`),
-        h("label", { for: "cr-period" }, t("period")),
+        h("label", { for: "pr-period" }, t("period")),
         periodSel,
-        h("label", { for: "cr-unit" }, t("unit")),
+        h("label", { for: "pr-unit" }, t("unit")),
         unitSel,
         printButton,
         links,
@@ -73,23 +73,23 @@ export function renderPeriodicReport(main, _params, ctx) {
     const head1 = h(
       "tr",
       {},
-      h("th", { rowspan: 2, scope: "col" }, t("cr_no")),
+      h("th", { rowspan: 2, scope: "col" }, t("pr_no")),
       h("th", { rowspan: 2, scope: "col" }, t("unit")),
-      h("th", { rowspan: 2, scope: "col" }, t("cr_cases")),
-      h("th", { colspan: 3, scope: "colgroup" }, t("cr_same_period")),
-      h("th", { colspan: 2, scope: "colgroup" }, t("cr_solved_head")),
-      h("th", { rowspan: 2, scope: "col" }, t("cr_serious")),
-      h("th", { rowspan: 2, scope: "col" }, t("cr_open")),
-      h("th", { colspan: groups.length, scope: "colgroup" }, t("cr_by_group")),
+      h("th", { rowspan: 2, scope: "col" }, t("pr_cases")),
+      h("th", { colspan: 3, scope: "colgroup" }, t("pr_same_period")),
+      h("th", { colspan: 2, scope: "colgroup" }, t("pr_solved_head")),
+      h("th", { rowspan: 2, scope: "col" }, t("pr_serious")),
+      h("th", { rowspan: 2, scope: "col" }, t("pr_open")),
+      h("th", { colspan: groups.length, scope: "colgroup" }, t("pr_by_group")),
     );
     const head2 = h(
       "tr",
       {},
-      h("th", { scope: "col" }, t("cr_cases")),
-      h("th", { scope: "col" }, t("cr_change")),
+      h("th", { scope: "col" }, t("pr_cases")),
+      h("th", { scope: "col" }, t("pr_change")),
       h("th", { scope: "col" }, "%"),
-      h("th", { scope: "col" }, t("cr_cases")),
-      h("th", { scope: "col" }, t("cr_rate")),
+      h("th", { scope: "col" }, t("pr_cases")),
+      h("th", { scope: "col" }, t("pr_rate")),
       groups.map((g) => h("th", { scope: "col" }, lang() === "en" ? g.label_en : g.label)),
     );
     const cells = (f) => [
@@ -104,8 +104,8 @@ export function renderPeriodicReport(main, _params, ctx) {
       (f.by_group || []).map((g) => h("td", { class: "num" }, num(g.count))),
     ];
     const rows = report.rows.map((r, i) => h("tr", { "data-unit": r.unit }, h("td", { class: "num" }, String(i + 1)), h("th", { scope: "row" }, r.unit_name), cells(r)));
-    const total = h("tr", { class: "total" }, h("td", {}), h("th", { scope: "row" }, t("cr_total")), cells(report.total));
-    return h("table", { class: "data-table periodic-report-table", id: "cr-table" }, h("thead", {}, head1, head2), h("tbody", {}, rows, total));
+    const total = h("tr", { class: "total" }, h("td", {}), h("th", { scope: "row" }, t("pr_total")), cells(report.total));
+    return h("table", { class: "data-table periodic-report-table", id: "pr-table" }, h("thead", {}, head1, head2), h("tbody", {}, rows, total));
   }
 
   async function load() {
@@ -121,12 +121,12 @@ export function renderPeriodicReport(main, _params, ctx) {
           "div",
           { class: "report-heading" },
           h("div", {}, h("strong", {}, (report.issued_by || "").toUpperCase())),
-          h("div", { class: "right" }, h("strong", {}, t("cr_state")), h("br"), h("em", {}, t("cr_motto"))),
+          h("div", { class: "right" }, h("strong", {}, t("pr_state")), h("br"), h("em", {}, t("pr_motto"))),
         ),
-        h("h1", { class: "report-title" }, t("cr_title")),
-        h("p", { class: "report-period" }, `${lang() === "en" ? report.period.label_en : report.period.label}; ${t("cr_compared_with")} ${lang() === "en" ? report.previous_period.label_en : report.previous_period.label}`),
+        h("h1", { class: "report-title" }, t("pr_title")),
+        h("p", { class: "report-period" }, `${lang() === "en" ? report.period.label_en : report.period.label}; ${t("pr_compared_with")} ${lang() === "en" ? report.previous_period.label_en : report.previous_period.label}`),
         table(report),
-        h("p", { class: "muted report-note" }, t("cr_note")),
+        h("p", { class: "muted report-note" }, t("pr_note")),
       );
     } catch (e) {
       if (mine === generation) replace(body, errorState(e));
