@@ -17,6 +17,7 @@ import { renderIntake } from "./views/intake.js";
 import { renderCalls } from "./views/calls.js";
 import { renderDevices, renderFacility } from "./views/devices.js";
 import { renderStats } from "./views/stats.js";
+import { renderPeriodicReport } from "./views/periodic_report.js";
 import { renderTasks } from "./views/tasks.js";
 import { renderQuality } from "./views/quality.js";
 import { renderRecord } from "./views/record.js";
@@ -41,6 +42,7 @@ const ROUTES = [
   [/^\/devices$/, "devices", (m) => renderDevices(m, {}, ctx)],
   [/^\/facilities\/([^/]+)$/, "devices", (m, [id]) => renderFacility(m, { id: decodeURIComponent(id) }, ctx)],
   [/^\/stats$/, "stats", (m) => renderStats(m, {}, ctx)],
+  [/^\/stats\/crime-report$/, "stats", (m) => renderPeriodicReport(m, {}, ctx)],
   [/^\/tasks$/, "tasks", (m) => renderTasks(m, {}, ctx)],
   [/^\/quality$/, "quality", (m) => renderQuality(m, {}, ctx)],
   [/^\/records\/([^/]+)\/([^/]+)$/, "quality", (m, [kind, id]) => renderRecord(m, { kind: decodeURIComponent(kind), id: decodeURIComponent(id) }, ctx)],

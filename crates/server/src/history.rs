@@ -2,7 +2,11 @@
 //! spread over the last years in every unit, each taken through the domain's lifecycle
 //! (verified, dispatched, en route, on scene, resolved, closed; some false alarms and
 //! cancellations), a few hundred still open, and criminal cases with their discovery and
-//! clearance dates. Written through the store's bulk import (`Store::import_incidents`,
+//! clearance dates. Cases follow where and when crime happens: each unit's share follows its
+//! population, wards (phường) more than communes; more cases in the evening and night than in
+//! the morning, and in the months around Tết; drug cases are discovered by an arrest, so they
+//! are solved when discovered; cleared cases are later sent for prosecution and old unsolved
+//! ones suspended. Written through the store's bulk import (`Store::import_incidents`,
 //! `Store::import_cases`).
 
 use anyhow::Context as _;
@@ -375,6 +379,130 @@ async fn write_incidents(
     Ok(spec.incidents)
 }
 
+/// Relative case rate by hour of the day (Vietnam time, 0–23): most in the evening and at
+/// night, least in the early morning.
+const HOUR_WEIGHT: [u32; 24] = [
+    7, 6, 5, 4, 3, 3, 3, 4, 5, 6, 6, 6, 6, 6, 6, 7, 7, 8, 9, 10, 11, 11, 10, 8,
+];
+
+/// Relative case rate by month (January first): more in the months around Tết.
+const MONTH_WEIGHT: [u32; 12] = [13, 12, 10, 9, 9, 9, 9, 9, 9, 10, 11, 13];
+
+/// Each unit's share of the cases: its population (the median when unknown), half as much
+/// again for an urban ward.
+struct UnitWeights<'a> {
+    codes: Vec<&'a str>,
+    cumulative: Vec<u64>,
+}
+
+impl<'a> UnitWeights<'a> {
+    fn new(units: &'a UnitDirectory) -> Self {
+        let all = units.units();
+        let mut known: Vec<u64> = all.iter().filter_map(|u| u.population).collect();
+        known.sort_unstable();
+        let median = known.get(known.len() / 2).copied().unwrap_or(50_000).max(1);
+        let mut total = 0;
+        let mut cumulative = Vec::with_capacity(all.len());
+        for u in all {
+            let people = u.population.unwrap_or(median).max(1);
+            let weight = if u.kind == domain::units::UnitKind::Phuong {
+                people * 3 / 2
+            } else {
+                people
+            };
+            total += weight;
+            cumulative.push(total);
+        }
+        UnitWeights {
+            codes: all.iter().map(|u| u.code.as_str()).collect(),
+            cumulative,
+        }
+    }
+
+    fn pick(&self, rng: &mut StdRng) -> &'a str {
+        let total = self.cumulative.last().copied().unwrap_or(0);
+        if total == 0 {
+            return self.codes.first().copied().unwrap_or("");
+        }
+        let x = rng.gen_range(0..total);
+        let i = self.cumulative.partition_point(|c| *c <= x);
+        self.codes[i.min(self.codes.len() - 1)]
+    }
+}
+
+/// A discovery instant in `[start, start + span_secs)`, drawn by the hour and month weights.
+fn discovery(rng: &mut StdRng, start: DateTime<Utc>, span_secs: i64) -> DateTime<Utc> {
+    use chrono::{Datelike, Timelike};
+    let max = u64::from(HOUR_WEIGHT.iter().max().copied().unwrap_or(1))
+        * u64::from(MONTH_WEIGHT.iter().max().copied().unwrap_or(1));
+    loop {
+        let at = start + Duration::seconds(rng.gen_range(0..span_secs.max(1)));
+        let local = at + Duration::hours(7);
+        let w = u64::from(HOUR_WEIGHT[local.hour() as usize])
+            * u64::from(MONTH_WEIGHT[local.month0() as usize]);
+        if rng.gen_range(0..max) < w {
+            return at;
+        }
+    }
+}
+
+/// One generated case.
+fn case(
+    rng: &mut StdRng,
+    weights: &UnitWeights,
+    spec: &HistorySpec,
+    start: DateTime<Utc>,
+    span_secs: i64,
+    i: usize,
+) -> NewCase {
+    use domain::stats::CaseStatus;
+    let discovered_at = discovery(rng, start, span_secs);
+    let (article, months) = ARTICLES[rng.gen_range(0..ARTICLES.len())];
+    let drugs = (247..=259).contains(&article);
+    // Drug cases are discovered by an arrest: solved at once. Of the others about 80 % are
+    // cleared, most within weeks.
+    let solved_at = if drugs {
+        Some(discovered_at)
+    } else {
+        (rng.gen_range(0..100) < 80)
+            .then(|| discovered_at + Duration::hours(rng.gen_range(2..24 * 120)))
+            .filter(|t| *t <= spec.until)
+    };
+    // A cleared case goes to the procuracy one to three months later; a case still unsolved
+    // after four months is suspended.
+    let (status, status_at) = match solved_at {
+        Some(s) => {
+            let sent = s + Duration::days(rng.gen_range(30..90));
+            if sent <= spec.until {
+                (Some(CaseStatus::SentForProsecution), Some(sent))
+            } else {
+                (Some(CaseStatus::Investigating), Some(discovered_at))
+            }
+        }
+        None => {
+            let suspended = discovered_at + Duration::days(rng.gen_range(90..120));
+            if suspended <= spec.until {
+                (Some(CaseStatus::Suspended), Some(suspended))
+            } else {
+                (Some(CaseStatus::Investigating), Some(discovered_at))
+            }
+        }
+    };
+    NewCase {
+        case_ref: format!("LS{}-{:07}", spec.seed, i + 1),
+        unit: weights.pick(rng).to_owned(),
+        article,
+        clause: Some(rng.gen_range(1..=3)),
+        bracket_max: MaxPenalty::PrisonMonths(months),
+        summary: "Vụ án mô phỏng".into(),
+        discovered_at,
+        solved_at,
+        status,
+        status_at,
+        suspects: Some(rng.gen_range(1..=3)),
+    }
+}
+
 async fn write_cases(
     store: &Store,
     units: &UnitDirectory,
@@ -383,27 +511,12 @@ async fn write_cases(
 ) -> anyhow::Result<usize> {
     let span_secs = i64::from(spec.years) * 365 * 86_400;
     let start = spec.until - Duration::seconds(span_secs);
-    let all = units.units();
+    let weights = UnitWeights::new(units);
     let actor = store::Actor::system("gen-history");
     let now = Utc::now();
     let mut batch = Vec::with_capacity(BATCH);
     for i in 0..spec.cases {
-        let discovered_at = start + Duration::seconds(rng.gen_range(0..span_secs));
-        let (article, months) = ARTICLES[rng.gen_range(0..ARTICLES.len())];
-        // About 85 % are cleared, most within weeks.
-        let solved_at = (rng.gen_range(0..100) < 85)
-            .then(|| discovered_at + Duration::hours(rng.gen_range(2..24 * 120)))
-            .filter(|t| *t <= spec.until);
-        batch.push(NewCase {
-            case_ref: format!("LS{}-{:07}", spec.seed, i + 1),
-            unit: all[rng.gen_range(0..all.len())].code.clone(),
-            article,
-            clause: Some(rng.gen_range(1..=3)),
-            bracket_max: MaxPenalty::PrisonMonths(months),
-            summary: "Vụ án mô phỏng".into(),
-            discovered_at,
-            solved_at,
-        });
+        batch.push(case(rng, &weights, spec, start, span_secs, i));
         if batch.len() == BATCH {
             store.import_cases(&batch, &actor, now).await?;
             batch.clear();
@@ -443,6 +556,65 @@ pub async fn gen_history(config: &crate::config::Config, spec: HistorySpec) -> a
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_cases_follow_population_hours_and_drug_arrests() {
+        use chrono::Timelike;
+        let units = crate::test_units();
+        let weights = UnitWeights::new(&units);
+        let mut rng = StdRng::seed_from_u64(11);
+        let until = Utc::now();
+        let spec = HistorySpec {
+            incidents: 0,
+            open: 0,
+            cases: 6000,
+            years: 2,
+            until,
+            timeline: Timeline::Omit,
+            seed: 11,
+        };
+        let span = 2 * 365 * 86_400;
+        let start = until - Duration::seconds(span);
+        let cases: Vec<NewCase> = (0..6000)
+            .map(|i| case(&mut rng, &weights, &spec, start, span, i))
+            .collect();
+        let mut evening = 0;
+        let mut early = 0;
+        for c in &cases {
+            assert!(c.check(until).is_ok(), "{c:?}");
+            assert!(c.discovered_at >= start && c.discovered_at < until);
+            if (247..=259).contains(&c.article) {
+                assert_eq!(
+                    c.solved_at,
+                    Some(c.discovered_at),
+                    "drug cases: solved on arrest"
+                );
+            }
+            let hour = (c.discovered_at + Duration::hours(7)).hour();
+            if (19..=22).contains(&hour) {
+                evening += 1;
+            }
+            if (4..=7).contains(&hour) {
+                early += 1;
+            }
+        }
+        // 4 evening hours weigh 41, 4 early-morning hours 14.
+        assert!(evening > early * 2, "evening {evening}, early {early}");
+        // The most populous unit gets more cases than the least populous one.
+        let all = units.units();
+        let count = |code: &str| cases.iter().filter(|c| c.unit == code).count();
+        let most = all
+            .iter()
+            .max_by_key(|u| u.population.unwrap_or(0))
+            .unwrap();
+        let least = all
+            .iter()
+            .min_by_key(|u| u.population.unwrap_or(u64::MAX))
+            .unwrap();
+        if most.population > least.population.map(|p| p * 2) {
+            assert!(count(&most.code) > count(&least.code));
+        }
+    }
 
     #[test]
     fn generated_incidents_follow_the_lifecycle() {

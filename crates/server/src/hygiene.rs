@@ -23,6 +23,10 @@ use futures_util::StreamExt as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+/// The media type of an XLSX workbook.
+pub const XLSX_MEDIA_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 /// Longest client-sent request id that is kept.
 pub const MAX_REQUEST_ID_LEN: usize = 64;
 
@@ -52,9 +56,11 @@ pub async fn reject_nul(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     // Images (the field app's photos) are binary: NUL bytes are part of them, and no text
-    // field is read from them.
-    let binary =
-        content_type.starts_with("image/") || content_type.starts_with("application/octet-stream");
+    // field is read from them. So is an XLSX workbook sent to an import (a ZIP archive); the
+    // import checks the text it reads from it (`api::spooled_csv`).
+    let binary = content_type.starts_with("image/")
+        || content_type.starts_with("application/octet-stream")
+        || content_type.starts_with(XLSX_MEDIA_TYPE);
     if request.body().size_hint().exact() == Some(0) || binary {
         return next.run(request).await;
     }

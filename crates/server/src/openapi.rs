@@ -86,6 +86,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         crate::api::accountability::campaigns::Doc::openapi(),
         crate::api::accountability::cases::Doc::openapi(),
         crate::api::accountability::crime_reports::Doc::openapi(),
+        crate::api::accountability::case_import::Doc::openapi(),
         crate::api::accountability::stats::Doc::openapi(),
         crate::api::alarm_queue::Doc::openapi(),
         crate::api::users::Doc::openapi(),

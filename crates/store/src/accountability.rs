@@ -12,7 +12,11 @@
 use crate::{from_millis, to_millis, Actor, AuditEntry, Change, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use domain::inspection::{Campaign, InspectionError, RecommendationInput};
-use domain::stats::{CaseRecord, CategoryMap, CrimeGroup, MaxPenalty, Severity, StatsError};
+use domain::stats::case_status::{check_status_date, solved_after};
+use domain::stats::{
+    change_status, CaseRecord, CaseStanding, CaseStatus, CategoryMap, CrimeGroup, MaxPenalty,
+    Severity, StatsError,
+};
 use domain::tasks::{NewTask, PersonRef, Task, TaskError, TaskPolicy, TaskRecord, TaskStatus};
 use serde::Serialize;
 use sqlx::Row;
@@ -959,11 +963,52 @@ pub struct NewCase {
     pub discovered_at: DateTime<Utc>,
     /// When it was cleared, if it already is.
     pub solved_at: Option<DateTime<Utc>>,
+    /// Where it stands (`prosecuted` when not given: a new case). A register taken over from
+    /// elsewhere may start a case at any status.
+    pub status: Option<CaseStatus>,
+    /// Date of that status (the discovery date when not given).
+    pub status_at: Option<DateTime<Utc>>,
+    /// Number of suspects or accused, when known.
+    pub suspects: Option<u32>,
+}
+
+/// Most suspects one case may name (a sanity bound, not a legal one).
+pub const MAX_SUSPECTS: u32 = 10_000;
+
+/// A new case as it is written: the checked record, its bracket as stored (JSON), its status
+/// and the status's date.
+struct CheckedCase {
+    record: CaseRecord,
+    bracket: String,
+    status: CaseStatus,
+    status_at: DateTime<Utc>,
 }
 
 impl NewCase {
-    /// The domain record after `CaseRecord::validate`, with the bracket as stored (JSON).
-    fn checked(&self) -> AccResult<(CaseRecord, String)> {
+    /// Checks the case as [`Store::create_case`] would, without writing it (an import checks
+    /// every row before it writes any).
+    pub fn check(&self, now: DateTime<Utc>) -> AccResult<()> {
+        self.checked(now).map(|_| ())
+    }
+
+    /// The domain record after `CaseRecord::validate` and the status date checks (not before
+    /// the discovery, not after `now`); a status that means "solved" sets `solved_at` when it
+    /// is not given.
+    fn checked(&self, now: DateTime<Utc>) -> AccResult<CheckedCase> {
+        let status = self.status.unwrap_or(CaseStatus::Prosecuted);
+        let status_at = self.status_at.unwrap_or(self.discovered_at);
+        if let Some(n) = self.suspects.filter(|n| *n > MAX_SUSPECTS) {
+            return Err(StatsError::Suspects {
+                value: i64::from(n),
+            }
+            .into());
+        }
+        check_status_date(
+            self.discovered_at,
+            None,
+            status_at,
+            now.max(self.discovered_at),
+        )?;
         let record = CaseRecord {
             id: self.case_ref.clone(),
             unit: self.unit.clone(),
@@ -971,13 +1016,50 @@ impl NewCase {
             clause: self.clause,
             bracket_max: self.bracket_max,
             discovered_at: self.discovered_at,
-            solved_at: self.solved_at,
+            solved_at: solved_after(status, status_at, self.solved_at),
         };
         record.validate()?;
         let bracket = serde_json::to_string(&self.bracket_max)
             .map_err(|e| corrupt("cases.bracket_max", e))?;
-        Ok((record, bracket))
+        Ok(CheckedCase {
+            record,
+            bracket,
+            status,
+            status_at,
+        })
     }
+}
+
+/// One status a case has had.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseStatusEntry {
+    /// The status.
+    pub status: CaseStatus,
+    /// Its date, as told.
+    pub at: DateTime<Utc>,
+    /// Number of the decision (quyết định), if any.
+    pub decision_no: Option<String>,
+    /// Free note.
+    pub note: Option<String>,
+    /// Who recorded it: the account id (`None` for the system)…
+    pub actor_id: Option<i64>,
+    /// …and name.
+    pub actor_name: String,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A status change to record on a case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseStatusInput {
+    /// The new status.
+    pub status: CaseStatus,
+    /// Its date (may be in the past).
+    pub at: DateTime<Utc>,
+    /// Number of the decision, if any.
+    pub decision_no: Option<String>,
+    /// Free note.
+    pub note: Option<String>,
 }
 
 /// A case as stored, with its derived class and the crime group of its article.
@@ -997,6 +1079,12 @@ pub struct StoredCase {
     pub crime_report_id: Option<i64>,
     /// The incident that report came from, if any.
     pub incident_id: Option<i64>,
+    /// Where the case stands.
+    pub status: CaseStatus,
+    /// Date of that status.
+    pub status_at: DateTime<Utc>,
+    /// Number of suspects or accused, when known.
+    pub suspects: Option<u32>,
     /// Version.
     pub version: i64,
     /// Recorded at.
@@ -1022,7 +1110,8 @@ pub struct CaseFilter {
 
 const CASE_COLUMNS: &str = "c.id, c.case_ref, c.unit_code, c.article, c.clause, c.bracket_max, \
      c.summary, c.discovered_at, c.solved_at, c.created_at, c.updated_at, c.version, \
-     c.crime_report_id, c.incident_id, COALESCE(g.grp, 'other') AS grp";
+     c.crime_report_id, c.incident_id, c.status, c.status_at, c.suspects, \
+     COALESCE(g.grp, 'other') AS grp";
 
 fn case_from_row<R: Row>(row: &R) -> Result<StoredCase>
 where
@@ -1037,6 +1126,8 @@ where
     let article: i64 = row.try_get("article")?;
     let clause: Option<i64> = row.try_get("clause")?;
     let grp: String = row.try_get("grp")?;
+    let status: String = row.try_get("status")?;
+    let suspects: Option<i64> = row.try_get("suspects")?;
     let record = CaseRecord {
         id: row.try_get("case_ref")?,
         unit: row.try_get("unit_code")?,
@@ -1056,6 +1147,14 @@ where
         summary: row.try_get("summary")?,
         crime_report_id: row.try_get("crime_report_id")?,
         incident_id: row.try_get("incident_id")?,
+        status: status
+            .parse()
+            .map_err(|e: String| corrupt("cases.status", e))?,
+        status_at: from_millis(row.try_get("status_at")?),
+        suspects: suspects
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|e| corrupt("cases.suspects", e))?,
         version: row.try_get("version")?,
         created_at: from_millis(row.try_get("created_at")?),
         updated_at: from_millis(row.try_get("updated_at")?),
@@ -1072,6 +1171,9 @@ fn case_payload(c: &StoredCase) -> serde_json::Value {
         "group": c.group,
         "discovered_at": c.record.discovered_at,
         "solved_at": c.record.solved_at,
+        "status": c.status,
+        "status_at": c.status_at,
+        "suspects": c.suspects,
         "version": c.version,
     })
 }
@@ -1092,41 +1194,121 @@ macro_rules! fetch_case {
     }};
 }
 
+/// Appends one row to a case's status history.
+macro_rules! insert_case_status {
+    ($tx:expr, $case_id:expr, $status:expr, $at:expr, $decision:expr, $note:expr, $actor:expr, $now:expr) => {{
+        let actor: &Actor = $actor;
+        sqlx::query(
+            "INSERT INTO case_status_history (case_id, status, at, decision_no, note, actor_id, \
+             actor_name, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind($case_id)
+        .bind($status.code())
+        .bind(to_millis($at))
+        .bind($decision)
+        .bind($note)
+        .bind(actor.user_id)
+        .bind(&actor.name)
+        .bind(to_millis($now))
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+/// Inserts checked cases (a few hundred at most) in the open transaction `$tx`, each with
+/// its first status-history row, and evaluates to their ids in the order given.
+macro_rules! insert_cases {
+    ($tx:expr, $rows:expr, $actor:expr, $now:expr) => {{
+        let rows: &[(CheckedCase, &NewCase)] = $rows;
+        let actor: &Actor = $actor;
+        let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases")
+            .fetch_one(&mut *$tx)
+            .await?;
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO cases (case_ref, unit_code, article, clause, bracket_max, severity, \
+             summary, discovered_at, solved_at, created_at, updated_at, version, status, \
+             status_at, suspects) ",
+        );
+        q.push_values(rows, |mut b, (c, new)| {
+            b.push_bind(&c.record.id)
+                .push_bind(&c.record.unit)
+                .push_bind(i64::from(c.record.article))
+                .push_bind(c.record.clause.map(i64::from))
+                .push_bind(&c.bracket)
+                .push_bind(c.record.severity().code())
+                .push_bind(&new.summary)
+                .push_bind(to_millis(c.record.discovered_at))
+                .push_bind(c.record.solved_at.map(to_millis))
+                .push_bind(to_millis($now))
+                .push_bind(to_millis($now))
+                .push_bind(1_i64)
+                .push_bind(c.status.code())
+                .push_bind(to_millis(c.status_at))
+                .push_bind(new.suspects.map(i64::from));
+        });
+        q.build().execute(&mut *$tx).await?;
+        // The new rows are those above the highest id seen before that do not have a
+        // history yet (a concurrent writer's rows get theirs in their own transaction).
+        sqlx::query(
+            "INSERT INTO case_status_history (case_id, status, at, actor_id, actor_name, \
+             recorded_at) SELECT c.id, c.status, c.status_at, $2, $3, $4 FROM cases c \
+             WHERE c.id > $1 AND NOT EXISTS \
+             (SELECT 1 FROM case_status_history h WHERE h.case_id = c.id)",
+        )
+        .bind(before)
+        .bind(actor.user_id)
+        .bind(&actor.name)
+        .bind(to_millis($now))
+        .execute(&mut *$tx)
+        .await?;
+        let found: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, case_ref FROM cases WHERE id > $1")
+                .bind(before)
+                .fetch_all(&mut *$tx)
+                .await?;
+        let by_ref: std::collections::HashMap<String, i64> =
+            found.into_iter().map(|(id, r)| (r, id)).collect();
+        let mut ids = Vec::with_capacity(rows.len());
+        for (c, _) in rows {
+            match by_ref.get(&c.record.id) {
+                Some(id) => ids.push(*id),
+                None => {
+                    return Err(corrupt(
+                        "cases.id",
+                        format!("case {} not found after insert", c.record.id),
+                    )
+                    .into())
+                }
+            }
+        }
+        ids
+    }};
+}
+
+/// Cases per transaction of an import.
+const CASE_CHUNK: usize = 500;
+
 impl Store {
     /// Records a case after `CaseRecord::validate` (article in range, not solved before it was
-    /// discovered). A taken case number is a conflict.
+    /// discovered) and the status checks of [`NewCase`], with its first status-history row. A
+    /// taken case number is a conflict.
     pub async fn create_case(
         &self,
         new: &NewCase,
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> AccResult<StoredCase> {
-        let (record, bracket) = new.checked()?;
+        let rows = [(new.checked(now)?, new)];
         let (stored, change) = on_write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO cases (case_ref, unit_code, article, clause, bracket_max, severity, \
-                 summary, discovered_at, solved_at, created_at, updated_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 1) RETURNING id",
-            )
-            .bind(&record.id)
-            .bind(&record.unit)
-            .bind(i64::from(record.article))
-            .bind(record.clause.map(i64::from))
-            .bind(&bracket)
-            .bind(record.severity().code())
-            .bind(&new.summary)
-            .bind(to_millis(record.discovered_at))
-            .bind(record.solved_at.map(to_millis))
-            .bind(to_millis(now))
-            .fetch_one(&mut *tx)
-            .await?;
+            let ids = insert_cases!(tx, &rows, actor, now);
+            let id = ids[0];
             let stored = fetch_case!(&mut *tx, id);
             let entry = AuditEntry {
                 action: "case.create".into(),
                 object_type: "case".into(),
                 object_id: id.to_string(),
-                unit_code: Some(record.unit.clone()),
+                unit_code: Some(stored.record.unit.clone()),
                 summary: serde_json::json!({"after": case_payload(&stored)}),
             };
             insert_audit!(tx, actor, &entry, now);
@@ -1134,7 +1316,7 @@ impl Store {
                 self,
                 tx,
                 "case.created",
-                Some(record.unit.clone()),
+                Some(stored.record.unit.clone()),
                 vec![],
                 case_payload(&stored),
                 now
@@ -1160,10 +1342,7 @@ impl Store {
         }
         let rows = batch
             .iter()
-            .map(|new| {
-                let (record, bracket) = new.checked()?;
-                Ok((record, bracket, &new.summary))
-            })
+            .map(|new| Ok((new.checked(now)?, new)))
             .collect::<AccResult<Vec<_>>>()?;
         let entry = AuditEntry {
             action: "case.import".into(),
@@ -1174,31 +1353,180 @@ impl Store {
         };
         on_write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            for chunk in rows.chunks(2_000) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO cases (case_ref, unit_code, article, clause, bracket_max, \
-                     severity, summary, discovered_at, solved_at, created_at, updated_at, version) ",
-                );
-                q.push_values(chunk, |mut b, (record, bracket, summary)| {
-                    b.push_bind(&record.id)
-                        .push_bind(&record.unit)
-                        .push_bind(i64::from(record.article))
-                        .push_bind(record.clause.map(i64::from))
-                        .push_bind(bracket)
-                        .push_bind(record.severity().code())
-                        .push_bind(*summary)
-                        .push_bind(to_millis(record.discovered_at))
-                        .push_bind(record.solved_at.map(to_millis))
-                        .push_bind(to_millis(now))
-                        .push_bind(to_millis(now))
-                        .push_bind(1_i64);
-                });
-                q.build().execute(&mut *tx).await?;
+            for chunk in rows.chunks(CASE_CHUNK) {
+                insert_cases!(tx, chunk, actor, now);
             }
             insert_audit!(tx, actor, &entry, now);
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// One transaction of a case import fed through a [`crate::BulkImport`]: the rows, their
+    /// history rows and one audit row; the ids in row order.
+    async fn import_case_chunk(
+        &self,
+        chunk: &[NewCase],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> AccResult<Vec<i64>> {
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+            return Ok(Vec::new());
+        };
+        let rows = chunk
+            .iter()
+            .map(|new| Ok((new.checked(now)?, new)))
+            .collect::<AccResult<Vec<_>>>()?;
+        let entry = AuditEntry {
+            action: "case.import".into(),
+            object_type: "case".into(),
+            object_id: format!("{}..{}", first.case_ref, last.case_ref),
+            unit_code: None,
+            summary: serde_json::json!({"count": chunk.len()}),
+        };
+        Ok(on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let ids = insert_cases!(tx, &rows, actor, now);
+            insert_audit!(tx, actor, &entry, now);
+            tx.commit().await?;
+            ids
+        }))
+    }
+
+    /// Which of these case numbers are stored already.
+    pub async fn existing_case_refs(&self, refs: &[String]) -> AccResult<Vec<String>> {
+        let mut found = Vec::new();
+        for chunk in refs.chunks(500) {
+            let sql = format!(
+                "SELECT case_ref FROM cases WHERE case_ref IN ({})",
+                (1..=chunk.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut part: Vec<String> = on_read!(self, |pool| {
+                let mut q = sqlx::query_scalar(&sql);
+                for r in chunk {
+                    q = q.bind(r);
+                }
+                q.fetch_all(pool).await?
+            });
+            found.append(&mut part);
+        }
+        Ok(found)
+    }
+
+    /// Moves a case to another status (the domain's [`change_status`] decides whether it may
+    /// and what its solved date becomes), only if it is still at the version read; appends the
+    /// change to its history.
+    pub async fn change_case_status(
+        &self,
+        id: i64,
+        input: &CaseStatusInput,
+        expected_version: Option<i64>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> AccResult<StoredCase> {
+        let (stored, change) = on_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let before = fetch_case!(&mut *tx, id);
+            check_version("case", id, expected_version, before.version)?;
+            let next = change_status(
+                &CaseStanding {
+                    status: before.status,
+                    status_at: before.status_at,
+                    discovered_at: before.record.discovered_at,
+                    solved_at: before.record.solved_at,
+                },
+                input.status,
+                input.at,
+                now,
+            )?;
+            let done = sqlx::query(
+                "UPDATE cases SET status = $3, status_at = $4, solved_at = $5, updated_at = $6, \
+                 version = version + 1 WHERE id = $1 AND version = $2",
+            )
+            .bind(id)
+            .bind(before.version)
+            .bind(next.status.code())
+            .bind(to_millis(next.status_at))
+            .bind(next.solved_at.map(to_millis))
+            .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(
+                    StoreError::Conflict(format!("case {id} was changed meanwhile")).into(),
+                );
+            }
+            insert_case_status!(
+                tx,
+                id,
+                next.status,
+                next.status_at,
+                &input.decision_no,
+                &input.note,
+                actor,
+                now
+            );
+            let after = fetch_case!(&mut *tx, id);
+            let entry = AuditEntry {
+                action: "case.status".into(),
+                object_type: "case".into(),
+                object_id: id.to_string(),
+                unit_code: Some(after.record.unit.clone()),
+                summary: serde_json::json!({
+                    "before": {"status": before.status, "status_at": before.status_at,
+                               "solved_at": before.record.solved_at},
+                    "after": {"status": after.status, "status_at": after.status_at,
+                              "solved_at": after.record.solved_at},
+                    "decision_no": input.decision_no,
+                }),
+            };
+            insert_audit!(tx, actor, &entry, now);
+            let change = insert_change!(
+                self,
+                tx,
+                "case.updated",
+                Some(after.record.unit.clone()),
+                vec![],
+                case_payload(&after),
+                now
+            );
+            tx.commit().await?;
+            (after, change)
+        });
+        self.publish(change);
+        Ok(stored)
+    }
+
+    /// Every status a case has had, oldest first.
+    pub async fn case_status_history(&self, id: i64) -> AccResult<Vec<CaseStatusEntry>> {
+        Ok(on_read!(self, |pool| {
+            sqlx::query(
+                "SELECT status, at, decision_no, note, actor_id, actor_name, recorded_at \
+                 FROM case_status_history WHERE case_id = $1 ORDER BY at, id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok(CaseStatusEntry {
+                    status: status
+                        .parse()
+                        .map_err(|e: String| corrupt("case_status_history.status", e))?,
+                    at: from_millis(r.try_get("at")?),
+                    decision_no: r.try_get("decision_no")?,
+                    note: r.try_get("note")?,
+                    actor_id: r.try_get("actor_id")?,
+                    actor_name: r.try_get("actor_name")?,
+                    recorded_at: from_millis(r.try_get("recorded_at")?),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+        }))
     }
 
     /// One case.
@@ -1269,6 +1597,13 @@ impl Store {
             let mut tx = pool.begin().await?;
             let before = fetch_case!(&mut *tx, id);
             check_version("case", id, expected_version, before.version)?;
+            if solved_at.is_none() && before.status.marks_solved() {
+                return Err(StatsError::CaseTransition {
+                    from: before.status.code(),
+                    to: "unsolved",
+                }
+                .into());
+            }
             let mut record = before.record.clone();
             record.solved_at = solved_at;
             record.validate()?;
@@ -1379,5 +1714,27 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+}
+
+impl crate::ImportRow for NewCase {
+    const TABLE: (&'static str, &'static str) = ("cases", "case");
+
+    async fn write_chunk(
+        store: &Store,
+        chunk: &[Self],
+        _place: crate::ChunkPlace,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        store
+            .import_case_chunk(chunk, actor, now)
+            .await
+            .map_err(|e| match e {
+                AccountabilityError::Store(s) => s,
+                // The rows were checked before the import began: a rule failing now means
+                // something changed meanwhile.
+                other => StoreError::Conflict(other.to_string()),
+            })
     }
 }

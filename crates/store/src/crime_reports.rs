@@ -763,12 +763,20 @@ impl Store {
                 }
                 let bracket = serde_json::to_string(&record.bracket_max)
                     .map_err(|e| corrupt("cases.bracket_max", e))?;
+                // The case stands as prosecuted from the decision to prosecute (never before it
+                // was discovered), with that decision in its status history.
+                let decision = report.decision.clone();
+                let status_at = decision
+                    .as_ref()
+                    .map(|d| domain::stats::period::vn_midnight_utc(d.decided_on))
+                    .unwrap_or(now)
+                    .max(record.discovered_at);
                 let new_id: i64 = sqlx::query_scalar(
                     "INSERT INTO cases (case_ref, unit_code, article, clause, bracket_max, \
                      severity, summary, discovered_at, solved_at, created_at, updated_at, \
-                     version, crime_report_id, incident_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $9, 1, $10, $11) \
-                     RETURNING id",
+                     version, crime_report_id, incident_id, status, status_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $9, 1, $10, $11, \
+                     'prosecuted', $12) RETURNING id",
                 )
                 .bind(&record.id)
                 .bind(&record.unit)
@@ -781,7 +789,22 @@ impl Store {
                 .bind(to_millis(now))
                 .bind(id)
                 .bind(report.incident_id)
+                .bind(to_millis(status_at))
                 .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO case_status_history (case_id, status, at, decision_no, note, \
+                     actor_id, actor_name, recorded_at) \
+                     VALUES ($1, 'prosecuted', $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(new_id)
+                .bind(to_millis(status_at))
+                .bind(decision.as_ref().map(|d| d.decision_no.clone()))
+                .bind(format!("Khởi tố từ tin báo #{id}"))
+                .bind(actor.user_id)
+                .bind(&actor.name)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
                 .await?;
                 report.link_case(new_id, &actor.name, now)?;
                 let entry = AuditEntry {

@@ -46,8 +46,8 @@ mod users;
 mod water;
 
 pub use accountability::{
-    AccResult, AccountabilityError, CaseFilter, NewCase, Recommend, StoredCampaign, StoredCase,
-    StoredTask, TaskFilter,
+    AccResult, AccountabilityError, CaseFilter, CaseStatusEntry, CaseStatusInput, NewCase,
+    Recommend, StoredCampaign, StoredCase, StoredTask, TaskFilter,
 };
 pub use alarm_queue::{AlarmFilter, AlarmRecord, AlarmStep, NewAlarm};
 pub use alarms::{

@@ -16,11 +16,13 @@ use chrono::{DateTime, Utc};
 use domain::stats::false_alarms::{
     elapsed_days, DeviceFalseAlarms, FacilityFalseAlarms, FalseAlarmReport,
 };
+use domain::stats::periodic::PeriodicCaseRow;
 use domain::stats::{
     rate_pct, Change, ClearanceFigures, CountReport, CountRow, CrimeReport, CrimeRow, FamilyMap,
     FireFamily, FireFigures, FireReport, Granularity, GroupBy, GroupKey, Period, ResponseGroupBy,
     ResponseReport, ResponseRow, ResponseTargets, Series, Stage,
 };
+use domain::stats::{CaseStatus, Severity};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 
@@ -34,6 +36,10 @@ use std::collections::{BTreeMap, HashMap};
 pub const INCIDENT_SOURCE: &str = "incident_stats";
 
 const DAY_MS: i64 = 86_400_000;
+
+/// A case as the periodic report's query returns it: unit, article, severity code,
+/// discovered, solved, status code and status date (times in unix milliseconds).
+type PeriodicSqlRow = (String, i64, String, i64, Option<i64>, String, i64);
 
 fn ms(r: (DateTime<Utc>, DateTime<Utc>)) -> (i64, i64) {
     (to_millis(r.0), to_millis(r.1))
@@ -377,6 +383,56 @@ impl Store {
             rows,
             total: crime_row(GroupKey::total(), &total[0], &total[1]),
         })
+    }
+
+    /// The cases the periodic crime report (`domain::stats::periodic`) reads: those of `unit`
+    /// (or every unit) discovered before `end` that were discovered since `since` (the start
+    /// of the same period last year) or were not solved before `end` (they may be open at the
+    /// end). A case ends on its status date when its status is final.
+    pub async fn stats_periodic_cases(
+        &self,
+        since: DateTime<Utc>,
+        end: DateTime<Utc>,
+        unit: Option<&str>,
+    ) -> AccResult<Vec<PeriodicCaseRow>> {
+        let rows: Vec<PeriodicSqlRow> = on_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT unit_code, article, severity, discovered_at, solved_at, status, \
+                     status_at FROM cases WHERE discovered_at < $2 \
+                     AND (discovered_at >= $1 OR solved_at IS NULL OR solved_at >= $2) \
+                     AND ($3 IS NULL OR unit_code = $3)",
+            )
+            .bind(to_millis(since))
+            .bind(to_millis(end))
+            .bind(unit)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(
+                |(unit, article, severity, discovered, solved, status, status_at)| {
+                    let corrupt = |what: &'static str, detail: String| {
+                        AccountabilityError::Store(crate::StoreError::Corrupt { what, detail })
+                    };
+                    let severity = Severity::ALL
+                        .into_iter()
+                        .find(|s| s.code() == severity)
+                        .ok_or_else(|| corrupt("cases.severity", severity.clone()))?;
+                    let status: CaseStatus = status
+                        .parse()
+                        .map_err(|e: String| corrupt("cases.status", e))?;
+                    Ok(PeriodicCaseRow {
+                        unit,
+                        article: u16::try_from(article)
+                            .map_err(|e| corrupt("cases.article", e.to_string()))?,
+                        severity,
+                        discovered_at: crate::from_millis(discovered),
+                        solved_at: solved.map(crate::from_millis),
+                        ended_at: status.is_final().then(|| crate::from_millis(status_at)),
+                    })
+                },
+            )
+            .collect()
     }
 
     /// Response-time distribution of one stage (`response_time`): per group, the count, p50

@@ -9,7 +9,7 @@ use domain::inspection::{FindingSeverity, ItemResult, Verdict};
 use domain::stats::{
     crime_year_on_year, fire_report, incident_counts, incident_series, incident_year_on_year,
     response_times, CaseRow, CategoryMap, CrimeGroup, FamilyMap, Granularity, GroupBy, IncidentRow,
-    MaxPenalty, Period, ResponseGroupBy, ResponseTargets, Severity, Stage,
+    MaxPenalty, Period, ResponseGroupBy, ResponseTargets, Severity, Stage, StatsError,
 };
 use domain::tasks::{Evidence, NewTask, PersonRef, TaskPolicy, TaskSource, TaskStatus};
 use rand::{Rng, SeedableRng};
@@ -556,6 +556,9 @@ async fn cases_are_recorded_classified_and_solved(store: Store) {
         summary: "Trộm cắp tài sản".into(),
         discovered_at: t("2026-03-01T03:00:00Z"),
         solved_at: None,
+        status: None,
+        status_at: None,
+        suspects: None,
     };
     let c = store.create_case(&new, &actor(), now).await.unwrap();
     assert_eq!(c.severity, Severity::Serious);
@@ -623,12 +626,161 @@ async fn the_article_table_is_the_default_mapping_and_can_be_replaced(store: Sto
     assert_eq!(store.article_map().await.unwrap(), custom);
 }
 
+async fn case_statuses_keep_their_history_and_the_solved_date(store: Store) {
+    use domain::stats::CaseStatus;
+    use store::CaseStatusInput;
+    let now = t("2026-05-20T02:00:00Z");
+    let new = NewCase {
+        case_ref: "VA-2026-101".into(),
+        unit: "00004".into(),
+        article: 173,
+        clause: Some(1),
+        bracket_max: MaxPenalty::PrisonMonths(36),
+        summary: String::new(),
+        discovered_at: t("2026-03-01T03:00:00Z"),
+        solved_at: None,
+        status: None,
+        status_at: None,
+        suspects: Some(2),
+    };
+    let c = store.create_case(&new, &actor(), now).await.unwrap();
+    assert_eq!(c.status, CaseStatus::Prosecuted);
+    assert_eq!(c.status_at, new.discovered_at);
+    assert_eq!(c.suspects, Some(2));
+    let change = |status, at: &str| CaseStatusInput {
+        status,
+        at: t(at),
+        decision_no: Some("12/QĐ".into()),
+        note: None,
+    };
+    let c = store
+        .change_case_status(
+            c.id,
+            &change(CaseStatus::Suspended, "2026-03-10T00:00:00Z"),
+            Some(c.version),
+            &actor(),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.status, CaseStatus::Suspended);
+    assert_eq!(c.record.solved_at, None);
+    // A stale version, a move the procedure forbids, and a date before the current status.
+    assert!(matches!(
+        store
+            .change_case_status(
+                c.id,
+                &change(CaseStatus::Investigating, "2026-03-11T00:00:00Z"),
+                Some(1),
+                &actor(),
+                now
+            )
+            .await,
+        Err(AccountabilityError::StaleVersion { .. })
+    ));
+    assert!(matches!(
+        store
+            .change_case_status(
+                c.id,
+                &change(CaseStatus::Concluded, "2026-03-11T00:00:00Z"),
+                Some(c.version),
+                &actor(),
+                now
+            )
+            .await,
+        Err(AccountabilityError::Stats(
+            StatsError::CaseTransition { .. }
+        ))
+    ));
+    assert!(matches!(
+        store
+            .change_case_status(
+                c.id,
+                &change(CaseStatus::Investigating, "2026-03-09T00:00:00Z"),
+                Some(c.version),
+                &actor(),
+                now
+            )
+            .await,
+        Err(AccountabilityError::Stats(
+            StatsError::CaseStatusDate { .. }
+        ))
+    ));
+    let c = store
+        .change_case_status(
+            c.id,
+            &change(CaseStatus::Investigating, "2026-03-15T00:00:00Z"),
+            Some(c.version),
+            &actor(),
+            now,
+        )
+        .await
+        .unwrap();
+    // Concluding solves the case on the conclusion's date.
+    let c = store
+        .change_case_status(
+            c.id,
+            &change(CaseStatus::Concluded, "2026-04-02T00:00:00Z"),
+            Some(c.version),
+            &actor(),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.record.solved_at, Some(t("2026-04-02T00:00:00Z")));
+    // A concluded case cannot be un-solved.
+    assert!(store
+        .set_case_solved(c.id, None, Some(c.version), &actor(), now)
+        .await
+        .is_err());
+    let history = store.case_status_history(c.id).await.unwrap();
+    let statuses: Vec<_> = history.iter().map(|h| h.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            CaseStatus::Prosecuted,
+            CaseStatus::Suspended,
+            CaseStatus::Investigating,
+            CaseStatus::Concluded
+        ]
+    );
+    assert_eq!(history[1].decision_no.as_deref(), Some("12/QĐ"));
+    assert_eq!(history[3].at, t("2026-04-02T00:00:00Z"));
+    assert_eq!(history[3].actor_name, actor().name);
+    // A register taken over may start a case at any status; concluding then solves it.
+    let mut imported = new.clone();
+    imported.case_ref = "VA-2026-102".into();
+    imported.status = Some(CaseStatus::SentForProsecution);
+    imported.status_at = Some(t("2026-04-01T00:00:00Z"));
+    store
+        .import_cases(&[imported], &actor(), now)
+        .await
+        .unwrap();
+    let list = store
+        .list_cases(&CaseFilter {
+            solved: Some(true),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let i = list.iter().find(|c| c.record.id == "VA-2026-102").unwrap();
+    assert_eq!(i.status, CaseStatus::SentForProsecution);
+    assert_eq!(i.record.solved_at, Some(t("2026-04-01T00:00:00Z")));
+    assert_eq!(store.case_status_history(i.id).await.unwrap().len(), 1);
+    // A status dated in the future is refused.
+    let mut future = new.clone();
+    future.case_ref = "VA-2026-103".into();
+    future.status_at = Some(t("2026-06-01T00:00:00Z"));
+    assert!(store.create_case(&future, &actor(), now).await.is_err());
+}
+
 on_both_backends!(
     tasks_are_created_listed_and_updated,
     concurrent_task_edits_do_not_overwrite_each_other,
     overdue_is_published_once_per_deadline,
     a_campaign_runs_from_groups_to_closure,
     cases_are_recorded_classified_and_solved,
+    case_statuses_keep_their_history_and_the_solved_date,
     the_article_table_is_the_default_mapping_and_can_be_replaced,
 );
 
@@ -720,6 +872,9 @@ fn random_cases(n: usize, seed: u64) -> Vec<NewCase> {
                 summary: String::new(),
                 discovered_at,
                 solved_at,
+                status: None,
+                status_at: None,
+                suspects: None,
             }
         })
         .collect()

@@ -255,6 +255,12 @@ async fn prosecution_opens_the_case_in_the_same_transaction(store: Store) {
     assert_eq!(stored_case.record.unit, "00004");
     assert_eq!(stored_case.record.discovered_at, morning(2026, 3, 3));
     assert_eq!(stored_case.summary, "Bị lừa đảo chuyển tiền qua mạng");
+    // Prosecuted from the decision's day (00:00 Vietnam time on 12 March).
+    assert_eq!(stored_case.status.code(), "prosecuted");
+    assert_eq!(
+        stored_case.status_at,
+        Utc.with_ymd_and_hms(2026, 3, 11, 17, 0, 0).unwrap()
+    );
     assert_eq!(
         (stored_case.crime_report_id, stored_case.incident_id),
         (Some(r.id), None)

@@ -198,6 +198,7 @@ export function renderStats(main, _params, ctx) {
         h("p", {}, t("stats_serious_clearance", { rate: pct(total.current.serious_rate_pct), target: report.targets?.serious_pct })),
         visibleTable(t("stats_crimes"), [t("crime_group"), t("recorded"), t("cleared"), t("clearance_rate"), t("recorded_last_year"), t("rate_last_year")], [...report.rows.map(row), row(total)]),
         exportLinks("/api/stats/crimes", new URLSearchParams([...q, ["by", "group"]]), "crimes"),
+        h("p", {}, h("a", { href: "/stats/crime-report", "data-nav": true, id: "stats-crime-report" }, t("pr_title_link"))),
       );
     });
 

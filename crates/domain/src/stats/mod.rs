@@ -12,6 +12,7 @@
 //! Times are UTC instants; periods are whole days in Vietnam time (UTC+7) and resolve to
 //! half-open UTC ranges with [`Period::utc_range`].
 
+pub mod case_status;
 pub mod cases;
 pub mod compare;
 pub mod definitions;
@@ -19,8 +20,10 @@ pub mod false_alarms;
 pub mod fire;
 pub mod incidents;
 pub mod period;
+pub mod periodic;
 pub mod response;
 
+pub use case_status::{change_status, CaseStanding, CaseStatus, StatusChange};
 pub use cases::{CaseRecord, CaseRow, CategoryMap, CrimeGroup, MaxPenalty, Severity};
 pub use compare::{
     crime_year_on_year, incident_year_on_year, percent_change, rate_pct, Change, ClearanceFigures,
@@ -109,6 +112,27 @@ pub enum StatsError {
     /// A prison term of zero months for a custodial bracket.
     #[error("a prison bracket must be at least one month")]
     ZeroPrisonTerm,
+    /// A case status change the procedure does not allow.
+    #[error("a case cannot go from {from} to {to}")]
+    CaseTransition {
+        /// Current status code.
+        from: &'static str,
+        /// Requested status code.
+        to: &'static str,
+    },
+    /// A case status date out of order (before the discovery or the current status, or in
+    /// the future).
+    #[error("status date: {reason}")]
+    CaseStatusDate {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A number of suspects out of range.
+    #[error("suspects: {value} is not a number of people (0 to 10000)")]
+    Suspects {
+        /// The value given.
+        value: i64,
+    },
     /// A report table could not be built.
     #[error("report table: {0}")]
     Table(String),

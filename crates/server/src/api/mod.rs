@@ -28,3 +28,4 @@ pub mod units;
 pub mod users;
 pub mod vocabulary;
 pub mod water_sources;
+pub mod xlsx_sheet;

@@ -3,6 +3,7 @@
 //! killed, and only this process can read it), checked against the size limit as it comes,
 //! then indexed once: the header, and slices of at most a given number of whole records, each
 //! read back on its own when it is processed. Memory stays at one slice, whatever the file.
+//! An XLSX workbook is taken too: its first sheet is turned into CSV first.
 
 use crate::api::facilities::IMPORT_LIMIT;
 use crate::error::{ApiError, ErrorCode};
@@ -122,6 +123,14 @@ fn read_range(file: &File, start: u64, end: u64) -> Result<String, ApiError> {
     let mut buf = vec![0u8; len];
     file.read_exact_at(&mut buf, start)
         .map_err(ApiError::internal)?;
+    // A body sent as binary (an XLSX workbook, `application/octet-stream`) passed the edge's
+    // NUL check unread; the text taken from it is checked here.
+    if buf.contains(&0) {
+        return Err(ApiError::new(
+            ErrorCode::NulCharacter,
+            "the file contains a NUL character (\\u0000), which no field accepts",
+        ));
+    }
     String::from_utf8(buf).map_err(|_| not_utf8())
 }
 
@@ -242,10 +251,31 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for SpooledCsv {
             .await
             .map_err(ApiError::internal)?;
         drop(out);
-        tokio::task::spawn_blocking(move || index(file, SLICE_ROWS))
+        tokio::task::spawn_blocking(move || index(from_xlsx(file)?, SLICE_ROWS))
             .await
             .map_err(ApiError::internal)?
     }
+}
+
+/// The upload as CSV: itself, or, when it is an XLSX workbook, its first sheet written out as
+/// CSV to another unnamed temporary file (one line per sheet row, so the lines an import
+/// reports are the sheet's row numbers).
+fn from_xlsx(mut file: File) -> Result<File, ApiError> {
+    use std::io::{Read, Write};
+    let mut head = [0u8; 4];
+    // The body was written through a clone that shares the offset: read from the start.
+    file.seek(SeekFrom::Start(0)).map_err(ApiError::internal)?;
+    let n = file.read(&mut head).map_err(ApiError::internal)?;
+    file.seek(SeekFrom::Start(0)).map_err(ApiError::internal)?;
+    if !crate::api::xlsx_sheet::looks_like_xlsx(&head[..n]) {
+        return Ok(file);
+    }
+    let csv = crate::api::xlsx_sheet::first_sheet_as_csv(BufReader::new(&file))
+        .map_err(|e| ApiError::new(ErrorCode::InvalidBody, e.to_string()))?;
+    let mut out = tempfile::tempfile().map_err(ApiError::internal)?;
+    out.write_all(csv.as_bytes()).map_err(ApiError::internal)?;
+    out.seek(SeekFrom::Start(0)).map_err(ApiError::internal)?;
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -328,6 +328,9 @@ async fn the_chain_from_incident_to_case(backend: Backend) {
         .contains("Bị giật túi xách"));
     assert_eq!(case["crime_report_id"], report_id);
     assert_eq!(case["incident_id"], id);
+    assert_eq!(case["status"], "prosecuted");
+    assert_eq!(case["history"].as_array().unwrap().len(), 1, "{case}");
+    assert_eq!(case["history"][0]["decision_no"], "08/QĐ-KTVA");
     // The same case number again: 409, the second report stays as it was.
     let r = s
         .post(

@@ -14,6 +14,7 @@ mod api_foundation;
 mod api_fuzz;
 mod assistant;
 mod calls;
+mod cases;
 mod casualties;
 mod classification;
 mod crash;

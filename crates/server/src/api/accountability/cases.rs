@@ -3,6 +3,10 @@
 //! the maximum penalty of the applied bracket (which decides its severity class), its unit,
 //! and when it was discovered and solved.
 //!
+//! A case follows the investigation: `POST /api/cases/{id}/status` moves it from `prosecuted`
+//! on (the rules are `domain::stats::case_status`), dated as told, and `GET /api/cases/{id}`
+//! shows every status it has had.
+//!
 //! Access: admins and operators record cases for any unit, a unit officer for their own unit;
 //! leaders and inspectors read. A unit officer never sees another unit's case (404).
 
@@ -17,10 +21,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use domain::access::Role;
-use domain::stats::MaxPenalty;
+use domain::stats::{CaseStatus, MaxPenalty};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use store::{CaseFilter, NewCase, StoredCase};
+use store::{CaseFilter, CaseStatusEntry, CaseStatusInput, NewCase, StoredCase};
 
 /// A case as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -48,10 +52,57 @@ pub struct CaseView {
     pub crime_report_id: Option<i64>,
     /// The incident that report came from, if any.
     pub incident_id: Option<i64>,
-    /// Send it back when marking the case solved: a concurrent change gets 409.
+    /// prosecuted, investigating, suspended, discontinued, concluded or sent_for_prosecution.
+    pub status: String,
+    /// The status in Vietnamese (e.g. "Đang điều tra").
+    pub status_label: String,
+    /// Date of the status, as recorded.
+    pub status_at: DateTime<Utc>,
+    /// Number of suspects or accused, when known.
+    pub suspects: Option<u32>,
+    /// Send it back when changing the case: a concurrent change gets 409.
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Every status the case has had, oldest first (only on `GET /api/cases/{id}` and the
+    /// answer to a status change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<StatusEntryView>>,
+}
+
+/// One status a case has had.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StatusEntryView {
+    pub status: String,
+    pub status_label: String,
+    /// Date of the status, as told.
+    pub at: DateTime<Utc>,
+    /// Number of the decision (quyết định), if any.
+    pub decision_no: Option<String>,
+    pub note: Option<String>,
+    /// Who recorded it.
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+fn entry_view(e: CaseStatusEntry) -> StatusEntryView {
+    StatusEntryView {
+        status: e.status.code().to_owned(),
+        status_label: e.status.label_vi().to_owned(),
+        at: e.at,
+        decision_no: e.decision_no,
+        note: e.note,
+        recorded_by: e.actor_name,
+        recorded_at: e.recorded_at,
+    }
+}
+
+async fn view_with_history(state: &AppState, c: &StoredCase) -> ApiResult<CaseView> {
+    let history = state.store.case_status_history(c.id).await?;
+    Ok(CaseView {
+        history: Some(history.into_iter().map(entry_view).collect()),
+        ..view(state, c)
+    })
 }
 
 fn view(state: &AppState, c: &StoredCase) -> CaseView {
@@ -72,9 +123,14 @@ fn view(state: &AppState, c: &StoredCase) -> CaseView {
         solved_at: c.record.solved_at,
         crime_report_id: c.crime_report_id,
         incident_id: c.incident_id,
+        status: c.status.code().to_owned(),
+        status_label: c.status.label_vi().to_owned(),
+        status_at: c.status_at,
+        suspects: c.suspects,
         version: c.version,
         created_at: c.created_at,
         updated_at: c.updated_at,
+        history: None,
     }
 }
 
@@ -95,6 +151,8 @@ pub struct NewCaseBody {
     pub summary: String,
     pub discovered_at: DateTime<Utc>,
     pub solved_at: Option<DateTime<Utc>>,
+    /// Number of suspects or accused, when known (0 to 10000).
+    pub suspects: Option<u32>,
 }
 
 fn writer_roles() -> [Role; 3] {
@@ -142,6 +200,9 @@ pub async fn create(
         summary: body.summary.trim().to_owned(),
         discovered_at: body.discovered_at,
         solved_at: body.solved_at,
+        status: None,
+        status_at: None,
+        suspects: body.suspects,
     };
     let stored = state
         .store
@@ -233,7 +294,8 @@ pub async fn get_one(
     principal: Principal,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CaseView>> {
-    Ok(Json(view(&state, &load(&state, &principal, id).await?)))
+    let c = load(&state, &principal, id).await?;
+    Ok(Json(view_with_history(&state, &c).await?))
 }
 
 /// The case was solved (điều tra, khám phá).
@@ -273,6 +335,70 @@ pub async fn solved(
     Ok(Json(view(&state, &updated)))
 }
 
+/// A status change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseStatusBody {
+    /// investigating, suspended, discontinued, concluded or sent_for_prosecution.
+    pub status: String,
+    /// Date of the change (may be in the past; not before the discovery or the current
+    /// status, not in the future).
+    pub at: DateTime<Utc>,
+    /// Number of the decision (quyết định), at most 64 characters.
+    pub decision_no: Option<String>,
+    /// At most 2000 characters.
+    pub note: Option<String>,
+    pub version: i64,
+}
+
+/// Moves a case to another status: 409 `illegal_transition` when the procedure does not
+/// allow it, 422 `invalid_field` for a date out of order, 409 `conflict` on a stale version.
+#[utoipa::path(post, path = "/api/cases/{id}/status", tag = "cases", params(("id" = i64, Path)),
+    request_body = CaseStatusBody,
+    responses((status = 200, body = CaseView), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn status(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<i64>,
+    Json(body): Json<CaseStatusBody>,
+) -> ApiResult<Json<CaseView>> {
+    principal.require(&writer_roles())?;
+    load(&state, &principal, id).await?;
+    let status: CaseStatus = body
+        .status
+        .parse()
+        .map_err(|e: String| ApiError::new(ErrorCode::InvalidField, format!("status: {e}")))?;
+    let text = |v: Option<String>, field: &str, max: usize| -> ApiResult<Option<String>> {
+        let v = v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        if v.as_ref().is_some_and(|v| v.chars().count() > max) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidField,
+                format!("{field}: at most {max} characters"),
+            ));
+        }
+        Ok(v)
+    };
+    let input = CaseStatusInput {
+        status,
+        at: body.at,
+        decision_no: text(body.decision_no, "decision_no", 64)?,
+        note: text(body.note, "note", 2000)?,
+    };
+    let updated = state
+        .store
+        .change_case_status(
+            id,
+            &input,
+            Some(body.version),
+            &principal.actor(),
+            Utc::now(),
+        )
+        .await?;
+    Ok(Json(view_with_history(&state, &updated).await?))
+}
+
 /// The case routes.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -280,9 +406,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/cases/summary", get(summary))
         .route("/api/cases/{id}", get(get_one))
         .route("/api/cases/{id}/solved", post(solved))
+        .route("/api/cases/{id}/status", post(status))
 }
 
 /// The case paths for the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, summary, get_one, solved))]
+#[openapi(paths(create, list, summary, get_one, solved, status))]
 pub struct Doc;

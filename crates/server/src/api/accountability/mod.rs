@@ -9,6 +9,7 @@
 //! Also here: the background watch that publishes overdue tasks on the live feed.
 
 pub mod campaigns;
+pub mod case_import;
 pub mod cases;
 pub mod crime_reports;
 pub mod stats;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(campaigns::routes())
         .merge(cases::routes())
         .merge(crime_reports::routes())
+        .merge(case_import::routes())
         .merge(stats::routes())
 }
 
@@ -74,6 +76,7 @@ fn inspection_error(e: InspectionError) -> ApiError {
 fn stats_error(e: StatsError) -> ApiError {
     match e {
         StatsError::Table(detail) => ApiError::internal(detail),
+        t @ StatsError::CaseTransition { .. } => illegal_transition(t.to_string()),
         other => ApiError::new(ErrorCode::InvalidField, other.to_string()),
     }
 }

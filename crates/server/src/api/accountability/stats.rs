@@ -24,6 +24,7 @@ use domain::report::{Lang, Table};
 use domain::stats::compare::{SERIOUS_CLEARANCE_TARGET_PCT, TTXH_CLEARANCE_TARGET_PCT};
 use domain::stats::definitions::{definition, Definition, DEFINITIONS};
 use domain::stats::period::vn_date;
+use domain::stats::periodic::PeriodicFigures;
 use domain::stats::{
     push_breakdown, BreakdownLine, Change, ClearanceFigures, CrimeGroup, CrimeRow, FamilyMap,
     FireFamily, FireFigures, Granularity, GroupBy, GroupKey, Period, ResponseGroupBy,
@@ -387,6 +388,113 @@ pub async fn crimes(
         ]),
     };
     answer(&q, body, |l| report.to_table(l), "crimes", &period)
+}
+
+/// One unit's line of the periodic crime report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PeriodicLineView {
+    pub unit: String,
+    /// The unit's Vietnamese name (e.g. "Phường Ba Đình").
+    pub unit_name: String,
+    #[serde(flatten)]
+    pub figures: PeriodicFigures,
+}
+
+/// The periodic crime report (báo cáo định kỳ tình hình tội phạm).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PeriodicReportView {
+    /// Who issues the report, for its heading (e.g. "Công an Thành phố Hà Nội").
+    pub issued_by: String,
+    pub period: PeriodView,
+    pub previous_period: PeriodView,
+    /// The unit asked for (a unit officer: always their own).
+    pub unit: Option<String>,
+    /// One line per unit with any figure, by unit code.
+    pub rows: Vec<PeriodicLineView>,
+    pub total: PeriodicFigures,
+    /// Crime groups of `by_group`, in order, with their labels.
+    pub groups: Vec<GroupLabel>,
+    pub definitions: Vec<&'static Definition>,
+}
+
+/// A crime group and its labels.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GroupLabel {
+    pub group: String,
+    pub label: String,
+    pub label_en: String,
+}
+
+/// The periodic crime report of a period, by unit with a total line: cases discovered, the
+/// same period last year, cases solved and the clearance rate, very and especially serious
+/// cases, cases open at the period's end, and cases by crime group (definitions in
+/// `domain::stats::periodic`). `format=csv|xlsx` downloads it with the units' names.
+#[utoipa::path(get, path = "/api/stats/crime-report", tag = "stats", params(StatsQuery),
+    responses((status = 200, body = PeriodicReportView), (status = 403, body = crate::error::ErrorBody),
+              (status = 400, body = crate::error::ErrorBody)))]
+pub async fn periodic_report(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Query(q): Query<StatsQuery>,
+) -> ApiResult<Response> {
+    if q.by.is_some() || q.granularity.is_some() || q.stage.is_some() {
+        return Err(bad(
+            "this report is always by unit: by, granularity and stage do not apply",
+        ));
+    }
+    let period = period_of(&q, Utc::now())?;
+    let unit = scoped_unit(&state, &principal, q.unit.as_deref())?;
+    let previous = period
+        .same_period_previous_year()
+        .map_err(|e| bad(format!("period: {e}")))?;
+    let (cases, map) = tokio::try_join!(
+        state.store.stats_periodic_cases(
+            previous.utc_range().0,
+            period.utc_range().1,
+            unit.as_deref()
+        ),
+        state.store.article_map(),
+    )?;
+    let report = domain::stats::periodic::periodic_report(&cases, &period, &map)
+        .map_err(super::stats_error)?;
+    let name = |code: &str| unit_name(&state, code).unwrap_or_else(|| code.to_owned());
+    let body = PeriodicReportView {
+        issued_by: format!("Công an {}", state.units.province().name),
+        period: (&report.period).into(),
+        previous_period: (&report.previous_period).into(),
+        unit: unit.clone(),
+        rows: report
+            .rows
+            .iter()
+            .map(|r| PeriodicLineView {
+                unit_name: name(&r.unit),
+                unit: r.unit.clone(),
+                figures: r.figures.clone(),
+            })
+            .collect(),
+        total: report.total.clone(),
+        groups: CrimeGroup::ALL
+            .iter()
+            .map(|g| GroupLabel {
+                group: g.code().to_owned(),
+                label: g.label_vi().to_owned(),
+                label_en: g.label_en().to_owned(),
+            })
+            .collect(),
+        definitions: definitions(&[
+            "reporting_period",
+            "clearance_rate",
+            "crime_group",
+            "year_on_year",
+        ]),
+    };
+    answer(
+        &q,
+        body,
+        |l| report.to_table(l, name),
+        "crime-report",
+        &period,
+    )
 }
 
 /// One row of the response-time report.
@@ -837,6 +945,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/stats/incidents", get(incidents))
         .route("/api/stats/incidents/series", get(series))
         .route("/api/stats/crimes", get(crimes))
+        .route("/api/stats/crime-report", get(periodic_report))
         .route("/api/stats/response-times", get(response_times))
         .route("/api/stats/fires", get(fires))
         .route("/api/stats/false-alarms", get(false_alarms))
@@ -849,6 +958,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     incidents,
     series,
     crimes,
+    periodic_report,
     response_times,
     fires,
     false_alarms,
