@@ -24,8 +24,9 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use domain::access::Role;
+use domain::stats::period::vn_offset;
 use domain::stats::{CaseStatus, MaxPenalty};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -68,12 +69,6 @@ fn column_of(header: &str) -> Option<&'static str> {
     })
 }
 
-/// Vietnam time, in which dates without an offset are read.
-fn vietnam() -> FixedOffset {
-    // 7 hours is always a valid offset.
-    FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
-}
-
 /// Reads a date or date-time: RFC 3339 with its offset; `YYYY-MM-DD` or `DD/MM/YYYY`, with
 /// an optional `HH:MM[:SS]`, in Vietnam time; or a spreadsheet date number (days since
 /// 1899-12-30, Vietnam time).
@@ -83,7 +78,7 @@ pub fn parse_when(text: &str) -> Result<DateTime<Utc>, String> {
         return Ok(d.with_timezone(&Utc));
     }
     let local = |n: NaiveDateTime| {
-        vietnam()
+        vn_offset()
             .from_local_datetime(&n)
             .single()
             .map(|d| d.with_timezone(&Utc))
